@@ -1,0 +1,1 @@
+//! Basic Access Control. Work in progress.

@@ -1,0 +1,1 @@
+//! PACE. Work in progress.

@@ -1,0 +1,457 @@
+//! ISO/IEC 7816-4 APDUs, status words and the [`Transport`] trait.
+//!
+//! Everything that talks to a chip (PC/SC, a phone's NFC stack, the virtual chip, a fuzzer)
+//! implements [`Transport`]: raw command bytes in, raw response bytes (data + SW1 SW2) out.
+
+use std::fmt;
+
+/// Largest Le a short APDU can ask for (encoded as `00`).
+pub const SHORT_LE_MAX: usize = 256;
+/// Largest Le an extended APDU can ask for (encoded as `0000`).
+pub const EXTENDED_LE_MAX: usize = 65536;
+/// Largest command data field of a short APDU.
+pub const SHORT_LC_MAX: usize = 255;
+/// Largest command data field of an extended APDU.
+pub const EXTENDED_LC_MAX: usize = 65535;
+
+/// Errors building or parsing APDUs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApduError {
+    #[error("APDU shorter than its 4-byte header")]
+    TooShort,
+    #[error("APDU length fields do not match its size ({0} bytes)")]
+    BadLength(usize),
+    #[error("command data of {0} bytes exceeds the 65535 bytes an extended APDU can carry")]
+    DataTooLong(usize),
+    #[error("Le of {0} exceeds 65536")]
+    LeTooLarge(usize),
+    #[error("response shorter than its 2-byte status word")]
+    ResponseTooShort,
+}
+
+/// A command APDU.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CommandApdu {
+    pub cla: u8,
+    pub ins: u8,
+    pub p1: u8,
+    pub p2: u8,
+    pub data: Vec<u8>,
+    /// Expected response length: `None` (no Le field), or `Some(n)` with 1..=65536;
+    /// `Some(256)` is encoded `00` in short form and `Some(65536)` is `0000` in extended form.
+    pub le: Option<usize>,
+    /// Force the extended length encoding even when short would do.
+    pub force_extended: bool,
+}
+
+impl fmt::Debug for CommandApdu {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "CommandApdu({:02X} {:02X} {:02X} {:02X}, data {} bytes, le {:?})",
+            self.cla,
+            self.ins,
+            self.p1,
+            self.p2,
+            self.data.len(),
+            self.le
+        )
+    }
+}
+
+impl CommandApdu {
+    pub fn new(cla: u8, ins: u8, p1: u8, p2: u8) -> Self {
+        CommandApdu {
+            cla,
+            ins,
+            p1,
+            p2,
+            data: Vec::new(),
+            le: None,
+            force_extended: false,
+        }
+    }
+
+    pub fn with_data(mut self, data: impl Into<Vec<u8>>) -> Self {
+        self.data = data.into();
+        self
+    }
+
+    pub fn with_le(mut self, le: usize) -> Self {
+        self.le = Some(le);
+        self
+    }
+
+    pub fn extended(mut self, yes: bool) -> Self {
+        self.force_extended = yes;
+        self
+    }
+
+    /// Does this APDU need (or ask for) the extended length encoding?
+    pub fn is_extended(&self) -> bool {
+        self.force_extended
+            || self.data.len() > SHORT_LC_MAX
+            || self.le.is_some_and(|le| le > SHORT_LE_MAX)
+    }
+
+    /// Is secure messaging indicated in CLA (ISO 7816-4 first interindustry class, b4 b3 = 11)?
+    pub fn is_secure_messaging(&self) -> bool {
+        self.cla & 0x0C == 0x0C
+    }
+
+    /// Encode the APDU (cases 1, 2S/E, 3S/E, 4S/E of ISO 7816-3).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ApduError> {
+        if self.data.len() > EXTENDED_LC_MAX {
+            return Err(ApduError::DataTooLong(self.data.len()));
+        }
+        if let Some(le) = self.le {
+            if le == 0 || le > EXTENDED_LE_MAX {
+                return Err(ApduError::LeTooLarge(le));
+            }
+        }
+        let ext = self.is_extended();
+        let mut out = Vec::with_capacity(9 + self.data.len());
+        out.extend_from_slice(&[self.cla, self.ins, self.p1, self.p2]);
+        if !self.data.is_empty() {
+            if ext {
+                out.push(0);
+                out.extend_from_slice(&(self.data.len() as u16).to_be_bytes());
+            } else {
+                out.push(self.data.len() as u8);
+            }
+            out.extend_from_slice(&self.data);
+        }
+        if let Some(le) = self.le {
+            if ext {
+                if self.data.is_empty() {
+                    out.push(0);
+                }
+                let v = if le == EXTENDED_LE_MAX { 0 } else { le as u16 };
+                out.extend_from_slice(&v.to_be_bytes());
+            } else {
+                out.push(if le == SHORT_LE_MAX { 0 } else { le as u8 });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Parse an encoded command APDU.
+    pub fn parse(bytes: &[u8]) -> Result<Self, ApduError> {
+        if bytes.len() < 4 {
+            return Err(ApduError::TooShort);
+        }
+        let mut cmd = CommandApdu::new(bytes[0], bytes[1], bytes[2], bytes[3]);
+        let body = &bytes[4..];
+        let n = bytes.len();
+        match body.len() {
+            0 => {}
+            1 => cmd.le = Some(if body[0] == 0 { 256 } else { body[0] as usize }),
+            _ if body[0] != 0 => {
+                // short case 3 or 4
+                let lc = body[0] as usize;
+                let rest = &body[1..];
+                if rest.len() == lc {
+                    cmd.data = rest.to_vec();
+                } else if rest.len() == lc + 1 {
+                    cmd.data = rest[..lc].to_vec();
+                    let le = rest[lc];
+                    cmd.le = Some(if le == 0 { 256 } else { le as usize });
+                } else {
+                    return Err(ApduError::BadLength(n));
+                }
+            }
+            3 => {
+                // extended case 2
+                cmd.force_extended = true;
+                let le = u16::from_be_bytes([body[1], body[2]]) as usize;
+                cmd.le = Some(if le == 0 { EXTENDED_LE_MAX } else { le });
+            }
+            len if len > 3 => {
+                cmd.force_extended = true;
+                let lc = u16::from_be_bytes([body[1], body[2]]) as usize;
+                let rest = &body[3..];
+                if lc == 0 {
+                    return Err(ApduError::BadLength(n));
+                }
+                if rest.len() == lc {
+                    cmd.data = rest.to_vec();
+                } else if rest.len() == lc + 2 {
+                    cmd.data = rest[..lc].to_vec();
+                    let le = u16::from_be_bytes([rest[lc], rest[lc + 1]]) as usize;
+                    cmd.le = Some(if le == 0 { EXTENDED_LE_MAX } else { le });
+                } else {
+                    return Err(ApduError::BadLength(n));
+                }
+            }
+            _ => return Err(ApduError::BadLength(n)),
+        }
+        Ok(cmd)
+    }
+}
+
+/// A status word SW1 SW2.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StatusWord(pub u16);
+
+impl StatusWord {
+    pub const OK: StatusWord = StatusWord(0x9000);
+    /// End of file reached before reading Le bytes.
+    pub const END_OF_FILE: StatusWord = StatusWord(0x6282);
+    /// Authentication failed / counter (63Cx).
+    pub const VERIFICATION_FAILED: StatusWord = StatusWord(0x6300);
+    pub const WRONG_LENGTH: StatusWord = StatusWord(0x6700);
+    pub const SECURITY_STATUS_NOT_SATISFIED: StatusWord = StatusWord(0x6982);
+    pub const AUTH_METHOD_BLOCKED: StatusWord = StatusWord(0x6983);
+    pub const CONDITIONS_NOT_SATISFIED: StatusWord = StatusWord(0x6985);
+    pub const SM_DATA_MISSING: StatusWord = StatusWord(0x6987);
+    pub const SM_DATA_INCORRECT: StatusWord = StatusWord(0x6988);
+    pub const WRONG_DATA: StatusWord = StatusWord(0x6A80);
+    pub const FUNCTION_NOT_SUPPORTED: StatusWord = StatusWord(0x6A81);
+    pub const FILE_NOT_FOUND: StatusWord = StatusWord(0x6A82);
+    pub const INCORRECT_P1P2: StatusWord = StatusWord(0x6A86);
+    pub const REFERENCED_DATA_NOT_FOUND: StatusWord = StatusWord(0x6A88);
+    pub const WRONG_P1P2: StatusWord = StatusWord(0x6B00);
+    pub const INS_NOT_SUPPORTED: StatusWord = StatusWord(0x6D00);
+    pub const CLA_NOT_SUPPORTED: StatusWord = StatusWord(0x6E00);
+    pub const UNKNOWN: StatusWord = StatusWord(0x6F00);
+
+    pub fn new(sw1: u8, sw2: u8) -> Self {
+        StatusWord(u16::from_be_bytes([sw1, sw2]))
+    }
+    pub fn sw1(self) -> u8 {
+        (self.0 >> 8) as u8
+    }
+    pub fn sw2(self) -> u8 {
+        self.0 as u8
+    }
+    pub fn is_ok(self) -> bool {
+        self.0 == 0x9000
+    }
+    /// Normal processing or warning (61xx, 62xx, 63xx); data may be present.
+    pub fn is_success_or_warning(self) -> bool {
+        matches!(self.sw1(), 0x90 | 0x61 | 0x62 | 0x63)
+    }
+    pub fn to_bytes(self) -> [u8; 2] {
+        self.0.to_be_bytes()
+    }
+
+    /// Plain-language meaning, for error messages.
+    pub fn describe(self) -> &'static str {
+        match self.0 {
+            0x9000 => "success",
+            0x6282 => "end of file reached before Le bytes",
+            0x6700 => "wrong length",
+            0x6982 => "security status not satisfied",
+            0x6983 => "authentication method blocked",
+            0x6984 => "reference data not usable",
+            0x6985 => "conditions of use not satisfied",
+            0x6987 => "expected secure messaging data objects missing",
+            0x6988 => "incorrect secure messaging data objects",
+            0x6A80 => "incorrect parameters in the data field",
+            0x6A81 => "function not supported",
+            0x6A82 => "file or application not found",
+            0x6A86 => "incorrect parameters P1-P2",
+            0x6A88 => "referenced data not found",
+            0x6B00 => "wrong parameters P1-P2",
+            0x6D00 => "instruction not supported",
+            0x6E00 => "class not supported",
+            _ if self.sw1() == 0x63 => "verification failed",
+            _ if self.sw1() == 0x6C => "wrong Le; SW2 gives the exact length",
+            _ if self.sw1() == 0x61 => "more response bytes available",
+            _ => "unexpected status",
+        }
+    }
+}
+
+impl fmt::Debug for StatusWord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SW {:04X}", self.0)
+    }
+}
+
+impl fmt::Display for StatusWord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04X} ({})", self.0, self.describe())
+    }
+}
+
+/// A response APDU: data and status word.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ResponseApdu {
+    pub data: Vec<u8>,
+    pub sw: StatusWord,
+}
+
+impl fmt::Debug for ResponseApdu {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ResponseApdu({} bytes, {:?})", self.data.len(), self.sw)
+    }
+}
+
+impl ResponseApdu {
+    pub fn new(data: Vec<u8>, sw: StatusWord) -> Self {
+        ResponseApdu { data, sw }
+    }
+
+    pub fn status(sw: StatusWord) -> Self {
+        ResponseApdu {
+            data: Vec::new(),
+            sw,
+        }
+    }
+
+    /// Split raw response bytes into data and status word.
+    pub fn parse(bytes: &[u8]) -> Result<Self, ApduError> {
+        if bytes.len() < 2 {
+            return Err(ApduError::ResponseTooShort);
+        }
+        let (data, sw) = bytes.split_at(bytes.len() - 2);
+        Ok(ResponseApdu {
+            data: data.to_vec(),
+            sw: StatusWord::new(sw[0], sw[1]),
+        })
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.data.len() + 2);
+        out.extend_from_slice(&self.data);
+        out.extend_from_slice(&self.sw.to_bytes());
+        out
+    }
+}
+
+/// Why a transport could not exchange an APDU.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    #[error("the card was removed or the connection to it was lost; hold the document still on the reader")]
+    CardRemoved,
+    #[error("no card is present on the reader; place the document on the reader")]
+    NoCard,
+    #[error("no reader found{0}")]
+    NoReader(String),
+    #[error("the card did not answer in time")]
+    Timeout,
+    #[error("the operation was cancelled")]
+    Cancelled,
+    #[error("transport failure: {0}")]
+    Other(String),
+}
+
+impl TransportError {
+    /// Is this a loss of the card that a retry after the card returns could recover from?
+    pub fn is_card_lost(&self) -> bool {
+        matches!(
+            self,
+            TransportError::CardRemoved | TransportError::NoCard | TransportError::Timeout
+        )
+    }
+}
+
+/// The one interface to a chip: send a command APDU, get the response APDU (data + SW1 SW2).
+pub trait Transport {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError>;
+
+    /// Does the link accept extended-length APDUs? Unknown is `false`.
+    fn supports_extended_length(&self) -> bool {
+        false
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for &mut T {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).transmit(apdu)
+    }
+    fn supports_extended_length(&self) -> bool {
+        (**self).supports_extended_length()
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).transmit(apdu)
+    }
+    fn supports_extended_length(&self) -> bool {
+        (**self).supports_extended_length()
+    }
+}
+
+/// Errors of a command exchange (transport or malformed response).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExchangeError {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error("malformed APDU: {0}")]
+    Apdu(#[from] ApduError),
+}
+
+/// Encode, transmit and parse one plain (unprotected) command.
+pub fn exchange<T: Transport + ?Sized>(
+    transport: &mut T,
+    cmd: &CommandApdu,
+) -> Result<ResponseApdu, ExchangeError> {
+    let bytes = cmd.to_bytes()?;
+    let resp = transport.transmit(&bytes)?;
+    Ok(ResponseApdu::parse(&resp)?)
+}
+
+/// ICAO 9303 instruction bytes.
+pub mod ins {
+    pub const SELECT: u8 = 0xA4;
+    pub const READ_BINARY: u8 = 0xB0;
+    pub const READ_BINARY_ODD: u8 = 0xB1;
+    pub const GET_CHALLENGE: u8 = 0x84;
+    pub const EXTERNAL_AUTHENTICATE: u8 = 0x82;
+    pub const INTERNAL_AUTHENTICATE: u8 = 0x88;
+    pub const MANAGE_SECURITY_ENVIRONMENT: u8 = 0x22;
+    pub const GENERAL_AUTHENTICATE: u8 = 0x86;
+    pub const PERFORM_SECURITY_OPERATION: u8 = 0x2A;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(cmd: &CommandApdu, expected: &str) {
+        let bytes = cmd.to_bytes().unwrap();
+        assert_eq!(hex::encode_upper(&bytes), expected);
+        assert_eq!(&CommandApdu::parse(&bytes).unwrap().to_bytes().unwrap(), &bytes);
+    }
+
+    #[test]
+    fn cases() {
+        roundtrip(&CommandApdu::new(0, 0xA4, 4, 0xC), "00A4040C");
+        roundtrip(&CommandApdu::new(0, 0x84, 0, 0).with_le(8), "0084000008");
+        roundtrip(&CommandApdu::new(0, 0xB0, 0, 0).with_le(256), "00B0000000");
+        roundtrip(
+            &CommandApdu::new(0, 0xA4, 2, 0xC).with_data(vec![1, 0x1E]),
+            "00A4020C02011E",
+        );
+        roundtrip(
+            &CommandApdu::new(0x0C, 0xB0, 0, 0)
+                .with_data(vec![0x97, 1, 4])
+                .with_le(256),
+            "0CB000000397010400",
+        );
+        roundtrip(&CommandApdu::new(0, 0xB0, 0, 0).with_le(65536), "00B00000000000");
+        roundtrip(&CommandApdu::new(0, 0xB0, 0, 0).with_le(1000), "00B000000003E8");
+        let big = CommandApdu::new(0x0C, 0x86, 0, 0)
+            .with_data(vec![0xAA; 300])
+            .with_le(65536);
+        let enc = big.to_bytes().unwrap();
+        assert_eq!(&enc[4..7], &[0, 0x01, 0x2C]);
+        assert_eq!(&enc[enc.len() - 2..], &[0, 0]);
+        assert_eq!(CommandApdu::parse(&enc).unwrap(), big.extended(true));
+    }
+
+    #[test]
+    fn bad_apdus() {
+        assert_eq!(CommandApdu::parse(&[0, 1, 2]), Err(ApduError::TooShort));
+        assert!(CommandApdu::parse(&[0, 1, 2, 3, 5, 1]).is_err());
+        assert!(CommandApdu::parse(&[0, 1, 2, 3, 0, 0, 5, 1]).is_err());
+        assert!(CommandApdu::new(0, 0, 0, 0).with_le(0).to_bytes().is_err());
+        assert!(ResponseApdu::parse(&[0x90]).is_err());
+        let r = ResponseApdu::parse(&[1, 2, 0x90, 0]).unwrap();
+        assert_eq!(r.data, vec![1, 2]);
+        assert!(r.sw.is_ok());
+    }
+}

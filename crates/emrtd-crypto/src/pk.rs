@@ -1,0 +1,1 @@
+//! Prime-field groups (EC and DH). Work in progress.

@@ -1,0 +1,1 @@
+//! Symmetric primitives. Work in progress.

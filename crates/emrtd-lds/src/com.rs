@@ -1,0 +1,1 @@
+//! EF.COM. Work in progress.

@@ -1,0 +1,1 @@
+//! SecurityInfos of EF.CardAccess, EF.CardSecurity and DG14. Work in progress.

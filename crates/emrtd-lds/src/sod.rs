@@ -1,0 +1,1 @@
+//! EF.SOD (Document Security Object). Work in progress.

@@ -1,0 +1,1 @@
+//! Secure messaging. Work in progress.
