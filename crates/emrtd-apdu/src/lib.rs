@@ -414,7 +414,10 @@ mod tests {
     fn roundtrip(cmd: &CommandApdu, expected: &str) {
         let bytes = cmd.to_bytes().unwrap();
         assert_eq!(hex::encode_upper(&bytes), expected);
-        assert_eq!(&CommandApdu::parse(&bytes).unwrap().to_bytes().unwrap(), &bytes);
+        assert_eq!(
+            &CommandApdu::parse(&bytes).unwrap().to_bytes().unwrap(),
+            &bytes
+        );
     }
 
     #[test]
@@ -432,8 +435,14 @@ mod tests {
                 .with_le(256),
             "0CB000000397010400",
         );
-        roundtrip(&CommandApdu::new(0, 0xB0, 0, 0).with_le(65536), "00B00000000000");
-        roundtrip(&CommandApdu::new(0, 0xB0, 0, 0).with_le(1000), "00B000000003E8");
+        roundtrip(
+            &CommandApdu::new(0, 0xB0, 0, 0).with_le(65536),
+            "00B00000000000",
+        );
+        roundtrip(
+            &CommandApdu::new(0, 0xB0, 0, 0).with_le(1000),
+            "00B000000003E8",
+        );
         let big = CommandApdu::new(0x0C, 0x86, 0, 0)
             .with_data(vec![0xAA; 300])
             .with_le(65536);

@@ -1,1 +1,20 @@
-//! Work in progress.
+//! Passive Authentication of eMRTDs with real trust stores (ICAO Doc 9303-11 §5.1, 9303-12).
+//!
+//! * [`pa`]: EF.SOD / EF.CardSecurity / master-list CMS verification, data-group hashes,
+//!   verdict reports ([`pa::PassiveAuthReport`]) and [`pa::verify_dump`] for dumped folders.
+//! * [`trust`]: CSCA trust stores from PEM/DER files, folders, ICAO master lists, PKD LDIF, CRLs.
+//! * [`cert`]: certificates and name comparison by value.
+//! * [`sig`]: RSA PKCS#1 v1.5, RSASSA-PSS and ECDSA (any prime curve) verification.
+
+pub mod cert;
+pub mod error;
+pub mod pa;
+pub mod sig;
+pub mod trust;
+
+pub use error::AuthError;
+pub use pa::{
+    verify_dump, verify_sod, Check, CheckStatus, DgStatus, DumpVerification, PassiveAuthReport,
+    SignedObjectReport, Verdict, VerifyOptions,
+};
+pub use trust::TrustStore;

@@ -28,6 +28,10 @@ pub enum LdsError {
     },
     #[error("{file}: ASN.1 decoding failed: {reason}")]
     Asn1 { file: &'static str, reason: String },
+    #[error("{file}: {what} is not supported")]
+    Unsupported { file: &'static str, what: String },
+    #[error("image conversion failed: {reason}")]
+    Image { reason: String },
 }
 
 impl LdsError {

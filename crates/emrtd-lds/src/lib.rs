@@ -4,10 +4,34 @@
 //! Decoded structures keep the bytes they were decoded from, so hashes are always computed
 //! over what the chip sent.
 
+pub mod atr_info;
+pub mod cbeff;
+pub mod check;
 pub mod com;
+pub(crate) mod common;
+pub mod cvca;
 pub mod dg1;
+pub mod dg11;
+pub mod dg12;
+pub mod dg14;
+pub mod dg15;
+pub mod dg16;
+pub mod dg2;
+pub mod dg3;
+pub mod dg4;
+pub mod displayed;
 pub mod error;
+pub mod file;
+pub mod imaging;
+pub mod iso19794_5;
+pub mod iso39794_5;
+pub mod opaque;
 pub mod security_infos;
 pub mod sod;
 
+pub use check::Issue;
 pub use error::LdsError;
+pub use file::{decode_file, FileId, LdsFile};
+#[cfg(feature = "image")]
+pub use imaging::face_to_png;
+pub use imaging::ImageFormat;

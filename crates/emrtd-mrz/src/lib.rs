@@ -1,21 +1,23 @@
 //! ICAO Doc 9303 machine readable zones (parts 3, 4, 5, 6, 7).
+//!
+//! * [`Mrz::parse`] reads TD1, TD2, TD3, MRV-A and MRV-B zones, checks every check digit and
+//!   records the outcome (a zone with a wrong check digit still parses; see [`Mrz::validate`]).
+//! * [`MrzBuilder`] writes a zone of any format from its fields, computing the check digits.
+//! * [`mrz_information`] gives the BAC / PACE "MRZ information" (ICAO 9303-11 §4.3).
+//! * [`no`] reads Norwegian national identity numbers (fødselsnummer, D- and H-numbers).
 
-/// Errors about an MRZ or one of its fields.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum MrzError {
-    #[error("character {found:?} at position {position} of {field} is not allowed in an MRZ (only A-Z, 0-9 and '<')")]
-    InvalidCharacter {
-        field: &'static str,
-        position: usize,
-        found: char,
-    },
-    #[error("{field} must be {expected} characters, found {found}")]
-    FieldLength {
-        field: &'static str,
-        expected: usize,
-        found: usize,
-    },
-}
+mod builder;
+mod date;
+mod error;
+mod format;
+pub mod no;
+mod parse;
+
+pub use builder::MrzBuilder;
+pub use date::Date;
+pub use error::MrzError;
+pub use format::MrzFormat;
+pub use parse::{Mrz, MAX_INPUT_LEN};
 
 /// Value of one MRZ character in the check digit computation (ICAO 9303-3 §4.9).
 pub fn char_value(c: char) -> Option<u32> {
@@ -31,24 +33,27 @@ pub fn char_value(c: char) -> Option<u32> {
 pub fn check_digit(field: &str) -> Option<u8> {
     const WEIGHTS: [u32; 3] = [7, 3, 1];
     let mut sum = 0u32;
-    for (i, c) in field.chars().enumerate() {
-        sum += char_value(c)? * WEIGHTS[i % 3];
+    for (c, w) in field.chars().zip(WEIGHTS.iter().cycle()) {
+        // Reduce as we go so that arbitrarily long input cannot overflow.
+        sum = (sum + char_value(c)? * w) % 10;
     }
-    Some((sum % 10) as u8)
+    Some(sum as u8)
 }
 
-fn check_digit_char(field: &'static str, value: &str) -> Result<char, MrzError> {
+/// Check digit of `value` as a character, or the error naming the first non-MRZ character.
+pub(crate) fn check_digit_char(field: &'static str, value: &str) -> Result<char, MrzError> {
     match check_digit(value) {
-        Some(d) => Ok((b'0' + d) as char),
+        Some(d) => Ok(char::from(b'0' + d)),
         None => {
-            let (position, found) = value
+            let (index, found) = value
                 .chars()
                 .enumerate()
                 .find(|(_, c)| char_value(*c).is_none())
                 .unwrap_or((0, '?'));
             Err(MrzError::InvalidCharacter {
                 field,
-                position,
+                line: None,
+                position: index + 1,
                 found,
             })
         }
@@ -69,7 +74,10 @@ pub fn mrz_information(
     while doc.chars().count() < 9 {
         doc.push('<');
     }
-    for (field, v) in [("date of birth", date_of_birth), ("date of expiry", date_of_expiry)] {
+    for (field, v) in [
+        ("date of birth", date_of_birth),
+        ("date of expiry", date_of_expiry),
+    ] {
         if v.chars().count() != 6 {
             return Err(MrzError::FieldLength {
                 field,
@@ -98,6 +106,7 @@ mod tests {
         assert_eq!(check_digit("690806"), Some(1));
         assert_eq!(check_digit("940623"), Some(6));
         assert_eq!(check_digit("a"), None);
+        assert_eq!(check_digit(""), Some(0));
         assert_eq!(
             mrz_information("L898902C", "690806", "940623").unwrap(),
             "L898902C<369080619406236"
@@ -105,6 +114,27 @@ mod tests {
         assert_eq!(
             mrz_information("D23145890734", "340712", "950712").unwrap(),
             "D23145890734934071279507122"
+        );
+    }
+
+    #[test]
+    fn mrz_information_errors() {
+        assert_eq!(
+            mrz_information("L898902C", "69080", "940623"),
+            Err(MrzError::FieldLength {
+                field: "date of birth",
+                expected: 6,
+                found: 5
+            })
+        );
+        assert_eq!(
+            mrz_information("L898902c", "690806", "940623"),
+            Err(MrzError::InvalidCharacter {
+                field: "document number",
+                line: None,
+                position: 8,
+                found: 'c'
+            })
         );
     }
 }

@@ -1,1 +1,14 @@
-//! Work in progress.
+//! A virtual ICAO 9303 chip, built from a document profile.
+//!
+//! The chip implements [`emrtd_apdu::Transport`], so a reader talks to it exactly as to a card on
+//! a PC/SC reader or a phone's NFC stack. It is how the toolkit is tested end to end and what
+//! `emrtd read --sim` opens.
+
+pub mod chip;
+pub mod link;
+pub mod profile;
+pub mod vpcd;
+
+pub use chip::{VirtualChip, LDS1_AID};
+pub use link::{LinkModel, LinkStats};
+pub use profile::{Profile, ProfileError, DEFAULT_PROFILE};

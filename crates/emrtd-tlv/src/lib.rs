@@ -128,7 +128,9 @@ pub fn length(input: &[u8]) -> IResult<&[u8], usize, NomTlvError> {
     }
     let n = (first & 0x7F) as usize;
     if n > 4 {
-        return Err(nom::Err::Error(NomTlvError(TlvError::BadLength { offset: 0 })));
+        return Err(nom::Err::Error(NomTlvError(TlvError::BadLength {
+            offset: 0,
+        })));
     }
     if rest.len() < n {
         return Err(nom::Err::Error(NomTlvError(TlvError::Truncated {
@@ -140,7 +142,9 @@ pub fn length(input: &[u8]) -> IResult<&[u8], usize, NomTlvError> {
         .iter()
         .fold(0usize, |acc, b| (acc << 8) | *b as usize);
     if len > MAX_LENGTH {
-        return Err(nom::Err::Error(NomTlvError(TlvError::BadLength { offset: 0 })));
+        return Err(nom::Err::Error(NomTlvError(TlvError::BadLength {
+            offset: 0,
+        })));
     }
     Ok((&rest[n..], len))
 }
@@ -385,7 +389,10 @@ mod tests {
     #[test]
     fn multibyte_tags() {
         assert_eq!(parse_header(&[0x5F, 0x1F, 0x05]).unwrap().tag, 0x5F1F);
-        assert_eq!(parse_header(&[0x7F, 0x61, 0x81, 0x80]).unwrap().length, 0x80);
+        assert_eq!(
+            parse_header(&[0x7F, 0x61, 0x81, 0x80]).unwrap().length,
+            0x80
+        );
         assert_eq!(
             parse_header(&[0x9F, 0x81, 0x82, 0x03, 0x00]).unwrap().tag,
             0x9F818203
@@ -435,7 +442,10 @@ mod tests {
         assert_eq!(tree.len(), 1);
         assert_eq!(tree[0].encode(), com);
         let top = parse_exact(&com).unwrap();
-        assert_eq!(top.child(0x5C).unwrap().unwrap().value, &[0x61, 0x75, 0x63, 0x7F]);
+        assert_eq!(
+            top.child(0x5C).unwrap().unwrap().value,
+            &[0x61, 0x75, 0x63, 0x7F]
+        );
     }
 
     #[test]

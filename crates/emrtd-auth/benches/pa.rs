@@ -1,0 +1,65 @@
+//! Verifications per second of two real chains:
+//! * RSA-4096 RSASSA-PSS: the Norwegian 2022 link certificate verified against the 2017 CSCA,
+//!   and that CSCA's self-signature (two RSA-4096 PSS verifications);
+//! * ECDSA brainpoolP256r1 with explicit parameters: the Austrian EF.SOD (signature by its DSC,
+//!   DSC by the Austrian CSCA from the German master list), full Passive Authentication.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use emrtd_auth::cert::Certificate;
+use emrtd_auth::pa::{self, verify_certificate_chain};
+use emrtd_auth::trust::{MasterList, TrustStore};
+use emrtd_auth::{Verdict, VerifyOptions};
+use emrtd_lds::sod::Sod;
+use std::collections::BTreeMap;
+
+const F: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
+
+fn rd(p: &str) -> Vec<u8> {
+    std::fs::read(format!("{F}/{p}")).expect("fixture")
+}
+
+fn bench(c: &mut Criterion) {
+    let no = "trust/NO_from_DE_ML";
+    let link = Certificate::from_der(&rd(&format!(
+        "{no}/NO_CSCA_2022-05-02_2027-05-01_e64560f1.cer"
+    )))
+    .expect("link");
+    let mut no_store = TrustStore::new();
+    no_store
+        .add_der_certificate(&rd(&format!(
+            "{no}/NO_CSCA_2017-05-08_2032-08-02_12a92fc8.cer"
+        )))
+        .expect("CSCA");
+    assert_eq!(verify_certificate_chain(&link, &no_store).valid, Some(true));
+
+    let sod = Sod::parse(&rd("sod/gmrtd/AT_EF.SOD.bin")).expect("SOD");
+    let ml = MasterList::parse(&rd("trust/DE_ML_2026-05-28-08-28-45.ml")).expect("ML");
+    let mut at_store = TrustStore::new();
+    for cert in ml
+        .certificates
+        .into_iter()
+        .filter(|c| c.subject().contains("CSCA-AUSTRIA"))
+    {
+        at_store.add_anchor(cert);
+    }
+    let opts = VerifyOptions::at(1_760_000_000);
+    let dgs = BTreeMap::new();
+    assert_eq!(
+        pa::verify_sod(&sod, &dgs, &at_store, &opts).status,
+        Verdict::Valid
+    );
+
+    let mut g = c.benchmark_group("passive_authentication");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("rsa4096_pss_chain", |b| {
+        b.iter(|| verify_certificate_chain(&link, &no_store))
+    });
+    g.bench_function("brainpoolP256r1_explicit_sod_and_chain", |b| {
+        b.iter(|| pa::verify_sod(&sod, &dgs, &at_store, &opts))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

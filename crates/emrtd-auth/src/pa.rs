@@ -1,0 +1,1384 @@
+//! Passive Authentication (ICAO Doc 9303-11 §5.1): EF.SOD signature, Document Signer → CSCA
+//! chain, CRLs and data-group hashes; EF.CardSecurity and master lists through the same CMS
+//! verification.
+//!
+//! Verdicts are reports, never panics or errors: every check has a status (`passed`, `failed`,
+//! `skipped`, `not_checked`) and a reason. The overall status is `valid` only when the signature
+//! and the chain to a trust anchor verified and nothing failed; `invalid` when anything failed;
+//! `unverified` otherwise (for example when no trust anchor matched).
+
+use crate::cert::{self, CertSummary, Certificate};
+use crate::error::AuthError;
+use crate::sig::{self, AlgorithmProblem, HashAlg};
+use crate::trust::TrustStore;
+use emrtd_lds::sod::{oid, LdsSecurityObject, SignedData, SignerIdentifier, Sod};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Status of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// The check ran and succeeded.
+    Passed,
+    /// The check ran and failed.
+    Failed,
+    /// The check was not run because an earlier step failed.
+    Skipped,
+    /// The check could not be run (missing input: no CRL, no trust anchor, no signing time ...).
+    NotChecked,
+}
+
+/// One check with its outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Machine name, e.g. `"signature"`.
+    pub name: String,
+    /// Outcome.
+    pub status: CheckStatus,
+    /// Why, in words.
+    pub reason: String,
+    /// True when the outcome is reported but does not count towards the verdict.
+    pub informational: bool,
+}
+
+impl Check {
+    fn new(name: &str, status: CheckStatus, reason: impl Into<String>) -> Self {
+        Check {
+            name: name.into(),
+            status,
+            reason: reason.into(),
+            informational: false,
+        }
+    }
+}
+
+/// Overall verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Signature, chain to a trust anchor and every read data group verified; nothing failed.
+    Valid,
+    /// Something failed.
+    Invalid,
+    /// Nothing failed, but something essential could not be checked (e.g. no trust anchor).
+    Unverified,
+}
+
+impl Verdict {
+    /// `"valid"`, `"invalid"` or `"unverified"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Valid => "valid",
+            Verdict::Invalid => "invalid",
+            Verdict::Unverified => "unverified",
+        }
+    }
+}
+
+/// Result of comparing one data group with its hash in EF.SOD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DgStatus {
+    /// Hash of the bytes read equals the hash in EF.SOD.
+    Match,
+    /// Hash differs.
+    Mismatch,
+    /// EF.SOD lists the data group but it was not read.
+    NotRead,
+    /// The data group was read but EF.SOD has no hash for it.
+    NotInSod,
+}
+
+/// Inputs besides the object and the trust store.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// "Now", Unix seconds (validity and CRL checks).
+    pub now: i64,
+    /// Document Signer certificates to use when the object embeds none.
+    pub dsc: Vec<Certificate>,
+}
+
+impl VerifyOptions {
+    /// Options with a fixed "now".
+    pub fn at(now: i64) -> Self {
+        VerifyOptions {
+            now,
+            dsc: Vec::new(),
+        }
+    }
+
+    /// Options with the system clock's time.
+    pub fn now() -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        Self::at(now)
+    }
+}
+
+/// Details of a CMS signature verification, shared by EF.SOD, EF.CardSecurity and master lists.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureDetails {
+    /// eContentType (dotted OID).
+    pub content_type: String,
+    /// SignerInfo digest algorithm.
+    pub digest_algorithm: Option<String>,
+    /// SignerInfo signature algorithm, with its parameters.
+    pub signature_algorithm: Option<String>,
+    /// signing-time attribute, if present.
+    pub signing_time: Option<String>,
+    /// The Document Signer (or master-list signer) certificate.
+    pub signer: Option<CertSummary>,
+    /// Where it came from: `"embedded"`, `"supplied"` or `"trust_store"`.
+    pub signer_source: Option<String>,
+    /// The trust anchor that verified the signer certificate.
+    pub csca: Option<CertSummary>,
+    /// Certificates above the signer, nearest first (the anchor, then link/root certificates).
+    pub chain: Vec<CertSummary>,
+    /// True when the chain ends in a self-signed certificate whose signature verified.
+    pub root_reached: bool,
+    /// Validity of signer and anchor at the signing time.
+    pub validity_at_signing: Check,
+    /// Validity of signer and anchor now (informational: documents outlive their signers).
+    pub validity_now: Check,
+    /// Revocation status of the signer certificate.
+    pub crl: Check,
+}
+
+/// Verdict on one CMS signed object (EF.CardSecurity, a master list, or the CMS part of EF.SOD).
+#[derive(Debug, Clone, Serialize)]
+pub struct SignedObjectReport {
+    /// Overall verdict.
+    pub status: Verdict,
+    /// Did the signature verify? `None` when it could not be checked.
+    pub signature_valid: Option<bool>,
+    /// Did the signer chain to a trust anchor? `None` when no anchor matched.
+    pub chain_valid: Option<bool>,
+    /// Why the verdict is not `valid`.
+    pub errors: Vec<String>,
+    /// Remarks that do not change the verdict.
+    pub warnings: Vec<String>,
+    /// Every check, in order.
+    pub checks: Vec<Check>,
+    /// What was verified with what.
+    #[serde(flatten)]
+    pub details: SignatureDetails,
+    /// The signer certificate found.
+    #[serde(skip)]
+    pub signer_certificate: Option<Certificate>,
+}
+
+/// Verdict of Passive Authentication.
+#[derive(Debug, Clone, Serialize)]
+pub struct PassiveAuthReport {
+    /// Overall verdict.
+    pub status: Verdict,
+    /// Did the EF.SOD signature verify? `None` when it could not be checked.
+    pub signature_valid: Option<bool>,
+    /// Did the Document Signer chain to a CSCA? `None` when no trust anchor matched.
+    pub chain_valid: Option<bool>,
+    /// `"DG1"` … `"DG16"` → `match`, `mismatch`, `not_read`, `not_in_sod`.
+    pub data_groups: BTreeMap<String, DgStatus>,
+    /// Why the verdict is not `valid`.
+    pub errors: Vec<String>,
+    /// Remarks that do not change the verdict.
+    pub warnings: Vec<String>,
+    /// Every check, in order.
+    pub checks: Vec<Check>,
+    /// LDSSecurityObject hash algorithm (`"SHA-256"`, or the OID when unknown).
+    pub hash_algorithm: Option<String>,
+    /// LDSSecurityObject version.
+    pub lds_security_object_version: Option<i64>,
+    /// LDS version from LDSVersionInfo (`"0108"`).
+    pub lds_version: Option<String>,
+    /// Unicode version from LDSVersionInfo.
+    pub unicode_version: Option<String>,
+    /// Signature and chain details (absent when EF.SOD could not be decoded).
+    #[serde(flatten)]
+    pub details: Option<SignatureDetails>,
+}
+
+fn not_checked(name: &str, reason: &str) -> Check {
+    Check::new(name, CheckStatus::NotChecked, reason)
+}
+
+fn verdict(checks: &[Check], signature_valid: Option<bool>, chain_valid: Option<bool>) -> Verdict {
+    if checks
+        .iter()
+        .any(|c| !c.informational && c.status == CheckStatus::Failed)
+    {
+        Verdict::Invalid
+    } else if signature_valid == Some(true) && chain_valid == Some(true) {
+        Verdict::Valid
+    } else {
+        Verdict::Unverified
+    }
+}
+
+/// Names of the checks without which nothing can be `valid`.
+const ESSENTIAL: [&str; 3] = ["signer_certificate", "signature", "certificate_chain"];
+
+fn errors_of(checks: &[Check], status: Verdict) -> Vec<String> {
+    let mut out: Vec<String> = checks
+        .iter()
+        .filter(|c| !c.informational && c.status == CheckStatus::Failed)
+        .map(|c| format!("{}: {}", c.name, c.reason))
+        .collect();
+    if status == Verdict::Unverified {
+        out.extend(
+            checks
+                .iter()
+                .filter(|c| ESSENTIAL.contains(&c.name.as_str()) && c.status != CheckStatus::Passed)
+                .map(|c| format!("{}: {}", c.name, c.reason)),
+        );
+    }
+    out
+}
+
+/// Verify a CMS SignedData: structure, signed attributes, signature, signer profile, chain to
+/// `trust`, validity and CRL. `expected_content_type` is the eContentType it must carry.
+pub fn verify_signed_data(
+    sd: &SignedData,
+    expected_content_type: &str,
+    trust: &TrustStore,
+    opts: &VerifyOptions,
+) -> SignedObjectReport {
+    let mut checks: Vec<Check> = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
+    let mut details = SignatureDetails {
+        content_type: sd.content_type.clone(),
+        digest_algorithm: None,
+        signature_algorithm: None,
+        signing_time: None,
+        signer: None,
+        signer_source: None,
+        csca: None,
+        chain: Vec::new(),
+        root_reached: false,
+        validity_at_signing: not_checked("validity_at_signing", "no signer certificate"),
+        validity_now: Check {
+            informational: true,
+            ..not_checked("validity_now", "no signer certificate")
+        },
+        crl: not_checked("crl", "no signer certificate"),
+    };
+    let mut signature_valid = None;
+    let mut chain_valid = None;
+    let mut signer_certificate = None;
+
+    let push = |checks: &mut Vec<Check>, name: &str, ok: bool, pass: String, fail: String| {
+        checks.push(if ok {
+            Check::new(name, CheckStatus::Passed, pass)
+        } else {
+            Check::new(name, CheckStatus::Failed, fail)
+        });
+    };
+
+    push(
+        &mut checks,
+        "signed_data_version",
+        sd.version == 3,
+        "SignedData version is 3".into(),
+        format!("SignedData version is {}; it must be 3", sd.version),
+    );
+    push(
+        &mut checks,
+        "content_type",
+        sd.content_type == expected_content_type,
+        format!("eContentType is {expected_content_type}"),
+        format!(
+            "eContentType is {}, expected {expected_content_type}",
+            sd.content_type
+        ),
+    );
+    if sd.digest_algorithms.is_empty() {
+        checks.push(Check::new(
+            "digest_algorithms",
+            CheckStatus::Failed,
+            "SignedData.digestAlgorithms is empty",
+        ));
+    }
+
+    let si = match sd.signer_infos.as_slice() {
+        [si] => si,
+        [] => {
+            checks.push(Check::new(
+                "signer_infos",
+                CheckStatus::Failed,
+                "SignedData has no SignerInfo",
+            ));
+            return finish(
+                checks,
+                warnings,
+                details,
+                signature_valid,
+                chain_valid,
+                signer_certificate,
+            );
+        }
+        many => {
+            checks.push(Check::new(
+                "signer_infos",
+                CheckStatus::Failed,
+                format!(
+                    "SignedData has {} SignerInfos; exactly one is allowed (the first is checked)",
+                    many.len()
+                ),
+            ));
+            &many[0]
+        }
+    };
+
+    let sid_ok = matches!(
+        (si.version, &si.sid),
+        (1, SignerIdentifier::IssuerAndSerialNumber { .. })
+            | (3, SignerIdentifier::SubjectKeyIdentifier(_))
+    );
+    push(
+        &mut checks,
+        "signer_info_version",
+        sid_ok,
+        format!("SignerInfo version {} matches its signer identifier", si.version),
+        format!(
+            "SignerInfo version {} does not match its signer identifier (version 1 requires issuerAndSerialNumber, version 3 subjectKeyIdentifier)",
+            si.version
+        ),
+    );
+
+    let digest = HashAlg::from_oid(&si.digest_algorithm.oid);
+    details.digest_algorithm = Some(
+        digest
+            .map(|h| h.name().to_string())
+            .unwrap_or_else(|| si.digest_algorithm.oid.clone()),
+    );
+    push(
+        &mut checks,
+        "digest_algorithm",
+        digest.is_some(),
+        format!(
+            "{} is allowed",
+            details.digest_algorithm.as_deref().unwrap_or("")
+        ),
+        format!(
+            "digest algorithm {} is not allowed (SHA-1, SHA-224, SHA-256, SHA-384, SHA-512)",
+            si.digest_algorithm.oid
+        ),
+    );
+    if !sd.digest_algorithms.is_empty()
+        && !sd
+            .digest_algorithms
+            .iter()
+            .any(|a| a.oid == si.digest_algorithm.oid)
+    {
+        checks.push(Check::new(
+            "digest_algorithms",
+            CheckStatus::Failed,
+            format!(
+                "SignedData.digestAlgorithms does not list the SignerInfo's {}",
+                si.digest_algorithm.oid
+            ),
+        ));
+    }
+
+    // Signed attributes: content type and message digest over the eContent as in the file.
+    let content = sd.content.as_deref();
+    let signed_message: Option<Vec<u8>> = match &si.signed_attrs {
+        None => {
+            checks.push(Check::new(
+                "signed_attributes",
+                CheckStatus::Failed,
+                "SignerInfo has no signed attributes; ICAO Doc 9303 requires them",
+            ));
+            None
+        }
+        Some(attrs) => {
+            let ct = attrs.content_type();
+            push(
+                &mut checks,
+                "content_type_attribute",
+                ct.as_deref() == Some(sd.content_type.as_str()),
+                "content-type attribute equals eContentType".into(),
+                match ct {
+                    None => "content-type attribute is missing or malformed".into(),
+                    Some(o) => format!(
+                        "content-type attribute {o} differs from eContentType {}",
+                        sd.content_type
+                    ),
+                },
+            );
+            match (attrs.message_digest(), content, digest) {
+                (None, _, _) => checks.push(Check::new(
+                    "message_digest",
+                    CheckStatus::Failed,
+                    "message-digest attribute is missing or malformed",
+                )),
+                (_, None, _) => checks.push(Check::new(
+                    "message_digest",
+                    CheckStatus::Failed,
+                    "the encapsulated content is absent",
+                )),
+                (_, _, None) => checks.push(Check::new(
+                    "message_digest",
+                    CheckStatus::Skipped,
+                    "digest algorithm not allowed",
+                )),
+                (Some(md), Some(c), Some(h)) => {
+                    let ok = ct_eq(&h.digest(c), &md);
+                    push(
+                        &mut checks,
+                        "message_digest",
+                        ok,
+                        format!("message-digest equals the {} of the eContent", h.name()),
+                        format!(
+                            "message-digest attribute does not equal the {} of the eContent",
+                            h.name()
+                        ),
+                    );
+                }
+            }
+            if let Some(t) = attrs.signing_time() {
+                match cert::parse_time(t) {
+                    Some(secs) => details.signing_time = Some(cert::format_time(secs)),
+                    None => checks.push(Check::new(
+                        "signing_time",
+                        CheckStatus::Failed,
+                        "signing-time attribute is not a valid UTCTime/GeneralizedTime",
+                    )),
+                }
+            }
+            Some(attrs.signed_bytes())
+        }
+    };
+    let signing_time = si
+        .signed_attrs
+        .as_ref()
+        .and_then(|a| a.signing_time())
+        .and_then(cert::parse_time);
+
+    let scheme = sig::scheme_from_algorithm(
+        &si.signature_algorithm.oid,
+        si.signature_algorithm.parameters.as_deref(),
+        digest,
+    );
+    details.signature_algorithm = Some(match &scheme {
+        Ok(s) => s.describe(),
+        Err(e) => e.to_string(),
+    });
+    match &scheme {
+        Ok(_) => {}
+        Err(AlgorithmProblem::Unsupported(s)) => checks.push(not_checked(
+            "signature_algorithm",
+            &format!("signature algorithm not supported by this verifier: {s}"),
+        )),
+        Err(e) => checks.push(Check::new(
+            "signature_algorithm",
+            CheckStatus::Failed,
+            e.to_string(),
+        )),
+    }
+
+    // Locate the signer certificate.
+    let mut undecodable = Vec::new();
+    let embedded: Vec<Certificate> = sd
+        .certificates
+        .iter()
+        .enumerate()
+        .filter_map(|(i, der)| match Certificate::from_der(der) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                undecodable.push(format!("embedded certificate {i} cannot be decoded: {e}"));
+                None
+            }
+        })
+        .collect();
+    let pools: [(&str, &[Certificate]); 3] = [
+        ("embedded", &embedded),
+        ("supplied", &opts.dsc),
+        ("trust_store", trust.dsc()),
+    ];
+    let found = pools.iter().find_map(|(source, pool)| {
+        pool.iter()
+            .find(|c| sid_matches(&si.sid, c))
+            .map(|c| (*source, c.clone()))
+    });
+    let dsc = match found {
+        Some((source, c)) => {
+            details.signer_source = Some(source.to_string());
+            details.signer = Some(c.summary());
+            checks.push(Check::new(
+                "signer_certificate",
+                CheckStatus::Passed,
+                format!("signer certificate {} ({source})", c.subject()),
+            ));
+            Some(c)
+        }
+        None => {
+            let count = embedded.len() + opts.dsc.len() + trust.dsc().len();
+            if !undecodable.is_empty() {
+                checks.push(Check::new(
+                    "signer_certificate",
+                    CheckStatus::Failed,
+                    undecodable.join("; "),
+                ));
+            } else if count == 0 {
+                checks.push(not_checked(
+                    "signer_certificate",
+                    "no Document Signer certificate: none is embedded and none was supplied",
+                ));
+            } else {
+                checks.push(Check::new(
+                    "signer_certificate",
+                    CheckStatus::Failed,
+                    format!(
+                        "the SignerInfo's signer identifier ({}) matches none of the {count} available certificate(s)",
+                        describe_sid(&si.sid)
+                    ),
+                ));
+            }
+            None
+        }
+    };
+
+    // Signature.
+    match (&dsc, &scheme, &signed_message) {
+        (Some(c), Ok(s), Some(msg)) => match c.public_key() {
+            Err(e) => {
+                signature_valid = Some(false);
+                checks.push(Check::new(
+                    "signature",
+                    CheckStatus::Failed,
+                    format!("signer public key unusable: {e}"),
+                ));
+            }
+            Ok(pk) => match sig::verify(&pk, s, msg, &si.signature) {
+                Ok(()) => {
+                    signature_valid = Some(true);
+                    checks.push(Check::new(
+                        "signature",
+                        CheckStatus::Passed,
+                        format!("{} signature by {} verifies", s.describe(), pk.describe()),
+                    ));
+                }
+                Err(e) => {
+                    signature_valid = Some(false);
+                    checks.push(Check::new("signature", CheckStatus::Failed, e));
+                }
+            },
+        },
+        (None, _, _) => checks.push(not_checked("signature", "no signer certificate")),
+        (_, Err(AlgorithmProblem::Unsupported(s)), _) => checks.push(not_checked(
+            "signature",
+            &format!("signature algorithm not supported: {s}"),
+        )),
+        (_, Err(_), _) => checks.push(Check::new(
+            "signature",
+            CheckStatus::Skipped,
+            "signature algorithm not allowed or malformed",
+        )),
+        (_, _, None) => checks.push(Check::new(
+            "signature",
+            CheckStatus::Skipped,
+            "no signed attributes",
+        )),
+    }
+
+    if let Some(c) = &dsc {
+        checks.extend(signer_profile_checks(c));
+        let chain = verify_certificate_chain(c, trust);
+        chain_valid = chain.valid;
+        checks.push(chain.check.clone());
+        details.chain = chain.certs.iter().map(Certificate::summary).collect();
+        details.root_reached = chain.root_reached;
+        details.csca = chain.certs.first().map(Certificate::summary);
+        let anchor = chain.certs.first().filter(|_| chain.valid == Some(true));
+        details.validity_at_signing = validity_check(c, anchor, signing_time);
+        details.validity_now = Check {
+            informational: true,
+            ..validity_check(c, anchor, Some(opts.now))
+        };
+        details.validity_now.name = "validity_now".into();
+        if details.validity_now.status == CheckStatus::Failed {
+            warnings.push(format!(
+                "{} (informational: documents outlive their signer certificates)",
+                details.validity_now.reason
+            ));
+        }
+        details.crl = crl_check(c, anchor, trust, sd, opts.now, &mut warnings);
+        checks.push(details.validity_at_signing.clone());
+        checks.push(details.validity_now.clone());
+        checks.push(details.crl.clone());
+        signer_certificate = Some(c.clone());
+    }
+
+    finish(
+        checks,
+        warnings,
+        details,
+        signature_valid,
+        chain_valid,
+        signer_certificate,
+    )
+}
+
+fn finish(
+    checks: Vec<Check>,
+    warnings: Vec<String>,
+    details: SignatureDetails,
+    signature_valid: Option<bool>,
+    chain_valid: Option<bool>,
+    signer_certificate: Option<Certificate>,
+) -> SignedObjectReport {
+    let status = verdict(&checks, signature_valid, chain_valid);
+    SignedObjectReport {
+        status,
+        signature_valid,
+        chain_valid,
+        errors: errors_of(&checks, status),
+        warnings,
+        checks,
+        details,
+        signer_certificate,
+    }
+}
+
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    subtle::ConstantTimeEq::ct_eq(a, b).into()
+}
+
+fn describe_sid(sid: &SignerIdentifier) -> String {
+    match sid {
+        SignerIdentifier::IssuerAndSerialNumber { issuer, serial } => {
+            let name = der::Decode::from_der(issuer)
+                .map(|n: x509_cert::name::Name| n.to_string())
+                .unwrap_or_else(|_| "undecodable name".into());
+            format!(
+                "issuer {name}, serial {}",
+                cert::hex_upper(cert::strip_int(serial))
+            )
+        }
+        SignerIdentifier::SubjectKeyIdentifier(k) => {
+            format!("subjectKeyIdentifier {}", cert::hex_upper(k))
+        }
+    }
+}
+
+/// Does the SignerInfo's identifier name this certificate? Names are compared by value.
+pub fn sid_matches(sid: &SignerIdentifier, c: &Certificate) -> bool {
+    match sid {
+        SignerIdentifier::IssuerAndSerialNumber { issuer, serial } => {
+            cert::strip_int(serial) == cert::strip_int(c.serial())
+                && der::Encode::to_der(c.issuer_name())
+                    .map(|own| cert::name_ders_equal(issuer, &own))
+                    .unwrap_or(false)
+        }
+        SignerIdentifier::SubjectKeyIdentifier(k) => match c.subject_key_identifier() {
+            Some(ski) => &ski == k,
+            // RFC 5280 §4.2.1.2 method 1 when the certificate has no extension.
+            None => HashAlg::Sha1.digest(c.public_key_bits()) == *k,
+        },
+    }
+}
+
+/// ICAO Doc 9303-12 profile of a Document Signer certificate (the parts TR-03105 tests).
+fn signer_profile_checks(c: &Certificate) -> Vec<Check> {
+    let mut problems = Vec::new();
+    if c.version() != 3 {
+        problems.push(format!(
+            "certificate version is v{}, must be v3",
+            c.version()
+        ));
+    }
+    match c.key_usage() {
+        None => problems.push("keyUsage extension is missing".to_string()),
+        Some(ku) if !ku.digital_signature() => {
+            problems.push("keyUsage does not assert digitalSignature".to_string())
+        }
+        Some(_) => {}
+    }
+    match c.authority_key_identifier_ext() {
+        None => problems.push("authorityKeyIdentifier extension is missing".to_string()),
+        Some(a) if a.key_identifier.is_none() => {
+            problems.push("authorityKeyIdentifier has no keyIdentifier".to_string())
+        }
+        Some(_) => {}
+    }
+    if let Some(p) = time_encoding_problem(c) {
+        problems.push(p);
+    }
+    vec![if problems.is_empty() {
+        Check::new(
+            "signer_certificate_profile",
+            CheckStatus::Passed,
+            "v3 with keyUsage digitalSignature and authorityKeyIdentifier",
+        )
+    } else {
+        Check::new(
+            "signer_certificate_profile",
+            CheckStatus::Failed,
+            problems.join("; "),
+        )
+    }]
+}
+
+/// RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
+fn time_encoding_problem(c: &Certificate) -> Option<String> {
+    use x509_cert::time::Time;
+    let v = &c.x509().tbs_certificate.validity;
+    for (what, t) in [("notBefore", &v.not_before), ("notAfter", &v.not_after)] {
+        let year_2050 = 2_524_608_000u64; // 2050-01-01T00:00:00Z
+        let secs = t.to_unix_duration().as_secs();
+        match t {
+            Time::GeneralTime(_) if secs < year_2050 => {
+                return Some(format!(
+                    "validity {what} uses GeneralizedTime for a date before 2050"
+                ))
+            }
+            Time::UtcTime(_) if secs >= year_2050 => {
+                return Some(format!(
+                    "validity {what} uses UTCTime for a date after 2049"
+                ))
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Outcome of building a certificate's chain to a trust anchor.
+#[derive(Debug, Clone)]
+pub struct CertificateChain {
+    /// `Some(true)` when an anchor verified the certificate, `Some(false)` when anchors with its
+    /// issuer's name exist but none verifies it, `None` when no anchor matched.
+    pub valid: Option<bool>,
+    /// The check as it appears in reports.
+    pub check: Check,
+    /// The anchor that verified the certificate first, then the certificates above it.
+    pub certs: Vec<Certificate>,
+    /// True when the chain ends in a self-signed certificate whose signature verified.
+    pub root_reached: bool,
+}
+
+/// Build the chain from a certificate to a trust anchor in `trust` (name by value, key
+/// identifiers when present, every candidate tried), then, for the report, up through link
+/// certificates to a self-signed root when the store has them.
+pub fn verify_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> CertificateChain {
+    let candidates = trust.issuer_candidates(leaf);
+    if candidates.is_empty() {
+        // A CSCA whose key signed the certificate but whose subject is not its issuer name.
+        if let Some(a) = trust.key_id_candidates(leaf).into_iter().find(|a| {
+            a.public_key()
+                .and_then(|k| leaf.verify_signed_by(&k))
+                .is_ok()
+        }) {
+            return CertificateChain {
+                valid: Some(false),
+                check: Check::new(
+                    "certificate_chain",
+                    CheckStatus::Failed,
+                    format!(
+                        "the certificate's issuer name {} does not match the subject {} of the CSCA that signed it",
+                        leaf.issuer(),
+                        a.subject()
+                    ),
+                ),
+                certs: Vec::new(),
+                root_reached: false,
+            };
+        }
+        let why = if trust.is_empty() {
+            "the trust store is empty".to_string()
+        } else {
+            format!(
+                "no CSCA in the trust store ({} anchors) is named {}",
+                trust.csca().len(),
+                leaf.issuer()
+            )
+        };
+        return CertificateChain {
+            valid: None,
+            check: not_checked("certificate_chain", &why),
+            certs: Vec::new(),
+            root_reached: false,
+        };
+    }
+    let mut failures = Vec::new();
+    let mut anchor = None;
+    for cand in &candidates {
+        match cand.public_key().and_then(|k| leaf.verify_signed_by(&k)) {
+            Ok(()) => {
+                anchor = Some((*cand).clone());
+                break;
+            }
+            Err(e) => failures.push(format!("serial {}: {e}", cand.serial_hex())),
+        }
+    }
+    let Some(anchor) = anchor else {
+        return CertificateChain {
+            valid: Some(false),
+            check: Check::new(
+                "certificate_chain",
+                CheckStatus::Failed,
+                format!(
+                    "the signer certificate's signature verifies with none of the {} CSCA certificate(s) named {}: {}",
+                    candidates.len(),
+                    leaf.issuer(),
+                    failures.join("; ")
+                ),
+            ),
+            certs: Vec::new(),
+            root_reached: false,
+        };
+    };
+    let reason = format!(
+        "signer certificate issued by trust anchor {} (serial {})",
+        anchor.subject(),
+        anchor.serial_hex()
+    );
+    let mut certs = vec![anchor];
+    let mut root_reached = false;
+    while certs.len() < 8 {
+        let Some(cur) = certs.last() else { break };
+        let Ok(cur_key) = cur.public_key() else { break };
+        if cur.is_self_issued() && cur.verify_signed_by(&cur_key).is_ok() {
+            root_reached = true;
+            break;
+        }
+        let next = trust.issuer_candidates(cur).into_iter().find(|cand| {
+            !certs.iter().any(|c| c.der() == cand.der())
+                && cand
+                    .public_key()
+                    .and_then(|k| cur.verify_signed_by(&k))
+                    .is_ok()
+        });
+        match next {
+            Some(n) => certs.push(n.clone()),
+            None => break,
+        }
+    }
+    CertificateChain {
+        valid: Some(true),
+        check: Check::new("certificate_chain", CheckStatus::Passed, reason),
+        certs,
+        root_reached,
+    }
+}
+
+fn validity_check(dsc: &Certificate, anchor: Option<&Certificate>, at: Option<i64>) -> Check {
+    let Some(t) = at else {
+        return not_checked(
+            "validity_at_signing",
+            "no signing-time attribute: the signing time is unknown",
+        );
+    };
+    let when = cert::format_time(t);
+    let mut problems = Vec::new();
+    for (role, c) in std::iter::once(("signer certificate", dsc)).chain(anchor.map(|a| ("CSCA", a)))
+    {
+        if !c.valid_at(t) {
+            problems.push(format!(
+                "{role} {} is valid {} to {}, not at {when}",
+                c.subject(),
+                cert::format_time(c.not_before()),
+                cert::format_time(c.not_after())
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Check::new(
+            "validity_at_signing",
+            CheckStatus::Passed,
+            format!(
+                "signer certificate{} valid at {when}",
+                if anchor.is_some() { " and CSCA" } else { "" }
+            ),
+        )
+    } else {
+        Check::new(
+            "validity_at_signing",
+            CheckStatus::Failed,
+            problems.join("; "),
+        )
+    }
+}
+
+fn crl_check(
+    dsc: &Certificate,
+    anchor: Option<&Certificate>,
+    trust: &TrustStore,
+    sd: &SignedData,
+    now: i64,
+    warnings: &mut Vec<String>,
+) -> Check {
+    let mut crls: Vec<crate::trust::Crl> = trust.crls().to_vec();
+    crls.extend(
+        sd.crls
+            .iter()
+            .filter_map(|d| crate::trust::Crl::from_der(d).ok()),
+    );
+    if crls.is_empty() {
+        return not_checked("crl", "no CRL provided");
+    }
+    let mine: Vec<&crate::trust::Crl> = crls
+        .iter()
+        .filter(|c| cert::names_equal(c.issuer_name(), dsc.issuer_name()))
+        .collect();
+    if mine.is_empty() {
+        return not_checked("crl", &format!("no CRL from {} provided", dsc.issuer()));
+    }
+    let Some(anchor) = anchor else {
+        return not_checked(
+            "crl",
+            "the CRL's signature cannot be checked without a trusted CSCA",
+        );
+    };
+    let Ok(key) = anchor.public_key() else {
+        return not_checked("crl", "CSCA public key unusable");
+    };
+    let verified: Vec<&crate::trust::Crl> = mine
+        .into_iter()
+        .filter(|c| match c.verify_signed_by(&key) {
+            Ok(()) => true,
+            Err(e) => {
+                warnings.push(format!(
+                    "CRL of {} issued {} ignored: signature does not verify with the CSCA ({e})",
+                    c.issuer(),
+                    cert::format_time(c.this_update())
+                ));
+                false
+            }
+        })
+        .collect();
+    if verified.is_empty() {
+        return not_checked("crl", "no CRL from the CSCA has a valid signature");
+    }
+    for c in &verified {
+        if let Some(when) = c.revocation_of(dsc.serial()) {
+            return Check::new(
+                "crl",
+                CheckStatus::Failed,
+                format!(
+                    "signer certificate serial {} is revoked since {} (CRL issued {})",
+                    dsc.serial_hex(),
+                    cert::format_time(when),
+                    cert::format_time(c.this_update())
+                ),
+            );
+        }
+    }
+    let newest = verified.iter().map(|c| c.this_update()).max().unwrap_or(0);
+    if verified
+        .iter()
+        .all(|c| c.next_update().is_some_and(|n| n < now))
+    {
+        warnings.push("every CRL for the signer's CSCA is past its nextUpdate".into());
+    }
+    Check::new(
+        "crl",
+        CheckStatus::Passed,
+        format!(
+            "signer certificate not revoked (CRL issued {})",
+            cert::format_time(newest)
+        ),
+    )
+}
+
+/// Compare data groups (number → bytes exactly as read) with the hashes in an LDSSecurityObject.
+/// Returns the per-group statuses; `Err` when the hash algorithm is not one ICAO allows.
+pub fn compare_data_groups(
+    lso: &LdsSecurityObject,
+    data_groups: &BTreeMap<u8, Vec<u8>>,
+) -> Result<BTreeMap<String, DgStatus>, String> {
+    let hash = HashAlg::from_oid(&lso.hash_algorithm.oid).ok_or_else(|| {
+        format!(
+            "LDSSecurityObject hash algorithm {} is not allowed",
+            lso.hash_algorithm.oid
+        )
+    })?;
+    let mut out = BTreeMap::new();
+    for n in 1..=16u8 {
+        let status = match (lso.hash_of(n), data_groups.get(&n)) {
+            (Some(expected), Some(bytes)) => {
+                if ct_eq(&hash.digest(bytes), expected) {
+                    DgStatus::Match
+                } else {
+                    DgStatus::Mismatch
+                }
+            }
+            (Some(_), None) => DgStatus::NotRead,
+            (None, Some(_)) => DgStatus::NotInSod,
+            (None, None) => continue,
+        };
+        out.insert(format!("DG{n}"), status);
+    }
+    Ok(out)
+}
+
+/// Passive Authentication of a decoded EF.SOD against the data groups read (number → raw bytes).
+pub fn verify_sod(
+    sod: &Sod,
+    data_groups: &BTreeMap<u8, Vec<u8>>,
+    trust: &TrustStore,
+    opts: &VerifyOptions,
+) -> PassiveAuthReport {
+    let cms = verify_signed_data(&sod.signed_data, oid::LDS_SECURITY_OBJECT, trust, opts);
+    let lso = &sod.lds_security_object;
+    let mut checks = cms.checks;
+    let mut warnings = cms.warnings;
+
+    let v_ok = matches!(
+        (lso.version, &lso.lds_version_info),
+        (0, None) | (1, Some(_))
+    );
+    checks.push(if v_ok {
+        Check::new(
+            "lds_security_object_version",
+            CheckStatus::Passed,
+            format!("LDSSecurityObject version {}", lso.version),
+        )
+    } else {
+        Check::new(
+            "lds_security_object_version",
+            CheckStatus::Failed,
+            format!(
+                "LDSSecurityObject version {} {} LDSVersionInfo (version 0 has none, version 1 has one)",
+                lso.version,
+                if lso.lds_version_info.is_some() { "with" } else { "without" }
+            ),
+        )
+    });
+    if let Some((lds, _)) = &lso.lds_version_info {
+        if !matches!(lds.as_str(), "0107" | "0108") {
+            warnings.push(format!(
+                "LDSVersionInfo names LDS version {lds}, unknown to this verifier"
+            ));
+        }
+    }
+
+    let data_group_statuses = match compare_data_groups(lso, data_groups) {
+        Ok(map) => {
+            let bad: Vec<String> = map
+                .iter()
+                .filter(|(_, s)| matches!(s, DgStatus::Mismatch | DgStatus::NotInSod))
+                .map(|(k, s)| {
+                    format!(
+                        "{k} {}",
+                        if *s == DgStatus::Mismatch {
+                            "hash mismatch"
+                        } else {
+                            "read but not in EF.SOD"
+                        }
+                    )
+                })
+                .collect();
+            let matched = map.values().filter(|s| **s == DgStatus::Match).count();
+            checks.push(if !bad.is_empty() {
+                Check::new("data_group_hashes", CheckStatus::Failed, bad.join("; "))
+            } else if matched == 0 {
+                not_checked("data_group_hashes", "no data group was supplied")
+            } else {
+                Check::new(
+                    "data_group_hashes",
+                    CheckStatus::Passed,
+                    format!("{matched} data group hash(es) match"),
+                )
+            });
+            map
+        }
+        Err(e) => {
+            checks.push(Check::new("data_group_hashes", CheckStatus::Failed, e));
+            BTreeMap::new()
+        }
+    };
+
+    let status = verdict(&checks, cms.signature_valid, cms.chain_valid);
+    PassiveAuthReport {
+        status,
+        signature_valid: cms.signature_valid,
+        chain_valid: cms.chain_valid,
+        data_groups: data_group_statuses,
+        errors: errors_of(&checks, status),
+        warnings,
+        checks,
+        hash_algorithm: Some(digest_display(&lso.hash_algorithm.oid)),
+        lds_security_object_version: Some(lso.version),
+        lds_version: lso.lds_version_info.as_ref().map(|v| v.0.clone()),
+        unicode_version: lso.lds_version_info.as_ref().map(|v| v.1.clone()),
+        details: Some(cms.details),
+    }
+}
+
+fn digest_display(oid: &str) -> String {
+    HashAlg::from_oid(oid)
+        .map(|h| h.name().to_string())
+        .unwrap_or_else(|| oid.to_string())
+}
+
+/// A report for an EF.SOD that could not even be decoded.
+fn undecodable(reason: String) -> PassiveAuthReport {
+    let checks = vec![Check::new("ef_sod", CheckStatus::Failed, reason)];
+    PassiveAuthReport {
+        status: Verdict::Invalid,
+        signature_valid: None,
+        chain_valid: None,
+        data_groups: BTreeMap::new(),
+        errors: errors_of(&checks, Verdict::Invalid),
+        warnings: Vec::new(),
+        checks,
+        hash_algorithm: None,
+        lds_security_object_version: None,
+        lds_version: None,
+        unicode_version: None,
+        details: None,
+    }
+}
+
+/// Passive Authentication of EF.SOD bytes; a malformed EF.SOD gives an `invalid` report.
+pub fn verify_sod_bytes(
+    sod: &[u8],
+    data_groups: &BTreeMap<u8, Vec<u8>>,
+    trust: &TrustStore,
+    opts: &VerifyOptions,
+) -> PassiveAuthReport {
+    match Sod::parse(sod) {
+        Ok(s) => verify_sod(&s, data_groups, trust, opts),
+        Err(e) => {
+            let mut r = undecodable(format!("EF.SOD cannot be decoded: {e}"));
+            // Still say which data groups were read.
+            r.data_groups = data_groups
+                .keys()
+                .filter(|n| (1..=16).contains(*n))
+                .map(|n| (format!("DG{n}"), DgStatus::NotInSod))
+                .collect();
+            r
+        }
+    }
+}
+
+/// Verify EF.CardSecurity (CMS SignedData with SecurityInfos) the way EF.SOD is verified.
+pub fn verify_card_security(
+    bytes: &[u8],
+    trust: &TrustStore,
+    opts: &VerifyOptions,
+) -> SignedObjectReport {
+    match SignedData::parse(bytes) {
+        Ok(sd) => verify_signed_data(&sd, oid::SECURITY_OBJECT, trust, opts),
+        Err(e) => {
+            let checks = vec![Check::new(
+                "ef_card_security",
+                CheckStatus::Failed,
+                format!("EF.CardSecurity cannot be decoded: {e}"),
+            )];
+            SignedObjectReport {
+                status: Verdict::Invalid,
+                signature_valid: None,
+                chain_valid: None,
+                errors: errors_of(&checks, Verdict::Invalid),
+                warnings: Vec::new(),
+                checks,
+                details: SignatureDetails {
+                    content_type: String::new(),
+                    digest_algorithm: None,
+                    signature_algorithm: None,
+                    signing_time: None,
+                    signer: None,
+                    signer_source: None,
+                    csca: None,
+                    chain: Vec::new(),
+                    root_reached: false,
+                    validity_at_signing: not_checked("validity_at_signing", "not decoded"),
+                    validity_now: not_checked("validity_now", "not decoded"),
+                    crl: not_checked("crl", "not decoded"),
+                },
+                signer_certificate: None,
+            }
+        }
+    }
+}
+
+/// Verification of a folder of dumped files.
+#[derive(Debug, Clone, Serialize)]
+pub struct DumpVerification {
+    /// The folder.
+    pub directory: String,
+    /// Files that were read.
+    pub files: Vec<String>,
+    /// Passive Authentication of SOD.bin and the data groups.
+    pub passive_authentication: PassiveAuthReport,
+    /// Verification of CardSecurity.bin, if present.
+    pub card_security: Option<SignedObjectReport>,
+    /// What the trust store held.
+    pub trust_store: TrustStoreSummary,
+    /// The time used as "now".
+    pub verified_at: String,
+}
+
+/// Sizes of a trust store.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrustStoreSummary {
+    pub csca: usize,
+    pub dsc: usize,
+    pub crls: usize,
+}
+
+/// Largest dumped file read (16 MiB).
+pub const MAX_DUMP_FILE: u64 = 16 << 20;
+
+/// Read a folder with any of `COM.bin`, `SOD.bin`, `DG1.bin` … `DG16.bin`, `CardAccess.bin`,
+/// `CardSecurity.bin` (names case-insensitive) and verify it against `trust` now.
+pub fn verify_dump(dir: &Path, trust: &TrustStore) -> Result<DumpVerification, AuthError> {
+    verify_dump_with(dir, trust, &VerifyOptions::now())
+}
+
+/// [`verify_dump`] with explicit options.
+pub fn verify_dump_with(
+    dir: &Path,
+    trust: &TrustStore,
+    opts: &VerifyOptions,
+) -> Result<DumpVerification, AuthError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| AuthError::Io { path, source }
+    };
+    let mut files: BTreeMap<String, (String, Vec<u8>)> = BTreeMap::new();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io(dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let key = name.to_ascii_lowercase();
+        let known = matches!(
+            key.as_str(),
+            "com.bin" | "sod.bin" | "cardaccess.bin" | "cardsecurity.bin"
+        ) || dg_number(&key).is_some();
+        if !known || !path.is_file() {
+            continue;
+        }
+        let len = std::fs::metadata(&path).map_err(io(&path))?.len();
+        if len > MAX_DUMP_FILE {
+            return Err(AuthError::File {
+                path,
+                reason: format!("{len} bytes is larger than the {MAX_DUMP_FILE} accepted"),
+            });
+        }
+        let bytes = std::fs::read(&path).map_err(io(&path))?;
+        files.insert(key, (name.to_string(), bytes));
+    }
+    let data_groups: BTreeMap<u8, Vec<u8>> = files
+        .iter()
+        .filter_map(|(k, (_, b))| dg_number(k).map(|n| (n, b.clone())))
+        .collect();
+
+    let mut pa = match files.get("sod.bin") {
+        Some((_, sod)) => verify_sod_bytes(sod, &data_groups, trust, opts),
+        None => {
+            let checks = vec![not_checked(
+                "ef_sod",
+                "SOD.bin is missing: nothing to verify",
+            )];
+            PassiveAuthReport {
+                status: Verdict::Unverified,
+                signature_valid: None,
+                chain_valid: None,
+                data_groups: data_groups
+                    .keys()
+                    .map(|n| (format!("DG{n}"), DgStatus::NotInSod))
+                    .collect(),
+                errors: vec!["ef_sod: SOD.bin is missing: nothing to verify".into()],
+                warnings: Vec::new(),
+                checks,
+                hash_algorithm: None,
+                lds_security_object_version: None,
+                lds_version: None,
+                unicode_version: None,
+                details: None,
+            }
+        }
+    };
+
+    // EF.COM consistency (TR-03105-5.1 LDS_H_90..92): same data groups as EF.SOD.
+    if let (Some((_, com)), Some((_, sod))) = (files.get("com.bin"), files.get("sod.bin")) {
+        if let Ok(sod) = Sod::parse(sod) {
+            let check = match emrtd_lds::com::EfCom::decode(com) {
+                Err(e) => Check::new(
+                    "ef_com_consistency",
+                    CheckStatus::Failed,
+                    format!("EF.COM cannot be decoded: {e}"),
+                ),
+                Ok(c) => {
+                    let mut in_com: Vec<u8> = c.data_groups();
+                    in_com.sort_unstable();
+                    in_com.dedup();
+                    let mut in_sod: Vec<u8> = sod
+                        .lds_security_object
+                        .data_group_hashes
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect();
+                    in_sod.sort_unstable();
+                    let fmt = |v: &[u8]| {
+                        v.iter()
+                            .map(|n| format!("DG{n}"))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    };
+                    if in_com == in_sod {
+                        Check::new(
+                            "ef_com_consistency",
+                            CheckStatus::Passed,
+                            format!(
+                                "EF.COM and EF.SOD list the same data groups ({})",
+                                fmt(&in_sod)
+                            ),
+                        )
+                    } else {
+                        Check::new(
+                            "ef_com_consistency",
+                            CheckStatus::Failed,
+                            format!(
+                                "EF.COM lists {} but EF.SOD hashes {}",
+                                fmt(&in_com),
+                                fmt(&in_sod)
+                            ),
+                        )
+                    }
+                }
+            };
+            pa.checks.push(check);
+            pa.status = verdict(&pa.checks, pa.signature_valid, pa.chain_valid);
+            pa.errors = errors_of(&pa.checks, pa.status);
+        }
+    }
+
+    let card_security = files
+        .get("cardsecurity.bin")
+        .map(|(_, b)| verify_card_security(b, trust, opts));
+
+    Ok(DumpVerification {
+        directory: dir.display().to_string(),
+        files: files.values().map(|(n, _)| n.clone()).collect(),
+        passive_authentication: pa,
+        card_security,
+        trust_store: TrustStoreSummary {
+            csca: trust.csca().len(),
+            dsc: trust.dsc().len(),
+            crls: trust.crls().len(),
+        },
+        verified_at: cert::format_time(opts.now),
+    })
+}
+
+fn dg_number(lower_name: &str) -> Option<u8> {
+    let n: u8 = lower_name
+        .strip_prefix("dg")?
+        .strip_suffix(".bin")?
+        .parse()
+        .ok()?;
+    (1..=16).contains(&n).then_some(n)
+}

@@ -1,0 +1,756 @@
+//! Hash and signature algorithms of eMRTD PKI objects, public keys, and verification.
+//!
+//! Supported: RSASSA-PKCS1-v1_5, RSASSA-PSS (any hash, MGF1 hash and salt length), ECDSA with
+//! X9.62 (DER signature) and BSI TR-03111 (plain `r‖s`) OIDs, on NIST P-256/P-384/P-521 through
+//! the RustCrypto crates and on every other prime curve (brainpool, explicit domain parameters)
+//! through the generic prime-curve arithmetic of `emrtd_crypto::pk`. Hashes: SHA-1 and SHA-2.
+
+use der::{Decode, Encode};
+use emrtd_crypto::pk::{EcCurve, Group};
+use emrtd_lds::sod::oid_to_string;
+use serde::Serialize;
+use sha2::Digest;
+use std::sync::{Arc, OnceLock};
+
+/// A hash function ICAO Doc 9303 allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum HashAlg {
+    #[serde(rename = "SHA-1")]
+    Sha1,
+    #[serde(rename = "SHA-224")]
+    Sha224,
+    #[serde(rename = "SHA-256")]
+    Sha256,
+    #[serde(rename = "SHA-384")]
+    Sha384,
+    #[serde(rename = "SHA-512")]
+    Sha512,
+}
+
+impl HashAlg {
+    /// The hash for a digest-algorithm OID (dotted form).
+    pub fn from_oid(oid: &str) -> Option<Self> {
+        Some(match oid {
+            "1.3.14.3.2.26" => HashAlg::Sha1,
+            "2.16.840.1.101.3.4.2.4" => HashAlg::Sha224,
+            "2.16.840.1.101.3.4.2.1" => HashAlg::Sha256,
+            "2.16.840.1.101.3.4.2.2" => HashAlg::Sha384,
+            "2.16.840.1.101.3.4.2.3" => HashAlg::Sha512,
+            _ => return None,
+        })
+    }
+
+    /// Dotted OID.
+    pub fn oid(self) -> &'static str {
+        match self {
+            HashAlg::Sha1 => "1.3.14.3.2.26",
+            HashAlg::Sha224 => "2.16.840.1.101.3.4.2.4",
+            HashAlg::Sha256 => "2.16.840.1.101.3.4.2.1",
+            HashAlg::Sha384 => "2.16.840.1.101.3.4.2.2",
+            HashAlg::Sha512 => "2.16.840.1.101.3.4.2.3",
+        }
+    }
+
+    /// `"SHA-256"` etc.
+    pub fn name(self) -> &'static str {
+        match self {
+            HashAlg::Sha1 => "SHA-1",
+            HashAlg::Sha224 => "SHA-224",
+            HashAlg::Sha256 => "SHA-256",
+            HashAlg::Sha384 => "SHA-384",
+            HashAlg::Sha512 => "SHA-512",
+        }
+    }
+
+    /// Output length in bytes.
+    pub fn output_len(self) -> usize {
+        match self {
+            HashAlg::Sha1 => 20,
+            HashAlg::Sha224 => 28,
+            HashAlg::Sha256 => 32,
+            HashAlg::Sha384 => 48,
+            HashAlg::Sha512 => 64,
+        }
+    }
+
+    /// Hash `data`.
+    pub fn digest(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            HashAlg::Sha1 => sha1::Sha1::digest(data).to_vec(),
+            HashAlg::Sha224 => sha2::Sha224::digest(data).to_vec(),
+            HashAlg::Sha256 => sha2::Sha256::digest(data).to_vec(),
+            HashAlg::Sha384 => sha2::Sha384::digest(data).to_vec(),
+            HashAlg::Sha512 => sha2::Sha512::digest(data).to_vec(),
+        }
+    }
+}
+
+/// A signature scheme with all its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "scheme", rename_all = "snake_case")]
+pub enum SignatureScheme {
+    /// RSASSA-PKCS1-v1_5.
+    RsaPkcs1v15 { hash: HashAlg },
+    /// RSASSA-PSS with MGF1.
+    RsaPss {
+        hash: HashAlg,
+        mgf1_hash: HashAlg,
+        salt_len: usize,
+    },
+    /// ECDSA; `plain` = BSI TR-03111 `r‖s` format instead of a DER SEQUENCE.
+    Ecdsa { hash: HashAlg, plain: bool },
+}
+
+impl SignatureScheme {
+    /// The message hash.
+    pub fn hash(&self) -> HashAlg {
+        match self {
+            SignatureScheme::RsaPkcs1v15 { hash }
+            | SignatureScheme::RsaPss { hash, .. }
+            | SignatureScheme::Ecdsa { hash, .. } => *hash,
+        }
+    }
+
+    /// Short human name, e.g. `"RSASSA-PSS(SHA-256, MGF1-SHA-256, salt 32)"`.
+    pub fn describe(&self) -> String {
+        match self {
+            SignatureScheme::RsaPkcs1v15 { hash } => {
+                format!("RSASSA-PKCS1-v1_5 with {}", hash.name())
+            }
+            SignatureScheme::RsaPss {
+                hash,
+                mgf1_hash,
+                salt_len,
+            } => format!(
+                "RSASSA-PSS with {}, MGF1-{}, salt {salt_len}",
+                hash.name(),
+                mgf1_hash.name()
+            ),
+            SignatureScheme::Ecdsa { hash, plain } => format!(
+                "ECDSA with {}{}",
+                hash.name(),
+                if *plain { " (plain r||s)" } else { "" }
+            ),
+        }
+    }
+}
+
+/// Why a signature algorithm cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlgorithmProblem {
+    /// Known, but ICAO Doc 9303 does not allow it (MD5, RIPEMD-160, ...): the object is invalid.
+    NotAllowed(String),
+    /// Possibly allowed, but this implementation cannot verify it (DSA, ...).
+    Unsupported(String),
+    /// Parameters are malformed.
+    Malformed(String),
+}
+
+impl std::fmt::Display for AlgorithmProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AlgorithmProblem::NotAllowed(s) => write!(f, "algorithm not allowed: {s}"),
+            AlgorithmProblem::Unsupported(s) => write!(f, "algorithm not supported: {s}"),
+            AlgorithmProblem::Malformed(s) => write!(f, "malformed algorithm parameters: {s}"),
+        }
+    }
+}
+
+/// Map a signature AlgorithmIdentifier to a scheme. `digest_hint` is the SignerInfo digest
+/// algorithm, used when the OID names only the key type (`rsaEncryption`, `id-ecPublicKey`).
+pub fn scheme_from_algorithm(
+    oid: &str,
+    params: Option<&[u8]>,
+    digest_hint: Option<HashAlg>,
+) -> Result<SignatureScheme, AlgorithmProblem> {
+    use HashAlg::*;
+    let hinted = |what: &str| {
+        digest_hint.ok_or_else(|| {
+            AlgorithmProblem::Malformed(format!(
+                "{what} names no hash and no digest algorithm is given"
+            ))
+        })
+    };
+    let rsa = |hash| Ok(SignatureScheme::RsaPkcs1v15 { hash });
+    let ec = |hash, plain| Ok(SignatureScheme::Ecdsa { hash, plain });
+    match oid {
+        "1.2.840.113549.1.1.1" => rsa(hinted("rsaEncryption")?),
+        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => rsa(Sha1),
+        "1.2.840.113549.1.1.14" => rsa(Sha224),
+        "1.2.840.113549.1.1.11" => rsa(Sha256),
+        "1.2.840.113549.1.1.12" => rsa(Sha384),
+        "1.2.840.113549.1.1.13" => rsa(Sha512),
+        "1.2.840.113549.1.1.10" => parse_pss_params(params),
+        "1.2.840.10045.2.1" => ec(hinted("id-ecPublicKey")?, false),
+        "1.2.840.10045.4.1" => ec(Sha1, false),
+        "1.2.840.10045.4.3.1" => ec(Sha224, false),
+        "1.2.840.10045.4.3.2" => ec(Sha256, false),
+        "1.2.840.10045.4.3.3" => ec(Sha384, false),
+        "1.2.840.10045.4.3.4" => ec(Sha512, false),
+        "0.4.0.127.0.7.1.1.4.1.1" => ec(Sha1, true),
+        "0.4.0.127.0.7.1.1.4.1.2" => ec(Sha224, true),
+        "0.4.0.127.0.7.1.1.4.1.3" => ec(Sha256, true),
+        "0.4.0.127.0.7.1.1.4.1.4" => ec(Sha384, true),
+        "0.4.0.127.0.7.1.1.4.1.5" => ec(Sha512, true),
+        "1.2.840.113549.1.1.2" | "1.2.840.113549.1.1.3" | "1.2.840.113549.1.1.4" => Err(
+            AlgorithmProblem::NotAllowed(format!("{oid} (RSA with MD2/MD4/MD5)")),
+        ),
+        "0.4.0.127.0.7.1.1.4.1.6" | "1.3.36.3.3.1.2" => {
+            Err(AlgorithmProblem::NotAllowed(format!("{oid} (RIPEMD-160)")))
+        }
+        "1.2.840.10040.4.3" | "2.16.840.1.101.3.4.3.1" | "2.16.840.1.101.3.4.3.2" => {
+            Err(AlgorithmProblem::Unsupported(format!("{oid} (DSA)")))
+        }
+        other => Err(AlgorithmProblem::Unsupported(format!(
+            "unknown signature algorithm {other}"
+        ))),
+    }
+}
+
+/// Parse RSASSA-PSS-params (RFC 4055): defaults SHA-1, MGF1-SHA-1, salt 20, trailer 1.
+fn parse_pss_params(params: Option<&[u8]>) -> Result<SignatureScheme, AlgorithmProblem> {
+    let bad = |s: &str| AlgorithmProblem::Malformed(format!("RSASSA-PSS-params: {s}"));
+    let mut hash = HashAlg::Sha1;
+    let mut mgf1_hash = HashAlg::Sha1;
+    let mut salt_len: usize = 20;
+    let p = match params {
+        None | Some([0x05, 0x00]) => &[][..],
+        Some(p) => {
+            let t = emrtd_tlv::parse_exact(p).map_err(|e| bad(&e.to_string()))?;
+            if t.tag != 0x30 {
+                return Err(bad("not a SEQUENCE"));
+            }
+            t.value
+        }
+    };
+    let hash_of = |alg: &[u8]| -> Result<HashAlg, AlgorithmProblem> {
+        let (oid, _) = alg_id(alg).ok_or_else(|| bad("bad AlgorithmIdentifier"))?;
+        HashAlg::from_oid(&oid)
+            .ok_or_else(|| AlgorithmProblem::NotAllowed(format!("PSS hash {oid}")))
+    };
+    for field in emrtd_tlv::parse_all(p).map_err(|e| bad(&e.to_string()))? {
+        match field.tag {
+            0xA0 => hash = hash_of(field.value)?,
+            0xA1 => {
+                let (oid, mgf_params) =
+                    alg_id(field.value).ok_or_else(|| bad("bad maskGenAlgorithm"))?;
+                if oid != "1.2.840.113549.1.1.8" {
+                    return Err(AlgorithmProblem::Unsupported(format!(
+                        "mask generation {oid}"
+                    )));
+                }
+                mgf1_hash = hash_of(mgf_params.ok_or_else(|| bad("MGF1 without hash"))?)?;
+            }
+            0xA2 => {
+                let i = emrtd_tlv::parse_exact(field.value).map_err(|e| bad(&e.to_string()))?;
+                if i.tag != 0x02
+                    || i.value.len() > 4
+                    || i.value.first().is_some_and(|b| b & 0x80 != 0)
+                {
+                    return Err(bad("saltLength"));
+                }
+                salt_len = i
+                    .value
+                    .iter()
+                    .fold(0usize, |a, b| (a << 8) | usize::from(*b));
+            }
+            0xA3 => {
+                let i = emrtd_tlv::parse_exact(field.value).map_err(|e| bad(&e.to_string()))?;
+                if i.value != [1] {
+                    return Err(AlgorithmProblem::Unsupported(
+                        "PSS trailer field other than 1".into(),
+                    ));
+                }
+            }
+            t => return Err(bad(&format!("unexpected field {t:X}"))),
+        }
+    }
+    Ok(SignatureScheme::RsaPss {
+        hash,
+        mgf1_hash,
+        salt_len,
+    })
+}
+
+/// `(oid, raw parameters)` of an AlgorithmIdentifier TLV (DER).
+fn alg_id(der: &[u8]) -> Option<(String, Option<&[u8]>)> {
+    let seq = emrtd_tlv::parse_exact(der).ok()?;
+    if seq.tag != 0x30 {
+        return None;
+    }
+    let (o, rest) = emrtd_tlv::parse_one(seq.value).ok()?;
+    if o.tag != 0x06 {
+        return None;
+    }
+    Some((oid_to_string(o.value)?, (!rest.is_empty()).then_some(rest)))
+}
+
+/// Named elliptic curves with RustCrypto implementations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NistCurve {
+    P256,
+    P384,
+    P521,
+}
+
+/// An elliptic curve: a RustCrypto NIST curve, or any prime curve (standardized or explicit
+/// parameters) handled by the generic arithmetic of `emrtd_crypto::pk`.
+#[derive(Debug, Clone)]
+pub enum Curve {
+    Nist(NistCurve),
+    Prime(Arc<EcCurve>),
+}
+
+/// A public key from a SubjectPublicKeyInfo.
+#[derive(Debug, Clone)]
+pub enum PublicKey {
+    Rsa(rsa::RsaPublicKey),
+    Ec { curve: Curve, point: Vec<u8> },
+}
+
+/// Largest RSA modulus accepted (bits); verification cost grows with it.
+pub const MAX_RSA_BITS: usize = 16384;
+
+impl PublicKey {
+    /// Decode a DER SubjectPublicKeyInfo.
+    pub fn from_spki_der(der: &[u8]) -> Result<Self, String> {
+        let spki = spki::SubjectPublicKeyInfoRef::from_der(der)
+            .map_err(|e| format!("SubjectPublicKeyInfo: {e}"))?;
+        let key_bytes = spki
+            .subject_public_key
+            .as_bytes()
+            .ok_or("public key BIT STRING has unused bits")?;
+        let oid = spki.algorithm.oid.to_string();
+        match oid.as_str() {
+            "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => {
+                let k = rsa::pkcs1::RsaPublicKey::from_der(key_bytes)
+                    .map_err(|e| format!("RSA public key: {e}"))?;
+                let n = rsa::BigUint::from_bytes_be(k.modulus.as_bytes());
+                let e = rsa::BigUint::from_bytes_be(k.public_exponent.as_bytes());
+                rsa::RsaPublicKey::new_with_max_size(n, e, MAX_RSA_BITS)
+                    .map(PublicKey::Rsa)
+                    .map_err(|e| format!("RSA public key: {e}"))
+            }
+            "1.2.840.10045.2.1" => {
+                let params = spki
+                    .algorithm
+                    .parameters
+                    .ok_or("EC public key without domain parameters")?;
+                let params = params.to_der().map_err(|e| e.to_string())?;
+                let curve = curve_from_params(&params)?;
+                Ok(PublicKey::Ec {
+                    curve,
+                    point: key_bytes.to_vec(),
+                })
+            }
+            other => Err(format!("unsupported public key algorithm {other}")),
+        }
+    }
+
+    /// Human description: `"RSA-4096"`, `"EC P-256"`, `"EC brainpoolP256r1 (explicit parameters)"`.
+    pub fn describe(&self) -> String {
+        use rsa::traits::PublicKeyParts;
+        match self {
+            PublicKey::Rsa(k) => format!("RSA-{}", k.n().bits()),
+            PublicKey::Ec { curve, .. } => match curve {
+                Curve::Nist(NistCurve::P256) => "EC P-256".into(),
+                Curve::Nist(NistCurve::P384) => "EC P-384".into(),
+                Curve::Nist(NistCurve::P521) => "EC P-521".into(),
+                Curve::Prime(c) if c.standardized_id().is_some() => format!("EC {}", c.name()),
+                Curve::Prime(c) => match identify(c) {
+                    Some(name) => format!("EC {name} (explicit parameters)"),
+                    None => format!(
+                        "EC {}-bit prime curve (explicit parameters)",
+                        c.field_bits()
+                    ),
+                },
+            },
+        }
+    }
+}
+
+/// Standardized curves of ICAO 9303-11 §9.5.1, built once.
+fn standardized_curves() -> &'static [EcCurve] {
+    static CURVES: OnceLock<Vec<EcCurve>> = OnceLock::new();
+    CURVES.get_or_init(|| {
+        (8..=18)
+            .filter_map(|id| match Group::standardized(id) {
+                Ok(Group::Ec(c)) => Some(c),
+                _ => None,
+            })
+            .collect()
+    })
+}
+
+/// Name of the standardized curve with the same parameters, if any.
+fn identify(c: &EcCurve) -> Option<&'static str> {
+    standardized_curves()
+        .iter()
+        .find(|s| s.same_parameters(c))
+        .map(|s| s.name())
+}
+
+/// ICAO 9303-11 standardized domain parameter id of a named-curve OID.
+fn standardized_id_of(oid: &str) -> Option<u8> {
+    Some(match oid {
+        "1.2.840.10045.3.1.1" => 8,
+        "1.3.36.3.3.2.8.1.1.3" => 9,
+        "1.3.132.0.33" => 10,
+        "1.3.36.3.3.2.8.1.1.5" => 11,
+        "1.2.840.10045.3.1.7" => 12,
+        "1.3.36.3.3.2.8.1.1.7" => 13,
+        "1.3.36.3.3.2.8.1.1.9" => 14,
+        "1.3.132.0.34" => 15,
+        "1.3.36.3.3.2.8.1.1.11" => 16,
+        "1.3.36.3.3.2.8.1.1.13" => 17,
+        "1.3.132.0.35" => 18,
+        _ => return None,
+    })
+}
+
+/// ECParameters: a named-curve OID or explicit SpecifiedECDomain (RFC 3279).
+fn curve_from_params(der: &[u8]) -> Result<Curve, String> {
+    let t = emrtd_tlv::parse_exact(der).map_err(|e| format!("EC parameters: {e}"))?;
+    match t.tag {
+        0x06 => {
+            let oid = oid_to_string(t.value).ok_or("EC parameters: bad OID")?;
+            match standardized_id_of(&oid) {
+                Some(12) => Ok(Curve::Nist(NistCurve::P256)),
+                Some(15) => Ok(Curve::Nist(NistCurve::P384)),
+                Some(18) => Ok(Curve::Nist(NistCurve::P521)),
+                Some(id) => standardized_curves()
+                    .iter()
+                    .find(|c| c.standardized_id() == Some(id))
+                    .map(|c| Curve::Prime(Arc::new(c.clone())))
+                    .ok_or_else(|| format!("named curve {oid} is not available")),
+                None => Err(format!("unsupported named curve {oid}")),
+            }
+        }
+        0x30 => Ok(Curve::Prime(Arc::new(parse_specified_domain(t.value)?))),
+        0x05 => Err("EC key inherits its parameters (implicitlyCA), which is not supported".into()),
+        other => Err(format!("EC parameters: unexpected tag {other:X}")),
+    }
+}
+
+/// SpecifiedECDomain ::= SEQUENCE { version, fieldID, curve, base, order, cofactor OPTIONAL }
+pub(crate) fn parse_specified_domain(body: &[u8]) -> Result<EcCurve, String> {
+    let bad = |s: &str| format!("explicit EC parameters: {s}");
+    let items = emrtd_tlv::parse_all(body).map_err(|e| bad(&e.to_string()))?;
+    let get = |i: usize, tag: u32, what: &str| -> Result<&[u8], String> {
+        match items.get(i) {
+            Some(t) if t.tag == tag => Ok(t.value),
+            _ => Err(bad(what)),
+        }
+    };
+    get(0, 0x02, "version")?;
+    let field = emrtd_tlv::parse_all(get(1, 0x30, "fieldID")?).map_err(|e| bad(&e.to_string()))?;
+    let p = match (field.first(), field.get(1)) {
+        (Some(o), Some(p)) if o.tag == 0x06 && p.tag == 0x02 => {
+            if oid_to_string(o.value).as_deref() != Some("1.2.840.10045.1.1") {
+                return Err(bad("only prime fields are supported"));
+            }
+            p.value
+        }
+        _ => return Err(bad("fieldID")),
+    };
+    let curve = emrtd_tlv::parse_all(get(2, 0x30, "curve")?).map_err(|e| bad(&e.to_string()))?;
+    let (a, b) = match (curve.first(), curve.get(1)) {
+        (Some(a), Some(b)) if a.tag == 0x04 && b.tag == 0x04 => (a.value, b.value),
+        _ => return Err(bad("curve coefficients")),
+    };
+    let base = get(3, 0x04, "base point")?;
+    let n = get(4, 0x02, "order")?;
+    let h = match items.get(5) {
+        Some(t) if t.tag == 0x02 => t.value,
+        Some(_) => return Err(bad("cofactor")),
+        None => &[1][..],
+    };
+    let flen = p.iter().skip_while(|b| **b == 0).count();
+    let (gx, gy) = match base.split_first() {
+        Some((0x04, xy)) if xy.len() == 2 * flen => xy.split_at(flen),
+        _ => return Err(bad("base point must be uncompressed")),
+    };
+    EcCurve::new(p, a, b, gx, gy, n, h).map_err(|e| bad(&e.to_string()))
+}
+
+fn digest_info_prefix(hash: HashAlg, with_null: bool) -> Vec<u8> {
+    let oid = match emrtd_lds::sod::oid_from_str(hash.oid()) {
+        Some(o) => o,
+        None => return Vec::new(),
+    };
+    let mut alg = emrtd_tlv::encode(0x06, &oid);
+    if with_null {
+        alg.extend([0x05, 0x00]);
+    }
+    let alg = emrtd_tlv::encode(0x30, &alg);
+    let hlen = hash.output_len();
+    let total = alg.len() + 2 + hlen;
+    let mut out = vec![0x30];
+    out.extend(emrtd_tlv::encode_length(total));
+    out.extend(alg);
+    out.push(0x04);
+    out.extend(emrtd_tlv::encode_length(hlen));
+    out
+}
+
+/// Verify `signature` over `message` (hashing it as the scheme says).
+pub fn verify(
+    key: &PublicKey,
+    scheme: &SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), String> {
+    let hashed = scheme.hash().digest(message);
+    verify_prehashed(key, scheme, &hashed, signature)
+}
+
+/// Verify `signature` over a message whose hash (with the scheme's hash) is `hashed`.
+pub fn verify_prehashed(
+    key: &PublicKey,
+    scheme: &SignatureScheme,
+    hashed: &[u8],
+    signature: &[u8],
+) -> Result<(), String> {
+    match (key, scheme) {
+        (PublicKey::Rsa(k), SignatureScheme::RsaPkcs1v15 { hash }) => {
+            let attempt = |with_null| {
+                let padding = rsa::Pkcs1v15Sign {
+                    hash_len: Some(hash.output_len()),
+                    prefix: digest_info_prefix(*hash, with_null).into_boxed_slice(),
+                };
+                k.verify(padding, hashed, signature)
+            };
+            attempt(true)
+                .or_else(|_| attempt(false))
+                .map_err(|_| "RSA PKCS#1 v1.5 signature does not verify".into())
+        }
+        (
+            PublicKey::Rsa(k),
+            SignatureScheme::RsaPss {
+                hash,
+                mgf1_hash,
+                salt_len,
+            },
+        ) => pss_verify(k, *hash, *mgf1_hash, *salt_len, hashed, signature),
+        (PublicKey::Ec { curve, point }, SignatureScheme::Ecdsa { plain, .. }) => {
+            let (r, s) = if *plain {
+                if signature.is_empty() || signature.len() & 1 == 1 {
+                    return Err("plain ECDSA signature has odd length".into());
+                }
+                signature.split_at(signature.len() / 2)
+            } else {
+                ecdsa_der_rs(signature)?
+            };
+            ecdsa_verify(curve, point, hashed, r, s)
+        }
+        (k, s) => Err(format!(
+            "key type {} cannot verify {}",
+            k.describe(),
+            s.describe()
+        )),
+    }
+}
+
+/// `(r, s)` of a DER `ECDSA-Sig-Value`, as unsigned big-endian bytes.
+fn ecdsa_der_rs(sig: &[u8]) -> Result<(&[u8], &[u8]), String> {
+    let bad = || "ECDSA signature is not a DER SEQUENCE of two INTEGERs".to_string();
+    let seq = emrtd_tlv::parse_exact(sig).map_err(|_| bad())?;
+    if seq.tag != 0x30 {
+        return Err(bad());
+    }
+    let (r, rest) = emrtd_tlv::parse_one(seq.value).map_err(|_| bad())?;
+    let s = emrtd_tlv::parse_exact(rest).map_err(|_| bad())?;
+    for t in [&r, &s] {
+        if t.tag != 0x02 || t.value.first().is_none_or(|b| b & 0x80 != 0) {
+            return Err("ECDSA r or s is not a positive INTEGER".into());
+        }
+    }
+    Ok((r.value, s.value))
+}
+
+fn pad_to(v: &[u8], len: usize) -> Option<Vec<u8>> {
+    let first = v.iter().position(|b| *b != 0).unwrap_or(v.len());
+    let v = &v[first..];
+    if v.len() > len {
+        return None;
+    }
+    let mut out = vec![0u8; len - v.len()];
+    out.extend_from_slice(v);
+    Some(out)
+}
+
+fn ecdsa_verify(
+    curve: &Curve,
+    point: &[u8],
+    hashed: &[u8],
+    r: &[u8],
+    s: &[u8],
+) -> Result<(), String> {
+    use ecdsa::signature::hazmat::PrehashVerifier;
+    let fail = |e: ecdsa::Error| format!("ECDSA signature does not verify ({e})");
+    macro_rules! nist {
+        ($c:ident, $len:expr) => {{
+            let key = $c::ecdsa::VerifyingKey::from_sec1_bytes(point)
+                .map_err(|_| "public key is not a valid point".to_string())?;
+            let (r, s) = (
+                pad_to(r, $len).ok_or("r too long")?,
+                pad_to(s, $len).ok_or("s too long")?,
+            );
+            let sig = $c::ecdsa::Signature::from_scalars(
+                *$c::FieldBytes::from_slice(&r),
+                *$c::FieldBytes::from_slice(&s),
+            )
+            .map_err(|_| "r or s out of range".to_string())?;
+            key.verify_prehash(hashed, &sig).map_err(fail)
+        }};
+    }
+    match curve {
+        Curve::Nist(NistCurve::P256) => nist!(p256, 32),
+        Curve::Nist(NistCurve::P384) => nist!(p384, 48),
+        Curve::Nist(NistCurve::P521) => {
+            let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(point)
+                .map_err(|_| "public key is not a valid point".to_string())?;
+            let (r, s) = (
+                pad_to(r, 66).ok_or("r too long")?,
+                pad_to(s, 66).ok_or("s too long")?,
+            );
+            let sig = p521::ecdsa::Signature::from_scalars(
+                *p521::FieldBytes::from_slice(&r),
+                *p521::FieldBytes::from_slice(&s),
+            )
+            .map_err(|_| "r or s out of range".to_string())?;
+            key.verify_prehash(hashed, &sig).map_err(fail)
+        }
+        Curve::Prime(c) => generic_ecdsa_verify(c, point, hashed, r, s),
+    }
+}
+
+/// ECDSA verification (SEC 1 §4.1.4) over the generic prime-curve arithmetic.
+fn generic_ecdsa_verify(
+    curve: &EcCurve,
+    point: &[u8],
+    hashed: &[u8],
+    r: &[u8],
+    s: &[u8],
+) -> Result<(), String> {
+    use rsa::BigUint;
+    let q = curve
+        .decode_point(point)
+        .map_err(|e| format!("public key: {e}"))?;
+    let n = BigUint::from_bytes_be(&curve.order());
+    let zero = BigUint::from(0u8);
+    let (r_i, s_i) = (BigUint::from_bytes_be(r), BigUint::from_bytes_be(s));
+    if r_i == zero || s_i == zero || r_i >= n || s_i >= n {
+        return Err("ECDSA r or s is not in [1, n-1]".into());
+    }
+    // e: the leftmost order-bits bits of the hash.
+    let order_bits = curve.order_bits();
+    let mut e = BigUint::from_bytes_be(hashed);
+    if hashed.len() * 8 > order_bits {
+        e >>= hashed.len() * 8 - order_bits;
+    }
+    let e = e % &n;
+    let two = BigUint::from(2u8);
+    let w = s_i.modpow(&(&n - &two), &n);
+    let u1 = (&e * &w) % &n;
+    let u2 = (&r_i * &w) % &n;
+    let scalar = |v: &BigUint| {
+        curve
+            .scalar_from_bytes(&v.to_bytes_be())
+            .map_err(|e| format!("scalar: {e}"))
+    };
+    let fail = || "ECDSA signature does not verify".to_string();
+    let p2 = curve.mul(&q, &scalar(&u2)?).map_err(|_| fail())?;
+    let sum = if u1 == zero {
+        p2
+    } else {
+        let p1 = curve
+            .mul(&curve.generator(), &scalar(&u1)?)
+            .map_err(|_| fail())?;
+        curve.add(&p1, &p2).map_err(|_| fail())?
+    };
+    let x = BigUint::from_bytes_be(&curve.x_coordinate(&sum));
+    if x % &n == r_i {
+        Ok(())
+    } else {
+        Err(fail())
+    }
+}
+
+/// EMSA-PSS-VERIFY (RFC 8017 §9.1.2) after the RSA public operation.
+fn pss_verify(
+    key: &rsa::RsaPublicKey,
+    hash: HashAlg,
+    mgf1_hash: HashAlg,
+    salt_len: usize,
+    m_hash: &[u8],
+    signature: &[u8],
+) -> Result<(), String> {
+    use rsa::traits::PublicKeyParts;
+    let fail = |why: &str| Err(format!("RSASSA-PSS signature does not verify ({why})"));
+    let k = key.size();
+    if signature.len() != k {
+        return fail("signature length differs from the modulus length");
+    }
+    let s = rsa::BigUint::from_bytes_be(signature);
+    if &s >= key.n() {
+        return fail("signature representative out of range");
+    }
+    let m = s.modpow(key.e(), key.n());
+    let mod_bits = key.n().bits();
+    let em_bits = mod_bits - 1;
+    let em_len = em_bits.div_ceil(8);
+    let m_bytes = m.to_bytes_be();
+    if m_bytes.len() > em_len {
+        return fail("encoded message too long");
+    }
+    let mut em = vec![0u8; em_len - m_bytes.len()];
+    em.extend_from_slice(&m_bytes);
+    let h_len = hash.output_len();
+    if m_hash.len() != h_len || em_len < h_len + salt_len + 2 {
+        return fail("inconsistent lengths");
+    }
+    if em.last() != Some(&0xBC) {
+        return fail("trailer is not 0xBC");
+    }
+    let db_len = em_len - h_len - 1;
+    let (masked_db, rest) = em.split_at(db_len);
+    let h = &rest[..h_len];
+    let top_bits = 8 * em_len - em_bits;
+    let top_mask = 0xFFu8.checked_shl(8 - top_bits as u32).unwrap_or(0);
+    if masked_db.first().is_some_and(|b| b & top_mask != 0) {
+        return fail("leftmost bits not zero");
+    }
+    let mask = mgf1(mgf1_hash, h, db_len);
+    let mut db: Vec<u8> = masked_db.iter().zip(&mask).map(|(a, b)| a ^ b).collect();
+    if let Some(b) = db.first_mut() {
+        *b &= 0xFFu8 >> top_bits;
+    }
+    let ps_len = em_len - h_len - salt_len - 2;
+    if db[..ps_len].iter().any(|b| *b != 0) || db[ps_len] != 0x01 {
+        return fail("padding or salt length wrong");
+    }
+    let salt = &db[db_len - salt_len..];
+    let mut m_prime = vec![0u8; 8];
+    m_prime.extend_from_slice(m_hash);
+    m_prime.extend_from_slice(salt);
+    let h2 = hash.digest(&m_prime);
+    if subtle::ConstantTimeEq::ct_eq(h, h2.as_slice()).into() {
+        Ok(())
+    } else {
+        fail("hash mismatch")
+    }
+}
+
+fn mgf1(hash: HashAlg, seed: &[u8], len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + hash.output_len());
+    let mut counter: u32 = 0;
+    while out.len() < len {
+        let mut input = seed.to_vec();
+        input.extend_from_slice(&counter.to_be_bytes());
+        out.extend(hash.digest(&input));
+        counter = counter.wrapping_add(1);
+    }
+    out.truncate(len);
+    out
+}

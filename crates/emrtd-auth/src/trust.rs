@@ -1,0 +1,575 @@
+//! Trust stores: CSCA certificates (and link certificates), Document Signer certificates that
+//! documents may omit, and CRLs, loaded from PEM/DER files, folders, ICAO CSCA master lists
+//! (`.ml`, `.mls`) and ICAO PKD LDIF files.
+
+use crate::cert::{self, Certificate};
+use crate::error::AuthError;
+use crate::pa::{verify_signed_data, SignedObjectReport};
+use crate::sig::PublicKey;
+use base64ct::{Base64, Encoding};
+use der::Decode;
+use emrtd_lds::sod::{oid, SignedData};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Largest trust file read (64 MiB).
+pub const MAX_TRUST_FILE: u64 = 64 << 20;
+/// Deepest folder recursion.
+pub const MAX_FOLDER_DEPTH: usize = 16;
+
+/// A certificate revocation list.
+#[derive(Debug, Clone)]
+pub struct Crl {
+    der: Vec<u8>,
+    tbs: Vec<u8>,
+    list: x509_cert::crl::CertificateList,
+}
+
+impl Crl {
+    /// Decode a DER CRL.
+    pub fn from_der(der: &[u8]) -> Result<Self, AuthError> {
+        let list = x509_cert::crl::CertificateList::from_der(der)
+            .map_err(|e| AuthError::Crl(e.to_string()))?;
+        let outer = emrtd_tlv::parse_exact(der).map_err(|e| AuthError::Crl(e.to_string()))?;
+        let (tbs, _) =
+            emrtd_tlv::parse_one(outer.value).map_err(|e| AuthError::Crl(e.to_string()))?;
+        Ok(Crl {
+            der: der.to_vec(),
+            tbs: tbs.raw.to_vec(),
+            list,
+        })
+    }
+
+    /// The CRL exactly as given.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// Issuer name.
+    pub fn issuer_name(&self) -> &x509_cert::name::Name {
+        &self.list.tbs_cert_list.issuer
+    }
+
+    /// Issuer as an RFC 4514 string.
+    pub fn issuer(&self) -> String {
+        self.issuer_name().to_string()
+    }
+
+    /// thisUpdate, Unix seconds.
+    pub fn this_update(&self) -> i64 {
+        secs(&self.list.tbs_cert_list.this_update)
+    }
+
+    /// nextUpdate, Unix seconds.
+    pub fn next_update(&self) -> Option<i64> {
+        self.list.tbs_cert_list.next_update.as_ref().map(secs)
+    }
+
+    /// Revocation date of a serial number (content octets), if listed.
+    pub fn revocation_of(&self, serial: &[u8]) -> Option<i64> {
+        let want = cert::strip_int(serial);
+        self.list
+            .tbs_cert_list
+            .revoked_certificates
+            .as_ref()?
+            .iter()
+            .find(|r| cert::strip_int(r.serial_number.as_bytes()) == want)
+            .map(|r| secs(&r.revocation_date))
+    }
+
+    /// Number of revoked serials.
+    pub fn revoked_count(&self) -> usize {
+        self.list
+            .tbs_cert_list
+            .revoked_certificates
+            .as_ref()
+            .map_or(0, Vec::len)
+    }
+
+    /// Does `key` verify the CRL's signature?
+    pub fn verify_signed_by(&self, key: &PublicKey) -> Result<(), String> {
+        let alg = &self.list.signature_algorithm;
+        let params = alg
+            .parameters
+            .as_ref()
+            .and_then(|p| der::Encode::to_der(p).ok());
+        let scheme =
+            crate::sig::scheme_from_algorithm(&alg.oid.to_string(), params.as_deref(), None)
+                .map_err(|e| e.to_string())?;
+        let sig = self
+            .list
+            .signature
+            .as_bytes()
+            .ok_or("signature BIT STRING has unused bits")?;
+        crate::sig::verify(key, &scheme, &self.tbs, sig)
+    }
+}
+
+fn secs(t: &x509_cert::time::Time) -> i64 {
+    i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
+}
+
+/// A decoded ICAO CSCA master list.
+#[derive(Debug, Clone)]
+pub struct MasterList {
+    /// The CMS container.
+    pub signed_data: SignedData,
+    /// `CscaMasterList.version`.
+    pub version: i64,
+    /// The CSCA and link certificates it lists (undecodable entries are counted in `skipped`).
+    pub certificates: Vec<Certificate>,
+    /// Entries that could not be decoded, with the reason.
+    pub skipped: Vec<String>,
+}
+
+impl MasterList {
+    /// Decode a master list (`.ml` / `.mls`: CMS SignedData with a CscaMasterList).
+    pub fn parse(bytes: &[u8]) -> Result<Self, AuthError> {
+        let sd = SignedData::parse(bytes)?;
+        if sd.content_type != oid::CSCA_MASTER_LIST {
+            return Err(AuthError::MasterList(format!(
+                "content type {} is not id-icao-cscaMasterList ({})",
+                sd.content_type,
+                oid::CSCA_MASTER_LIST
+            )));
+        }
+        let content = sd
+            .content
+            .as_deref()
+            .ok_or_else(|| AuthError::MasterList("no encapsulated content".into()))?;
+        let bad = |e: emrtd_tlv::TlvError| AuthError::MasterList(e.to_string());
+        let seq = emrtd_tlv::parse_exact(content).map_err(bad)?;
+        let items = emrtd_tlv::parse_all(seq.value).map_err(bad)?;
+        let (version, set) = match (items.first(), items.get(1)) {
+            (Some(v), Some(s)) if seq.tag == 0x30 && v.tag == 0x02 && s.tag == 0x31 => (v, s),
+            _ => return Err(AuthError::MasterList(
+                "CscaMasterList must be SEQUENCE { version INTEGER, certList SET OF Certificate }"
+                    .into(),
+            )),
+        };
+        let version = version.value.iter().fold(0i64, |a, b| {
+            a.saturating_mul(256).saturating_add(i64::from(*b))
+        });
+        let mut certificates = Vec::new();
+        let mut skipped = Vec::new();
+        for (i, c) in emrtd_tlv::parse_all(set.value)
+            .map_err(bad)?
+            .iter()
+            .enumerate()
+        {
+            match Certificate::from_der(c.raw) {
+                Ok(c) => certificates.push(c),
+                Err(e) => skipped.push(format!("entry {i}: {e}")),
+            }
+        }
+        Ok(MasterList {
+            signed_data: sd,
+            version,
+            certificates,
+            skipped,
+        })
+    }
+
+    /// Verify the master list's own signature and its signer's chain against `roots`
+    /// (e.g. a store holding the issuing country's CSCA) at Unix time `now`.
+    pub fn verify_signer(&self, roots: &TrustStore, now: i64) -> SignedObjectReport {
+        verify_signed_data(
+            &self.signed_data,
+            oid::CSCA_MASTER_LIST,
+            roots,
+            &crate::pa::VerifyOptions::at(now),
+        )
+    }
+}
+
+/// What one load added.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LoadSummary {
+    /// New CSCA / link certificates (anchors).
+    pub csca: usize,
+    /// New other certificates (Document Signers).
+    pub dsc: usize,
+    /// CRLs added.
+    pub crls: usize,
+    /// Master lists read.
+    pub master_lists: usize,
+    /// Files or entries skipped, with the reason.
+    pub skipped: Vec<String>,
+}
+
+impl LoadSummary {
+    fn merge(&mut self, o: LoadSummary) {
+        self.csca += o.csca;
+        self.dsc += o.dsc;
+        self.crls += o.crls;
+        self.master_lists += o.master_lists;
+        self.skipped.extend(o.skipped);
+    }
+}
+
+/// CSCA anchors, Document Signer certificates and CRLs.
+///
+/// Every certificate that is a CA (basicConstraints cA) or self-issued is a trust anchor; other
+/// certificates are kept as Document Signer candidates for documents that do not embed theirs,
+/// and are never trusted by themselves.
+#[derive(Debug, Clone, Default)]
+pub struct TrustStore {
+    csca: Vec<Certificate>,
+    dsc: Vec<Certificate>,
+    crls: Vec<Crl>,
+}
+
+impl TrustStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Trust anchors (CSCA and link certificates).
+    pub fn csca(&self) -> &[Certificate] {
+        &self.csca
+    }
+
+    /// Document Signer certificates supplied out of band.
+    pub fn dsc(&self) -> &[Certificate] {
+        &self.dsc
+    }
+
+    /// CRLs.
+    pub fn crls(&self) -> &[Crl] {
+        &self.crls
+    }
+
+    /// True when the store has no anchor.
+    pub fn is_empty(&self) -> bool {
+        self.csca.is_empty()
+    }
+
+    /// Add a certificate; returns false if it was already there.
+    pub fn add_certificate(&mut self, c: Certificate) -> bool {
+        let anchor = c.is_ca() || c.is_self_issued();
+        let list = if anchor {
+            &mut self.csca
+        } else {
+            &mut self.dsc
+        };
+        if list.iter().any(|x| x.der() == c.der()) {
+            return false;
+        }
+        list.push(c);
+        true
+    }
+
+    /// Add a certificate as a trust anchor whatever its extensions say.
+    pub fn add_anchor(&mut self, c: Certificate) -> bool {
+        if self.csca.iter().any(|x| x.der() == c.der()) {
+            return false;
+        }
+        self.csca.push(c);
+        true
+    }
+
+    fn add_cert_counted(&mut self, c: Certificate, s: &mut LoadSummary) {
+        let anchor = c.is_ca() || c.is_self_issued();
+        if self.add_certificate(c) {
+            if anchor {
+                s.csca += 1;
+            } else {
+                s.dsc += 1;
+            }
+        }
+    }
+
+    /// Add a DER certificate.
+    pub fn add_der_certificate(&mut self, der: &[u8]) -> Result<LoadSummary, AuthError> {
+        let mut s = LoadSummary::default();
+        self.add_cert_counted(Certificate::from_der(der)?, &mut s);
+        Ok(s)
+    }
+
+    /// Add a DER CRL.
+    pub fn add_crl_der(&mut self, der: &[u8]) -> Result<LoadSummary, AuthError> {
+        let crl = Crl::from_der(der)?;
+        let mut s = LoadSummary::default();
+        if !self.crls.iter().any(|c| c.der() == crl.der()) {
+            self.crls.push(crl);
+            s.crls = 1;
+        }
+        Ok(s)
+    }
+
+    /// Add every certificate of a CSCA master list. If `verify_with` is given, the master list's
+    /// signature must verify and its signer chain to that store at `now` (Unix seconds).
+    pub fn add_master_list(
+        &mut self,
+        bytes: &[u8],
+        verify_with: Option<(&TrustStore, i64)>,
+    ) -> Result<LoadSummary, AuthError> {
+        let ml = MasterList::parse(bytes)?;
+        if let Some((roots, now)) = verify_with {
+            let report = ml.verify_signer(roots, now);
+            if report.status != crate::pa::Verdict::Valid {
+                return Err(AuthError::MasterList(format!(
+                    "master list signer is not trusted ({}): {}",
+                    report.status.as_str(),
+                    report.errors.join("; ")
+                )));
+            }
+        }
+        let mut s = LoadSummary {
+            master_lists: 1,
+            skipped: ml.skipped.clone(),
+            ..LoadSummary::default()
+        };
+        for c in ml.certificates {
+            // Master-list entries are CSCA or link certificates by definition.
+            if self.add_anchor(c) {
+                s.csca += 1;
+            }
+        }
+        Ok(s)
+    }
+
+    /// Add every certificate and CRL in PEM text.
+    pub fn add_pem(&mut self, text: &str) -> Result<LoadSummary, AuthError> {
+        let mut s = LoadSummary::default();
+        let mut rest = text;
+        let mut found = false;
+        while let Some(start) = rest.find("-----BEGIN ") {
+            let block = &rest[start..];
+            let label_end = block[11..]
+                .find("-----")
+                .ok_or_else(|| AuthError::Pem("unterminated BEGIN line".into()))?;
+            let label = &block[11..11 + label_end];
+            let end_marker = format!("-----END {label}-----");
+            let end = block
+                .find(&end_marker)
+                .ok_or_else(|| AuthError::Pem(format!("missing {end_marker}")))?;
+            let pem = &block[..end + end_marker.len()];
+            let (label, der) = pem_rfc7468::decode_vec(pem.as_bytes())
+                .map_err(|e| AuthError::Pem(format!("{label}: {e}")))?;
+            found = true;
+            match label {
+                "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
+                    self.add_cert_counted(Certificate::from_der(&der)?, &mut s)
+                }
+                "X509 CRL" => s.merge(self.add_crl_der(&der)?),
+                "CMS" | "PKCS7" => s.merge(self.add_master_list(&der, None)?),
+                other => s.skipped.push(format!("PEM block {other} ignored")),
+            }
+            rest = &block[end + end_marker.len()..];
+        }
+        if !found {
+            return Err(AuthError::Pem("no PEM block found".into()));
+        }
+        Ok(s)
+    }
+
+    /// Add the certificates, master lists and CRLs of an ICAO PKD LDIF file.
+    pub fn add_ldif(&mut self, text: &str) -> Result<LoadSummary, AuthError> {
+        let mut s = LoadSummary::default();
+        for (line, name, value) in ldif_attributes(text)? {
+            let lname = name.to_ascii_lowercase();
+            let attr = lname.split(';').next().unwrap_or_default();
+            let result = match attr {
+                "usercertificate" | "cacertificate" => {
+                    Certificate::from_der(&value).map(|c| self.add_cert_counted(c, &mut s))
+                }
+                "cscamasterlistdata" | "pkdmasterlistcontent" => {
+                    self.add_master_list(&value, None).map(|m| s.merge(m))
+                }
+                "certificaterevocationlist" => self.add_crl_der(&value).map(|m| s.merge(m)),
+                _ => Ok(()),
+            };
+            if let Err(e) = result {
+                s.skipped.push(format!("LDIF line {line} ({name}): {e}"));
+            }
+        }
+        Ok(s)
+    }
+
+    /// Load a file or a folder (recursively). Files are recognised by extension and content:
+    /// `.ldif`, `.ml`/`.mls` master lists, `.crl`, PEM, or DER (certificate, master list or CRL).
+    /// In a folder, unrecognised files are listed in `skipped`; a single unrecognised file is an
+    /// error.
+    pub fn load_path(&mut self, path: &Path) -> Result<LoadSummary, AuthError> {
+        self.load_path_depth(path, 0)
+    }
+
+    fn load_path_depth(&mut self, path: &Path, depth: usize) -> Result<LoadSummary, AuthError> {
+        let io = |source| AuthError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if !meta.is_dir() {
+            return self.load_file(path);
+        }
+        if depth >= MAX_FOLDER_DEPTH {
+            return Err(AuthError::File {
+                path: path.to_path_buf(),
+                reason: format!("folders nested deeper than {MAX_FOLDER_DEPTH}"),
+            });
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(io)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        let mut s = LoadSummary::default();
+        for e in entries {
+            let hidden = e
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
+            if hidden {
+                continue;
+            }
+            match self.load_path_depth(&e, depth + 1) {
+                Ok(sub) => s.merge(sub),
+                Err(err) => s.skipped.push(err.to_string()),
+            }
+        }
+        Ok(s)
+    }
+
+    /// Load one file (see [`TrustStore::load_path`]).
+    pub fn load_file(&mut self, path: &Path) -> Result<LoadSummary, AuthError> {
+        let file_err = |reason: String| AuthError::File {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let meta = std::fs::metadata(path).map_err(|source| AuthError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if meta.len() > MAX_TRUST_FILE {
+            return Err(file_err(format!(
+                "{} bytes is larger than the {MAX_TRUST_FILE} accepted",
+                meta.len()
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(|source| AuthError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let text = std::str::from_utf8(&bytes).ok();
+        let wrap = |e: AuthError| file_err(e.to_string());
+        if ext == "ldif" {
+            let text = text.ok_or_else(|| file_err("LDIF file is not UTF-8".into()))?;
+            return self.add_ldif(text).map_err(wrap);
+        }
+        if let Some(t) = text.filter(|t| t.contains("-----BEGIN ")) {
+            return self.add_pem(t).map_err(wrap);
+        }
+        match ext.as_str() {
+            "ml" | "mls" => return self.add_master_list(&bytes, None).map_err(wrap),
+            "crl" => return self.add_crl_der(&bytes).map_err(wrap),
+            _ => {}
+        }
+        if let Ok(c) = Certificate::from_der(&bytes) {
+            let mut s = LoadSummary::default();
+            self.add_cert_counted(c, &mut s);
+            return Ok(s);
+        }
+        if let Ok(s) = self.add_master_list(&bytes, None) {
+            return Ok(s);
+        }
+        if let Ok(s) = self.add_crl_der(&bytes) {
+            return Ok(s);
+        }
+        Err(file_err(
+            "not a certificate, CRL, master list, PEM or LDIF file".into(),
+        ))
+    }
+
+    /// Anchors that may have issued `c`: subject equal to its issuer (by value, RDN order
+    /// ignored) and, when both carry one, the same key identifier.
+    pub fn issuer_candidates(&self, c: &Certificate) -> Vec<&Certificate> {
+        self.csca.iter().filter(|a| c.may_be_issued_by(a)).collect()
+    }
+
+    /// Anchors whose subject key identifier equals `c`'s authority key identifier, whatever
+    /// their names.
+    pub fn key_id_candidates(&self, c: &Certificate) -> Vec<&Certificate> {
+        match c.authority_key_identifier() {
+            Some(aki) => self
+                .csca
+                .iter()
+                .filter(|a| a.subject_key_identifier().as_deref() == Some(aki.as_slice()))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// `(line number, attribute name, decoded value)` of every attribute in LDIF text, with line
+/// folding undone and `::` values base64-decoded.
+fn ldif_attributes(text: &str) -> Result<Vec<(usize, String, Vec<u8>)>, AuthError> {
+    // Unfold: a line starting with one space continues the previous one.
+    let mut logical: Vec<(usize, String)> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        if let Some(cont) = line.strip_prefix(' ') {
+            match logical.last_mut() {
+                Some((_, l)) => l.push_str(cont),
+                None => {
+                    return Err(AuthError::Ldif {
+                        line: i + 1,
+                        reason: "continuation line without a preceding line".into(),
+                    })
+                }
+            }
+        } else {
+            logical.push((i + 1, line.to_string()));
+        }
+    }
+    let mut out = Vec::new();
+    for (line, l) in logical {
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let Some(colon) = l.find(':') else {
+            return Err(AuthError::Ldif {
+                line,
+                reason: "attribute line without ':'".into(),
+            });
+        };
+        let name = l[..colon].to_string();
+        let rest = &l[colon + 1..];
+        let value = if let Some(b64) = rest.strip_prefix(':') {
+            let b64: String = b64.chars().filter(|c| !c.is_whitespace()).collect();
+            Base64::decode_vec(&b64).map_err(|e| AuthError::Ldif {
+                line,
+                reason: format!("bad base64 in {name}: {e}"),
+            })?
+        } else {
+            rest.trim_start().as_bytes().to_vec()
+        };
+        out.push((line, name, value));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ldif_folding_and_base64() {
+        let text = "version: 1\n\n# comment\ndn: cn=x,o=ml\nuserCertificate;binary:: QUJD\n REVG\ncn: plain value\n";
+        let attrs = ldif_attributes(text).unwrap();
+        assert_eq!(attrs[0].1, "version");
+        assert_eq!(attrs[2].1, "userCertificate;binary");
+        assert_eq!(attrs[2].2, b"ABCDEF");
+        assert_eq!(attrs[2].0, 5);
+        assert_eq!(attrs[3].2, b"plain value");
+        assert!(ldif_attributes(" leading continuation").is_err());
+        assert!(ldif_attributes("x:: !!!").is_err());
+    }
+}

@@ -1,0 +1,303 @@
+//! Multiplicative groups modulo a prime p (up to 2048 bits) with a generator g of prime order
+//! q: the MODP groups used by PACE-DH and Chip Authentication with DH.
+//!
+//! Exponentiation uses `crypto-bigint`'s fixed-window Montgomery exponentiation, which looks up
+//! window powers with constant-time selection; the number of exponent bits processed is public.
+
+use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
+use crypto_bigint::{Uint, U2048};
+use rand_core::CryptoRngCore;
+use subtle::{ConstantTimeEq, ConstantTimeLess};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use super::uint::{byte_len, from_be, strip_leading_zeros, to_be};
+use super::PkError;
+
+pub(crate) const DH_LIMBS: usize = U2048::LIMBS;
+pub(crate) type DhUint = Uint<DH_LIMBS>;
+type Ge = DynResidue<DH_LIMBS>;
+
+/// A prime-order subgroup of (Z/pZ)*.
+#[derive(Clone, Debug)]
+pub struct DhGroup {
+    pub(crate) id: Option<u8>,
+    pub(crate) name: &'static str,
+    p: DhUint,
+    p_minus_1: DhUint,
+    g_int: DhUint,
+    q: Option<DhUint>,
+    cofactor: Option<DhUint>,
+    params: DynResidueParams<DH_LIMBS>,
+    g: DhElement,
+    p_bits: usize,
+    p_len: usize,
+    q_bits: usize,
+}
+
+/// An element of a [`DhGroup`] (a validated public value or a computed element).
+#[derive(Clone, Copy, Debug)]
+pub struct DhElement(Ge);
+
+/// A secret exponent; zeroized on drop, never printed.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct DhExponent {
+    value: DhUint,
+    /// Number of exponent bits processed (public).
+    #[zeroize(skip)]
+    bits: usize,
+}
+
+impl core::fmt::Debug for DhExponent {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("DhExponent(<secret>)")
+    }
+}
+
+fn parse(bytes: &[u8], what: &'static str) -> Result<DhUint, PkError> {
+    from_be::<DH_LIMBS>(bytes).ok_or(PkError::InvalidDomainParameters(what))
+}
+
+impl DhGroup {
+    /// Builds a group from big-endian p, g and (optionally) the subgroup order q, and checks
+    /// them: p odd, 512 to 2048 bits; 1 < g < p−1; if q is given: q divides p−1 and g^q = 1.
+    /// Primality is not tested. Without q, public keys can only be range-checked and the
+    /// Integrated Mapping is unavailable.
+    pub fn new(p: &[u8], g: &[u8], q: Option<&[u8]>) -> Result<Self, PkError> {
+        Self::build(None, "explicit MODP group", p, g, q)
+    }
+
+    pub(crate) fn build(
+        id: Option<u8>,
+        name: &'static str,
+        p: &[u8],
+        g: &[u8],
+        q: Option<&[u8]>,
+    ) -> Result<Self, PkError> {
+        let p_int = parse(p, "prime p is longer than 2048 bits")?;
+        let p_bits = p_int.bits_vartime();
+        if p_int.as_words()[0] & 1 == 0 || p_bits < 512 {
+            return Err(PkError::InvalidDomainParameters(
+                "prime p must be odd and at least 512 bits",
+            ));
+        }
+        let p_minus_1 = p_int.wrapping_sub(&DhUint::ONE);
+        let g_int = parse(g, "generator too long")?;
+        if g_int.cmp_vartime(&DhUint::ONE) != core::cmp::Ordering::Greater
+            || g_int.cmp_vartime(&p_minus_1) != core::cmp::Ordering::Less
+        {
+            return Err(PkError::InvalidDomainParameters(
+                "generator must satisfy 1 < g < p−1",
+            ));
+        }
+        let params = DynResidueParams::new(&p_int);
+        let g_el = DhElement(Ge::new(&g_int, params));
+        let (q_int, cofactor, q_bits) = match q {
+            None => (None, None, p_bits),
+            Some(q) => {
+                let q_int = parse(q, "subgroup order too long")?;
+                let q_bits = q_int.bits_vartime();
+                if q_bits < 2 || q_int.cmp_vartime(&p_int) != core::cmp::Ordering::Less {
+                    return Err(PkError::InvalidDomainParameters(
+                        "subgroup order must be 1 < q < p",
+                    ));
+                }
+                let rem = Option::<DhUint>::from(p_minus_1.checked_rem(&q_int))
+                    .ok_or(PkError::InvalidDomainParameters("subgroup order is zero"))?;
+                if rem != DhUint::ZERO {
+                    return Err(PkError::InvalidDomainParameters("q does not divide p−1"));
+                }
+                let gq = g_el.0.pow_bounded_exp(&q_int, q_bits);
+                if gq.retrieve() != DhUint::ONE {
+                    return Err(PkError::InvalidDomainParameters("g does not have order q"));
+                }
+                (Some(q_int), Some(p_minus_1.wrapping_div(&q_int)), q_bits)
+            }
+        };
+        Ok(DhGroup {
+            id,
+            name,
+            p: p_int,
+            p_minus_1,
+            g_int,
+            q: q_int,
+            cofactor,
+            params,
+            g: g_el,
+            p_bits,
+            p_len: byte_len(p_bits),
+            q_bits,
+        })
+    }
+
+    /// Standardized domain parameter id (0, 1 or 2) if this is a standardized group.
+    pub fn standardized_id(&self) -> Option<u8> {
+        self.id
+    }
+
+    /// Human-readable name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Length of p in octets (and of the shared secret).
+    pub fn size(&self) -> usize {
+        self.p_len
+    }
+
+    /// Bit length of p.
+    pub fn p_bits(&self) -> usize {
+        self.p_bits
+    }
+
+    /// p, big-endian, `size()` octets.
+    pub fn p(&self) -> Vec<u8> {
+        to_be(&self.p, self.p_len)
+    }
+
+    /// g, big-endian, `size()` octets.
+    pub fn g(&self) -> Vec<u8> {
+        to_be(&self.g_int, self.p_len)
+    }
+
+    /// q (minimal big-endian) if known.
+    pub fn q(&self) -> Option<Vec<u8>> {
+        self.q.map(|q| to_be(&q, byte_len(self.q_bits)))
+    }
+
+    /// The generator g.
+    pub fn generator(&self) -> DhElement {
+        self.g
+    }
+
+    /// True if p, g and q are equal.
+    pub fn same_parameters(&self, other: &DhGroup) -> bool {
+        self.p == other.p && self.g_int == other.g_int && self.q == other.q
+    }
+
+    /// Decodes a public value (unsigned big-endian integer, leading zeros allowed) and validates
+    /// it (RFC 2631 §2.1.5): 1 < y < p−1 and, when q is known, y^q = 1.
+    pub fn decode_element(&self, bytes: &[u8]) -> Result<DhElement, PkError> {
+        let digits = strip_leading_zeros(bytes);
+        if digits.len() > self.p_len {
+            return Err(PkError::PublicValueOutOfRange);
+        }
+        let y = from_be::<DH_LIMBS>(digits).ok_or(PkError::PublicValueOutOfRange)?;
+        if y.cmp_vartime(&DhUint::ONE) != core::cmp::Ordering::Greater
+            || y.cmp_vartime(&self.p_minus_1) != core::cmp::Ordering::Less
+        {
+            return Err(PkError::PublicValueOutOfRange);
+        }
+        let el = Ge::new(&y, self.params);
+        if let Some(q) = &self.q {
+            if el.pow_bounded_exp(q, self.q_bits).retrieve() != DhUint::ONE {
+                return Err(PkError::NotInSubgroup);
+            }
+        }
+        Ok(DhElement(el))
+    }
+
+    /// Encodes an element as an unsigned integer with the minimal number of octets
+    /// (ICAO 9303-11 §9.4.1), as used in GENERAL AUTHENTICATE and authentication tokens.
+    pub fn encode_element(&self, el: &DhElement) -> Vec<u8> {
+        let full = to_be(&el.0.retrieve(), self.p_len);
+        strip_leading_zeros(&full).to_vec()
+    }
+
+    /// An element as exactly `size()` octets (PKCS #3 shared secret format).
+    pub fn element_fixed(&self, el: &DhElement) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(to_be(&el.0.retrieve(), self.p_len))
+    }
+
+    /// Constant-time equality.
+    pub fn elements_equal(&self, a: &DhElement, b: &DhElement) -> bool {
+        bool::from(a.0.ct_eq(&b.0))
+    }
+
+    /// base^x in constant time (for the exponent's public bit length).
+    pub fn pow(&self, base: &DhElement, x: &DhExponent) -> Result<DhElement, PkError> {
+        let r = base.0.pow_bounded_exp(&x.value, x.bits);
+        self.check_result(DhElement(r))
+    }
+
+    /// a·b mod p.
+    pub fn mul(&self, a: &DhElement, b: &DhElement) -> Result<DhElement, PkError> {
+        self.check_result(DhElement(a.0 * b.0))
+    }
+
+    fn check_result(&self, el: DhElement) -> Result<DhElement, PkError> {
+        let v = el.0.retrieve();
+        if bool::from(v.ct_eq(&DhUint::ONE) | v.ct_eq(&DhUint::ZERO)) {
+            return Err(PkError::IdentityResult);
+        }
+        Ok(el)
+    }
+
+    /// A secret exponent from big-endian bytes: 1 ≤ x < p. The exponentiation processes
+    /// 8·len(bytes) bits (rounded up to q's bit length).
+    pub fn exponent_from_bytes(&self, bytes: &[u8]) -> Result<DhExponent, PkError> {
+        let value = Zeroizing::new(from_be::<DH_LIMBS>(bytes).ok_or(PkError::InvalidScalar)?);
+        let ok = value.ct_lt(&self.p) & !value.ct_eq(&DhUint::ZERO);
+        if !bool::from(ok) {
+            return Err(PkError::InvalidScalar);
+        }
+        Ok(DhExponent {
+            value: *value,
+            bits: (8 * bytes.len()).max(self.q_bits).min(DhUint::BITS),
+        })
+    }
+
+    /// A nonce (arbitrary big-endian bytes, zero allowed) as exponent, used by the Generic
+    /// Mapping g^s.
+    fn exponent_unreduced(&self, bytes: &[u8]) -> Result<DhExponent, PkError> {
+        let value = from_be::<DH_LIMBS>(bytes).ok_or(PkError::InvalidScalar)?;
+        Ok(DhExponent {
+            value,
+            bits: (8 * bytes.len()).clamp(1, DhUint::BITS),
+        })
+    }
+
+    /// A random exponent in [1, q−1] (or of p_bits − 1 bits when q is unknown).
+    pub fn random_exponent(&self, rng: &mut impl CryptoRngCore) -> DhExponent {
+        let (bound, bits) = match &self.q {
+            Some(q) => (*q, self.q_bits),
+            None => (self.p_minus_1, self.p_bits - 1),
+        };
+        let len = byte_len(bits);
+        let mut buf = Zeroizing::new(vec![0u8; len]);
+        loop {
+            rng.fill_bytes(&mut buf);
+            if let Some(first) = buf.first_mut() {
+                *first &= 0xFFu8 >> (8 * len - bits);
+            }
+            if let Some(v) = from_be::<DH_LIMBS>(&buf) {
+                let v = Zeroizing::new(v);
+                if bool::from(v.ct_lt(&bound) & !v.ct_eq(&DhUint::ZERO)) {
+                    return DhExponent { value: *v, bits };
+                }
+            }
+        }
+    }
+
+    /// Generic Mapping g' = g^s · h (ICAO 9303-11 §4.4.3.3.1), s as big-endian bytes.
+    pub fn generic_map(&self, s: &[u8], h: &DhElement) -> Result<DhElement, PkError> {
+        let s = self.exponent_unreduced(s)?;
+        let gs = self.g.0.pow_bounded_exp(&s.value, s.bits);
+        self.check_result(DhElement(gs * h.0))
+    }
+
+    /// Integrated Mapping g' = f_g(R_p(s,t)) = R_p(s,t)^((p−1)/q) (ICAO 9303-11 §4.4.3.3.2);
+    /// `prf_output` is the raw pseudo-random octet string, reduced mod p here. Fails if the
+    /// result is 1 (or q is unknown).
+    pub fn integrated_map(&self, prf_output: &[u8]) -> Result<DhElement, PkError> {
+        let cofactor = self.cofactor.ok_or(PkError::IntegratedMappingUnsupported)?;
+        let base = Ge::new(&DhUint::from_u16(256), self.params);
+        let mut acc = Ge::zero(self.params);
+        for b in prf_output {
+            acc = acc * base + Ge::new(&DhUint::from_u8(*b), self.params);
+        }
+        let r = acc.pow_bounded_exp(&cofactor, cofactor.bits_vartime());
+        acc.zeroize();
+        self.check_result(DhElement(r))
+            .map_err(|_| PkError::MappingFailed)
+    }
+}

@@ -1,0 +1,610 @@
+//! Short Weierstrass curves y² = x³ + ax + b over prime fields, with explicit domain
+//! parameters (p, a, b, G, n, h).
+//!
+//! Field arithmetic uses `crypto-bigint` Montgomery residues with a fixed width of 576 bits,
+//! enough for every curve up to P-521. Point arithmetic uses the complete projective addition
+//! formulas of Renes, Costello and Batina (2016, algorithm 1, any `a`), so adding and doubling
+//! never branch on the operands. Secret-scalar multiplication is a Montgomery ladder over a
+//! public number of bits with constant-time conditional swaps.
+
+use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
+use crypto_bigint::{Uint, U576};
+use rand_core::CryptoRngCore;
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use super::uint::{byte_len, from_be, to_be};
+use super::PkError;
+
+/// Number of limbs used for every EC field element and scalar.
+pub(crate) const EC_LIMBS: usize = U576::LIMBS;
+pub(crate) type EcUint = Uint<EC_LIMBS>;
+type Fe = DynResidue<EC_LIMBS>;
+
+/// An elliptic curve over a prime field, with a base point of prime order.
+#[derive(Clone, Debug)]
+pub struct EcCurve {
+    pub(crate) id: Option<u8>,
+    pub(crate) name: &'static str,
+    p: EcUint,
+    p_minus_2: EcUint,
+    p_plus_1_div_4: Option<EcUint>,
+    a_int: EcUint,
+    b_int: EcUint,
+    n: EcUint,
+    n_minus_2: EcUint,
+    h: EcUint,
+    fp: DynResidueParams<EC_LIMBS>,
+    fn_params: DynResidueParams<EC_LIMBS>,
+    a: Fe,
+    b: Fe,
+    b3: Fe,
+    g: EcPoint,
+    field_bits: usize,
+    field_len: usize,
+    order_bits: usize,
+    order_len: usize,
+}
+
+/// A finite point of an [`EcCurve`] in affine coordinates. Points are only produced by the
+/// curve's validating decoder or by arithmetic on valid points.
+#[derive(Clone, Copy, Debug)]
+pub struct EcPoint {
+    x: Fe,
+    y: Fe,
+}
+
+/// A secret scalar (private key, nonce or Chip Authentication data) modulo the group order.
+/// Zeroized on drop; never printed.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct EcScalar {
+    value: EcUint,
+    /// Number of bits the ladder iterates over (public).
+    #[zeroize(skip)]
+    bits: usize,
+}
+
+impl core::fmt::Debug for EcScalar {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("EcScalar(<secret>)")
+    }
+}
+
+/// Projective point (X:Y:Z); the identity is (0:1:0).
+#[derive(Clone, Copy)]
+struct Proj {
+    x: Fe,
+    y: Fe,
+    z: Fe,
+}
+
+impl Proj {
+    /// (X:Y:0) with Y ≠ 0. The complete formulas return (0:0:0) only for the exceptional
+    /// inputs that exist on curves of even order; that is not the identity.
+    fn is_identity(&self) -> bool {
+        bool::from(self.z.retrieve().ct_eq(&EcUint::ZERO) & !self.y.retrieve().ct_eq(&EcUint::ZERO))
+    }
+}
+
+impl ConditionallySelectable for Proj {
+    fn conditional_select(a: &Self, b: &Self, choice: Choice) -> Self {
+        Proj {
+            x: Fe::conditional_select(&a.x, &b.x, choice),
+            y: Fe::conditional_select(&a.y, &b.y, choice),
+            z: Fe::conditional_select(&a.z, &b.z, choice),
+        }
+    }
+}
+
+fn parse_uint(bytes: &[u8], what: &'static str) -> Result<EcUint, PkError> {
+    from_be::<EC_LIMBS>(bytes).ok_or(PkError::InvalidDomainParameters(what))
+}
+
+fn is_zero(x: &EcUint) -> bool {
+    bool::from(x.ct_eq(&EcUint::ZERO))
+}
+
+impl EcCurve {
+    /// Builds a curve from explicit big-endian domain parameters and checks them: p odd and at
+    /// most 576 bits, a, b < p, 4a³ + 27b² ≠ 0, G on the curve, n odd and greater than 1,
+    /// n·G = O, h ≥ 1. Primality of p and n is not tested (callers use standardized or
+    /// signed parameters).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        p: &[u8],
+        a: &[u8],
+        b: &[u8],
+        gx: &[u8],
+        gy: &[u8],
+        n: &[u8],
+        h: &[u8],
+    ) -> Result<Self, PkError> {
+        Self::build(None, "explicit curve", p, a, b, gx, gy, n, h)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn build(
+        id: Option<u8>,
+        name: &'static str,
+        p: &[u8],
+        a: &[u8],
+        b: &[u8],
+        gx: &[u8],
+        gy: &[u8],
+        n: &[u8],
+        h: &[u8],
+    ) -> Result<Self, PkError> {
+        let p_int = parse_uint(p, "prime p is longer than 576 bits")?;
+        let field_bits = p_int.bits_vartime();
+        if p_int.as_words()[0] & 1 == 0 || field_bits < 3 {
+            return Err(PkError::InvalidDomainParameters(
+                "prime p must be odd and > 3",
+            ));
+        }
+        let a_int = parse_uint(a, "coefficient a too long")?;
+        let b_int = parse_uint(b, "coefficient b too long")?;
+        let gx_int = parse_uint(gx, "base point x too long")?;
+        let gy_int = parse_uint(gy, "base point y too long")?;
+        for v in [&a_int, &b_int, &gx_int, &gy_int] {
+            if v.cmp_vartime(&p_int) != core::cmp::Ordering::Less {
+                return Err(PkError::InvalidDomainParameters(
+                    "curve coefficients and base point coordinates must be < p",
+                ));
+            }
+        }
+        let n_int = parse_uint(n, "order n too long")?;
+        if n_int.as_words()[0] & 1 == 0 || n_int.bits_vartime() < 2 {
+            return Err(PkError::InvalidDomainParameters(
+                "order n must be odd and > 1",
+            ));
+        }
+        let h_int = if h.is_empty() {
+            EcUint::ONE
+        } else {
+            parse_uint(h, "cofactor too long")?
+        };
+        if is_zero(&h_int) {
+            return Err(PkError::InvalidDomainParameters("cofactor must be ≥ 1"));
+        }
+        let fp = DynResidueParams::new(&p_int);
+        let fn_params = DynResidueParams::new(&n_int);
+        let a_fe = Fe::new(&a_int, fp);
+        let b_fe = Fe::new(&b_int, fp);
+        let b3 = b_fe + b_fe + b_fe;
+        // 4a³ + 27b² ≠ 0
+        let four = Fe::new(&EcUint::from_u8(4), fp);
+        let tw7 = Fe::new(&EcUint::from_u8(27), fp);
+        let disc = four * a_fe.square() * a_fe + tw7 * b_fe.square();
+        if bool::from(disc.retrieve().ct_eq(&EcUint::ZERO)) {
+            return Err(PkError::InvalidDomainParameters(
+                "singular curve (4a³ + 27b² = 0)",
+            ));
+        }
+        let p_plus_1_div_4 = if p_int.as_words()[0] & 3 == 3 {
+            Some(p_int.wrapping_add(&EcUint::ONE).shr_vartime(2))
+        } else {
+            None
+        };
+        let curve = EcCurve {
+            id,
+            name,
+            p: p_int,
+            p_minus_2: p_int.wrapping_sub(&EcUint::from_u8(2)),
+            p_plus_1_div_4,
+            a_int,
+            b_int,
+            n: n_int,
+            n_minus_2: n_int.wrapping_sub(&EcUint::from_u8(2)),
+            h: h_int,
+            fp,
+            fn_params,
+            a: a_fe,
+            b: b_fe,
+            b3,
+            g: EcPoint {
+                x: Fe::new(&gx_int, fp),
+                y: Fe::new(&gy_int, fp),
+            },
+            field_bits,
+            field_len: byte_len(field_bits),
+            order_bits: n_int.bits_vartime(),
+            order_len: byte_len(n_int.bits_vartime()),
+        };
+        if !curve.is_on_curve(&curve.g) {
+            return Err(PkError::InvalidDomainParameters(
+                "base point is not on the curve",
+            ));
+        }
+        let ng = curve.ladder(&curve.to_proj(&curve.g), &curve.n, curve.order_bits);
+        if !ng.is_identity() {
+            return Err(PkError::InvalidDomainParameters("n·G is not the identity"));
+        }
+        Ok(curve)
+    }
+
+    /// Standardized domain parameter id (ICAO 9303-11 §9.5.1) if this is a standardized curve.
+    pub fn standardized_id(&self) -> Option<u8> {
+        self.id
+    }
+
+    /// Human-readable curve name ("brainpoolP256r1", "explicit curve", ...).
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Length in octets of a field element (and of the shared secret).
+    pub fn field_size(&self) -> usize {
+        self.field_len
+    }
+
+    /// Bit length of the prime p.
+    pub fn field_bits(&self) -> usize {
+        self.field_bits
+    }
+
+    /// Bit length of the group order n.
+    pub fn order_bits(&self) -> usize {
+        self.order_bits
+    }
+
+    /// Length in octets of the group order n (FE2OS length of scalars).
+    pub fn order_size(&self) -> usize {
+        self.order_len
+    }
+
+    /// The prime p, big-endian, `field_size()` octets.
+    pub fn p(&self) -> Vec<u8> {
+        to_be(&self.p, self.field_len)
+    }
+
+    /// The coefficient a, big-endian, `field_size()` octets.
+    pub fn a(&self) -> Vec<u8> {
+        to_be(&self.a_int, self.field_len)
+    }
+
+    /// The coefficient b, big-endian, `field_size()` octets.
+    pub fn b(&self) -> Vec<u8> {
+        to_be(&self.b_int, self.field_len)
+    }
+
+    /// The order n of the base point, big-endian, `order_size()` octets.
+    pub fn order(&self) -> Vec<u8> {
+        to_be(&self.n, self.order_len)
+    }
+
+    /// The cofactor h, minimal big-endian.
+    pub fn cofactor(&self) -> Vec<u8> {
+        let bits = self.h.bits_vartime().max(1);
+        to_be(&self.h, byte_len(bits))
+    }
+
+    /// The base point G.
+    pub fn generator(&self) -> EcPoint {
+        self.g
+    }
+
+    /// True if both curves have the same p, a, b, G, n and h.
+    pub fn same_parameters(&self, other: &EcCurve) -> bool {
+        self.p == other.p
+            && self.a_int == other.a_int
+            && self.b_int == other.b_int
+            && self.n == other.n
+            && self.h == other.h
+            && self.g.x.retrieve() == other.g.x.retrieve()
+            && self.g.y.retrieve() == other.g.y.retrieve()
+    }
+
+    fn fe(&self, x: &EcUint) -> Fe {
+        Fe::new(x, self.fp)
+    }
+
+    fn is_on_curve(&self, pt: &EcPoint) -> bool {
+        let lhs = pt.y.square();
+        let rhs = pt.x.square() * pt.x + self.a * pt.x + self.b;
+        bool::from(lhs.ct_eq(&rhs))
+    }
+
+    fn identity(&self) -> Proj {
+        Proj {
+            x: Fe::zero(self.fp),
+            y: Fe::one(self.fp),
+            z: Fe::zero(self.fp),
+        }
+    }
+
+    fn to_proj(&self, pt: &EcPoint) -> Proj {
+        Proj {
+            x: pt.x,
+            y: pt.y,
+            z: Fe::one(self.fp),
+        }
+    }
+
+    /// Complete addition (RCB 2016, algorithm 1).
+    fn add_proj(&self, p1: &Proj, p2: &Proj) -> Proj {
+        let (x1, y1, z1) = (p1.x, p1.y, p1.z);
+        let (x2, y2, z2) = (p2.x, p2.y, p2.z);
+        let a = self.a;
+        let b3 = self.b3;
+        let mut t0 = x1 * x2;
+        let mut t1 = y1 * y2;
+        let mut t2 = z1 * z2;
+        let mut t3 = x1 + y1;
+        let mut t4 = x2 + y2;
+        t3 *= t4;
+        t4 = t0 + t1;
+        t3 -= t4;
+        t4 = x1 + z1;
+        let mut t5 = x2 + z2;
+        t4 *= t5;
+        t5 = t0 + t2;
+        t4 -= t5;
+        t5 = y1 + z1;
+        let mut x3 = y2 + z2;
+        t5 *= x3;
+        x3 = t1 + t2;
+        t5 -= x3;
+        let mut z3 = a * t4;
+        x3 = b3 * t2;
+        z3 = x3 + z3;
+        x3 = t1 - z3;
+        z3 += t1;
+        let mut y3 = x3 * z3;
+        t1 = t0 + t0;
+        t1 += t0;
+        t2 = a * t2;
+        t4 = b3 * t4;
+        t1 += t2;
+        t2 = t0 - t2;
+        t2 = a * t2;
+        t4 += t2;
+        t0 = t1 * t4;
+        y3 += t0;
+        t0 = t5 * t4;
+        x3 *= t3;
+        x3 -= t0;
+        t0 = t3 * t1;
+        z3 *= t5;
+        z3 += t0;
+        Proj {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
+    /// Montgomery ladder over the `bits` low bits of `k`: constant time for a given `bits`.
+    fn ladder(&self, base: &Proj, k: &EcUint, bits: usize) -> Proj {
+        let mut r0 = self.identity();
+        let mut r1 = *base;
+        for i in (0..bits.min(EcUint::BITS)).rev() {
+            let bit: Choice = k.bit(i).into();
+            Proj::conditional_swap(&mut r0, &mut r1, bit);
+            r1 = self.add_proj(&r0, &r1);
+            r0 = self.add_proj(&r0, &r0);
+            Proj::conditional_swap(&mut r0, &mut r1, bit);
+        }
+        r0
+    }
+
+    /// Projective → affine; `None` for the identity. Constant time apart from the final
+    /// identity test.
+    fn to_affine(&self, pt: &Proj) -> Option<EcPoint> {
+        if bool::from(pt.z.retrieve().ct_eq(&EcUint::ZERO)) {
+            return None;
+        }
+        let zinv = pt.z.pow_bounded_exp(&self.p_minus_2, self.field_bits);
+        Some(EcPoint {
+            x: pt.x * zinv,
+            y: pt.y * zinv,
+        })
+    }
+
+    /// Decodes an uncompressed point `04 || X || Y` and validates it as a public key: correct
+    /// length, coordinates < p, on the curve, not the identity, and in the subgroup of order n
+    /// when the cofactor is not 1.
+    pub fn decode_point(&self, bytes: &[u8]) -> Result<EcPoint, PkError> {
+        let l = self.field_len;
+        if bytes.len() != 1 + 2 * l {
+            return Err(PkError::InvalidEncoding(
+                "an uncompressed point needs 1 + 2·(field size) octets",
+            ));
+        }
+        match bytes.first() {
+            Some(0x04) => {}
+            _ => {
+                return Err(PkError::InvalidEncoding(
+                    "only uncompressed points (first octet 04) are accepted",
+                ))
+            }
+        }
+        let x = parse_uint(&bytes[1..1 + l], "x").map_err(|_| PkError::CoordinateOutOfRange)?;
+        let y = parse_uint(&bytes[1 + l..], "y").map_err(|_| PkError::CoordinateOutOfRange)?;
+        if !bool::from(x.ct_lt(&self.p)) || !bool::from(y.ct_lt(&self.p)) {
+            return Err(PkError::CoordinateOutOfRange);
+        }
+        let pt = EcPoint {
+            x: self.fe(&x),
+            y: self.fe(&y),
+        };
+        if !self.is_on_curve(&pt) {
+            return Err(PkError::NotOnCurve);
+        }
+        if self.h != EcUint::ONE {
+            let np = self.ladder(&self.to_proj(&pt), &self.n, self.order_bits);
+            if !np.is_identity() {
+                return Err(PkError::NotInSubgroup);
+            }
+        }
+        Ok(pt)
+    }
+
+    /// Encodes a point uncompressed: `04 || X || Y`, each coordinate `field_size()` octets.
+    pub fn encode_point(&self, pt: &EcPoint) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1 + 2 * self.field_len);
+        out.push(0x04);
+        out.extend_from_slice(&to_be(&pt.x.retrieve(), self.field_len));
+        out.extend_from_slice(&to_be(&pt.y.retrieve(), self.field_len));
+        out
+    }
+
+    /// The x-coordinate of a point, `field_size()` octets (the ECKA shared secret format).
+    pub fn x_coordinate(&self, pt: &EcPoint) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(to_be(&pt.x.retrieve(), self.field_len))
+    }
+
+    /// Constant-time point equality.
+    pub fn points_equal(&self, a: &EcPoint, b: &EcPoint) -> bool {
+        bool::from(a.x.ct_eq(&b.x) & a.y.ct_eq(&b.y))
+    }
+
+    /// k·P in constant time. Fails only if the result is the identity.
+    pub fn mul(&self, pt: &EcPoint, k: &EcScalar) -> Result<EcPoint, PkError> {
+        let r = self.ladder(&self.to_proj(pt), &k.value, k.bits);
+        self.to_affine(&r).ok_or(PkError::IdentityResult)
+    }
+
+    /// P + Q (complete formulas, no secret-dependent branch). Fails if the sum is the identity.
+    pub fn add(&self, p: &EcPoint, q: &EcPoint) -> Result<EcPoint, PkError> {
+        let r = self.add_proj(&self.to_proj(p), &self.to_proj(q));
+        self.to_affine(&r).ok_or(PkError::IdentityResult)
+    }
+
+    /// Interprets big-endian bytes (at most 72) as a secret integer for multiplication, without
+    /// reducing it: the ladder runs over max(order bits, 8·len) bits. Used for the PACE nonce s.
+    pub fn scalar_from_bytes_unreduced(&self, bytes: &[u8]) -> Result<EcScalar, PkError> {
+        let value = from_be::<EC_LIMBS>(bytes).ok_or(PkError::InvalidScalar)?;
+        Ok(EcScalar {
+            value,
+            bits: self.order_bits.max(8 * bytes.len()).min(EcUint::BITS),
+        })
+    }
+
+    /// A private key from big-endian bytes: must satisfy 1 ≤ k < n.
+    pub fn scalar_from_bytes(&self, bytes: &[u8]) -> Result<EcScalar, PkError> {
+        let value = Zeroizing::new(from_be::<EC_LIMBS>(bytes).ok_or(PkError::InvalidScalar)?);
+        let ok = value.ct_lt(&self.n) & !value.ct_eq(&EcUint::ZERO);
+        if !bool::from(ok) {
+            return Err(PkError::InvalidScalar);
+        }
+        Ok(EcScalar {
+            value: *value,
+            bits: self.order_bits,
+        })
+    }
+
+    /// The scalar as `order_size()` big-endian octets (FE2OS).
+    pub fn scalar_to_bytes(&self, k: &EcScalar) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(to_be(&k.value, self.order_len))
+    }
+
+    /// A uniformly random scalar in [1, n−1] (rejection sampling).
+    pub fn random_scalar(&self, rng: &mut impl CryptoRngCore) -> EcScalar {
+        let mut buf = Zeroizing::new(vec![0u8; self.order_len]);
+        let excess_bits = 8 * self.order_len - self.order_bits;
+        loop {
+            rng.fill_bytes(&mut buf);
+            if let Some(first) = buf.first_mut() {
+                *first &= 0xFFu8 >> excess_bits;
+            }
+            if let Ok(k) = self.scalar_from_bytes(&buf) {
+                return k;
+            }
+        }
+    }
+
+    /// Chip Authentication data of PACE-CAM: CA = sk_ic⁻¹ · sk_map mod n (ICAO 9303-11
+    /// §4.4.3.5.1), computed in constant time (Fermat inversion, n prime).
+    pub fn cam_chip_authentication_data(&self, sk_ic: &EcScalar, sk_map: &EcScalar) -> EcScalar {
+        let x = DynResidue::new(&sk_ic.value, self.fn_params);
+        let inv = x.pow_bounded_exp(&self.n_minus_2, self.order_bits);
+        let y = DynResidue::new(&sk_map.value, self.fn_params);
+        let mut prod = inv * y;
+        let value = prod.retrieve();
+        prod.zeroize();
+        EcScalar {
+            value,
+            bits: self.order_bits,
+        }
+    }
+
+    /// Reduces an arbitrary-length big-endian octet string modulo p in constant time
+    /// (Horner evaluation on Montgomery residues).
+    fn reduce_mod_p(&self, bytes: &[u8]) -> Fe {
+        let base = self.fe(&EcUint::from_u16(256));
+        let mut acc = Fe::zero(self.fp);
+        for b in bytes {
+            acc = acc * base + self.fe(&EcUint::from_u8(*b));
+        }
+        acc
+    }
+
+    /// The point encoding f_G of the PACE Integrated Mapping (ICAO 9303-11 §4.4.3.3.2 and
+    /// App. B, the simplified SWU map of Brier et al.), applied to `R_p(s,t)` given as the raw
+    /// pseudo-random octet string (reduced mod p here). Requires p ≡ 3 (mod 4): P-224 cannot be
+    /// used with the Integrated Mapping. The result is multiplied by the cofactor.
+    pub fn integrated_map(&self, prf_output: &[u8]) -> Result<EcPoint, PkError> {
+        let exp = self
+            .p_plus_1_div_4
+            .ok_or(PkError::IntegratedMappingUnsupported)?;
+        if is_zero(&self.a_int) || is_zero(&self.b_int) {
+            return Err(PkError::IntegratedMappingUnsupported);
+        }
+        let t = self.reduce_mod_p(prf_output);
+        let one = Fe::one(self.fp);
+        let inv = |x: &Fe| x.pow_bounded_exp(&self.p_minus_2, self.field_bits);
+        // 1. α = −t²
+        let alpha = -t.square();
+        // 2. X2 = −b·a⁻¹·(1 + (α + α²)⁻¹)
+        let d = alpha + alpha.square();
+        if bool::from(d.retrieve().ct_eq(&EcUint::ZERO)) {
+            return Err(PkError::MappingFailed);
+        }
+        let x2 = -(self.b * inv(&self.a) * (one + inv(&d)));
+        // 3. X3 = α·X2
+        let x3 = alpha * x2;
+        // 4. h2 = X2³ + a·X2 + b
+        let h2 = x2.square() * x2 + self.a * x2 + self.b;
+        // 6. U = t³·h2
+        let u = t.square() * t * h2;
+        // 7. A = h2^(p − 1 − (p+1)/4)
+        let e = self.p.wrapping_sub(&EcUint::ONE).wrapping_sub(&exp);
+        let a_val = h2.pow_bounded_exp(&e, self.field_bits);
+        // 8./9. choose (X2, A·h2) if A²·h2 = 1, else (X3, A·U)
+        let is_square = (a_val.square() * h2).ct_eq(&one);
+        let x = Fe::conditional_select(&x3, &x2, is_square);
+        let y = Fe::conditional_select(&(a_val * u), &(a_val * h2), is_square);
+        let pt = EcPoint { x, y };
+        if !self.is_on_curve(&pt) {
+            return Err(PkError::MappingFailed);
+        }
+        if self.h != EcUint::ONE {
+            let r = self.ladder(&self.to_proj(&pt), &self.h, self.h.bits_vartime());
+            return self.to_affine(&r).ok_or(PkError::MappingFailed);
+        }
+        Ok(pt)
+    }
+
+    /// Generic Mapping G' = s·G + H (ICAO 9303-11 §4.4.3.3.1), s given as big-endian bytes.
+    pub fn generic_map(&self, s: &[u8], h: &EcPoint) -> Result<EcPoint, PkError> {
+        let s = self.scalar_from_bytes_unreduced(s)?;
+        let sg = self.ladder(&self.to_proj(&self.g), &s.value, s.bits);
+        let r = self.add_proj(&sg, &self.to_proj(h));
+        self.to_affine(&r).ok_or(PkError::IdentityResult)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_bad_parameters() {
+        // y² = x³ + 0x + 0 is singular
+        let r = EcCurve::new(&[0x17], &[0], &[0], &[1], &[1], &[5], &[1]);
+        assert!(r.is_err());
+        // even p
+        let r = EcCurve::new(&[0x01, 0x00], &[1], &[1], &[1], &[1], &[5], &[1]);
+        assert!(r.is_err());
+    }
+}

@@ -1,0 +1,152 @@
+//! Helpers shared by the data-group decoders (crate-internal).
+
+use crate::LdsError;
+use emrtd_tlv::{parse_header, parse_one, TlvError, TlvRef};
+
+/// Parse the outer TLV of a file: the tag must be `tag`, the TLV complete, and anything after it
+/// only padding (`00` or `FF`), as some chips pad their files.
+pub(crate) fn outer<'a>(
+    bytes: &'a [u8],
+    tag: u32,
+    file: &'static str,
+) -> Result<TlvRef<'a>, LdsError> {
+    let header = parse_header(bytes).map_err(LdsError::tlv(file))?;
+    if header.tag != tag {
+        return Err(LdsError::UnexpectedTag {
+            file,
+            expected: tag,
+            found: header.tag,
+        });
+    }
+    let (tlv, rest) = parse_one(bytes).map_err(LdsError::tlv(file))?;
+    if rest.iter().any(|b| *b != 0x00 && *b != 0xFF) {
+        return Err(LdsError::Tlv {
+            file,
+            source: TlvError::TrailingBytes(rest.len()),
+        });
+    }
+    Ok(tlv)
+}
+
+/// Children of a constructed TLV.
+pub(crate) fn children<'a>(
+    tlv: &TlvRef<'a>,
+    file: &'static str,
+) -> Result<Vec<TlvRef<'a>>, LdsError> {
+    tlv.children().map_err(LdsError::tlv(file))
+}
+
+/// A text element (UTF-8, as ICAO 9303-10 prescribes for DG11, DG12 and DG16).
+pub(crate) fn utf8(
+    value: &[u8],
+    file: &'static str,
+    element: &'static str,
+) -> Result<String, LdsError> {
+    String::from_utf8(value.to_vec()).map_err(|_| LdsError::Invalid {
+        file,
+        element,
+        reason: "not valid UTF-8 text".into(),
+    })
+}
+
+/// A "number of ..." element (`02`), one byte as ICAO 9303-10 prescribes.
+pub(crate) fn count(
+    value: &[u8],
+    file: &'static str,
+    element: &'static str,
+) -> Result<usize, LdsError> {
+    match value {
+        [n] => Ok(*n as usize),
+        _ => Err(LdsError::Invalid {
+            file,
+            element,
+            reason: format!("must be one byte, found {} byte(s)", value.len()),
+        }),
+    }
+}
+
+/// The tags listed in a tag list (`5C`).
+pub(crate) fn tag_list(mut value: &[u8], file: &'static str) -> Result<Vec<u32>, LdsError> {
+    let mut tags = Vec::new();
+    while !value.is_empty() {
+        let (rest, tag) = emrtd_tlv::tag(value).map_err(|_| LdsError::Invalid {
+            file,
+            element: "tag list (5C)",
+            reason: "ends inside a multi-byte tag".into(),
+        })?;
+        tags.push(tag);
+        value = rest;
+    }
+    Ok(tags)
+}
+
+/// Encode a tag list value.
+pub(crate) fn encode_tag_list(tags: &[u32]) -> Vec<u8> {
+    tags.iter()
+        .flat_map(|t| emrtd_tlv::encode_tag(*t))
+        .collect()
+}
+
+/// Encode `tag` with `value` if present.
+pub(crate) fn push_opt(out: &mut Vec<Vec<u8>>, tag: u32, value: &Option<impl AsRef<[u8]>>) {
+    if let Some(v) = value {
+        out.push(emrtd_tlv::encode(tag, v.as_ref()));
+    }
+}
+
+/// Store `value` into `slot`, refusing a second occurrence of the same element.
+pub(crate) fn set_once<T>(
+    slot: &mut Option<T>,
+    value: T,
+    file: &'static str,
+    element: &'static str,
+) -> Result<(), LdsError> {
+    if slot.is_some() {
+        return Err(LdsError::Invalid {
+            file,
+            element,
+            reason: "appears more than once".into(),
+        });
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// Big-endian unsigned integer of at most 8 bytes.
+pub(crate) fn be_uint(bytes: &[u8]) -> Option<u64> {
+    if bytes.len() > 8 {
+        return None;
+    }
+    Some(bytes.iter().fold(0u64, |acc, b| (acc << 8) | *b as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outer_checks_tag_and_trailing_bytes() {
+        assert!(outer(&[0x61, 0x01, 0x00], 0x61, "X").is_ok());
+        assert!(outer(&[0x61, 0x01, 0x00, 0x00, 0xFF], 0x61, "X").is_ok());
+        assert!(matches!(
+            outer(&[0x61, 0x01, 0x00, 0x12], 0x61, "X"),
+            Err(LdsError::Tlv {
+                source: TlvError::TrailingBytes(1),
+                ..
+            })
+        ));
+        assert!(matches!(
+            outer(&[0x62, 0x01, 0x00], 0x61, "X"),
+            Err(LdsError::UnexpectedTag { found: 0x62, .. })
+        ));
+        assert!(outer(&[0x61, 0x02, 0x00], 0x61, "X").is_err());
+    }
+
+    #[test]
+    fn tag_lists() {
+        let tags = tag_list(&[0x5F, 0x0E, 0x5F, 0x11, 0xA0], "X").unwrap();
+        assert_eq!(tags, vec![0x5F0E, 0x5F11, 0xA0]);
+        assert_eq!(encode_tag_list(&tags), vec![0x5F, 0x0E, 0x5F, 0x11, 0xA0]);
+        assert!(tag_list(&[0x5F], "X").is_err());
+    }
+}

@@ -1,0 +1,232 @@
+//! Norwegian national identity numbers (fødselsnummer, D-number, H-number) and where Norwegian
+//! documents carry them in the MRZ.
+//!
+//! An identity number has 11 digits `DDMMYY III K1 K2`: birth date, individual number, two
+//! control digits. Control digits follow Skatteetaten's rules, including the rule for numbers
+//! issued from 1 January 2032 ("Nytt fødselsnummer fra 2032", Folkeregisteret API
+//! documentation): the weighted sum `3 7 6 1 8 9 4 5 2 1` over the first ten digits may leave
+//! remainder 0, 1, 2 or 3 modulo 11 (before 2032 only 0), while `K2` is unchanged
+//! (`5 4 3 2 7 6 5 4 3 2 1` over all eleven digits, remainder 0).
+//!
+//! From 2032 the individual number no longer tells the century or sex, so for such numbers
+//! [`Fodselsnummer::birth_date`] and [`Fodselsnummer::sex`] are only the classic reading;
+//! [`Fodselsnummer::control_rule`] says when a number can only have been issued under the new
+//! rule. The population register is the authority for both.
+
+use crate::{Date, Mrz};
+use serde::Serialize;
+
+/// What kind of identity number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum NinKind {
+    /// Fødselsnummer: the birth date as is.
+    Ordinary,
+    /// D-number (people without residence): 4 added to the first digit (day + 40).
+    DNumber,
+    /// H-number (help number used by health services): 4 added to the third digit (month + 40).
+    HNumber,
+}
+
+/// Sex as encoded by the parity of the third individual digit (odd: male, even: female).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Sex {
+    Female,
+    Male,
+}
+
+/// Which first-control-digit rule the number satisfies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum ControlRule {
+    /// Remainder 0: valid before and after 2032; the individual number gives century and sex.
+    Classic,
+    /// Remainder 1, 2 or 3: only valid for numbers issued from 1 January 2032, which no longer
+    /// encode century or sex.
+    From2032,
+}
+
+/// A checked Norwegian national identity number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Fodselsnummer {
+    /// The 11 digits.
+    pub number: String,
+    pub kind: NinKind,
+    /// Birth date, the century taken from the individual number ranges (000–499: 1900–1999;
+    /// 500–749 with year 54–99: 1854–1899; 500–999 with year 00–39: 2000–2039; 900–999 with
+    /// year 40–99: 1940–1999). A number outside these ranges is rejected, unless it satisfies
+    /// only the 2032 rule: then the year is read as 19YY.
+    pub birth_date: Date,
+    /// From the parity of the ninth digit.
+    pub sex: Sex,
+    /// Rule the first control digit satisfies.
+    pub control_rule: ControlRule,
+}
+
+/// Why a string is not a valid Norwegian identity number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NinError {
+    #[error("a Norwegian identity number has 11 digits, found {found} characters")]
+    Length { found: usize },
+    #[error("character {found:?} at position {position} is not a digit; give the 11 digits only")]
+    NotDigit { position: usize, found: char },
+    #[error(
+        "first control digit (10th digit) is {found} but only {allowed:?} are possible for the \
+         first nine digits: the number is mistyped"
+    )]
+    FirstControlDigit { found: u8, allowed: Vec<u8> },
+    #[error(
+        "second control digit (11th digit) is {found} but the other digits give {}: the number \
+         is mistyped",
+        describe_expected(.expected)
+    )]
+    SecondControlDigit { found: u8, expected: Option<u8> },
+    #[error("individual number {individual:03} is not issued for birth year {year:02}")]
+    IndividualNumber { individual: u16, year: u8 },
+    #[error("digits 1-6 ({digits}) are not a real birth date, even read as a D- or H-number")]
+    BirthDate { digits: String },
+}
+
+fn describe_expected(expected: &Option<u8>) -> String {
+    match expected {
+        Some(d) => d.to_string(),
+        None => "no valid digit (remainder 1)".to_string(),
+    }
+}
+
+const K1_WEIGHTS: [u32; 10] = [3, 7, 6, 1, 8, 9, 4, 5, 2, 1];
+const K2_WEIGHTS: [u32; 11] = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2, 1];
+
+fn weighted(digits: &[u8], weights: &[u32]) -> u32 {
+    digits
+        .iter()
+        .zip(weights)
+        .map(|(d, w)| u32::from(*d) * w)
+        .sum::<u32>()
+        % 11
+}
+
+impl Fodselsnummer {
+    /// Parse and check an 11-digit number (no spaces or separators).
+    pub fn parse(s: &str) -> Result<Fodselsnummer, NinError> {
+        let count = s.chars().count();
+        if count != 11 {
+            return Err(NinError::Length { found: count });
+        }
+        let mut d = [0u8; 11];
+        for ((i, c), slot) in s.chars().enumerate().zip(d.iter_mut()) {
+            *slot = c
+                .to_digit(10)
+                .filter(|_| c.is_ascii_digit())
+                .map(|v| v as u8)
+                .ok_or(NinError::NotDigit {
+                    position: i + 1,
+                    found: c,
+                })?;
+        }
+
+        // Control digits. K1: (weighted sum of digits 1-10) mod 11 is 0 (classic) or 1-3 (2032).
+        let k1_remainder = weighted(&d, &K1_WEIGHTS);
+        let control_rule = match k1_remainder {
+            0 => ControlRule::Classic,
+            1..=3 => ControlRule::From2032,
+            _ => {
+                let base = weighted(&d[..9], &K1_WEIGHTS);
+                let allowed = (0u8..=9)
+                    .filter(|k| (base + u32::from(*k)) % 11 <= 3)
+                    .collect();
+                return Err(NinError::FirstControlDigit {
+                    found: d[9],
+                    allowed,
+                });
+            }
+        };
+        if weighted(&d, &K2_WEIGHTS) != 0 {
+            let base = weighted(&d[..10], &K2_WEIGHTS);
+            let expected = (0u8..=9).find(|k| (base + u32::from(*k)) % 11 == 0);
+            return Err(NinError::SecondControlDigit {
+                found: d[10],
+                expected,
+            });
+        }
+
+        let two = |i: usize| d[i] * 10 + d[i + 1];
+        let (mut day, mut month, year) = (two(0), two(2), two(4));
+        let individual = u16::from(d[6]) * 100 + u16::from(d[7]) * 10 + u16::from(d[8]);
+        let kind = match (d[0] >= 4, d[2] >= 4) {
+            (false, false) => NinKind::Ordinary,
+            (true, false) => {
+                day -= 40;
+                NinKind::DNumber
+            }
+            (false, true) => {
+                month -= 40;
+                NinKind::HNumber
+            }
+            (true, true) => {
+                return Err(NinError::BirthDate {
+                    digits: s.chars().take(6).collect(),
+                })
+            }
+        };
+        let yy = u16::from(year);
+        let full_year = match (individual, year) {
+            (0..=499, _) => 1900 + yy,
+            (500..=749, 54..=99) => 1800 + yy,
+            (500..=999, 0..=39) => 2000 + yy,
+            (900..=999, 40..=99) => 1900 + yy,
+            // Numbers issued from 2032 no longer encode the century; outside the classic
+            // ranges take the past century (nobody born 2040 or later has a number yet).
+            _ if control_rule == ControlRule::From2032 => 1900 + yy,
+            _ => return Err(NinError::IndividualNumber { individual, year }),
+        };
+        let birth_date = Date::new(full_year, month, day).ok_or_else(|| NinError::BirthDate {
+            digits: s.chars().take(6).collect(),
+        })?;
+        let sex = if d[8] % 2 == 1 {
+            Sex::Male
+        } else {
+            Sex::Female
+        };
+        Ok(Fodselsnummer {
+            number: s.to_string(),
+            kind,
+            birth_date,
+            sex,
+            control_rule,
+        })
+    }
+}
+
+/// The 11 raw digits of a Norwegian identity number in the optional data of a zone issued by
+/// Norway (`NOR`), unchecked: TD1 identity cards write it as `DDMMYY<IIIKK` (the `<` only
+/// separates), passports as 11 digits in the personal number field.
+pub fn extract_candidate(mrz: &Mrz) -> Option<String> {
+    if mrz.issuing_state != "NOR" {
+        return None;
+    }
+    let s = mrz.optional_data.as_str();
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    match (s.len(), s.split_once('<')) {
+        (12, Some((date, rest))) if date.len() == 6 && digits(date) && digits(rest) => {
+            Some(format!("{date}{rest}"))
+        }
+        (11, None) if digits(s) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allowed_first_digits_listed() {
+        // 311299567 + k1: classic k1 is 1 (fnrinfo.no worked example 31129956715).
+        match Fodselsnummer::parse("31129956795") {
+            Err(NinError::FirstControlDigit { found: 9, allowed }) => {
+                assert_eq!(allowed.first(), Some(&1));
+                assert_eq!(allowed.len(), 4);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Errors a person can act on.
+
+use emrtd_apdu::{StatusWord, TransportError};
+
+/// Why a read failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{0}")]
+    Transport(#[from] TransportError),
+    #[error("the chip refused the access key: check the MRZ (document number, date of birth, date of expiry) or the CAN, and try again")]
+    AccessDenied,
+    #[error(
+        "the chip does not support {0}; this document cannot be read with the given access key"
+    )]
+    Unsupported(String),
+    #[error("basic access control failed: {0}")]
+    Bac(#[from] emrtd_access::bac::BacError),
+    #[error("secure messaging failed ({0}); the session is broken: remove the document and read it again")]
+    SecureMessaging(#[from] emrtd_sm::SmError),
+    #[error("the chip answered {sw} to {command}")]
+    Status { command: String, sw: StatusWord },
+    #[error("{file} is not on this chip")]
+    FileNotFound { file: String },
+    #[error("{file} is larger than the {limit} bytes this reader accepts")]
+    FileTooLarge { file: String, limit: usize },
+    #[error("the chip's answer is malformed: {0}")]
+    Malformed(String),
+    #[error("{0}")]
+    Lds(#[from] emrtd_lds::LdsError),
+    #[error("the MRZ cannot be used as an access key: {0}")]
+    Mrz(#[from] emrtd_mrz::MrzError),
+}
+
+impl From<emrtd_apdu::ExchangeError> for ReadError {
+    fn from(e: emrtd_apdu::ExchangeError) -> Self {
+        match e {
+            emrtd_apdu::ExchangeError::Transport(t) => ReadError::Transport(t),
+            emrtd_apdu::ExchangeError::Apdu(a) => ReadError::Malformed(a.to_string()),
+        }
+    }
+}
+
+impl ReadError {
+    /// Was the card lost (a retry after it returns may succeed)?
+    pub fn is_card_lost(&self) -> bool {
+        matches!(self, ReadError::Transport(t) if t.is_card_lost())
+    }
+}

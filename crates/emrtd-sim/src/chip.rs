@@ -1,0 +1,407 @@
+//! The virtual chip: an ICAO 9303 LDS1 application answering APDUs.
+
+use crate::link::LinkStats;
+use crate::profile::{Profile, ProfileError};
+use emrtd_access::bac::{BacChip, BacKeys};
+use emrtd_apdu::{ins, CommandApdu, ResponseApdu, StatusWord, Transport, TransportError};
+use emrtd_lds::com::{dg_tag, EfCom};
+use emrtd_lds::dg1::Dg1;
+use emrtd_sm::SecureMessaging;
+use rand_core::{CryptoRng, RngCore};
+use std::collections::BTreeMap;
+
+/// Application identifier of the LDS1 eMRTD application.
+pub const LDS1_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
+
+/// Where a file lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// Master file (EF.CardAccess, EF.ATR/INFO, EF.CardSecurity, EF.DIR).
+    MasterFile,
+    /// The LDS1 application.
+    Lds1,
+}
+
+/// One elementary file of the chip.
+#[derive(Debug, Clone)]
+pub struct ElementaryFile {
+    pub fid: u16,
+    pub sfi: Option<u8>,
+    pub location: Location,
+    /// Readable without access control (EF.CardAccess, EF.ATR/INFO, EF.DIR).
+    pub free: bool,
+    pub content: Vec<u8>,
+}
+
+/// File identifiers and short EF identifiers of the files the chip knows by name.
+pub fn file_by_name(name: &str) -> Option<(u16, u8, Location, bool)> {
+    let upper = name.to_ascii_uppercase();
+    let named = match upper.as_str() {
+        "COM" | "EF.COM" => Some((0x011E, 0x1E, Location::Lds1, false)),
+        "SOD" | "EF.SOD" => Some((0x011D, 0x1D, Location::Lds1, false)),
+        "CARDACCESS" | "EF.CARDACCESS" => Some((0x011C, 0x1C, Location::MasterFile, true)),
+        "CARDSECURITY" | "EF.CARDSECURITY" => Some((0x011D, 0x1D, Location::MasterFile, false)),
+        "ATRINFO" | "ATR/INFO" | "EF.ATR/INFO" => Some((0x2F01, 0x01, Location::MasterFile, true)),
+        "DIR" | "EF.DIR" => Some((0x2F00, 0x1E, Location::MasterFile, true)),
+        _ => None,
+    };
+    if named.is_some() {
+        return named;
+    }
+    let n: u8 = upper.strip_prefix("DG")?.parse().ok()?;
+    dg_tag(n)?;
+    Some((0x0100 + n as u16, n, Location::Lds1, false))
+}
+
+/// Why a chip could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+}
+
+enum Selected {
+    MasterFile,
+    Lds1,
+}
+
+/// Random source of the chip (`OsRng` unless a test injects its own).
+pub trait ChipRng: RngCore + CryptoRng + Send {}
+impl<T: RngCore + CryptoRng + Send> ChipRng for T {}
+
+/// A virtual eMRTD chip built from a [`Profile`].
+pub struct VirtualChip {
+    profile: Profile,
+    files: Vec<ElementaryFile>,
+    selected_df: Selected,
+    current_ef: Option<usize>,
+    bac: Option<BacChip>,
+    sm: Option<SecureMessaging>,
+    rng: Box<dyn ChipRng>,
+    log: Option<Vec<(Vec<u8>, Vec<u8>)>>,
+    stats: LinkStats,
+}
+
+impl VirtualChip {
+    /// Build a chip from a profile, with the operating system's random source.
+    pub fn new(profile: Profile) -> Result<VirtualChip, SimError> {
+        Self::with_rng(profile, Box::new(rand_core::OsRng))
+    }
+
+    /// Build a chip with an injected random source (for reproducible tests).
+    pub fn with_rng(profile: Profile, rng: Box<dyn ChipRng>) -> Result<VirtualChip, SimError> {
+        let mrz = profile.parsed_mrz()?;
+        let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        files.insert("DG1".into(), Dg1::from_mrz(&mrz).encode());
+        for (name, hex_content) in &profile.files {
+            let bytes = hex::decode(hex_content.split_whitespace().collect::<String>())
+                .map_err(|e| ProfileError::Invalid(format!("file {name}: {e}")))?;
+            if file_by_name(name).is_none() {
+                return Err(ProfileError::Invalid(format!("unknown file name {name:?}")).into());
+            }
+            files.insert(name.to_ascii_uppercase(), bytes);
+        }
+        if !files.contains_key("COM") {
+            let tag_list = (1..=16u8)
+                .filter(|n| files.contains_key(&format!("DG{n}")))
+                .filter_map(dg_tag)
+                .collect();
+            let com = EfCom::new("0108", "040000", tag_list);
+            files.insert("COM".into(), com.encode());
+        }
+        let files = files
+            .into_iter()
+            .filter_map(|(name, content)| {
+                let (fid, sfi, location, free) = file_by_name(&name)?;
+                Some(ElementaryFile {
+                    fid,
+                    sfi: Some(sfi),
+                    location,
+                    free,
+                    content,
+                })
+            })
+            .collect();
+        let bac = if profile.access.bac {
+            let info = mrz.access_key_info().map_err(ProfileError::from)?;
+            Some(BacChip::new(BacKeys::from_mrz_information(&info)))
+        } else {
+            None
+        };
+        Ok(VirtualChip {
+            profile,
+            files,
+            selected_df: Selected::MasterFile,
+            current_ef: None,
+            bac,
+            sm: None,
+            rng,
+            log: None,
+            stats: LinkStats::default(),
+        })
+    }
+
+    /// The profile the chip was built from.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// Content of a file by name (`DG1`, `COM`, …), as the chip serves it.
+    pub fn file(&self, name: &str) -> Option<&[u8]> {
+        let (fid, _, location, _) = file_by_name(name)?;
+        self.files
+            .iter()
+            .find(|f| f.fid == fid && f.location == location)
+            .map(|f| f.content.as_slice())
+    }
+
+    /// Is a secure messaging session established?
+    pub fn has_secure_messaging(&self) -> bool {
+        self.sm.is_some()
+    }
+
+    /// Start recording every APDU pair (for tests and traces).
+    pub fn record(&mut self) {
+        self.log = Some(Vec::new());
+    }
+
+    /// The recorded APDU pairs.
+    pub fn recorded(&self) -> &[(Vec<u8>, Vec<u8>)] {
+        self.log.as_deref().unwrap_or(&[])
+    }
+
+    /// What crossed the modelled link so far (see [`crate::link`]).
+    pub fn stats(&self) -> &LinkStats {
+        &self.stats
+    }
+
+    /// Simulate removing the card from the field and putting it back: all session state is lost.
+    pub fn reset(&mut self) {
+        self.selected_df = Selected::MasterFile;
+        self.current_ef = None;
+        self.sm = None;
+        if let Some(bac) = &mut self.bac {
+            bac.reset();
+        }
+    }
+
+    /// Process one command APDU and return the response bytes (data + SW).
+    pub fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
+        let response = self.process_inner(apdu).to_bytes();
+        self.stats
+            .record(&self.profile.link, apdu.len(), response.len());
+        if let Some(log) = &mut self.log {
+            log.push((apdu.to_vec(), response.clone()));
+        }
+        response
+    }
+
+    fn process_inner(&mut self, apdu: &[u8]) -> ResponseApdu {
+        let cmd = match CommandApdu::parse(apdu) {
+            Ok(c) => c,
+            Err(_) => return self.abort_sm(StatusWord::WRONG_LENGTH),
+        };
+        if cmd.is_extended() && !self.profile.chip.extended_length {
+            return self.abort_sm(StatusWord::WRONG_LENGTH);
+        }
+        if cmd.cla & 0x10 != 0 {
+            // Command chaining is only used by PACE/CA; BAC chips do not support it.
+            return self.abort_sm(StatusWord::CLA_NOT_SUPPORTED);
+        }
+        match self.sm.as_mut() {
+            Some(sm) if cmd.is_secure_messaging() => {
+                let plain = match sm.unprotect_command(&cmd) {
+                    Ok(p) => p,
+                    Err(_) => return self.abort_sm(StatusWord::SM_DATA_INCORRECT),
+                };
+                let resp = self.execute(&plain);
+                match self.sm.as_mut().map(|sm| sm.protect_response(&resp)) {
+                    Some(Ok(r)) => r,
+                    // Session ended while executing (cannot happen today) or wrapping failed.
+                    _ => self.abort_sm(StatusWord::UNKNOWN),
+                }
+            }
+            Some(_) => self.abort_sm(StatusWord::SM_DATA_MISSING),
+            None if cmd.is_secure_messaging() => ResponseApdu::status(StatusWord::SM_DATA_MISSING),
+            None => self.execute(&cmd),
+        }
+    }
+
+    /// ICAO 9303-11 §9.8.6: on any secure messaging error the chip ends the session.
+    fn abort_sm(&mut self, sw: StatusWord) -> ResponseApdu {
+        self.sm = None;
+        ResponseApdu::status(sw)
+    }
+
+    fn execute(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        if cmd.cla & 0xF3 != 0x00 {
+            return ResponseApdu::status(StatusWord::CLA_NOT_SUPPORTED);
+        }
+        match cmd.ins {
+            ins::SELECT => self.select(cmd),
+            ins::READ_BINARY => self.read_binary(cmd),
+            ins::READ_BINARY_ODD => self.read_binary_odd(cmd),
+            ins::GET_CHALLENGE => self.get_challenge(cmd),
+            ins::EXTERNAL_AUTHENTICATE => self.external_authenticate(cmd),
+            _ => ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED),
+        }
+    }
+
+    fn select(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        match cmd.p1 {
+            0x04 => {
+                if cmd.data == LDS1_AID {
+                    self.selected_df = Selected::Lds1;
+                    self.current_ef = None;
+                    ResponseApdu::status(StatusWord::OK)
+                } else {
+                    ResponseApdu::status(StatusWord::FILE_NOT_FOUND)
+                }
+            }
+            0x00 | 0x02 => {
+                if cmd.p1 == 0x00 && (cmd.data.is_empty() || cmd.data == [0x3F, 0x00]) {
+                    self.selected_df = Selected::MasterFile;
+                    self.current_ef = None;
+                    return ResponseApdu::status(StatusWord::OK);
+                }
+                let [hi, lo] = cmd.data[..] else {
+                    return ResponseApdu::status(StatusWord::WRONG_DATA);
+                };
+                let fid = u16::from_be_bytes([hi, lo]);
+                match self.find(|f| f.fid == fid) {
+                    Some(i) => {
+                        self.current_ef = Some(i);
+                        ResponseApdu::status(StatusWord::OK)
+                    }
+                    None => ResponseApdu::status(StatusWord::FILE_NOT_FOUND),
+                }
+            }
+            _ => ResponseApdu::status(StatusWord::INCORRECT_P1P2),
+        }
+    }
+
+    fn location(&self) -> Location {
+        match self.selected_df {
+            Selected::MasterFile => Location::MasterFile,
+            Selected::Lds1 => Location::Lds1,
+        }
+    }
+
+    fn find(&self, pred: impl Fn(&ElementaryFile) -> bool) -> Option<usize> {
+        let loc = self.location();
+        self.files.iter().position(|f| f.location == loc && pred(f))
+    }
+
+    fn read_binary(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        let offset = if cmd.p1 & 0x80 != 0 {
+            if cmd.p1 & 0x60 != 0 {
+                return ResponseApdu::status(StatusWord::INCORRECT_P1P2);
+            }
+            let sfi = cmd.p1 & 0x1F;
+            match self.find(|f| f.sfi == Some(sfi)) {
+                Some(i) => self.current_ef = Some(i),
+                None => return ResponseApdu::status(StatusWord::FILE_NOT_FOUND),
+            }
+            cmd.p2 as usize
+        } else {
+            u16::from_be_bytes([cmd.p1 & 0x7F, cmd.p2]) as usize
+        };
+        self.read_at(offset, cmd.le)
+            .map_or_else(ResponseApdu::status, |(data, sw)| {
+                ResponseApdu::new(data, sw)
+            })
+    }
+
+    fn read_binary_odd(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        // Offset in DO'54', response in DO'53' (ISO 7816-4 §11.3.3).
+        let Ok((do54, _)) = emrtd_tlv::expect_tag(&cmd.data, 0x54) else {
+            return ResponseApdu::status(StatusWord::WRONG_DATA);
+        };
+        if do54.value.is_empty() || do54.value.len() > 3 {
+            return ResponseApdu::status(StatusWord::WRONG_DATA);
+        }
+        let offset = do54
+            .value
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | *b as usize);
+        if cmd.p1 != 0 || cmd.p2 != 0 {
+            let fid = u16::from_be_bytes([cmd.p1, cmd.p2]);
+            let by_sfi = cmd.p1 == 0 && cmd.p2 & 0xE0 == 0 && cmd.p2 != 0;
+            let found = if by_sfi {
+                self.find(|f| f.sfi == Some(cmd.p2 & 0x1F))
+            } else {
+                self.find(|f| f.fid == fid)
+            };
+            match found {
+                Some(i) => self.current_ef = Some(i),
+                None => return ResponseApdu::status(StatusWord::FILE_NOT_FOUND),
+            }
+        }
+        // Le counts DO'53' header bytes too.
+        match self.read_at(offset, cmd.le.map(|le| le.saturating_sub(4).max(1))) {
+            Ok((data, sw)) => ResponseApdu::new(emrtd_tlv::encode(0x53, &data), sw),
+            Err(sw) => ResponseApdu::status(sw),
+        }
+    }
+
+    fn read_at(
+        &mut self,
+        offset: usize,
+        le: Option<usize>,
+    ) -> Result<(Vec<u8>, StatusWord), StatusWord> {
+        let Some(i) = self.current_ef else {
+            return Err(StatusWord(0x6986));
+        };
+        let file = &self.files[i];
+        if !file.free && self.sm.is_none() {
+            return Err(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
+        }
+        let Some(le) = le else {
+            return Err(StatusWord::WRONG_LENGTH);
+        };
+        if le > self.profile.chip.max_read {
+            return Err(StatusWord::WRONG_LENGTH);
+        }
+        let len = file.content.len();
+        if offset > len {
+            return Err(StatusWord::WRONG_P1P2);
+        }
+        let end = (offset + le).min(len);
+        let data = file.content[offset..end].to_vec();
+        let sw = if end - offset < le {
+            StatusWord::END_OF_FILE
+        } else {
+            StatusWord::OK
+        };
+        Ok((data, sw))
+    }
+
+    fn get_challenge(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        if cmd.le != Some(8) {
+            return ResponseApdu::status(StatusWord::WRONG_LENGTH);
+        }
+        match self.bac.as_mut() {
+            Some(bac) => bac.handle_get_challenge(&mut *self.rng),
+            None => ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED),
+        }
+    }
+
+    fn external_authenticate(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        let Some(bac) = self.bac.as_mut() else {
+            return ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED);
+        };
+        let (resp, session) = bac.handle_external_authenticate(cmd, &mut *self.rng);
+        self.sm = session;
+        resp
+    }
+}
+
+impl Transport for VirtualChip {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        Ok(self.process(apdu))
+    }
+
+    fn supports_extended_length(&self) -> bool {
+        self.profile.chip.extended_length
+    }
+}

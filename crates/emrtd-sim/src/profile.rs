@@ -1,0 +1,190 @@
+//! Document profiles: what the virtual chip holds and how it behaves.
+//!
+//! A profile is a TOML (or JSON) document; see `docs/profiles.md` for every key. The built-in
+//! profiles live in `crates/emrtd-sim/profiles/`.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Why a profile could not be loaded or turned into a chip.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("unknown built-in profile {0:?}; built-in profiles are: {1}")]
+    UnknownBuiltin(String, String),
+    #[error("cannot read profile {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("profile is not valid TOML: {0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("profile is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("profile MRZ is not usable: {0}")]
+    Mrz(#[from] emrtd_mrz::MrzError),
+    #[error("profile is invalid: {0}")]
+    Invalid(String),
+}
+
+/// A document profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Short name, e.g. `norway-passport`.
+    pub name: String,
+    /// One line for humans.
+    #[serde(default)]
+    pub description: String,
+    /// The MRZ lines as printed on the document.
+    pub mrz: Vec<String>,
+    /// Card access number (6 digits) printed on the document, if any.
+    #[serde(default)]
+    pub can: Option<String>,
+    /// Access control the chip offers.
+    #[serde(default)]
+    pub access: AccessConfig,
+    /// Chip behaviour (buffer sizes, extended length).
+    #[serde(default)]
+    pub chip: ChipConfig,
+    /// Contactless link model used for `--stats`.
+    #[serde(default)]
+    pub link: crate::link::LinkModel,
+    /// Extra elementary files, by name (`DG11`, `CardAccess`, …), as hex strings. They replace
+    /// the files the chip would otherwise build itself.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
+}
+
+/// Access control offered by the chip.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessConfig {
+    /// Does the chip accept Basic Access Control?
+    #[serde(default = "yes")]
+    pub bac: bool,
+}
+
+impl Default for AccessConfig {
+    fn default() -> Self {
+        AccessConfig { bac: true }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Chip behaviour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChipConfig {
+    /// Largest number of plain data bytes one READ BINARY returns. Asking for more gets 6700.
+    #[serde(default = "default_max_read")]
+    pub max_read: usize,
+    /// Does the chip accept extended-length APDUs?
+    #[serde(default)]
+    pub extended_length: bool,
+}
+
+fn default_max_read() -> usize {
+    231
+}
+
+impl Default for ChipConfig {
+    fn default() -> Self {
+        ChipConfig {
+            max_read: default_max_read(),
+            extended_length: false,
+        }
+    }
+}
+
+const BUILTIN: &[(&str, &str)] = &[(
+    "norway-passport",
+    include_str!("../profiles/norway-passport.toml"),
+)];
+
+/// Name of the profile `emrtd read --sim` uses when none is given.
+pub const DEFAULT_PROFILE: &str = "norway-passport";
+
+impl Profile {
+    /// Names of the built-in profiles.
+    pub fn builtin_names() -> Vec<&'static str> {
+        BUILTIN.iter().map(|(n, _)| *n).collect()
+    }
+
+    /// A built-in profile by name.
+    pub fn builtin(name: &str) -> Result<Profile, ProfileError> {
+        let text = BUILTIN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| *t)
+            .ok_or_else(|| {
+                ProfileError::UnknownBuiltin(name.to_string(), Self::builtin_names().join(", "))
+            })?;
+        Profile::from_toml(text)
+    }
+
+    /// Parse a TOML profile.
+    pub fn from_toml(text: &str) -> Result<Profile, ProfileError> {
+        Ok(toml::from_str(text)?)
+    }
+
+    /// Parse a JSON profile.
+    pub fn from_json(text: &str) -> Result<Profile, ProfileError> {
+        Ok(serde_json::from_str(text)?)
+    }
+
+    /// A built-in profile name, or a path to a `.toml` / `.json` profile file.
+    pub fn load(name_or_path: &str) -> Result<Profile, ProfileError> {
+        let path = Path::new(name_or_path);
+        let is_file = name_or_path.ends_with(".toml") || name_or_path.ends_with(".json");
+        if !is_file {
+            return Profile::builtin(name_or_path);
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
+            path: name_or_path.to_string(),
+            source,
+        })?;
+        if name_or_path.ends_with(".json") {
+            Profile::from_json(&text)
+        } else {
+            Profile::from_toml(&text)
+        }
+    }
+
+    /// The profile's MRZ, parsed and checked.
+    pub fn parsed_mrz(&self) -> Result<emrtd_mrz::Mrz, ProfileError> {
+        let mrz = emrtd_mrz::Mrz::parse(&self.mrz.join("\n"))?;
+        mrz.validate()?;
+        Ok(mrz)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_load_and_have_valid_mrz() {
+        for name in Profile::builtin_names() {
+            let p = Profile::builtin(name).unwrap();
+            assert_eq!(p.name, name);
+            p.parsed_mrz().unwrap();
+        }
+        assert!(matches!(
+            Profile::builtin("nope"),
+            Err(ProfileError::UnknownBuiltin(..))
+        ));
+    }
+
+    #[test]
+    fn json_and_toml_agree() {
+        let p = Profile::builtin(DEFAULT_PROFILE).unwrap();
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(Profile::from_json(&json).unwrap(), p);
+        assert!(Profile::from_toml("name = 1").is_err());
+    }
+}
