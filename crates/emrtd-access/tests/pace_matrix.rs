@@ -465,7 +465,8 @@ fn bad_chip_token_and_cam_data() {
 #[test]
 fn status_words_and_malformed_answers() {
     let p = PaceParams::standardized(Mapping::Generic, Cipher::Aes128, 13).unwrap();
-    let cases: Vec<(usize, ResponseApdu, fn(&PaceError) -> bool)> = vec![
+    type Check = fn(&PaceError) -> bool;
+    let cases: Vec<(usize, ResponseApdu, Check)> = vec![
         (0, ResponseApdu::status(StatusWord(0x6A80)), |e| {
             matches!(e, PaceError::ParametersRejected { .. })
         }),

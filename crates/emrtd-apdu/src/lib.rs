@@ -355,6 +355,12 @@ pub trait Transport {
     fn supports_extended_length(&self) -> bool {
         false
     }
+
+    /// After the card was lost: wait for it to come back and reconnect (the card starts
+    /// afresh, so access control must run again). Transports that cannot do this say so.
+    fn reconnect(&mut self) -> Result<(), TransportError> {
+        Err(TransportError::CardRemoved)
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for &mut T {
@@ -364,6 +370,9 @@ impl<T: Transport + ?Sized> Transport for &mut T {
     fn supports_extended_length(&self) -> bool {
         (**self).supports_extended_length()
     }
+    fn reconnect(&mut self) -> Result<(), TransportError> {
+        (**self).reconnect()
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
@@ -372,6 +381,9 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
     fn supports_extended_length(&self) -> bool {
         (**self).supports_extended_length()
+    }
+    fn reconnect(&mut self) -> Result<(), TransportError> {
+        (**self).reconnect()
     }
 }
 

@@ -10,7 +10,7 @@ use emrtd_crypto::pk::{EcCurve, Group};
 use emrtd_lds::sod::oid_to_string;
 use serde::Serialize;
 use sha2::Digest;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A hash function ICAO Doc 9303 allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -426,10 +426,32 @@ fn curve_from_params(der: &[u8]) -> Result<Curve, String> {
                 None => Err(format!("unsupported named curve {oid}")),
             }
         }
-        0x30 => Ok(Curve::Prime(Arc::new(parse_specified_domain(t.value)?))),
+        0x30 => explicit_curve(der).map(Curve::Prime),
         0x05 => Err("EC key inherits its parameters (implicitlyCA), which is not supported".into()),
         other => Err(format!("EC parameters: unexpected tag {other:X}")),
     }
+}
+
+/// Explicit parameters, validated once and cached (a few distinct sets occur in practice; each
+/// validation costs a scalar multiplication).
+fn explicit_curve(der: &[u8]) -> Result<Arc<EcCurve>, String> {
+    const MAX_CACHED: usize = 64;
+    type Cache = Mutex<Vec<(Vec<u8>, Arc<EcCurve>)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(Vec::new()));
+    if let Ok(c) = cache.lock() {
+        if let Some((_, curve)) = c.iter().find(|(k, _)| k == der) {
+            return Ok(curve.clone());
+        }
+    }
+    let t = emrtd_tlv::parse_exact(der).map_err(|e| format!("EC parameters: {e}"))?;
+    let curve = Arc::new(parse_specified_domain(t.value)?);
+    if let Ok(mut c) = cache.lock() {
+        if c.len() < MAX_CACHED {
+            c.push((der.to_vec(), curve.clone()));
+        }
+    }
+    Ok(curve)
 }
 
 /// SpecifiedECDomain ::= SEQUENCE { version, fieldID, curve, base, order, cofactor OPTIONAL }

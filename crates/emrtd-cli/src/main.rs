@@ -7,6 +7,14 @@ use emrtd_sim::{Profile, VirtualChip, DEFAULT_PROFILE};
 use std::io::Read;
 use std::process::ExitCode;
 
+/// `println!` that ignores a closed standard output (e.g. `emrtd … | head`).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "emrtd",
@@ -31,7 +39,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Open a chip with BAC and read EF.COM and the data groups.
+    /// Open a chip (PACE, or BAC where the chip has no PACE) and read its files.
     Read(ReadArgs),
     /// List the built-in virtual documents.
     Profiles,
@@ -45,6 +53,9 @@ struct ReadArgs {
     /// The MRZ printed on the document (the access key is derived from it).
     #[arg(long, value_name = "TEXT")]
     mrz: Option<String>,
+    /// The 6-digit card access number printed on the document (PACE).
+    #[arg(long, value_name = "DIGITS", conflicts_with_all = ["mrz", "document_number"])]
+    can: Option<String>,
     /// Document number (instead of --mrz; with --date-of-birth and --date-of-expiry).
     #[arg(long, requires_all = ["date_of_birth", "date_of_expiry"], conflicts_with = "mrz")]
     document_number: Option<String>,
@@ -75,7 +86,7 @@ fn main() -> ExitCode {
                 let description = Profile::builtin(name)
                     .map(|p| p.description)
                     .unwrap_or_default();
-                println!("{name:20} {description}");
+                outln!("{name:20} {description}");
             }
             ExitCode::SUCCESS
         }
@@ -107,7 +118,7 @@ fn cmd_mrz(parts: &[String], json: bool) -> ExitCode {
         Ok(m) => m,
         Err(e) => {
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({ "valid": false, "error": e.to_string() })
                 );
@@ -117,11 +128,11 @@ fn cmd_mrz(parts: &[String], json: bool) -> ExitCode {
         }
     };
     if json {
-        println!("{}", to_json(&mrz));
+        outln!("{}", to_json(&mrz));
     } else {
         print_mrz(&mrz);
         for failure in mrz.check_failures() {
-            println!("  ✗ {failure}");
+            outln!("  ✗ {failure}");
         }
     }
     if mrz.is_valid() {
@@ -136,38 +147,41 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
 }
 
 fn print_mrz(mrz: &Mrz) {
-    println!("Format:             {}", mrz.format);
-    println!("Document code:      {}", mrz.document_code);
-    println!("Issuing state:      {}", mrz.issuing_state);
-    println!("Document number:    {}", mrz.document_number);
-    println!("Primary identifier: {}", mrz.primary_identifier);
-    println!("Secondary ident.:   {}", mrz.secondary_identifier);
-    println!("Nationality:        {}", mrz.nationality);
-    println!("Date of birth:      {}", mrz.date_of_birth);
-    println!("Sex:                {}", mrz.sex);
-    println!("Date of expiry:     {}", mrz.date_of_expiry);
+    outln!("Format:             {}", mrz.format);
+    outln!("Document code:      {}", mrz.document_code);
+    outln!("Issuing state:      {}", mrz.issuing_state);
+    outln!("Document number:    {}", mrz.document_number);
+    outln!("Primary identifier: {}", mrz.primary_identifier);
+    outln!("Secondary ident.:   {}", mrz.secondary_identifier);
+    outln!("Nationality:        {}", mrz.nationality);
+    outln!("Date of birth:      {}", mrz.date_of_birth);
+    outln!("Sex:                {}", mrz.sex);
+    outln!("Date of expiry:     {}", mrz.date_of_expiry);
     if !mrz.optional_data.is_empty() {
-        println!("Optional data:      {}", mrz.optional_data);
+        outln!("Optional data:      {}", mrz.optional_data);
     }
     if let Some(o) = mrz.optional_data_2.as_deref().filter(|o| !o.is_empty()) {
-        println!("Optional data 2:    {o}");
+        outln!("Optional data 2:    {o}");
     }
     if let Some(nin) = mrz.norwegian_personal_number() {
-        println!("Norwegian national identity number: {}", nin.number);
+        outln!("Norwegian national identity number: {}", nin.number);
     }
     let checks: Vec<String> = mrz
         .checks
         .iter()
         .map(|(k, ok)| format!("{k} {}", if *ok { "✓" } else { "✗" }))
         .collect();
-    println!("Check digits:       {}", checks.join(", "));
-    println!(
+    outln!("Check digits:       {}", checks.join(", "));
+    outln!(
         "Valid:              {}",
         if mrz.is_valid() { "yes" } else { "NO" }
     );
 }
 
 fn access_key(args: &ReadArgs) -> Result<AccessKey, String> {
+    if let Some(can) = &args.can {
+        return AccessKey::from_can(can).map_err(|e| e.to_string());
+    }
     if let Some(text) = &args.mrz {
         let mrz = Mrz::parse(text).map_err(|e| format!("--mrz is not a valid MRZ: {e}"))?;
         if let Err(e) = mrz.validate() {
@@ -181,7 +195,7 @@ fn access_key(args: &ReadArgs) -> Result<AccessKey, String> {
         (Some(doc), Some(dob), Some(doe)) => {
             AccessKey::from_mrz_fields(doc, dob, doe).map_err(|e| e.to_string())
         }
-        _ => Err("give the access key: --mrz TEXT, or --document-number with --date-of-birth and --date-of-expiry".into()),
+        _ => Err("give the access key: --can DIGITS, --mrz TEXT, or --document-number with --date-of-birth and --date-of-expiry".into()),
     }
 }
 
@@ -197,7 +211,7 @@ fn cmd_read(args: &ReadArgs) -> Result<(), String> {
     let chip = VirtualChip::new(profile).map_err(|e| e.to_string())?;
     let doc = read_document(chip, &key, &ReadOptions::default()).map_err(describe)?;
     if args.json {
-        println!("{}", to_json(&document_json(&doc)));
+        outln!("{}", to_json(&document_json(&doc)));
     } else {
         print_document(&doc);
     }
@@ -241,14 +255,26 @@ fn print_document(doc: &Document) {
     let mut access = format!("{} ({})", a.protocol, a.cipher_suite);
     if let Some(m) = &a.mapping {
         access = format!(
-            "{} {m}, parameter id {:?} ({})",
-            a.protocol, a.parameter_id, a.cipher_suite
+            "{} {m} with the {}, {} (parameter id {}), {}",
+            a.protocol,
+            a.password,
+            a.domain_parameters.as_deref().unwrap_or("?"),
+            a.parameter_id
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| "-".into()),
+            a.cipher_suite
         );
+        if let Some(cam) = &a.chip_authentication_mapping {
+            access.push_str(&format!("; chip authentication (CAM) {cam}"));
+        }
     }
-    println!("Chip opened with:   {access}");
+    if let Some(note) = &a.note {
+        access.push_str(&format!(" ({note})"));
+    }
+    outln!("Chip opened with:   {access}");
     if let Some(com) = &doc.com {
         let dgs: Vec<String> = com.data_groups().iter().map(|n| format!("DG{n}")).collect();
-        println!(
+        outln!(
             "EF.COM:             LDS {} / Unicode {}; data groups {}",
             com.lds_version,
             com.unicode_version,
@@ -256,16 +282,16 @@ fn print_document(doc: &Document) {
         );
     }
     for (ef, bytes) in &doc.files {
-        println!("  read {ef:<14} {} bytes", bytes.len());
+        outln!("  read {ef:<14} {} bytes", bytes.len());
     }
     for (ef, why) in &doc.refused {
-        println!("  skipped {ef:<11} {why}");
+        outln!("  skipped {ef:<11} {why}");
     }
     if let Some(dg1) = &doc.dg1 {
-        println!("DG1:");
+        outln!("DG1:");
         match dg1.mrz() {
             Ok(m) => print_mrz(&m),
-            Err(e) => println!("  MRZ on the chip is malformed: {e}"),
+            Err(e) => outln!("  MRZ on the chip is malformed: {e}"),
         }
     }
 }

@@ -4,5 +4,5 @@
 //! the ICAO 9303-11 key derivation function. Asymmetric part (`pk`): prime-field groups for
 //! PACE and Chip Authentication (elliptic curves with explicit parameters, MODP groups).
 
-pub mod sym;
 pub mod pk;
+pub mod sym;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{fixture, json};
+use common::fixture;
 use emrtd_lds::cbeff::{BiometricData, FORMAT_TYPE_FACE_19794, FORMAT_TYPE_FACE_39794};
 use emrtd_lds::dg2::{
     Dg2, ExpressionKind, EyeColour, FaceImageKind, FaceRecord, Gender, HairColour,
@@ -356,6 +356,7 @@ fn built_39794_data_round_trips() {
 #[cfg(feature = "image")]
 mod png {
     use super::*;
+    use common::json;
     use emrtd_lds::face_to_png;
 
     fn decode_png(png: &[u8]) -> image::RgbImage {

@@ -13,6 +13,10 @@ pub enum ReadError {
         "the chip does not support {0}; this document cannot be read with the given access key"
     )]
     Unsupported(String),
+    #[error("a CAN is the 6-digit card access number printed on the document (digits only)")]
+    InvalidCan,
+    #[error("PACE failed: {0}")]
+    Pace(emrtd_access::pace::PaceError),
     #[error("basic access control failed: {0}")]
     Bac(#[from] emrtd_access::bac::BacError),
     #[error("secure messaging failed ({0}); the session is broken: remove the document and read it again")]

@@ -1,10 +1,14 @@
-//! A read session: select the application, open access control, read files under secure messaging.
+//! A read session: access control (PACE, or BAC where the chip has no PACE), secure messaging,
+//! file reading with block-size adaptation and resumption after the card was lost.
 
 use crate::{EfId, ReadError};
 use emrtd_access::bac::{BacError, BacKeys, BacTerminal};
+use emrtd_access::pace::{PaceParams, PacePassword, PaceTerminal, Step};
 use emrtd_apdu::{exchange, ins, CommandApdu, ResponseApdu, StatusWord, Transport};
+use emrtd_lds::atr_info::EfAtrInfo;
 use emrtd_lds::com::{dg_number_from_tag, EfCom};
 use emrtd_lds::dg1::Dg1;
+use emrtd_lds::security_infos::SecurityInfos;
 use emrtd_sm::SecureMessaging;
 use rand_core::CryptoRngCore;
 use std::collections::BTreeMap;
@@ -16,8 +20,14 @@ pub const LDS1_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
 /// Largest file this reader accepts (bounds memory on hostile chips).
 pub const MAX_FILE_SIZE: usize = 4 * 1024 * 1024;
 
-/// Bytes asked for by the first READ BINARY of a file: enough for any LDS tag and length.
+/// How often a read is resumed after the card was lost before giving up.
+pub const MAX_RESUMES: usize = 3;
+
+/// Smallest useful first read: enough for any LDS tag and length.
 const HEADER_PROBE: usize = 8;
+
+/// Largest block tried with extended-length APDUs when the chip does not say (EF.ATR/INFO).
+const EXTENDED_BLOCK: usize = 0xFF00;
 
 /// The secret that opens the chip.
 #[derive(Clone)]
@@ -56,6 +66,28 @@ impl AccessKey {
             date_of_expiry,
         )?)))
     }
+
+    /// Key from a card access number (digits only).
+    pub fn from_can(can: &str) -> Result<AccessKey, ReadError> {
+        if can.is_empty() || can.len() > 10 || !can.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ReadError::InvalidCan);
+        }
+        Ok(AccessKey::Can(Zeroizing::new(can.to_string())))
+    }
+
+    fn pace_password(&self) -> PacePassword {
+        match self {
+            AccessKey::Mrz(m) => PacePassword::Mrz(m.to_string()),
+            AccessKey::Can(c) => PacePassword::Can(c.to_string()),
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            AccessKey::Mrz(_) => "MRZ",
+            AccessKey::Can(_) => "CAN",
+        }
+    }
 }
 
 /// Which access control opened the chip.
@@ -66,18 +98,52 @@ pub struct AccessReport {
     /// PACE mapping (`GM`, `IM`, `CAM`); `None` for BAC.
     pub mapping: Option<String>,
     /// PACE standardized domain parameter id; `None` for BAC.
-    pub parameter_id: Option<u8>,
+    pub parameter_id: Option<u32>,
+    /// PACE domain parameters by name (e.g. `brainpoolP256r1`); `None` for BAC.
+    pub domain_parameters: Option<String>,
     /// Secure messaging cipher suite: `3DES`, `AES-128`, `AES-192`, `AES-256`.
     pub cipher_suite: String,
+    /// PACE protocol OID (dotted); `None` for BAC.
+    pub protocol_oid: Option<String>,
+    /// Password used: `MRZ` or `CAN`.
+    pub password: String,
+    /// Why BAC was used instead of PACE, when it was.
+    pub note: Option<String>,
+    /// PACE-CAM chip authentication: `passed`, `failed` (with the chip refused) or `None`
+    /// when the mapping was not CAM.
+    pub chip_authentication_mapping: Option<String>,
+}
+
+/// What happens during a read, for progress displays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// Opening the chip (access control).
+    Opening,
+    /// The chip is open.
+    Opened(AccessReport),
+    /// Bytes of a file read so far.
+    Reading {
+        file: EfId,
+        done: usize,
+        total: usize,
+    },
+    /// A file was read completely.
+    FileDone { file: EfId, size: usize },
+    /// The card left the field; waiting for it to come back.
+    CardLost { attempt: usize, max: usize },
+    /// The card is back and the session was re-established; reading goes on.
+    Resumed { file: Option<EfId>, offset: usize },
 }
 
 /// Options of [`read_document`].
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
-    /// Files to read; `None` reads EF.COM and every data group it lists that the chip lets us read.
+    /// Files to read; `None` reads EF.COM, EF.SOD and every data group EF.COM lists.
     pub files: Option<Vec<EfId>>,
     /// Largest READ BINARY block to start with (the reader steps down when the chip refuses).
     pub max_block: Option<usize>,
+    /// Never use extended-length APDUs.
+    pub no_extended_length: bool,
 }
 
 /// What was read from a chip.
@@ -90,6 +156,8 @@ pub struct Document {
     pub refused: BTreeMap<EfId, String>,
     pub com: Option<EfCom>,
     pub dg1: Option<Dg1>,
+    /// Number of times the read was resumed after the card was lost.
+    pub resumes: usize,
 }
 
 /// An open session with a chip.
@@ -98,7 +166,11 @@ pub struct Session<T: Transport> {
     sm: Option<SecureMessaging>,
     access: Option<AccessReport>,
     block: usize,
+    block_fixed: bool,
+    current_ef: Option<EfId>,
     apdus: usize,
+    card_access: Option<Vec<u8>>,
+    card_security: Option<Vec<u8>>,
 }
 
 impl<T: Transport> Session<T> {
@@ -109,27 +181,81 @@ impl<T: Transport> Session<T> {
             sm: None,
             access: None,
             block: 256,
+            block_fixed: false,
+            current_ef: None,
             apdus: 0,
+            card_access: None,
+            card_security: None,
         }
     }
 
-    /// Select the LDS1 application and open access control with the key.
+    /// Open the chip: PACE when EF.CardAccess offers it, otherwise BAC; then select LDS1.
     pub fn open(
         transport: T,
         key: &AccessKey,
         rng: &mut impl CryptoRngCore,
     ) -> Result<Self, ReadError> {
         let mut session = Session::new(transport);
-        session.select_lds1()?;
-        match key {
-            AccessKey::Mrz(info) => session.basic_access_control(info, rng)?,
-            AccessKey::Can(_) => {
-                return Err(ReadError::Unsupported(
-                    "access with a CAN without PACE (BAC needs the MRZ)".into(),
-                ))
+        session.authenticate(key, rng)?;
+        Ok(session)
+    }
+
+    /// Run access control (again) on the current transport and select the LDS1 application.
+    pub fn authenticate(
+        &mut self,
+        key: &AccessKey,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<(), ReadError> {
+        self.sm = None;
+        self.access = None;
+        self.current_ef = None;
+        let card_access = self.read_optional_plain(EfId::CardAccess)?;
+        let extended = if self.transport.supports_extended_length() {
+            self.read_optional_plain(EfId::AtrInfo)?
+                .and_then(|b| EfAtrInfo::decode(&b).ok())
+                .and_then(|i| i.extended_length)
+                .map(|e| e.max_response as usize)
+        } else {
+            None
+        };
+        let infos = card_access
+            .as_deref()
+            .map(SecurityInfos::parse)
+            .transpose()
+            .map_err(|e| ReadError::Malformed(format!("EF.CardAccess: {e}")))?;
+        self.card_access = card_access;
+        let pace_info = infos.as_ref().and_then(|i| i.best_pace_info());
+        match (pace_info, infos.as_ref()) {
+            (Some(info), Some(infos)) => {
+                let several = infos.pace_infos().count() > 1;
+                let params = PaceParams::from_pace_info(info, infos)
+                    .map_err(|e| ReadError::Unsupported(e.to_string()))?
+                    .send_parameter_id(several);
+                self.pace(params, key)?;
+            }
+            _ => {
+                let note = match &infos {
+                    Some(_) => "EF.CardAccess lists no PACE protocol this reader supports",
+                    None => "the chip has no EF.CardAccess (no PACE)",
+                };
+                match key {
+                    AccessKey::Mrz(info) => self.basic_access_control(info, rng)?,
+                    AccessKey::Can(_) => {
+                        return Err(ReadError::Unsupported(format!(
+                            "access with a CAN: {note}, and BAC needs the MRZ"
+                        )))
+                    }
+                }
+                if let Some(a) = self.access.as_mut() {
+                    a.note = Some(note.to_string());
+                }
             }
         }
-        Ok(session)
+        self.select_lds1()?;
+        if let Some(max) = extended {
+            self.use_extended_length(max);
+        }
+        Ok(())
     }
 
     /// How the chip was opened, once it is.
@@ -137,9 +263,24 @@ impl<T: Transport> Session<T> {
         self.access.as_ref()
     }
 
+    /// EF.CardAccess as read while opening the chip (if the chip has one).
+    pub fn card_access(&self) -> Option<&[u8]> {
+        self.card_access.as_deref()
+    }
+
+    /// EF.CardSecurity, when it was read to check PACE-CAM.
+    pub fn card_security(&self) -> Option<&[u8]> {
+        self.card_security.as_deref()
+    }
+
     /// Number of APDUs exchanged so far.
     pub fn apdu_count(&self) -> usize {
         self.apdus
+    }
+
+    /// The transport.
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
     }
 
     /// Give the transport back.
@@ -151,6 +292,7 @@ impl<T: Transport> Session<T> {
     pub fn select_lds1(&mut self) -> Result<(), ReadError> {
         let cmd = CommandApdu::new(0x00, ins::SELECT, 0x04, 0x0C).with_data(LDS1_AID.to_vec());
         let resp = self.transmit(&cmd)?;
+        self.current_ef = None;
         match resp.sw {
             sw if sw.is_ok() => Ok(()),
             StatusWord::FILE_NOT_FOUND => Err(ReadError::Unsupported(
@@ -161,6 +303,86 @@ impl<T: Transport> Session<T> {
                 sw,
             }),
         }
+    }
+
+    /// Read a master-file EF without secure messaging; `None` when the chip has no such file.
+    fn read_optional_plain(&mut self, ef: EfId) -> Result<Option<Vec<u8>>, ReadError> {
+        match self.read_file(ef) {
+            Ok(b) => Ok(Some(b)),
+            Err(ReadError::FileNotFound { .. }) | Err(ReadError::Status { .. }) => Ok(None),
+            Err(ReadError::Malformed(_)) if ef == EfId::AtrInfo => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Run PACE with the parameters and key; establishes secure messaging.
+    pub fn pace(&mut self, params: PaceParams, key: &AccessKey) -> Result<(), ReadError> {
+        let mapping = params.mapping();
+        let mut terminal =
+            PaceTerminal::new(params, key.pace_password(), rand_core::OsRng).map_err(pace_error)?;
+        let mut cmd = terminal.start().map_err(pace_error)?;
+        let mut outcome = loop {
+            let resp = self.transmit_plain(&cmd)?;
+            match terminal.process_response(&resp).map_err(pace_error)? {
+                Step::Send(next) => cmd = next,
+                Step::Done(outcome) => break outcome,
+            }
+        };
+        let s = &outcome.summary;
+        let report = AccessReport {
+            protocol: "PACE".into(),
+            mapping: Some(mapping_name(mapping).into()),
+            parameter_id: s.parameter_id,
+            domain_parameters: Some(s.group_name.clone()),
+            cipher_suite: cipher_name(s.cipher).into(),
+            protocol_oid: Some(s.protocol.clone()),
+            password: key.kind().into(),
+            note: None,
+            chip_authentication_mapping: None,
+        };
+        let cam = outcome.cam.is_some();
+        let sm = std::mem::replace(
+            &mut outcome.sm,
+            SecureMessaging::new_3des([0; 16], [0; 16], [0; 8]),
+        );
+        self.install_secure_messaging(sm, report);
+        if cam {
+            let verdict = self.verify_pace_cam(&mut outcome);
+            if let Some(a) = self.access.as_mut() {
+                a.chip_authentication_mapping = Some(match verdict {
+                    Ok(()) => "passed".into(),
+                    Err(reason) => format!("failed: {reason}"),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// PACE-CAM: read EF.CardSecurity under the new session and check the chip's proof.
+    fn verify_pace_cam(
+        &mut self,
+        outcome: &mut emrtd_access::pace::PaceOutcome,
+    ) -> Result<(), String> {
+        let bytes = self
+            .read_file(EfId::CardSecurity)
+            .map_err(|e| format!("cannot read EF.CardSecurity: {e}"))?;
+        self.card_security = Some(bytes.clone());
+        let (_, infos) = SecurityInfos::parse_card_security(&bytes)
+            .map_err(|e| format!("EF.CardSecurity: {e}"))?;
+        let key_id = outcome.summary.parameter_id.map(i64::from);
+        let mut keys: Vec<_> = infos.chip_authentication_public_keys().collect();
+        if keys.len() > 1 {
+            keys.retain(|k| k.key_id.is_none() || k.key_id == key_id);
+        }
+        let mut last = "EF.CardSecurity holds no chip authentication public key".to_string();
+        for k in keys {
+            let point = k.public_key.public_value().map_err(|e| e.to_string())?;
+            match outcome.verify_chip_authentication(&point) {
+                Ok(()) => return Ok(()),
+                Err(e) => last = e.to_string(),
+            }
+        }
+        Err(last)
     }
 
     /// Run Basic Access Control with MRZ information; establishes 3DES secure messaging.
@@ -189,7 +411,12 @@ impl<T: Transport> Session<T> {
                 protocol: "BAC".into(),
                 mapping: None,
                 parameter_id: None,
+                domain_parameters: None,
                 cipher_suite: "3DES".into(),
+                protocol_oid: None,
+                password: "MRZ".into(),
+                note: None,
+                chip_authentication_mapping: None,
             },
         );
         Ok(())
@@ -197,20 +424,39 @@ impl<T: Transport> Session<T> {
 
     /// Use a secure messaging session established by an access protocol.
     pub fn install_secure_messaging(&mut self, sm: SecureMessaging, access: AccessReport) {
-        // Largest plain block whose protected short response fits 256 bytes:
-        // DO'87' (3-byte header + indicator + padded data) + DO'99' (4) + DO'8E' (10).
-        self.block = if access.cipher_suite == "3DES" {
-            231
-        } else {
-            223
-        };
+        if !self.block_fixed {
+            self.block = short_block(&access.cipher_suite);
+        }
         self.sm = Some(sm);
         self.access = Some(access);
     }
 
-    /// Set the largest READ BINARY block.
+    /// Replace the secure messaging session (after Chip Authentication).
+    pub fn replace_secure_messaging(&mut self, sm: SecureMessaging) {
+        self.sm = Some(sm);
+    }
+
+    /// Read with extended-length APDUs, up to the chip's largest response.
+    pub fn use_extended_length(&mut self, max_response: usize) {
+        if self.block_fixed {
+            return;
+        }
+        // Leave room for the secure messaging objects and the status word.
+        let room = max_response.saturating_sub(48).min(EXTENDED_BLOCK);
+        if room > self.block {
+            self.block = room;
+        }
+    }
+
+    /// Set the largest READ BINARY block (and keep it: no automatic extended length).
     pub fn set_max_block(&mut self, block: usize) {
         self.block = block.clamp(1, emrtd_apdu::EXTENDED_LE_MAX);
+        self.block_fixed = true;
+    }
+
+    /// Current READ BINARY block size.
+    pub fn max_block(&self) -> usize {
+        self.block
     }
 
     fn transmit_plain(&mut self, cmd: &CommandApdu) -> Result<ResponseApdu, ReadError> {
@@ -245,22 +491,39 @@ impl<T: Transport> Session<T> {
 
     /// Read a whole elementary file by its short EF identifier.
     pub fn read_file(&mut self, ef: EfId) -> Result<Vec<u8>, ReadError> {
+        let mut content = Vec::new();
+        self.continue_file(ef, &mut content, &mut |_| {})?;
+        Ok(content)
+    }
+
+    /// Read the rest of a file into `content` (which may hold the beginning from an earlier,
+    /// interrupted read), reporting progress.
+    pub fn continue_file(
+        &mut self,
+        ef: EfId,
+        content: &mut Vec<u8>,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(), ReadError> {
         let name = ef.name();
-        let (mut content, mut sw) = self.read_block(ef, 0, HEADER_PROBE.min(self.block), true)?;
-        // With tiny blocks the header may take more than one read.
+        let mut ended = false;
+        // First block: as large as the chip takes; it holds the TLV header and usually more.
         let header = loop {
-            match emrtd_tlv::parse_header(&content) {
+            match emrtd_tlv::parse_header(content) {
                 Ok(h) => break h,
-                Err(emrtd_tlv::TlvError::Truncated { .. })
-                    if content.len() < HEADER_PROBE && sw != StatusWord::END_OF_FILE =>
-                {
-                    let want = (HEADER_PROBE - content.len()).min(self.block);
-                    let (more, more_sw) = self.read_block(ef, content.len(), want, false)?;
+                Err(emrtd_tlv::TlvError::Truncated { .. }) if !ended => {
+                    let want = if content.is_empty() {
+                        self.block
+                    } else {
+                        HEADER_PROBE
+                            .saturating_sub(content.len())
+                            .clamp(1, self.block)
+                    };
+                    let (more, sw) = self.read_block(ef, content.len(), want)?;
                     if more.is_empty() {
                         return Err(file_truncated(&name, content.len(), HEADER_PROBE));
                     }
                     content.extend_from_slice(&more);
-                    sw = more_sw;
+                    ended = sw == StatusWord::END_OF_FILE || more.len() < want;
                 }
                 Err(e) => {
                     return Err(ReadError::Malformed(format!(
@@ -277,23 +540,30 @@ impl<T: Transport> Session<T> {
             });
         }
         content.truncate(total);
-        if sw == StatusWord::END_OF_FILE && content.len() < total {
-            return Err(file_truncated(&name, content.len(), total));
-        }
         while content.len() < total {
+            progress(Progress::Reading {
+                file: ef,
+                done: content.len(),
+                total,
+            });
+            if ended {
+                return Err(file_truncated(&name, content.len(), total));
+            }
             let offset = content.len();
             let want = (total - offset).min(self.block);
-            let (data, sw) = self.read_block(ef, offset, want, false)?;
+            let (data, sw) = self.read_block(ef, offset, want)?;
             if data.is_empty() {
                 return Err(file_truncated(&name, offset, total));
             }
             let take = data.len().min(total - offset);
             content.extend_from_slice(&data[..take]);
-            if sw == StatusWord::END_OF_FILE && content.len() < total {
-                return Err(file_truncated(&name, content.len(), total));
-            }
+            ended = sw == StatusWord::END_OF_FILE;
         }
-        Ok(content)
+        progress(Progress::FileDone {
+            file: ef,
+            size: total,
+        });
+        Ok(())
     }
 
     /// One READ BINARY, stepping the block size down when the chip refuses the length.
@@ -302,15 +572,19 @@ impl<T: Transport> Session<T> {
         ef: EfId,
         offset: usize,
         mut le: usize,
-        by_sfi: bool,
     ) -> Result<(Vec<u8>, StatusWord), ReadError> {
         loop {
+            if self.current_ef != Some(ef) && offset > 0xFF {
+                self.select_ef(ef)?;
+            }
+            let by_sfi = self.current_ef != Some(ef);
             let cmd = if by_sfi {
                 CommandApdu::new(0x00, ins::READ_BINARY, 0x80 | ef.sfi(), offset as u8).with_le(le)
             } else if offset <= 0x7FFF {
                 CommandApdu::new(0x00, ins::READ_BINARY, (offset >> 8) as u8, offset as u8)
                     .with_le(le)
             } else {
+                // Beyond 32767: odd INS with the offset in DO'54' and the data in DO'53'.
                 let off = emrtd_tlv::encode(0x54, &(offset as u32).to_be_bytes()[1..]);
                 CommandApdu::new(0x00, ins::READ_BINARY_ODD, 0, 0)
                     .with_data(off)
@@ -326,6 +600,7 @@ impl<T: Transport> Session<T> {
             };
             match resp.sw {
                 StatusWord::OK | StatusWord::END_OF_FILE => {
+                    self.current_ef = Some(ef);
                     if data.len() > le {
                         return Err(ReadError::Malformed(format!(
                             "{ef}: asked for {le} bytes, the chip sent {}",
@@ -337,12 +612,28 @@ impl<T: Transport> Session<T> {
                 StatusWord::FILE_NOT_FOUND => {
                     return Err(ReadError::FileNotFound { file: ef.name() })
                 }
-                StatusWord::WRONG_LENGTH if le > 1 => {
-                    le = if le > 223 { 223 } else { le / 2 };
-                    self.block = self.block.min(le.max(1));
+                // Offset at or beyond the end of the file (ISO 7816-4: wrong P1-P2).
+                StatusWord::WRONG_P1P2 if offset > 0 => {
+                    self.current_ef = Some(ef);
+                    return Ok((Vec::new(), StatusWord::END_OF_FILE));
                 }
-                sw if sw.sw1() == 0x6C && sw.sw2() != 0 && (sw.sw2() as usize) < le => {
-                    le = sw.sw2() as usize;
+                StatusWord::WRONG_LENGTH if le > 1 => {
+                    le = step_down(le);
+                    self.block = self.block.min(le);
+                }
+                sw if sw.sw1() == 0x6C => {
+                    let exact = if sw.sw2() == 0 {
+                        256
+                    } else {
+                        sw.sw2() as usize
+                    };
+                    if exact >= le {
+                        return Err(ReadError::Status {
+                            command: format!("READ BINARY {ef} at offset {offset}"),
+                            sw,
+                        });
+                    }
+                    le = exact;
                 }
                 sw => {
                     return Err(ReadError::Status {
@@ -353,6 +644,75 @@ impl<T: Transport> Session<T> {
             }
         }
     }
+
+    /// SELECT an EF by its file identifier (needed to read beyond offset 255 of a file not
+    /// yet selected, e.g. when resuming).
+    fn select_ef(&mut self, ef: EfId) -> Result<(), ReadError> {
+        let cmd = CommandApdu::new(0x00, ins::SELECT, 0x02, 0x0C)
+            .with_data(ef.fid().to_be_bytes().to_vec());
+        let resp = self.transmit(&cmd)?;
+        match resp.sw {
+            sw if sw.is_ok() => {
+                self.current_ef = Some(ef);
+                Ok(())
+            }
+            StatusWord::FILE_NOT_FOUND => Err(ReadError::FileNotFound { file: ef.name() }),
+            sw => Err(ReadError::Status {
+                command: format!("SELECT {ef}"),
+                sw,
+            }),
+        }
+    }
+}
+
+fn step_down(le: usize) -> usize {
+    // Typical chip limits first (a short-APDU block under SM), then halve.
+    if le > 0x400 {
+        (le / 2).max(0x400)
+    } else if le > 231 {
+        231
+    } else if le > 223 {
+        223
+    } else {
+        (le / 2).max(1)
+    }
+}
+
+/// Largest plain block whose protected short response fits 256 bytes:
+/// DO'87' (3-byte header + indicator + padded data) + DO'99' (4) + DO'8E' (10).
+fn short_block(cipher_suite: &str) -> usize {
+    if cipher_suite == "3DES" {
+        231
+    } else {
+        223
+    }
+}
+
+fn cipher_name(c: emrtd_crypto::sym::Cipher) -> &'static str {
+    use emrtd_crypto::sym::Cipher;
+    match c {
+        Cipher::Tdes => "3DES",
+        Cipher::Aes128 => "AES-128",
+        Cipher::Aes192 => "AES-192",
+        Cipher::Aes256 => "AES-256",
+    }
+}
+
+fn mapping_name(m: emrtd_access::pace::Mapping) -> &'static str {
+    use emrtd_access::pace::Mapping;
+    match m {
+        Mapping::Generic => "GM",
+        Mapping::Integrated => "IM",
+        Mapping::ChipAuthentication => "CAM",
+    }
+}
+
+fn pace_error(e: emrtd_access::pace::PaceError) -> ReadError {
+    if e.is_wrong_password() {
+        ReadError::AccessDenied
+    } else {
+        ReadError::Pace(e)
+    }
 }
 
 fn file_truncated(name: &str, got: usize, total: usize) -> ReadError {
@@ -361,37 +721,75 @@ fn file_truncated(name: &str, got: usize, total: usize) -> ReadError {
     ))
 }
 
-/// Open the chip with the key and read EF.COM and the data groups it lists.
+/// Open the chip with the key and read EF.COM, EF.SOD and the data groups EF.COM lists.
 pub fn read_document<T: Transport>(
     transport: T,
     key: &AccessKey,
     options: &ReadOptions,
 ) -> Result<Document, ReadError> {
+    read_document_with_progress(transport, key, options, &mut |_| {})
+}
+
+/// [`read_document`] with progress reports; resumes after the card was lost (up to
+/// [`MAX_RESUMES`] times) when the transport can reconnect.
+pub fn read_document_with_progress<T: Transport>(
+    transport: T,
+    key: &AccessKey,
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Document, ReadError> {
     let mut rng = rand_core::OsRng;
-    let mut session = Session::open(transport, key, &mut rng)?;
+    let mut session = Session::new(transport);
     if let Some(block) = options.max_block {
         session.set_max_block(block);
     }
+    let mut resumes = 0;
+    progress(Progress::Opening);
+    with_resume(&mut session, key, &mut resumes, progress, None, |s, _| {
+        s.authenticate(key, &mut rng)
+    })?;
+    if options.no_extended_length && !session.block_fixed {
+        session.block = short_block(
+            session
+                .access()
+                .map(|a| a.cipher_suite.as_str())
+                .unwrap_or("3DES"),
+        );
+    }
+    let access = session
+        .access()
+        .cloned()
+        .ok_or_else(|| ReadError::Malformed("no access control was performed".into()))?;
+    progress(Progress::Opened(access.clone()));
+
     let mut files = BTreeMap::new();
     let mut refused = BTreeMap::new();
-    let com_bytes = session.read_file(EfId::Com)?;
+    if let Some(ca) = session.card_access() {
+        files.insert(EfId::CardAccess, ca.to_vec());
+    }
+    if let Some(cs) = session.card_security() {
+        files.insert(EfId::CardSecurity, cs.to_vec());
+    }
+    let com_bytes = read_resumable(&mut session, key, EfId::Com, &mut resumes, progress)?;
     let com = EfCom::decode(&com_bytes)?;
     files.insert(EfId::Com, com_bytes);
     let wanted: Vec<EfId> = match &options.files {
         Some(list) => list.clone(),
-        None => com
-            .tag_list
-            .iter()
-            .filter_map(|t| dg_number_from_tag(*t))
-            .map(EfId::Dg)
-            .chain([EfId::Sod])
+        None => [EfId::Sod]
+            .into_iter()
+            .chain(
+                com.tag_list
+                    .iter()
+                    .filter_map(|t| dg_number_from_tag(*t))
+                    .map(EfId::Dg),
+            )
             .collect(),
     };
     for ef in wanted {
         if files.contains_key(&ef) {
             continue;
         }
-        match session.read_file(ef) {
+        match read_resumable(&mut session, key, ef, &mut resumes, progress) {
             Ok(bytes) => {
                 files.insert(ef, bytes);
             }
@@ -413,15 +811,64 @@ pub fn read_document<T: Transport>(
         .get(&EfId::Dg(1))
         .map(|b| Dg1::decode(b))
         .transpose()?;
-    let access = session
-        .access()
-        .cloned()
-        .ok_or_else(|| ReadError::Malformed("no access control was performed".into()))?;
     Ok(Document {
         access,
         files,
         refused,
         com: Some(com),
         dg1,
+        resumes,
     })
+}
+
+fn read_resumable<T: Transport>(
+    session: &mut Session<T>,
+    key: &AccessKey,
+    ef: EfId,
+    resumes: &mut usize,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Vec<u8>, ReadError> {
+    let mut content = Vec::new();
+    with_resume(session, key, resumes, progress, Some(ef), |s, p| {
+        s.continue_file(ef, &mut content, p)
+    })?;
+    Ok(content)
+}
+
+/// Run `step`; when the card is lost, wait for it, re-authenticate and run `step` again
+/// (it continues where it stopped).
+fn with_resume<T: Transport>(
+    session: &mut Session<T>,
+    key: &AccessKey,
+    resumes: &mut usize,
+    progress: &mut dyn FnMut(Progress),
+    file: Option<EfId>,
+    mut step: impl FnMut(&mut Session<T>, &mut dyn FnMut(Progress)) -> Result<(), ReadError>,
+) -> Result<(), ReadError> {
+    let mut offset_hint = 0;
+    loop {
+        let mut track = |p: Progress| {
+            if let Progress::Reading { done, .. } = p {
+                offset_hint = done;
+            }
+            progress(p)
+        };
+        match step(session, &mut track) {
+            Err(e) if e.is_card_lost() && *resumes < MAX_RESUMES => {
+                *resumes += 1;
+                progress(Progress::CardLost {
+                    attempt: *resumes,
+                    max: MAX_RESUMES,
+                });
+                session.transport.reconnect()?;
+                let mut rng = rand_core::OsRng;
+                session.authenticate(key, &mut rng)?;
+                progress(Progress::Resumed {
+                    file,
+                    offset: offset_hint,
+                });
+            }
+            other => return other,
+        }
+    }
 }

@@ -3,9 +3,14 @@
 use crate::link::LinkStats;
 use crate::profile::{Profile, ProfileError};
 use emrtd_access::bac::{BacChip, BacKeys};
+use emrtd_access::pace::{Mapping, PaceChip, PaceParams, PacePassword};
 use emrtd_apdu::{ins, CommandApdu, ResponseApdu, StatusWord, Transport, TransportError};
+use emrtd_crypto::sym::Cipher;
 use emrtd_lds::com::{dg_tag, EfCom};
 use emrtd_lds::dg1::Dg1;
+use emrtd_lds::security_infos::{
+    ChipAuthenticationPublicKeyInfo, PaceAlgorithm, PaceInfo, SecurityInfo, SecurityInfos,
+};
 use emrtd_sm::SecureMessaging;
 use rand_core::{CryptoRng, RngCore};
 use std::collections::BTreeMap;
@@ -76,6 +81,7 @@ pub struct VirtualChip {
     selected_df: Selected,
     current_ef: Option<usize>,
     bac: Option<BacChip>,
+    pace: Option<PaceChip>,
     sm: Option<SecureMessaging>,
     rng: Box<dyn ChipRng>,
     log: Option<Vec<(Vec<u8>, Vec<u8>)>>,
@@ -89,17 +95,85 @@ impl VirtualChip {
     }
 
     /// Build a chip with an injected random source (for reproducible tests).
-    pub fn with_rng(profile: Profile, rng: Box<dyn ChipRng>) -> Result<VirtualChip, SimError> {
+    pub fn with_rng(profile: Profile, mut rng: Box<dyn ChipRng>) -> Result<VirtualChip, SimError> {
         let mrz = profile.parsed_mrz()?;
+        let info = mrz.access_key_info().map_err(ProfileError::from)?;
         let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
         files.insert("DG1".into(), Dg1::from_mrz(&mrz).encode());
+        if let Some(dg2) = build_dg2(&profile.face)? {
+            files.insert("DG2".into(), dg2);
+        }
+        let mut overrides = BTreeMap::new();
         for (name, hex_content) in &profile.files {
             let bytes = hex::decode(hex_content.split_whitespace().collect::<String>())
                 .map_err(|e| ProfileError::Invalid(format!("file {name}: {e}")))?;
             if file_by_name(name).is_none() {
                 return Err(ProfileError::Invalid(format!("unknown file name {name:?}")).into());
             }
-            files.insert(name.to_ascii_uppercase(), bytes);
+            overrides.insert(name.to_ascii_uppercase(), bytes);
+        }
+        files.extend(overrides.clone());
+
+        // PACE: the variants, EF.CardAccess listing them, and for CAM a static chip key
+        // published in EF.CardSecurity.
+        let mut pace_params = Vec::new();
+        for p in &profile.access.pace {
+            pace_params.push(pace_params_of(p)?);
+        }
+        let pace = if pace_params.is_empty() {
+            None
+        } else {
+            let mut infos = SecurityInfos { infos: Vec::new() };
+            for params in &pace_params {
+                let algorithm = PaceAlgorithm::from_oid(&params.oid_dotted()).ok_or_else(|| {
+                    ProfileError::Invalid(format!("no PACEInfo for {}", params.name()))
+                })?;
+                let info = PaceInfo::new(algorithm, params.parameter_id().unwrap_or(0) as i64)
+                    .ok_or_else(|| ProfileError::Invalid("PACEInfo".into()))?;
+                infos.infos.push(SecurityInfo::Pace(info));
+            }
+            files
+                .entry("CARDACCESS".into())
+                .or_insert_with(|| infos.to_der());
+            let mut passwords = vec![PacePassword::Mrz(info.clone())];
+            if let Some(can) = &profile.can {
+                passwords.push(PacePassword::Can(can.clone()));
+            }
+            let mut chip = PaceChip::new(pace_params.clone(), passwords, rand_core::OsRng);
+            if let Some(cam) = pace_params
+                .iter()
+                .find(|p| p.mapping() == Mapping::ChipAuthentication)
+            {
+                let (secret, public) = generate_key(cam.group(), &mut *rng)?;
+                chip.set_cam_key(&secret)
+                    .map_err(|e| ProfileError::Invalid(format!("CAM key: {e}")))?;
+                infos.infos.push(SecurityInfo::ChipAuthenticationPublicKey(
+                    ChipAuthenticationPublicKeyInfo::ecdh_standardized(
+                        cam.parameter_id().unwrap_or(0) as i64,
+                        public,
+                        cam.parameter_id().map(i64::from),
+                    ),
+                ));
+            }
+            if profile.sign && !overrides.contains_key("CARDSECURITY") {
+                let signed = crate::pki::sign_card_security(&infos.to_der())
+                    .map_err(|e| ProfileError::Invalid(e.to_string()))?;
+                files.insert("CARDSECURITY".into(), signed);
+            }
+            Some(chip)
+        };
+
+        if profile.chip.extended_length && !files.contains_key("ATRINFO") {
+            // Largest APDUs: the read block plus room for secure messaging objects and SW.
+            let info = emrtd_lds::atr_info::EfAtrInfo {
+                extended_length: Some(emrtd_lds::atr_info::ExtendedLengthInfo {
+                    max_command: 0x1000,
+                    max_response: (profile.chip.max_read + 48) as u32,
+                    unknown: Vec::new(),
+                }),
+                ..Default::default()
+            };
+            files.insert("ATRINFO".into(), info.encode());
         }
         if !files.contains_key("COM") {
             let tag_list = (1..=16u8)
@@ -108,6 +182,14 @@ impl VirtualChip {
                 .collect();
             let com = EfCom::new("0108", "040000", tag_list);
             files.insert("COM".into(), com.encode());
+        }
+        if profile.sign && !files.contains_key("SOD") {
+            let dgs: Vec<(u8, &[u8])> = (1..=16u8)
+                .filter_map(|n| files.get(&format!("DG{n}")).map(|b| (n, b.as_slice())))
+                .collect();
+            let sod =
+                crate::pki::sign_sod(&dgs).map_err(|e| ProfileError::Invalid(e.to_string()))?;
+            files.insert("SOD".into(), sod);
         }
         let files = files
             .into_iter()
@@ -123,7 +205,6 @@ impl VirtualChip {
             })
             .collect();
         let bac = if profile.access.bac {
-            let info = mrz.access_key_info().map_err(ProfileError::from)?;
             Some(BacChip::new(BacKeys::from_mrz_information(&info)))
         } else {
             None
@@ -134,6 +215,7 @@ impl VirtualChip {
             selected_df: Selected::MasterFile,
             current_ef: None,
             bac,
+            pace,
             sm: None,
             rng,
             log: None,
@@ -204,9 +286,9 @@ impl VirtualChip {
         if cmd.is_extended() && !self.profile.chip.extended_length {
             return self.abort_sm(StatusWord::WRONG_LENGTH);
         }
-        if cmd.cla & 0x10 != 0 {
-            // Command chaining is only used by PACE/CA; BAC chips do not support it.
-            return self.abort_sm(StatusWord::CLA_NOT_SUPPORTED);
+        if cmd.cla & 0x10 != 0 && cmd.ins != ins::GENERAL_AUTHENTICATE {
+            // Command chaining is only used by GENERAL AUTHENTICATE.
+            return self.abort_sm(StatusWord(0x6884));
         }
         match self.sm.as_mut() {
             Some(sm) if cmd.is_secure_messaging() => {
@@ -234,7 +316,7 @@ impl VirtualChip {
     }
 
     fn execute(&mut self, cmd: &CommandApdu) -> ResponseApdu {
-        if cmd.cla & 0xF3 != 0x00 {
+        if cmd.cla & 0xE3 != 0x00 {
             return ResponseApdu::status(StatusWord::CLA_NOT_SUPPORTED);
         }
         match cmd.ins {
@@ -243,6 +325,11 @@ impl VirtualChip {
             ins::READ_BINARY_ODD => self.read_binary_odd(cmd),
             ins::GET_CHALLENGE => self.get_challenge(cmd),
             ins::EXTERNAL_AUTHENTICATE => self.external_authenticate(cmd),
+            ins::MANAGE_SECURITY_ENVIRONMENT | ins::GENERAL_AUTHENTICATE
+                if PaceChip::is_pace_command(cmd) =>
+            {
+                self.pace_step(cmd)
+            }
             _ => ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED),
         }
     }
@@ -386,6 +473,21 @@ impl VirtualChip {
         }
     }
 
+    fn pace_step(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        let Some(pace) = self.pace.as_mut() else {
+            return ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED);
+        };
+        if self.sm.is_some() {
+            // PACE is run before secure messaging; a new run ends the old session.
+            self.sm = None;
+        }
+        let resp = pace.handle(cmd);
+        if let Some(session) = pace.take_session() {
+            self.sm = Some(session);
+        }
+        resp
+    }
+
     fn external_authenticate(&mut self, cmd: &CommandApdu) -> ResponseApdu {
         let Some(bac) = self.bac.as_mut() else {
             return ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED);
@@ -404,4 +506,123 @@ impl Transport for VirtualChip {
     fn supports_extended_length(&self) -> bool {
         self.profile.chip.extended_length
     }
+}
+
+/// The built-in drawn specimen portrait (see `profiles/make_face.py`).
+pub const SPECIMEN_FACE: &[u8] = include_bytes!("../profiles/specimen-face.jpg");
+
+fn build_dg2(face: &str) -> Result<Option<Vec<u8>>, ProfileError> {
+    let image = match face {
+        "none" => return Ok(None),
+        "specimen" => SPECIMEN_FACE.to_vec(),
+        path => std::fs::read(path).map_err(|source| ProfileError::Io {
+            path: path.to_string(),
+            source,
+        })?,
+    };
+    let format = emrtd_lds::imaging::ImageFormat::detect(&image).ok_or_else(|| {
+        ProfileError::Invalid(format!("face {face}: not a JPEG or JPEG 2000 image"))
+    })?;
+    let (width, height) = image_size(&image).unwrap_or((0, 0));
+    let info = emrtd_lds::iso19794_5::FaceImageInfo {
+        gender: 1,
+        eye_colour: 2,
+        hair_colour: 4,
+        feature_mask: 0,
+        expression: 1,
+        pose_angle: [0; 3],
+        pose_angle_uncertainty: [0; 3],
+        feature_points: Vec::new(),
+        face_image_type: 1,
+        image_data_type: if format == emrtd_lds::imaging::ImageFormat::Jpeg {
+            0
+        } else {
+            1
+        },
+        width,
+        height,
+        colour_space: 1,
+        source_type: 2,
+        device_type: 0,
+        quality: 0,
+        image,
+    };
+    let record = emrtd_lds::iso19794_5::FacialRecord { images: vec![info] };
+    Ok(Some(emrtd_lds::dg2::Dg2::from_19794(record).encode()))
+}
+
+/// Width and height from a JPEG's SOF marker (0 when not found).
+fn image_size(jpeg: &[u8]) -> Option<(u16, u16)> {
+    let mut i = 2;
+    while i + 9 < jpeg.len() {
+        if jpeg[i] != 0xFF {
+            return None;
+        }
+        let marker = jpeg[i + 1];
+        let len = u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]]) as usize;
+        if (0xC0..=0xC3).contains(&marker) {
+            let h = u16::from_be_bytes([jpeg[i + 5], jpeg[i + 6]]);
+            let w = u16::from_be_bytes([jpeg[i + 7], jpeg[i + 8]]);
+            return Some((w, h));
+        }
+        i += 2 + len;
+    }
+    None
+}
+
+fn pace_params_of(p: &crate::profile::PaceConfig) -> Result<PaceParams, ProfileError> {
+    let mapping = match p.mapping.to_ascii_uppercase().as_str() {
+        "GM" => Mapping::Generic,
+        "IM" => Mapping::Integrated,
+        "CAM" => Mapping::ChipAuthentication,
+        other => {
+            return Err(ProfileError::Invalid(format!(
+                "PACE mapping {other:?}: use GM, IM or CAM"
+            )))
+        }
+    };
+    let cipher = match p.cipher.to_ascii_uppercase().as_str() {
+        "3DES" => Cipher::Tdes,
+        "AES-128" | "AES128" => Cipher::Aes128,
+        "AES-192" | "AES192" => Cipher::Aes192,
+        "AES-256" | "AES256" => Cipher::Aes256,
+        other => {
+            return Err(ProfileError::Invalid(format!(
+                "PACE cipher {other:?}: use 3DES, AES-128, AES-192 or AES-256"
+            )))
+        }
+    };
+    PaceParams::standardized(mapping, cipher, p.parameter_id)
+        .map_err(|e| ProfileError::Invalid(format!("PACE {}: {e}", p.mapping)))
+}
+
+/// A fresh static key on the group: (private scalar bytes, encoded public key).
+fn generate_key(
+    group: &emrtd_crypto::pk::Group,
+    rng: &mut dyn ChipRng,
+) -> Result<(zeroize::Zeroizing<Vec<u8>>, Vec<u8>), ProfileError> {
+    let len = group
+        .order_size()
+        .ok_or_else(|| ProfileError::Invalid("group without order".into()))?;
+    // Clear the bits above the order's length so that most draws are below the order.
+    let bits = match group {
+        emrtd_crypto::pk::Group::Ec(c) => c.order_bits(),
+        emrtd_crypto::pk::Group::Dh(_) => len * 8,
+    };
+    let mask = 0xFFu8 >> (len * 8).saturating_sub(bits).min(7);
+    for _ in 0..64 {
+        let mut secret = zeroize::Zeroizing::new(vec![0u8; len]);
+        rng.fill_bytes(&mut secret);
+        if let Some(first) = secret.first_mut() {
+            *first &= mask;
+        }
+        if let Ok(sk) = group.private_key_from_bytes(&secret) {
+            let public = group
+                .public_key(&sk, &group.generator())
+                .and_then(|pk| group.encode_public_key(&pk))
+                .map_err(|e| ProfileError::Invalid(format!("key generation: {e}")))?;
+            return Ok((secret, public));
+        }
+    }
+    Err(ProfileError::Invalid("key generation failed".into()))
 }

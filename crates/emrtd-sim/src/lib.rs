@@ -6,6 +6,7 @@
 
 pub mod chip;
 pub mod link;
+pub mod pki;
 pub mod profile;
 pub mod vpcd;
 

@@ -48,6 +48,13 @@ pub struct Profile {
     /// Chip behaviour (buffer sizes, extended length).
     #[serde(default)]
     pub chip: ChipConfig,
+    /// Face image in DG2: `specimen` (the built-in drawn portrait), `none`, or a path to a
+    /// JPEG / JPEG 2000 file.
+    #[serde(default = "default_face")]
+    pub face: String,
+    /// Sign EF.SOD (and EF.CardSecurity) with the built-in test PKI.
+    #[serde(default = "yes")]
+    pub sign: bool,
     /// Contactless link model used for `--stats`.
     #[serde(default)]
     pub link: crate::link::LinkModel,
@@ -64,12 +71,34 @@ pub struct AccessConfig {
     /// Does the chip accept Basic Access Control?
     #[serde(default = "yes")]
     pub bac: bool,
+    /// PACE variants the chip offers (listed in EF.CardAccess in this order).
+    #[serde(default)]
+    pub pace: Vec<PaceConfig>,
 }
 
 impl Default for AccessConfig {
     fn default() -> Self {
-        AccessConfig { bac: true }
+        AccessConfig {
+            bac: true,
+            pace: Vec::new(),
+        }
     }
+}
+
+/// One PACE variant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaceConfig {
+    /// `GM` (generic), `IM` (integrated) or `CAM` (chip authentication mapping).
+    pub mapping: String,
+    /// `3DES`, `AES-128`, `AES-192` or `AES-256`.
+    pub cipher: String,
+    /// Standardized domain parameter id: 0–2 (DH) or 8–18 (ECDH).
+    pub parameter_id: u32,
+}
+
+fn default_face() -> String {
+    "specimen".into()
 }
 
 fn yes() -> bool {
@@ -101,13 +130,16 @@ impl Default for ChipConfig {
     }
 }
 
-const BUILTIN: &[(&str, &str)] = &[(
-    "norway-passport",
-    include_str!("../profiles/norway-passport.toml"),
-)];
+const BUILTIN: &[(&str, &str)] = &[
+    ("norway-id", include_str!("../profiles/norway-id.toml")),
+    (
+        "norway-passport",
+        include_str!("../profiles/norway-passport.toml"),
+    ),
+];
 
 /// Name of the profile `emrtd read --sim` uses when none is given.
-pub const DEFAULT_PROFILE: &str = "norway-passport";
+pub const DEFAULT_PROFILE: &str = "norway-id";
 
 impl Profile {
     /// Names of the built-in profiles.

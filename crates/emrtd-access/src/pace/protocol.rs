@@ -60,7 +60,7 @@ pub fn encrypt_nonce(k_pi: &SymKey, s: &[u8]) -> Result<Vec<u8>, PaceError> {
 /// and at most 64 octets.
 pub fn decrypt_nonce(k_pi: &SymKey, z: &[u8]) -> Result<Zeroizing<Vec<u8>>, PaceError> {
     let bs = k_pi.cipher().block_size();
-    if z.is_empty() || z.len() % bs != 0 || z.len() > 64 {
+    if z.is_empty() || z.len().checked_rem(bs) != Some(0) || z.len() > 64 {
         return Err(PaceError::MalformedResponse {
             step: "encrypted nonce",
             reason: format!(
@@ -190,7 +190,7 @@ pub fn cam_encrypt(ks_enc: &SymKey, ca_ic: &[u8]) -> Result<Vec<u8>, PaceError> 
 /// Recovers CA_IC from A_IC (inverse of [`cam_encrypt`]).
 pub fn cam_decrypt(ks_enc: &SymKey, a_ic: &[u8]) -> Result<Zeroizing<Vec<u8>>, PaceError> {
     let iv = cam_iv(ks_enc)?;
-    if a_ic.is_empty() || a_ic.len() % sym::AES_BLOCK != 0 || a_ic.len() > 128 {
+    if a_ic.is_empty() || a_ic.len().checked_rem(sym::AES_BLOCK) != Some(0) || a_ic.len() > 128 {
         return Err(PaceError::MalformedResponse {
             step: "mutual authentication",
             reason: format!(

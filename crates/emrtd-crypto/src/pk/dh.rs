@@ -278,6 +278,11 @@ impl DhGroup {
         }
     }
 
+    /// Whether the Integrated Mapping is defined (the subgroup order q is known).
+    pub fn supports_integrated_mapping(&self) -> bool {
+        self.cofactor.is_some()
+    }
+
     /// Generic Mapping g' = g^s · h (ICAO 9303-11 §4.4.3.3.1), s as big-endian bytes.
     pub fn generic_map(&self, s: &[u8], h: &DhElement) -> Result<DhElement, PkError> {
         let s = self.exponent_unreduced(s)?;

@@ -585,6 +585,11 @@ impl EcCurve {
         Ok(pt)
     }
 
+    /// Whether the Integrated Mapping's point encoding is defined: p ≡ 3 (mod 4), a ≠ 0, b ≠ 0.
+    pub fn supports_integrated_mapping(&self) -> bool {
+        self.p_plus_1_div_4.is_some() && !is_zero(&self.a_int) && !is_zero(&self.b_int)
+    }
+
     /// Generic Mapping G' = s·G + H (ICAO 9303-11 §4.4.3.3.1), s given as big-endian bytes.
     pub fn generic_map(&self, s: &[u8], h: &EcPoint) -> Result<EcPoint, PkError> {
         let s = self.scalar_from_bytes_unreduced(s)?;
