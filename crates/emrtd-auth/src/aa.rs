@@ -310,8 +310,12 @@ fn verify_ecdsa(
             Ok(()) => {
                 let format_note = if format != preferred && aa_info.is_some() {
                     match format {
-                        EcdsaFormat::Der => "; the chip sent a DER signature where DG14 names the plain format",
-                        EcdsaFormat::Plain => "; the chip sent a plain signature where DG14 names the DER format",
+                        EcdsaFormat::Der => {
+                            "; the chip sent a DER signature where DG14 names the plain format"
+                        }
+                        EcdsaFormat::Plain => {
+                            "; the chip sent a plain signature where DG14 names the DER format"
+                        }
                     }
                 } else {
                     ""

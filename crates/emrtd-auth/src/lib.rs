@@ -6,6 +6,8 @@
 //! * [`cert`]: certificates and name comparison by value.
 //! * [`sig`]: RSA PKCS#1 v1.5, RSASSA-PSS and ECDSA (any prime curve) verification.
 
+pub mod aa;
+pub mod ca;
 pub mod cert;
 pub mod error;
 pub mod pa;

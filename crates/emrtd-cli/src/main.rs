@@ -1,19 +1,21 @@
 //! `emrtd`: read and verify ICAO 9303 travel document chips.
 
-use clap::{Args, Parser, Subcommand};
-use emrtd_mrz::Mrz;
-use emrtd_reader::{read_document, AccessKey, Document, ReadError, ReadOptions};
-use emrtd_sim::{Profile, VirtualChip, DEFAULT_PROFILE};
-use std::io::Read;
-use std::process::ExitCode;
+mod output;
+mod trace;
 
-/// `println!` that ignores a closed standard output (e.g. `emrtd … | head`).
-macro_rules! outln {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
+use clap::{Args, Parser, Subcommand};
+use emrtd_auth::TrustStore;
+use emrtd_mrz::Mrz;
+use emrtd_reader::{
+    read_document_with_progress, verify_document, AccessKey, Document, EfId,
+    ReadOptions,
+};
+use emrtd_sim::{LinkModel, Profile, VirtualChip, DEFAULT_PROFILE};
+use output::outln;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -39,8 +41,34 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Open a chip (PACE, or BAC where the chip has no PACE) and read its files.
+    /// Open a chip (PACE, or BAC where the chip has no PACE), read its files and verify them.
+    ///
+    /// Exit status: 0 read and valid, 1 error, 3 read but not valid (see the verdict).
     Read(ReadArgs),
+    /// Verify a dump folder (COM.bin, SOD.bin, DG1.bin … DG16.bin, CardAccess.bin, CardSecurity.bin).
+    ///
+    /// Exit status: 0 valid, 3 invalid or unverified, 1 error.
+    Verify {
+        /// The dump folder.
+        dir: PathBuf,
+        /// Trust anchors: CSCA certificates (PEM/DER), folders, master lists (.ml/.mls), LDIF.
+        #[arg(long, value_name = "PATH")]
+        trust: Vec<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the smart-card readers and whether a card is present.
+    Readers,
+    /// Run a virtual document as a card in a real PC/SC reader (vsmartcard's vpcd).
+    Sim {
+        /// Where pcscd's vpcd driver listens.
+        #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:35963")]
+        vpcd: String,
+        /// Profile: a built-in name or a .toml/.json file.
+        #[arg(long, default_value = DEFAULT_PROFILE)]
+        profile: String,
+    },
     /// List the built-in virtual documents.
     Profiles,
 }
@@ -50,12 +78,15 @@ struct ReadArgs {
     /// Read the built-in virtual chip (or a profile file .toml/.json) instead of a card.
     #[arg(long, value_name = "PROFILE", num_args = 0..=1, default_missing_value = DEFAULT_PROFILE)]
     sim: Option<String>,
-    /// The MRZ printed on the document (the access key is derived from it).
-    #[arg(long, value_name = "TEXT")]
-    mrz: Option<String>,
+    /// PC/SC reader to use (name or part of it); default: the first reader with a card.
+    #[arg(long, value_name = "NAME", conflicts_with = "sim")]
+    reader: Option<String>,
     /// The 6-digit card access number printed on the document (PACE).
     #[arg(long, value_name = "DIGITS", conflicts_with_all = ["mrz", "document_number"])]
     can: Option<String>,
+    /// The MRZ printed on the document (the access key is derived from it).
+    #[arg(long, value_name = "TEXT")]
+    mrz: Option<String>,
     /// Document number (instead of --mrz; with --date-of-birth and --date-of-expiry).
     #[arg(long, requires_all = ["date_of_birth", "date_of_expiry"], conflicts_with = "mrz")]
     document_number: Option<String>,
@@ -65,6 +96,28 @@ struct ReadArgs {
     /// Date of expiry, YYMMDD.
     #[arg(long, value_name = "YYMMDD")]
     date_of_expiry: Option<String>,
+    /// Trust anchors for Passive Authentication (CSCA certificates, folders, master lists, LDIF).
+    /// With --sim the virtual documents' test CSCA is trusted as well.
+    #[arg(long, value_name = "PATH")]
+    trust: Vec<PathBuf>,
+    /// Write every file read to this folder (COM.bin, SOD.bin, DG1.bin, …).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Write the face image from DG2 as PNG.
+    #[arg(long, value_name = "FILE")]
+    face: Option<PathBuf>,
+    /// Print APDU count, bytes each way and (virtual chip) the modelled link time.
+    #[arg(long)]
+    stats: bool,
+    /// Link bit rate for --stats with --sim, kbit/s (106, 212, 424, 848).
+    #[arg(long, value_name = "KBPS")]
+    bit_rate: Option<u32>,
+    /// Log every APDU to standard error (access-control data is redacted).
+    #[arg(long)]
+    trace: bool,
+    /// Largest READ BINARY block (default: the largest the chip accepts).
+    #[arg(long, value_name = "BYTES")]
+    block: Option<usize>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -72,15 +125,12 @@ struct ReadArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Mrz { text, json } => cmd_mrz(&text, json),
-        Command::Read(args) => match cmd_read(&args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(msg) => {
-                eprintln!("error: {msg}");
-                ExitCode::from(1)
-            }
-        },
+    let result = match cli.command {
+        Command::Mrz { text, json } => return cmd_mrz(&text, json),
+        Command::Read(args) => cmd_read(&args),
+        Command::Verify { dir, trust, json } => cmd_verify(&dir, &trust, json),
+        Command::Readers => cmd_readers(),
+        Command::Sim { vpcd, profile } => cmd_sim(&vpcd, &profile),
         Command::Profiles => {
             for name in Profile::builtin_names() {
                 let description = Profile::builtin(name)
@@ -88,7 +138,14 @@ fn main() -> ExitCode {
                     .unwrap_or_default();
                 outln!("{name:20} {description}");
             }
-            ExitCode::SUCCESS
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(1)
         }
     }
 }
@@ -128,9 +185,9 @@ fn cmd_mrz(parts: &[String], json: bool) -> ExitCode {
         }
     };
     if json {
-        outln!("{}", to_json(&mrz));
+        outln!("{}", output::to_json(&mrz));
     } else {
-        print_mrz(&mrz);
+        output::print_mrz(&mrz);
         for failure in mrz.check_failures() {
             outln!("  ✗ {failure}");
         }
@@ -140,42 +197,6 @@ fn cmd_mrz(parts: &[String], json: bool) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-}
-
-fn print_mrz(mrz: &Mrz) {
-    outln!("Format:             {}", mrz.format);
-    outln!("Document code:      {}", mrz.document_code);
-    outln!("Issuing state:      {}", mrz.issuing_state);
-    outln!("Document number:    {}", mrz.document_number);
-    outln!("Primary identifier: {}", mrz.primary_identifier);
-    outln!("Secondary ident.:   {}", mrz.secondary_identifier);
-    outln!("Nationality:        {}", mrz.nationality);
-    outln!("Date of birth:      {}", mrz.date_of_birth);
-    outln!("Sex:                {}", mrz.sex);
-    outln!("Date of expiry:     {}", mrz.date_of_expiry);
-    if !mrz.optional_data.is_empty() {
-        outln!("Optional data:      {}", mrz.optional_data);
-    }
-    if let Some(o) = mrz.optional_data_2.as_deref().filter(|o| !o.is_empty()) {
-        outln!("Optional data 2:    {o}");
-    }
-    if let Some(nin) = mrz.norwegian_personal_number() {
-        outln!("Norwegian national identity number: {}", nin.number);
-    }
-    let checks: Vec<String> = mrz
-        .checks
-        .iter()
-        .map(|(k, ok)| format!("{k} {}", if *ok { "✓" } else { "✗" }))
-        .collect();
-    outln!("Check digits:       {}", checks.join(", "));
-    outln!(
-        "Valid:              {}",
-        if mrz.is_valid() { "yes" } else { "NO" }
-    );
 }
 
 fn access_key(args: &ReadArgs) -> Result<AccessKey, String> {
@@ -199,99 +220,204 @@ fn access_key(args: &ReadArgs) -> Result<AccessKey, String> {
     }
 }
 
-fn cmd_read(args: &ReadArgs) -> Result<(), String> {
+fn load_trust(paths: &[PathBuf], sim: bool) -> Result<TrustStore, String> {
+    let mut trust = TrustStore::new();
+    for p in paths {
+        trust
+            .load_path(p)
+            .map_err(|e| format!("cannot load trust anchors from {}: {e}", p.display()))?;
+    }
+    if sim {
+        trust
+            .add_der_certificate(emrtd_sim::pki::TEST_CSCA)
+            .map_err(|e| format!("test CSCA: {e}"))?;
+    }
+    Ok(trust)
+}
+
+fn cmd_read(args: &ReadArgs) -> Result<ExitCode, String> {
     let key = access_key(args)?;
-    let Some(profile_name) = &args.sim else {
-        return Err(
-            "no card reader support in this build yet: use --sim to read the built-in virtual document"
-                .into(),
-        );
+    let trust = load_trust(&args.trust, args.sim.is_some())?;
+    let options = ReadOptions {
+        max_block: args.block,
+        ..ReadOptions::default()
     };
-    let profile = Profile::load(profile_name).map_err(|e| e.to_string())?;
-    let chip = VirtualChip::new(profile).map_err(|e| e.to_string())?;
-    let doc = read_document(chip, &key, &ReadOptions::default()).map_err(describe)?;
-    if args.json {
-        outln!("{}", to_json(&document_json(&doc)));
+    let mut progress = output::ProgressDisplay::new(!args.json && std::io::stderr().is_terminal());
+    let (doc, stats) = if let Some(profile_name) = &args.sim {
+        let mut profile = Profile::load(profile_name).map_err(|e| e.to_string())?;
+        if let Some(rate) = args.bit_rate {
+            profile.link = LinkModel {
+                bit_rate_kbps: rate,
+                ..profile.link
+            };
+        }
+        let mut chip = VirtualChip::new(profile).map_err(|e| e.to_string())?;
+        let doc = {
+            let mut transport = trace::Traced::new(&mut chip, args.trace);
+            read_document_with_progress(&mut transport, &key, &options, &mut |p| {
+                progress.update(&p)
+            })
+        };
+        let stats = chip.stats().clone();
+        (
+            doc,
+            Some(serde_json::json!({
+                "apdus": stats.apdus,
+                "bytes_to_chip": stats.bytes_to_chip,
+                "bytes_from_chip": stats.bytes_from_chip,
+                "modelled_ms": (stats.modelled_ms * 10.0).round() / 10.0,
+                "bit_rate_kbps": chip.profile().link.bit_rate_kbps,
+            })),
+        )
     } else {
-        print_document(&doc);
+        let pcsc = emrtd_pcsc::Pcsc::establish().map_err(|e| e.to_string())?;
+        if !args.json {
+            eprintln!("Waiting for a document on the reader…");
+        }
+        let name = pcsc
+            .wait_for_card(args.reader.as_deref(), Duration::from_secs(60))
+            .map_err(|e| e.to_string())?;
+        let card = pcsc.connect(Some(&name)).map_err(|e| e.to_string())?;
+        let mut counted = trace::Traced::new(card, args.trace);
+        let doc = read_document_with_progress(&mut counted, &key, &options, &mut |p| {
+            progress.update(&p)
+        });
+        let s = counted.stats();
+        (
+            doc,
+            Some(serde_json::json!({
+                "apdus": s.0, "bytes_to_chip": s.1, "bytes_from_chip": s.2, "reader": name,
+            })),
+        )
+    };
+    progress.finish();
+    let doc = doc.map_err(|e| e.to_string())?;
+    let verdict = verify_document(&doc, &trust);
+    if let Some(dir) = &args.out {
+        write_dump(&doc, dir)?;
+    }
+    if let Some(path) = &args.face {
+        write_face(&doc, path)?;
+    }
+    if args.json {
+        let mut v = output::document_json(&doc);
+        v["passive_authentication"] = serde_json::to_value(&verdict.passive_authentication)
+            .unwrap_or(serde_json::Value::Null);
+        v["verdict"] = serde_json::to_value(&verdict).unwrap_or(serde_json::Value::Null);
+        if args.stats {
+            v["stats"] = stats.unwrap_or(serde_json::Value::Null);
+        }
+        outln!("{}", output::to_json(&v));
+    } else {
+        output::print_document(&doc);
+        outln!("Verification:");
+        for line in &verdict.summary {
+            outln!("  {line}");
+        }
+        if let (true, Some(s)) = (args.stats, stats) {
+            let mut line = format!(
+                "Link: {} APDUs, {} bytes to the chip, {} bytes from the chip",
+                s["apdus"], s["bytes_to_chip"], s["bytes_from_chip"]
+            );
+            if let Some(ms) = s["modelled_ms"].as_f64() {
+                line.push_str(&format!(
+                    ", modelled time {ms:.1} ms at {} kbit/s",
+                    s["bit_rate_kbps"]
+                ));
+            }
+            outln!("{line}");
+        }
+    }
+    Ok(if verdict.valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    })
+}
+
+fn write_dump(doc: &Document, dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    for (ef, bytes) in &doc.files {
+        let path = dir.join(format!("{}.bin", ef.name()));
+        std::fs::write(&path, bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(())
 }
 
-fn describe(e: ReadError) -> String {
-    e.to_string()
+fn write_face(doc: &Document, path: &Path) -> Result<(), String> {
+    let bytes = doc
+        .files
+        .get(&EfId::Dg(2))
+        .ok_or("the chip has no DG2 (face image)")?;
+    let dg2 = emrtd_lds::dg2::Dg2::decode(bytes).map_err(|e| e.to_string())?;
+    let faces = dg2.faces();
+    let face = faces.first().ok_or("DG2 holds no face image")?;
+    let png = emrtd_lds::face_to_png(face.image).map_err(|e| e.to_string())?;
+    std::fs::write(path, png).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-fn document_json(doc: &Document) -> serde_json::Value {
-    let dg1 = doc.dg1.as_ref().map(|d| match d.mrz() {
-        Ok(m) => serde_json::to_value(&m).unwrap_or(serde_json::Value::Null),
-        Err(e) => serde_json::json!({ "error": e.to_string(), "mrz_text": d.mrz_text }),
-    });
-    let files: serde_json::Map<String, serde_json::Value> = doc
-        .files
-        .iter()
-        .map(|(k, v)| (k.name(), serde_json::json!(v.len())))
-        .collect();
-    let refused: serde_json::Map<String, serde_json::Value> = doc
-        .refused
-        .iter()
-        .map(|(k, v)| (k.name(), serde_json::json!(v)))
-        .collect();
-    serde_json::json!({
-        "access": doc.access,
-        "com": doc.com.as_ref().map(|c| serde_json::json!({
-            "lds_version": c.lds_version,
-            "unicode_version": c.unicode_version,
-            "data_groups": c.data_groups().iter().map(|n| format!("DG{n}")).collect::<Vec<_>>(),
-        })),
-        "dg1": dg1,
-        "files": files,
-        "refused": refused,
+fn cmd_verify(dir: &Path, trust_paths: &[PathBuf], json: bool) -> Result<ExitCode, String> {
+    let trust = load_trust(trust_paths, false)?;
+    let result = emrtd_auth::verify_dump(dir, &trust).map_err(|e| e.to_string())?;
+    let pa = &result.passive_authentication;
+    if json {
+        outln!("{}", output::to_json(&result));
+    } else {
+        outln!("Passive Authentication: {}", output::verdict_word(pa.status));
+        for c in &pa.checks {
+            outln!("  {:<22} {:?}: {}", c.name, c.status, c.reason);
+        }
+        for (dg, s) in &pa.data_groups {
+            outln!("  {dg:<6} {}", output::plain(s));
+        }
+        if let Some(cs) = &result.card_security {
+            outln!("EF.CardSecurity: {}", output::verdict_word(cs.status));
+        }
+        for e in &pa.errors {
+            outln!("  error: {e}");
+        }
+    }
+    let valid = pa.status == emrtd_auth::Verdict::Valid
+        && result
+            .card_security
+            .as_ref()
+            .is_none_or(|c| c.status == emrtd_auth::Verdict::Valid);
+    Ok(if valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
     })
 }
 
-fn print_document(doc: &Document) {
-    let a = &doc.access;
-    let mut access = format!("{} ({})", a.protocol, a.cipher_suite);
-    if let Some(m) = &a.mapping {
-        access = format!(
-            "{} {m} with the {}, {} (parameter id {}), {}",
-            a.protocol,
-            a.password,
-            a.domain_parameters.as_deref().unwrap_or("?"),
-            a.parameter_id
-                .map(|i| i.to_string())
-                .unwrap_or_else(|| "-".into()),
-            a.cipher_suite
-        );
-        if let Some(cam) = &a.chip_authentication_mapping {
-            access.push_str(&format!("; chip authentication (CAM) {cam}"));
+fn cmd_readers() -> Result<ExitCode, String> {
+    let pcsc = emrtd_pcsc::Pcsc::establish().map_err(|e| e.to_string())?;
+    let readers = pcsc.readers().map_err(|e| e.to_string())?;
+    if readers.is_empty() {
+        outln!("No smart-card reader found.");
+    }
+    for r in readers {
+        if r.card_present {
+            outln!("{}  [card present, ATR {}]", r.name, hex::encode_upper(&r.atr));
+        } else {
+            outln!("{}  [no card]", r.name);
         }
     }
-    if let Some(note) = &a.note {
-        access.push_str(&format!(" ({note})"));
-    }
-    outln!("Chip opened with:   {access}");
-    if let Some(com) = &doc.com {
-        let dgs: Vec<String> = com.data_groups().iter().map(|n| format!("DG{n}")).collect();
-        outln!(
-            "EF.COM:             LDS {} / Unicode {}; data groups {}",
-            com.lds_version,
-            com.unicode_version,
-            dgs.join(" ")
-        );
-    }
-    for (ef, bytes) in &doc.files {
-        outln!("  read {ef:<14} {} bytes", bytes.len());
-    }
-    for (ef, why) in &doc.refused {
-        outln!("  skipped {ef:<11} {why}");
-    }
-    if let Some(dg1) = &doc.dg1 {
-        outln!("DG1:");
-        match dg1.mrz() {
-            Ok(m) => print_mrz(&m),
-            Err(e) => outln!("  MRZ on the chip is malformed: {e}"),
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_sim(vpcd: &str, profile: &str) -> Result<ExitCode, String> {
+    let profile = Profile::load(profile).map_err(|e| e.to_string())?;
+    let name = profile.name.clone();
+    let mut chip = VirtualChip::new(profile).map_err(|e| e.to_string())?;
+    eprintln!("Virtual document {name} connecting to vpcd at {vpcd} (Ctrl-C to stop)…");
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    loop {
+        // vpcd drops the connection when pcscd restarts; reconnect.
+        match emrtd_sim::vpcd::serve(&mut chip, vpcd, &stop) {
+            Ok(()) => eprintln!("vpcd closed the connection; reconnecting"),
+            Err(e) => eprintln!("vpcd connection failed ({e}); reconnecting"),
         }
+        std::thread::sleep(Duration::from_millis(500));
     }
 }

@@ -136,3 +136,136 @@ fn read_with_wrong_mrz_fails_cleanly() {
     assert_ne!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("check digit"));
 }
+
+fn fixture(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(path)
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("emrtd-cli-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn read_norway_id_with_can_reports_pace_and_a_valid_verdict() {
+    let out = emrtd(&["read", "--sim", "norway-id", "--can", "123456", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(v["access"]["protocol"], "PACE");
+    assert_eq!(v["access"]["mapping"], "GM");
+    assert_eq!(v["access"]["parameter_id"], 13);
+    assert_eq!(v["access"]["cipher_suite"], "AES-128");
+    assert_eq!(v["access"]["password"], "CAN");
+    assert_eq!(v["dg1"]["document_number"], "GDC000127");
+    assert_eq!(v["passive_authentication"]["status"], "valid");
+    assert_eq!(v["passive_authentication"]["signature_valid"], true);
+    assert_eq!(v["passive_authentication"]["chain_valid"], true);
+    assert_eq!(v["passive_authentication"]["data_groups"]["DG2"], "match");
+    assert_eq!(v["verdict"]["valid"], true);
+    // --sim without a name is norway-id; the MRZ opens it too.
+    let mrz = "CANORGDC0001273230456<12345<<<\n5604230M2606118NOR<<<<<<<<<<<9\nOESTENBYEN<<AASAMUND<SPECIMEN<";
+    let out = emrtd(&["read", "--sim", "--mrz", mrz, "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["access"]["password"], "MRZ");
+    assert_eq!(v["access"]["protocol"], "PACE");
+}
+
+#[test]
+fn read_with_wrong_can_fails_with_a_clear_message() {
+    let out = emrtd(&["read", "--sim", "--can", "999999"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refused the access key"), "{err}");
+    let out = emrtd(&["read", "--sim", "--can", "12ab"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("card access number"));
+}
+
+#[test]
+fn read_writes_a_dump_that_verify_accepts_and_a_png_face() {
+    let dir = temp_dir("dump");
+    let face = dir.join("face.png");
+    let out = emrtd(&[
+        "read",
+        "--sim",
+        "--can",
+        "123456",
+        "--out",
+        dir.to_str().unwrap(),
+        "--face",
+        face.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    for f in ["COM.bin", "SOD.bin", "DG1.bin", "DG2.bin", "CardAccess.bin"] {
+        assert!(dir.join(f).exists(), "{f} missing");
+    }
+    assert_eq!(&std::fs::read(&face).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+    // Without a trust anchor the dump is unverified, never valid.
+    let out = emrtd(&["verify", dir.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let v = json(&out);
+    assert_eq!(v["passive_authentication"]["status"], "unverified");
+    assert_eq!(v["passive_authentication"]["chain_valid"], serde_json::Value::Null);
+    let csca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../emrtd-sim/pki/csca.der");
+    let out = emrtd(&["verify", dir.to_str().unwrap(), "--trust", csca.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out)["passive_authentication"]["status"], "valid");
+    // A changed data group is a mismatch.
+    let mut dg1 = std::fs::read(dir.join("DG1.bin")).unwrap();
+    let last = dg1.len() - 1;
+    dg1[last] ^= 1;
+    std::fs::write(dir.join("DG1.bin"), dg1).unwrap();
+    let out = emrtd(&["verify", dir.to_str().unwrap(), "--trust", csca.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let v = json(&out);
+    assert_eq!(v["passive_authentication"]["status"], "invalid");
+    assert_eq!(v["passive_authentication"]["data_groups"]["DG1"], "mismatch");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn verify_real_uk_document() {
+    let dir = temp_dir("uk");
+    let src = fixture("sod/gmrtd");
+    std::fs::copy(src.join("UK_imported_EF.SOD.bin"), dir.join("SOD.bin")).unwrap();
+    std::fs::copy(src.join("UK_imported_DG1.bin"), dir.join("DG1.bin")).unwrap();
+    std::fs::copy(src.join("UK_imported_DG2.bin"), dir.join("DG2.bin")).unwrap();
+    let csca = src.join("UK_imported_CSCA.cer");
+    let out = emrtd(&["verify", dir.to_str().unwrap(), "--trust", csca.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let v = json(&out);
+    assert_eq!(v["passive_authentication"]["status"], "valid");
+    assert_eq!(v["passive_authentication"]["data_groups"]["DG2"], "match");
+    std::fs::copy(src.join("UK_imported_DG2_corrupted_lastbyte.bin"), dir.join("DG2.bin")).unwrap();
+    let out = emrtd(&["verify", dir.to_str().unwrap(), "--trust", csca.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let v = json(&out);
+    assert_eq!(v["passive_authentication"]["status"], "invalid");
+    assert_eq!(v["passive_authentication"]["data_groups"]["DG2"], "mismatch");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn trace_redacts_access_control_and_stats_count_apdus() {
+    let out = emrtd(&["read", "--sim", "--can", "123456", "--trace", "--stats", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let ga: Vec<&str> = err.lines().filter(|l| l.contains(">> 10860000") || l.contains(">> 00860000")).collect();
+    assert!(!ga.is_empty(), "{err}");
+    assert!(ga.iter().all(|l| l.contains("redacted")), "{err}");
+    let v = json(&out);
+    let apdus = v["stats"]["apdus"].as_u64().unwrap();
+    let logged = err.lines().filter(|l| l.starts_with(">> ")).count() as u64;
+    assert_eq!(apdus, logged);
+    assert!(v["stats"]["modelled_ms"].as_f64().unwrap() > 0.0);
+}

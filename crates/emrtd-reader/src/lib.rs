@@ -7,7 +7,12 @@
 pub mod error;
 pub mod files;
 pub mod session;
+pub mod verdict;
 
 pub use error::ReadError;
 pub use files::EfId;
-pub use session::{read_document, AccessKey, AccessReport, Document, ReadOptions, Session};
+pub use session::{
+    read_document, read_document_with_progress, AccessKey, AccessReport, Document, Progress,
+    ReadOptions, Session,
+};
+pub use verdict::{verify_document, ReadVerdict};

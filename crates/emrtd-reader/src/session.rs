@@ -158,6 +158,10 @@ pub struct Document {
     pub dg1: Option<Dg1>,
     /// Number of times the read was resumed after the card was lost.
     pub resumes: usize,
+    /// Chip Authentication result (`None` when the chip has no DG14 key).
+    pub chip_authentication: Option<emrtd_auth::Check>,
+    /// Active Authentication result (`None` when the chip has no DG15).
+    pub active_authentication: Option<emrtd_auth::Check>,
 }
 
 /// An open session with a chip.
@@ -818,6 +822,8 @@ pub fn read_document_with_progress<T: Transport>(
         com: Some(com),
         dg1,
         resumes,
+        chip_authentication: None,
+        active_authentication: None,
     })
 }
 

@@ -114,7 +114,7 @@ fn curve_from_params(der: &[u8]) -> Result<EcCurve, AaError> {
     }
 }
 
-/// `04 ‖ ...`-free big-endian bytes (at most 72) → U576.
+/// Big-endian bytes (leading zeros ignored, at most 72 significant) → U576.
 fn u576(bytes: &[u8]) -> Option<U576> {
     let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
     let bytes = bytes.get(start..)?;
@@ -174,7 +174,7 @@ impl AaChipKey {
     /// An RSA key (modulus a multiple of 8 bits, at least [`MIN_RSA_BITS`]).
     pub fn from_rsa(key: rsa::RsaPrivateKey) -> Result<Self, AaError> {
         let bits = key.n().bits();
-        if bits % 8 != 0 || bits < MIN_RSA_BITS {
+        if bits & 7 != 0 || bits < MIN_RSA_BITS {
             return Err(AaError::UnsupportedKey(format!(
                 "RSA-{bits}: the modulus must be a multiple of 8 bits and at least {MIN_RSA_BITS} bits"
             )));
@@ -378,9 +378,7 @@ fn ecdsa_sign(
     let order_bits = curve.order_bits();
     let order_len = curve.order_size();
     // e = the leftmost order_bits bits of the hash, reduced mod n.
-    let hashed = hashed
-        .get(..order_len.min(hashed.len()))
-        .unwrap_or(hashed);
+    let hashed = hashed.get(..order_len.min(hashed.len())).unwrap_or(hashed);
     let mut e_int = u576(hashed).ok_or_else(|| fail("hash too long"))?;
     if hashed.len() * 8 > order_bits {
         e_int = e_int.shr_vartime(hashed.len() * 8 - order_bits);

@@ -236,7 +236,7 @@ pub fn open_rsa(key: &rsa::RsaPublicKey, signature: &[u8]) -> Result<Vec<u8>, Is
             bits,
         });
     }
-    if bits % 8 != 0 {
+    if bits & 7 != 0 {
         return Err(Iso9796Error::ModulusNotByteAligned(bits));
     }
     let s = BigUint::from_bytes_be(signature);

@@ -1,0 +1,183 @@
+//! The verdict on a read document: is the data genuine, is the chip genuine?
+
+use crate::{Document, EfId};
+use emrtd_auth::pa::{verify_card_security, verify_sod_bytes};
+use emrtd_auth::{Check, CheckStatus, PassiveAuthReport, SignedObjectReport, TrustStore, Verdict};
+use std::collections::BTreeMap;
+
+/// Every verification step of a read, with an overall answer nobody can misread.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReadVerdict {
+    /// `valid` only when every required check passed; `unverified` when nothing failed but a
+    /// required check could not run (for example no trust anchor); otherwise `invalid`.
+    pub status: Verdict,
+    /// Same as `status == valid`.
+    pub valid: bool,
+    /// EF.SOD signature, certificate chain, data-group hashes.
+    pub passive_authentication: PassiveAuthReport,
+    /// EF.CardSecurity signature and chain, when the chip has one.
+    pub card_security: Option<SignedObjectReport>,
+    /// Chip Authentication (DG14): proves the chip holds the private key of DG14.
+    pub chip_authentication: Check,
+    /// Active Authentication (DG15): the chip signs a fresh challenge.
+    pub active_authentication: Check,
+    /// PACE-CAM: chip authentication within PACE.
+    pub pace_cam: Check,
+    /// The checks, one line each, for people.
+    pub summary: Vec<String>,
+}
+
+fn check(name: &str, status: CheckStatus, reason: impl Into<String>) -> Check {
+    Check {
+        name: name.into(),
+        status,
+        reason: reason.into(),
+        informational: false,
+    }
+}
+
+/// A step that was not run, with why.
+pub fn skipped(name: &str, reason: impl Into<String>) -> Check {
+    check(name, CheckStatus::Skipped, reason)
+}
+
+/// A step that passed.
+pub fn passed(name: &str, reason: impl Into<String>) -> Check {
+    check(name, CheckStatus::Passed, reason)
+}
+
+/// A step that failed.
+pub fn failed(name: &str, reason: impl Into<String>) -> Check {
+    check(name, CheckStatus::Failed, reason)
+}
+
+/// Verify a read document against a trust store.
+///
+/// Required checks: Passive Authentication; EF.CardSecurity when present; and every
+/// anti-cloning check the chip offers (Chip Authentication when DG14 has a key, Active
+/// Authentication when DG15 is present, PACE-CAM when it was used). A chip that offers none
+/// of them can be `valid` on Passive Authentication alone; the summary says it was not
+/// checked for cloning.
+pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
+    let opts = emrtd_auth::VerifyOptions::now();
+    let dgs: BTreeMap<u8, Vec<u8>> = doc
+        .files
+        .iter()
+        .filter_map(|(ef, b)| match ef {
+            EfId::Dg(n) => Some((*n, b.clone())),
+            _ => None,
+        })
+        .collect();
+    let pa = match doc.files.get(&EfId::Sod) {
+        Some(sod) => verify_sod_bytes(sod, &dgs, trust, &opts),
+        None => {
+            let mut r = verify_sod_bytes(&[], &dgs, trust, &opts);
+            r.status = Verdict::Invalid;
+            r.errors = vec!["EF.SOD was not read: the data cannot be verified".into()];
+            r
+        }
+    };
+    let card_security = doc
+        .files
+        .get(&EfId::CardSecurity)
+        .map(|b| verify_card_security(b, trust, &opts));
+
+    let ca = doc.chip_authentication.clone().unwrap_or_else(|| {
+        skipped(
+            "chip_authentication",
+            "the chip offers no Chip Authentication key (no DG14)",
+        )
+    });
+    let aa = doc.active_authentication.clone().unwrap_or_else(|| {
+        skipped(
+            "active_authentication",
+            "the chip offers no Active Authentication key (no DG15)",
+        )
+    });
+    let cam = match doc.access.chip_authentication_mapping.as_deref() {
+        Some("passed") => passed("pace_cam", "the chip proved its EF.CardSecurity key in PACE"),
+        Some(other) => failed("pace_cam", other.to_string()),
+        None => skipped("pace_cam", "PACE-CAM was not used"),
+    };
+
+    let mut statuses = vec![pa.status];
+    if let Some(cs) = &card_security {
+        statuses.push(cs.status);
+    }
+    let mut offered = 0;
+    for c in [&ca, &aa, &cam] {
+        match c.status {
+            CheckStatus::Passed => offered += 1,
+            CheckStatus::Failed => {
+                offered += 1;
+                statuses.push(Verdict::Invalid)
+            }
+            CheckStatus::NotChecked => statuses.push(Verdict::Unverified),
+            CheckStatus::Skipped => {}
+        }
+    }
+    let status = if statuses.contains(&Verdict::Invalid) {
+        Verdict::Invalid
+    } else if statuses.contains(&Verdict::Unverified) {
+        Verdict::Unverified
+    } else {
+        Verdict::Valid
+    };
+
+    let word = |s: Verdict| match s {
+        Verdict::Valid => "valid",
+        Verdict::Invalid => "INVALID",
+        Verdict::Unverified => "unverified",
+    };
+    let mark = |c: &Check| match c.status {
+        CheckStatus::Passed => "passed",
+        CheckStatus::Failed => "FAILED",
+        CheckStatus::Skipped => "skipped",
+        CheckStatus::NotChecked => "not checked",
+    };
+    let mut summary = vec![format!(
+        "Passive Authentication: {}{}",
+        word(pa.status),
+        pa.errors
+            .first()
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default()
+    )];
+    for (dg, s) in &pa.data_groups {
+        summary.push(format!("  {dg} hash: {}", serde_plain(s)));
+    }
+    if let Some(cs) = &card_security {
+        summary.push(format!(
+            "EF.CardSecurity: {}{}",
+            word(cs.status),
+            cs.errors
+                .first()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        ));
+    }
+    for c in [&ca, &aa, &cam] {
+        summary.push(format!("{}: {} ({})", c.name, mark(c), c.reason));
+    }
+    if offered == 0 {
+        summary.push("clone detection: not checked (the chip offers no CA, AA or PACE-CAM)".into());
+    }
+    summary.push(format!("Overall: {}", word(status)));
+    ReadVerdict {
+        status,
+        valid: status == Verdict::Valid,
+        passive_authentication: pa,
+        card_security,
+        chip_authentication: ca,
+        active_authentication: aa,
+        pace_cam: cam,
+        summary,
+    }
+}
+
+fn serde_plain<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
