@@ -92,7 +92,9 @@ pub enum CaError {
     #[error("ChipAuthenticationInfo has version {0}; this implementation performs Chip Authentication version 1 only")]
     UnsupportedVersion(i64),
     /// The public key is neither id-PK-DH nor id-PK-ECDH.
-    #[error("the Chip Authentication public key has protocol {0}, expected id-PK-DH or id-PK-ECDH")]
+    #[error(
+        "the Chip Authentication public key has protocol {0}, expected id-PK-DH or id-PK-ECDH"
+    )]
     UnknownKeyType(String),
     /// DH and ECDH mixed up between protocol, key and domain parameters.
     #[error("key agreement mismatch: {0}")]
@@ -512,9 +514,8 @@ fn named_curve_id(curve: &str) -> Option<u32> {
 /// The group of a key's `AlgorithmIdentifier`.
 fn group_of(dp: &DomainParameters) -> Result<Group, CaError> {
     if let DomainParameters::EcNamedCurve(curve) = dp {
-        let id = named_curve_id(curve).ok_or_else(|| {
-            CaError::DomainParameters(format!("unknown named curve {curve}"))
-        })?;
+        let id = named_curve_id(curve)
+            .ok_or_else(|| CaError::DomainParameters(format!("unknown named curve {curve}")))?;
         return Group::standardized(id).map_err(|e| CaError::DomainParameters(e.to_string()));
     }
     group_from_domain_parameters(dp).map_err(|e| match e {
@@ -522,6 +523,21 @@ fn group_of(dp: &DomainParameters) -> Result<Group, CaError> {
         PaceError::Group(pk) => CaError::DomainParameters(pk.to_string()),
         other => CaError::DomainParameters(other.to_string()),
     })
+}
+
+/// Name of a group for reports: the standardized name, marked "(explicit parameters)" when
+/// explicit parameters equal a standardized set.
+fn describe_group(group: &Group) -> String {
+    if group.standardized_id().is_some() {
+        return group.name().to_string();
+    }
+    match group
+        .identify()
+        .and_then(|id| Group::standardized(u32::from(id)).ok())
+    {
+        Some(std) => format!("{} (explicit parameters)", std.name()),
+        None => group.name().to_string(),
+    }
 }
 
 /// A status-word-only response.
@@ -571,7 +587,10 @@ mod tests {
 
     #[test]
     fn named_curves_map_to_standardized_groups() {
-        let g = group_of(&DomainParameters::EcNamedCurve("1.2.840.10045.3.1.7".into())).unwrap();
+        let g = group_of(&DomainParameters::EcNamedCurve(
+            "1.2.840.10045.3.1.7".into(),
+        ))
+        .unwrap();
         assert_eq!(g.standardized_id(), Some(12));
         assert!(group_of(&DomainParameters::EcNamedCurve("1.2.3".into())).is_err());
     }

@@ -7,8 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use emrtd_auth::TrustStore;
 use emrtd_mrz::Mrz;
 use emrtd_reader::{
-    read_document_with_progress, verify_document, AccessKey, Document, EfId,
-    ReadOptions,
+    read_document_with_progress, verify_document, AccessKey, Document, EfId, ReadOptions,
 };
 use emrtd_sim::{LinkModel, Profile, VirtualChip, DEFAULT_PROFILE};
 use output::outln;
@@ -279,9 +278,8 @@ fn cmd_read(args: &ReadArgs) -> Result<ExitCode, String> {
             .map_err(|e| e.to_string())?;
         let card = pcsc.connect(Some(&name)).map_err(|e| e.to_string())?;
         let mut counted = trace::Traced::new(card, args.trace);
-        let doc = read_document_with_progress(&mut counted, &key, &options, &mut |p| {
-            progress.update(&p)
-        });
+        let doc =
+            read_document_with_progress(&mut counted, &key, &options, &mut |p| progress.update(&p));
         let s = counted.stats();
         (
             doc,
@@ -364,7 +362,10 @@ fn cmd_verify(dir: &Path, trust_paths: &[PathBuf], json: bool) -> Result<ExitCod
     if json {
         outln!("{}", output::to_json(&result));
     } else {
-        outln!("Passive Authentication: {}", output::verdict_word(pa.status));
+        outln!(
+            "Passive Authentication: {}",
+            output::verdict_word(pa.status)
+        );
         for c in &pa.checks {
             outln!("  {:<22} {:?}: {}", c.name, c.status, c.reason);
         }
@@ -398,7 +399,11 @@ fn cmd_readers() -> Result<ExitCode, String> {
     }
     for r in readers {
         if r.card_present {
-            outln!("{}  [card present, ATR {}]", r.name, hex::encode_upper(&r.atr));
+            outln!(
+                "{}  [card present, ATR {}]",
+                r.name,
+                hex::encode_upper(&r.atr)
+            );
         } else {
             outln!("{}  [no card]", r.name);
         }

@@ -117,11 +117,7 @@ pub fn print_document(doc: &Document) {
     }
     outln!("Chip opened with:   {access}");
     if let Some(com) = &doc.com {
-        let dgs: Vec<String> = com
-            .data_groups()
-            .iter()
-            .map(|n| format!("DG{n}"))
-            .collect();
+        let dgs: Vec<String> = com.data_groups().iter().map(|n| format!("DG{n}")).collect();
         outln!(
             "EF.COM:             LDS {} / Unicode {}; data groups {}",
             com.lds_version,
@@ -164,7 +160,9 @@ impl ProgressDisplay {
     pub fn update(&mut self, p: &Progress) {
         if !self.enabled {
             if let Progress::CardLost { attempt, max } = p {
-                eprintln!("The card was lost; hold it to the reader again (attempt {attempt} of {max})…");
+                eprintln!(
+                    "The card was lost; hold it to the reader again (attempt {attempt} of {max})…"
+                );
             }
             return;
         }
@@ -194,7 +192,9 @@ impl ProgressDisplay {
                 if let Some(b) = self.bar.take() {
                     b.abandon();
                 }
-                eprintln!("The card was lost; hold it to the reader again (attempt {attempt} of {max})…");
+                eprintln!(
+                    "The card was lost; hold it to the reader again (attempt {attempt} of {max})…"
+                );
             }
             Progress::Resumed { file, offset } => match file {
                 Some(f) => eprintln!("Card back; resuming {f} at byte {offset}"),

@@ -104,7 +104,10 @@ mod tests {
         let ext_auth = hex::decode("0082000028AABBCCDD").unwrap();
         assert!(is_secret_exchange(&ext_auth));
         assert_eq!(show(&ext_auth, true), "00820000 <5 bytes redacted>");
-        assert_eq!(show_response(&[1, 2, 3, 0x90, 0], true), "<3 bytes redacted> 9000");
+        assert_eq!(
+            show_response(&[1, 2, 3, 0x90, 0], true),
+            "<3 bytes redacted> 9000"
+        );
         let read = hex::decode("0CB0000000").unwrap();
         assert!(!is_secret_exchange(&read));
     }

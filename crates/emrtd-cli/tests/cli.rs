@@ -205,7 +205,12 @@ fn read_writes_a_dump_that_verify_accepts_and_a_png_face() {
         "--face",
         face.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for f in ["COM.bin", "SOD.bin", "DG1.bin", "DG2.bin", "CardAccess.bin"] {
         assert!(dir.join(f).exists(), "{f} missing");
     }
@@ -215,9 +220,18 @@ fn read_writes_a_dump_that_verify_accepts_and_a_png_face() {
     assert_eq!(out.status.code(), Some(3));
     let v = json(&out);
     assert_eq!(v["passive_authentication"]["status"], "unverified");
-    assert_eq!(v["passive_authentication"]["chain_valid"], serde_json::Value::Null);
+    assert_eq!(
+        v["passive_authentication"]["chain_valid"],
+        serde_json::Value::Null
+    );
     let csca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../emrtd-sim/pki/csca.der");
-    let out = emrtd(&["verify", dir.to_str().unwrap(), "--trust", csca.to_str().unwrap(), "--json"]);
+    let out = emrtd(&[
+        "verify",
+        dir.to_str().unwrap(),
+        "--trust",
+        csca.to_str().unwrap(),
+        "--json",
+    ]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(json(&out)["passive_authentication"]["status"], "valid");
     // A changed data group is a mismatch.
@@ -225,11 +239,20 @@ fn read_writes_a_dump_that_verify_accepts_and_a_png_face() {
     let last = dg1.len() - 1;
     dg1[last] ^= 1;
     std::fs::write(dir.join("DG1.bin"), dg1).unwrap();
-    let out = emrtd(&["verify", dir.to_str().unwrap(), "--trust", csca.to_str().unwrap(), "--json"]);
+    let out = emrtd(&[
+        "verify",
+        dir.to_str().unwrap(),
+        "--trust",
+        csca.to_str().unwrap(),
+        "--json",
+    ]);
     assert_eq!(out.status.code(), Some(3));
     let v = json(&out);
     assert_eq!(v["passive_authentication"]["status"], "invalid");
-    assert_eq!(v["passive_authentication"]["data_groups"]["DG1"], "mismatch");
+    assert_eq!(
+        v["passive_authentication"]["data_groups"]["DG1"],
+        "mismatch"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -241,26 +264,55 @@ fn verify_real_uk_document() {
     std::fs::copy(src.join("UK_imported_DG1.bin"), dir.join("DG1.bin")).unwrap();
     std::fs::copy(src.join("UK_imported_DG2.bin"), dir.join("DG2.bin")).unwrap();
     let csca = src.join("UK_imported_CSCA.cer");
-    let out = emrtd(&["verify", dir.to_str().unwrap(), "--trust", csca.to_str().unwrap(), "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = emrtd(&[
+        "verify",
+        dir.to_str().unwrap(),
+        "--trust",
+        csca.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let v = json(&out);
     assert_eq!(v["passive_authentication"]["status"], "valid");
     assert_eq!(v["passive_authentication"]["data_groups"]["DG2"], "match");
-    std::fs::copy(src.join("UK_imported_DG2_corrupted_lastbyte.bin"), dir.join("DG2.bin")).unwrap();
-    let out = emrtd(&["verify", dir.to_str().unwrap(), "--trust", csca.to_str().unwrap(), "--json"]);
+    std::fs::copy(
+        src.join("UK_imported_DG2_corrupted_lastbyte.bin"),
+        dir.join("DG2.bin"),
+    )
+    .unwrap();
+    let out = emrtd(&[
+        "verify",
+        dir.to_str().unwrap(),
+        "--trust",
+        csca.to_str().unwrap(),
+        "--json",
+    ]);
     assert_eq!(out.status.code(), Some(3));
     let v = json(&out);
     assert_eq!(v["passive_authentication"]["status"], "invalid");
-    assert_eq!(v["passive_authentication"]["data_groups"]["DG2"], "mismatch");
+    assert_eq!(
+        v["passive_authentication"]["data_groups"]["DG2"],
+        "mismatch"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn trace_redacts_access_control_and_stats_count_apdus() {
-    let out = emrtd(&["read", "--sim", "--can", "123456", "--trace", "--stats", "--json"]);
+    let out = emrtd(&[
+        "read", "--sim", "--can", "123456", "--trace", "--stats", "--json",
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
-    let ga: Vec<&str> = err.lines().filter(|l| l.contains(">> 10860000") || l.contains(">> 00860000")).collect();
+    let ga: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains(">> 10860000") || l.contains(">> 00860000"))
+        .collect();
     assert!(!ga.is_empty(), "{err}");
     assert!(ga.iter().all(|l| l.contains("redacted")), "{err}");
     let v = json(&out);

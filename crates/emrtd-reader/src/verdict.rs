@@ -95,7 +95,10 @@ pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
         )
     });
     let cam = match doc.access.chip_authentication_mapping.as_deref() {
-        Some("passed") => passed("pace_cam", "the chip proved its EF.CardSecurity key in PACE"),
+        Some("passed") => passed(
+            "pace_cam",
+            "the chip proved its EF.CardSecurity key in PACE",
+        ),
         Some(other) => failed("pace_cam", other.to_string()),
         None => skipped("pace_cam", "PACE-CAM was not used"),
     };

@@ -82,10 +82,12 @@ pub struct VirtualChip {
     current_ef: Option<usize>,
     bac: Option<BacChip>,
     pace: Option<PaceChip>,
+    aa: Option<emrtd_auth::aa::AaChipKey>,
     sm: Option<SecureMessaging>,
     rng: Box<dyn ChipRng>,
     log: Option<Vec<(Vec<u8>, Vec<u8>)>>,
     stats: LinkStats,
+    until_tag_loss: Option<usize>,
 }
 
 impl VirtualChip {
@@ -102,6 +104,17 @@ impl VirtualChip {
         files.insert("DG1".into(), Dg1::from_mrz(&mrz).encode());
         if let Some(dg2) = build_dg2(&profile.face)? {
             files.insert("DG2".into(), dg2);
+        }
+        let aa = aa_key(&profile.active_authentication)?;
+        let mut dg14 = SecurityInfos { infos: Vec::new() };
+        if let Some(key) = &aa {
+            files.insert("DG15".into(), key.dg15());
+            if let Some(info) = key.active_authentication_info() {
+                dg14.infos.push(SecurityInfo::ActiveAuthentication(info));
+            }
+        }
+        if !dg14.infos.is_empty() {
+            files.insert("DG14".into(), dg14.to_dg14());
         }
         let mut overrides = BTreeMap::new();
         for (name, hex_content) in &profile.files {
@@ -209,6 +222,7 @@ impl VirtualChip {
         } else {
             None
         };
+        let until_tag_loss = profile.chip.tag_loss_after;
         Ok(VirtualChip {
             profile,
             files,
@@ -216,10 +230,12 @@ impl VirtualChip {
             current_ef: None,
             bac,
             pace,
+            aa,
             sm: None,
             rng,
             log: None,
             stats: LinkStats::default(),
+            until_tag_loss,
         })
     }
 
@@ -250,6 +266,12 @@ impl VirtualChip {
     /// The recorded APDU pairs.
     pub fn recorded(&self) -> &[(Vec<u8>, Vec<u8>)] {
         self.log.as_deref().unwrap_or(&[])
+    }
+
+    /// Lose the card after `apdus` more exchanges (the next one fails with "card removed" and
+    /// all session state is gone until the reader reconnects).
+    pub fn lose_card_after(&mut self, apdus: usize) {
+        self.until_tag_loss = Some(apdus);
     }
 
     /// What crossed the modelled link so far (see [`crate::link`]).
@@ -325,6 +347,7 @@ impl VirtualChip {
             ins::READ_BINARY_ODD => self.read_binary_odd(cmd),
             ins::GET_CHALLENGE => self.get_challenge(cmd),
             ins::EXTERNAL_AUTHENTICATE => self.external_authenticate(cmd),
+            ins::INTERNAL_AUTHENTICATE => self.internal_authenticate(cmd),
             ins::MANAGE_SECURITY_ENVIRONMENT | ins::GENERAL_AUTHENTICATE
                 if PaceChip::is_pace_command(cmd) =>
             {
@@ -455,12 +478,17 @@ impl VirtualChip {
         }
         let end = (offset + le).min(len);
         let data = file.content[offset..end].to_vec();
-        let sw = if end - offset < le {
-            StatusWord::END_OF_FILE
-        } else {
-            StatusWord::OK
-        };
-        Ok((data, sw))
+        if end - offset == le {
+            return Ok((data, StatusWord::OK));
+        }
+        match self.profile.chip.eof.as_str() {
+            "short" => Ok((data, StatusWord::OK)),
+            "6cxx" if !data.is_empty() && data.len() < 256 => {
+                Err(StatusWord::new(0x6C, data.len() as u8))
+            }
+            "6b00" => Err(StatusWord::WRONG_P1P2),
+            _ => Ok((data, StatusWord::END_OF_FILE)),
+        }
     }
 
     fn get_challenge(&mut self, cmd: &CommandApdu) -> ResponseApdu {
@@ -470,6 +498,26 @@ impl VirtualChip {
         match self.bac.as_mut() {
             Some(bac) => bac.handle_get_challenge(&mut *self.rng),
             None => ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED),
+        }
+    }
+
+    /// Active Authentication: sign the terminal's 8-byte challenge with the DG15 key.
+    fn internal_authenticate(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        let Some(key) = self.aa.as_ref() else {
+            return ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED);
+        };
+        if self.sm.is_none() {
+            return ResponseApdu::status(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
+        }
+        if cmd.p1 != 0 || cmd.p2 != 0 {
+            return ResponseApdu::status(StatusWord::INCORRECT_P1P2);
+        }
+        if cmd.data.len() != 8 {
+            return ResponseApdu::status(StatusWord::WRONG_DATA);
+        }
+        match key.sign_challenge(&cmd.data, &mut self.rng) {
+            Ok(sig) => ResponseApdu::new(sig, StatusWord::OK),
+            Err(_) => ResponseApdu::status(StatusWord::UNKNOWN),
         }
     }
 
@@ -500,7 +548,21 @@ impl VirtualChip {
 
 impl Transport for VirtualChip {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        match self.until_tag_loss {
+            Some(0) => {
+                self.until_tag_loss = None;
+                self.reset();
+                return Err(TransportError::CardRemoved);
+            }
+            Some(n) => self.until_tag_loss = Some(n - 1),
+            None => {}
+        }
         Ok(self.process(apdu))
+    }
+
+    fn reconnect(&mut self) -> Result<(), TransportError> {
+        self.reset();
+        Ok(())
     }
 
     fn supports_extended_length(&self) -> bool {
@@ -625,4 +687,27 @@ fn generate_key(
         }
     }
     Err(ProfileError::Invalid("key generation failed".into()))
+}
+
+fn aa_key(name: &str) -> Result<Option<emrtd_auth::aa::AaChipKey>, ProfileError> {
+    use emrtd_auth::aa::AaChipKey;
+    let der: &[u8] = match name {
+        "none" => return Ok(None),
+        "rsa-2048" | "rsa-2048-sha256" => include_bytes!("../pki/aa_rsa2048.pk8.der"),
+        "ec-p256" => include_bytes!("../pki/aa_ec_p256.pk8.der"),
+        "ec-brainpoolp256r1" => include_bytes!("../pki/aa_ec_brainpoolp256r1.pk8.der"),
+        other => {
+            return Err(ProfileError::Invalid(format!(
+                "active_authentication {other:?}: use none, rsa-2048, rsa-2048-sha256, ec-p256 or ec-brainpoolp256r1"
+            )))
+        }
+    };
+    let key = AaChipKey::from_pkcs8_der(der)
+        .map_err(|e| ProfileError::Invalid(format!("Active Authentication key: {e}")))?;
+    let key = if name == "rsa-2048-sha256" || name.starts_with("ec-") {
+        key.with_hash(emrtd_auth::sig::HashAlg::Sha256)
+    } else {
+        key
+    };
+    Ok(Some(key))
 }

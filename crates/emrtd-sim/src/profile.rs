@@ -52,6 +52,11 @@ pub struct Profile {
     /// JPEG / JPEG 2000 file.
     #[serde(default = "default_face")]
     pub face: String,
+    /// Active Authentication key in DG15: `none`, `rsa-2048` (ISO/IEC 9796-2, SHA-1 trailer
+    /// BC), `rsa-2048-sha256` (trailer 34CC), `ec-p256` or `ec-brainpoolp256r1` (ECDSA plain,
+    /// SHA-256, announced in DG14).
+    #[serde(default = "default_none")]
+    pub active_authentication: String,
     /// Sign EF.SOD (and EF.CardSecurity) with the built-in test PKI.
     #[serde(default = "yes")]
     pub sign: bool,
@@ -97,6 +102,10 @@ pub struct PaceConfig {
     pub parameter_id: u32,
 }
 
+fn default_none() -> String {
+    "none".into()
+}
+
 fn default_face() -> String {
     "specimen".into()
 }
@@ -115,6 +124,19 @@ pub struct ChipConfig {
     /// Does the chip accept extended-length APDUs?
     #[serde(default)]
     pub extended_length: bool,
+    /// How the chip answers a READ BINARY that reaches past the end of the file:
+    /// `6282` (the bytes there are, with SW 6282), `short` (the bytes there are, with 9000),
+    /// `6cxx` (no data, SW 6Cxx with the number of bytes left), `6b00` (no data, SW 6B00).
+    #[serde(default = "default_eof")]
+    pub eof: String,
+    /// Simulate a tag loss after this many APDUs (the card "comes back" when the reader
+    /// reconnects). For testing resumption.
+    #[serde(default)]
+    pub tag_loss_after: Option<usize>,
+}
+
+fn default_eof() -> String {
+    "6282".into()
 }
 
 fn default_max_read() -> usize {
@@ -126,6 +148,8 @@ impl Default for ChipConfig {
         ChipConfig {
             max_read: default_max_read(),
             extended_length: false,
+            eof: default_eof(),
+            tag_loss_after: None,
         }
     }
 }

@@ -2,15 +2,14 @@
 
 use super::{
     check_key_id, parse_key_id, protocol_oid, session_keys, status, CaError, INS_GA, INS_MSE,
-    P1_SET_COMPUTE, P2_AT, P2_KAT, TAG_DYNAMIC, TAG_GA_PUBLIC_KEY, TAG_KAT_PUBLIC_KEY,
-    TAG_KEY_ID, TAG_OID,
+    P1_SET_COMPUTE, P2_AT, P2_KAT, TAG_DYNAMIC, TAG_GA_PUBLIC_KEY, TAG_KAT_PUBLIC_KEY, TAG_KEY_ID,
+    TAG_OID,
 };
 use emrtd_apdu::{CommandApdu, ResponseApdu, StatusWord};
 use emrtd_crypto::pk::{Group, PrivateKey};
 use emrtd_lds::security_infos::{
     oid, CaAlgorithm, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, CipherSuite,
-    DhParameters, DomainParameters, EcParameters, KeyAgreement, SecurityInfo,
-    SubjectPublicKeyInfo,
+    DhParameters, DomainParameters, EcParameters, KeyAgreement, SecurityInfo, SubjectPublicKeyInfo,
 };
 use emrtd_sm::SecureMessaging;
 use emrtd_tlv::{encode, parse_all};
@@ -57,7 +56,10 @@ impl core::fmt::Debug for CaChip {
 }
 
 /// A version-1 ChipAuthenticationInfo for an algorithm and optional key id.
-pub fn chip_authentication_info(algorithm: CaAlgorithm, key_id: Option<i64>) -> ChipAuthenticationInfo {
+pub fn chip_authentication_info(
+    algorithm: CaAlgorithm,
+    key_id: Option<i64>,
+) -> ChipAuthenticationInfo {
     ChipAuthenticationInfo {
         protocol: protocol_oid(&algorithm),
         algorithm: Some(algorithm),

@@ -1,9 +1,9 @@
 //! Terminal (reader) side of Chip Authentication version 1.
 
 use super::{
-    key_id_bytes, protocol_name, protocol_oid, resolve, session_keys, CaCommandStyle, CaError,
-    CaReport, CaStatus, Resolved, INS_GA, INS_MSE, P1_SET_COMPUTE, P2_AT, P2_KAT, TAG_DYNAMIC,
-    TAG_GA_PUBLIC_KEY, TAG_KAT_PUBLIC_KEY, TAG_KEY_ID, TAG_OID,
+    describe_group, key_id_bytes, protocol_name, protocol_oid, resolve, session_keys,
+    CaCommandStyle, CaError, CaReport, CaStatus, Resolved, INS_GA, INS_MSE, P1_SET_COMPUTE, P2_AT,
+    P2_KAT, TAG_DYNAMIC, TAG_GA_PUBLIC_KEY, TAG_KAT_PUBLIC_KEY, TAG_KEY_ID, TAG_OID,
 };
 use emrtd_apdu::{CommandApdu, ResponseApdu, SHORT_LC_MAX};
 use emrtd_crypto::pk::{PkError, PrivateKey};
@@ -35,7 +35,7 @@ pub struct CaTerminal {
     algorithm: CaAlgorithm,
     inferred: bool,
     key_id: Option<i64>,
-    group_name: &'static str,
+    group_name: String,
     style: CaCommandStyle,
     ephemeral_public: Vec<u8>,
     compressed: Vec<u8>,
@@ -109,7 +109,7 @@ impl CaTerminal {
             algorithm: r.algorithm,
             inferred: r.inferred,
             key_id: r.key_id,
-            group_name: group.name(),
+            group_name: describe_group(group),
             style: CaCommandStyle::default_for(r.algorithm.cipher),
             ephemeral_public,
             compressed,
@@ -214,7 +214,10 @@ impl CaTerminal {
         if !response.data.is_empty() {
             return Err(CaError::UnexpectedResponse {
                 command: self.command_name(0),
-                reason: format!("{} bytes of response data, expected none", response.data.len()),
+                reason: format!(
+                    "{} bytes of response data, expected none",
+                    response.data.len()
+                ),
             });
         }
         Ok(())
@@ -273,7 +276,7 @@ impl CaTerminal {
             protocol: Some(protocol_oid(&self.algorithm)),
             algorithm: Some(protocol_name(&self.algorithm)),
             protocol_inferred: self.inferred,
-            domain_parameters: Some(self.group_name.to_string()),
+            domain_parameters: Some(self.group_name.clone()),
             key_id: self.key_id,
             command_style: Some(self.style),
             reason,
@@ -307,7 +310,10 @@ fn check_dynamic_data(data: &[u8]) -> Result<&'static str, CaError> {
     if t.tag != TAG_DYNAMIC {
         return Err(CaError::UnexpectedResponse {
             command: GA,
-            reason: format!("expected dynamic authentication data '7C', found tag {:X}", t.tag),
+            reason: format!(
+                "expected dynamic authentication data '7C', found tag {:X}",
+                t.tag
+            ),
         });
     }
     if t.value.is_empty() {

@@ -1,0 +1,101 @@
+//! Verdicts of full reads of virtual chips: Passive Authentication against the test CSCA,
+//! Active Authentication with each key type, PACE-CAM, and chips that fail them.
+
+use emrtd_auth::{CheckStatus, TrustStore, Verdict};
+use emrtd_reader::{read_document, verify_document, AccessKey, ReadOptions};
+use emrtd_sim::profile::PaceConfig;
+use emrtd_sim::{Profile, VirtualChip};
+
+fn trust() -> TrustStore {
+    let mut t = TrustStore::new();
+    t.add_der_certificate(emrtd_sim::pki::TEST_CSCA).unwrap();
+    t
+}
+
+fn profile(aa: &str) -> Profile {
+    let mut p = Profile::builtin("norway-id").unwrap();
+    p.face = "none".into();
+    p.active_authentication = aa.into();
+    p
+}
+
+fn read(p: Profile) -> emrtd_reader::Document {
+    read_document(
+        VirtualChip::new(p).unwrap(),
+        &AccessKey::from_can("123456").unwrap(),
+        &ReadOptions::default(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn active_authentication_with_every_key_type() {
+    for aa in [
+        "rsa-2048",
+        "rsa-2048-sha256",
+        "ec-p256",
+        "ec-brainpoolp256r1",
+    ] {
+        let doc = read(profile(aa));
+        let v = verify_document(&doc, &trust());
+        assert_eq!(
+            v.active_authentication.status,
+            CheckStatus::Passed,
+            "{aa}: {}",
+            v.active_authentication.reason
+        );
+        assert_eq!(v.status, Verdict::Valid, "{aa}: {:?}", v.summary);
+    }
+}
+
+#[test]
+fn a_chip_whose_key_does_not_match_dg15_fails_active_authentication() {
+    // DG15 announces the P-256 key, the chip signs with brainpoolP256r1: a clone's behaviour.
+    let mut p = profile("ec-brainpoolp256r1");
+    let other = VirtualChip::new(profile("ec-p256")).unwrap();
+    p.files
+        .insert("DG15".into(), hex::encode(other.file("DG15").unwrap()));
+    let doc = read(p);
+    let v = verify_document(&doc, &trust());
+    assert_eq!(v.passive_authentication.status, Verdict::Valid);
+    assert_eq!(v.active_authentication.status, CheckStatus::Failed);
+    assert_eq!(v.status, Verdict::Invalid);
+    assert!(!v.valid);
+}
+
+#[test]
+fn pace_cam_and_card_security_are_verified() {
+    let mut p = profile("none");
+    p.access.pace = vec![PaceConfig {
+        mapping: "CAM".into(),
+        cipher: "AES-128".into(),
+        parameter_id: 13,
+    }];
+    let doc = read(p);
+    let v = verify_document(&doc, &trust());
+    assert_eq!(v.pace_cam.status, CheckStatus::Passed);
+    assert_eq!(v.card_security.as_ref().unwrap().status, Verdict::Valid);
+    assert_eq!(v.status, Verdict::Valid);
+}
+
+#[test]
+fn without_a_trust_anchor_nothing_is_valid() {
+    let doc = read(profile("ec-p256"));
+    let v = verify_document(&doc, &TrustStore::new());
+    assert_eq!(v.passive_authentication.status, Verdict::Unverified);
+    assert_eq!(v.passive_authentication.chain_valid, None);
+    assert_eq!(v.status, Verdict::Unverified);
+    assert!(!v.valid);
+}
+
+#[test]
+fn skipped_checks_are_reported_as_skipped() {
+    let doc = read(profile("none"));
+    let v = verify_document(&doc, &trust());
+    assert_eq!(v.active_authentication.status, CheckStatus::Skipped);
+    assert_eq!(v.chip_authentication.status, CheckStatus::Skipped);
+    assert!(v
+        .summary
+        .iter()
+        .any(|l| l.contains("clone detection: not checked")));
+}
