@@ -49,6 +49,19 @@ fn old_sessions(rng: &mut StdRng, cipher: Cipher) -> (SecureMessaging, SecureMes
 struct Link {
     terminal_sm: SecureMessaging,
     chip_sm: SecureMessaging,
+    /// The terminal's pre-CA session, kept after the switch.
+    previous_terminal_sm: Option<SecureMessaging>,
+}
+
+impl Link {
+    fn new(rng: &mut StdRng, cipher: Cipher) -> Self {
+        let (terminal_sm, chip_sm) = old_sessions(rng, cipher);
+        Link {
+            terminal_sm,
+            chip_sm,
+            previous_terminal_sm: None,
+        }
+    }
 }
 
 impl Link {
@@ -70,12 +83,13 @@ impl Link {
     }
 }
 
-/// Runs CA; returns the report (confirmed when the key agreement succeeded) or the error.
+/// Runs CA; returns the error, if any, and the report (confirmed when the key agreement
+/// succeeded).
 fn run(
     terminal: &mut CaTerminal,
     chip: &mut CaChip,
     link: &mut Link,
-) -> Result<CaReport, (CaError, CaReport)> {
+) -> (Option<CaError>, CaReport) {
     let commands = terminal.commands();
     for (i, cmd) in commands.iter().enumerate() {
         let resp = link.exchange(cmd, chip);
@@ -89,7 +103,7 @@ fn run(
             Ok(Some((session, mut report))) => {
                 assert_eq!(report.status, CaStatus::PendingConfirmation);
                 assert!(session.ssc().iter().all(|b| *b == 0), "SSC restarts at 0");
-                link.terminal_sm = session;
+                link.previous_terminal_sm = Some(std::mem::replace(&mut link.terminal_sm, session));
                 // Confirmation under the new keys.
                 let wire = link
                     .terminal_sm
@@ -103,11 +117,11 @@ fn run(
                     Err(_) => ResponseApdu::status(StatusWord::SM_DATA_INCORRECT),
                 };
                 report.confirm(&link.terminal_sm.unprotect(&answer));
-                return Ok(report);
+                return (None, report);
             }
             Err(e) => {
                 let report = terminal.failure_report(&e);
-                return Err((e, report));
+                return (Some(e), report);
             }
         }
     }
@@ -148,12 +162,9 @@ fn round_trip(group_id: u32, cipher: CipherSuite, style: Option<CaCommandStyle>,
                 terminal = terminal.with_command_style(style).unwrap();
             }
             let style = terminal.command_style();
-            let (t_sm, c_sm) = old_sessions(&mut rng, Cipher::Aes128);
-            let mut link = Link {
-                terminal_sm: t_sm,
-                chip_sm: c_sm,
-            };
-            let report = run(&mut terminal, &mut chip, &mut link).unwrap();
+            let mut link = Link::new(&mut rng, Cipher::Aes128);
+            let (err, report) = run(&mut terminal, &mut chip, &mut link);
+            assert_eq!(err, None);
             assert_eq!(report.status, CaStatus::Passed, "{}", report.reason);
             assert_eq!(report.key_id, key_id);
             assert_eq!(report.command_style, Some(style));
@@ -164,7 +175,7 @@ fn round_trip(group_id: u32, cipher: CipherSuite, style: Option<CaCommandStyle>,
             );
 
             // ISO7816_G_09: the old keys are gone on the chip.
-            let (mut stale, _) = old_sessions(&mut StdRng::seed_from_u64(seed), Cipher::Aes128);
+            let mut stale = link.previous_terminal_sm.take().unwrap();
             let wire = stale.protect(&ca::confirmation_command()).unwrap();
             assert!(link.chip_sm.unprotect_command(&wire).is_err());
         }
@@ -340,8 +351,15 @@ fn invalid_chip_point_in_dg14() {
     assert_eq!(err, CaError::InvalidChipKey(PkError::NotOnCurve));
     let report = CaReport::failed_setup(&err, info, Some(key));
     assert_eq!(report.status, CaStatus::Failed);
-    assert!(report.reason.contains("not on the curve"), "{}", report.reason);
-    assert_eq!(report.algorithm.as_deref(), Some("id-CA-ECDH-AES-CBC-CMAC-128"));
+    assert!(
+        report.reason.contains("not on the curve"),
+        "{}",
+        report.reason
+    );
+    assert_eq!(
+        report.algorithm.as_deref(),
+        Some("id-CA-ECDH-AES-CBC-CMAC-128")
+    );
 
     // Compressed point, truncated point, DH value out of range.
     for bad in [vec![0x02; 33], vec![0x04; 10], vec![]] {
@@ -378,7 +396,8 @@ fn chip_answer_to_key(chip: &mut CaChip, style: CaCommandStyle, key: &[u8]) -> R
         }
         CaCommandStyle::MseSetAtGeneralAuthenticate => {
             let oid = emrtd_lds::sod::oid_from_str(&ca::protocol_oid(&chip.algorithm())).unwrap();
-            let mse = CommandApdu::new(0, 0x22, 0x41, 0xA4).with_data(emrtd_tlv::encode(0x80, &oid));
+            let mse =
+                CommandApdu::new(0, 0x22, 0x41, 0xA4).with_data(emrtd_tlv::encode(0x80, &oid));
             assert_eq!(chip.handle(&mse).0.sw, StatusWord::OK);
             let ga = CommandApdu::new(0, 0x86, 0, 0)
                 .with_data(emrtd_tlv::encode(0x7C, &emrtd_tlv::encode(0x80, key)))
@@ -393,24 +412,37 @@ fn chip_answer_to_key(chip: &mut CaChip, style: CaCommandStyle, key: &[u8]) -> R
 #[test]
 fn chip_rejects_invalid_terminal_keys() {
     let (_, mut chip, _) = ecdh_pair(21, CipherSuite::Tdes, None);
-    let mut good = chip.public_key().to_vec();
+    let good = chip.public_key().to_vec();
     for style in [
         CaCommandStyle::MseSetKat,
         CaCommandStyle::MseSetAtGeneralAuthenticate,
     ] {
         // A valid point is accepted.
-        assert_eq!(chip_answer_to_key(&mut chip, style, &good).sw, StatusWord::OK);
+        assert_eq!(
+            chip_answer_to_key(&mut chip, style, &good).sw,
+            StatusWord::OK
+        );
         let mut off_curve = good.clone();
         *off_curve.last_mut().unwrap() ^= 1;
         let mut x_too_big = good.clone();
         x_too_big[1..33].fill(0xFF);
-        for bad in [off_curve, x_too_big, good[..33].to_vec(), vec![0x00], vec![]] {
+        for bad in [
+            off_curve,
+            x_too_big,
+            good[..33].to_vec(),
+            vec![0x00],
+            vec![],
+        ] {
             let resp = chip_answer_to_key(&mut chip, style, &bad);
-            assert_eq!(resp.sw, StatusWord::WRONG_DATA, "{style:?} {}", hex::encode(&bad));
+            assert_eq!(
+                resp.sw,
+                StatusWord::WRONG_DATA,
+                "{style:?} {}",
+                hex::encode(&bad)
+            );
             assert!(resp.data.is_empty());
         }
     }
-    good[0] = 0x04;
 
     // DH: 1, p−1 and an element outside the prime-order subgroup.
     let mut rng = StdRng::seed_from_u64(22);
@@ -445,12 +477,9 @@ fn terminal_reports_chip_refusing_its_key() {
     );
     let (info, key) = ca::select(&other_infos).unwrap();
     let mut terminal = CaTerminal::new(info, key, &mut rng).unwrap();
-    let (t_sm, c_sm) = old_sessions(&mut rng, Cipher::Tdes);
-    let mut link = Link {
-        terminal_sm: t_sm,
-        chip_sm: c_sm,
-    };
-    let (err, report) = run(&mut terminal, &mut chip, &mut link).unwrap_err();
+    let mut link = Link::new(&mut rng, Cipher::Tdes);
+    let (err, report) = run(&mut terminal, &mut chip, &mut link);
+    let err = err.unwrap();
     assert!(matches!(
         err,
         CaError::ChipRejected {
@@ -482,12 +511,9 @@ fn wrong_key_id() {
             .unwrap()
             .with_command_style(style)
             .unwrap();
-        let (t_sm, c_sm) = old_sessions(&mut rng, Cipher::Aes256);
-        let mut link = Link {
-            terminal_sm: t_sm,
-            chip_sm: c_sm,
-        };
-        let (err, report) = run(&mut terminal, &mut chip, &mut link).unwrap_err();
+        let mut link = Link::new(&mut rng, Cipher::Aes256);
+        let (err, report) = run(&mut terminal, &mut chip, &mut link);
+        let err = err.unwrap();
         assert_eq!(
             err,
             CaError::ChipRejected {
@@ -521,8 +547,14 @@ fn inconsistent_dg14() {
     for version in [10, 2, 0] {
         let mut bad = infos.clone();
         ca_info_mut(&mut bad).version = version;
-        assert_eq!(ca::select(&bad).unwrap_err(), CaError::UnsupportedVersion(version));
-        let (info, key) = (ca_info_mut(&mut bad).clone(), public_key_mut(&mut bad).clone());
+        assert_eq!(
+            ca::select(&bad).unwrap_err(),
+            CaError::UnsupportedVersion(version)
+        );
+        let (info, key) = (
+            ca_info_mut(&mut bad).clone(),
+            public_key_mut(&mut bad).clone(),
+        );
         let err = CaTerminal::new(Some(&info), &key, &mut rng).unwrap_err();
         assert_eq!(err, CaError::UnsupportedVersion(version));
         assert_eq!(
@@ -584,8 +616,13 @@ fn selection_prefers_aes_and_keeps_inference() {
         &mut rng,
     )
     .unwrap();
-    let mut infos = tdes.security_infos(DomainParameterEncoding::Explicit).unwrap();
-    infos.extend(aes.security_infos(DomainParameterEncoding::Standardized).unwrap());
+    let mut infos = tdes
+        .security_infos(DomainParameterEncoding::Explicit)
+        .unwrap();
+    infos.extend(
+        aes.security_infos(DomainParameterEncoding::Standardized)
+            .unwrap(),
+    );
     let infos = SecurityInfos { infos };
     let (info, key) = ca::select(&infos).unwrap();
     assert_eq!(info.unwrap().key_id, Some(2));
@@ -594,7 +631,8 @@ fn selection_prefers_aes_and_keeps_inference() {
     // Without ChipAuthenticationInfo: 3DES assumed, Set KAT.
     let only_key = SecurityInfos {
         infos: vec![SecurityInfo::ChipAuthenticationPublicKey(
-            tdes.public_key_info(DomainParameterEncoding::Explicit).unwrap(),
+            tdes.public_key_info(DomainParameterEncoding::Explicit)
+                .unwrap(),
         )],
     };
     let (info, key) = ca::select(&only_key).unwrap();
@@ -613,12 +651,9 @@ fn cloned_chip_fails_confirmation() {
     let mut clone = CaChip::generate(Group::standardized(13).unwrap(), &info, &mut rng).unwrap();
     let (info, key) = ca::select(&infos).unwrap();
     let mut terminal = CaTerminal::new(info, key, &mut rng).unwrap();
-    let (t_sm, c_sm) = old_sessions(&mut rng, Cipher::Aes128);
-    let mut link = Link {
-        terminal_sm: t_sm,
-        chip_sm: c_sm,
-    };
-    let report = run(&mut terminal, &mut clone, &mut link).unwrap();
+    let mut link = Link::new(&mut rng, Cipher::Aes128);
+    let (err, report) = run(&mut terminal, &mut clone, &mut link);
+    assert_eq!(err, None, "the clone answers the CA commands");
     assert_eq!(report.status, CaStatus::Failed);
     assert!(report.reason.contains("possible clone") || report.reason.contains("plain status"));
 
@@ -635,7 +670,11 @@ fn cloned_chip_fails_confirmation() {
         .unwrap();
     pending.confirm(&t_sm.unprotect(&forged));
     assert_eq!(pending.status, CaStatus::Failed);
-    assert!(pending.reason.contains("possible clone"), "{}", pending.reason);
+    assert!(
+        pending.reason.contains("possible clone"),
+        "{}",
+        pending.reason
+    );
     // Confirming a failed report does not make it pass.
     pending.confirm(&Ok(ResponseApdu::status(StatusWord::OK)));
     assert_eq!(pending.status, CaStatus::Failed);
@@ -694,7 +733,7 @@ fn terminal_rejects_unexpected_answers() {
 
     // Set KAT: data in the answer is unexpected; check_intermediate makes no sense.
     let mut t = new(&mut rng);
-    let (_, tdes_infos) = ecdh_pair(29, CipherSuite::Tdes, None);
+    let (_, _, tdes_infos) = ecdh_pair(29, CipherSuite::Tdes, None);
     let (i2, k2) = ca::select(&tdes_infos).unwrap();
     let mut kat = CaTerminal::new(i2, k2, &mut rng).unwrap();
     assert!(kat.check_intermediate(&ok("")).is_err());
@@ -716,17 +755,27 @@ fn chip_protocol_errors() {
     // MSE:Set KAT with an AES protocol.
     let kat = CommandApdu::new(0, 0x22, 0x41, 0xA6).with_data(emrtd_tlv::encode(0x91, &pk));
     assert_eq!(chip.handle(&kat).0.sw, StatusWord::WRONG_DATA);
-    let mse = |data: &str| CommandApdu::new(0, 0x22, 0x41, 0xA4).with_data(hex::decode(data).unwrap());
+    let mse =
+        |data: &str| CommandApdu::new(0, 0x22, 0x41, 0xA4).with_data(hex::decode(data).unwrap());
     // Wrong OID (3DES instead of AES-128), PACE OID, missing OID, unknown tag, duplicate tag.
     for (data, sw) in [
         ("800A04007F00070202030201", StatusWord::WRONG_DATA),
         ("800A04007F00070202040202", StatusWord::WRONG_DATA),
         ("840103", StatusWord::WRONG_DATA),
         ("800A04007F00070202030202E000", StatusWord::WRONG_DATA),
-        ("800A04007F00070202030202800A04007F00070202030202", StatusWord::WRONG_DATA),
+        (
+            "800A04007F00070202030202800A04007F00070202030202",
+            StatusWord::WRONG_DATA,
+        ),
         ("800A04007F000702020302028401", StatusWord::WRONG_DATA),
-        ("800A04007F00070202030202840104", StatusWord::REFERENCED_DATA_NOT_FOUND),
-        ("800A04007F0007020203020284050102030405", StatusWord::WRONG_DATA),
+        (
+            "800A04007F00070202030202840104",
+            StatusWord::REFERENCED_DATA_NOT_FOUND,
+        ),
+        (
+            "800A04007F0007020203020284050102030405",
+            StatusWord::WRONG_DATA,
+        ),
     ] {
         let (resp, session) = chip.handle(&mse(data));
         assert_eq!(resp.sw, sw, "{data}");
@@ -758,7 +807,10 @@ fn chip_protocol_errors() {
     }
     chip.handle(&mse("800A04007F00070202030202"));
     let (resp, session) = chip.handle(&ga);
-    assert_eq!((resp.sw, resp.data.as_slice()), (StatusWord::OK, &[0x7C, 0x00][..]));
+    assert_eq!(
+        (resp.sw, resp.data.as_slice()),
+        (StatusWord::OK, &[0x7C, 0x00][..])
+    );
     assert!(session.is_some());
     // Other commands are not Chip Authentication.
     let select = ca::confirmation_command();
@@ -780,7 +832,9 @@ fn random_input_never_panics() {
             data[1] = (len - 2) as u8;
         }
         for (ins, p2) in [(0x22, 0xA6), (0x22, 0xA4), (0x86, 0x00)] {
-            let _ = chip.handle(&CommandApdu::new(0, ins, 0x41 * u8::from(ins == 0x22), p2).with_data(data.clone()));
+            let _ = chip.handle(
+                &CommandApdu::new(0, ins, 0x41 * u8::from(ins == 0x22), p2).with_data(data.clone()),
+            );
         }
         let mut t = CaTerminal::new(info, key, &mut rng)
             .unwrap()

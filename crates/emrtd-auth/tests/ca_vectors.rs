@@ -234,7 +234,7 @@ fn bsi_worked_example(kind: &str, card_security: &str) {
     let mut chip = CaChip::new(group, &h(&ex["picc_static_private"]), &info).unwrap();
     assert_eq!(chip.public_key(), picc_public.as_slice());
     let commands = t.commands();
-    let mut chip_session = None;
+    let mut result = None;
     for (i, cmd) in commands.iter().enumerate() {
         assert!(chip.handles(cmd));
         let (resp, session) = chip.handle(cmd);
@@ -244,24 +244,23 @@ fn bsi_worked_example(kind: &str, card_security: &str) {
             assert!(session.is_none());
         } else {
             assert_eq!(resp.data, [0x7C, 0x00]);
-            chip_session = session;
-            let (mut terminal_session, mut report) = t.finish(&resp).unwrap();
-            let mut chip_session = chip_session.take().unwrap();
-            let cmd = chip_session
-                .unprotect_command(
-                    &terminal_session
-                        .protect(&ca::confirmation_command())
-                        .unwrap(),
-                )
-                .unwrap();
-            assert_eq!(cmd.data, [0x01, 0x1E]);
-            let answer = chip_session
-                .protect_response(&ResponseApdu::status(StatusWord::OK))
-                .unwrap();
-            report.confirm(&terminal_session.unprotect(&answer));
-            assert!(report.is_passed(), "{}", report.reason);
+            result = Some((t.finish(&resp).unwrap(), session.unwrap()));
         }
     }
+    let ((mut terminal_session, mut report), mut chip_session) = result.unwrap();
+    let cmd = chip_session
+        .unprotect_command(
+            &terminal_session
+                .protect(&ca::confirmation_command())
+                .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(cmd.data, [0x01, 0x1E]);
+    let answer = chip_session
+        .protect_response(&ResponseApdu::status(StatusWord::OK))
+        .unwrap();
+    report.confirm(&terminal_session.unprotect(&answer));
+    assert!(report.is_passed(), "{}", report.reason);
 }
 
 #[test]

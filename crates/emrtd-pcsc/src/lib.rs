@@ -173,9 +173,7 @@ impl Pcsc {
             .ctx
             .connect(&cname, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
             .map_err(map_err)?;
-        let atr = card
-            .get_attribute_owned(pcsc::Attribute::AtrString)
-            .unwrap_or_default();
+        let atr = card_atr(&card);
         Ok(PcscTransport {
             card,
             reader: name,
@@ -183,6 +181,16 @@ impl Pcsc {
             atr,
         })
     }
+}
+
+/// The card's ATR, from the card status (every driver reports it there) or the ATR attribute.
+fn card_atr(card: &pcsc::Card) -> Vec<u8> {
+    card.status2_owned()
+        .map(|s| s.atr().to_vec())
+        .ok()
+        .filter(|a| !a.is_empty())
+        .or_else(|| card.get_attribute_owned(pcsc::Attribute::AtrString).ok())
+        .unwrap_or_default()
 }
 
 /// A card connected through PC/SC.
@@ -218,10 +226,7 @@ impl PcscTransport {
                 pcsc::Disposition::ResetCard,
             )
             .map_err(map_err)?;
-        self.atr = self
-            .card
-            .get_attribute_owned(pcsc::Attribute::AtrString)
-            .unwrap_or_default();
+        self.atr = card_atr(&self.card);
         Ok(())
     }
 
@@ -271,6 +276,23 @@ impl Transport for PcscTransport {
 
     fn supports_extended_length(&self) -> bool {
         self.extended
+    }
+
+    /// Wait (up to 30 s) for the card to be back in the field and reconnect to it.
+    fn reconnect(&mut self) -> Result<(), TransportError> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            match PcscTransport::reconnect(self) {
+                Ok(()) => return Ok(()),
+                Err(PcscError::NoService) => {
+                    return Err(TransportError::Other(PcscError::NoService.to_string()))
+                }
+                Err(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(300))
+                }
+                Err(_) => return Err(TransportError::CardRemoved),
+            }
+        }
     }
 }
 

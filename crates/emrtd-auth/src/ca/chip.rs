@@ -15,6 +15,9 @@ use emrtd_sm::SecureMessaging;
 use emrtd_tlv::{encode, parse_all};
 use rand_core::CryptoRngCore;
 
+/// A plain response and, after a successful key agreement, the new session.
+type Handled = Result<(ResponseApdu, Option<SecureMessaging>), StatusWord>;
+
 /// ISO 7816-4: command chaining not supported.
 const SW_CHAINING_NOT_SUPPORTED: StatusWord = StatusWord(0x6884);
 
@@ -219,10 +222,7 @@ impl CaChip {
         }
     }
 
-    fn set_kat(
-        &mut self,
-        data: &[u8],
-    ) -> Result<(ResponseApdu, Option<SecureMessaging>), StatusWord> {
+    fn set_kat(&mut self, data: &[u8]) -> Handled {
         self.selected = false;
         if self.algorithm.cipher != CipherSuite::Tdes {
             // TR-03110-3 §B.2: MSE:Set KAT only for the 3DES protocols.
@@ -235,10 +235,7 @@ impl CaChip {
         Ok((status(StatusWord::OK), Some(session)))
     }
 
-    fn set_at(
-        &mut self,
-        data: &[u8],
-    ) -> Result<(ResponseApdu, Option<SecureMessaging>), StatusWord> {
+    fn set_at(&mut self, data: &[u8]) -> Handled {
         self.selected = false;
         let (mechanism, key_ref) = split_objects(data, TAG_OID)?;
         let mechanism = mechanism.ok_or(StatusWord::WRONG_DATA)?;
@@ -253,10 +250,7 @@ impl CaChip {
         Ok((status(StatusWord::OK), None))
     }
 
-    fn general_authenticate(
-        &mut self,
-        cmd: &CommandApdu,
-    ) -> Result<(ResponseApdu, Option<SecureMessaging>), StatusWord> {
+    fn general_authenticate(&mut self, cmd: &CommandApdu) -> Handled {
         if !self.selected {
             return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
         }
@@ -311,9 +305,12 @@ impl CaChip {
     }
 }
 
+/// The main data object and the key reference of an MSE command.
+type MseObjects<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+
 /// Splits MSE data into the object with `main_tag` and the key reference `84`. Unknown or
 /// repeated objects are refused.
-fn split_objects(data: &[u8], main_tag: u32) -> Result<(Option<&[u8]>, Option<&[u8]>), StatusWord> {
+fn split_objects(data: &[u8], main_tag: u32) -> Result<MseObjects<'_>, StatusWord> {
     let dos = parse_all(data).map_err(|_| StatusWord::WRONG_DATA)?;
     let mut main = None;
     let mut key_ref = None;

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# End to end over real PC/SC: pcscd with vsmartcard's vpcd driver, the virtual Norwegian ID card
+# attached with `emrtd sim --vpcd`, read with `emrtd read --reader "Virtual PCD 00 00"`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EMRTD=${EMRTD:-target/debug/emrtd}
+
+if ! pgrep -x pcscd >/dev/null; then
+  pcscd --foreground >/tmp/emrtd-pcscd.log 2>&1 &
+  PCSCD_PID=$!
+fi
+"$EMRTD" sim --vpcd 127.0.0.1:35963 --profile norway-id >/tmp/emrtd-sim.log 2>&1 &
+SIM_PID=$!
+cleanup() { kill "$SIM_PID" 2>/dev/null || true; [ -n "${PCSCD_PID:-}" ] && kill "$PCSCD_PID" 2>/dev/null || true; }
+trap cleanup EXIT
+
+for _ in $(seq 1 50); do
+  if "$EMRTD" readers 2>/dev/null | grep -q "Virtual PCD 00 00  \[card present"; then break; fi
+  sleep 0.2
+done
+"$EMRTD" readers
+
+out=$(timeout 120 "$EMRTD" read --reader "Virtual PCD 00 00" --can 123456 \
+  --trust crates/emrtd-sim/pki/csca.der --json --stats)
+echo "$out" | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+assert v["access"]["protocol"] == "PACE", v["access"]
+assert v["access"]["mapping"] == "GM" and v["access"]["parameter_id"] == 13, v["access"]
+assert v["dg1"]["document_number"] == "GDC000127", v["dg1"]
+assert v["passive_authentication"]["status"] == "valid", v["passive_authentication"]
+assert v["verdict"]["valid"] is True
+print("vpcd end to end: PACE %s id %s %s, %d APDUs, verdict valid" % (
+    v["access"]["mapping"], v["access"]["parameter_id"], v["access"]["cipher_suite"], v["stats"]["apdus"]))
+'
+# A wrong CAN is refused through PC/SC as well.
+if "$EMRTD" read --reader "Virtual PCD 00 00" --can 000000 2>/tmp/emrtd-wrong.txt; then
+  echo "wrong CAN was accepted" >&2; exit 1
+fi
+grep -q "refused the access key" /tmp/emrtd-wrong.txt
+echo "vpcd end to end: wrong CAN refused"

@@ -1,0 +1,284 @@
+//! The read session: access key, options, progress, cancellation.
+
+use crate::transport::CallbackTransport;
+use crate::{Document, EmrtdError, NfcTransport};
+use emrtd_reader::{EfId, Progress};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use zeroize::Zeroizing;
+
+/// The secret that opens the chip: the CAN printed on the card, or the MRZ.
+///
+/// The key is checked when it is made (digits of a CAN, check digits of an MRZ) and wiped from
+/// memory when the object is released.
+#[derive(Debug, uniffi::Object)]
+pub struct AccessKey {
+    inner: emrtd_reader::AccessKey,
+}
+
+#[uniffi::export]
+impl AccessKey {
+    /// Key from the card access number (6 digits on ID cards).
+    #[uniffi::constructor]
+    pub fn from_can(can: String) -> Result<Arc<Self>, EmrtdError> {
+        let can = Zeroizing::new(can);
+        let inner = emrtd_reader::AccessKey::from_can(can.trim())?;
+        Ok(Arc::new(AccessKey { inner }))
+    }
+
+    /// Key from the whole MRZ as printed (2 or 3 lines). The check digits of the document
+    /// number, date of birth and date of expiry must be right.
+    #[uniffi::constructor]
+    pub fn from_mrz(mrz: String) -> Result<Arc<Self>, EmrtdError> {
+        let text = Zeroizing::new(mrz);
+        let mrz = emrtd_mrz::Mrz::parse(&text)?;
+        let key_fields = ["document_number", "date_of_birth", "date_of_expiry"];
+        if key_fields
+            .iter()
+            .any(|f| mrz.checks.get(*f).is_some_and(|ok| !ok))
+        {
+            let first = mrz
+                .check_failures()
+                .into_iter()
+                .map(|e| e.to_string())
+                .next()
+                .unwrap_or_else(|| "a check digit is wrong".into());
+            return Err(EmrtdError::InvalidMrz(first));
+        }
+        let inner = emrtd_reader::AccessKey::from_mrz(&mrz)?;
+        Ok(Arc::new(AccessKey { inner }))
+    }
+
+    /// Key from the document number, date of birth (`YYMMDD`) and date of expiry (`YYMMDD`),
+    /// as typed by the user (upper case, without check digits).
+    #[uniffi::constructor]
+    pub fn from_mrz_fields(
+        document_number: String,
+        date_of_birth: String,
+        date_of_expiry: String,
+    ) -> Result<Arc<Self>, EmrtdError> {
+        let inner = emrtd_reader::AccessKey::from_mrz_fields(
+            document_number.trim(),
+            date_of_birth.trim(),
+            date_of_expiry.trim(),
+        )?;
+        Ok(Arc::new(AccessKey { inner }))
+    }
+
+    /// `CAN` or `MRZ`.
+    pub fn kind(&self) -> String {
+        match self.inner {
+            emrtd_reader::AccessKey::Can(_) => "CAN".into(),
+            emrtd_reader::AccessKey::Mrz(_) => "MRZ".into(),
+        }
+    }
+}
+
+/// How to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct ReadOptions {
+    /// Files to read by name (`SOD`, `DG1`, `DG2`, `DG11`, …); `None` reads EF.SOD and every
+    /// data group EF.COM lists.
+    #[uniffi(default = None)]
+    pub files: Option<Vec<String>>,
+    /// Largest READ BINARY block to use (the reader steps down when the chip refuses).
+    #[uniffi(default = None)]
+    pub max_block: Option<u32>,
+    /// The NFC link carries extended-length APDUs (Android:
+    /// `IsoDep.isExtendedLengthApduSupported`). Faster reads of large files when the chip
+    /// supports them too; leave `false` when unsure.
+    #[uniffi(default = false)]
+    pub extended_length: bool,
+}
+
+impl ReadOptions {
+    fn to_reader(&self) -> Result<emrtd_reader::ReadOptions, EmrtdError> {
+        let files = match &self.files {
+            None => None,
+            Some(names) => Some(
+                names
+                    .iter()
+                    .map(|n| {
+                        EfId::from_name(n.trim()).ok_or_else(|| {
+                            EmrtdError::InvalidArgument(format!(
+                                "unknown file {n:?}: use COM, SOD, CardAccess, CardSecurity or \
+                                 DG1 … DG16"
+                            ))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        };
+        Ok(emrtd_reader::ReadOptions {
+            files,
+            max_block: self.max_block.map(|b| b as usize),
+            no_extended_length: !self.extended_length,
+        })
+    }
+}
+
+/// How the chip was opened.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AccessInfo {
+    /// `PACE` or `BAC`.
+    pub protocol: String,
+    /// PACE mapping: `GM`, `IM` or `CAM`.
+    pub mapping: Option<String>,
+    /// PACE standardized domain parameter id.
+    pub parameter_id: Option<u32>,
+    /// PACE domain parameters, e.g. `brainpoolP256r1`.
+    pub domain_parameters: Option<String>,
+    /// Secure messaging: `3DES`, `AES-128`, `AES-192` or `AES-256`.
+    pub cipher_suite: String,
+    /// `CAN` or `MRZ`.
+    pub password: String,
+    /// Why BAC was used instead of PACE, when it was.
+    pub note: Option<String>,
+    /// PACE-CAM chip authentication: `passed`, `failed: …`, or `None` without CAM.
+    pub chip_authentication_mapping: Option<String>,
+}
+
+impl From<&emrtd_reader::AccessReport> for AccessInfo {
+    fn from(a: &emrtd_reader::AccessReport) -> Self {
+        AccessInfo {
+            protocol: a.protocol.clone(),
+            mapping: a.mapping.clone(),
+            parameter_id: a.parameter_id,
+            domain_parameters: a.domain_parameters.clone(),
+            cipher_suite: a.cipher_suite.clone(),
+            password: a.password.clone(),
+            note: a.note.clone(),
+            chip_authentication_mapping: a.chip_authentication_mapping.clone(),
+        }
+    }
+}
+
+/// What happens during a read, for progress displays.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ReadProgress {
+    /// Access control is running.
+    Opening,
+    /// The chip is open.
+    Opened { access: AccessInfo },
+    /// Bytes of a file read so far.
+    Reading { file: String, done: u64, total: u64 },
+    /// A file was read completely.
+    FileDone { file: String, size: u64 },
+    /// The document left the field; the transport's `reconnect` is waiting for it.
+    CardLost { attempt: u32, max: u32 },
+    /// The document is back and the read goes on.
+    Resumed { file: Option<String>, offset: u64 },
+}
+
+fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+impl From<Progress> for ReadProgress {
+    fn from(p: Progress) -> Self {
+        match p {
+            Progress::Opening => ReadProgress::Opening,
+            Progress::Opened(a) => ReadProgress::Opened {
+                access: AccessInfo::from(&a),
+            },
+            Progress::Reading { file, done, total } => ReadProgress::Reading {
+                file: file.name(),
+                done: count(done),
+                total: count(total),
+            },
+            Progress::FileDone { file, size } => ReadProgress::FileDone {
+                file: file.name(),
+                size: count(size),
+            },
+            Progress::CardLost { attempt, max } => ReadProgress::CardLost {
+                attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
+                max: u32::try_from(max).unwrap_or(u32::MAX),
+            },
+            Progress::Resumed { file, offset } => ReadProgress::Resumed {
+                file: file.map(EfId::name),
+                offset: count(offset),
+            },
+        }
+    }
+}
+
+/// Receives progress reports during a read (on the reading thread). It must not throw.
+#[uniffi::export(callback_interface)]
+pub trait ProgressListener: Send + Sync {
+    fn on_progress(&self, progress: ReadProgress);
+}
+
+/// One read of a document over the app's NFC transport.
+///
+/// [`ReadSession::read`] blocks until the document is read: call it on a background thread.
+/// [`ReadSession::cancel`] may be called from any thread; the read then stops before its next
+/// command to the chip with [`EmrtdError::Cancelled`].
+#[derive(uniffi::Object)]
+pub struct ReadSession {
+    transport: Mutex<Box<dyn NfcTransport>>,
+    key: Arc<AccessKey>,
+    options: ReadOptions,
+    cancelled: AtomicBool,
+}
+
+#[uniffi::export]
+impl ReadSession {
+    /// A session on the transport with the key; nothing is sent before [`ReadSession::read`].
+    #[uniffi::constructor(default(options = None))]
+    pub fn new(
+        transport: Box<dyn NfcTransport>,
+        key: Arc<AccessKey>,
+        options: Option<ReadOptions>,
+    ) -> Arc<Self> {
+        Arc::new(ReadSession {
+            transport: Mutex::new(transport),
+            key,
+            options: options.unwrap_or_default(),
+            cancelled: AtomicBool::new(false),
+        })
+    }
+
+    /// Open the chip (PACE, or BAC when the chip has no PACE), read EF.COM, EF.SOD and the
+    /// data groups, and run the chip's anti-cloning checks. Resumes after a tag loss when the
+    /// transport's `reconnect` brings the document back.
+    #[uniffi::method(default(listener = None))]
+    pub fn read(
+        &self,
+        listener: Option<Box<dyn ProgressListener>>,
+    ) -> Result<Arc<Document>, EmrtdError> {
+        let options = self.options.to_reader()?;
+        let guard = self.transport.lock().unwrap_or_else(|e| e.into_inner());
+        let transport = CallbackTransport {
+            inner: guard.as_ref(),
+            cancelled: &self.cancelled,
+            extended_length: self.options.extended_length,
+        };
+        let mut report = |p: Progress| {
+            if let Some(l) = &listener {
+                l.on_progress(p.into());
+            }
+        };
+        let result = emrtd_reader::read_document_with_progress(
+            transport,
+            &self.key.inner,
+            &options,
+            &mut report,
+        );
+        match result {
+            Ok(doc) => Ok(Arc::new(Document::new(doc))),
+            Err(_) if self.is_cancelled() => Err(EmrtdError::Cancelled),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Stop the read before its next command to the chip. A cancelled session stays
+    /// cancelled: make a new one to read again.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+    }
+
+    /// Was [`ReadSession::cancel`] called?
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+}
