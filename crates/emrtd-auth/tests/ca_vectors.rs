@@ -2,10 +2,11 @@
 //! passports) and the BSI TR-03110 EAC worked example (key agreement and KDF of its CA part).
 
 use emrtd_apdu::{CommandApdu, ResponseApdu, StatusWord};
-use emrtd_auth::ca::{self, CaChip, CaCommandStyle, CaStatus, CaTerminal};
+use emrtd_auth::ca::{self, CaChip, CaCommandStyle, CaError, CaStatus, CaTerminal};
 use emrtd_crypto::sym::{Cipher, SymKey};
 use emrtd_lds::security_infos::{ChipAuthenticationInfo, SecurityInfos};
 use emrtd_sm::SecureMessaging;
+use rand::SeedableRng;
 use serde_json::Value;
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/vectors/");
@@ -271,4 +272,44 @@ fn bsi_worked_example_ecdh() {
 #[test]
 fn bsi_worked_example_dh() {
     bsi_worked_example("dh", "tc_dh_ef_cardsecurity.bin");
+}
+
+/// Real and test DG14 files: the Chip Authentication entries are found, the chip's key passes
+/// validation, and a terminal can be set up on its domain parameters (explicit curves and a
+/// PKCS #3 DH group without subgroup order among them).
+#[test]
+fn sample_dg14_files_set_up() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    for (file, algorithm, domain) in [
+        (
+            "security_infos/bsi2008_dg14.bin",
+            "id-CA-ECDH-3DES-CBC-CBC",
+            "brainpoolP224r1 (explicit parameters)",
+        ),
+        (
+            "security_infos/icao_spec_sample_dg14.bin",
+            "id-CA-DH-3DES-CBC-CBC",
+            "explicit MODP group",
+        ),
+        (
+            "security_infos/etsi_tr103200_dg14.bin",
+            "id-CA-ECDH-3DES-CBC-CBC",
+            "brainpoolP224r1 (explicit parameters)",
+        ),
+        (
+            "lds/bsi_tr03105_5/Datagroup14.bin",
+            "id-CA-ECDH-3DES-CBC-CBC",
+            "brainpoolP224r1 (explicit parameters)",
+        ),
+    ] {
+        let dg14 = std::fs::read(format!("{fixtures}{file}")).unwrap();
+        let infos = SecurityInfos::parse_dg14(&dg14).unwrap();
+        let (info, key) = ca::select(&infos).unwrap();
+        let t = CaTerminal::new(info, key, &mut rng).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let report = t.failure_report(&CaError::NoPublicKey);
+        assert_eq!(report.algorithm.as_deref(), Some(algorithm), "{file}");
+        assert_eq!(report.domain_parameters.as_deref(), Some(domain), "{file}");
+        assert_eq!(t.command_style(), CaCommandStyle::MseSetKat);
+    }
 }

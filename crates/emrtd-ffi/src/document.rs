@@ -247,7 +247,10 @@ impl Document {
 
     /// Chip Authentication result (`None` when the chip has no DG14 key).
     pub fn chip_authentication(&self) -> Option<CheckResult> {
-        self.inner.chip_authentication.as_ref().map(CheckResult::from)
+        self.inner
+            .chip_authentication
+            .as_ref()
+            .map(CheckResult::from)
     }
 
     /// Active Authentication result (`None` when the chip has no DG15).

@@ -1,1 +1,37 @@
-uniffi::setup_scaffolding!();
+//! Mobile bindings of the emrtd toolkit, through [UniFFI](https://mozilla.github.io/uniffi-rs).
+//!
+//! The app supplies its NFC link as an [`NfcTransport`] (Android `IsoDep`, iOS
+//! `NFCISO7816Tag`); the library opens the chip with the CAN or the MRZ ([`AccessKey`]), reads it
+//! in a [`ReadSession`] (progress reports, cancellation, resumption after a tag loss), decodes
+//! it ([`Document`]: MRZ, DG11, DG12, face images) and verifies it against a [`TrustStore`]
+//! ([`Verdict`]). [`verify_dump`] verifies a saved dump offline.
+//!
+//! Kotlin, Swift and Python sources are generated from this crate's cdylib by the
+//! `uniffi-bindgen` binary (cargo feature `cli`); see `docs/mobile.md`.
+
+uniffi::setup_scaffolding!("emrtd");
+
+mod document;
+mod error;
+mod mrz;
+mod session;
+#[cfg(feature = "sim")]
+mod sim;
+mod transport;
+mod verify;
+
+pub use document::{
+    face_to_png, Document, DocumentDetails, FaceImage, ImageFormat, PersonalDetails,
+};
+pub use error::{EmrtdError, NfcError};
+pub use mrz::{parse_mrz, MrzCheck, MrzFormat, MrzInfo};
+pub use session::{
+    AccessInfo, AccessKey, ProgressListener, ReadOptions, ReadProgress, ReadSession,
+};
+#[cfg(feature = "sim")]
+pub use sim::{virtual_card_profiles, virtual_card_test_csca, VirtualCard};
+pub use transport::NfcTransport;
+pub use verify::{
+    verify_dump, CheckResult, CheckStatus, DataGroupCheck, DataGroupStatus, DumpVerdict,
+    LoadSummary, PassiveAuthentication, SignatureCheck, TrustStore, Verdict, VerdictStatus,
+};

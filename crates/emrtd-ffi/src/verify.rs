@@ -1,0 +1,351 @@
+//! Trust stores and verdicts.
+
+use crate::EmrtdError;
+use emrtd_auth::{CheckStatus as AuthCheckStatus, DgStatus, PassiveAuthReport, SignedObjectReport};
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+/// Overall answer of a verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum VerdictStatus {
+    /// Every required check passed.
+    Valid,
+    /// Something failed: do not trust the data.
+    Invalid,
+    /// Nothing failed, but a required check could not run (for example no trust anchor for
+    /// the issuing country).
+    Unverified,
+}
+
+impl From<emrtd_auth::Verdict> for VerdictStatus {
+    fn from(v: emrtd_auth::Verdict) -> Self {
+        match v {
+            emrtd_auth::Verdict::Valid => VerdictStatus::Valid,
+            emrtd_auth::Verdict::Invalid => VerdictStatus::Invalid,
+            emrtd_auth::Verdict::Unverified => VerdictStatus::Unverified,
+        }
+    }
+}
+
+/// Outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum CheckStatus {
+    Passed,
+    Failed,
+    /// Not run (the chip does not offer it, or an earlier step failed).
+    Skipped,
+    /// Could not be run for lack of input (no CRL, no trust anchor …).
+    NotChecked,
+}
+
+impl From<AuthCheckStatus> for CheckStatus {
+    fn from(s: AuthCheckStatus) -> Self {
+        match s {
+            AuthCheckStatus::Passed => CheckStatus::Passed,
+            AuthCheckStatus::Failed => CheckStatus::Failed,
+            AuthCheckStatus::Skipped => CheckStatus::Skipped,
+            AuthCheckStatus::NotChecked => CheckStatus::NotChecked,
+        }
+    }
+}
+
+/// One check with its outcome and why.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CheckResult {
+    /// Machine name, e.g. `signature`, `chip_authentication`.
+    pub name: String,
+    pub status: CheckStatus,
+    /// Why, in words.
+    pub reason: String,
+    /// Reported, but does not count towards the verdict.
+    pub informational: bool,
+}
+
+impl From<&emrtd_auth::Check> for CheckResult {
+    fn from(c: &emrtd_auth::Check) -> Self {
+        CheckResult {
+            name: c.name.clone(),
+            status: c.status.into(),
+            reason: c.reason.clone(),
+            informational: c.informational,
+        }
+    }
+}
+
+/// Hash comparison of one data group with EF.SOD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DataGroupStatus {
+    /// The hash of the bytes read equals the hash in EF.SOD.
+    Match,
+    /// The data group was altered.
+    Mismatch,
+    /// EF.SOD lists the data group but it was not read.
+    NotRead,
+    /// The data group was read but EF.SOD has no hash for it.
+    NotInSod,
+}
+
+/// One data group and its hash comparison.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DataGroupCheck {
+    /// `DG1` … `DG16`.
+    pub data_group: String,
+    pub status: DataGroupStatus,
+}
+
+/// Passive Authentication: EF.SOD signature, certificate chain, data-group hashes.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PassiveAuthentication {
+    pub status: VerdictStatus,
+    /// Does the EF.SOD signature verify with the Document Signer key?
+    pub signature_valid: Option<bool>,
+    /// Does the Document Signer chain to a trusted CSCA?
+    pub chain_valid: Option<bool>,
+    /// Every data group, in number order.
+    pub data_groups: Vec<DataGroupCheck>,
+    /// What failed or could not be checked, for people.
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+    /// Every step.
+    pub checks: Vec<CheckResult>,
+    /// Hash algorithm of EF.SOD, e.g. `SHA-256`.
+    pub hash_algorithm: Option<String>,
+}
+
+fn checks(c: &[emrtd_auth::Check]) -> Vec<CheckResult> {
+    c.iter().map(CheckResult::from).collect()
+}
+
+fn dg_order(name: &str) -> u32 {
+    name.trim_start_matches("DG").parse().unwrap_or(u32::MAX)
+}
+
+impl From<&PassiveAuthReport> for PassiveAuthentication {
+    fn from(r: &PassiveAuthReport) -> Self {
+        let mut data_groups: Vec<DataGroupCheck> = r
+            .data_groups
+            .iter()
+            .map(|(dg, s)| DataGroupCheck {
+                data_group: dg.clone(),
+                status: match s {
+                    DgStatus::Match => DataGroupStatus::Match,
+                    DgStatus::Mismatch => DataGroupStatus::Mismatch,
+                    DgStatus::NotRead => DataGroupStatus::NotRead,
+                    DgStatus::NotInSod => DataGroupStatus::NotInSod,
+                },
+            })
+            .collect();
+        data_groups.sort_by_key(|d| dg_order(&d.data_group));
+        PassiveAuthentication {
+            status: r.status.into(),
+            signature_valid: r.signature_valid,
+            chain_valid: r.chain_valid,
+            data_groups,
+            errors: r.errors.clone(),
+            warnings: r.warnings.clone(),
+            checks: checks(&r.checks),
+            hash_algorithm: r.hash_algorithm.clone(),
+        }
+    }
+}
+
+/// Verification of a signed object (EF.CardSecurity).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SignatureCheck {
+    pub status: VerdictStatus,
+    pub signature_valid: Option<bool>,
+    pub chain_valid: Option<bool>,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+    pub checks: Vec<CheckResult>,
+}
+
+impl From<&SignedObjectReport> for SignatureCheck {
+    fn from(r: &SignedObjectReport) -> Self {
+        SignatureCheck {
+            status: r.status.into(),
+            signature_valid: r.signature_valid,
+            chain_valid: r.chain_valid,
+            errors: r.errors.clone(),
+            warnings: r.warnings.clone(),
+            checks: checks(&r.checks),
+        }
+    }
+}
+
+/// The verdict on a read document.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Verdict {
+    /// `Valid` only when every required check passed.
+    pub status: VerdictStatus,
+    /// Same as `status == Valid`.
+    pub valid: bool,
+    pub passive_authentication: PassiveAuthentication,
+    /// EF.CardSecurity, when the chip has one.
+    pub card_security: Option<SignatureCheck>,
+    /// Chip Authentication (DG14).
+    pub chip_authentication: CheckResult,
+    /// Active Authentication (DG15).
+    pub active_authentication: CheckResult,
+    /// PACE-CAM.
+    pub pace_cam: CheckResult,
+    /// The checks, one line each, for people.
+    pub summary: Vec<String>,
+}
+
+impl From<emrtd_reader::ReadVerdict> for Verdict {
+    fn from(v: emrtd_reader::ReadVerdict) -> Self {
+        Verdict {
+            status: v.status.into(),
+            valid: v.valid,
+            passive_authentication: (&v.passive_authentication).into(),
+            card_security: v.card_security.as_ref().map(SignatureCheck::from),
+            chip_authentication: (&v.chip_authentication).into(),
+            active_authentication: (&v.active_authentication).into(),
+            pace_cam: (&v.pace_cam).into(),
+            summary: v.summary,
+        }
+    }
+}
+
+/// The verdict on a dump folder (offline: the data is checked, the chip cannot be).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DumpVerdict {
+    /// `Valid` when Passive Authentication (and EF.CardSecurity, when present) passed.
+    pub status: VerdictStatus,
+    /// Same as `status == Valid`.
+    pub valid: bool,
+    /// The files found in the folder.
+    pub files: Vec<String>,
+    pub passive_authentication: PassiveAuthentication,
+    pub card_security: Option<SignatureCheck>,
+    /// The time used as "now" (UTC).
+    pub verified_at: String,
+}
+
+/// What one load into a trust store added.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LoadSummary {
+    /// New CSCA (and link) certificates: trust anchors.
+    pub csca: u32,
+    /// New Document Signer certificates (never trusted by themselves).
+    pub dsc: u32,
+    pub crls: u32,
+    pub master_lists: u32,
+    /// Entries skipped, with why.
+    pub skipped: Vec<String>,
+}
+
+fn n32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl From<emrtd_auth::trust::LoadSummary> for LoadSummary {
+    fn from(s: emrtd_auth::trust::LoadSummary) -> Self {
+        LoadSummary {
+            csca: n32(s.csca),
+            dsc: n32(s.dsc),
+            crls: n32(s.crls),
+            master_lists: n32(s.master_lists),
+            skipped: s.skipped,
+        }
+    }
+}
+
+fn trust_error(e: emrtd_auth::AuthError) -> EmrtdError {
+    EmrtdError::TrustStore(e.to_string())
+}
+
+/// CSCA trust anchors (and Document Signer certificates, CRLs) to verify documents against.
+#[derive(Debug, Default, uniffi::Object)]
+pub struct TrustStore {
+    inner: RwLock<emrtd_auth::TrustStore>,
+}
+
+impl TrustStore {
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&emrtd_auth::TrustStore) -> R) -> R {
+        let guard = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        f(&guard)
+    }
+
+    fn add(
+        &self,
+        f: impl FnOnce(
+            &mut emrtd_auth::TrustStore,
+        ) -> Result<emrtd_auth::trust::LoadSummary, emrtd_auth::AuthError>,
+    ) -> Result<LoadSummary, EmrtdError> {
+        let mut guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        f(&mut guard).map(LoadSummary::from).map_err(trust_error)
+    }
+}
+
+#[uniffi::export]
+impl TrustStore {
+    /// An empty store (verifications against it are `Unverified` at best).
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(TrustStore::default())
+    }
+
+    /// Add one DER certificate (a CSCA becomes a trust anchor).
+    pub fn add_der_certificate(&self, der: Vec<u8>) -> Result<LoadSummary, EmrtdError> {
+        self.add(|t| t.add_der_certificate(&der))
+    }
+
+    /// Add every certificate and CRL in PEM text.
+    pub fn add_pem(&self, text: String) -> Result<LoadSummary, EmrtdError> {
+        self.add(|t| t.add_pem(&text))
+    }
+
+    /// Add every CSCA of an ICAO master list (CMS). Its signature is not checked: take the
+    /// master list from a source you trust.
+    pub fn add_master_list(&self, bytes: Vec<u8>) -> Result<LoadSummary, EmrtdError> {
+        self.add(|t| t.add_master_list(&bytes, None))
+    }
+
+    /// Add a DER CRL.
+    pub fn add_crl(&self, der: Vec<u8>) -> Result<LoadSummary, EmrtdError> {
+        self.add(|t| t.add_crl_der(&der))
+    }
+
+    /// Load a file or folder: PEM, DER certificates, CRLs, master lists (`.ml`), PKD LDIF.
+    pub fn load_path(&self, path: String) -> Result<LoadSummary, EmrtdError> {
+        self.add(|t| t.load_path(Path::new(&path)))
+    }
+
+    /// Number of trust anchors.
+    pub fn csca_count(&self) -> u32 {
+        self.with(|t| n32(t.csca().len()))
+    }
+}
+
+/// Verify a dump folder offline (`COM.bin`, `SOD.bin`, `DG1.bin` … `DG16.bin`,
+/// `CardSecurity.bin`, as written by `Document.save_dump` or `emrtd read --out`).
+#[uniffi::export]
+pub fn verify_dump(directory: String, trust: Arc<TrustStore>) -> Result<DumpVerdict, EmrtdError> {
+    let report = trust
+        .with(|t| emrtd_auth::verify_dump(Path::new(&directory), t))
+        .map_err(|e| match e {
+            emrtd_auth::AuthError::Io { .. } | emrtd_auth::AuthError::File { .. } => {
+                EmrtdError::Io(format!("{e}; check the folder of the dump"))
+            }
+            other => EmrtdError::Data(other.to_string()),
+        })?;
+    let mut statuses = vec![report.passive_authentication.status];
+    statuses.extend(report.card_security.as_ref().map(|c| c.status));
+    let status = if statuses.contains(&emrtd_auth::Verdict::Invalid) {
+        VerdictStatus::Invalid
+    } else if statuses.contains(&emrtd_auth::Verdict::Unverified) {
+        VerdictStatus::Unverified
+    } else {
+        VerdictStatus::Valid
+    };
+    Ok(DumpVerdict {
+        status,
+        valid: status == VerdictStatus::Valid,
+        files: report.files,
+        passive_authentication: (&report.passive_authentication).into(),
+        card_security: report.card_security.as_ref().map(SignatureCheck::from),
+        verified_at: report.verified_at,
+    })
+}
