@@ -43,7 +43,7 @@ enum Command {
     /// Open a chip (PACE, or BAC where the chip has no PACE), read its files and verify them.
     ///
     /// Exit status: 0 read and valid, 1 error, 3 read but not valid (see the verdict).
-    Read(ReadArgs),
+    Read(Box<ReadArgs>),
     /// Verify a dump folder (COM.bin, SOD.bin, DG1.bin … DG16.bin, CardAccess.bin, CardSecurity.bin).
     ///
     /// Exit status: 0 valid, 3 invalid or unverified, 1 error.

@@ -117,7 +117,7 @@ pub fn face_to_png(image: Vec<u8>) -> Result<Vec<u8>, EmrtdError> {
 }
 
 /// What was read from a chip: the raw files and their decoded content.
-#[derive(uniffi::Object)]
+#[derive(Debug, uniffi::Object)]
 pub struct Document {
     inner: emrtd_reader::Document,
 }

@@ -175,6 +175,7 @@ pub struct Session<T: Transport> {
     apdus: usize,
     card_access: Option<Vec<u8>>,
     card_security: Option<Vec<u8>>,
+    in_application: bool,
 }
 
 impl<T: Transport> Session<T> {
@@ -190,6 +191,7 @@ impl<T: Transport> Session<T> {
             apdus: 0,
             card_access: None,
             card_security: None,
+            in_application: false,
         }
     }
 
@@ -213,6 +215,13 @@ impl<T: Transport> Session<T> {
         self.sm = None;
         self.access = None;
         self.current_ef = None;
+        if self.in_application {
+            // Opening again without a reset: EF.CardAccess lives in the master file.
+            let select_mf =
+                CommandApdu::new(0x00, ins::SELECT, 0x00, 0x0C).with_data(vec![0x3F, 0x00]);
+            self.transmit_plain(&select_mf)?;
+            self.in_application = false;
+        }
         let card_access = self.read_optional_plain(EfId::CardAccess)?;
         let extended = if self.transport.supports_extended_length() {
             self.read_optional_plain(EfId::AtrInfo)?
@@ -298,7 +307,10 @@ impl<T: Transport> Session<T> {
         let resp = self.transmit(&cmd)?;
         self.current_ef = None;
         match resp.sw {
-            sw if sw.is_ok() => Ok(()),
+            sw if sw.is_ok() => {
+                self.in_application = true;
+                Ok(())
+            }
             StatusWord::FILE_NOT_FOUND => Err(ReadError::Unsupported(
                 "the ICAO eMRTD application (this is not a travel document chip)".into(),
             )),
@@ -470,8 +482,24 @@ impl<T: Transport> Session<T> {
 
     /// Send a command, protected by secure messaging once a session is established.
     pub fn transmit(&mut self, cmd: &CommandApdu) -> Result<ResponseApdu, ReadError> {
+        match self.transmit_protected(cmd)? {
+            Ok(r) => Ok(r),
+            // A plain error status without secure messaging objects: not authenticated, but
+            // meaningful (file not found, access denied); no data is taken from it.
+            Err(emrtd_sm::SmError::UnprotectedStatus(sw)) => Ok(ResponseApdu::status(sw)),
+            Err(e) => Err(ReadError::SecureMessaging(e)),
+        }
+    }
+
+    /// Like [`Session::transmit`], but a response that fails secure messaging is returned as
+    /// the [`emrtd_sm::SmError`] (the session is dropped unless the chip merely answered a
+    /// plain status word).
+    fn transmit_protected(
+        &mut self,
+        cmd: &CommandApdu,
+    ) -> Result<Result<ResponseApdu, emrtd_sm::SmError>, ReadError> {
         let Some(sm) = self.sm.as_mut() else {
-            return self.transmit_plain(cmd);
+            return self.transmit_plain(cmd).map(Ok);
         };
         let protected = sm.protect(cmd)?;
         self.apdus += 1;
@@ -480,17 +508,12 @@ impl<T: Transport> Session<T> {
             .sm
             .as_mut()
             .ok_or_else(|| ReadError::Malformed("secure messaging session lost".into()))?;
-        match sm.unprotect(&raw) {
-            Ok(r) => Ok(r),
-            // A plain error status without secure messaging objects: not authenticated, but
-            // meaningful (file not found, access denied); no data is taken from it.
-            Err(emrtd_sm::SmError::UnprotectedStatus(sw)) => Ok(ResponseApdu::status(sw)),
-            Err(e) => {
-                // The chip has ended the session; so do we.
-                self.sm = None;
-                Err(ReadError::SecureMessaging(e))
-            }
+        let result = sm.unprotect(&raw);
+        if matches!(&result, Err(e) if !matches!(e, emrtd_sm::SmError::UnprotectedStatus(_))) {
+            // The chip has ended the session; so do we.
+            self.sm = None;
         }
+        Ok(result)
     }
 
     /// Read a whole elementary file by its short EF identifier.
@@ -657,6 +680,89 @@ impl<T: Transport> Session<T> {
                 }
             }
         }
+    }
+
+    /// Chip Authentication v1 with the DG14 key: key agreement, new secure messaging session,
+    /// confirmed by one command under the new keys. Returns the check (`None` when DG14 holds
+    /// no Chip Authentication key) and whether the chip's session ended (failed confirmation).
+    pub fn chip_authentication(
+        &mut self,
+        dg14: &[u8],
+    ) -> Result<(Option<emrtd_auth::Check>, bool), ReadError> {
+        use crate::verdict::{failed, passed};
+        use emrtd_auth::ca::{self, CaTerminal};
+        const NAME: &str = "chip_authentication";
+        let infos = match SecurityInfos::parse_dg14(dg14) {
+            Ok(i) => i,
+            Err(e) => {
+                return Ok((
+                    Some(failed(NAME, format!("DG14 cannot be decoded: {e}"))),
+                    false,
+                ))
+            }
+        };
+        if infos.chip_authentication_public_keys().next().is_none() {
+            return Ok((None, false));
+        }
+        let (info, key) = match ca::select(&infos) {
+            Ok(k) => k,
+            Err(e) => return Ok((Some(failed(NAME, e.to_string())), false)),
+        };
+        let mut terminal = match CaTerminal::new(info, key, &mut rand_core::OsRng) {
+            Ok(t) => t,
+            Err(e) => return Ok((Some(failed(NAME, e.to_string())), false)),
+        };
+        let commands = terminal.commands();
+        let mut last = None;
+        for (i, cmd) in commands.iter().enumerate() {
+            let resp = match self.transmit(cmd) {
+                Ok(r) => r,
+                Err(e) if e.is_card_lost() => return Err(e),
+                Err(e) => return Ok((Some(failed(NAME, e.to_string())), self.sm.is_none())),
+            };
+            if i + 1 < commands.len() {
+                if let Err(e) = terminal.check_intermediate(&resp) {
+                    let report = terminal.failure_report(&e);
+                    return Ok((Some(failed(NAME, report.reason)), false));
+                }
+            }
+            last = Some(resp);
+        }
+        let Some(last) = last else {
+            return Ok((Some(failed(NAME, "no Chip Authentication command")), false));
+        };
+        let (sm, mut report) = match terminal.finish(&last) {
+            Ok(r) => r,
+            Err(e) => {
+                return Ok((
+                    Some(failed(NAME, terminal.failure_report(&e).reason)),
+                    false,
+                ))
+            }
+        };
+        self.replace_secure_messaging(sm);
+        self.current_ef = None;
+        let confirmation = self.transmit_protected(&ca::confirmation_command())?;
+        if confirmation.is_err() {
+            // Whatever the chip answered, the new session does not hold.
+            self.sm = None;
+        }
+        report.confirm(&confirmation);
+        let what = format!(
+            "{}{}: {}",
+            report.algorithm.clone().unwrap_or_default(),
+            report
+                .domain_parameters
+                .as_ref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default(),
+            report.reason
+        );
+        Ok(if report.is_passed() {
+            (Some(passed(NAME, what)), false)
+        } else {
+            (Some(failed(NAME, what)), true)
+        })
     }
 
     /// Active Authentication with the DG15 key (and DG14's ActiveAuthenticationInfo for
@@ -837,8 +943,29 @@ pub fn read_document_with_progress<T: Transport>(
             )
             .collect(),
     };
+    // Chip Authentication first (ICAO 9303-11 §7.2): read DG14, upgrade the session.
+    let mut chip_authentication = None;
+    if wanted.contains(&EfId::Dg(14)) {
+        match read_resumable(&mut session, key, EfId::Dg(14), &mut resumes, progress) {
+            Ok(dg14) => {
+                let mut rng = rand_core::OsRng;
+                let (check, session_broken) = session.chip_authentication(&dg14)?;
+                if session_broken {
+                    // A failed confirmation ended the chip's session: open it again to go on
+                    // reading (the verdict already says the chip failed).
+                    session.authenticate(key, &mut rng)?;
+                }
+                chip_authentication = check;
+                files.insert(EfId::Dg(14), dg14);
+            }
+            Err(ReadError::FileNotFound { .. }) => {
+                refused.insert(EfId::Dg(14), "not present on the chip".to_string());
+            }
+            Err(e) => return Err(e),
+        }
+    }
     for ef in wanted {
-        if files.contains_key(&ef) {
+        if files.contains_key(&ef) || refused.contains_key(&ef) {
             continue;
         }
         match read_resumable(&mut session, key, ef, &mut resumes, progress) {
@@ -889,7 +1016,7 @@ pub fn read_document_with_progress<T: Transport>(
         com: Some(com),
         dg1,
         resumes,
-        chip_authentication: None,
+        chip_authentication,
         active_authentication,
     })
 }

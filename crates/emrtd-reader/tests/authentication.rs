@@ -99,3 +99,74 @@ fn skipped_checks_are_reported_as_skipped() {
         .iter()
         .any(|l| l.contains("clone detection: not checked")));
 }
+
+fn with_ca(mut p: Profile, cipher: &str, id: u32) -> Profile {
+    p.chip_authentication = Some(emrtd_sim::profile::CaConfig {
+        cipher: cipher.into(),
+        parameter_id: id,
+        key_id: Some(1),
+    });
+    p
+}
+
+#[test]
+fn chip_authentication_after_pace_and_after_bac_then_active_authentication() {
+    for (cipher, id) in [
+        ("AES-128", 13),
+        ("AES-256", 12),
+        ("3DES", 13),
+        ("AES-128", 2),
+        ("3DES", 0),
+    ] {
+        // After PACE, with AA afterwards under the Chip Authentication session.
+        let doc = read(with_ca(profile("rsa-2048-sha256"), cipher, id));
+        let v = verify_document(&doc, &trust());
+        assert_eq!(
+            v.chip_authentication.status,
+            CheckStatus::Passed,
+            "{cipher} {id}: {}",
+            v.chip_authentication.reason
+        );
+        assert_eq!(
+            v.active_authentication.status,
+            CheckStatus::Passed,
+            "{cipher} {id}"
+        );
+        assert_eq!(v.status, Verdict::Valid, "{cipher} {id}: {:?}", v.summary);
+    }
+    // After BAC.
+    let p = with_ca(Profile::builtin("norway-passport").unwrap(), "3DES", 13);
+    let key = AccessKey::from_mrz(&p.parsed_mrz().unwrap()).unwrap();
+    let doc = read_document(VirtualChip::new(p).unwrap(), &key, &ReadOptions::default()).unwrap();
+    assert_eq!(doc.access.protocol, "BAC");
+    let v = verify_document(&doc, &trust());
+    assert_eq!(
+        v.chip_authentication.status,
+        CheckStatus::Passed,
+        "{}",
+        v.chip_authentication.reason
+    );
+    assert_eq!(v.status, Verdict::Valid);
+}
+
+#[test]
+fn a_cloned_chip_fails_chip_authentication() {
+    // DG14 (signed in EF.SOD) holds another chip's key: the clone cannot derive the session keys.
+    let genuine = VirtualChip::new(with_ca(profile("none"), "AES-128", 13)).unwrap();
+    let mut clone = with_ca(profile("none"), "AES-128", 13);
+    clone
+        .files
+        .insert("DG14".into(), hex::encode(genuine.file("DG14").unwrap()));
+    let doc = read(clone);
+    let v = verify_document(&doc, &trust());
+    assert_eq!(v.passive_authentication.status, Verdict::Valid);
+    assert_eq!(
+        v.chip_authentication.status,
+        CheckStatus::Failed,
+        "{}",
+        v.chip_authentication.reason
+    );
+    assert_eq!(v.status, Verdict::Invalid);
+    // The reader re-opened the chip and still read every file.
+    assert!(doc.files.contains_key(&emrtd_reader::EfId::Dg(1)));
+}

@@ -83,12 +83,28 @@ pub struct VirtualChip {
     bac: Option<BacChip>,
     pace: Option<PaceChip>,
     aa: Option<emrtd_auth::aa::AaChipKey>,
+    ca: Option<emrtd_auth::ca::CaChip>,
+    /// Session that replaces the current one once the current response is protected
+    /// (Chip Authentication switches keys after its answer).
+    next_sm: Option<SecureMessaging>,
     sm: Option<SecureMessaging>,
     rng: Box<dyn ChipRng>,
     log: Option<Vec<(Vec<u8>, Vec<u8>)>>,
     stats: LinkStats,
     until_tag_loss: Option<usize>,
+    response_hook: Option<ResponseHook>,
 }
+
+/// Conformance-test hook (see [`crate::hostile`]): given the plain command, the chip's plain
+/// answer and the session, the protected answer to send instead (`None`: protect normally).
+pub type ResponseHook = Box<
+    dyn FnMut(
+            &CommandApdu,
+            &ResponseApdu,
+            &mut SecureMessaging,
+        ) -> Option<Result<ResponseApdu, emrtd_sm::SmError>>
+        + Send,
+>;
 
 impl VirtualChip {
     /// Build a chip from a profile, with the operating system's random source.
@@ -113,6 +129,17 @@ impl VirtualChip {
                 dg14.infos.push(SecurityInfo::ActiveAuthentication(info));
             }
         }
+        let ca = match &profile.chip_authentication {
+            Some(cfg) => {
+                let chip = ca_chip(cfg, &mut *rng)?;
+                dg14.infos.extend(
+                    chip.security_infos(emrtd_auth::ca::DomainParameterEncoding::Standardized)
+                        .map_err(|e| ProfileError::Invalid(format!("Chip Authentication: {e}")))?,
+                );
+                Some(chip)
+            }
+            None => None,
+        };
         if !dg14.infos.is_empty() {
             files.insert("DG14".into(), dg14.to_dg14());
         }
@@ -231,11 +258,14 @@ impl VirtualChip {
             bac,
             pace,
             aa,
+            ca,
+            next_sm: None,
             sm: None,
             rng,
             log: None,
             stats: LinkStats::default(),
             until_tag_loss,
+            response_hook: None,
         })
     }
 
@@ -319,16 +349,38 @@ impl VirtualChip {
                     Err(_) => return self.abort_sm(StatusWord::SM_DATA_INCORRECT),
                 };
                 let resp = self.execute(&plain);
-                match self.sm.as_mut().map(|sm| sm.protect_response(&resp)) {
+                let protected = match self.protect_response(&plain, &resp) {
                     Some(Ok(r)) => r,
-                    // Session ended while executing (cannot happen today) or wrapping failed.
+                    // Session ended while executing or wrapping failed.
                     _ => self.abort_sm(StatusWord::UNKNOWN),
+                };
+                if let Some(next) = self.next_sm.take() {
+                    self.sm = Some(next);
                 }
+                protected
             }
             Some(_) => self.abort_sm(StatusWord::SM_DATA_MISSING),
             None if cmd.is_secure_messaging() => ResponseApdu::status(StatusWord::SM_DATA_MISSING),
             None => self.execute(&cmd),
         }
+    }
+
+    /// Protect an answer with the session, unless a conformance-test hook answers instead.
+    fn protect_response(
+        &mut self,
+        cmd: &CommandApdu,
+        resp: &ResponseApdu,
+    ) -> Option<Result<ResponseApdu, emrtd_sm::SmError>> {
+        let sm = self.sm.as_mut()?;
+        if let Some(hooked) = self.response_hook.as_mut().and_then(|h| h(cmd, resp, sm)) {
+            return Some(hooked);
+        }
+        Some(sm.protect_response(resp))
+    }
+
+    /// Let a conformance-test hook protect the chip's answers (see [`crate::hostile`]).
+    pub fn set_response_hook(&mut self, hook: ResponseHook) {
+        self.response_hook = Some(hook);
     }
 
     /// ICAO 9303-11 §9.8.6: on any secure messaging error the chip ends the session.
@@ -348,6 +400,11 @@ impl VirtualChip {
             ins::GET_CHALLENGE => self.get_challenge(cmd),
             ins::EXTERNAL_AUTHENTICATE => self.external_authenticate(cmd),
             ins::INTERNAL_AUTHENTICATE => self.internal_authenticate(cmd),
+            ins::MANAGE_SECURITY_ENVIRONMENT | ins::GENERAL_AUTHENTICATE
+                if self.sm.is_some() && self.ca.as_ref().is_some_and(|c| c.handles(cmd)) =>
+            {
+                self.ca_step(cmd)
+            }
             ins::MANAGE_SECURITY_ENVIRONMENT | ins::GENERAL_AUTHENTICATE
                 if PaceChip::is_pace_command(cmd) =>
             {
@@ -499,6 +556,17 @@ impl VirtualChip {
             Some(bac) => bac.handle_get_challenge(&mut *self.rng),
             None => ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED),
         }
+    }
+
+    /// Chip Authentication: key agreement with the DG14 key; the new session starts after this
+    /// response, which is still protected with the old keys.
+    fn ca_step(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        let Some(ca) = self.ca.as_mut() else {
+            return ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED);
+        };
+        let (resp, session) = ca.handle(cmd);
+        self.next_sm = session;
+        resp
     }
 
     /// Active Authentication: sign the terminal's 8-byte challenge with the DG15 key.
@@ -687,6 +755,40 @@ fn generate_key(
         }
     }
     Err(ProfileError::Invalid("key generation failed".into()))
+}
+
+fn ca_chip(
+    cfg: &crate::profile::CaConfig,
+    rng: &mut dyn ChipRng,
+) -> Result<emrtd_auth::ca::CaChip, ProfileError> {
+    use emrtd_lds::security_infos::{CaAlgorithm, CipherSuite, KeyAgreement};
+    let group = emrtd_crypto::pk::Group::standardized(cfg.parameter_id)
+        .map_err(|e| ProfileError::Invalid(format!("Chip Authentication parameters: {e}")))?;
+    let cipher = match cfg.cipher.to_ascii_uppercase().as_str() {
+        "3DES" => CipherSuite::Tdes,
+        "AES-128" | "AES128" => CipherSuite::Aes128,
+        "AES-192" | "AES192" => CipherSuite::Aes192,
+        "AES-256" | "AES256" => CipherSuite::Aes256,
+        other => {
+            return Err(ProfileError::Invalid(format!(
+                "Chip Authentication cipher {other:?}: use 3DES, AES-128, AES-192 or AES-256"
+            )))
+        }
+    };
+    let key_agreement = if group.is_ec() {
+        KeyAgreement::Ecdh
+    } else {
+        KeyAgreement::Dh
+    };
+    let info = emrtd_auth::ca::chip_authentication_info(
+        CaAlgorithm {
+            key_agreement,
+            cipher,
+        },
+        cfg.key_id,
+    );
+    emrtd_auth::ca::CaChip::generate(group, &info, &mut &mut *rng)
+        .map_err(|e| ProfileError::Invalid(format!("Chip Authentication key: {e}")))
 }
 
 fn aa_key(name: &str) -> Result<Option<emrtd_auth::aa::AaChipKey>, ProfileError> {

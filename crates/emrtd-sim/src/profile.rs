@@ -57,6 +57,9 @@ pub struct Profile {
     /// SHA-256, announced in DG14).
     #[serde(default = "default_none")]
     pub active_authentication: String,
+    /// Chip Authentication key in DG14 (none when absent).
+    #[serde(default)]
+    pub chip_authentication: Option<CaConfig>,
     /// Sign EF.SOD (and EF.CardSecurity) with the built-in test PKI.
     #[serde(default = "yes")]
     pub sign: bool,
@@ -88,6 +91,19 @@ impl Default for AccessConfig {
             pace: Vec::new(),
         }
     }
+}
+
+/// The Chip Authentication key of DG14.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaConfig {
+    /// `3DES`, `AES-128`, `AES-192` or `AES-256`.
+    pub cipher: String,
+    /// Standardized domain parameters of the key: 0–2 (DH) or 8–18 (ECDH).
+    pub parameter_id: u32,
+    /// Key id published in DG14 (and expected in the key reference), if any.
+    #[serde(default)]
+    pub key_id: Option<i64>,
 }
 
 /// One PACE variant.

@@ -522,4 +522,27 @@ impl SecureMessaging {
         dos.extend(emrtd_tlv::encode(TAG_MAC, &mac));
         Ok(ResponseApdu::new(dos, resp.sw))
     }
+
+    /// Chip side, for conformance-test chips only: like
+    /// [`protect_response`](Self::protect_response) (SSC + 1), but `edit` may change the data
+    /// objects (drop DO'99', alter the cryptogram, add objects) before DO'8E' is computed over
+    /// them, so the result carries a valid MAC over malformed content.
+    pub fn protect_response_edited(
+        &mut self,
+        resp: &ResponseApdu,
+        edit: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<ResponseApdu, SmError> {
+        self.check_open()?;
+        self.increment_ssc();
+        let ins = self.last_ins.take().unwrap_or(0);
+        let mut dos = Vec::new();
+        if !resp.data.is_empty() {
+            dos.extend(self.cryptogram_do(ins, &resp.data)?);
+        }
+        dos.extend(emrtd_tlv::encode(TAG_SW, &resp.sw.to_bytes()));
+        edit(&mut dos);
+        let mac = self.mac(&[&dos])?;
+        dos.extend(emrtd_tlv::encode(TAG_MAC, &mac));
+        Ok(ResponseApdu::new(dos, resp.sw))
+    }
 }

@@ -1,0 +1,90 @@
+//! A whole read session (`emrtd_reader`) whose chip answers are successive chunks of the input.
+//!
+//! Random bytes cannot forge a secure messaging MAC, so this target covers everything a chip
+//! can make the reader do *before* or *without* a session: EF.CardAccess / EF.ATR/INFO parsing,
+//! the PACE and BAC terminal steps, and plain file reading with every status word and length
+//! quirk (block step-down, 6Cxx, end of file, odd-INS offsets, resumption after card loss).
+//! `read_session_sm` covers the reader inside an established session.
+//!
+//! Byte 0 flags: bit 0 the link supports extended length, bit 1 the transport can reconnect,
+//! bit 2 use the CAN instead of the MRZ, bits 3-4 mode (0 `read_document`, 1 plain
+//! `Session::read_file` of the files listed next, 2 `Session::open` then `read_file`), bit 5 a
+//! fixed READ BINARY block size (next byte), bit 6 no extended length.
+//! Modes 1 and 2: next byte = number of files (mod 4), then one byte per file id.
+#![no_main]
+
+use emrtd_fuzz::{FuzzRng, Input, ScriptedTransport, SPECIMEN_CAN, SPECIMEN_MRZ_FIELDS};
+use emrtd_reader::{read_document, AccessKey, EfId, ReadOptions, Session};
+use libfuzzer_sys::fuzz_target;
+
+fn ef_of(b: u8) -> EfId {
+    match b % 21 {
+        0 => EfId::CardAccess,
+        1 => EfId::AtrInfo,
+        2 => EfId::CardSecurity,
+        3 => EfId::Com,
+        4 => EfId::Sod,
+        n => EfId::Dg(n - 4),
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut input = Input::new(data);
+    let flags = input.byte();
+    let key = if flags & 4 != 0 {
+        AccessKey::from_can(SPECIMEN_CAN)
+    } else {
+        let (doc, dob, doe) = SPECIMEN_MRZ_FIELDS;
+        AccessKey::from_mrz_fields(doc, dob, doe)
+    }
+    .expect("specimen access key");
+    let block = (flags & 0x20 != 0).then(|| usize::from(input.byte()) * 8 + 1);
+    let mode = (flags >> 3) & 3;
+    let files: Vec<EfId> = if mode == 0 {
+        Vec::new()
+    } else {
+        let n = input.byte() % 4;
+        (0..n).map(|_| ef_of(input.byte())).collect()
+    };
+    let transport = ScriptedTransport::new(input, flags & 1 != 0, flags & 2 != 0);
+    match mode {
+        0 => {
+            let options = ReadOptions {
+                files: None,
+                max_block: block,
+                no_extended_length: flags & 0x40 != 0,
+            };
+            if let Ok(doc) = read_document(transport, &key, &options) {
+                for (ef, bytes) in &doc.files {
+                    assert!(
+                        bytes.len() <= emrtd_reader::session::MAX_FILE_SIZE,
+                        "{ef} is larger than the reader's cap"
+                    );
+                }
+            }
+        }
+        1 => {
+            let mut session = Session::new(transport);
+            if let Some(b) = block {
+                session.set_max_block(b);
+            }
+            if flags & 1 != 0 {
+                session.use_extended_length(usize::from(flags) << 8);
+            }
+            let _ = session.select_lds1();
+            for ef in files {
+                if let Ok(bytes) = session.read_file(ef) {
+                    assert!(bytes.len() <= emrtd_reader::session::MAX_FILE_SIZE);
+                }
+            }
+        }
+        _ => {
+            let mut rng = FuzzRng::new(u64::from(flags));
+            if let Ok(mut session) = Session::open(transport, &key, &mut rng) {
+                for ef in files {
+                    let _ = session.read_file(ef);
+                }
+            }
+        }
+    }
+});
