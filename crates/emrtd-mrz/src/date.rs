@@ -25,7 +25,7 @@ impl Date {
 
     /// Whether `year` is a leap year in the Gregorian calendar.
     pub fn is_leap_year(year: u16) -> bool {
-        (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
     }
 
     /// Number of days in `month` (1–12) of `year`; `None` for another month number.

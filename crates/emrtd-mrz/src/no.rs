@@ -141,7 +141,7 @@ impl Fodselsnummer {
         };
         if weighted(&d, &K2_WEIGHTS) != 0 {
             let base = weighted(&d[..10], &K2_WEIGHTS);
-            let expected = (0u8..=9).find(|k| (base + u32::from(*k)) % 11 == 0);
+            let expected = (0u8..=9).find(|k| (base + u32::from(*k)).is_multiple_of(11));
             return Err(NinError::SecondControlDigit {
                 found: d[10],
                 expected,
