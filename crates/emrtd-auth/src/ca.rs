@@ -492,23 +492,9 @@ fn parse_key_id(bytes: &[u8]) -> Option<i64> {
     Some(bytes.iter().fold(0i64, |acc, b| (acc << 8) | i64::from(*b)))
 }
 
-/// ICAO 9303-11 standardized domain parameter id of a named-curve OID (ICAO forbids named
-/// curves in SecurityInfos, but they are accepted when reading).
-fn named_curve_id(curve: &str) -> Option<u32> {
-    Some(match curve {
-        "1.2.840.10045.3.1.1" => 8,
-        "1.3.36.3.3.2.8.1.1.3" => 9,
-        "1.3.132.0.33" => 10,
-        "1.3.36.3.3.2.8.1.1.5" => 11,
-        "1.2.840.10045.3.1.7" => 12,
-        "1.3.36.3.3.2.8.1.1.7" => 13,
-        "1.3.36.3.3.2.8.1.1.9" => 14,
-        "1.3.132.0.34" => 15,
-        "1.3.36.3.3.2.8.1.1.11" => 16,
-        "1.3.36.3.3.2.8.1.1.13" => 17,
-        "1.3.132.0.35" => 18,
-        _ => return None,
-    })
+/// Standardized domain parameter id of a named-curve OID (see [`crate::sig::standardized_id_of`]).
+fn named_curve_id(oid: &str) -> Option<u32> {
+    crate::sig::standardized_id_of(oid).map(u32::from)
 }
 
 /// The group of a key's `AlgorithmIdentifier`.

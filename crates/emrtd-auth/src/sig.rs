@@ -390,8 +390,8 @@ fn identify(c: &EcCurve) -> Option<&'static str> {
         .map(|s| s.name())
 }
 
-/// ICAO 9303-11 standardized domain parameter id of a named-curve OID.
-fn standardized_id_of(oid: &str) -> Option<u8> {
+/// ICAO 9303-11 standardized domain parameter id (8–18) of a named-curve OID (dotted).
+pub fn standardized_id_of(oid: &str) -> Option<u8> {
     Some(match oid {
         "1.2.840.10045.3.1.1" => 8,
         "1.3.36.3.3.2.8.1.1.3" => 9,

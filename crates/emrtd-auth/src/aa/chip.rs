@@ -63,22 +63,9 @@ impl std::fmt::Debug for AaChipKey {
     }
 }
 
-/// ICAO 9303-11 standardized domain parameter id of a named-curve OID.
+/// Standardized domain parameter id of a named-curve OID (see [`crate::sig::standardized_id_of`]).
 fn named_curve_id(oid: &str) -> Option<u32> {
-    Some(match oid {
-        "1.2.840.10045.3.1.1" => 8,
-        "1.3.36.3.3.2.8.1.1.3" => 9,
-        "1.3.132.0.33" => 10,
-        "1.3.36.3.3.2.8.1.1.5" => 11,
-        "1.2.840.10045.3.1.7" => 12,
-        "1.3.36.3.3.2.8.1.1.7" => 13,
-        "1.3.36.3.3.2.8.1.1.9" => 14,
-        "1.3.132.0.34" => 15,
-        "1.3.36.3.3.2.8.1.1.11" => 16,
-        "1.3.36.3.3.2.8.1.1.13" => 17,
-        "1.3.132.0.35" => 18,
-        _ => return None,
-    })
+    crate::sig::standardized_id_of(oid).map(u32::from)
 }
 
 /// `ecdsa-plain-<hash>` OID of BSI TR-03111.
