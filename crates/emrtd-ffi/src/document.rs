@@ -15,9 +15,9 @@ use std::sync::Arc;
 pub enum ImageFormat {
     /// JPEG: Android `BitmapFactory` and iOS `UIImage` decode it directly.
     Jpeg,
-    /// JPEG 2000 (JP2 container): convert with [`face_to_png`] on Android.
+    /// JPEG 2000 (JP2 container): convert with `face_to_png` on Android.
     Jp2,
-    /// Raw JPEG 2000 codestream: convert with [`face_to_png`].
+    /// Raw JPEG 2000 codestream: convert with `face_to_png`.
     J2k,
     /// Not recognised.
     Unknown,
@@ -269,7 +269,7 @@ impl Document {
     }
 
     /// Write every file read to the folder as `NAME.bin` (`COM.bin`, `SOD.bin`, `DG1.bin`, …)
-    /// for offline verification with [`crate::verify_dump`]. Creates the folder if needed and
+    /// for offline verification with `verify_dump`. Creates the folder if needed and
     /// returns the paths written.
     pub fn save_dump(&self, directory: String) -> Result<Vec<String>, EmrtdError> {
         let dir = Path::new(&directory);

@@ -23,7 +23,7 @@ pub enum EmrtdError {
     /// The document left the NFC field and did not come back.
     #[error("the document left the NFC field (tag lost): hold the phone still against the document and read it again")]
     TagLost,
-    /// The read was cancelled by [`crate::ReadSession::cancel`].
+    /// The read was cancelled by `ReadSession.cancel`.
     #[error("the read was cancelled")]
     Cancelled,
     /// The document (or the access key kind) is not supported.
@@ -37,10 +37,10 @@ pub enum EmrtdError {
     Chip(String),
     /// A file read from the chip (or a dump) cannot be decoded.
     #[error("{0}")]
-    Data(String),
+    InvalidData(String),
     /// A certificate, CRL or master list cannot be loaded into the trust store.
     #[error("{0}")]
-    TrustStore(String),
+    InvalidCertificate(String),
     /// A file or folder cannot be read or written.
     #[error("{0}")]
     Io(String),
@@ -77,7 +77,7 @@ impl From<ReadError> for EmrtdError {
             ReadError::Unsupported(what) => {
                 EmrtdError::UnsupportedDocument(ReadError::Unsupported(what).to_string())
             }
-            ReadError::Lds(l) => EmrtdError::Data(l.to_string()),
+            ReadError::Lds(l) => EmrtdError::InvalidData(l.to_string()),
             other => EmrtdError::Chip(other.to_string()),
         }
     }
@@ -91,7 +91,7 @@ impl From<emrtd_mrz::MrzError> for EmrtdError {
 
 impl From<emrtd_lds::LdsError> for EmrtdError {
     fn from(e: emrtd_lds::LdsError) -> Self {
-        EmrtdError::Data(e.to_string())
+        EmrtdError::InvalidData(e.to_string())
     }
 }
 

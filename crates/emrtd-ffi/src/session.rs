@@ -57,6 +57,11 @@ impl AccessKey {
         date_of_birth: String,
         date_of_expiry: String,
     ) -> Result<Arc<Self>, EmrtdError> {
+        let (document_number, date_of_birth, date_of_expiry) = (
+            Zeroizing::new(document_number),
+            Zeroizing::new(date_of_birth),
+            Zeroizing::new(date_of_expiry),
+        );
         let inner = emrtd_reader::AccessKey::from_mrz_fields(
             document_number.trim(),
             date_of_birth.trim(),
@@ -210,9 +215,9 @@ pub trait ProgressListener: Send + Sync {
 
 /// One read of a document over the app's NFC transport.
 ///
-/// [`ReadSession::read`] blocks until the document is read: call it on a background thread.
-/// [`ReadSession::cancel`] may be called from any thread; the read then stops before its next
-/// command to the chip with [`EmrtdError::Cancelled`].
+/// `read` blocks until the document is read: call it on a background thread.
+/// `cancel` may be called from any thread; the read then stops before its next
+/// command to the chip with `EmrtdError.Cancelled`.
 #[derive(uniffi::Object)]
 pub struct ReadSession {
     transport: Mutex<Box<dyn NfcTransport>>,
@@ -223,7 +228,7 @@ pub struct ReadSession {
 
 #[uniffi::export]
 impl ReadSession {
-    /// A session on the transport with the key; nothing is sent before [`ReadSession::read`].
+    /// A session on the transport with the key; nothing is sent before `read`.
     #[uniffi::constructor(default(options = None))]
     pub fn new(
         transport: Box<dyn NfcTransport>,
@@ -277,7 +282,7 @@ impl ReadSession {
         self.cancelled.store(true, Ordering::SeqCst);
     }
 
-    /// Was [`ReadSession::cancel`] called?
+    /// Was `cancel` called?
     pub fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::SeqCst)
     }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 /// A virtual eMRTD chip (TEST data, signed by a TEST CSCA: never trust it for real documents).
 ///
-/// An app or test forwards its transport's APDUs to [`VirtualCard::transceive`], exactly as it
+/// An app or test forwards its transport's APDUs to `transceive`, exactly as it
 /// would send them to a real chip.
 #[derive(uniffi::Object)]
 pub struct VirtualCard {

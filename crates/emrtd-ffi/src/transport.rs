@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// The app's NFC link to the document, implemented in Kotlin (Android `IsoDep`), Swift (iOS
 /// `NFCISO7816Tag`) or Python.
 ///
-/// Calls come from the thread that runs [`crate::ReadSession::read`]; they may block.
+/// Calls come from the thread that runs `ReadSession.read`; they may block.
 #[uniffi::export(callback_interface)]
 pub trait NfcTransport: Send + Sync {
     /// Send one command APDU and return the whole response: data followed by SW1 SW2.

@@ -253,7 +253,7 @@ impl From<emrtd_auth::trust::LoadSummary> for LoadSummary {
 }
 
 fn trust_error(e: emrtd_auth::AuthError) -> EmrtdError {
-    EmrtdError::TrustStore(e.to_string())
+    EmrtdError::InvalidCertificate(e.to_string())
 }
 
 /// CSCA trust anchors (and Document Signer certificates, CRLs) to verify documents against.
@@ -329,7 +329,7 @@ pub fn verify_dump(directory: String, trust: Arc<TrustStore>) -> Result<DumpVerd
             emrtd_auth::AuthError::Io { .. } | emrtd_auth::AuthError::File { .. } => {
                 EmrtdError::Io(format!("{e}; check the folder of the dump"))
             }
-            other => EmrtdError::Data(other.to_string()),
+            other => EmrtdError::InvalidData(other.to_string()),
         })?;
     let mut statuses = vec![report.passive_authentication.status];
     statuses.extend(report.card_security.as_ref().map(|c| c.status));

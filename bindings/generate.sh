@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Generate the Kotlin, Swift and Python sources of the emrtd bindings (UniFFI, library mode).
+#
+#   bash bindings/generate.sh [--out DIR] [--release] [--no-sim] [LANGUAGE ...]
+#
+# LANGUAGE is kotlin, swift or python (default: kotlin swift). Sources go to DIR/<language>
+# (default DIR: bindings/generated, ignored by git). Builds the host cdylib of crates/emrtd-ffi
+# and its uniffi-bindgen binary first; the generated sources are the same for every target, so
+# they serve the Android and iOS builds of the library (see docs/mobile.md). --no-sim leaves
+# out the virtual chip (VirtualCard): then build the mobile libraries with
+# --no-default-features too, as the bindings must match the library's features. The python
+# directory also gets the host library next to emrtd.py, ready for `import emrtd`.
+set -euo pipefail
+caller_dir="$PWD"
+cd "$(dirname "$0")/.."
+
+out=bindings/generated
+profile=debug
+release_flag=
+features="--features cli"
+languages=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out)
+      out="${2:?--out needs a folder}"
+      case "$out" in /*) ;; *) out="$caller_dir/$out" ;; esac
+      shift 2 ;;
+    --release) profile=release; release_flag=--release; shift ;;
+    --no-sim) features="--no-default-features --features cli"; shift ;;
+    kotlin|swift|python) languages="$languages $1"; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1 (expected --out DIR, --release, --no-sim, kotlin, swift or python)" >&2; exit 2 ;;
+  esac
+done
+[ -n "$languages" ] || languages="kotlin swift"
+
+# shellcheck disable=SC2086 # word splitting of the flags is intended
+cargo build -q -p emrtd-ffi $features --lib --bin uniffi-bindgen $release_flag
+
+target_dir="$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+case "$(uname -s)" in
+  Darwin) lib_name=libemrtd_ffi.dylib ;;
+  *) lib_name=libemrtd_ffi.so ;;
+esac
+lib="$target_dir/$profile/$lib_name"
+bindgen="$target_dir/$profile/uniffi-bindgen"
+
+for language in $languages; do
+  mkdir -p "$out/$language"
+  "$bindgen" generate --library "$lib" --language "$language" --out-dir "$out/$language" --no-format
+  if [ "$language" = python ]; then
+    cp "$lib" "$out/python/"
+  fi
+  echo "$language bindings: $out/$language"
+done
