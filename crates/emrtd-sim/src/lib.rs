@@ -5,6 +5,7 @@
 //! `emrtd read --sim` opens.
 
 pub mod chip;
+pub mod hostile;
 pub mod link;
 pub mod pki;
 pub mod profile;
