@@ -1304,61 +1304,19 @@ pub fn verify_dump_with(
 
     // EF.COM consistency (TR-03105-5.1 LDS_H_90..92): same data groups as EF.SOD.
     if let (Some((_, com)), Some((_, sod))) = (files.get("com.bin"), files.get("sod.bin")) {
-        if let Ok(sod) = Sod::parse(sod) {
-            let check = match emrtd_lds::com::EfCom::decode(com) {
-                Err(e) => Check::new(
-                    "ef_com_consistency",
-                    CheckStatus::Failed,
-                    format!("EF.COM cannot be decoded: {e}"),
-                ),
-                Ok(c) => {
-                    let mut in_com: Vec<u8> = c.data_groups();
-                    in_com.sort_unstable();
-                    in_com.dedup();
-                    let mut in_sod: Vec<u8> = sod
-                        .lds_security_object
-                        .data_group_hashes
-                        .iter()
-                        .map(|(n, _)| *n)
-                        .collect();
-                    in_sod.sort_unstable();
-                    let fmt = |v: &[u8]| {
-                        v.iter()
-                            .map(|n| format!("DG{n}"))
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    };
-                    if in_com == in_sod {
-                        Check::new(
-                            "ef_com_consistency",
-                            CheckStatus::Passed,
-                            format!(
-                                "EF.COM and EF.SOD list the same data groups ({})",
-                                fmt(&in_sod)
-                            ),
-                        )
-                    } else {
-                        Check::new(
-                            "ef_com_consistency",
-                            CheckStatus::Failed,
-                            format!(
-                                "EF.COM lists {} but EF.SOD hashes {}",
-                                fmt(&in_com),
-                                fmt(&in_sod)
-                            ),
-                        )
-                    }
-                }
-            };
-            pa.checks.push(check);
-            pa.status = verdict(&pa.checks, pa.signature_valid, pa.chain_valid);
-            pa.errors = errors_of(&pa.checks, pa.status);
-        }
+        check_ef_com_consistency(&mut pa, com, sod);
     }
 
-    let card_security = files
+    let mut card_security = files
         .get("cardsecurity.bin")
         .map(|(_, b)| verify_card_security(b, trust, opts));
+    if let (Some(report), Some((_, ca)), Some((_, cs))) = (
+        card_security.as_mut(),
+        files.get("cardaccess.bin"),
+        files.get("cardsecurity.bin"),
+    ) {
+        check_card_access_consistency(report, ca, cs);
+    }
 
     Ok(DumpVerification {
         directory: dir.display().to_string(),
@@ -1381,4 +1339,111 @@ fn dg_number(lower_name: &str) -> Option<u8> {
         .parse()
         .ok()?;
     (1..=16).contains(&n).then_some(n)
+}
+
+/// TR-03105-5.1 LDS_H_45/90–92: EF.COM and EF.SOD must list the same data groups. Adds the
+/// `ef_com_consistency` check to the report (and updates its verdict).
+pub fn check_ef_com_consistency(pa: &mut PassiveAuthReport, com: &[u8], sod: &[u8]) {
+    let Ok(sod) = Sod::parse(sod) else {
+        return; // the report already says EF.SOD cannot be decoded
+    };
+    let check = match emrtd_lds::com::EfCom::decode(com) {
+        Err(e) => Check::new(
+            "ef_com_consistency",
+            CheckStatus::Failed,
+            format!("EF.COM cannot be decoded: {e}"),
+        ),
+        Ok(c) => {
+            let mut in_com: Vec<u8> = c.data_groups();
+            in_com.sort_unstable();
+            in_com.dedup();
+            let mut in_sod: Vec<u8> = sod
+                .lds_security_object
+                .data_group_hashes
+                .iter()
+                .map(|(n, _)| *n)
+                .collect();
+            in_sod.sort_unstable();
+            let fmt = |v: &[u8]| {
+                v.iter()
+                    .map(|n| format!("DG{n}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            if in_com == in_sod {
+                Check::new(
+                    "ef_com_consistency",
+                    CheckStatus::Passed,
+                    format!(
+                        "EF.COM and EF.SOD list the same data groups ({})",
+                        fmt(&in_sod)
+                    ),
+                )
+            } else {
+                Check::new(
+                    "ef_com_consistency",
+                    CheckStatus::Failed,
+                    format!(
+                        "EF.COM lists {} but EF.SOD hashes {}",
+                        fmt(&in_com),
+                        fmt(&in_sod)
+                    ),
+                )
+            }
+        }
+    };
+    pa.checks.push(check);
+    pa.status = verdict(&pa.checks, pa.signature_valid, pa.chain_valid);
+    pa.errors = errors_of(&pa.checks, pa.status);
+}
+
+/// ICAO 9303-11 §9.2.2 / TR-03105-5.1 LDS_J_02–03: EF.CardSecurity must contain every
+/// SecurityInfo of EF.CardAccess (EF.CardAccess is not signed; EF.CardSecurity is). Adds the
+/// `card_access_consistency` check to the report (and updates its verdict).
+pub fn check_card_access_consistency(
+    report: &mut SignedObjectReport,
+    card_access: &[u8],
+    card_security: &[u8],
+) {
+    let check = match (
+        emrtd_lds::security_infos::SecurityInfos::parse(card_access),
+        emrtd_lds::security_infos::SecurityInfos::parse_card_security(card_security),
+    ) {
+        (Err(e), _) => Check::new(
+            "card_access_consistency",
+            CheckStatus::Failed,
+            format!("EF.CardAccess cannot be decoded: {e}"),
+        ),
+        (_, Err(e)) => Check::new(
+            "card_access_consistency",
+            CheckStatus::Failed,
+            format!("EF.CardSecurity cannot be decoded: {e}"),
+        ),
+        (Ok(access), Ok((_, secured))) => {
+            let signed: Vec<Vec<u8>> = secured.infos.iter().map(|i| i.to_der()).collect();
+            let missing = access
+                .infos
+                .iter()
+                .filter(|i| !signed.contains(&i.to_der()))
+                .count();
+            if missing == 0 {
+                Check::new(
+                    "card_access_consistency",
+                    CheckStatus::Passed,
+                    "every SecurityInfo of EF.CardAccess is in the signed EF.CardSecurity",
+                )
+            } else {
+                Check::new(
+                    "card_access_consistency",
+                    CheckStatus::Failed,
+                    format!(
+                        "{missing} SecurityInfo(s) of EF.CardAccess are not in the signed EF.CardSecurity: EF.CardAccess may have been altered"
+                    ),
+                )
+            }
+        }
+    };
+    report.checks.push(check);
+    report.status = verdict(&report.checks, report.signature_valid, report.chain_valid);
+    report.errors = errors_of(&report.checks, report.status);
 }

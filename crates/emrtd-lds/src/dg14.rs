@@ -96,11 +96,17 @@ impl Dg14 {
                 _ => {}
             }
         }
-        if infos.chip_authentication_public_keys().next().is_none() {
+        // DG14 may hold only PACE or Active Authentication infos, or nothing at all; but a
+        // ChipAuthenticationInfo without any key is unusable.
+        let announces_ca = infos
+            .infos
+            .iter()
+            .any(|i| matches!(i, SecurityInfo::ChipAuthentication(_)));
+        if announces_ca && infos.chip_authentication_public_keys().next().is_none() {
             issues.push(Issue::new(
                 FILE,
                 "ChipAuthenticationPublicKeyInfo",
-                "none present (id-PK-DH or id-PK-ECDH)",
+                "ChipAuthenticationInfo present but no key (id-PK-DH or id-PK-ECDH)",
             ));
         }
         issues

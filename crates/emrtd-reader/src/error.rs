@@ -13,6 +13,8 @@ pub enum ReadError {
         "the chip does not support {0}; this document cannot be read with the given access key"
     )]
     Unsupported(String),
+    #[error("the chip has no access control (no BAC, no PACE)")]
+    NoAccessControl,
     #[error("a CAN is the 6-digit card access number printed on the document (digits only)")]
     InvalidCan,
     #[error("PACE failed: {0}")]

@@ -17,6 +17,9 @@ use zeroize::Zeroizing;
 /// AID of the LDS1 eMRTD application.
 pub const LDS1_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
 
+/// Reason recorded in [`Document::refused`] for a file the chip says does not exist.
+pub const NOT_PRESENT: &str = "not present on the chip";
+
 /// Largest file this reader accepts (bounds memory on hostile chips).
 pub const MAX_FILE_SIZE: usize = 4 * 1024 * 1024;
 
@@ -175,6 +178,7 @@ pub struct Session<T: Transport> {
     apdus: usize,
     card_access: Option<Vec<u8>>,
     card_security: Option<Vec<u8>>,
+    atr_info: Option<Vec<u8>>,
     in_application: bool,
 }
 
@@ -191,6 +195,7 @@ impl<T: Transport> Session<T> {
             apdus: 0,
             card_access: None,
             card_security: None,
+            atr_info: None,
             in_application: false,
         }
     }
@@ -223,14 +228,17 @@ impl<T: Transport> Session<T> {
             self.in_application = false;
         }
         let card_access = self.read_optional_plain(EfId::CardAccess)?;
-        let extended = if self.transport.supports_extended_length() {
+        let atr_info = if self.transport.supports_extended_length() {
             self.read_optional_plain(EfId::AtrInfo)?
-                .and_then(|b| EfAtrInfo::decode(&b).ok())
-                .and_then(|i| i.extended_length)
-                .map(|e| e.max_response as usize)
         } else {
             None
         };
+        let extended = atr_info
+            .as_deref()
+            .and_then(|b| EfAtrInfo::decode(b).ok())
+            .and_then(|i| i.extended_length)
+            .map(|e| e.max_response as usize);
+        self.atr_info = atr_info;
         let infos = card_access
             .as_deref()
             .map(SecurityInfos::parse)
@@ -245,30 +253,88 @@ impl<T: Transport> Session<T> {
                     .map_err(|e| ReadError::Unsupported(e.to_string()))?
                     .send_parameter_id(several);
                 self.pace(params, key)?;
+                self.select_lds1()?;
             }
             _ => {
                 let note = match &infos {
                     Some(_) => "EF.CardAccess lists no PACE protocol this reader supports",
                     None => "the chip has no EF.CardAccess (no PACE)",
                 };
-                match key {
-                    AccessKey::Mrz(info) => self.basic_access_control(info, rng)?,
-                    AccessKey::Can(_) => {
+                match self.select_and_bac(key, note, rng) {
+                    Ok(()) => {
+                        if let Some(a) = self.access.as_mut() {
+                            a.note = Some(note.to_string());
+                        }
+                    }
+                    // Only a chip without EF.CardAccess may be a chip without access control.
+                    Err(ReadError::NoAccessControl) if infos.is_none() => self.plain_access(),
+                    Err(e @ ReadError::AccessDenied) => return Err(e),
+                    // The chip announces PACE we cannot run, and BAC did not work either.
+                    Err(e) if infos.is_some() => {
                         return Err(ReadError::Unsupported(format!(
-                            "access with a CAN: {note}, and BAC needs the MRZ"
+                            "PACE as offered ({note}); BAC instead failed: {e}"
                         )))
                     }
-                }
-                if let Some(a) = self.access.as_mut() {
-                    a.note = Some(note.to_string());
+                    Err(e) => return Err(e),
                 }
             }
         }
-        self.select_lds1()?;
         if let Some(max) = extended {
             self.use_extended_length(max);
         }
         Ok(())
+    }
+
+    /// BAC path: select the application first (BAC is bound to it, TR-03110-1 §2.4.1), then
+    /// BAC with the MRZ; with a CAN only find out whether the chip has access control at all.
+    fn select_and_bac(
+        &mut self,
+        key: &AccessKey,
+        note: &str,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<(), ReadError> {
+        self.select_lds1()?;
+        match key {
+            AccessKey::Mrz(info) => self.basic_access_control(info, rng),
+            AccessKey::Can(_) => {
+                self.probe_basic_access_control()?;
+                Err(ReadError::Unsupported(format!(
+                    "access with a CAN: {note}, and BAC needs the MRZ"
+                )))
+            }
+        }
+    }
+
+    /// Does the chip do BAC at all? `Err(NoAccessControl)` when it does not know GET CHALLENGE.
+    fn probe_basic_access_control(&mut self) -> Result<(), ReadError> {
+        let probe = CommandApdu::new(0x00, ins::GET_CHALLENGE, 0, 0).with_le(8);
+        let resp = self.transmit_plain(&probe)?;
+        if matches!(
+            resp.sw,
+            StatusWord::INS_NOT_SUPPORTED | StatusWord::FUNCTION_NOT_SUPPORTED
+        ) {
+            return Err(ReadError::NoAccessControl);
+        }
+        Ok(())
+    }
+
+    /// A chip without access control (ICAO "plain" eMRTD): files are read without secure
+    /// messaging. The report says so; Passive Authentication still applies.
+    fn plain_access(&mut self) {
+        self.sm = None;
+        self.access = Some(AccessReport {
+            protocol: "none".into(),
+            mapping: None,
+            parameter_id: None,
+            domain_parameters: None,
+            cipher_suite: "none".into(),
+            protocol_oid: None,
+            password: "none".into(),
+            note: Some(
+                "the chip has no access control: the data was read without secure messaging".into(),
+            ),
+            chip_authentication_mapping: None,
+        });
     }
 
     /// How the chip was opened, once it is.
@@ -413,7 +479,7 @@ impl<T: Transport> Session<T> {
             challenge.sw,
             StatusWord::INS_NOT_SUPPORTED | StatusWord::FUNCTION_NOT_SUPPORTED
         ) {
-            return Err(ReadError::Unsupported("Basic Access Control".into()));
+            return Err(ReadError::NoAccessControl);
         }
         let ext_auth = bac.external_authenticate_command(&challenge, rng)?;
         let resp = self.transmit_plain(&ext_auth)?;
@@ -551,6 +617,14 @@ impl<T: Transport> Session<T> {
                     }
                     content.extend_from_slice(&more);
                     ended = sw == StatusWord::END_OF_FILE || more.len() < asked;
+                }
+                // A length beyond what the TLV layer accepts (16 MiB): refused before anything
+                // is allocated. (More than four length octets is malformed, below.)
+                Err(emrtd_tlv::TlvError::BadLength { .. }) if long_form_octets(content) <= 4 => {
+                    return Err(ReadError::FileTooLarge {
+                        file: name,
+                        limit: MAX_FILE_SIZE,
+                    });
                 }
                 Err(e) => {
                     return Err(ReadError::Malformed(format!(
@@ -823,6 +897,21 @@ impl<T: Transport> Session<T> {
     }
 }
 
+/// Number of length octets of a long-form TLV length at the start of `data` (0 if short form
+/// or unreadable).
+fn long_form_octets(data: &[u8]) -> usize {
+    match emrtd_tlv::tag(data) {
+        Ok((rest, _)) => rest.first().map_or(0, |b| {
+            if b & 0x80 != 0 {
+                (b & 0x7F) as usize
+            } else {
+                0
+            }
+        }),
+        Err(_) => 0,
+    }
+}
+
 fn step_down(le: usize) -> usize {
     // Typical chip limits first (a short-APDU block under SM), then halve.
     if le > 0x400 {
@@ -928,6 +1017,9 @@ pub fn read_document_with_progress<T: Transport>(
     if let Some(cs) = session.card_security() {
         files.insert(EfId::CardSecurity, cs.to_vec());
     }
+    if let Some(info) = session.atr_info.as_ref() {
+        files.insert(EfId::AtrInfo, info.clone());
+    }
     let com_bytes = read_resumable(&mut session, key, EfId::Com, &mut resumes, progress)?;
     let com = EfCom::decode(&com_bytes)?;
     files.insert(EfId::Com, com_bytes);
@@ -959,7 +1051,7 @@ pub fn read_document_with_progress<T: Transport>(
                 files.insert(EfId::Dg(14), dg14);
             }
             Err(ReadError::FileNotFound { .. }) => {
-                refused.insert(EfId::Dg(14), "not present on the chip".to_string());
+                refused.insert(EfId::Dg(14), NOT_PRESENT.to_string());
             }
             Err(e) => return Err(e),
         }
@@ -981,7 +1073,7 @@ pub fn read_document_with_progress<T: Transport>(
                 );
             }
             Err(ReadError::FileNotFound { .. }) => {
-                refused.insert(ef, "not present on the chip".to_string());
+                refused.insert(ef, NOT_PRESENT.to_string());
             }
             Err(e) => return Err(e),
         }

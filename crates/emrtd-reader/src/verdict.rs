@@ -1,7 +1,10 @@
 //! The verdict on a read document: is the data genuine, is the chip genuine?
 
+use crate::session::NOT_PRESENT;
 use crate::{Document, EfId};
-use emrtd_auth::pa::{verify_card_security, verify_sod_bytes};
+use emrtd_auth::pa::{
+    check_card_access_consistency, check_ef_com_consistency, verify_card_security, verify_sod_bytes,
+};
 use emrtd_auth::{Check, CheckStatus, PassiveAuthReport, SignedObjectReport, TrustStore, Verdict};
 use std::collections::BTreeMap;
 
@@ -68,7 +71,7 @@ pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
             _ => None,
         })
         .collect();
-    let pa = match doc.files.get(&EfId::Sod) {
+    let mut pa = match doc.files.get(&EfId::Sod) {
         Some(sod) => verify_sod_bytes(sod, &dgs, trust, &opts),
         None => {
             let mut r = verify_sod_bytes(&[], &dgs, trust, &opts);
@@ -77,10 +80,35 @@ pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
             r
         }
     };
-    let card_security = doc
-        .files
-        .get(&EfId::CardSecurity)
-        .map(|b| verify_card_security(b, trust, &opts));
+    if let (Some(com), Some(sod)) = (doc.files.get(&EfId::Com), doc.files.get(&EfId::Sod)) {
+        check_ef_com_consistency(&mut pa, com, sod);
+    }
+    // A data group EF.SOD vouches for that the chip claims not to have: the document cannot
+    // be fully verified (a chip hiding a data group, TR-03105-5.1 ISO7816_C_01).
+    let hidden: Vec<String> = doc
+        .refused
+        .iter()
+        .filter(|(ef, why)| matches!(ef, EfId::Dg(_)) && why.as_str() == NOT_PRESENT)
+        .map(|(ef, _)| ef.name())
+        .filter(|dg| pa.data_groups.contains_key(dg))
+        .collect();
+    if !hidden.is_empty() {
+        let reason = format!(
+            "EF.SOD lists {} but the chip says the file does not exist",
+            hidden.join(", ")
+        );
+        pa.checks
+            .push(failed("data_groups_present", reason.clone()));
+        pa.errors.push(reason);
+        pa.status = Verdict::Invalid;
+    }
+    let card_security = doc.files.get(&EfId::CardSecurity).map(|b| {
+        let mut report = verify_card_security(b, trust, &opts);
+        if let Some(ca) = doc.files.get(&EfId::CardAccess) {
+            check_card_access_consistency(&mut report, ca, b);
+        }
+        report
+    });
 
     let ca = doc.chip_authentication.clone().unwrap_or_else(|| {
         skipped(

@@ -26,7 +26,6 @@ fn hooked(fault: SmFault, when: When) -> emrtd_sim::VirtualChip {
 const FIRST_READ: When = When::ProtectedIns(ins::READ_BINARY, 0);
 
 #[test]
-#[ignore = "reader bug R1 (docs/conformance.md): chips without access control cannot be read"]
 fn iso7816_a_01_unprotected_mrtd() {
     // CFG.DFLT.PLAIN: no BAC, no PACE, every file readable in plain.
     let p = bac_profile();
@@ -47,7 +46,6 @@ fn iso7816_a_02_bac_mrtd() {
 }
 
 #[test]
-#[ignore = "reader bug R2 (docs/conformance.md): BAC runs before the eMRTD application is selected"]
 fn iso7816_a_02_application_is_selected_before_bac() {
     // BSI TR-03110-1 §2.4.1: select the ePassport application, then Basic Access Control. A
     // chip that binds BAC to the selected application refuses GET CHALLENGE before.

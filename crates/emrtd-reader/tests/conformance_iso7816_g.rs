@@ -831,7 +831,6 @@ fn iso7816_g_34_cam_with_passive_authentication() {
 }
 
 #[test]
-#[ignore = "reader bug R5 (docs/conformance.md): an extra DO'8A' in a PACE-GM answer aborts PACE"]
 fn iso7816_g_35_additional_tag_8a_during_pace_gm() {
     let p = pace_profile();
     let chip = pace_chip(&p, pace_fault(TOKEN, PaceFault::Add(0x8A, vec![0x11; 32])));
@@ -840,7 +839,6 @@ fn iso7816_g_35_additional_tag_8a_during_pace_gm() {
 }
 
 #[test]
-#[ignore = "bug R7 (docs/conformance.md): emrtd-lds flags a DG14 without ChipAuthenticationPublicKeyInfo"]
 fn iso7816_g_36_invalid_oid_for_pace_cam_in_card_access() {
     // EF.CardAccess: id-PACE-ECDH-GM-3DES (13) and a "DH-CAM-AES128" PACEInfo, which no OID
     // names (arc 5 of id-PACE is unassigned); DG14 holds the same. The reader must use GM.
@@ -884,7 +882,6 @@ fn signed_card_security(infos: &[SecurityInfo]) -> String {
 }
 
 #[test]
-#[ignore = "bug R7 (docs/conformance.md): emrtd-lds flags a DG14 without ChipAuthenticationPublicKeyInfo"]
 fn iso7816_g_38_dg14_without_security_info_during_pace_cam() {
     let mut p = cam_profile(13);
     p.files.insert("DG14".into(), "6E023100".into());
@@ -948,7 +945,6 @@ fn lds_j_01_card_security_with_more_security_infos() {
 }
 
 #[test]
-#[ignore = "reader bug R6 (docs/conformance.md): EF.CardSecurity is not compared with EF.CardAccess"]
 fn lds_j_02_card_security_with_fewer_security_infos() {
     // EF.CardSecurity keeps the chip's key but drops the PACEInfo of EF.CardAccess.
     let mut p = cam_profile(13);
@@ -983,7 +979,6 @@ fn explicit_brainpool(id: u32, parameter_id: i64) -> SecurityInfo {
 }
 
 #[test]
-#[ignore = "reader bug R6 (docs/conformance.md): EF.CardSecurity is not compared with EF.CardAccess"]
 fn lds_j_03_card_security_with_different_security_infos() {
     // Both files list a PACEDomainParameterInfo (id 32) next to the CAM PACEInfo, with other
     // domain parameters in EF.CardSecurity than in EF.CardAccess.

@@ -46,7 +46,8 @@ fn every_end_of_file_behaviour_reads_whole_files() {
             p.chip.extended_length = extended;
             p.chip.max_read = max_read;
             let doc = read_all(p);
-            assert_eq!(doc.files.len(), 5, "{eof} {max_read}");
+            let expected = if extended { 6 } else { 5 }; // + EF.ATR/INFO with extended length
+            assert_eq!(doc.files.len(), expected, "{eof} {max_read}");
         }
     }
 }

@@ -523,6 +523,11 @@ impl VirtualChip {
         if !file.free && self.sm.is_none() {
             return Err(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
         }
+        // DG3 (fingerprints) and DG4 (irises) need Extended Access Control (Terminal
+        // Authentication), which this chip does not offer: they are never readable.
+        if file.location == Location::Lds1 && matches!(file.fid, 0x0103 | 0x0104) {
+            return Err(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
+        }
         let Some(le) = le else {
             return Err(StatusWord::WRONG_LENGTH);
         };

@@ -391,9 +391,19 @@ impl SecureMessaging {
 
     /// Terminal side: protect a plain command (SSC + 1). The result always has Le (`00`, or
     /// `0000` when extended); it is extended if `cmd` was, or if the protected data needs it.
+    /// A command that cannot be protected leaves the SSC unchanged (it is never sent).
     pub fn protect(&mut self, cmd: &CommandApdu) -> Result<CommandApdu, SmError> {
         self.check_open()?;
         cmd.to_bytes().map_err(SmError::InvalidCommand)?;
+        let saved = zeroize::Zeroizing::new(self.ssc);
+        let r = self.protect_inner(cmd);
+        if r.is_err() {
+            self.ssc = *saved;
+        }
+        r
+    }
+
+    fn protect_inner(&mut self, cmd: &CommandApdu) -> Result<CommandApdu, SmError> {
         self.increment_ssc();
         let cla = cmd.cla | 0x0C;
         let extended = cmd.is_extended();

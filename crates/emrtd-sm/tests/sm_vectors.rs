@@ -618,3 +618,19 @@ fn constructors() {
         Err(SmError::CommandTooLong(_))
     ));
 }
+
+#[test]
+fn a_command_too_long_to_protect_keeps_the_ssc() {
+    // Found while writing the `sm_unprotect` fuzz target: the SSC was incremented before the
+    // length check, so the next command's MAC no longer matched the chip's counter.
+    let mut sm = tdes_sm("00000000000000FF");
+    assert!(matches!(
+        sm.protect(&CommandApdu::new(0, 0xD6, 0, 0).with_data(vec![0; 65530])),
+        Err(SmError::CommandTooLong(_))
+    ));
+    assert_eq!(sm.ssc(), &[0, 0, 0, 0, 0, 0, 0, 0xFF]);
+    assert!(!sm.is_closed());
+    sm.protect(&CommandApdu::new(0, 0xB0, 0, 0).with_le(4))
+        .expect("the session is still usable");
+    assert_eq!(sm.ssc(), &[0, 0, 0, 0, 0, 0, 1, 0]);
+}

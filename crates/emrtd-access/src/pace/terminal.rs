@@ -369,15 +369,9 @@ impl PaceTerminal {
                             encrypted_chip_authentication_data: a_ic,
                         })
                     }
-                    None => {
-                        if dos.iter().any(|(t, _)| *t == TAG_CAM) {
-                            return Err(PaceError::MalformedResponse {
-                                step,
-                                reason: "chip authentication data sent without the Chip Authentication Mapping".into(),
-                            });
-                        }
-                        None
-                    }
+                    // Chip authentication data (DO'8A') outside CAM proves nothing and is
+                    // ignored, as TR-03105-5.1 ISO7816_G_35 expects of a robust reader.
+                    None => None,
                 };
                 let ssc = vec![0u8; self.params.cipher.block_size()];
                 let sm = SecureMessaging::from_keys(ks_enc, ks_mac, &ssc)
