@@ -17,6 +17,7 @@
 mod apdus;
 mod chip;
 pub mod protocol;
+mod secrets;
 mod terminal;
 
 use emrtd_apdu::StatusWord;

@@ -24,37 +24,17 @@ pub struct ChipSecrets {
     pub agreement_private_key: Vec<u8>,
 }
 
-enum Source {
-    Rng(Box<dyn CryptoRngCore + Send>),
-    Fixed(ChipSecrets),
-}
+type Source = super::secrets::Source<ChipSecrets>;
 
-impl Source {
-    fn private_key(&mut self, group: &Group, mapping: bool) -> Result<PrivateKey, PaceError> {
-        match self {
-            Source::Rng(rng) => Ok(group.generate_private_key(rng)),
-            Source::Fixed(s) => {
-                let bytes = if mapping {
-                    &s.mapping_private_key
-                } else {
-                    &s.agreement_private_key
-                };
-                group
-                    .private_key_from_bytes(bytes)
-                    .map_err(PaceError::Group)
-            }
-        }
+impl super::secrets::FixedSecrets for ChipSecrets {
+    fn mapping_private_key(&self) -> &[u8] {
+        &self.mapping_private_key
     }
-
-    fn nonce(&mut self, len: usize) -> Zeroizing<Vec<u8>> {
-        match self {
-            Source::Rng(rng) => {
-                let mut s = Zeroizing::new(vec![0u8; len]);
-                rng.fill_bytes(&mut s);
-                s
-            }
-            Source::Fixed(s) => Zeroizing::new(s.nonce.clone()),
-        }
+    fn agreement_private_key(&self) -> &[u8] {
+        &self.agreement_private_key
+    }
+    fn nonce(&self) -> &[u8] {
+        &self.nonce
     }
 }
 

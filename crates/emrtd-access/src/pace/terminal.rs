@@ -26,37 +26,17 @@ pub struct TerminalSecrets {
     pub terminal_nonce: Vec<u8>,
 }
 
-enum Source {
-    Rng(Box<dyn CryptoRngCore + Send>),
-    Fixed(TerminalSecrets),
-}
+type Source = super::secrets::Source<TerminalSecrets>;
 
-impl Source {
-    fn private_key(&mut self, group: &Group, mapping: bool) -> Result<PrivateKey, PaceError> {
-        match self {
-            Source::Rng(rng) => Ok(group.generate_private_key(rng)),
-            Source::Fixed(s) => {
-                let bytes = if mapping {
-                    &s.mapping_private_key
-                } else {
-                    &s.agreement_private_key
-                };
-                group
-                    .private_key_from_bytes(bytes)
-                    .map_err(PaceError::Group)
-            }
-        }
+impl super::secrets::FixedSecrets for TerminalSecrets {
+    fn mapping_private_key(&self) -> &[u8] {
+        &self.mapping_private_key
     }
-
-    fn nonce(&mut self, len: usize) -> Zeroizing<Vec<u8>> {
-        match self {
-            Source::Rng(rng) => {
-                let mut t = Zeroizing::new(vec![0u8; len]);
-                rng.fill_bytes(&mut t);
-                t
-            }
-            Source::Fixed(s) => Zeroizing::new(s.terminal_nonce.clone()),
-        }
+    fn agreement_private_key(&self) -> &[u8] {
+        &self.agreement_private_key
+    }
+    fn nonce(&self) -> &[u8] {
+        &self.terminal_nonce
     }
 }
 
