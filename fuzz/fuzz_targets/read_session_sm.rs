@@ -18,7 +18,7 @@
 
 use emrtd_access::bac::{BacChip, BacKeys};
 use emrtd_apdu::{ins, CommandApdu, ResponseApdu, StatusWord, Transport, TransportError};
-use emrtd_fuzz::{sim_chip, FuzzRng, Input, SPECIMEN_MRZ_FIELDS};
+use emrtd_fuzz::{sim_chip, sim_profile, FuzzRng, Input, SPECIMEN_MRZ_FIELDS};
 use emrtd_reader::{read_document, AccessKey, EfId, ReadOptions, Session};
 use emrtd_sim::VirtualChip;
 use emrtd_sm::SecureMessaging;
@@ -145,7 +145,7 @@ fuzz_target!(|data: &[u8]| {
     let use_session = flags & 2 != 0;
     let reconnects = flags & 4 != 0;
     if flags & 1 == 0 {
-        let chip = sim_chip(false, 5);
+        let chip = sim_chip(sim_profile(false, true), 5);
         read(
             Tamper {
                 chip,
