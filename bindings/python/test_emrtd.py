@@ -215,6 +215,8 @@ class ReadTest(unittest.TestCase):
         if verdict.card_security is not None:
             self.assertEqual(verdict.card_security.status, emrtd.VerdictStatus.VALID)
         self.assertEqual(verdict.pace_cam.status, emrtd.CheckStatus.SKIPPED)
+        self.assertEqual(verdict.lds_conformance.status, emrtd.CheckStatus.PASSED,
+                         verdict.lds_conformance.reason)
         self.assertIn("Overall: valid", verdict.summary)
 
         # Without the trust anchor nothing fails, but nothing is proven.

@@ -87,8 +87,10 @@ pub enum DgStatus {
     Mismatch,
     /// EF.SOD lists the data group but it was not read.
     NotRead,
-    /// The data group was read but EF.SOD has no hash for it.
+    /// The data group was read but EF.SOD has no hash for it (a failure).
     NotInSod,
+    /// The data group was read but there is no usable EF.SOD to compare it with.
+    NotChecked,
 }
 
 /// Inputs besides the object and the trust store.
@@ -206,12 +208,16 @@ fn not_checked(name: &str, reason: &str) -> Check {
 }
 
 fn verdict(checks: &[Check], signature_valid: Option<bool>, chain_valid: Option<bool>) -> Verdict {
+    // A signed EF.SOD proves nothing about data that was not compared with it.
+    let no_data_checked = checks
+        .iter()
+        .any(|c| c.name == "data_group_hashes" && c.status == CheckStatus::NotChecked);
     if checks
         .iter()
         .any(|c| !c.informational && c.status == CheckStatus::Failed)
     {
         Verdict::Invalid
-    } else if signature_valid == Some(true) && chain_valid == Some(true) {
+    } else if signature_valid == Some(true) && chain_valid == Some(true) && !no_data_checked {
         Verdict::Valid
     } else {
         Verdict::Unverified
@@ -219,7 +225,12 @@ fn verdict(checks: &[Check], signature_valid: Option<bool>, chain_valid: Option<
 }
 
 /// Names of the checks without which nothing can be `valid`.
-const ESSENTIAL: [&str; 3] = ["signer_certificate", "signature", "certificate_chain"];
+const ESSENTIAL: [&str; 4] = [
+    "signer_certificate",
+    "signature",
+    "certificate_chain",
+    "data_group_hashes",
+];
 
 fn errors_of(checks: &[Check], status: Verdict) -> Vec<String> {
     let mut out: Vec<String> = checks
@@ -788,7 +799,13 @@ pub fn verify_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> Certi
                 root_reached: false,
             };
         }
-        let why = if trust.is_empty() {
+        let why = if trust.is_empty() && !trust.dsc().is_empty() {
+            format!(
+                "the trust store holds no CSCA, only {} Document Signer certificate(s): give the \
+                 issuing country's CSCA certificate or a master list with --trust",
+                trust.dsc().len()
+            )
+        } else if trust.is_empty() {
             "the trust store is empty".to_string()
         } else {
             format!(
@@ -1074,6 +1091,17 @@ pub fn verify_sod(
                 })
                 .collect();
             let matched = map.values().filter(|s| **s == DgStatus::Match).count();
+            let not_read: Vec<&str> = map
+                .iter()
+                .filter(|(_, s)| **s == DgStatus::NotRead)
+                .map(|(k, _)| k.as_str())
+                .collect();
+            if matched > 0 && !not_read.is_empty() {
+                warnings.push(format!(
+                    "{} listed in EF.SOD but not read: this verdict does not cover them",
+                    not_read.join(", ")
+                ));
+            }
             checks.push(if !bad.is_empty() {
                 Check::new("data_group_hashes", CheckStatus::Failed, bad.join("; "))
             } else if matched == 0 {
@@ -1150,7 +1178,7 @@ pub fn verify_sod_bytes(
             r.data_groups = data_groups
                 .keys()
                 .filter(|n| (1..=16).contains(*n))
-                .map(|n| (format!("DG{n}"), DgStatus::NotInSod))
+                .map(|n| (format!("DG{n}"), DgStatus::NotChecked))
                 .collect();
             r
         }
@@ -1288,7 +1316,7 @@ pub fn verify_dump_with(
                 chain_valid: None,
                 data_groups: data_groups
                     .keys()
-                    .map(|n| (format!("DG{n}"), DgStatus::NotInSod))
+                    .map(|n| (format!("DG{n}"), DgStatus::NotChecked))
                     .collect(),
                 errors: vec!["ef_sod: SOD.bin is missing: nothing to verify".into()],
                 warnings: Vec::new(),

@@ -102,7 +102,8 @@ struct ReadArgs {
     /// Write every file read to this folder (COM.bin, SOD.bin, DG1.bin, …).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Write the face image from DG2 as PNG.
+    /// Write the face image from DG2: converted to PNG, or as the chip stores it when FILE ends
+    /// in .jpg/.jpeg (JPEG) or .jp2/.j2k (JPEG 2000). `--out` also writes it as stored.
     #[arg(long, value_name = "FILE")]
     face: Option<PathBuf>,
     /// Print APDU count, bytes each way and (virtual chip) the modelled link time.
@@ -158,7 +159,9 @@ fn read_mrz_text(parts: &[String]) -> Result<String, String> {
             .map_err(|e| format!("cannot read standard input: {e}"))?;
         Ok(s)
     } else {
-        Ok(parts.join("\n"))
+        // A literal `\n` (as typed in a shell between single quotes) separates lines too: a
+        // backslash never occurs in an MRZ.
+        Ok(parts.join("\n").replace("\\n", "\n"))
     }
 }
 
@@ -179,7 +182,7 @@ fn cmd_mrz(parts: &[String], json: bool) -> ExitCode {
                     serde_json::json!({ "valid": false, "error": e.to_string() })
                 );
             }
-            eprintln!("error: not an MRZ: {e}");
+            eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
@@ -340,19 +343,63 @@ fn write_dump(doc: &Document, dir: &Path) -> Result<(), String> {
         std::fs::write(&path, bytes)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
+    // The face images as stored in DG2 (`face-1.jpg`, …), next to the raw files.
+    if let Ok(images) = face_images(doc) {
+        for (i, image) in images.iter().enumerate() {
+            let Some(format) = emrtd_lds::ImageFormat::detect(image) else {
+                continue;
+            };
+            let path = dir.join(format!("face-{}.{}", i + 1, format.extension()));
+            std::fs::write(&path, image)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+    }
     Ok(())
 }
 
-fn write_face(doc: &Document, path: &Path) -> Result<(), String> {
+/// The face images of DG2, as stored.
+fn face_images(doc: &Document) -> Result<Vec<Vec<u8>>, String> {
     let bytes = doc
         .files
         .get(&EfId::Dg(2))
         .ok_or("the chip has no DG2 (face image)")?;
-    let dg2 = emrtd_lds::dg2::Dg2::decode(bytes).map_err(|e| e.to_string())?;
-    let faces = dg2.faces();
-    let face = faces.first().ok_or("DG2 holds no face image")?;
-    let png = emrtd_lds::face_to_png(face.image).map_err(|e| e.to_string())?;
-    std::fs::write(path, png).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let dg2 = emrtd_lds::dg2::Dg2::decode(bytes).map_err(|e| format!("DG2: {e}"))?;
+    let faces: Vec<Vec<u8>> = dg2.faces().iter().map(|f| f.image.to_vec()).collect();
+    if faces.is_empty() {
+        return Err("DG2 holds no face image".into());
+    }
+    Ok(faces)
+}
+
+fn write_face(doc: &Document, path: &Path) -> Result<(), String> {
+    let images = face_images(doc)?;
+    let image = images.first().ok_or("DG2 holds no face image")?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let wanted = match ext.as_str() {
+        "jpg" | "jpeg" => Some(emrtd_lds::ImageFormat::Jpeg),
+        "jp2" | "j2k" | "jpf" => Some(emrtd_lds::ImageFormat::Jp2),
+        _ => None,
+    };
+    let bytes = match wanted {
+        None => emrtd_lds::face_to_png(image).map_err(|e| e.to_string())?,
+        Some(wanted) => {
+            let found = emrtd_lds::ImageFormat::detect(image)
+                .ok_or("the DG2 face image is neither JPEG nor JPEG 2000")?;
+            if found.is_jpeg2000() != wanted.is_jpeg2000() {
+                return Err(format!(
+                    "the face image is stored as {}: name the file .{} (or .png to convert it)",
+                    found.mime_type(),
+                    found.extension()
+                ));
+            }
+            image.clone()
+        }
+    };
+    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn cmd_verify(dir: &Path, trust_paths: &[PathBuf], json: bool) -> Result<ExitCode, String> {
@@ -367,9 +414,12 @@ fn cmd_verify(dir: &Path, trust_paths: &[PathBuf], json: bool) -> Result<ExitCod
             output::verdict_word(pa.status)
         );
         for c in &pa.checks {
-            outln!("  {:<22} {:?}: {}", c.name, c.status, c.reason);
+            let status = output::plain(&c.status).replace('_', " ");
+            outln!("  {:<30} {status:<11} {}", c.name, c.reason);
         }
-        for (dg, s) in &pa.data_groups {
+        let mut dgs: Vec<_> = pa.data_groups.iter().collect();
+        dgs.sort_by_key(|(dg, _)| dg.trim_start_matches("DG").parse::<u8>().unwrap_or(u8::MAX));
+        for (dg, s) in dgs {
             outln!("  {dg:<6} {}", output::plain(s));
         }
         if let Some(cs) = &result.card_security {

@@ -40,6 +40,7 @@ fn mrz_json_has_the_documented_keys() {
     assert_eq!(v["nationality"], "NOR");
     assert_eq!(v["primary_identifier"], "OESTENBYEN");
     assert_eq!(v["secondary_identifier"], "AASAMUND SPECIMEN");
+    assert_eq!(v["optional_data"], "");
     assert_eq!(v["valid"], true);
     let checks = v["checks"].as_object().unwrap();
     assert!(checks.len() >= 4);
@@ -72,6 +73,14 @@ fn mrz_lines_as_separate_arguments_and_stdin() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(json(&out)["format"], "TD1");
+
+    // Lines joined by a space or by a literal `\n` (as typed between single quotes).
+    let (l1, l2) = PASSPORT.split_once('\n').unwrap();
+    for joined in [format!("{l1} {l2}"), format!("{l1}\\n{l2}")] {
+        let out = emrtd(&["mrz", "--json", &joined]);
+        assert_eq!(out.status.code(), Some(0), "{joined}");
+        assert_eq!(json(&out)["document_number"], "CCC002251");
+    }
 }
 
 #[test]
@@ -86,7 +95,9 @@ fn mrz_exit_codes() {
     // Not an MRZ at all: exit 2.
     let out = emrtd(&["mrz", "hello world"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not an MRZ"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not an MRZ"), "{err}");
+    assert!(!err.contains("not an MRZ: not an MRZ"), "{err}");
 }
 
 #[test]
@@ -215,6 +226,34 @@ fn read_writes_a_dump_that_verify_accepts_and_a_png_face() {
         assert!(dir.join(f).exists(), "{f} missing");
     }
     assert_eq!(&std::fs::read(&face).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+    // The face as stored in DG2: in the dump, and with `--face` named .jpg; the PNG decodes to
+    // the same size as the JPEG.
+    let stored = std::fs::read(dir.join("face-1.jpg")).unwrap();
+    assert_eq!(&stored[..3], b"\xFF\xD8\xFF");
+    let dg2 = std::fs::read(dir.join("DG2.bin")).unwrap();
+    assert!(dg2.windows(stored.len()).any(|w| w == stored.as_slice()));
+    let jpg = dir.join("face.jpg");
+    let out = emrtd(&[
+        "read",
+        "--sim",
+        "--can",
+        "123456",
+        "--face",
+        jpg.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read(&jpg).unwrap(), stored);
+    let jp2 = dir.join("face.jp2");
+    let out = emrtd(&[
+        "read",
+        "--sim",
+        "--can",
+        "123456",
+        "--face",
+        jp2.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".jpg"));
     // Without a trust anchor the dump is unverified, never valid.
     let out = emrtd(&["verify", dir.to_str().unwrap(), "--json"]);
     assert_eq!(out.status.code(), Some(3));

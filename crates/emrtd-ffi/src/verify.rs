@@ -81,8 +81,10 @@ pub enum DataGroupStatus {
     Mismatch,
     /// EF.SOD lists the data group but it was not read.
     NotRead,
-    /// The data group was read but EF.SOD has no hash for it.
+    /// The data group was read but EF.SOD has no hash for it (a failure).
     NotInSod,
+    /// The data group was read but there was no usable EF.SOD to compare it with.
+    NotChecked,
 }
 
 /// One data group and its hash comparison.
@@ -132,6 +134,7 @@ impl From<&PassiveAuthReport> for PassiveAuthentication {
                     DgStatus::Mismatch => DataGroupStatus::Mismatch,
                     DgStatus::NotRead => DataGroupStatus::NotRead,
                     DgStatus::NotInSod => DataGroupStatus::NotInSod,
+                    DgStatus::NotChecked => DataGroupStatus::NotChecked,
                 },
             })
             .collect();
@@ -189,6 +192,8 @@ pub struct Verdict {
     pub active_authentication: CheckResult,
     /// PACE-CAM.
     pub pace_cam: CheckResult,
+    /// Every file read decodes and follows the LDS rules.
+    pub lds_conformance: CheckResult,
     /// The checks, one line each, for people.
     pub summary: Vec<String>,
 }
@@ -203,6 +208,7 @@ impl From<emrtd_reader::ReadVerdict> for Verdict {
             chip_authentication: (&v.chip_authentication).into(),
             active_authentication: (&v.active_authentication).into(),
             pace_cam: (&v.pace_cam).into(),
+            lds_conformance: (&v.lds_conformance).into(),
             summary: v.summary,
         }
     }

@@ -30,8 +30,9 @@ pub enum MrzError {
 
     /// A character outside `A-Z`, `0-9` and `<`.
     #[error(
-        "character {found:?} at {} ({field}) is not allowed in an MRZ: only A-Z, 0-9 and '<' are \
+        "character {} at {} ({field}) is not allowed in an MRZ: only A-Z, 0-9 and '<' are \
          (type letters in upper case and fillers as '<')",
+        describe_char(*.found),
         describe_location(.line, *.position)
     )]
     InvalidCharacter {
@@ -106,6 +107,15 @@ fn describe_location(line: &Option<usize>, position: usize) -> String {
     match line {
         Some(line) => format!("line {line}, position {position}"),
         None => format!("position {position}"),
+    }
+}
+
+/// A character as a person can read it: `'x'` when printable, `U+XXXX` otherwise.
+fn describe_char(c: char) -> String {
+    if c.is_control() || c.is_whitespace() {
+        format!("U+{:04X}", u32::from(c))
+    } else {
+        format!("'{c}'")
     }
 }
 

@@ -52,8 +52,10 @@ pub struct Fodselsnummer {
     pub kind: NinKind,
     /// Birth date, the century taken from the individual number ranges (000–499: 1900–1999;
     /// 500–749 with year 54–99: 1854–1899; 500–999 with year 00–39: 2000–2039; 900–999 with
-    /// year 40–99: 1940–1999). A number outside these ranges is rejected, unless it satisfies
-    /// only the 2032 rule: then the year is read as 19YY.
+    /// year 40–99: 1940–1999). Outside these ranges (750–899, or 500–749 with year 40–53) the
+    /// number can only have been issued under the 2032 rules, whatever remainder its first
+    /// control digit leaves, and the year is read as 19YY (those years are 40–99, and nobody
+    /// born in 2040 or later has a number yet).
     pub birth_date: Date,
     /// From the parity of the ninth digit.
     pub sex: Sex,
@@ -79,8 +81,6 @@ pub enum NinError {
         describe_expected(.expected)
     )]
     SecondControlDigit { found: u8, expected: Option<u8> },
-    #[error("individual number {individual:03} is not issued for birth year {year:02}")]
-    IndividualNumber { individual: u16, year: u8 },
     #[error("digits 1-6 ({digits}) are not a real birth date, even read as a D- or H-number")]
     BirthDate { digits: String },
 }
@@ -173,10 +173,9 @@ impl Fodselsnummer {
             (500..=749, 54..=99) => 1800 + yy,
             (500..=999, 0..=39) => 2000 + yy,
             (900..=999, 40..=99) => 1900 + yy,
-            // Numbers issued from 2032 no longer encode the century; outside the classic
-            // ranges take the past century (nobody born 2040 or later has a number yet).
-            _ if control_rule == ControlRule::From2032 => 1900 + yy,
-            _ => return Err(NinError::IndividualNumber { individual, year }),
+            // Numbers issued from 2032 no longer encode the century, and one in four of them
+            // still leaves remainder 0: outside the classic ranges take the past century.
+            _ => 1900 + yy,
         };
         let birth_date = Date::new(full_year, month, day).ok_or_else(|| NinError::BirthDate {
             digits: s.chars().take(6).collect(),

@@ -84,34 +84,44 @@ fn split_lines(text: &str) -> Result<(MrzFormat, Vec<Vec<char>>), MrzError> {
             max: MAX_INPUT_LEN,
         });
     }
-    let mut lines: Vec<Vec<char>> = text
+    let lines: Vec<Vec<char>> = text
         .split(['\n', '\r'])
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(|l| l.chars().collect())
         .collect();
-    if let [single] = lines.as_slice() {
-        let width = match single.len() {
-            90 => Some(30),
-            72 => Some(36),
-            88 => Some(44),
-            _ => None,
-        };
-        if let Some(width) = width {
-            lines = single.chunks(width).map(<[char]>::to_vec).collect();
-        }
-    }
-    let shape_error = || MrzError::NotAnMrz {
+    let shape_error = |lines: &[Vec<char>]| MrzError::NotAnMrz {
         line_lengths: lines.iter().map(Vec::len).collect(),
     };
-    let first = lines.first().ok_or_else(shape_error)?;
+    if let Some(format) = detect_shape(&lines) {
+        return Ok((format, lines));
+    }
+    // Not the shape of a zone line by line: the lines may have been joined, or split by spaces
+    // (OCR output, copied text). MRZ characters never include white space, so drop it all and
+    // cut one string of 90, 72 or 88 characters into lines.
+    let joined: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let width = match joined.len() {
+        90 => 30,
+        72 => 36,
+        88 => 44,
+        _ => return Err(shape_error(&lines)),
+    };
+    let rejoined: Vec<Vec<char>> = joined.chunks(width).map(<[char]>::to_vec).collect();
+    match detect_shape(&rejoined) {
+        Some(format) => Ok((format, rejoined)),
+        None => Err(shape_error(&lines)),
+    }
+}
+
+/// The format of lines that all have the width of one of the formats, if any.
+fn detect_shape(lines: &[Vec<char>]) -> Option<MrzFormat> {
+    let first = lines.first()?;
     let width = first.len();
     if lines.iter().any(|l| l.len() != width) {
-        return Err(shape_error());
+        return None;
     }
     let first_char = first.first().copied().unwrap_or('<');
-    let format = MrzFormat::detect(lines.len(), width, first_char).ok_or_else(shape_error)?;
-    Ok((format, lines))
+    MrzFormat::detect(lines.len(), width, first_char)
 }
 
 /// The characters of a span (empty if it lies outside the lines; the layout prevents that).

@@ -45,21 +45,13 @@ fn century_from_individual_number() {
     let f = ok("15054595066");
     assert_eq!(f.birth_date.year, 1945);
     assert_eq!(f.sex, Sex::Female);
-    // Not issued: 750–899 and 500–749 with year 40–53.
-    assert_eq!(
-        Fodselsnummer::parse("15054580026"),
-        Err(NinError::IndividualNumber {
-            individual: 800,
-            year: 45
-        })
-    );
-    assert_eq!(
-        Fodselsnummer::parse("15054560181"),
-        Err(NinError::IndividualNumber {
-            individual: 601,
-            year: 45
-        })
-    );
+    // Outside the classic ranges (750–899, 500–749 with year 40–53): only issued from 2032,
+    // when the individual number stopped telling the century; remainder 0 is still possible
+    // then, so such numbers are accepted and read as 19YY.
+    let f = ok("15054580026");
+    assert_eq!(f.birth_date, date(1945, 5, 15));
+    assert_eq!(f.control_rule, ControlRule::Classic);
+    assert_eq!(ok("15054560181").birth_date.year, 1945);
 }
 
 #[test]

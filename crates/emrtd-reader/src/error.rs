@@ -35,6 +35,11 @@ pub enum ReadError {
     Lds(#[from] emrtd_lds::LdsError),
     #[error("the MRZ cannot be used as an access key: {0}")]
     Mrz(#[from] emrtd_mrz::MrzError),
+    #[error(
+        "the chip that came back after the card left the field failed Chip Authentication ({0}): \
+         it may not be the same chip; read the document again and keep it still on the reader"
+    )]
+    ChipChanged(String),
 }
 
 impl From<emrtd_apdu::ExchangeError> for ReadError {

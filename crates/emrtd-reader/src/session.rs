@@ -4,7 +4,7 @@
 use crate::{EfId, ReadError};
 use emrtd_access::bac::{BacError, BacKeys, BacTerminal};
 use emrtd_access::pace::{PaceParams, PacePassword, PaceTerminal, Step};
-use emrtd_apdu::{exchange, ins, CommandApdu, ResponseApdu, StatusWord, Transport};
+use emrtd_apdu::{exchange, ins, CommandApdu, ResponseApdu, StatusWord, Transport, TransportError};
 use emrtd_lds::atr_info::EfAtrInfo;
 use emrtd_lds::com::{dg_number_from_tag, EfCom};
 use emrtd_lds::dg1::Dg1;
@@ -180,6 +180,12 @@ pub struct Session<T: Transport> {
     card_security: Option<Vec<u8>>,
     atr_info: Option<Vec<u8>>,
     in_application: bool,
+    /// Largest block after a READ BINARY timed out (kept when the session is opened again).
+    block_limit: Option<usize>,
+    /// DG14 of a Chip Authentication that passed in this session: redone whenever the session
+    /// is opened again after the card was lost, so that nothing is read from a chip that has
+    /// not proved its key.
+    chip_authenticated: Option<Vec<u8>>,
 }
 
 impl<T: Transport> Session<T> {
@@ -197,6 +203,8 @@ impl<T: Transport> Session<T> {
             card_security: None,
             atr_info: None,
             in_application: false,
+            block_limit: None,
+            chip_authenticated: None,
         }
     }
 
@@ -507,7 +515,8 @@ impl<T: Transport> Session<T> {
     /// Use a secure messaging session established by an access protocol.
     pub fn install_secure_messaging(&mut self, sm: SecureMessaging, access: AccessReport) {
         if !self.block_fixed {
-            self.block = short_block(&access.cipher_suite);
+            self.block =
+                short_block(&access.cipher_suite).min(self.block_limit.unwrap_or(usize::MAX));
         }
         self.sm = Some(sm);
         self.access = Some(access);
@@ -524,10 +533,24 @@ impl<T: Transport> Session<T> {
             return;
         }
         // Leave room for the secure messaging objects and the status word.
-        let room = max_response.saturating_sub(48).min(EXTENDED_BLOCK);
+        let room = max_response
+            .saturating_sub(48)
+            .min(EXTENDED_BLOCK)
+            .min(self.block_limit.unwrap_or(usize::MAX));
         if room > self.block {
             self.block = room;
         }
+    }
+
+    /// A READ BINARY timed out: some readers and chips cannot move large frames in the time
+    /// allowed. Use smaller blocks from now on, also after the session is opened again.
+    fn shrink_block_after_timeout(&mut self) {
+        if self.block_fixed {
+            return;
+        }
+        let limit = step_down(self.block);
+        self.block_limit = Some(limit);
+        self.block = limit;
     }
 
     /// Set the largest READ BINARY block (and keep it: no automatic extended length).
@@ -756,6 +779,38 @@ impl<T: Transport> Session<T> {
         }
     }
 
+    /// Open the chip again after it was lost and came back: access control with the same key
+    /// and, when Chip Authentication had passed, Chip Authentication again with the same DG14
+    /// key. If the chip that came back fails it, the read stops with
+    /// [`ReadError::ChipChanged`]: its data cannot be trusted to come from the chip that proved
+    /// its key.
+    pub fn reopen(
+        &mut self,
+        key: &AccessKey,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<(), ReadError> {
+        let dg14 = self.chip_authenticated.take();
+        self.authenticate(key, rng)?;
+        let Some(dg14) = dg14 else {
+            return Ok(());
+        };
+        match self.chip_authentication(&dg14) {
+            Ok((Some(check), _)) if check.status == emrtd_auth::CheckStatus::Passed => Ok(()),
+            Ok((check, _)) => Err(ReadError::ChipChanged(
+                check
+                    .map(|c| c.reason)
+                    .unwrap_or_else(|| "DG14 has no Chip Authentication key".into()),
+            )),
+            Err(e) => {
+                if e.is_card_lost() {
+                    // Try again on the next reconnection.
+                    self.chip_authenticated = Some(dg14);
+                }
+                Err(e)
+            }
+        }
+    }
+
     /// Chip Authentication v1 with the DG14 key: key agreement, new secure messaging session,
     /// confirmed by one command under the new keys. Returns the check (`None` when DG14 holds
     /// no Chip Authentication key) and whether the chip's session ended (failed confirmation).
@@ -833,6 +888,7 @@ impl<T: Transport> Session<T> {
             report.reason
         );
         Ok(if report.is_passed() {
+            self.chip_authenticated = Some(dg14.to_vec());
             (Some(passed(NAME, what)), false)
         } else {
             (Some(failed(NAME, what)), true)
@@ -1040,14 +1096,23 @@ pub fn read_document_with_progress<T: Transport>(
     if wanted.contains(&EfId::Dg(14)) {
         match read_resumable(&mut session, key, EfId::Dg(14), &mut resumes, progress) {
             Ok(dg14) => {
-                let mut rng = rand_core::OsRng;
-                let (check, session_broken) = session.chip_authentication(&dg14)?;
-                if session_broken {
-                    // A failed confirmation ended the chip's session: open it again to go on
-                    // reading (the verdict already says the chip failed).
-                    session.authenticate(key, &mut rng)?;
-                }
-                chip_authentication = check;
+                with_resume(
+                    &mut session,
+                    key,
+                    &mut resumes,
+                    progress,
+                    Some(EfId::Dg(14)),
+                    |s, _| {
+                        let (check, session_broken) = s.chip_authentication(&dg14)?;
+                        if session_broken {
+                            // A failed confirmation ended the chip's session: open it again to
+                            // go on reading (the verdict already says the chip failed).
+                            s.authenticate(key, &mut rand_core::OsRng)?;
+                        }
+                        chip_authentication = check;
+                        Ok(())
+                    },
+                )?;
                 files.insert(EfId::Dg(14), dg14);
             }
             Err(ReadError::FileNotFound { .. }) => {
@@ -1145,26 +1210,41 @@ fn with_resume<T: Transport>(
             }
             progress(p)
         };
-        match step(session, &mut track) {
-            Err(e) if e.is_card_lost() && *resumes < MAX_RESUMES => {
-                *resumes += 1;
-                progress(Progress::CardLost {
-                    attempt: *resumes,
-                    max: MAX_RESUMES,
-                });
-                session.transport.reconnect()?;
-                if file.is_some() {
-                    // Reading a file: open the chip again, then the step goes on.
-                    // (When the step is the opening itself, running it again suffices.)
-                    let mut rng = rand_core::OsRng;
-                    session.authenticate(key, &mut rng)?;
-                }
-                progress(Progress::Resumed {
-                    file,
-                    offset: offset_hint,
-                });
-            }
+        let mut lost = match step(session, &mut track) {
+            Err(e) if e.is_card_lost() => e,
             other => return other,
+        };
+        // Wait for the card, open it again (also when it leaves again meanwhile), go on.
+        loop {
+            if *resumes >= MAX_RESUMES {
+                return Err(lost);
+            }
+            if file.is_some() && matches!(lost, ReadError::Transport(TransportError::Timeout)) {
+                session.shrink_block_after_timeout();
+            }
+            *resumes += 1;
+            progress(Progress::CardLost {
+                attempt: *resumes,
+                max: MAX_RESUMES,
+            });
+            session.transport.reconnect()?;
+            if file.is_some() {
+                // Reading a file: open the chip again (with Chip Authentication when it had
+                // passed), then the step goes on. When the step is the opening itself,
+                // running it again suffices.
+                match session.reopen(key, &mut rand_core::OsRng) {
+                    Err(e) if e.is_card_lost() => {
+                        lost = e;
+                        continue;
+                    }
+                    other => other?,
+                }
+            }
+            progress(Progress::Resumed {
+                file,
+                offset: offset_hint,
+            });
+            break;
         }
     }
 }

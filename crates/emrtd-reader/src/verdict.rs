@@ -26,6 +26,10 @@ pub struct ReadVerdict {
     pub active_authentication: Check,
     /// PACE-CAM: chip authentication within PACE.
     pub pace_cam: Check,
+    /// Every file read decodes and follows the rules of ICAO 9303-10 and the biometric formats
+    /// (the `check()` findings of `emrtd-lds`). Required: a signed file that breaks the format
+    /// is not accepted.
+    pub lds_conformance: Check,
     /// The checks, one line each, for people.
     pub summary: Vec<String>,
 }
@@ -131,7 +135,12 @@ pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
         None => skipped("pace_cam", "PACE-CAM was not used"),
     };
 
+    let lds = lds_conformance(doc);
+
     let mut statuses = vec![pa.status];
+    if lds.status == CheckStatus::Failed {
+        statuses.push(Verdict::Invalid);
+    }
     if let Some(cs) = &card_security {
         statuses.push(cs.status);
     }
@@ -187,7 +196,7 @@ pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
                 .unwrap_or_default()
         ));
     }
-    for c in [&ca, &aa, &cam] {
+    for c in [&lds, &ca, &aa, &cam] {
         summary.push(format!("{}: {} ({})", c.name, mark(c), c.reason));
     }
     if offered == 0 {
@@ -202,7 +211,43 @@ pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
         chip_authentication: ca,
         active_authentication: aa,
         pace_cam: cam,
+        lds_conformance: lds,
         summary,
+    }
+}
+
+/// Decode every file read and collect its conformance findings.
+fn lds_conformance(doc: &Document) -> Check {
+    use emrtd_lds::{decode_file, FileId};
+    const NAME: &str = "lds_conformance";
+    let mut problems = Vec::new();
+    let mut decoded = 0;
+    for (ef, bytes) in &doc.files {
+        let id = match ef {
+            EfId::Com => FileId::Com,
+            EfId::Sod => FileId::Sod,
+            EfId::Dg(n) => FileId::Dg(*n),
+            EfId::AtrInfo => FileId::AtrInfo,
+            // Decoded and checked by PACE and EF.CardSecurity verification.
+            EfId::CardAccess | EfId::CardSecurity => continue,
+        };
+        match decode_file(id, bytes) {
+            Ok(f) => {
+                decoded += 1;
+                problems.extend(f.check().iter().map(ToString::to_string));
+            }
+            Err(e) => problems.push(format!("{ef}: {e}")),
+        }
+    }
+    if !problems.is_empty() {
+        failed(NAME, problems.join("; "))
+    } else if decoded == 0 {
+        skipped(NAME, "no file was read")
+    } else {
+        passed(
+            NAME,
+            format!("{decoded} file(s) decode and follow the LDS rules"),
+        )
     }
 }
 

@@ -13,8 +13,8 @@ fn trust() -> TrustStore {
 }
 
 fn profile(aa: &str) -> Profile {
+    // With its face: DG2 is mandatory, and a document without it is not valid.
     let mut p = Profile::builtin("norway-id").unwrap();
-    p.face = "none".into();
     p.active_authentication = aa.into();
     p
 }

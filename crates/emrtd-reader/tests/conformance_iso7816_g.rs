@@ -954,7 +954,12 @@ fn lds_j_02_card_security_with_fewer_security_infos() {
         .collect();
     p.files
         .insert("CardSecurity".into(), signed_card_security(&infos));
-    inspect(pace_chip(&p, vec![]), &p).failed("LDS_J_02");
+    let (stage, reason) = inspect(pace_chip(&p, vec![]), &p).failed("LDS_J_02");
+    assert_eq!(stage, Stage::Verify, "LDS_J_02: {reason}");
+    assert!(
+        reason.contains("not in the signed EF.CardSecurity"),
+        "LDS_J_02: {reason}"
+    );
 }
 
 fn explicit_brainpool(id: u32, parameter_id: i64) -> SecurityInfo {

@@ -68,6 +68,27 @@ fn every_mapping_parameter_id_and_cipher_suite() {
 }
 
 #[test]
+fn chips_without_extended_length() {
+    // Short APDUs only: the 1024-bit DH group (id 0) and the curves fit and read end to end.
+    let can = AccessKey::from_can("123456").unwrap();
+    for (mapping, id) in [("GM", 0u32), ("IM", 0), ("GM", 18), ("CAM", 17)] {
+        let mut p = profile(mapping, "AES-128", id);
+        p.chip.extended_length = false;
+        p.chip.max_read = 231;
+        let doc = read_document(VirtualChip::new(p).unwrap(), &can, &ReadOptions::default())
+            .unwrap_or_else(|e| panic!("{mapping} id {id} without extended length: {e}"));
+        assert_eq!(doc.access.parameter_id, Some(id));
+    }
+    // 2048-bit DH keys cannot travel in short APDUs: such a profile is refused with the fix.
+    for id in [1u32, 2] {
+        let mut p = profile("GM", "AES-128", id);
+        p.chip.extended_length = false;
+        let err = VirtualChip::new(p).err().expect("profile must be refused");
+        assert!(err.to_string().contains("extended_length = true"), "{err}");
+    }
+}
+
+#[test]
 fn wrong_can_is_refused_and_never_downgraded_to_bac() {
     // This chip also accepts BAC: a wrong PACE password must still be an error.
     let mut p = profile("GM", "AES-128", 13);

@@ -115,3 +115,169 @@ fn a_card_that_never_comes_back_is_an_error_a_person_understands() {
     assert!(err.is_card_lost());
     assert!(err.to_string().contains("card was removed"), "{err}");
 }
+
+/// What a recording transport saw: command headers and reconnections.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Seen {
+    Command { cla: u8, ins: u8, p1: u8 },
+    Reconnect,
+}
+
+/// Passes everything to a virtual chip and records it; optionally times out on extended-length
+/// READ BINARY commands (a reader that cannot move large frames in time).
+struct Recorder {
+    chip: VirtualChip,
+    log: std::sync::Arc<std::sync::Mutex<Vec<Seen>>>,
+    time_out_extended_reads: bool,
+}
+
+impl emrtd_apdu::Transport for Recorder {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, emrtd_apdu::TransportError> {
+        if let [cla, ins, p1, ..] = *apdu {
+            self.log
+                .lock()
+                .unwrap()
+                .push(Seen::Command { cla, ins, p1 });
+            let extended = apdu.len() > 5 && apdu[4] == 0;
+            if self.time_out_extended_reads && extended && (ins == 0xB0 || ins == 0xB1) {
+                return Err(emrtd_apdu::TransportError::Timeout);
+            }
+        }
+        self.chip.transmit(apdu)
+    }
+    fn supports_extended_length(&self) -> bool {
+        self.chip.supports_extended_length()
+    }
+    fn reconnect(&mut self) -> Result<(), emrtd_apdu::TransportError> {
+        self.log.lock().unwrap().push(Seen::Reconnect);
+        self.chip.reconnect()
+    }
+}
+
+#[test]
+fn chip_authentication_is_redone_after_a_tag_loss() {
+    // Tag losses while opening, while reading DG14, during Chip Authentication and after it:
+    // every protected READ BINARY after a reconnection must come after a new Chip
+    // Authentication, or the data could come from another chip.
+    for after in [4usize, 9, 11, 12, 13, 14, 15, 17, 30] {
+        let mut p = Profile::builtin("norway-id").unwrap();
+        p.chip.extended_length = false;
+        p.chip_authentication = Some(emrtd_sim::profile::CaConfig {
+            cipher: "AES-128".into(),
+            parameter_id: 13,
+            key_id: Some(1),
+        });
+        p.chip.tag_loss_after = Some(after);
+        let reference = VirtualChip::new(p.clone()).unwrap();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let transport = Recorder {
+            chip: VirtualChip::new(p).unwrap(),
+            log: log.clone(),
+            time_out_extended_reads: false,
+        };
+        let doc = read_document(transport, &can(), &ReadOptions::default())
+            .unwrap_or_else(|e| panic!("tag loss after {after}: {e}"));
+        assert_eq!(doc.resumes, 1, "after {after}");
+        let ca = doc.chip_authentication.as_ref().expect("CA ran");
+        assert_eq!(ca.status, emrtd_auth::CheckStatus::Passed, "after {after}");
+        assert_eq!(
+            doc.files[&EfId::Dg(2)].as_slice(),
+            reference.file("DG2").unwrap()
+        );
+        let (mut ca_done, mut needs_ca, mut protected_reads) = (false, false, 0);
+        for seen in log.lock().unwrap().iter() {
+            match *seen {
+                // MSE:Set AT for Chip Authentication (P1 41).
+                Seen::Command {
+                    ins: 0x22,
+                    p1: 0x41,
+                    ..
+                } => {
+                    ca_done = true;
+                    needs_ca = false;
+                }
+                Seen::Reconnect => needs_ca = ca_done,
+                Seen::Command { cla, ins, .. } if cla & 0x0C == 0x0C && (ins & 0xFE) == 0xB0 => {
+                    assert!(!needs_ca, "after {after}: read after a resume without CA");
+                    protected_reads += 1;
+                }
+                _ => {}
+            }
+        }
+        assert!(ca_done && protected_reads > 10, "after {after}");
+    }
+}
+
+#[test]
+fn a_chip_that_fails_chip_authentication_after_a_tag_loss_stops_the_read() {
+    // The card that comes back holds another Chip Authentication key than the DG14 read
+    // before: the reader must not go on reading from it.
+    let mut p = Profile::builtin("norway-id").unwrap();
+    p.chip_authentication = Some(emrtd_sim::profile::CaConfig {
+        cipher: "AES-128".into(),
+        parameter_id: 13,
+        key_id: Some(1),
+    });
+    struct Swap {
+        chip: VirtualChip,
+        other: Option<VirtualChip>,
+        sent: usize,
+    }
+    impl emrtd_apdu::Transport for Swap {
+        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, emrtd_apdu::TransportError> {
+            self.sent += 1;
+            if self.sent == 20 {
+                return Err(emrtd_apdu::TransportError::CardRemoved);
+            }
+            self.chip.transmit(apdu)
+        }
+        fn supports_extended_length(&self) -> bool {
+            true
+        }
+        fn reconnect(&mut self) -> Result<(), emrtd_apdu::TransportError> {
+            if let Some(other) = self.other.take() {
+                self.chip = other; // same document data, fresh chip keys: a clone
+            }
+            self.chip.reconnect()
+        }
+    }
+    let swap = Swap {
+        chip: VirtualChip::new(p.clone()).unwrap(),
+        other: Some(VirtualChip::new(p).unwrap()),
+        sent: 0,
+    };
+    let err = read_document(swap, &can(), &ReadOptions::default()).unwrap_err();
+    assert!(
+        matches!(err, emrtd_reader::ReadError::ChipChanged(_)),
+        "{err}"
+    );
+    assert!(err.to_string().contains("read the document again"), "{err}");
+}
+
+#[test]
+fn timeouts_on_large_blocks_step_the_block_down() {
+    // A reader that times out on every extended-length READ BINARY: the reader reconnects,
+    // uses smaller blocks, and finishes with short APDUs.
+    let p = Profile::builtin("norway-id").unwrap();
+    assert!(p.chip.extended_length);
+    let reference = VirtualChip::new(p.clone()).unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let transport = Recorder {
+        chip: VirtualChip::new(p).unwrap(),
+        log: log.clone(),
+        time_out_extended_reads: true,
+    };
+    let doc = read_document(transport, &can(), &ReadOptions::default()).unwrap();
+    assert_eq!(doc.resumes, 2, "2048 → 1024 → 231 bytes");
+    assert_eq!(
+        doc.files[&EfId::Dg(2)].as_slice(),
+        reference.file("DG2").unwrap()
+    );
+    let reconnects = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|s| **s == Seen::Reconnect)
+        .count();
+    assert_eq!(reconnects, 2);
+}

@@ -131,6 +131,14 @@ impl VirtualChip {
         }
         let ca = match &profile.chip_authentication {
             Some(cfg) => {
+                if let Ok(group) = emrtd_crypto::pk::Group::standardized(cfg.parameter_id) {
+                    require_extended_length(
+                        &profile,
+                        &group,
+                        "Chip Authentication",
+                        cfg.parameter_id,
+                    )?;
+                }
                 let chip = ca_chip(cfg, &mut *rng)?;
                 dg14.infos.extend(
                     chip.security_infos(emrtd_auth::ca::DomainParameterEncoding::Standardized)
@@ -158,7 +166,9 @@ impl VirtualChip {
         // published in EF.CardSecurity.
         let mut pace_params = Vec::new();
         for p in &profile.access.pace {
-            pace_params.push(pace_params_of(p)?);
+            let params = pace_params_of(p)?;
+            require_extended_length(&profile, params.group(), "PACE", p.parameter_id)?;
+            pace_params.push(params);
         }
         let pace = if pace_params.is_empty() {
             None
@@ -703,6 +713,29 @@ fn image_size(jpeg: &[u8]) -> Option<(u16, u16)> {
         i += 2 + len;
     }
     None
+}
+
+/// Public keys of a DH group with a 2048-bit modulus do not fit a short APDU, and the protocols
+/// cannot split them (PACE and CA already use command chaining between their steps), so a chip
+/// offering such a group must accept extended-length APDUs. Refuse profiles that would build a
+/// chip no reader can authenticate to.
+fn require_extended_length(
+    profile: &Profile,
+    group: &emrtd_crypto::pk::Group,
+    protocol: &str,
+    parameter_id: u32,
+) -> Result<(), ProfileError> {
+    match group {
+        emrtd_crypto::pk::Group::Dh(dh) if dh.size() > 200 && !profile.chip.extended_length => {
+            Err(ProfileError::Invalid(format!(
+                "{protocol} with parameter id {parameter_id} (DH, {} bits) sends public keys \
+                 longer than a short APDU can carry: set `extended_length = true` in the [chip] \
+                 table",
+                dh.p_bits()
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn pace_params_of(p: &crate::profile::PaceConfig) -> Result<PaceParams, ProfileError> {

@@ -5,9 +5,8 @@
 
 use emrtd_apdu::Transport;
 use emrtd_auth::{TrustStore, Verdict};
-use emrtd_lds::{decode_file, FileId};
 use emrtd_reader::{
-    read_document, verify_document, AccessKey, Document, EfId, ReadError, ReadOptions, ReadVerdict,
+    read_document, verify_document, AccessKey, Document, ReadError, ReadOptions, ReadVerdict,
 };
 use emrtd_sim::hostile::{Fault, HostileChip};
 use emrtd_sim::profile::PaceConfig;
@@ -136,6 +135,17 @@ pub fn inspect_with<T: Transport>(
         }
     };
     let verdict = verify_document(&doc, trust);
+    // The verdict includes the LDS conformance of every file read; name that stage apart.
+    if verdict.lds_conformance.status == emrtd_auth::CheckStatus::Failed
+        && verdict.passive_authentication.status == Verdict::Valid
+    {
+        return Outcome::Failed {
+            stage: Stage::Lds,
+            reason: verdict.lds_conformance.reason.clone(),
+            error: None,
+            verdict: Some(Box::new(verdict)),
+        };
+    }
     if verdict.status != Verdict::Valid {
         return Outcome::Failed {
             stage: Stage::Verify,
@@ -143,28 +153,6 @@ pub fn inspect_with<T: Transport>(
             error: None,
             verdict: Some(Box::new(verdict)),
         };
-    }
-    for (ef, bytes) in &doc.files {
-        let id = match ef {
-            EfId::Com => FileId::Com,
-            EfId::Sod => FileId::Sod,
-            EfId::Dg(n) => FileId::Dg(*n),
-            // Checked by PACE and verify_document.
-            EfId::CardAccess | EfId::CardSecurity => continue,
-            EfId::AtrInfo => FileId::AtrInfo,
-        };
-        let issues = match decode_file(id, bytes) {
-            Ok(f) => f.check().iter().map(ToString::to_string).collect(),
-            Err(e) => vec![format!("{ef}: {e}")],
-        };
-        if !issues.is_empty() {
-            return Outcome::Failed {
-                stage: Stage::Lds,
-                reason: issues.join("; "),
-                error: None,
-                verdict: Some(Box::new(verdict)),
-            };
-        }
     }
     if let (Some(page), Some(dg1)) = (data_page, &doc.dg1) {
         if !dg1.matches(page) {
