@@ -226,32 +226,28 @@ fn read_writes_a_dump_that_verify_accepts_and_a_png_face() {
         assert!(dir.join(f).exists(), "{f} missing");
     }
     assert_eq!(&std::fs::read(&face).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
-    // The face as stored in DG2: in the dump, and with `--face` named .jpg; the PNG decodes to
-    // the same size as the JPEG.
+    // The face as stored in DG2: in the dump, and with `--face` named .jpg (a .jp2 name for a
+    // JPEG is refused with the right extension).
     let stored = std::fs::read(dir.join("face-1.jpg")).unwrap();
     assert_eq!(&stored[..3], b"\xFF\xD8\xFF");
     let dg2 = std::fs::read(dir.join("DG2.bin")).unwrap();
     assert!(dg2.windows(stored.len()).any(|w| w == stored.as_slice()));
-    let jpg = dir.join("face.jpg");
-    let out = emrtd(&[
-        "read",
-        "--sim",
-        "--can",
-        "123456",
-        "--face",
-        jpg.to_str().unwrap(),
-    ]);
+    let read_face = |name: &str| {
+        let path = dir.join(name);
+        let out = emrtd(&[
+            "read",
+            "--sim",
+            "--can",
+            "123456",
+            "--face",
+            path.to_str().unwrap(),
+        ]);
+        (out, path)
+    };
+    let (out, jpg) = read_face("face.jpg");
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(std::fs::read(&jpg).unwrap(), stored);
-    let jp2 = dir.join("face.jp2");
-    let out = emrtd(&[
-        "read",
-        "--sim",
-        "--can",
-        "123456",
-        "--face",
-        jp2.to_str().unwrap(),
-    ]);
+    let (out, _) = read_face("face.jp2");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains(".jpg"));
     // Without a trust anchor the dump is unverified, never valid.

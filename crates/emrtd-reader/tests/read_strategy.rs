@@ -127,7 +127,7 @@ enum Seen {
 /// READ BINARY commands (a reader that cannot move large frames in time).
 struct Recorder {
     chip: VirtualChip,
-    log: std::sync::Arc<std::sync::Mutex<Vec<Seen>>>,
+    log: Log,
     time_out_extended_reads: bool,
 }
 
@@ -154,6 +154,29 @@ impl emrtd_apdu::Transport for Recorder {
     }
 }
 
+type Log = std::sync::Arc<std::sync::Mutex<Vec<Seen>>>;
+
+/// A reference chip (to compare files with), a recording transport over a chip of the same
+/// profile, and its log.
+fn recorded(p: Profile, time_out_extended_reads: bool) -> (VirtualChip, Recorder, Log) {
+    let reference = VirtualChip::new(p.clone()).unwrap();
+    let log = Log::default();
+    let transport = Recorder {
+        chip: VirtualChip::new(p).unwrap(),
+        log: log.clone(),
+        time_out_extended_reads,
+    };
+    (reference, transport, log)
+}
+
+fn ca_config() -> Option<emrtd_sim::profile::CaConfig> {
+    Some(emrtd_sim::profile::CaConfig {
+        cipher: "AES-128".into(),
+        parameter_id: 13,
+        key_id: Some(1),
+    })
+}
+
 #[test]
 fn chip_authentication_is_redone_after_a_tag_loss() {
     // Tag losses while opening, while reading DG14, during Chip Authentication and after it:
@@ -162,19 +185,9 @@ fn chip_authentication_is_redone_after_a_tag_loss() {
     for after in [4usize, 9, 11, 12, 13, 14, 15, 17, 30] {
         let mut p = Profile::builtin("norway-id").unwrap();
         p.chip.extended_length = false;
-        p.chip_authentication = Some(emrtd_sim::profile::CaConfig {
-            cipher: "AES-128".into(),
-            parameter_id: 13,
-            key_id: Some(1),
-        });
+        p.chip_authentication = ca_config();
         p.chip.tag_loss_after = Some(after);
-        let reference = VirtualChip::new(p.clone()).unwrap();
-        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let transport = Recorder {
-            chip: VirtualChip::new(p).unwrap(),
-            log: log.clone(),
-            time_out_extended_reads: false,
-        };
+        let (reference, transport, log) = recorded(p, false);
         let doc = read_document(transport, &can(), &ReadOptions::default())
             .unwrap_or_else(|e| panic!("tag loss after {after}: {e}"));
         assert_eq!(doc.resumes, 1, "after {after}");
@@ -213,11 +226,7 @@ fn a_chip_that_fails_chip_authentication_after_a_tag_loss_stops_the_read() {
     // The card that comes back holds another Chip Authentication key than the DG14 read
     // before: the reader must not go on reading from it.
     let mut p = Profile::builtin("norway-id").unwrap();
-    p.chip_authentication = Some(emrtd_sim::profile::CaConfig {
-        cipher: "AES-128".into(),
-        parameter_id: 13,
-        key_id: Some(1),
-    });
+    p.chip_authentication = ca_config();
     struct Swap {
         chip: VirtualChip,
         other: Option<VirtualChip>,
@@ -260,13 +269,7 @@ fn timeouts_on_large_blocks_step_the_block_down() {
     // uses smaller blocks, and finishes with short APDUs.
     let p = Profile::builtin("norway-id").unwrap();
     assert!(p.chip.extended_length);
-    let reference = VirtualChip::new(p.clone()).unwrap();
-    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let transport = Recorder {
-        chip: VirtualChip::new(p).unwrap(),
-        log: log.clone(),
-        time_out_extended_reads: true,
-    };
+    let (reference, transport, log) = recorded(p, true);
     let doc = read_document(transport, &can(), &ReadOptions::default()).unwrap();
     assert_eq!(doc.resumes, 2, "2048 → 1024 → 231 bytes");
     assert_eq!(
