@@ -273,6 +273,17 @@ class ReadTest(unittest.TestCase):
         with self.assertRaises(emrtd.EmrtdError.Io):
             emrtd.verify_dump(os.path.join(tempfile.gettempdir(), "no-such-emrtd-dump"), trust)
 
+        # The same files held in memory, named without ".bin".
+        files = {name: doc.file(name) for name in doc.file_names()}
+        result = emrtd.verify_files(files, trust)
+        self.assertEqual(result.status, emrtd.VerdictStatus.VALID, result.passive_authentication.errors)
+        files["DG11"] = files["DG11"].replace(b"OSLO", b"BERG")
+        result = emrtd.verify_files(files, trust)
+        self.assertEqual(result.status, emrtd.VerdictStatus.INVALID)
+        # Only EF.SOD: nothing compared, never valid.
+        result = emrtd.verify_files({"SOD": files["SOD"]}, trust)
+        self.assertEqual(result.status, emrtd.VerdictStatus.UNVERIFIED)
+
     def test_passport_with_bac_and_mrz_key(self):
         card = emrtd.VirtualCard("norway-passport")
         self.assertIsNone(card.can())

@@ -356,6 +356,13 @@ pub trait Transport {
         false
     }
 
+    /// Might the link accept extended-length APDUs? `true` when it does, and also when it
+    /// cannot tell (a PC/SC reader whose ATR says nothing): the reader then uses them where the
+    /// chip announces them in EF.ATR/INFO, and falls back to short APDUs if the link refuses.
+    fn may_support_extended_length(&self) -> bool {
+        self.supports_extended_length()
+    }
+
     /// After the card was lost: wait for it to come back and reconnect (the card starts
     /// afresh, so access control must run again). Transports that cannot do this say so.
     fn reconnect(&mut self) -> Result<(), TransportError> {
@@ -370,6 +377,9 @@ impl<T: Transport + ?Sized> Transport for &mut T {
     fn supports_extended_length(&self) -> bool {
         (**self).supports_extended_length()
     }
+    fn may_support_extended_length(&self) -> bool {
+        (**self).may_support_extended_length()
+    }
     fn reconnect(&mut self) -> Result<(), TransportError> {
         (**self).reconnect()
     }
@@ -381,6 +391,9 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
     fn supports_extended_length(&self) -> bool {
         (**self).supports_extended_length()
+    }
+    fn may_support_extended_length(&self) -> bool {
+        (**self).may_support_extended_length()
     }
     fn reconnect(&mut self) -> Result<(), TransportError> {
         (**self).reconnect()

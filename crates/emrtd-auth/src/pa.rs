@@ -1281,11 +1281,7 @@ pub fn verify_dump_with(
             continue;
         };
         let key = name.to_ascii_lowercase();
-        let known = matches!(
-            key.as_str(),
-            "com.bin" | "sod.bin" | "cardaccess.bin" | "cardsecurity.bin"
-        ) || dg_number(&key).is_some();
-        if !known || !path.is_file() {
+        if !is_dump_file(&key) || !path.is_file() {
             continue;
         }
         let len = std::fs::metadata(&path).map_err(io(&path))?.len();
@@ -1298,6 +1294,64 @@ pub fn verify_dump_with(
         let bytes = std::fs::read(&path).map_err(io(&path))?;
         files.insert(key, (name.to_string(), bytes));
     }
+    Ok(verify_named_files(
+        dir.display().to_string(),
+        &files,
+        trust,
+        opts,
+    ))
+}
+
+/// [`verify_dump`] on files held in memory (an app's own storage, a server upload): names as
+/// in a dump folder, `COM.bin`, `SOD.bin`, `DG1.bin` … `DG16.bin`, `CardAccess.bin`,
+/// `CardSecurity.bin`, in any case and with or without `.bin`; other names are ignored.
+pub fn verify_files(
+    named: &BTreeMap<String, Vec<u8>>,
+    trust: &TrustStore,
+    opts: &VerifyOptions,
+) -> Result<DumpVerification, AuthError> {
+    let mut files = BTreeMap::new();
+    for (name, bytes) in named {
+        let mut key = name.to_ascii_lowercase();
+        if !key.ends_with(".bin") {
+            key.push_str(".bin");
+        }
+        if !is_dump_file(&key) {
+            continue;
+        }
+        if bytes.len() as u64 > MAX_DUMP_FILE {
+            return Err(AuthError::File {
+                path: name.into(),
+                reason: format!(
+                    "{} bytes is larger than the {MAX_DUMP_FILE} accepted",
+                    bytes.len()
+                ),
+            });
+        }
+        files.insert(key, (name.clone(), bytes.clone()));
+    }
+    Ok(verify_named_files(
+        "(in memory)".into(),
+        &files,
+        trust,
+        opts,
+    ))
+}
+
+fn is_dump_file(lower_name: &str) -> bool {
+    matches!(
+        lower_name,
+        "com.bin" | "sod.bin" | "cardaccess.bin" | "cardsecurity.bin"
+    ) || dg_number(lower_name).is_some()
+}
+
+/// The verification of a dump: `files` maps lower-case names to (name as given, bytes).
+fn verify_named_files(
+    directory: String,
+    files: &BTreeMap<String, (String, Vec<u8>)>,
+    trust: &TrustStore,
+    opts: &VerifyOptions,
+) -> DumpVerification {
     let data_groups: BTreeMap<u8, Vec<u8>> = files
         .iter()
         .filter_map(|(k, (_, b))| dg_number(k).map(|n| (n, b.clone())))
@@ -1346,8 +1400,8 @@ pub fn verify_dump_with(
         check_card_access_consistency(report, ca, cs);
     }
 
-    Ok(DumpVerification {
-        directory: dir.display().to_string(),
+    DumpVerification {
+        directory,
         files: files.values().map(|(n, _)| n.clone()).collect(),
         passive_authentication: pa,
         card_security,
@@ -1357,7 +1411,7 @@ pub fn verify_dump_with(
             crls: trust.crls().len(),
         },
         verified_at: cert::format_time(opts.now),
-    })
+    }
 }
 
 fn dg_number(lower_name: &str) -> Option<u8> {

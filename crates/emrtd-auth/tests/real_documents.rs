@@ -250,6 +250,33 @@ fn uk_set_is_valid_with_its_csca_and_the_corrupted_dg2_is_a_mismatch() {
 }
 
 #[test]
+fn uk_set_verifies_from_memory_too() {
+    let trust = uk_trust();
+    let mut files = BTreeMap::new();
+    files.insert("sod".to_string(), rd("sod/gmrtd/UK_imported_EF.SOD.bin"));
+    files.insert("DG1.bin".to_string(), rd("sod/gmrtd/UK_imported_DG1.bin"));
+    files.insert("DG2".to_string(), rd("sod/gmrtd/UK_imported_DG2.bin"));
+    files.insert("notes.txt".to_string(), b"ignored".to_vec());
+    let v = pa::verify_files(&files, &trust, &opts()).unwrap();
+    assert_eq!(v.passive_authentication.status, Verdict::Valid);
+    assert_eq!(v.files, ["DG1.bin", "DG2", "sod"]);
+    files.insert(
+        "DG2".to_string(),
+        rd("sod/gmrtd/UK_imported_DG2_corrupted_lastbyte.bin"),
+    );
+    let v = pa::verify_files(&files, &trust, &opts()).unwrap();
+    assert_eq!(v.passive_authentication.status, Verdict::Invalid);
+    assert_eq!(
+        v.passive_authentication.data_groups["DG2"],
+        DgStatus::Mismatch
+    );
+    // Nothing but EF.SOD: signature and chain hold, but no data was compared.
+    let only_sod: BTreeMap<_, _> = files.into_iter().filter(|(k, _)| k == "sod").collect();
+    let v = pa::verify_files(&only_sod, &trust, &opts()).unwrap();
+    assert_eq!(v.passive_authentication.status, Verdict::Unverified);
+}
+
+#[test]
 fn my_signer_info_names_its_issuer_in_another_rdn_order_and_still_verifies() {
     let sod = Sod::parse(&rd("sod/gmrtd/MY_EF.SOD.bin")).unwrap();
     let si = &sod.signed_data.signer_infos[0];

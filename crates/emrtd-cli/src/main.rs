@@ -125,6 +125,11 @@ struct ReadArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = match &cli.command {
+        Command::Read(args) => args.json,
+        Command::Verify { json, .. } => *json,
+        _ => false,
+    };
     let result = match cli.command {
         Command::Mrz { text, json } => return cmd_mrz(&text, json),
         Command::Read(args) => cmd_read(&args),
@@ -144,6 +149,10 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(msg) => {
+            if json {
+                // A program reading the JSON gets the failure too, not an empty output.
+                outln!("{}", serde_json::json!({ "valid": false, "error": msg }));
+            }
             eprintln!("error: {msg}");
             ExitCode::from(1)
         }

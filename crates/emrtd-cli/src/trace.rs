@@ -90,6 +90,10 @@ impl<T: Transport> Transport for Traced<T> {
         self.inner.supports_extended_length()
     }
 
+    fn may_support_extended_length(&self) -> bool {
+        self.inner.may_support_extended_length()
+    }
+
     fn reconnect(&mut self) -> Result<(), TransportError> {
         self.inner.reconnect()
     }

@@ -200,6 +200,15 @@ fn read_with_wrong_can_fails_with_a_clear_message() {
     let out = emrtd(&["read", "--sim", "--can", "12ab"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("card access number"));
+    // With --json the failure is JSON on standard output as well.
+    let out = emrtd(&["read", "--sim", "--can", "999999", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(v["valid"], false);
+    assert!(v["error"]
+        .as_str()
+        .unwrap()
+        .contains("refused the access key"));
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //! `NFCISO7816Tag`); the library opens the chip with the CAN or the MRZ ([`AccessKey`]), reads it
 //! in a [`ReadSession`] (progress reports, cancellation, resumption after a tag loss), decodes
 //! it ([`Document`]: MRZ, DG11, DG12, face images) and verifies it against a [`TrustStore`]
-//! ([`Verdict`]). [`verify_dump`] verifies a saved dump offline.
+//! ([`Verdict`]). [`verify_dump`] verifies a saved dump offline, [`verify_files`] the same files
+//! held in memory.
 //!
 //! Kotlin, Swift and Python sources are generated from this crate's cdylib by the
 //! `uniffi-bindgen` binary (cargo feature `cli`); see `docs/mobile.md`.
@@ -32,6 +33,7 @@ pub use session::{
 pub use sim::{virtual_card_profiles, virtual_card_test_csca, VirtualCard};
 pub use transport::NfcTransport;
 pub use verify::{
-    verify_dump, CheckResult, CheckStatus, DataGroupCheck, DataGroupStatus, DumpVerdict,
-    LoadSummary, PassiveAuthentication, SignatureCheck, TrustStore, Verdict, VerdictStatus,
+    verify_dump, verify_files, CheckResult, CheckStatus, DataGroupCheck, DataGroupStatus,
+    DumpVerdict, LoadSummary, PassiveAuthentication, SignatureCheck, TrustStore, Verdict,
+    VerdictStatus,
 };

@@ -2,6 +2,7 @@
 
 use crate::EmrtdError;
 use emrtd_auth::{CheckStatus as AuthCheckStatus, DgStatus, PassiveAuthReport, SignedObjectReport};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
@@ -329,14 +330,37 @@ impl TrustStore {
 /// `CardSecurity.bin`, as written by `Document.save_dump` or `emrtd read --out`).
 #[uniffi::export]
 pub fn verify_dump(directory: String, trust: Arc<TrustStore>) -> Result<DumpVerdict, EmrtdError> {
-    let report = trust
+    trust
         .with(|t| emrtd_auth::verify_dump(Path::new(&directory), t))
-        .map_err(|e| match e {
-            emrtd_auth::AuthError::Io { .. } | emrtd_auth::AuthError::File { .. } => {
-                EmrtdError::Io(format!("{e}; check the folder of the dump"))
-            }
-            other => EmrtdError::InvalidData(other.to_string()),
-        })?;
+        .map(|r| dump_verdict(&r))
+        .map_err(|e| dump_error(e, "check the folder of the dump"))
+}
+
+/// Verify dumped files held in memory (the app's own storage, a server upload), named as in a
+/// dump folder: `COM`, `SOD`, `DG1` … `DG16`, `CardAccess`, `CardSecurity` (with or without
+/// `.bin`, any case); other names are ignored.
+#[uniffi::export]
+pub fn verify_files(
+    files: HashMap<String, Vec<u8>>,
+    trust: Arc<TrustStore>,
+) -> Result<DumpVerdict, EmrtdError> {
+    let files: BTreeMap<String, Vec<u8>> = files.into_iter().collect();
+    trust
+        .with(|t| emrtd_auth::pa::verify_files(&files, t, &emrtd_auth::VerifyOptions::now()))
+        .map(|r| dump_verdict(&r))
+        .map_err(|e| dump_error(e, "check the files given"))
+}
+
+fn dump_error(e: emrtd_auth::AuthError, what_to_do: &str) -> EmrtdError {
+    match e {
+        emrtd_auth::AuthError::Io { .. } | emrtd_auth::AuthError::File { .. } => {
+            EmrtdError::Io(format!("{e}; {what_to_do}"))
+        }
+        other => EmrtdError::InvalidData(other.to_string()),
+    }
+}
+
+fn dump_verdict(report: &emrtd_auth::DumpVerification) -> DumpVerdict {
     let mut statuses = vec![report.passive_authentication.status];
     statuses.extend(report.card_security.as_ref().map(|c| c.status));
     let status = if statuses.contains(&emrtd_auth::Verdict::Invalid) {
@@ -346,12 +370,12 @@ pub fn verify_dump(directory: String, trust: Arc<TrustStore>) -> Result<DumpVerd
     } else {
         VerdictStatus::Valid
     };
-    Ok(DumpVerdict {
+    DumpVerdict {
         status,
         valid: status == VerdictStatus::Valid,
-        files: report.files,
+        files: report.files.clone(),
         passive_authentication: (&report.passive_authentication).into(),
         card_security: report.card_security.as_ref().map(SignatureCheck::from),
-        verified_at: report.verified_at,
-    })
+        verified_at: report.verified_at.clone(),
+    }
 }

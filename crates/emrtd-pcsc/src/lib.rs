@@ -177,7 +177,7 @@ impl Pcsc {
         Ok(PcscTransport {
             card,
             reader: name,
-            extended: atr::supports_extended_length(&atr).unwrap_or(false),
+            extended: atr::supports_extended_length(&atr),
             atr,
         })
     }
@@ -198,7 +198,8 @@ pub struct PcscTransport {
     card: pcsc::Card,
     reader: String,
     atr: Vec<u8>,
-    extended: bool,
+    /// Extended length as the ATR tells it (`None`: the ATR says nothing).
+    extended: Option<bool>,
 }
 
 impl PcscTransport {
@@ -214,7 +215,7 @@ impl PcscTransport {
 
     /// Override the extended-length capability (for example from EF.ATR/INFO).
     pub fn set_extended_length(&mut self, yes: bool) {
-        self.extended = yes;
+        self.extended = Some(yes);
     }
 
     /// Reconnect after the card left the field and came back (resets the card).
@@ -275,7 +276,14 @@ impl Transport for PcscTransport {
     }
 
     fn supports_extended_length(&self) -> bool {
-        self.extended
+        self.extended == Some(true)
+    }
+
+    /// Most contactless chips' ATRs (made by the reader from the ATS) say nothing about
+    /// extended length: then the chip's EF.ATR/INFO decides, and the reader falls back to short
+    /// APDUs if this reader refuses extended ones.
+    fn may_support_extended_length(&self) -> bool {
+        self.extended != Some(false)
     }
 
     /// Wait (up to 30 s) for the card to be back in the field and reconnect to it.

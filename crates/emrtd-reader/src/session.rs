@@ -236,7 +236,7 @@ impl<T: Transport> Session<T> {
             self.in_application = false;
         }
         let card_access = self.read_optional_plain(EfId::CardAccess)?;
-        let atr_info = if self.transport.supports_extended_length() {
+        let atr_info = if self.transport.may_support_extended_length() {
             self.read_optional_plain(EfId::AtrInfo)?
         } else {
             None
@@ -551,6 +551,21 @@ impl<T: Transport> Session<T> {
         let limit = step_down(self.block);
         self.block_limit = Some(limit);
         self.block = limit;
+    }
+
+    /// Extended-length reads failed on the link: use short ones from now on. False when no
+    /// extended-length reads were in use (then the failure has another cause).
+    fn fall_back_to_short_apdus(&mut self) -> bool {
+        let short = self
+            .access
+            .as_ref()
+            .map_or(223, |a| short_block(&a.cipher_suite));
+        if self.block_fixed || self.block <= short {
+            return false;
+        }
+        self.block_limit = Some(short);
+        self.block = short;
+        true
     }
 
     /// Set the largest READ BINARY block (and keep it: no automatic extended length).
@@ -1212,6 +1227,14 @@ fn with_resume<T: Transport>(
         };
         let mut lost = match step(session, &mut track) {
             Err(e) if e.is_card_lost() => e,
+            // The link failed an extended-length APDU (a reader that cannot carry them): the
+            // secure messaging counters are out of step, so open the chip again and go on with
+            // short APDUs.
+            Err(e @ ReadError::Transport(TransportError::Other(_)))
+                if file.is_some() && session.fall_back_to_short_apdus() =>
+            {
+                e
+            }
             other => return other,
         };
         // Wait for the card, open it again (also when it leaves again meanwhile), go on.

@@ -119,34 +119,67 @@ fn a_card_that_never_comes_back_is_an_error_a_person_understands() {
 /// What a recording transport saw: command headers and reconnections.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Seen {
-    Command { cla: u8, ins: u8, p1: u8 },
+    Command {
+        cla: u8,
+        ins: u8,
+        p1: u8,
+        extended: bool,
+    },
     Reconnect,
 }
 
-/// Passes everything to a virtual chip and records it; optionally times out on extended-length
-/// READ BINARY commands (a reader that cannot move large frames in time).
+/// How the recorded link handles extended-length APDUs.
+#[derive(Clone, Copy)]
+enum Link {
+    /// As the chip's profile says, and the link says so.
+    AsChip,
+    /// The link cannot tell (a PC/SC reader whose ATR says nothing) but carries them.
+    Unknown,
+    /// The link cannot tell, and fails every extended-length APDU (a reader without them).
+    UnknownRefusing,
+    /// The link times out on every extended-length READ BINARY.
+    TimesOutOnExtendedReads,
+}
+
+/// Passes everything to a virtual chip and records it.
 struct Recorder {
     chip: VirtualChip,
     log: Log,
-    time_out_extended_reads: bool,
+    link: Link,
 }
 
 impl emrtd_apdu::Transport for Recorder {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, emrtd_apdu::TransportError> {
         if let [cla, ins, p1, ..] = *apdu {
-            self.log
-                .lock()
-                .unwrap()
-                .push(Seen::Command { cla, ins, p1 });
             let extended = apdu.len() > 5 && apdu[4] == 0;
-            if self.time_out_extended_reads && extended && (ins == 0xB0 || ins == 0xB1) {
-                return Err(emrtd_apdu::TransportError::Timeout);
+            self.log.lock().unwrap().push(Seen::Command {
+                cla,
+                ins,
+                p1,
+                extended,
+            });
+            let read = ins == 0xB0 || ins == 0xB1;
+            match self.link {
+                Link::TimesOutOnExtendedReads if extended && read => {
+                    return Err(emrtd_apdu::TransportError::Timeout)
+                }
+                Link::UnknownRefusing if extended => {
+                    return Err(emrtd_apdu::TransportError::Other(
+                        "the reader cannot send extended APDUs".into(),
+                    ))
+                }
+                _ => {}
             }
         }
         self.chip.transmit(apdu)
     }
     fn supports_extended_length(&self) -> bool {
-        self.chip.supports_extended_length()
+        matches!(self.link, Link::AsChip | Link::TimesOutOnExtendedReads)
+            && self.chip.supports_extended_length()
+    }
+    fn may_support_extended_length(&self) -> bool {
+        self.supports_extended_length()
+            || matches!(self.link, Link::Unknown | Link::UnknownRefusing)
     }
     fn reconnect(&mut self) -> Result<(), emrtd_apdu::TransportError> {
         self.log.lock().unwrap().push(Seen::Reconnect);
@@ -158,15 +191,33 @@ type Log = std::sync::Arc<std::sync::Mutex<Vec<Seen>>>;
 
 /// A reference chip (to compare files with), a recording transport over a chip of the same
 /// profile, and its log.
-fn recorded(p: Profile, time_out_extended_reads: bool) -> (VirtualChip, Recorder, Log) {
+fn recorded(p: Profile, link: Link) -> (VirtualChip, Recorder, Log) {
     let reference = VirtualChip::new(p.clone()).unwrap();
     let log = Log::default();
     let transport = Recorder {
         chip: VirtualChip::new(p).unwrap(),
         log: log.clone(),
-        time_out_extended_reads,
+        link,
     };
     (reference, transport, log)
+}
+
+/// Extended-length READ BINARY commands in a log.
+fn extended_reads(log: &Log) -> usize {
+    log.lock()
+        .unwrap()
+        .iter()
+        .filter(|s| {
+            matches!(
+                s,
+                Seen::Command {
+                    ins: 0xB0 | 0xB1,
+                    extended: true,
+                    ..
+                }
+            )
+        })
+        .count()
 }
 
 fn ca_config() -> Option<emrtd_sim::profile::CaConfig> {
@@ -187,7 +238,7 @@ fn chip_authentication_is_redone_after_a_tag_loss() {
         p.chip.extended_length = false;
         p.chip_authentication = ca_config();
         p.chip.tag_loss_after = Some(after);
-        let (reference, transport, log) = recorded(p, false);
+        let (reference, transport, log) = recorded(p, Link::AsChip);
         let doc = read_document(transport, &can(), &ReadOptions::default())
             .unwrap_or_else(|e| panic!("tag loss after {after}: {e}"));
         assert_eq!(doc.resumes, 1, "after {after}");
@@ -269,7 +320,7 @@ fn timeouts_on_large_blocks_step_the_block_down() {
     // uses smaller blocks, and finishes with short APDUs.
     let p = Profile::builtin("norway-id").unwrap();
     assert!(p.chip.extended_length);
-    let (reference, transport, log) = recorded(p, true);
+    let (reference, transport, log) = recorded(p, Link::TimesOutOnExtendedReads);
     let doc = read_document(transport, &can(), &ReadOptions::default()).unwrap();
     assert_eq!(doc.resumes, 2, "2048 → 1024 → 231 bytes");
     assert_eq!(
@@ -283,4 +334,38 @@ fn timeouts_on_large_blocks_step_the_block_down() {
         .filter(|s| **s == Seen::Reconnect)
         .count();
     assert_eq!(reconnects, 2);
+}
+
+#[test]
+fn extended_length_from_ef_atr_info_when_the_link_cannot_tell() {
+    // The link does not know (most contactless ATRs say nothing): EF.ATR/INFO announces
+    // extended length, so the reader uses it, in as few APDUs as with a link that says so.
+    let p = Profile::builtin("norway-id").unwrap();
+    let (reference, transport, log) = recorded(p.clone(), Link::Unknown);
+    let doc = read_document(transport, &can(), &ReadOptions::default()).unwrap();
+    assert_eq!(doc.resumes, 0);
+    assert!(doc.files.contains_key(&EfId::AtrInfo));
+    assert_eq!(
+        doc.files[&EfId::Dg(2)].as_slice(),
+        reference.file("DG2").unwrap()
+    );
+    assert!(extended_reads(&log) > 0);
+    let (_, known, known_log) = recorded(p, Link::AsChip);
+    read_document(known, &can(), &ReadOptions::default()).unwrap();
+    assert_eq!(log.lock().unwrap().len(), known_log.lock().unwrap().len());
+}
+
+#[test]
+fn a_link_that_refuses_extended_length_falls_back_to_short_apdus() {
+    // The link cannot tell and then fails the first extended READ BINARY: the reader opens the
+    // chip again and reads everything with short APDUs.
+    let p = Profile::builtin("norway-id").unwrap();
+    let (reference, transport, log) = recorded(p, Link::UnknownRefusing);
+    let doc = read_document(transport, &can(), &ReadOptions::default()).unwrap();
+    assert_eq!(doc.resumes, 1);
+    assert_eq!(extended_reads(&log), 1, "only the first one was tried");
+    assert_eq!(
+        doc.files[&EfId::Dg(2)].as_slice(),
+        reference.file("DG2").unwrap()
+    );
 }

@@ -271,6 +271,10 @@ impl<T: Transport> Transport for HostileChip<T> {
         self.inner.supports_extended_length()
     }
 
+    fn may_support_extended_length(&self) -> bool {
+        self.inner.may_support_extended_length()
+    }
+
     fn reconnect(&mut self) -> Result<(), TransportError> {
         self.pace_step = None;
         self.app_selected = false;
