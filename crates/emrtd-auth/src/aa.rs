@@ -229,6 +229,11 @@ pub fn verify(
     match &key {
         PublicKey::Rsa(rsa_key) => verify_rsa(rsa_key, &key_name, challenge, response),
         PublicKey::Ec { .. } => verify_ecdsa(&key, &key_name, challenge, response, aa_info),
+        PublicKey::Dsa(_) => AaResult::fail(
+            &key_name,
+            None,
+            "Active Authentication uses RSA or ECDSA keys (ICAO 9303-11 §6.1), not DSA",
+        ),
     }
 }
 

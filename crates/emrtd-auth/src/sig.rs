@@ -3,7 +3,8 @@
 //! Supported: RSASSA-PKCS1-v1_5, RSASSA-PSS (any hash, MGF1 hash and salt length), ECDSA with
 //! X9.62 (DER signature) and BSI TR-03111 (plain `r‖s`) OIDs, on NIST P-256/P-384/P-521 through
 //! the RustCrypto crates and on every other prime curve (brainpool, explicit domain parameters)
-//! through the generic prime-curve arithmetic of `emrtd_crypto::pk`. Hashes: SHA-1 and SHA-2.
+//! through the generic prime-curve arithmetic of `emrtd_crypto::pk`; DSA (FIPS 186-4, through
+//! the RustCrypto `dsa` crate). Hashes: SHA-1 and SHA-2.
 
 use der::{Decode, Encode};
 use emrtd_crypto::pk::{EcCurve, Group};
@@ -99,6 +100,8 @@ pub enum SignatureScheme {
     },
     /// ECDSA; `plain` = BSI TR-03111 `r‖s` format instead of a DER SEQUENCE.
     Ecdsa { hash: HashAlg, plain: bool },
+    /// DSA (FIPS 186-4), DER `Dss-Sig-Value`.
+    Dsa { hash: HashAlg },
 }
 
 impl SignatureScheme {
@@ -107,7 +110,8 @@ impl SignatureScheme {
         match self {
             SignatureScheme::RsaPkcs1v15 { hash }
             | SignatureScheme::RsaPss { hash, .. }
-            | SignatureScheme::Ecdsa { hash, .. } => *hash,
+            | SignatureScheme::Ecdsa { hash, .. }
+            | SignatureScheme::Dsa { hash } => *hash,
         }
     }
 
@@ -131,6 +135,7 @@ impl SignatureScheme {
                 hash.name(),
                 if *plain { " (plain r||s)" } else { "" }
             ),
+            SignatureScheme::Dsa { hash } => format!("DSA with {}", hash.name()),
         }
     }
 }
@@ -198,9 +203,9 @@ pub fn scheme_from_algorithm(
         "0.4.0.127.0.7.1.1.4.1.6" | "1.3.36.3.3.1.2" => {
             Err(AlgorithmProblem::NotAllowed(format!("{oid} (RIPEMD-160)")))
         }
-        "1.2.840.10040.4.3" | "2.16.840.1.101.3.4.3.1" | "2.16.840.1.101.3.4.3.2" => {
-            Err(AlgorithmProblem::Unsupported(format!("{oid} (DSA)")))
-        }
+        "1.2.840.10040.4.3" => Ok(SignatureScheme::Dsa { hash: Sha1 }),
+        "2.16.840.1.101.3.4.3.1" => Ok(SignatureScheme::Dsa { hash: Sha224 }),
+        "2.16.840.1.101.3.4.3.2" => Ok(SignatureScheme::Dsa { hash: Sha256 }),
         other => Err(AlgorithmProblem::Unsupported(format!(
             "unknown signature algorithm {other}"
         ))),
@@ -306,10 +311,14 @@ pub enum Curve {
 pub enum PublicKey {
     Rsa(rsa::RsaPublicKey),
     Ec { curve: Curve, point: Vec<u8> },
+    Dsa(Box<dsa::VerifyingKey>),
 }
 
 /// Largest RSA modulus accepted (bits); verification cost grows with it.
 pub const MAX_RSA_BITS: usize = 16384;
+
+/// Largest DSA prime p accepted (bits; FIPS 186-4 stops at 3072).
+pub const MAX_DSA_BITS: usize = 4096;
 
 impl PublicKey {
     /// Decode a DER SubjectPublicKeyInfo.
@@ -343,6 +352,37 @@ impl PublicKey {
                     point: key_bytes.to_vec(),
                 })
             }
+            "1.2.840.10040.4.1" => {
+                // Check the sizes before any arithmetic: the key check raises y to the power q
+                // modulo p.
+                let params = spki
+                    .algorithm
+                    .parameters
+                    .ok_or("DSA public key without domain parameters (p, q, g)")?
+                    .to_der()
+                    .map_err(|e| e.to_string())?;
+                let bits = |v: &[u8]| {
+                    let v = &v[v.iter().position(|b| *b != 0).unwrap_or(v.len())..];
+                    v.len() * 8
+                };
+                let bad = || "DSA parameters are not a SEQUENCE of p, q, g".to_string();
+                let seq = emrtd_tlv::parse_exact(&params).map_err(|_| bad())?;
+                let ints = emrtd_tlv::parse_all(seq.value).map_err(|_| bad())?;
+                let [p, q, _g] = ints.as_slice() else {
+                    return Err(bad());
+                };
+                if bits(p.value) > MAX_DSA_BITS
+                    || bits(q.value) > 512
+                    || bits(key_bytes) > MAX_DSA_BITS + 64
+                {
+                    return Err(format!(
+                        "DSA key larger than {MAX_DSA_BITS} bits (p) or 512 bits (q)"
+                    ));
+                }
+                dsa::VerifyingKey::try_from(spki)
+                    .map(|k| PublicKey::Dsa(Box::new(k)))
+                    .map_err(|e| format!("DSA public key: {e}"))
+            }
             other => Err(format!("unsupported public key algorithm {other}")),
         }
     }
@@ -352,6 +392,7 @@ impl PublicKey {
         use rsa::traits::PublicKeyParts;
         match self {
             PublicKey::Rsa(k) => format!("RSA-{}", k.n().bits()),
+            PublicKey::Dsa(k) => format!("DSA-{}", k.components().p().bits()),
             PublicKey::Ec { curve, .. } => match curve {
                 Curve::Nist(NistCurve::P256) => "EC P-256".into(),
                 Curve::Nist(NistCurve::P384) => "EC P-384".into(),
@@ -564,6 +605,13 @@ pub fn verify_prehashed(
                 ecdsa_der_rs(signature)?
             };
             ecdsa_verify(curve, point, hashed, r, s)
+        }
+        (PublicKey::Dsa(k), SignatureScheme::Dsa { .. }) => {
+            use dsa::signature::hazmat::PrehashVerifier;
+            let sig = dsa::Signature::try_from(signature)
+                .map_err(|_| "DSA signature is not a DER SEQUENCE of two INTEGERs".to_string())?;
+            k.verify_prehash(hashed, &sig)
+                .map_err(|_| "DSA signature does not verify".into())
         }
         (k, s) => Err(format!(
             "key type {} cannot verify {}",

@@ -2,8 +2,7 @@
 //! the EF.SOD the test plan describes with a test PKI and checks the verdict the plan expects
 //! ("inspection procedure successful" = `valid`, "failed" = `invalid`).
 //!
-//! Not generated: LDS_H_08/97/98 (DSA: this verifier reports DSA as unsupported, see
-//! `dsa_is_reported_unsupported`), LDS_H_34/35 (signing time rules give no expected result in
+//! Not generated: LDS_H_34/35 (signing time rules give no expected result in
 //! the plan), LDS_H_53 (naming convention, no expected result), LDS_H_93 (EF.CardSecurity hash
 //! in EF.SOD, a PACE/CA topic).
 
@@ -506,6 +505,16 @@ fn lds_h_48_68_document_signer_certificate() {
                 emrtd_tlv::encode(0x03, &[0, 2, 1, 5]),
             ]))
         },
+        "DSA public key without domain parameters",
+    );
+    case(
+        "LDS_H_58",
+        |c| {
+            c.spki = Some(seq(&[
+                seq(&[oid("1.2.840.10046.2.1")]), // X9.42 Diffie-Hellman: not a signing key
+                emrtd_tlv::encode(0x03, &[0, 2, 1, 5]),
+            ]))
+        },
         "unsupported public key algorithm",
     );
     case(
@@ -704,20 +713,61 @@ fn signing_time_validity_and_crls() {
 }
 
 #[test]
-fn dsa_is_reported_unsupported() {
-    // LDS_H_08/97/98 use DSA, which this verifier does not implement: the document is
-    // `unverified` (never `valid`), with the reason.
-    let (w, o) = default_case();
-    let sod = make_sod(&w, &o);
-    let b = edit_signed_data(&sod, |sd| {
-        let si = signer_info(sd);
-        si[4] = Tlv::parse_tree(&seq(&[oid("2.16.840.1.101.3.4.3.2")]))
-            .unwrap()
-            .remove(0);
-    });
-    let r = run(&w, &b);
-    assert_eq!(r.status, Verdict::Unverified);
-    assert!(r.errors.iter().any(|e| e.contains("DSA")), "{:?}", r.errors);
+fn lds_h_dsa_with_sha1_sha224_sha256() {
+    // LDS_H_08 (SHA-1), LDS_H_97 (SHA-224), LDS_H_98 (SHA-256): DSA for the chain and EF.SOD,
+    // the DG hashes with the same hash, DS certificate inside EF.SOD.
+    for (case, hash) in [
+        ("LDS_H_08", Sha1),
+        ("LDS_H_97", Sha224),
+        ("LDS_H_98", Sha256),
+    ] {
+        let a = alg(Kind::Dsa, hash);
+        let w = world(Key::dsa("csca"), Key::dsa("ds"), a, |_| {});
+        let o = SodOpts::new(a);
+        let sod = make_sod(&w, &o);
+        let r = run(&w, &sod);
+        valid(case, &r);
+        assert_eq!(r.hash_algorithm.as_deref(), Some(hash.name()));
+        let signer = r.details.as_ref().unwrap().signer.as_ref().unwrap();
+        assert_eq!(signer.public_key, "DSA-2048", "{case}");
+        assert!(
+            r.checks.iter().any(|c| c.name == "signature"
+                && c.status == CheckStatus::Passed
+                && c.reason.contains("DSA with")),
+            "{case}: {:#?}",
+            r.checks
+        );
+        // A changed signature byte is an invalid signature.
+        let mut bad = sod.clone();
+        let n = bad.len();
+        bad[n - 5] ^= 0x01;
+        let r = run(&w, &bad);
+        assert_eq!(r.status, Verdict::Invalid, "{case}");
+        assert_eq!(r.signature_valid, Some(false), "{case}");
+    }
+}
+
+#[test]
+fn dsa_signatures_made_by_openssl_verify() {
+    // Independent of the signer used above: `openssl dgst -shaX -sign` over a fixed message
+    // with the DS key (fixtures/README.md).
+    use emrtd_auth::sig::{verify, PublicKey, SignatureScheme};
+    let key = PublicKey::from_spki_der(
+        &std::fs::read(format!("{FIX}/sod/test_pki/ds_dsa2048.spki.der")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(key.describe(), "DSA-2048");
+    let msg = b"emrtd DSA test message";
+    for (name, hash) in [("sha1", Sha1), ("sha224", Sha224), ("sha256", Sha256)] {
+        let sig = std::fs::read(format!("{FIX}/sod/test_pki/ds_dsa2048_{name}.sig")).unwrap();
+        let scheme = SignatureScheme::Dsa { hash };
+        verify(&key, &scheme, msg, &sig).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(verify(&key, &scheme, b"another message", &sig).is_err());
+        let other = SignatureScheme::Dsa {
+            hash: if hash == Sha1 { Sha256 } else { Sha1 },
+        };
+        assert!(verify(&key, &other, msg, &sig).is_err(), "{name}");
+    }
 }
 
 #[test]

@@ -56,6 +56,7 @@ pub enum Key {
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
     P521(p521::ecdsa::SigningKey),
+    Dsa(Box<dsa::SigningKey>),
 }
 
 impl Key {
@@ -66,6 +67,12 @@ impl Key {
     pub fn ds_rsa() -> Key {
         let der = std::fs::read(format!("{FIX}/sod/test_pki/ds_rsa2048.pkcs1.der")).unwrap();
         Key::Rsa(Box::new(rsa::RsaPrivateKey::from_pkcs1_der(&der).unwrap()))
+    }
+    /// DSA 2048/256 keys made with OpenSSL (`csca` or `ds`).
+    pub fn dsa(which: &str) -> Key {
+        use dsa::pkcs8::DecodePrivateKey;
+        let der = std::fs::read(format!("{FIX}/sod/test_pki/{which}_dsa2048.pk8.der")).unwrap();
+        Key::Dsa(Box::new(dsa::SigningKey::from_pkcs8_der(&der).unwrap()))
     }
     pub fn p224() -> Key {
         Key::P224(p224::ecdsa::SigningKey::from_slice(&[0x22; 28]).unwrap())
@@ -110,6 +117,12 @@ impl Key {
                 "1.3.132.0.34",
                 k.verifying_key().to_encoded_point(false).as_bytes(),
             ),
+            Key::Dsa(k) => k
+                .verifying_key()
+                .to_public_key_der()
+                .unwrap()
+                .as_bytes()
+                .to_vec(),
             Key::P521(k) => {
                 use p521::elliptic_curve::sec1::ToEncodedPoint;
                 let pk = p521::PublicKey::from_secret_scalar(k.as_nonzero_scalar());
@@ -153,6 +166,12 @@ impl Key {
             Key::P256(k) => ec!(k, p256::ecdsa::Signature),
             Key::P384(k) => ec!(k, p384::ecdsa::Signature),
             Key::P521(k) => ec!(k, p521::ecdsa::Signature),
+            Key::Dsa(k) => {
+                use dsa::signature::SignatureEncoding;
+                let s: dsa::Signature =
+                    dsa::signature::hazmat::PrehashSigner::sign_prehash(&**k, &h).unwrap();
+                s.to_vec()
+            }
         }
     }
 }
@@ -192,6 +211,8 @@ pub enum Kind {
     Plain,
     /// md5WithRSAEncryption (not allowed).
     Md5Rsa,
+    /// id-dsa-with-sha1 / dsa-with-sha224 / dsa-with-sha256.
+    Dsa,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,6 +264,15 @@ impl SigAlg {
                     Sha256 => "1.2.840.10045.4.3.2",
                     Sha384 => "1.2.840.10045.4.3.3",
                     Sha512 => "1.2.840.10045.4.3.4",
+                };
+                seq(&[oid(o)])
+            }
+            Kind::Dsa => {
+                let o = match self.hash {
+                    Sha1 => "1.2.840.10040.4.3",
+                    Sha224 => "2.16.840.1.101.3.4.3.1",
+                    Sha256 => "2.16.840.1.101.3.4.3.2",
+                    other => panic!("no DSA OID with {other:?}"),
                 };
                 seq(&[oid(o)])
             }
