@@ -6,10 +6,14 @@ use emrtd_apdu::{ins, Transport, TransportError};
 ///
 /// Access-control exchanges (GET CHALLENGE, EXTERNAL AUTHENTICATE, GENERAL AUTHENTICATE) are
 /// printed without their data: a recorded BAC or PACE exchange lets anyone try every MRZ or
-/// CAN offline, so those bytes never reach a log.
+/// CAN offline, so those bytes never reach a log. Files a chip without access control sends in
+/// the clear from its eMRTD application (DG1 holds the MRZ) are not printed either; under secure
+/// messaging they are encrypted.
 pub struct Traced<T> {
     inner: T,
     log: bool,
+    /// The eMRTD application is selected (files read now are personal data).
+    in_application: bool,
     apdus: usize,
     to_chip: usize,
     from_chip: usize,
@@ -20,10 +24,19 @@ impl<T: Transport> Traced<T> {
         Traced {
             inner,
             log,
+            in_application: false,
             apdus: 0,
             to_chip: 0,
             from_chip: 0,
         }
+    }
+
+    /// Is the response to `apdu` printed without its data? Follows the selected application.
+    fn hides_response(&mut self, apdu: &[u8]) -> bool {
+        if let Some(app) = selects(apdu) {
+            self.in_application = app;
+        }
+        is_secret_exchange(apdu) || (self.in_application && is_plain_read(apdu))
     }
 
     /// (APDUs, bytes to the chip, bytes from the chip).
@@ -37,6 +50,20 @@ fn is_secret_exchange(apdu: &[u8]) -> bool {
         apdu.get(1).copied(),
         Some(ins::GET_CHALLENGE | ins::EXTERNAL_AUTHENTICATE | ins::GENERAL_AUTHENTICATE)
     )
+}
+
+/// A READ BINARY (even or odd INS) without secure messaging.
+fn is_plain_read(apdu: &[u8]) -> bool {
+    matches!(apdu, [cla, ins::READ_BINARY | ins::READ_BINARY_ODD, ..] if cla & 0x0C == 0)
+}
+
+/// SELECT by name (the eMRTD application) or of the master file.
+fn selects(apdu: &[u8]) -> Option<bool> {
+    match apdu {
+        [_, ins::SELECT, 0x04, ..] => Some(true),
+        [_, ins::SELECT, 0x00, _, 0x02, 0x3F, 0x00, ..] => Some(false),
+        _ => None,
+    }
 }
 
 fn show(bytes: &[u8], redact: bool) -> String {
@@ -70,6 +97,7 @@ impl<T: Transport> Transport for Traced<T> {
         if self.log {
             eprintln!(">> {}", show(apdu, redact));
         }
+        let redact = self.hides_response(apdu);
         let result = self.inner.transmit(apdu);
         self.apdus += 1;
         self.to_chip += apdu.len();
@@ -95,6 +123,7 @@ impl<T: Transport> Transport for Traced<T> {
     }
 
     fn reconnect(&mut self) -> Result<(), TransportError> {
+        self.in_application = false;
         self.inner.reconnect()
     }
 }
@@ -114,5 +143,36 @@ mod tests {
         );
         let read = hex::decode("0CB0000000").unwrap();
         assert!(!is_secret_exchange(&read));
+        assert!(!is_plain_read(&read));
+    }
+
+    #[test]
+    fn plain_files_of_the_application_are_redacted() {
+        // A chip without access control: EF.CardAccess in the master file is shown, DG1 (the
+        // MRZ) from the eMRTD application is not; protected reads are encrypted anyway.
+        struct Nothing;
+        impl Transport for Nothing {
+            fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
+                Ok(vec![0x90, 0x00])
+            }
+        }
+        let mut t = Traced::new(Nothing, false);
+        let hides =
+            |t: &mut Traced<Nothing>, apdu: &str| t.hides_response(&hex::decode(apdu).unwrap());
+        assert!(!hides(&mut t, "00B09C0000"), "EF.CardAccess");
+        assert!(
+            !hides(&mut t, "00B0810000"),
+            "EF.ATR/INFO (SFI 01 in the master file)"
+        );
+        assert!(!hides(&mut t, "00A4040C07A0000002471001"));
+        assert!(
+            hides(&mut t, "00B0810000"),
+            "DG1 (SFI 01 in the application)"
+        );
+        assert!(hides(&mut t, "00B10000040403000100"), "odd INS");
+        assert!(!hides(&mut t, "0CB0810000"), "protected");
+        assert!(!hides(&mut t, "00A4000C023F00"));
+        assert!(!hides(&mut t, "00B0810000"), "master file again");
+        assert!(hides(&mut t, "0084000008"), "GET CHALLENGE");
     }
 }
