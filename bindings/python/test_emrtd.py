@@ -186,7 +186,7 @@ class ReadTest(unittest.TestCase):
         self.assertIsNone(doc.personal_details())
         # EF.CardSecurity is read when a check needs it (PACE-CAM); everything else always.
         names = [n for n in doc.file_names() if n != "CardSecurity"]
-        self.assertEqual(names, ["CardAccess", "COM", "SOD", "DG1", "DG2"])
+        self.assertEqual(names, ["CardAccess", "COM", "SOD", "DG1", "DG2", "DG14"])
         self.assertEqual(doc.files()["DG1"], doc.file("DG1"))
         self.assertEqual(doc.resumes(), 0)
 
@@ -196,7 +196,7 @@ class ReadTest(unittest.TestCase):
         self.assertTrue(events[1].is_opened())
         self.assertEqual(events[1].access, access)
         done = [e.file for e in events if e.is_file_done()]
-        self.assertEqual(done[-4:], ["COM", "SOD", "DG1", "DG2"])
+        self.assertEqual(done[-5:], ["COM", "DG14", "SOD", "DG1", "DG2"])
         for e in events:
             if e.is_file_done():
                 self.assertEqual(e.size, len(doc.file(e.file)))
@@ -210,11 +210,15 @@ class ReadTest(unittest.TestCase):
         self.assertTrue(pa.chain_valid)
         self.assertEqual(
             [(d.data_group, d.status) for d in pa.data_groups],
-            [("DG1", emrtd.DataGroupStatus.MATCH), ("DG2", emrtd.DataGroupStatus.MATCH)],
+            [("DG1", emrtd.DataGroupStatus.MATCH), ("DG2", emrtd.DataGroupStatus.MATCH),
+             ("DG14", emrtd.DataGroupStatus.MATCH)],
         )
         if verdict.card_security is not None:
             self.assertEqual(verdict.card_security.status, emrtd.VerdictStatus.VALID)
         self.assertEqual(verdict.pace_cam.status, emrtd.CheckStatus.SKIPPED)
+        # The chip proved its DG14 key (Chip Authentication, after PACE).
+        self.assertEqual(verdict.chip_authentication.status, emrtd.CheckStatus.PASSED,
+                         verdict.chip_authentication.reason)
         self.assertEqual(verdict.lds_conformance.status, emrtd.CheckStatus.PASSED,
                          verdict.lds_conformance.reason)
         self.assertIn("Overall: valid", verdict.summary)

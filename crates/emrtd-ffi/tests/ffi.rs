@@ -147,7 +147,7 @@ fn reads_the_id_card_with_can_through_the_callback_and_verifies_it() {
     // EF.CardSecurity is read when a check needs it (PACE-CAM); everything else always.
     let mut names = doc.file_names();
     names.retain(|n| n != "CardSecurity");
-    assert_eq!(names, ["CardAccess", "COM", "SOD", "DG1", "DG2"]);
+    assert_eq!(names, ["CardAccess", "COM", "SOD", "DG1", "DG2", "DG14"]);
     assert_eq!(doc.file("DG1".into()), doc.files().get("DG1").cloned());
     assert_eq!(doc.resumes(), 0);
 
@@ -186,9 +186,11 @@ fn reads_the_id_card_with_can_through_the_callback_and_verifies_it() {
         dgs,
         [
             ("DG1", DataGroupStatus::Match),
-            ("DG2", DataGroupStatus::Match)
+            ("DG2", DataGroupStatus::Match),
+            ("DG14", DataGroupStatus::Match)
         ]
     );
+    assert_eq!(verdict.chip_authentication.status, CheckStatus::Passed);
     if let Some(cs) = &verdict.card_security {
         assert_eq!(cs.status, VerdictStatus::Valid, "{:?}", cs.errors);
     }

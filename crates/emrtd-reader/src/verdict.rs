@@ -183,7 +183,9 @@ pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
             .map(|e| format!(" ({e})"))
             .unwrap_or_default()
     )];
-    for (dg, s) in &pa.data_groups {
+    let mut data_groups: Vec<_> = pa.data_groups.iter().collect();
+    data_groups.sort_by_key(|(dg, _)| dg.trim_start_matches("DG").parse::<u8>().unwrap_or(u8::MAX));
+    for (dg, s) in data_groups {
         summary.push(format!("  {dg} hash: {}", serde_plain(s)));
     }
     if let Some(cs) = &card_security {
