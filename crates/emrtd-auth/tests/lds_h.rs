@@ -479,7 +479,22 @@ fn lds_h_48_68_document_signer_certificate() {
         |c| c.tbs_alg = Some(alg(Kind::Pkcs1, Sha256)),
         "tbsCertificate.signature differs",
     );
-    case("LDS_H_52", |c| c.omit_signature = true, "cannot be decoded");
+    case(
+        "LDS_H_52",
+        |c| c.omit = Some(Omit::TbsAlgorithm),
+        "cannot be decoded",
+    );
+    case(
+        "LDS_H_59",
+        |c| c.omit = Some(Omit::Spki),
+        "cannot be decoded",
+    );
+    case(
+        "LDS_H_66",
+        |c| c.omit = Some(Omit::SignatureAlgorithm),
+        "cannot be decoded",
+    );
+    case("LDS_H_68", |c| c.omit_signature = true, "cannot be decoded");
     case(
         "LDS_H_54",
         |c| c.issuer = Some(name("UT", "Another CSCA")),

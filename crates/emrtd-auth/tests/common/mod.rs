@@ -308,6 +308,17 @@ pub enum Aki {
     Missing,
 }
 
+/// A certificate element a broken certificate lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Omit {
+    /// tbsCertificate.signature (the AlgorithmIdentifier inside the signed part).
+    TbsAlgorithm,
+    /// tbsCertificate.subjectPublicKeyInfo.
+    Spki,
+    /// Certificate.signatureAlgorithm (outside the signed part).
+    SignatureAlgorithm,
+}
+
 /// What a certificate looks like.
 #[derive(Debug, Clone)]
 pub struct CertOpts {
@@ -326,6 +337,8 @@ pub struct CertOpts {
     pub spki: Option<Vec<u8>>,
     /// Drop the signature BIT STRING.
     pub omit_signature: bool,
+    /// Drop another element of the certificate.
+    pub omit: Option<Omit>,
     /// Flip a bit of the signature.
     pub corrupt_signature: bool,
 }
@@ -347,6 +360,7 @@ impl CertOpts {
             tbs_alg: None,
             spki: None,
             omit_signature: false,
+            omit: None,
             corrupt_signature: false,
         }
     }
@@ -381,7 +395,9 @@ pub fn make_cert(o: &CertOpts, subject_key: &Key, issuer_key: &Key, alg: &SigAlg
     if let Some(s) = o.serial {
         tbs.push(int(s));
     }
-    tbs.push(o.tbs_alg.unwrap_or(*alg).alg_id());
+    if o.omit != Some(Omit::TbsAlgorithm) {
+        tbs.push(o.tbs_alg.unwrap_or(*alg).alg_id());
+    }
     if let Some(i) = &o.issuer {
         tbs.push(i.clone());
     }
@@ -389,7 +405,9 @@ pub fn make_cert(o: &CertOpts, subject_key: &Key, issuer_key: &Key, alg: &SigAlg
         tbs.push(seq(&[nb.clone(), na.clone()]));
     }
     tbs.push(o.subject.clone());
-    tbs.push(o.spki.clone().unwrap_or_else(|| subject_key.spki()));
+    if o.omit != Some(Omit::Spki) {
+        tbs.push(o.spki.clone().unwrap_or_else(|| subject_key.spki()));
+    }
     let mut exts = vec![ext("2.5.29.14", false, tlv(0x04, &subject_key.key_id()))];
     match o.aki {
         Aki::KeyId => exts.push(ext(
@@ -417,7 +435,10 @@ pub fn make_cert(o: &CertOpts, subject_key: &Key, issuer_key: &Key, alg: &SigAlg
     }
     let mut bits = vec![0u8];
     bits.extend(sig);
-    let mut parts = vec![tbs, alg.alg_id()];
+    let mut parts = vec![tbs];
+    if o.omit != Some(Omit::SignatureAlgorithm) {
+        parts.push(alg.alg_id());
+    }
     if !o.omit_signature {
         parts.push(tlv(0x03, &bits));
     }
