@@ -227,6 +227,11 @@ class ReadTest(unittest.TestCase):
         untrusted = doc.verify(emrtd.TrustStore())
         self.assertEqual(untrusted.status, emrtd.VerdictStatus.UNVERIFIED)
         self.assertFalse(untrusted.valid)
+        # The built-in Norwegian CSCAs do not sign the virtual document either.
+        norway = emrtd.TrustStore()
+        self.assertEqual(norway.add_norwegian_cscas().csca, 4)
+        self.assertEqual(norway.csca_count(), 4)
+        self.assertEqual(doc.verify(norway).status, emrtd.VerdictStatus.UNVERIFIED)
 
     def test_pace_cam(self):
         card = emrtd.VirtualCard.from_profile_toml(id_card_profile("CAM"))

@@ -2,11 +2,13 @@
 //!
 //! * [`pa`]: EF.SOD / EF.CardSecurity / master-list CMS verification, data-group hashes,
 //!   verdict reports ([`pa::PassiveAuthReport`]) and [`pa::verify_dump`] for dumped folders.
-//! * [`trust`]: CSCA trust stores from PEM/DER files, folders, ICAO master lists, PKD LDIF, CRLs.
+//! * [`trust`]: CSCA trust stores from PEM/DER files, folders, ICAO master lists, PKD LDIF, CRLs;
+//!   [`anchors`]: the Norwegian CSCAs built in.
 //! * [`cert`]: certificates and name comparison by value.
-//! * [`sig`]: RSA PKCS#1 v1.5, RSASSA-PSS and ECDSA (any prime curve) verification.
+//! * [`sig`]: RSA PKCS#1 v1.5, RSASSA-PSS, ECDSA (any prime curve) and DSA verification.
 
 pub mod aa;
+pub mod anchors;
 pub mod ca;
 pub mod cert;
 pub mod error;

@@ -198,7 +198,7 @@ pub struct LoadSummary {
 }
 
 impl LoadSummary {
-    fn merge(&mut self, o: LoadSummary) {
+    pub(crate) fn merge(&mut self, o: LoadSummary) {
         self.csca += o.csca;
         self.dsc += o.dsc;
         self.crls += o.crls;

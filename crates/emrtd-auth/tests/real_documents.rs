@@ -684,3 +684,25 @@ fn dump_with_com_and_card_security() {
     assert_eq!(json["passive_authentication"]["status"], "unverified");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn built_in_norwegian_cscas_are_those_of_the_german_master_list() {
+    let mut t = TrustStore::new();
+    let s = t.add_norwegian_cscas().unwrap();
+    assert_eq!(s.csca, 4);
+    assert_eq!(s.dsc, 0);
+    let in_ml: Vec<String> = german_ml()
+        .csca()
+        .iter()
+        .map(Certificate::fingerprint)
+        .collect();
+    for c in t.csca() {
+        assert!(c.subject().contains("C=NO"), "{}", c.subject());
+        assert!(in_ml.contains(&c.fingerprint()), "{}", c.subject());
+    }
+    // The 2022 link certificate chains to the 2017 CSCA; adding them again adds nothing.
+    let link = Certificate::from_der(emrtd_auth::anchors::NORWAY[3]).unwrap();
+    let chain = verify_certificate_chain(&link, &t);
+    assert_eq!(chain.valid, Some(true), "{}", chain.check.reason);
+    assert_eq!(t.add_norwegian_cscas().unwrap().csca, 0);
+}

@@ -51,8 +51,12 @@ enum Command {
         /// The dump folder.
         dir: PathBuf,
         /// Trust anchors: CSCA certificates (PEM/DER), folders, master lists (.ml/.mls), LDIF.
+        /// The Norwegian CSCAs are built in.
         #[arg(long, value_name = "PATH")]
         trust: Vec<PathBuf>,
+        /// Do not trust the built-in Norwegian CSCAs.
+        #[arg(long)]
+        no_builtin_trust: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -96,9 +100,13 @@ struct ReadArgs {
     #[arg(long, value_name = "YYMMDD")]
     date_of_expiry: Option<String>,
     /// Trust anchors for Passive Authentication (CSCA certificates, folders, master lists, LDIF).
-    /// With --sim the virtual documents' test CSCA is trusted as well.
+    /// The Norwegian CSCAs are built in; with --sim the virtual documents' test CSCA is trusted
+    /// as well.
     #[arg(long, value_name = "PATH")]
     trust: Vec<PathBuf>,
+    /// Do not trust the built-in Norwegian CSCAs.
+    #[arg(long)]
+    no_builtin_trust: bool,
     /// Write every file read to this folder (COM.bin, SOD.bin, DG1.bin, …).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -133,7 +141,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Mrz { text, json } => return cmd_mrz(&text, json),
         Command::Read(args) => cmd_read(&args),
-        Command::Verify { dir, trust, json } => cmd_verify(&dir, &trust, json),
+        Command::Verify {
+            dir,
+            trust,
+            no_builtin_trust,
+            json,
+        } => cmd_verify(&dir, &trust, !no_builtin_trust, json),
         Command::Readers => cmd_readers(),
         Command::Sim { vpcd, profile } => cmd_sim(&vpcd, &profile),
         Command::Profiles => {
@@ -231,8 +244,13 @@ fn access_key(args: &ReadArgs) -> Result<AccessKey, String> {
     }
 }
 
-fn load_trust(paths: &[PathBuf], sim: bool) -> Result<TrustStore, String> {
+fn load_trust(paths: &[PathBuf], sim: bool, builtin: bool) -> Result<TrustStore, String> {
     let mut trust = TrustStore::new();
+    if builtin {
+        trust
+            .add_norwegian_cscas()
+            .map_err(|e| format!("built-in Norwegian CSCAs: {e}"))?;
+    }
     for p in paths {
         trust
             .load_path(p)
@@ -248,7 +266,7 @@ fn load_trust(paths: &[PathBuf], sim: bool) -> Result<TrustStore, String> {
 
 fn cmd_read(args: &ReadArgs) -> Result<ExitCode, String> {
     let key = access_key(args)?;
-    let trust = load_trust(&args.trust, args.sim.is_some())?;
+    let trust = load_trust(&args.trust, args.sim.is_some(), !args.no_builtin_trust)?;
     let options = ReadOptions {
         max_block: args.block,
         ..ReadOptions::default()
@@ -411,8 +429,13 @@ fn write_face(doc: &Document, path: &Path) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-fn cmd_verify(dir: &Path, trust_paths: &[PathBuf], json: bool) -> Result<ExitCode, String> {
-    let trust = load_trust(trust_paths, false)?;
+fn cmd_verify(
+    dir: &Path,
+    trust_paths: &[PathBuf],
+    builtin_trust: bool,
+    json: bool,
+) -> Result<ExitCode, String> {
+    let trust = load_trust(trust_paths, false, builtin_trust)?;
     let result = emrtd_auth::verify_dump(dir, &trust).map_err(|e| e.to_string())?;
     let pa = &result.passive_authentication;
     if json {

@@ -268,6 +268,15 @@ fn read_writes_a_dump_that_verify_accepts_and_a_png_face() {
         v["passive_authentication"]["chain_valid"],
         serde_json::Value::Null
     );
+    // The Norwegian CSCAs are built in (they do not sign the virtual document), unless refused.
+    assert_eq!(v["trust_store"]["csca"], 4);
+    let out = emrtd(&[
+        "verify",
+        dir.to_str().unwrap(),
+        "--json",
+        "--no-builtin-trust",
+    ]);
+    assert_eq!(json(&out)["trust_store"]["csca"], 0);
     let csca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../emrtd-sim/pki/csca.der");
     let out = emrtd(&[
         "verify",

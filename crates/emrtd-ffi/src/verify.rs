@@ -310,6 +310,11 @@ impl TrustStore {
         self.add(|t| t.add_master_list(&bytes, None))
     }
 
+    /// Add the Norwegian CSCAs built into the library (from the German CSCA master list).
+    pub fn add_norwegian_cscas(&self) -> Result<LoadSummary, EmrtdError> {
+        self.add(|t| t.add_norwegian_cscas())
+    }
+
     /// Add a DER CRL.
     pub fn add_crl(&self, der: Vec<u8>) -> Result<LoadSummary, EmrtdError> {
         self.add(|t| t.add_crl_der(&der))
