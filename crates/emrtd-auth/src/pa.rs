@@ -1291,6 +1291,12 @@ pub fn verify_dump_with(
                 reason: format!("{len} bytes is larger than the {MAX_DUMP_FILE} accepted"),
             });
         }
+        if let Some((first, _)) = files.get(&key) {
+            return Err(AuthError::File {
+                path,
+                reason: format!("the same file as {first} (names differ only in case)"),
+            });
+        }
         let bytes = std::fs::read(&path).map_err(io(&path))?;
         files.insert(key, (name.to_string(), bytes));
     }
@@ -1318,6 +1324,12 @@ pub fn verify_files(
         }
         if !is_dump_file(&key) {
             continue;
+        }
+        if let Some((first, _)) = files.get(&key) {
+            return Err(AuthError::File {
+                path: name.into(),
+                reason: format!("the same file as {first}: give each file once"),
+            });
         }
         if bytes.len() as u64 > MAX_DUMP_FILE {
             return Err(AuthError::File {
@@ -1414,12 +1426,13 @@ fn verify_named_files(
     }
 }
 
+/// `dg1.bin` … `dg16.bin` → 1 … 16; nothing else (no `dg01`, no `dg+1`).
 fn dg_number(lower_name: &str) -> Option<u8> {
-    let n: u8 = lower_name
-        .strip_prefix("dg")?
-        .strip_suffix(".bin")?
-        .parse()
-        .ok()?;
+    let digits = lower_name.strip_prefix("dg")?.strip_suffix(".bin")?;
+    if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u8 = digits.parse().ok()?;
     (1..=16).contains(&n).then_some(n)
 }
 

@@ -786,6 +786,33 @@ fn dsa_signatures_made_by_openssl_verify() {
 }
 
 #[test]
+fn oversized_dsa_keys_are_refused_before_any_arithmetic() {
+    // The key check raises y to the power q modulo p: sizes are capped first.
+    use emrtd_auth::sig::{PublicKey, MAX_DSA_BITS};
+    let uint = |len: usize| emrtd_tlv::encode(0x02, &[vec![0x7F], vec![0xFF; len - 1]].concat());
+    let spki = |p: usize, q: usize, y: usize| {
+        let mut y_bits = vec![0u8];
+        y_bits.extend(uint(y));
+        seq(&[
+            seq(&[oid("1.2.840.10040.4.1"), seq(&[uint(p), uint(q), uint(32)])]),
+            emrtd_tlv::encode(0x03, &y_bits),
+        ])
+    };
+    let too_big = [
+        (MAX_DSA_BITS / 8 + 8, 32, 256),
+        (256, 80, 256),
+        (256, 32, MAX_DSA_BITS / 8 + 64),
+    ];
+    for (p, q, y) in too_big {
+        let err = PublicKey::from_spki_der(&spki(p, q, y)).unwrap_err();
+        assert!(err.contains("larger than"), "{p} {q} {y}: {err}");
+    }
+    // Well-sized but not a DSA key (y is not in the subgroup): refused by the key check.
+    let err = PublicKey::from_spki_der(&spki(256, 32, 256)).unwrap_err();
+    assert!(err.contains("DSA public key"), "{err}");
+}
+
+#[test]
 fn encoder_round_trip() {
     let (w, mut o) = default_case();
     o.lso_version = 1;

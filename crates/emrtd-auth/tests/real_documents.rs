@@ -270,6 +270,16 @@ fn uk_set_verifies_from_memory_too() {
         v.passive_authentication.data_groups["DG2"],
         DgStatus::Mismatch
     );
+    // Names: each file once, data groups by their plain number.
+    let mut twice = files.clone();
+    twice.insert("dg2.bin".to_string(), rd("sod/gmrtd/UK_imported_DG2.bin"));
+    assert!(pa::verify_files(&twice, &trust, &opts()).is_err());
+    let mut odd = BTreeMap::new();
+    odd.insert("SOD".to_string(), rd("sod/gmrtd/UK_imported_EF.SOD.bin"));
+    odd.insert("DG01".to_string(), rd("sod/gmrtd/UK_imported_DG1.bin"));
+    odd.insert("DG+2".to_string(), rd("sod/gmrtd/UK_imported_DG2.bin"));
+    let v = pa::verify_files(&odd, &trust, &opts()).unwrap();
+    assert_eq!(v.files, ["SOD"], "DG01 and DG+2 are not data group names");
     // Nothing but EF.SOD: signature and chain hold, but no data was compared.
     let only_sod: BTreeMap<_, _> = files.into_iter().filter(|(k, _)| k == "sod").collect();
     let v = pa::verify_files(&only_sod, &trust, &opts()).unwrap();

@@ -31,12 +31,16 @@ impl<T: Transport> Traced<T> {
         }
     }
 
-    /// Is the response to `apdu` printed without its data? Follows the selected application.
-    fn hides_response(&mut self, apdu: &[u8]) -> bool {
-        if let Some(app) = selects(apdu) {
+    /// Is the response to `apdu` printed without its data?
+    fn hides_response(&self, apdu: &[u8]) -> bool {
+        is_secret_exchange(apdu) || (self.in_application && is_plain_read(apdu))
+    }
+
+    /// Follow the selected application: a SELECT counts once the chip accepted it.
+    fn observe(&mut self, apdu: &[u8], resp: &[u8]) {
+        if let (Some(app), [.., 0x90, 0x00]) = (selects(apdu), resp) {
             self.in_application = app;
         }
-        is_secret_exchange(apdu) || (self.in_application && is_plain_read(apdu))
     }
 
     /// (APDUs, bytes to the chip, bytes from the chip).
@@ -99,6 +103,9 @@ impl<T: Transport> Transport for Traced<T> {
         }
         let redact = self.hides_response(apdu);
         let result = self.inner.transmit(apdu);
+        if let Ok(resp) = &result {
+            self.observe(apdu, resp);
+        }
         self.apdus += 1;
         self.to_chip += apdu.len();
         match &result {
@@ -157,22 +164,27 @@ mod tests {
             }
         }
         let mut t = Traced::new(Nothing, false);
-        let hides =
-            |t: &mut Traced<Nothing>, apdu: &str| t.hides_response(&hex::decode(apdu).unwrap());
-        assert!(!hides(&mut t, "00B09C0000"), "EF.CardAccess");
+        let mut step = |apdu: &str, sw: &[u8]| {
+            let apdu = hex::decode(apdu).unwrap();
+            let hidden = t.hides_response(&apdu);
+            t.observe(&apdu, sw);
+            hidden
+        };
+        let ok = [0x90, 0x00];
+        assert!(!step("00B09C0000", &ok), "EF.CardAccess");
         assert!(
-            !hides(&mut t, "00B0810000"),
+            !step("00B0810000", &ok),
             "EF.ATR/INFO (SFI 01 in the master file)"
         );
-        assert!(!hides(&mut t, "00A4040C07A0000002471001"));
-        assert!(
-            hides(&mut t, "00B0810000"),
-            "DG1 (SFI 01 in the application)"
-        );
-        assert!(hides(&mut t, "00B10000040403000100"), "odd INS");
-        assert!(!hides(&mut t, "0CB0810000"), "protected");
-        assert!(!hides(&mut t, "00A4000C023F00"));
-        assert!(!hides(&mut t, "00B0810000"), "master file again");
-        assert!(hides(&mut t, "0084000008"), "GET CHALLENGE");
+        assert!(!step("00A4040C07A0000002471001", &ok));
+        assert!(step("00B0810000", &ok), "DG1 (SFI 01 in the application)");
+        assert!(step("00B10000040403000100", &ok), "odd INS");
+        assert!(!step("0CB0810000", &ok), "protected");
+        // A SELECT of the master file the chip refuses leaves the application selected.
+        assert!(!step("00A4000C023F00", &[0x6A, 0x82]));
+        assert!(step("00B0810000", &ok), "still DG1");
+        assert!(!step("00A4000C023F00", &ok));
+        assert!(!step("00B0810000", &ok), "master file again");
+        assert!(step("0084000008", &ok), "GET CHALLENGE");
     }
 }

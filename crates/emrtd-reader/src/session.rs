@@ -182,6 +182,8 @@ pub struct Session<T: Transport> {
     in_application: bool,
     /// Largest block after a READ BINARY timed out (kept when the session is opened again).
     block_limit: Option<usize>,
+    /// A READ BINARY is under way (so a failure of the link happened while reading).
+    reading: bool,
     /// DG14 of a Chip Authentication that passed in this session: redone whenever the session
     /// is opened again after the card was lost, so that nothing is read from a chip that has
     /// not proved its key.
@@ -204,6 +206,7 @@ impl<T: Transport> Session<T> {
             atr_info: None,
             in_application: false,
             block_limit: None,
+            reading: false,
             chip_authenticated: None,
         }
     }
@@ -730,7 +733,9 @@ impl<T: Transport> Session<T> {
                     .with_data(off)
                     .with_le((le + 4).min(emrtd_apdu::EXTENDED_LE_MAX))
             };
+            self.reading = true;
             let resp = self.transmit(&cmd)?;
+            self.reading = false;
             let data = if cmd.ins == ins::READ_BINARY_ODD && !resp.data.is_empty() {
                 emrtd_tlv::expect_tag(&resp.data, 0x53)
                     .map(|(t, _)| t.value.to_vec())
@@ -804,9 +809,33 @@ impl<T: Transport> Session<T> {
         key: &AccessKey,
         rng: &mut impl CryptoRngCore,
     ) -> Result<(), ReadError> {
-        let dg14 = self.chip_authenticated.take();
+        // What the chip proved before: kept until the chip proves it again, so that another
+        // loss of the card in the middle of this cannot skip it.
+        let cam_before = self
+            .access
+            .as_ref()
+            .and_then(|a| a.chip_authentication_mapping.clone());
+        let card_security_before = self.card_security.clone();
         self.authenticate(key, rng)?;
-        let Some(dg14) = dg14 else {
+        if cam_before.as_deref() == Some("passed") {
+            let cam_now = self
+                .access
+                .as_ref()
+                .and_then(|a| a.chip_authentication_mapping.clone());
+            if cam_now.as_deref() != Some("passed") {
+                return Err(ReadError::ChipChanged(format!(
+                    "PACE-CAM: {}",
+                    cam_now.unwrap_or_else(|| "not run".into())
+                )));
+            }
+            // The key proved must be the one proved before.
+            if self.card_security != card_security_before {
+                return Err(ReadError::ChipChanged(
+                    "PACE-CAM passed with another EF.CardSecurity key".into(),
+                ));
+            }
+        }
+        let Some(dg14) = self.chip_authenticated.clone() else {
             return Ok(());
         };
         match self.chip_authentication(&dg14) {
@@ -816,13 +845,7 @@ impl<T: Transport> Session<T> {
                     .map(|c| c.reason)
                     .unwrap_or_else(|| "DG14 has no Chip Authentication key".into()),
             )),
-            Err(e) => {
-                if e.is_card_lost() {
-                    // Try again on the next reconnection.
-                    self.chip_authenticated = Some(dg14);
-                }
-                Err(e)
-            }
+            Err(e) => Err(e),
         }
     }
 
@@ -1067,12 +1090,15 @@ pub fn read_document_with_progress<T: Transport>(
         s.authenticate(key, &mut rng)
     })?;
     if options.no_extended_length && !session.block_fixed {
-        session.block = short_block(
+        let short = short_block(
             session
                 .access()
                 .map(|a| a.cipher_suite.as_str())
                 .unwrap_or("3DES"),
         );
+        session.block = short;
+        // Kept when the chip is opened again after a loss.
+        session.block_limit = Some(short);
     }
     let access = session
         .access()
@@ -1231,7 +1257,7 @@ fn with_resume<T: Transport>(
             // secure messaging counters are out of step, so open the chip again and go on with
             // short APDUs.
             Err(e @ ReadError::Transport(TransportError::Other(_)))
-                if file.is_some() && session.fall_back_to_short_apdus() =>
+                if file.is_some() && session.reading && session.fall_back_to_short_apdus() =>
             {
                 e
             }
@@ -1242,9 +1268,10 @@ fn with_resume<T: Transport>(
             if *resumes >= MAX_RESUMES {
                 return Err(lost);
             }
-            if file.is_some() && matches!(lost, ReadError::Transport(TransportError::Timeout)) {
+            if session.reading && matches!(lost, ReadError::Transport(TransportError::Timeout)) {
                 session.shrink_block_after_timeout();
             }
+            session.reading = false;
             *resumes += 1;
             progress(Progress::CardLost {
                 attempt: *resumes,

@@ -26,9 +26,9 @@ pub struct ReadVerdict {
     pub active_authentication: Check,
     /// PACE-CAM: chip authentication within PACE.
     pub pace_cam: Check,
-    /// Every file read decodes and follows the rules of ICAO 9303-10 and the biometric formats
-    /// (the `check()` findings of `emrtd-lds`). Required: a signed file that breaks the format
-    /// is not accepted.
+    /// Every file read decodes and follows the rules of ICAO 9303-10 and the biometric formats.
+    /// A data group or EF.SOD that cannot be decoded fails the verdict; rule findings of readable
+    /// files (`emrtd-lds` `check()`) are listed with `informational` set and do not.
     pub lds_conformance: Check,
     /// The checks, one line each, for people.
     pub summary: Vec<String>,
@@ -89,16 +89,22 @@ pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
     }
     // A data group EF.SOD vouches for that the chip claims not to have: the document cannot
     // be fully verified (a chip hiding a data group, TR-03105-5.1 ISO7816_C_01).
+    // Only DG3 and DG4 may be refused (Extended Access Control); a chip that refuses DG14 or
+    // DG15 could be a clone avoiding Chip or Active Authentication.
     let hidden: Vec<String> = doc
         .refused
         .iter()
-        .filter(|(ef, why)| matches!(ef, EfId::Dg(_)) && why.as_str() == NOT_PRESENT)
+        .filter(|(ef, why)| match ef {
+            EfId::Dg(3 | 4) => why.as_str() == NOT_PRESENT,
+            EfId::Dg(_) => true,
+            _ => false,
+        })
         .map(|(ef, _)| ef.name())
         .filter(|dg| pa.data_groups.contains_key(dg))
         .collect();
     if !hidden.is_empty() {
         let reason = format!(
-            "EF.SOD lists {} but the chip says the file does not exist",
+            "EF.SOD lists {} but the chip does not let them be read",
             hidden.join(", ")
         );
         pa.checks
@@ -138,7 +144,7 @@ pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
     let lds = lds_conformance(doc);
 
     let mut statuses = vec![pa.status];
-    if lds.status == CheckStatus::Failed {
+    if lds.status == CheckStatus::Failed && !lds.informational {
         statuses.push(Verdict::Invalid);
     }
     if let Some(cs) = &card_security {
@@ -171,6 +177,7 @@ pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
     };
     let mark = |c: &Check| match c.status {
         CheckStatus::Passed => "passed",
+        CheckStatus::Failed if c.informational => "findings (not counted)",
         CheckStatus::Failed => "FAILED",
         CheckStatus::Skipped => "skipped",
         CheckStatus::NotChecked => "not checked",
@@ -218,31 +225,43 @@ pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
     }
 }
 
-/// Decode every file read and collect its conformance findings.
+/// Decode every file read and collect its conformance findings. A data group or EF.SOD that
+/// cannot be decoded fails the check (signed data nobody can interpret); rule findings of
+/// readable files (`emrtd-lds` `check()`) and problems of the unsigned EF.ATR/INFO are reported
+/// as failed but informational: they do not change the verdict, and a stricter inspection
+/// system (as the TR-03105-5.1 harness in the tests) can count them.
 fn lds_conformance(doc: &Document) -> Check {
     use emrtd_lds::{decode_file, FileId};
     const NAME: &str = "lds_conformance";
-    let mut problems = Vec::new();
+    let mut errors = Vec::new();
+    let mut findings = Vec::new();
     let mut decoded = 0;
     for (ef, bytes) in &doc.files {
-        let id = match ef {
-            EfId::Com => FileId::Com,
-            EfId::Sod => FileId::Sod,
-            EfId::Dg(n) => FileId::Dg(*n),
-            EfId::AtrInfo => FileId::AtrInfo,
+        let (id, signed) = match ef {
+            EfId::Com => (FileId::Com, false),
+            EfId::Sod => (FileId::Sod, true),
+            EfId::Dg(n) => (FileId::Dg(*n), true),
+            EfId::AtrInfo => (FileId::AtrInfo, false),
             // Decoded and checked by PACE and EF.CardSecurity verification.
             EfId::CardAccess | EfId::CardSecurity => continue,
         };
         match decode_file(id, bytes) {
             Ok(f) => {
                 decoded += 1;
-                problems.extend(f.check().iter().map(ToString::to_string));
+                findings.extend(f.check().iter().map(ToString::to_string));
             }
-            Err(e) => problems.push(format!("{ef}: {e}")),
+            Err(e) if signed => errors.push(format!("{ef}: {e}")),
+            Err(e) => findings.push(format!("{ef}: {e}")),
         }
     }
-    if !problems.is_empty() {
-        failed(NAME, problems.join("; "))
+    if !errors.is_empty() {
+        errors.extend(findings);
+        failed(NAME, errors.join("; "))
+    } else if !findings.is_empty() {
+        Check {
+            informational: true,
+            ..failed(NAME, findings.join("; "))
+        }
     } else if decoded == 0 {
         skipped(NAME, "no file was read")
     } else {

@@ -2,7 +2,7 @@
 //! Active Authentication with each key type, PACE-CAM, and chips that fail them.
 
 use emrtd_auth::{CheckStatus, TrustStore, Verdict};
-use emrtd_reader::{read_document, verify_document, AccessKey, ReadOptions};
+use emrtd_reader::{read_document, verify_document, AccessKey, EfId, ReadOptions};
 use emrtd_sim::profile::PaceConfig;
 use emrtd_sim::{Profile, VirtualChip};
 
@@ -171,4 +171,72 @@ fn a_cloned_chip_fails_chip_authentication() {
     assert_eq!(v.status, Verdict::Invalid);
     // The reader re-opened the chip and still read every file.
     assert!(doc.files.contains_key(&emrtd_reader::EfId::Dg(1)));
+}
+
+#[test]
+fn a_chip_refusing_dg15_is_not_valid() {
+    // A clone that answers 6982 ("needs Extended Access Control") for DG15 would avoid Active
+    // Authentication; only DG3 and DG4 may be refused.
+    let mut doc = read(profile("rsa-2048"));
+    let dg15 = doc.files.remove(&EfId::Dg(15)).unwrap();
+    assert!(!dg15.is_empty());
+    doc.refused.insert(
+        EfId::Dg(15),
+        "access denied (needs Extended Access Control)".into(),
+    );
+    doc.active_authentication = None;
+    let v = verify_document(&doc, &trust());
+    assert_eq!(v.status, Verdict::Invalid, "{:?}", v.summary);
+    assert!(
+        v.passive_authentication
+            .errors
+            .iter()
+            .any(|e| e.contains("DG15")),
+        "{:?}",
+        v.passive_authentication.errors
+    );
+}
+
+#[test]
+fn lds_decode_errors_fail_the_verdict_and_findings_are_listed() {
+    // A signed DG11 that cannot be decoded (its content is not BER-TLV): invalid.
+    let mut p = profile("none");
+    p.files.insert("DG11".into(), "6B04FF000000".into());
+    let v = verify_document(&read(p), &trust());
+    assert_eq!(v.passive_authentication.status, Verdict::Valid);
+    assert_eq!(v.lds_conformance.status, CheckStatus::Failed);
+    assert!(!v.lds_conformance.informational);
+    assert!(
+        v.lds_conformance.reason.contains("DG11"),
+        "{}",
+        v.lds_conformance.reason
+    );
+    assert_eq!(v.status, Verdict::Invalid);
+
+    // A readable EF.COM that breaks a rule (an LDS version this reader does not know): listed,
+    // not counted.
+    let mut p = profile("none");
+    let chip = VirtualChip::new(p.clone()).unwrap();
+    let com = chip.file("COM").unwrap().to_vec();
+    let mut changed = com.clone();
+    let at = com
+        .windows(3)
+        .position(|w| w == [0x5F, 0x01, 0x04])
+        .unwrap()
+        + 3;
+    changed[at..at + 4].copy_from_slice(b"0199");
+    p.files.insert("COM".into(), hex::encode(&changed));
+    let v = verify_document(&read(p), &trust());
+    assert_eq!(
+        v.lds_conformance.status,
+        CheckStatus::Failed,
+        "{:?}",
+        v.summary
+    );
+    assert!(v.lds_conformance.informational);
+    assert_eq!(v.status, Verdict::Valid, "{:?}", v.summary);
+    assert!(v
+        .summary
+        .iter()
+        .any(|l| l.contains("findings (not counted)")));
 }

@@ -150,10 +150,17 @@ struct Recorder {
     chip: VirtualChip,
     log: Log,
     link: Link,
+    /// The card leaves the field at these commands (0-based count of commands sent).
+    drops: Vec<usize>,
+    sent: usize,
 }
 
 impl emrtd_apdu::Transport for Recorder {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, emrtd_apdu::TransportError> {
+        self.sent += 1;
+        if self.drops.contains(&(self.sent - 1)) {
+            return Err(emrtd_apdu::TransportError::CardRemoved);
+        }
         if let [cla, ins, p1, ..] = *apdu {
             let extended = apdu.len() > 5 && apdu[4] == 0;
             self.log.lock().unwrap().push(Seen::Command {
@@ -202,6 +209,8 @@ fn recorded(p: Profile, link: Link) -> (VirtualChip, Recorder, Log) {
         chip: VirtualChip::new(p).unwrap(),
         log: log.clone(),
         link,
+        drops: Vec::new(),
+        sent: 0,
     };
     (reference, transport, log)
 }
@@ -252,28 +261,89 @@ fn chip_authentication_is_redone_after_a_tag_loss() {
             doc.files[&EfId::Dg(2)].as_slice(),
             reference.file("DG2").unwrap()
         );
-        let (mut ca_done, mut needs_ca, mut protected_reads) = (false, false, 0);
-        for seen in log.lock().unwrap().iter() {
-            match *seen {
-                // MSE:Set AT for Chip Authentication (P1 41).
-                Seen::Command {
-                    ins: 0x22,
-                    p1: 0x41,
-                    ..
-                } => {
-                    ca_done = true;
-                    needs_ca = false;
-                }
-                Seen::Reconnect => needs_ca = ca_done,
-                Seen::Command { cla, ins, .. } if cla & 0x0C == 0x0C && (ins & 0xFE) == 0xB0 => {
-                    assert!(!needs_ca, "after {after}: read after a resume without CA");
-                    protected_reads += 1;
-                }
-                _ => {}
-            }
-        }
-        assert!(ca_done && protected_reads > 10, "after {after}");
+        assert_ca_before_every_read_after_a_reconnection(&log, &format!("after {after}"));
     }
+}
+
+/// Every protected READ BINARY after a reconnection comes after a new Chip Authentication
+/// (MSE:Set AT with P1 41), or the data could come from another chip.
+fn assert_ca_before_every_read_after_a_reconnection(log: &Log, what: &str) {
+    let (mut ca_done, mut needs_ca, mut protected_reads) = (false, false, 0);
+    for seen in log.lock().unwrap().iter() {
+        match *seen {
+            Seen::Command {
+                ins: 0x22,
+                p1: 0x41,
+                ..
+            } => {
+                ca_done = true;
+                needs_ca = false;
+            }
+            Seen::Reconnect => needs_ca = ca_done,
+            Seen::Command { cla, ins, .. } if cla & 0x0C == 0x0C && (ins & 0xFE) == 0xB0 => {
+                assert!(!needs_ca, "{what}: read after a resume without CA");
+                protected_reads += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(ca_done && protected_reads > 10, "{what}");
+}
+
+#[test]
+fn chip_authentication_is_redone_when_the_card_leaves_again_while_reopening() {
+    // Lost while reading DG2, then lost again in the middle of PACE when reopening: the second
+    // reopening must still run Chip Authentication.
+    let mut p = Profile::builtin("norway-id").unwrap();
+    p.chip.extended_length = false;
+    for second in [1usize, 3, 6, 8] {
+        let (reference, mut transport, log) = recorded(p.clone(), Link::AsChip);
+        transport.drops = vec![30, 30 + second];
+        let doc = read_document(transport, &can(), &ReadOptions::default())
+            .unwrap_or_else(|e| panic!("second loss after {second}: {e}"));
+        assert_eq!(doc.resumes, 2);
+        assert_eq!(
+            doc.files[&EfId::Dg(2)].as_slice(),
+            reference.file("DG2").unwrap()
+        );
+        assert_ca_before_every_read_after_a_reconnection(&log, &format!("second {second}"));
+    }
+}
+
+/// The card leaves the field at command 20, and another chip of the same profile (same
+/// document data, its own keys) comes back.
+struct Swap {
+    chip: VirtualChip,
+    other: Option<VirtualChip>,
+    sent: usize,
+}
+
+impl emrtd_apdu::Transport for Swap {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, emrtd_apdu::TransportError> {
+        self.sent += 1;
+        if self.sent == 20 {
+            return Err(emrtd_apdu::TransportError::CardRemoved);
+        }
+        self.chip.transmit(apdu)
+    }
+    fn supports_extended_length(&self) -> bool {
+        true
+    }
+    fn reconnect(&mut self) -> Result<(), emrtd_apdu::TransportError> {
+        if let Some(other) = self.other.take() {
+            self.chip = other;
+        }
+        self.chip.reconnect()
+    }
+}
+
+fn swapped(p: Profile) -> emrtd_reader::ReadError {
+    let swap = Swap {
+        chip: VirtualChip::new(p.clone()).unwrap(),
+        other: Some(VirtualChip::new(p).unwrap()),
+        sent: 0,
+    };
+    read_document(swap, &can(), &ReadOptions::default()).unwrap_err()
 }
 
 #[test]
@@ -282,40 +352,26 @@ fn a_chip_that_fails_chip_authentication_after_a_tag_loss_stops_the_read() {
     // before: the reader must not go on reading from it.
     let mut p = Profile::builtin("norway-id").unwrap();
     p.chip_authentication = ca_config();
-    struct Swap {
-        chip: VirtualChip,
-        other: Option<VirtualChip>,
-        sent: usize,
-    }
-    impl emrtd_apdu::Transport for Swap {
-        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, emrtd_apdu::TransportError> {
-            self.sent += 1;
-            if self.sent == 20 {
-                return Err(emrtd_apdu::TransportError::CardRemoved);
-            }
-            self.chip.transmit(apdu)
-        }
-        fn supports_extended_length(&self) -> bool {
-            true
-        }
-        fn reconnect(&mut self) -> Result<(), emrtd_apdu::TransportError> {
-            if let Some(other) = self.other.take() {
-                self.chip = other; // same document data, fresh chip keys: a clone
-            }
-            self.chip.reconnect()
-        }
-    }
-    let swap = Swap {
-        chip: VirtualChip::new(p.clone()).unwrap(),
-        other: Some(VirtualChip::new(p).unwrap()),
-        sent: 0,
-    };
-    let err = read_document(swap, &can(), &ReadOptions::default()).unwrap_err();
+    let err = swapped(p);
     assert!(
         matches!(err, emrtd_reader::ReadError::ChipChanged(_)),
         "{err}"
     );
     assert!(err.to_string().contains("read the document again"), "{err}");
+}
+
+#[test]
+fn another_chip_after_a_tag_loss_is_caught_by_pace_cam_too() {
+    // PACE-CAM only (no DG14): the chip that comes back proves a key, but not the one of the
+    // EF.CardSecurity read before.
+    let mut p = Profile::builtin("norway-id").unwrap();
+    p.chip_authentication = None;
+    p.access.pace[0].mapping = "CAM".into();
+    let err = swapped(p);
+    assert!(
+        matches!(&err, emrtd_reader::ReadError::ChipChanged(why) if why.contains("EF.CardSecurity")),
+        "{err}"
+    );
 }
 
 #[test]

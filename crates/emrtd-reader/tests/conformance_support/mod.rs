@@ -135,7 +135,8 @@ pub fn inspect_with<T: Transport>(
         }
     };
     let verdict = verify_document(&doc, trust);
-    // The verdict includes the LDS conformance of every file read; name that stage apart.
+    // The verdict includes the LDS conformance of every file read; the plan's inspection
+    // procedure is strict and also counts the rule findings the verdict lists as informational.
     if verdict.lds_conformance.status == emrtd_auth::CheckStatus::Failed
         && verdict.passive_authentication.status == Verdict::Valid
     {
