@@ -161,9 +161,14 @@ class ReadTest(unittest.TestCase):
         commands = [c for c, _ in transport.log]
         self.assertEqual(len(commands), transport.count)
         mse = [i for i, c in enumerate(commands) if c[1] == 0x22 and c[2:4] == b"\xC1\xA4"]
-        general_authenticate = [i for i, c in enumerate(commands) if c[1] == 0x86]
+        # PACE's GENERAL AUTHENTICATE commands are plain; Chip Authentication's is protected.
+        general_authenticate = [
+            i for i, c in enumerate(commands) if c[1] == 0x86 and c[0] & 0x0C == 0
+        ]
         self.assertEqual(len(mse), 1)
         self.assertEqual(len(general_authenticate), 4)  # nonce, map, key agreement, tokens
+        ca = [c for c in commands if c[1] == 0x86 and c[0] & 0x0C == 0x0C]
+        self.assertEqual(len(ca), 1)
         # Every command after PACE is protected by secure messaging (CLA 0C) ...
         after = commands[general_authenticate[-1] + 1 :]
         self.assertGreater(len(after), 5)
