@@ -227,6 +227,9 @@ class ReadTest(unittest.TestCase):
         self.assertEqual(verdict.lds_conformance.status, emrtd.CheckStatus.PASSED,
                          verdict.lds_conformance.reason)
         self.assertIn("Overall: valid", verdict.summary)
+        # The specimen's expiry (2026-06-11) is reported, never counted.
+        self.assertTrue(verdict.document_validity.informational)
+        self.assertIn("2026-06-11", verdict.document_validity.reason)
 
         # Without the trust anchor nothing fails, but nothing is proven.
         untrusted = doc.verify(emrtd.TrustStore())

@@ -195,6 +195,8 @@ pub struct Verdict {
     pub pace_cam: CheckResult,
     /// Every file read decodes and follows the LDS rules.
     pub lds_conformance: CheckResult,
+    /// The document's date of expiry has not passed (informational: not part of `status`).
+    pub document_validity: CheckResult,
     /// The checks, one line each, for people.
     pub summary: Vec<String>,
 }
@@ -210,6 +212,7 @@ impl From<emrtd_reader::ReadVerdict> for Verdict {
             active_authentication: (&v.active_authentication).into(),
             pace_cam: (&v.pace_cam).into(),
             lds_conformance: (&v.lds_conformance).into(),
+            document_validity: (&v.document_validity).into(),
             summary: v.summary,
         }
     }

@@ -15,4 +15,4 @@ pub use session::{
     read_document, read_document_with_progress, AccessKey, AccessReport, Document, Progress,
     ReadOptions, Session,
 };
-pub use verdict::{verify_document, ReadVerdict};
+pub use verdict::{document_validity, verify_document, ReadVerdict};

@@ -30,6 +30,9 @@ pub struct ReadVerdict {
     /// A data group or EF.SOD that cannot be decoded fails the verdict; rule findings of readable
     /// files (`emrtd-lds` `check()`) are listed with `informational` set and do not.
     pub lds_conformance: Check,
+    /// Whether the document is still valid (date of expiry in DG1 not passed). Informational:
+    /// it says nothing about the data or the chip being genuine, so it never changes `status`.
+    pub document_validity: Check,
     /// The checks, one line each, for people.
     pub summary: Vec<String>,
 }
@@ -142,6 +145,7 @@ pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
     };
 
     let lds = lds_conformance(doc);
+    let validity = document_validity(doc, today(opts.now));
 
     let mut statuses = vec![pa.status];
     if lds.status == CheckStatus::Failed && !lds.informational {
@@ -208,6 +212,7 @@ pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
     for c in [&lds, &ca, &aa, &cam] {
         summary.push(format!("{}: {} ({})", c.name, mark(c), c.reason));
     }
+    summary.push(format!("document validity: {}", validity.reason));
     if offered == 0 {
         summary.push("clone detection: not checked (the chip offers no CA, AA or PACE-CAM)".into());
     }
@@ -221,7 +226,40 @@ pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
         active_authentication: aa,
         pace_cam: cam,
         lds_conformance: lds,
+        document_validity: validity,
         summary,
+    }
+}
+
+/// The calendar date of Unix time `now` (UTC).
+fn today(now: i64) -> Option<emrtd_mrz::Date> {
+    let iso = emrtd_auth::cert::format_time(now);
+    let year: u16 = iso.get(0..4)?.parse().ok()?;
+    let month: u8 = iso.get(5..7)?.parse().ok()?;
+    let day: u8 = iso.get(8..10)?.parse().ok()?;
+    emrtd_mrz::Date::new(year, month, day)
+}
+
+/// Is the document past its date of expiry (DG1) on `today`? An informational check.
+pub fn document_validity(doc: &Document, today: Option<emrtd_mrz::Date>) -> Check {
+    const NAME: &str = "document_validity";
+    let expiry = doc
+        .dg1
+        .as_ref()
+        .and_then(|d| d.mrz().ok())
+        .and_then(|m| m.expiry_date());
+    let check = match (expiry, today) {
+        (None, _) => skipped(NAME, "no date of expiry in DG1"),
+        (Some(_), None) => skipped(NAME, "today's date is not known"),
+        (Some(e), Some(t)) if e >= t => passed(NAME, format!("valid until {e}")),
+        (Some(e), Some(_)) => failed(
+            NAME,
+            format!("expired on {e} (whether the data and the chip are genuine is told above)"),
+        ),
+    };
+    Check {
+        informational: true,
+        ..check
     }
 }
 

@@ -240,3 +240,28 @@ fn lds_decode_errors_fail_the_verdict_and_findings_are_listed() {
         .iter()
         .any(|l| l.contains("findings (not counted)")));
 }
+
+#[test]
+fn document_expiry_is_reported_and_never_changes_the_verdict() {
+    // The specimen ID card expires on 2026-06-11.
+    let doc = read(profile("none"));
+    let on = |y, m, d| emrtd_reader::document_validity(&doc, emrtd_mrz::Date::new(y, m, d));
+    let before = on(2026, 6, 11);
+    assert_eq!(before.status, CheckStatus::Passed);
+    assert_eq!(before.reason, "valid until 2026-06-11");
+    let after = on(2026, 6, 12);
+    assert_eq!(after.status, CheckStatus::Failed);
+    assert!(after.informational);
+    assert!(after.reason.contains("expired on 2026-06-11"));
+    assert_eq!(
+        emrtd_reader::document_validity(&doc, None).status,
+        CheckStatus::Skipped
+    );
+    let v = verify_document(&doc, &trust());
+    assert!(v.document_validity.informational);
+    assert_eq!(v.status, Verdict::Valid, "{:?}", v.summary);
+    assert!(v
+        .summary
+        .iter()
+        .any(|l| l.starts_with("document validity: ")));
+}
