@@ -182,7 +182,7 @@ pub struct PassiveAuthReport {
     pub signature_valid: Option<bool>,
     /// Did the Document Signer chain to a CSCA? `None` when no trust anchor matched.
     pub chain_valid: Option<bool>,
-    /// `"DG1"` … `"DG16"` → `match`, `mismatch`, `not_read`, `not_in_sod`.
+    /// `"DG1"` … `"DG16"` → `match`, `mismatch`, `not_read`, `not_in_sod`, `not_checked`.
     pub data_groups: BTreeMap<String, DgStatus>,
     /// Why the verdict is not `valid`.
     pub errors: Vec<String>,

@@ -120,9 +120,55 @@ pub(crate) fn be_uint(bytes: &[u8]) -> Option<u64> {
     Some(bytes.iter().fold(0u64, |acc, b| (acc << 8) | *b as u64))
 }
 
+/// A signed INTEGER in its shortest two's-complement form, under `tag` (`0x02` for a DER
+/// INTEGER, a context tag for the implicitly tagged integers of ISO/IEC 39794-5).
+pub(crate) fn int_tlv(tag: u32, v: i64) -> Vec<u8> {
+    let bytes = v.to_be_bytes();
+    let mut start = 0;
+    while start < 7 {
+        let (b, next) = (bytes[start], bytes[start + 1]);
+        if (b == 0x00 && next & 0x80 == 0) || (b == 0xFF && next & 0x80 != 0) {
+            start += 1;
+        } else {
+            break;
+        }
+    }
+    emrtd_tlv::encode(tag, &bytes[start..])
+}
+
+/// DER INTEGER of an unsigned big-endian number (leading zeros dropped, a zero byte added when
+/// the high bit is set; no bytes at all is 0).
+pub(crate) fn uint_tlv(bytes: &[u8]) -> Vec<u8> {
+    let trimmed: &[u8] = match bytes.iter().position(|b| *b != 0) {
+        Some(i) => &bytes[i..],
+        None => &[],
+    };
+    let mut content = Vec::with_capacity(trimmed.len() + 1);
+    if !matches!(trimmed.first(), Some(b) if b & 0x80 == 0) {
+        content.push(0);
+    }
+    content.extend_from_slice(trimmed);
+    emrtd_tlv::encode(0x02, &content)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_are_minimal() {
+        assert_eq!(int_tlv(0x02, 0), [2, 1, 0]);
+        assert_eq!(int_tlv(0x02, 127), [2, 1, 0x7F]);
+        assert_eq!(int_tlv(0x02, 128), [2, 2, 0, 0x80]);
+        assert_eq!(int_tlv(0x02, -1), [2, 1, 0xFF]);
+        assert_eq!(int_tlv(0x02, -129), [2, 2, 0xFF, 0x7F]);
+        assert_eq!(int_tlv(0x80, 5), [0x80, 1, 5]);
+        assert_eq!(uint_tlv(&[]), vec![2, 1, 0]);
+        assert_eq!(uint_tlv(&[0, 0, 1]), vec![2, 1, 1]);
+        assert_eq!(uint_tlv(&[0, 0]), vec![2, 1, 0]);
+        assert_eq!(uint_tlv(&[0x80]), vec![2, 2, 0, 0x80]);
+        assert_eq!(uint_tlv(&[1, 0, 1]), vec![2, 3, 1, 0, 1]);
+    }
 
     #[test]
     fn outer_checks_tag_and_trailing_bytes() {

@@ -2,7 +2,7 @@
 //! `SubjectPublicKeyInfo` (RFC 5280) for RSA or ECDSA (named curve or explicit parameters,
 //! RFC 3279 / BSI TR-03111).
 
-use crate::common::outer;
+use crate::common::{outer, uint_tlv};
 use crate::LdsError;
 use der::asn1::{AnyRef, BitStringRef, IntRef, ObjectIdentifier, OctetStringRef, UintRef};
 use der::{Decode, Sequence, Tag, Tagged};
@@ -225,7 +225,7 @@ impl AaPublicKey {
             AaPublicKey::Other { spki, .. } => return spki.clone(),
             AaPublicKey::Rsa { n, e } => (
                 encode_constructed(0x30, &[oid_tlv(&RSA), vec![0x05, 0x00]]),
-                encode_constructed(0x30, &[der_uint(n), der_uint(e)]),
+                encode_constructed(0x30, &[uint_tlv(n), uint_tlv(e)]),
             ),
             AaPublicKey::Ec { curve, point } => {
                 let params = match curve {
@@ -235,7 +235,7 @@ impl AaPublicKey {
                     },
                     EcCurve::ImplicitlyCa => vec![0x05, 0x00],
                     EcCurve::Explicit(p) => {
-                        let field = encode_constructed(0x30, &[oid_tlv(&PRIME), der_uint(&p.p)]);
+                        let field = encode_constructed(0x30, &[oid_tlv(&PRIME), uint_tlv(&p.p)]);
                         let mut curve = vec![encode(0x04, &p.a), encode(0x04, &p.b)];
                         if let Some(seed) = &p.seed {
                             let mut bits = vec![0u8];
@@ -247,10 +247,10 @@ impl AaPublicKey {
                             field,
                             encode_constructed(0x30, &curve),
                             encode(0x04, &p.g),
-                            der_uint(&p.n),
+                            uint_tlv(&p.n),
                         ];
                         if let Some(h) = &p.h {
-                            items.push(der_uint(h));
+                            items.push(uint_tlv(h));
                         }
                         encode_constructed(0x30, &items)
                     }
@@ -307,20 +307,6 @@ fn oid_tlv(oid: &ObjectIdentifier) -> Vec<u8> {
     encode(0x06, oid.as_bytes())
 }
 
-/// DER INTEGER of an unsigned big-endian number.
-fn der_uint(bytes: &[u8]) -> Vec<u8> {
-    let trimmed: &[u8] = match bytes.iter().position(|b| *b != 0) {
-        Some(i) => &bytes[i..],
-        None => &[],
-    };
-    let mut content = Vec::with_capacity(trimmed.len() + 1);
-    if !matches!(trimmed.first(), Some(b) if b & 0x80 == 0) {
-        content.push(0);
-    }
-    content.extend_from_slice(trimmed);
-    encode(0x02, &content)
-}
-
 impl Dg15 {
     /// DG15 holding `public_key`.
     pub fn new(public_key: AaPublicKey) -> Dg15 {
@@ -345,18 +331,5 @@ impl Dg15 {
     /// Encode DG15 from [`Dg15::public_key`].
     pub fn encode(&self) -> Vec<u8> {
         encode(0x6F, &self.public_key.to_spki())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn der_uint_is_minimal() {
-        assert_eq!(der_uint(&[]), vec![2, 1, 0]);
-        assert_eq!(der_uint(&[0, 0, 1]), vec![2, 1, 1]);
-        assert_eq!(der_uint(&[0x80]), vec![2, 2, 0, 0x80]);
-        assert_eq!(der_uint(&[1, 0, 1]), vec![2, 3, 1, 0, 1]);
     }
 }

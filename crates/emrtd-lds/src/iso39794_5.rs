@@ -22,7 +22,7 @@
 //! `[1] { [0] INTEGER }`; [`Code`] keeps which one was used.
 
 use crate::check::Issue;
-use crate::common::set_once;
+use crate::common::{int_tlv, set_once};
 use crate::imaging::ImageFormat;
 use crate::LdsError;
 use emrtd_tlv::{encode, encode_constructed, parse_all, parse_exact, TlvRef};
@@ -324,20 +324,6 @@ impl Ctx {
             t => Err(self.invalid(element, format!("unexpected choice tag {t:X}"))),
         }
     }
-}
-
-fn enc_int(tag: u32, v: i64) -> Vec<u8> {
-    let bytes = v.to_be_bytes();
-    let mut start = 0;
-    while start < 7 {
-        let (b, next) = (bytes[start], bytes[start + 1]);
-        if (b == 0x00 && next & 0x80 == 0) || (b == 0xFF && next & 0x80 != 0) {
-            start += 1;
-        } else {
-            break;
-        }
-    }
-    encode(tag, &bytes[start..])
 }
 
 fn enc_uint(tag: u32, v: u64) -> Vec<u8> {
@@ -1021,9 +1007,9 @@ impl IdentityMetadata {
                 .enumerate()
                 .filter_map(|(i, v)| {
                     v.map(|v| {
-                        let mut parts = vec![enc_int(0x80, v.value)];
+                        let mut parts = vec![int_tlv(0x80, v.value)];
                         if let Some(u) = v.uncertainty {
-                            parts.push(enc_int(0x81, u));
+                            parts.push(int_tlv(0x81, u));
                         }
                         encode_constructed(0xA0 + i as u32, &parts)
                     })
@@ -1047,12 +1033,12 @@ mod tests {
         assert_eq!(enc_uint(0x80, 0x7F), vec![0x80, 1, 0x7F]);
         assert_eq!(enc_uint(0x80, 0x80), vec![0x80, 2, 0, 0x80]);
         assert_eq!(enc_uint(0x81, 2019), vec![0x81, 2, 0x07, 0xE3]);
-        assert_eq!(enc_int(0x80, -1), vec![0x80, 1, 0xFF]);
-        assert_eq!(enc_int(0x80, -180), vec![0x80, 2, 0xFF, 0x4C]);
-        assert_eq!(enc_int(0x80, 180), vec![0x80, 2, 0x00, 0xB4]);
+        assert_eq!(int_tlv(0x80, -1), vec![0x80, 1, 0xFF]);
+        assert_eq!(int_tlv(0x80, -180), vec![0x80, 2, 0xFF, 0x4C]);
+        assert_eq!(int_tlv(0x80, 180), vec![0x80, 2, 0x00, 0xB4]);
         let ctx = Ctx { file: "T" };
         for v in [-180i64, -129, -128, -1, 0, 1, 127, 128, 180, 65535] {
-            let e = enc_int(0x80, v);
+            let e = int_tlv(0x80, v);
             assert_eq!(ctx.int(&e[2..], "x").unwrap(), v);
         }
         assert!(ctx.int(&[], "x").is_err());

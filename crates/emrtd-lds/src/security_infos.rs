@@ -17,6 +17,7 @@
 use emrtd_tlv::{encode, parse_one, TlvRef};
 use serde::{Serialize, Serializer};
 
+use crate::common::{int_tlv, uint_tlv};
 use crate::sod::{oid_from_str, oid_to_string, SignedData};
 use crate::LdsError;
 
@@ -903,34 +904,6 @@ fn der_oid(dotted: &str) -> Vec<u8> {
     encode(0x06, &oid_from_str(dotted).unwrap_or_default())
 }
 
-fn der_int(v: i64) -> Vec<u8> {
-    let bytes = v.to_be_bytes();
-    let mut start = 0;
-    while start < 7 {
-        let (b, next) = (bytes[start], bytes[start + 1]);
-        if (b == 0x00 && next & 0x80 == 0) || (b == 0xFF && next & 0x80 != 0) {
-            start += 1;
-        } else {
-            break;
-        }
-    }
-    encode(0x02, &bytes[start..])
-}
-
-fn der_uint(magnitude: &[u8]) -> Vec<u8> {
-    let m = match magnitude.iter().position(|b| *b != 0) {
-        Some(i) => &magnitude[i..],
-        None => &[0u8][..],
-    };
-    if m.first().is_some_and(|b| b & 0x80 != 0) {
-        let mut v = vec![0u8];
-        v.extend_from_slice(m);
-        encode(0x02, &v)
-    } else {
-        encode(0x02, m)
-    }
-}
-
 fn der_seq(parts: &[Vec<u8>]) -> Vec<u8> {
     encode(0x30, &parts.concat())
 }
@@ -939,14 +912,14 @@ impl EcParameters {
     /// DER `ECParameters`.
     pub fn to_der(&self) -> Vec<u8> {
         let mut parts = vec![
-            der_int(1),
-            der_seq(&[der_oid(oid::PRIME_FIELD), der_uint(&self.p)]),
+            int_tlv(0x02, 1),
+            der_seq(&[der_oid(oid::PRIME_FIELD), uint_tlv(&self.p)]),
             der_seq(&[encode(0x04, &self.a), encode(0x04, &self.b)]),
             encode(0x04, &self.g),
-            der_uint(&self.n),
+            uint_tlv(&self.n),
         ];
         if let Some(h) = &self.h {
-            parts.push(der_uint(h));
+            parts.push(uint_tlv(h));
         }
         der_seq(&parts)
     }
@@ -956,9 +929,10 @@ impl DomainParameters {
     /// DER `AlgorithmIdentifier`.
     pub fn to_der(&self) -> Vec<u8> {
         match self {
-            DomainParameters::Standardized(id) => {
-                der_seq(&[der_oid(oid::STANDARDIZED_DOMAIN_PARAMETERS), der_int(*id)])
-            }
+            DomainParameters::Standardized(id) => der_seq(&[
+                der_oid(oid::STANDARDIZED_DOMAIN_PARAMETERS),
+                int_tlv(0x02, *id),
+            ]),
             DomainParameters::Ec { algorithm, params } => {
                 der_seq(&[der_oid(algorithm), params.to_der()])
             }
@@ -966,9 +940,9 @@ impl DomainParameters {
                 der_seq(&[der_oid(oid::EC_PUBLIC_KEY), der_oid(curve)])
             }
             DomainParameters::Dh { algorithm, params } => {
-                let mut inner = vec![der_uint(&params.p), der_uint(&params.g)];
+                let mut inner = vec![uint_tlv(&params.p), uint_tlv(&params.g)];
                 if let Some(q) = &params.q {
-                    inner.push(der_uint(q));
+                    inner.push(uint_tlv(q));
                 }
                 inner.push(params.optional.clone());
                 der_seq(&[der_oid(algorithm), der_seq(&inner)])
@@ -1013,10 +987,10 @@ impl SecurityInfo {
 
     /// DER encoding of the entry.
     pub fn to_der(&self) -> Vec<u8> {
-        let opt = |v: &Option<i64>| v.map(der_int);
+        let opt = |v: &Option<i64>| v.map(|v| int_tlv(0x02, v));
         match self {
             SecurityInfo::Pace(i) => {
-                let mut p = vec![der_oid(&i.protocol), der_int(i.version)];
+                let mut p = vec![der_oid(&i.protocol), int_tlv(0x02, i.version)];
                 p.extend(opt(&i.parameter_id));
                 der_seq(&p)
             }
@@ -1026,7 +1000,7 @@ impl SecurityInfo {
                 der_seq(&p)
             }
             SecurityInfo::ChipAuthentication(i) => {
-                let mut p = vec![der_oid(&i.protocol), der_int(i.version)];
+                let mut p = vec![der_oid(&i.protocol), int_tlv(0x02, i.version)];
                 p.extend(opt(&i.key_id));
                 der_seq(&p)
             }
@@ -1042,11 +1016,11 @@ impl SecurityInfo {
             }
             SecurityInfo::ActiveAuthentication(i) => der_seq(&[
                 der_oid(oid::AA),
-                der_int(i.version),
+                int_tlv(0x02, i.version),
                 der_oid(&i.signature_algorithm),
             ]),
             SecurityInfo::TerminalAuthentication(i) => {
-                let mut p = vec![der_oid(oid::TA), der_int(i.version)];
+                let mut p = vec![der_oid(oid::TA), int_tlv(0x02, i.version)];
                 if let Some(f) = &i.ef_cvca {
                     let mut fp = vec![encode(0x04, &f.fid)];
                     if let Some(s) = &f.sfid {
@@ -1337,11 +1311,11 @@ mod tests {
 
     #[test]
     fn der_integers() {
-        assert_eq!(der_int(0), [2, 1, 0]);
-        assert_eq!(der_int(127), [2, 1, 0x7F]);
-        assert_eq!(der_int(128), [2, 2, 0, 0x80]);
-        assert_eq!(der_int(-1), [2, 1, 0xFF]);
-        assert_eq!(der_uint(&[0, 0, 0x80]), [2, 2, 0, 0x80]);
-        assert_eq!(der_uint(&[]), [2, 1, 0]);
+        assert_eq!(int_tlv(0x02, 0), [2, 1, 0]);
+        assert_eq!(int_tlv(0x02, 127), [2, 1, 0x7F]);
+        assert_eq!(int_tlv(0x02, 128), [2, 2, 0, 0x80]);
+        assert_eq!(int_tlv(0x02, -1), [2, 1, 0xFF]);
+        assert_eq!(uint_tlv(&[0, 0, 0x80]), [2, 2, 0, 0x80]);
+        assert_eq!(uint_tlv(&[]), [2, 1, 0]);
     }
 }

@@ -12,6 +12,7 @@
 //! [`encode_signed_data`] and [`Sod::encode`] build a DER EF.SOD from an [`LdsSecurityObject`]
 //! and signer parts; the signature itself comes from a caller-supplied callback.
 
+use crate::common::int_tlv;
 use crate::LdsError;
 use serde::Serialize;
 
@@ -897,11 +898,11 @@ impl LdsSecurityObject {
             oid: self.hash_algorithm.oid.clone(),
             parameters: self.hash_algorithm.parameters.clone(),
         };
-        let mut body = der_integer(self.version);
+        let mut body = int_tlv(0x02, self.version);
         body.extend(alg.to_der().ok_or_else(|| bad_oid(&alg.oid))?);
         let mut hashes = Vec::new();
         for (n, h) in &self.data_group_hashes {
-            let mut dgh = der_integer(i64::from(*n));
+            let mut dgh = int_tlv(0x02, i64::from(*n));
             dgh.extend(der_tlv(0x04, h));
             hashes.extend(der_tlv(0x30, &dgh));
         }
@@ -1066,7 +1067,7 @@ pub fn encode_signed_data<E>(
         }
         SignerIdentifier::SubjectKeyIdentifier(k) => (3, der_tlv(0x80, k)),
     };
-    let mut si = der_integer(version);
+    let mut si = int_tlv(0x02, version);
     si.extend(sid);
     si.extend(enc_alg(&signer.digest_algorithm)?);
     let mut tagged_attrs = attrs_set;
@@ -1077,7 +1078,7 @@ pub fn encode_signed_data<E>(
     si.extend(enc_alg(&signer.signature_algorithm)?);
     si.extend(der_tlv(0x04, &signature));
 
-    let mut sd = der_integer(3);
+    let mut sd = int_tlv(0x02, 3);
     sd.extend(der_tlv(0x31, &enc_alg(&signer.digest_algorithm)?));
     let mut eci = ct;
     eci.extend(der_tlv(0xA0, &der_tlv(0x04, content)));
@@ -1095,20 +1096,6 @@ pub fn encode_signed_data<E>(
 /// DER TLV with a one- or two-byte tag (as packed by emrtd-tlv).
 fn der_tlv(tag: u32, value: &[u8]) -> Vec<u8> {
     emrtd_tlv::encode(tag, value)
-}
-
-fn der_integer(v: i64) -> Vec<u8> {
-    let bytes = v.to_be_bytes();
-    let mut start = 0;
-    while start < 7 {
-        let (b, next) = (bytes[start], bytes[start + 1]);
-        if (b == 0 && next & 0x80 == 0) || (b == 0xFF && next & 0x80 != 0) {
-            start += 1;
-        } else {
-            break;
-        }
-    }
-    der_tlv(0x02, &bytes[start..])
 }
 
 /// DER SET OF: elements sorted by their encodings (X.690 §11.6).
@@ -1141,15 +1128,6 @@ mod tests {
         assert_eq!(oid_to_string(&[0x80, 0x01]), None);
         assert_eq!(oid_from_str("3.1"), None);
         assert_eq!(oid_from_str("1.40"), None);
-    }
-
-    #[test]
-    fn der_integer_minimal() {
-        assert_eq!(der_integer(0), [2, 1, 0]);
-        assert_eq!(der_integer(127), [2, 1, 0x7F]);
-        assert_eq!(der_integer(128), [2, 2, 0, 0x80]);
-        assert_eq!(der_integer(-1), [2, 1, 0xFF]);
-        assert_eq!(der_integer(-129), [2, 2, 0xFF, 0x7F]);
     }
 
     #[test]

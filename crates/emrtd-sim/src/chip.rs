@@ -738,6 +738,19 @@ fn require_extended_length(
     }
 }
 
+/// A profile's cipher name (`3DES`, `AES-128`, …, any case, dash optional).
+fn cipher_named(name: &str, protocol: &str) -> Result<Cipher, ProfileError> {
+    match name.to_ascii_uppercase().as_str() {
+        "3DES" => Ok(Cipher::Tdes),
+        "AES-128" | "AES128" => Ok(Cipher::Aes128),
+        "AES-192" | "AES192" => Ok(Cipher::Aes192),
+        "AES-256" | "AES256" => Ok(Cipher::Aes256),
+        other => Err(ProfileError::Invalid(format!(
+            "{protocol} cipher {other:?}: use 3DES, AES-128, AES-192 or AES-256"
+        ))),
+    }
+}
+
 fn pace_params_of(p: &crate::profile::PaceConfig) -> Result<PaceParams, ProfileError> {
     let mapping = match p.mapping.to_ascii_uppercase().as_str() {
         "GM" => Mapping::Generic,
@@ -749,17 +762,7 @@ fn pace_params_of(p: &crate::profile::PaceConfig) -> Result<PaceParams, ProfileE
             )))
         }
     };
-    let cipher = match p.cipher.to_ascii_uppercase().as_str() {
-        "3DES" => Cipher::Tdes,
-        "AES-128" | "AES128" => Cipher::Aes128,
-        "AES-192" | "AES192" => Cipher::Aes192,
-        "AES-256" | "AES256" => Cipher::Aes256,
-        other => {
-            return Err(ProfileError::Invalid(format!(
-                "PACE cipher {other:?}: use 3DES, AES-128, AES-192 or AES-256"
-            )))
-        }
-    };
+    let cipher = cipher_named(&p.cipher, "PACE")?;
     PaceParams::standardized(mapping, cipher, p.parameter_id)
         .map_err(|e| ProfileError::Invalid(format!("PACE {}: {e}", p.mapping)))
 }
@@ -802,16 +805,11 @@ fn ca_chip(
     use emrtd_lds::security_infos::{CaAlgorithm, CipherSuite, KeyAgreement};
     let group = emrtd_crypto::pk::Group::standardized(cfg.parameter_id)
         .map_err(|e| ProfileError::Invalid(format!("Chip Authentication parameters: {e}")))?;
-    let cipher = match cfg.cipher.to_ascii_uppercase().as_str() {
-        "3DES" => CipherSuite::Tdes,
-        "AES-128" | "AES128" => CipherSuite::Aes128,
-        "AES-192" | "AES192" => CipherSuite::Aes192,
-        "AES-256" | "AES256" => CipherSuite::Aes256,
-        other => {
-            return Err(ProfileError::Invalid(format!(
-                "Chip Authentication cipher {other:?}: use 3DES, AES-128, AES-192 or AES-256"
-            )))
-        }
+    let cipher = match cipher_named(&cfg.cipher, "Chip Authentication")? {
+        Cipher::Tdes => CipherSuite::Tdes,
+        Cipher::Aes128 => CipherSuite::Aes128,
+        Cipher::Aes192 => CipherSuite::Aes192,
+        Cipher::Aes256 => CipherSuite::Aes256,
     };
     let key_agreement = if group.is_ec() {
         KeyAgreement::Ecdh

@@ -520,17 +520,7 @@ impl SecureMessaging {
     /// Chip side: protect a response (SSC + 1): DO'87' (or DO'85' when the command had an odd
     /// INS) with the encrypted data, DO'99' with the status word and DO'8E'.
     pub fn protect_response(&mut self, resp: &ResponseApdu) -> Result<ResponseApdu, SmError> {
-        self.check_open()?;
-        self.increment_ssc();
-        let ins = self.last_ins.take().unwrap_or(0);
-        let mut dos = Vec::new();
-        if !resp.data.is_empty() {
-            dos.extend(self.cryptogram_do(ins, &resp.data)?);
-        }
-        dos.extend(emrtd_tlv::encode(TAG_SW, &resp.sw.to_bytes()));
-        let mac = self.mac(&[&dos])?;
-        dos.extend(emrtd_tlv::encode(TAG_MAC, &mac));
-        Ok(ResponseApdu::new(dos, resp.sw))
+        self.protect_response_edited(resp, |_| {})
     }
 
     /// Chip side, for conformance-test chips only: like
