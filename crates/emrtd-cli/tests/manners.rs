@@ -513,3 +513,25 @@ fn text_report_starts_with_overall_and_uses_iso_dates() {
     // No progress display when standard output is not a terminal.
     assert!(!stderr(&out).contains('['), "{}", stderr(&out));
 }
+
+#[test]
+fn a_name_that_could_not_be_verified_is_marked() {
+    // The virtual ID card without a signed EF.SOD: its MRZ cannot be verified.
+    let builtin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../emrtd-sim/profiles/norway-id.toml");
+    let text = std::fs::read_to_string(builtin).unwrap();
+    let unsigned = text.replacen("can = ", "sign = false\ncan = ", 1);
+    assert_ne!(unsigned, text);
+    let profile = temp_dir("unsigned.toml");
+    std::fs::write(&profile, unsigned).unwrap();
+    let out = emrtd()
+        .args(["read", "--can", CAN, "--sim"])
+        .arg(&profile)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("Overall: invalid"), "{text}");
+    let holder = text.lines().find(|l| l.starts_with("Holder:")).unwrap();
+    assert!(holder.contains("NOT VERIFIED"), "{holder}");
+    let _ = std::fs::remove_file(&profile);
+}
