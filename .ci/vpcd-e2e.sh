@@ -52,10 +52,12 @@ echo "vpcd end to end: unknown reader refused at once, readers listed"
 # No card on the reader: --wait bounds the wait (exit 4).
 kill "$SIM_PID" 2>/dev/null || true
 wait "$SIM_PID" 2>/dev/null || true
+gone=no
 for _ in $(seq 1 50); do
-  "$EMRTD" readers 2>/dev/null | grep -q "Virtual PCD 00 00  \[no card" && break
+  if "$EMRTD" readers 2>/dev/null | grep -q "Virtual PCD 00 00  \[no card"; then gone=yes; break; fi
   sleep 0.2
 done
+[ "$gone" = yes ] || { echo "the virtual card is still on the reader after the simulator stopped (another vpcd client?)" >&2; exit 1; }
 start=$SECONDS
 rc=0
 echo 123456 | "$EMRTD" read --reader "Virtual PCD 00 00" --can - --wait 2 2>/tmp/emrtd-nocard.txt || rc=$?
