@@ -292,14 +292,14 @@ impl Context {
         // SAFETY: `raw` holds `count` initialised structures of pcsclite's layout; each
         // `sz_reader` points into a `CString` of `states`, borrowed for the whole call.
         let rv = unsafe { (self.api.get_status_change)(self.handle, ms, raw.as_mut_ptr(), count) };
-        check(rv)?;
+        // Copied whatever the outcome (a timeout still reports the states); bounded either way.
         for (s, r) in states.iter_mut().zip(&raw) {
             // State bits and event counter fit in 32 bits.
             s.event = (r.dw_event_state & 0xFFFF_FFFF) as u32;
             let n = usize::try_from(r.cb_atr).unwrap_or(0).min(MAX_ATR_SIZE);
             s.atr = r.rgb_atr[..n].to_vec();
         }
-        Ok(())
+        check(rv)
     }
 
     /// Connect (shared, T=0 or T=1) to the card on `reader`.

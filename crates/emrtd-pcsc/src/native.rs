@@ -6,6 +6,17 @@ use std::ffi::{CStr, CString};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// A state for the C side, whose `DWORD` is `u32` on macOS and Windows but `unsigned long` on
+/// Linux (where this back end can be selected for checking): generic, so no cast is needed.
+fn to_dword<T: From<u32>>(state: u32) -> T {
+    T::from(state)
+}
+
+/// The state bits of a reported state (the event counter is read separately).
+fn low16<T: Into<u64>>(state: T) -> u32 {
+    (state.into() & 0xFFFF) as u32
+}
+
 /// The raw status code of a `pcsc` error (its discriminants are the `SCARD_*` values).
 fn code(e: pcsc::Error) -> u32 {
     e as u32
@@ -41,18 +52,17 @@ impl Context {
             .map(|s| {
                 pcsc::ReaderState::new(
                     s.name.clone(),
-                    pcsc::State::from_bits_retain(s.current as _),
+                    pcsc::State::from_bits_retain(to_dword(s.current)),
                 )
             })
             .collect();
-        self.ctx
-            .get_status_change(timeout, &mut raw)
-            .map_err(code)?;
+        let result = self.ctx.get_status_change(timeout, &mut raw).map_err(code);
+        // Copied whatever the outcome (a timeout still reports the states).
         for (s, r) in states.iter_mut().zip(&raw) {
-            s.event = (r.event_state().bits() as u32 & 0xFFFF) | (r.event_count() << 16);
+            s.event = low16(r.event_state().bits()) | (r.event_count() << 16);
             s.atr = r.atr().to_vec();
         }
-        Ok(())
+        result
     }
 
     /// Connect (shared, T=0 or T=1) to the card on `reader`.
