@@ -13,7 +13,15 @@
 //! [`Pcsc::find_reader`], [`Pcsc::wait_for_card`], [`Pcsc::connect`], and [`PcscTransport`],
 //! an [`emrtd_apdu::Transport`]. Every way PC/SC reports a lost card (removed, reset, unpowered,
 //! mute, transaction broken off, reader gone, or an answer without a status word) comes out as
-//! [`TransportError::CardRemoved`], so the reader can resume when the card returns.
+//! [`TransportError::CardRemoved`], so the reader can resume when the card returns. A
+//! [`PcscError`] tells with [`PcscError::is_unavailable`] whether the environment is at fault
+//! (no library, service, reader or card, or none in time) rather than the exchange.
+//!
+//! `unsafe` is confined to the loader's FFI module. To check the macOS/Windows back end on
+//! Linux, select it with `--cfg emrtd_pcsc_native` (it then links pcsclite at build time):
+//! `RUSTFLAGS="--cfg emrtd_pcsc_native" PCSC_LIB_DIR=/usr/lib/x86_64-linux-gnu
+//! PCSC_LIB_NAME="dylib:+verbatim=libpcsclite.so.1" cargo clippy -p emrtd-pcsc --lib --tests
+//! --target-dir target/native`.
 #![deny(unsafe_code)]
 
 pub mod atr;
