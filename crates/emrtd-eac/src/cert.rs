@@ -679,3 +679,114 @@ impl CertificateRequest {
         &self.raw
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example_terminal() -> Vec<u8> {
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/eac/tc_ecdh_ta_cert.bin"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn every_truncation_of_a_certificate_is_a_typed_error() {
+        let b = example_terminal();
+        for n in 0..b.len() {
+            assert!(
+                CvCertificate::decode(&b[..n]).is_err(),
+                "prefix of {n} bytes"
+            );
+            assert!(CertificateRequest::decode(&b[..n]).is_err());
+        }
+        let mut extra = b.clone();
+        extra.push(0);
+        assert!(matches!(
+            CvCertificate::decode(&extra),
+            Err(CvcError::Tlv(TlvError::TrailingBytes(1)))
+        ));
+    }
+
+    #[test]
+    fn every_single_byte_change_decodes_or_fails_without_panic() {
+        let b = example_terminal();
+        for i in 0..b.len() {
+            for x in [0x00u8, 0x01, 0x80, 0xFF] {
+                let mut m = b.clone();
+                m[i] ^= x;
+                let _ = CvCertificate::decode(&m);
+            }
+        }
+    }
+
+    #[test]
+    fn huge_declared_lengths_are_refused_before_allocation() {
+        // 7F21 with a 4-byte length of 2^31.
+        assert!(CvCertificate::decode(&[0x7F, 0x21, 0x84, 0x80, 0, 0, 0, 0x7F, 0x4E]).is_err());
+        let big = vec![0u8; MAX_CERTIFICATE_LEN + 1];
+        assert!(matches!(
+            CvCertificate::decode(&big),
+            Err(CvcError::TooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn elements_out_of_order_or_malformed_are_named() {
+        let b = example_terminal();
+        let c = CvCertificate::decode(&b).unwrap();
+        // Profile identifier other than 00.
+        let mut body = c.body.clone();
+        body.profile_identifier = 1;
+        let e =
+            CvCertificate::decode(&CvCertificate::from_parts(body, c.signature.clone()).encode());
+        assert_eq!(e, Err(CvcError::ProfileIdentifier(vec![1])));
+        // CHAT before CHR.
+        let items = [
+            encode(0x5F29, &[0]),
+            encode(0x42, b"DETESTDVDE019"),
+            c.body.public_key.encode(),
+            c.body.chat.encode(),
+            encode(0x5F20, b"DETESTATDE019"),
+        ];
+        let cert = encode_constructed(
+            0x7F21,
+            &[encode_constructed(0x7F4E, &items), encode(0x5F37, &[1])],
+        );
+        assert!(matches!(
+            CvCertificate::decode(&cert),
+            Err(CvcError::UnexpectedTag {
+                expected: "CHR",
+                found: 0x7F4C,
+                ..
+            })
+        ));
+        // A control character in the CHR.
+        assert!(CvReference::new(b"DE\x01TEST", "CHR").is_err());
+        assert!(CvReference::new(&[b'A'; 17], "CHR").is_err());
+        // Unknown algorithm OID.
+        let pk = encode_constructed(
+            0x7F49,
+            &[encode(0x06, &[0x2A, 0x03]), encode(0x86, &[4, 1, 2])],
+        );
+        assert!(matches!(
+            CvPublicKey::decode_value(&pk[3..]),
+            Err(CvcError::UnsupportedAlgorithm(_))
+        ));
+        // An RSA key with EC elements.
+        let pk = [
+            encode(0x06, &TaAlgorithm::RsaPss(crate::HashAlg::Sha256).oid()),
+            encode(0x86, &[4]),
+        ]
+        .concat();
+        assert!(matches!(
+            CvPublicKey::decode_value(&pk),
+            Err(CvcError::PublicKey(_))
+        ));
+        // Empty signature.
+        let cert = encode_constructed(0x7F21, &[c.body.encode(), encode(0x5F37, &[])]);
+        assert_eq!(CvCertificate::decode(&cert), Err(CvcError::EmptySignature));
+    }
+}

@@ -153,3 +153,53 @@ impl rand_core::RngCore for RngRef<'_> {
 }
 
 impl rand_core::CryptoRng for RngRef<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use emrtd_crypto::pk::Group;
+    use rand::SeedableRng;
+
+    fn p256() -> EcCurve {
+        match Group::standardized(12).unwrap() {
+            Group::Ec(c) => c,
+            Group::Dh(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn generic_ecdsa_agrees_with_rustcrypto_p256_both_ways() {
+        use ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+        let curve = p256();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for i in 0..8u8 {
+            let sk = p256::ecdsa::SigningKey::random(&mut rng);
+            let pk = sk.verifying_key().to_encoded_point(false);
+            let hash = crate::HashAlg::Sha256.digest(&[i; 40]);
+            // RustCrypto signs, the generic code verifies.
+            let sig: p256::ecdsa::Signature = sk.sign_prehash(&hash).unwrap();
+            let b = sig.to_bytes();
+            assert!(verify(&curve, pk.as_bytes(), &hash, &b[..32], &b[32..]));
+            assert!(!verify(&curve, pk.as_bytes(), &hash, &b[32..], &b[..32]));
+            // The generic code signs (SHA-512 hash, truncated), RustCrypto verifies.
+            let hash = crate::HashAlg::Sha512.digest(&[i; 40]);
+            let d = sk.to_bytes();
+            let s = sign(&curve, &d, &hash, &mut rng).unwrap();
+            let sig = p256::ecdsa::Signature::from_slice(&s).unwrap();
+            sk.verifying_key().verify_prehash(&hash, &sig).unwrap();
+        }
+    }
+
+    #[test]
+    fn out_of_range_signatures_and_keys_are_refused() {
+        let curve = p256();
+        let n = curve.order();
+        let g = curve.encode_point(&curve.generator());
+        assert!(!verify(&curve, &g, &[1; 32], &[0; 32], &[1; 32]));
+        assert!(!verify(&curve, &g, &[1; 32], &n, &[1; 32]));
+        assert!(!verify(&curve, &[4; 65], &[1; 32], &[1; 32], &[1; 32]));
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        assert!(sign(&curve, &n, &[1; 32], &mut rng).is_none());
+        assert!(sign(&curve, &[0; 32], &[1; 32], &mut rng).is_none());
+    }
+}

@@ -4,6 +4,7 @@
 //! for brainpool and explicit-parameter keys), producing TR-03110 signatures (plain `r ‖ s`).
 
 use crate::algorithm::{HashAlg, TaAlgorithm};
+use crate::cert::{EcDomain, KeyData};
 use crate::ecdsa_generic::{self, RngRef};
 use crate::keys::{nist_of, pkcs1v15, Nist};
 use emrtd_crypto::pk::{EcCurve, Group};
@@ -240,6 +241,49 @@ impl Pkcs8Signer {
             Pkcs8Signer::from_pkcs8_der(&der, algorithm, rng)
         } else {
             Pkcs8Signer::from_pkcs8_der(bytes, algorithm, rng)
+        }
+    }
+}
+
+impl Pkcs8Signer {
+    /// The public key matching the private key (for issuing its CV certificate): RSA n and e,
+    /// or the EC point without domain parameters (see [`Pkcs8Signer::ec_domain`]).
+    pub fn public_key_data(&self) -> Result<KeyData, SignerError> {
+        match &self.key {
+            Key::Rsa(k) => {
+                use rsa::traits::PublicKeyParts;
+                Ok(KeyData::Rsa {
+                    n: k.n().to_bytes_be(),
+                    e: k.e().to_bytes_be(),
+                })
+            }
+            Key::Ec { curve, d } => {
+                let s = curve
+                    .scalar_from_bytes(d)
+                    .map_err(|e| SignerError::Failed(e.to_string()))?;
+                let q = curve
+                    .mul(&curve.generator(), &s)
+                    .map_err(|e| SignerError::Failed(e.to_string()))?;
+                Ok(KeyData::Ec {
+                    domain: None,
+                    point: curve.encode_point(&q),
+                })
+            }
+        }
+    }
+
+    /// The EC domain parameters of the key in CV form (for a CVCA certificate); `None` for RSA.
+    pub fn ec_domain(&self) -> Option<EcDomain> {
+        match &self.key {
+            Key::Ec { curve, .. } => Some(EcDomain {
+                p: curve.p(),
+                a: curve.a(),
+                b: curve.b(),
+                g: curve.encode_point(&curve.generator()),
+                r: curve.order(),
+                f: Some(curve.cofactor()),
+            }),
+            Key::Rsa(_) => None,
         }
     }
 }
