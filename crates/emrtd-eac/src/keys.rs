@@ -92,7 +92,6 @@ impl VerifyingKey {
     ) -> Result<VerifyingKey, KeyError> {
         match &key.data {
             KeyData::Rsa { n, e } => {
-                use rsa::traits::PublicKeyParts;
                 let n = rsa::BigUint::from_bytes_be(n);
                 let bits = n.bits();
                 if !RSA_BITS.contains(&bits) {
@@ -103,7 +102,6 @@ impl VerifyingKey {
                 }
                 let k = rsa::RsaPublicKey::new(n, rsa::BigUint::from_bytes_be(e))
                     .map_err(|err| KeyError::Rsa(err.to_string()))?;
-                debug_assert!(k.size() > 0);
                 Ok(VerifyingKey::Rsa {
                     algorithm: key.algorithm,
                     key: k,

@@ -315,6 +315,18 @@ impl TerminalSigner for Pkcs8Signer {
             (Key::Rsa(k), TaAlgorithm::RsaPkcs1v15(h)) => k
                 .sign_with_rng(&mut RngRef(rng), pkcs1v15(h), &hashed)
                 .map_err(|e| fail(e.to_string())),
+            // EMSA-PSS needs emLen = ⌈(modBits − 1)/8⌉ ≥ hLen + sLen + 2 (RFC 8017 §9.1.1).
+            (Key::Rsa(k), TaAlgorithm::RsaPss(h))
+                if rsa::traits::PublicKeyParts::n(k.as_ref()).bits()
+                    < 8 * (2 * h.output_len() + 1) + 2 =>
+            {
+                Err(SignerError::Unsupported(format!(
+                    "RSA-PSS with {} and a {}-byte salt needs a modulus of at least {} bits",
+                    h.name(),
+                    h.output_len(),
+                    8 * (2 * h.output_len() + 1) + 2
+                )))
+            }
             (Key::Rsa(k), TaAlgorithm::RsaPss(h)) => k
                 .sign_with_rng(&mut RngRef(rng), pss_sign(h), &hashed)
                 .map_err(|e| fail(e.to_string())),
