@@ -203,6 +203,171 @@ impl VerifiedChain {
     }
 }
 
+/// Chain verification one certificate at a time, as a chip processes PSO:Verify Certificate:
+/// start from a trust point, [`accept`](Self::accept) each certificate, then
+/// [`finish`](Self::finish). A refused certificate leaves the state unchanged.
+#[derive(Debug, Clone)]
+pub struct ChainVerifier {
+    issuer_key: VerifyingKey,
+    issuer_chr: CvReference,
+    issuer_role: Role,
+    issuer_expires: CvDate,
+    cvca_key: VerifyingKey,
+    cvca_chr: CvReference,
+    effective: Chat,
+    terminal_type: TerminalType,
+    current: CvDate,
+    new_trust_points: Vec<CvCertificate>,
+    last: Option<CvCertificate>,
+}
+
+impl ChainVerifier {
+    /// Start at `anchor` with `current_date` as the current date.
+    pub fn new(anchor: &TrustPoint, current_date: CvDate) -> ChainVerifier {
+        ChainVerifier {
+            issuer_key: anchor.key().clone(),
+            issuer_chr: anchor.chr().clone(),
+            issuer_role: Role::Cvca,
+            issuer_expires: anchor.certificate.body.expiration_date,
+            cvca_key: anchor.key().clone(),
+            cvca_chr: anchor.chr().clone(),
+            effective: anchor.certificate.body.chat.clone(),
+            terminal_type: anchor.certificate.body.chat.terminal_type.clone(),
+            current: current_date,
+            new_trust_points: Vec::new(),
+            last: None,
+        }
+    }
+
+    /// The CHR of the key that verifies the next certificate (what MSE:Set DST must name).
+    pub fn issuer_chr(&self) -> &CvReference {
+        &self.issuer_chr
+    }
+
+    /// The current date so far.
+    pub fn current_date(&self) -> CvDate {
+        self.current
+    }
+
+    /// Verify and import the next certificate.
+    pub fn accept(&mut self, cert: &CvCertificate) -> Result<(), ChainError> {
+        let chr = cert.chr().clone();
+        if cert.car() != &self.issuer_chr {
+            return Err(ChainError::BrokenLink {
+                chr,
+                car: cert.car().clone(),
+                issuer: self.issuer_chr.clone(),
+            });
+        }
+        let chat = &cert.body.chat;
+        if chat.terminal_type != self.terminal_type {
+            return Err(ChainError::TerminalTypeMismatch {
+                chr,
+                expected: self.terminal_type.clone(),
+                found: chat.terminal_type.clone(),
+            });
+        }
+        let role = chat.role();
+        let (allowed, expected) = match self.issuer_role {
+            Role::Cvca => (role == Role::Cvca || role.is_dv(), "CVCA (link) or DV"),
+            Role::DvOfficialDomestic | Role::DvForeign => (role == Role::Terminal, "terminal"),
+            Role::Terminal => (false, "none (a terminal certificate must be last)"),
+        };
+        if !allowed {
+            return Err(ChainError::UnexpectedRole {
+                chr,
+                expected,
+                found: role,
+            });
+        }
+        if role != Role::Cvca {
+            if cert.body.public_key.domain().is_some() {
+                return Err(ChainError::DomainParametersNotAllowed { chr });
+            }
+            if cert.body.public_key.algorithm != self.issuer_key.algorithm() {
+                return Err(ChainError::AlgorithmMismatch {
+                    chr,
+                    expected: self.issuer_key.algorithm(),
+                    found: cert.body.public_key.algorithm,
+                });
+            }
+            // An expired trust point verifies link certificates only.
+            if self.issuer_role == Role::Cvca && self.issuer_expires < self.current {
+                return Err(ChainError::TrustPointExpired {
+                    chr: self.issuer_chr.clone(),
+                    expired: self.issuer_expires,
+                    current: self.current,
+                });
+            }
+        }
+        self.issuer_key
+            .verify(cert.signed_body(), &cert.signature)
+            .map_err(|source| ChainError::Signature {
+                chr: chr.clone(),
+                issuer: self.issuer_chr.clone(),
+                source,
+            })?;
+        if role != Role::Cvca && cert.body.expiration_date < self.current {
+            return Err(ChainError::Expired {
+                chr,
+                expired: cert.body.expiration_date,
+                current: self.current,
+            });
+        }
+        // Domain parameters: a link certificate may bring new ones, others inherit the CVCA's.
+        let inherited = self.cvca_key.curve().cloned();
+        let key =
+            VerifyingKey::from_cv(&cert.body.public_key, inherited.as_ref()).map_err(|source| {
+                ChainError::Key {
+                    chr: chr.clone(),
+                    source,
+                }
+            })?;
+        // Nothing fails from here on: update the state.
+        // Current date: CVCA link, DV and accurate terminal certificates (§2.5).
+        let trusted_time = match role {
+            Role::Cvca | Role::DvOfficialDomestic | Role::DvForeign => true,
+            Role::Terminal => self.issuer_role == Role::DvOfficialDomestic,
+        };
+        if trusted_time && cert.body.effective_date > self.current {
+            self.current = cert.body.effective_date;
+        }
+        if role == Role::Cvca {
+            // A link certificate replaces the trust point and its relative authorization.
+            self.effective = chat.clone();
+            self.cvca_key = key.clone();
+            self.cvca_chr = chr.clone();
+            self.new_trust_points.push(cert.clone());
+        } else {
+            self.effective = chat.and(&self.effective);
+        }
+        self.issuer_key = key;
+        self.issuer_chr = chr;
+        self.issuer_role = role;
+        self.issuer_expires = cert.body.expiration_date;
+        self.last = Some(cert.clone());
+        Ok(())
+    }
+
+    /// The verified chain; refused unless the last certificate accepted is a terminal's.
+    pub fn finish(self) -> Result<VerifiedChain, ChainError> {
+        match (self.issuer_role, self.last) {
+            (Role::Terminal, Some(terminal)) => Ok(VerifiedChain {
+                terminal,
+                terminal_key: self.issuer_key,
+                cvca: self.cvca_chr,
+                effective: self.effective,
+                current_date: self.current,
+                new_trust_points: self.new_trust_points,
+            }),
+            (role, _) => Err(ChainError::NoTerminalCertificate {
+                chr: self.issuer_chr,
+                role,
+            }),
+        }
+    }
+}
+
 /// Verify `chain` (CVCA link certificates, then the DV certificate, then the terminal
 /// certificate) from a trust point of `store`, with `current_date` as the starting current
 /// date.
@@ -220,134 +385,9 @@ pub fn verify_chain(
         .ok_or_else(|| ChainError::UnknownCvca {
             car: first.car().clone(),
         })?;
-
-    // The issuer state: key, CHR, role, effective authorization, expiration.
-    let mut issuer_key = anchor.key().clone();
-    let mut issuer_chr = anchor.chr().clone();
-    let mut issuer_role = Role::Cvca;
-    let mut issuer_expires = anchor.certificate.body.expiration_date;
-    let mut cvca_key = anchor.key().clone();
-    let mut cvca_chr = anchor.chr().clone();
-    let mut effective = anchor.certificate.body.chat.clone();
-    let terminal_type = effective.terminal_type.clone();
-    let mut current = current_date;
-    let mut new_trust_points = Vec::new();
-
+    let mut v = ChainVerifier::new(anchor, current_date);
     for cert in chain {
-        let chr = cert.chr().clone();
-        if cert.car() != &issuer_chr {
-            return Err(ChainError::BrokenLink {
-                chr,
-                car: cert.car().clone(),
-                issuer: issuer_chr,
-            });
-        }
-        let chat = &cert.body.chat;
-        if chat.terminal_type != terminal_type {
-            return Err(ChainError::TerminalTypeMismatch {
-                chr,
-                expected: terminal_type,
-                found: chat.terminal_type.clone(),
-            });
-        }
-        let role = chat.role();
-        // Position in the hierarchy.
-        let expected: &'static str = match issuer_role {
-            Role::Cvca => "CVCA (link) or DV",
-            Role::DvOfficialDomestic | Role::DvForeign => "terminal",
-            Role::Terminal => "none (a terminal certificate must be last)",
-        };
-        let allowed = match issuer_role {
-            Role::Cvca => role == Role::Cvca || role.is_dv(),
-            Role::DvOfficialDomestic | Role::DvForeign => role == Role::Terminal,
-            Role::Terminal => false,
-        };
-        if !allowed {
-            return Err(ChainError::UnexpectedRole {
-                chr,
-                expected,
-                found: role,
-            });
-        }
-        if role != Role::Cvca {
-            if cert.body.public_key.domain().is_some() {
-                return Err(ChainError::DomainParametersNotAllowed { chr });
-            }
-            if cert.body.public_key.algorithm != issuer_key.algorithm() {
-                return Err(ChainError::AlgorithmMismatch {
-                    chr,
-                    expected: issuer_key.algorithm(),
-                    found: cert.body.public_key.algorithm,
-                });
-            }
-            // An expired trust point verifies link certificates only.
-            if issuer_role == Role::Cvca && issuer_expires < current {
-                return Err(ChainError::TrustPointExpired {
-                    chr: issuer_chr,
-                    expired: issuer_expires,
-                    current,
-                });
-            }
-        }
-        issuer_key
-            .verify(cert.signed_body(), &cert.signature)
-            .map_err(|source| ChainError::Signature {
-                chr: chr.clone(),
-                issuer: issuer_chr.clone(),
-                source,
-            })?;
-        if role != Role::Cvca && cert.body.expiration_date < current {
-            return Err(ChainError::Expired {
-                chr,
-                expired: cert.body.expiration_date,
-                current,
-            });
-        }
-        // Domain parameters: a link certificate may bring new ones, others inherit the CVCA's.
-        let inherited = cvca_key.curve().cloned();
-        let key =
-            VerifyingKey::from_cv(&cert.body.public_key, inherited.as_ref()).map_err(|source| {
-                ChainError::Key {
-                    chr: chr.clone(),
-                    source,
-                }
-            })?;
-        // Current date: CVCA link, DV and accurate terminal certificates (§2.5).
-        let trusted_time = match role {
-            Role::Cvca | Role::DvOfficialDomestic | Role::DvForeign => true,
-            Role::Terminal => issuer_role == Role::DvOfficialDomestic,
-        };
-        if trusted_time && cert.body.effective_date > current {
-            current = cert.body.effective_date;
-        }
-        if role == Role::Cvca {
-            // A link certificate replaces the trust point and its relative authorization.
-            effective = chat.clone();
-            cvca_key = key.clone();
-            cvca_chr = chr.clone();
-            new_trust_points.push(cert.clone());
-        } else {
-            effective = chat.and(&effective);
-        }
-        issuer_key = key;
-        issuer_chr = chr;
-        issuer_role = role;
-        issuer_expires = cert.body.expiration_date;
+        v.accept(cert)?;
     }
-
-    let last = chain.last().ok_or(ChainError::Empty)?;
-    if issuer_role != Role::Terminal {
-        return Err(ChainError::NoTerminalCertificate {
-            chr: last.chr().clone(),
-            role: issuer_role,
-        });
-    }
-    Ok(VerifiedChain {
-        terminal: last.clone(),
-        terminal_key: issuer_key,
-        cvca: cvca_chr,
-        effective,
-        current_date: current,
-        new_trust_points,
-    })
+    v.finish()
 }

@@ -22,7 +22,7 @@ pub use algorithm::{HashAlg, TaAlgorithm};
 pub use cert::{
     CertificateBody, CertificateRequest, CvCertificate, CvPublicKey, CvReference, CvcError, KeyData,
 };
-pub use chain::{verify_chain, ChainError, TrustPoint, TrustStore, VerifiedChain};
+pub use chain::{verify_chain, ChainError, ChainVerifier, TrustPoint, TrustStore, VerifiedChain};
 pub use chat::{Chat, IsRight, IsRights, Role, TerminalType};
 pub use date::CvDate;
 pub use keys::{KeyError, SignatureError, VerifyingKey};

@@ -221,6 +221,94 @@ pub fn verify_terminal_signature(
     )
 }
 
+/// Why a Terminal Authentication command's data is malformed (chip side).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandDataError {
+    #[error("command data is not valid TLV: {0}")]
+    Tlv(#[from] emrtd_tlv::TlvError),
+    #[error("{0} is missing")]
+    Missing(&'static str),
+    #[error("unexpected data object {0:X}")]
+    Unexpected(u32),
+    #[error("{0}")]
+    Reference(#[from] crate::cert::CvcError),
+    #[error("80 names no Terminal Authentication algorithm")]
+    Algorithm,
+}
+
+/// Chip side: the key reference (83) of MSE:Set DST.
+pub fn parse_set_dst(data: &[u8]) -> Result<CvReference, CommandDataError> {
+    let items = emrtd_tlv::parse_all(data)?;
+    match items.as_slice() {
+        [r] if r.tag == 0x83 => Ok(CvReference::new(r.value, "MSE:Set DST key reference")?),
+        [r, ..] if r.tag != 0x83 => Err(CommandDataError::Unexpected(r.tag)),
+        [_, extra, ..] => Err(CommandDataError::Unexpected(extra.tag)),
+        _ => Err(CommandDataError::Missing("83 (key reference)")),
+    }
+}
+
+/// MSE:Set AT for Terminal Authentication as the chip receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedSetAt {
+    /// 80 (version 2).
+    pub algorithm: Option<TaAlgorithm>,
+    /// 83: the terminal certificate's CHR.
+    pub terminal_chr: CvReference,
+    /// 67 as received (signed as is), version 2.
+    pub aux: Option<Vec<u8>>,
+    /// 91: Comp(PK_PCD), version 2.
+    pub compressed_ephemeral: Option<Vec<u8>>,
+}
+
+/// Chip side: parse MSE:Set AT (Terminal Authentication).
+pub fn parse_set_at(data: &[u8]) -> Result<ReceivedSetAt, CommandDataError> {
+    let mut algorithm = None;
+    let mut chr = None;
+    let mut aux = None;
+    let mut comp = None;
+    for t in emrtd_tlv::parse_all(data)? {
+        match t.tag {
+            0x80 if algorithm.is_none() => {
+                algorithm = Some(TaAlgorithm::from_oid(t.value).ok_or(CommandDataError::Algorithm)?)
+            }
+            0x83 if chr.is_none() => {
+                chr = Some(CvReference::new(t.value, "MSE:Set AT key reference")?)
+            }
+            0x67 if aux.is_none() => aux = Some(t.raw.to_vec()),
+            0x91 if comp.is_none() => comp = Some(t.value.to_vec()),
+            other => return Err(CommandDataError::Unexpected(other)),
+        }
+    }
+    Ok(ReceivedSetAt {
+        algorithm,
+        terminal_chr: chr.ok_or(CommandDataError::Missing("83 (terminal CHR)"))?,
+        aux,
+        compressed_ephemeral: comp,
+    })
+}
+
+/// Chip side: the certificate in the data of PSO:Verify Certificate (`7F4E … 5F37 …`).
+pub fn parse_verify_certificate(data: &[u8]) -> Result<CvCertificate, crate::cert::CvcError> {
+    CvCertificate::decode(&encode(0x7F21, data))
+}
+
+/// Chip side: check the signature of EXTERNAL AUTHENTICATE over the data the terminal
+/// committed to (`aux_raw`: the `67` object of MSE:Set AT as received).
+pub fn verify_external_authenticate(
+    terminal_key: &VerifyingKey,
+    id_picc: &IdPicc,
+    r_picc: &[u8],
+    compressed_ephemeral: &[u8],
+    aux_raw: Option<&[u8]>,
+    signature: &[u8],
+) -> Result<(), SignatureError> {
+    let mut data = signed_data(id_picc, r_picc, compressed_ephemeral, None);
+    if let Some(a) = aux_raw {
+        data.extend_from_slice(a);
+    }
+    terminal_key.verify(&data, signature)
+}
+
 /// Why Terminal Authentication failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TaError {
@@ -384,5 +472,78 @@ impl<'s> TerminalAuthentication<'s> {
             }
             State::Done => Err(TaError::Finished),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::HashAlg;
+
+    #[test]
+    fn chip_side_parsers_read_what_the_builders_write_and_refuse_the_rest() {
+        let chr = CvReference::from_text("NOISGATE00042").unwrap();
+        assert_eq!(parse_set_dst(&mse_set_dst(&chr).data).unwrap(), chr);
+        let p = SetAtParams {
+            version: TaVersion::V2,
+            terminal_chr: chr.clone(),
+            algorithm: TaAlgorithm::Ecdsa(HashAlg::Sha384),
+            compressed_ephemeral: vec![7; 48],
+            aux: Some(AuxiliaryData {
+                templates: vec![(ID_AUXILIARY_DATA.to_vec(), vec![1])],
+            }),
+        };
+        let r = parse_set_at(&mse_set_at(&p).data).unwrap();
+        assert_eq!(r.algorithm, Some(p.algorithm));
+        assert_eq!(r.terminal_chr, chr);
+        assert_eq!(r.aux, Some(p.aux.as_ref().unwrap().encode()));
+        assert_eq!(r.compressed_ephemeral, Some(vec![7; 48]));
+        assert_eq!(
+            parse_set_dst(&[]),
+            Err(CommandDataError::Missing("83 (key reference)"))
+        );
+        assert_eq!(
+            parse_set_dst(&[0x84, 0x01, 0x41]),
+            Err(CommandDataError::Unexpected(0x84))
+        );
+        assert!(parse_set_dst(&[0x83, 0x05, 0x41]).is_err());
+        assert_eq!(
+            parse_set_at(&[0x91, 0x01, 0x00]),
+            Err(CommandDataError::Missing("83 (terminal CHR)"))
+        );
+        assert_eq!(
+            parse_set_at(&[0x80, 0x01, 0x00, 0x83, 0x01, 0x41]),
+            Err(CommandDataError::Algorithm)
+        );
+        let twice = [mse_set_at(&p).data, vec![0x91, 0x01, 0x00]].concat();
+        assert_eq!(
+            parse_set_at(&twice),
+            Err(CommandDataError::Unexpected(0x91))
+        );
+        assert!(parse_verify_certificate(&[0x7F, 0x4E, 0x00]).is_err());
+    }
+
+    #[test]
+    fn command_chaining_splits_the_certificate_and_keeps_le_on_the_last_part() {
+        let cmd = CommandApdu::new(0x00, 0x2A, 0x00, 0xBE).with_data(vec![9; 600]);
+        let parts = chain_command(&cmd, 255);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(
+            parts.iter().map(|p| p.cla).collect::<Vec<_>>(),
+            vec![0x10, 0x10, 0x00]
+        );
+        assert_eq!(parts.iter().map(|p| p.data.len()).sum::<usize>(), 600);
+        assert_eq!(chain_command(&cmd, 1000), vec![cmd]);
+    }
+
+    #[test]
+    fn comp_is_the_x_coordinate_for_ec_and_sha1_for_dh() {
+        let ec = EphemeralKey::Ec([vec![4], vec![1; 32], vec![2; 32]].concat());
+        assert_eq!(ec.compressed(), vec![1; 32]);
+        let dh = EphemeralKey::Dh(b"abc".to_vec());
+        assert_eq!(
+            dh.compressed(),
+            hex::decode("A9993E364706816ABA3E25717850C26C9CD0D89D").unwrap()
+        );
     }
 }

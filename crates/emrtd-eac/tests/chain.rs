@@ -553,3 +553,119 @@ fn a_tampered_certificate_fails_its_signature() {
     let err = verify_chain(&store(&p.cvca), &[p.dv.clone(), forged], d("2026-12-06")).unwrap_err();
     assert!(matches!(err, ChainError::Signature { .. }), "{err}");
 }
+
+#[test]
+fn terminal_state_machine_and_chip_side_functions_agree_end_to_end() {
+    use emrtd_apdu::{ResponseApdu, StatusWord};
+    use emrtd_eac::chain::ChainVerifier;
+    use emrtd_eac::ta::{self, AuxiliaryData};
+    let p = p256_pki();
+    let chip_store = store(&p.cvca);
+    let id = IdPicc::PaceEphemeral(vec![0x11; 32]);
+    let comp = vec![0x22; 32];
+    let aux = AuxiliaryData {
+        templates: vec![(
+            [&ta::ID_AUXILIARY_DATA[..], &[2]].concat(),
+            b"20261206".to_vec(),
+        )],
+    };
+    let mut term = TerminalAuthentication::new(
+        vec![p.dv.clone(), p.term.clone()],
+        &p.term_key,
+        TaVersion::V2,
+        id.clone(),
+        comp.clone(),
+        Some(aux),
+    )
+    .unwrap();
+    // The chip: select a key, verify certificates, take the Set AT, give a challenge, check.
+    let mut verifier: Option<ChainVerifier> = None;
+    let mut set_at = None;
+    let r_picc = [0x5Au8; 8];
+    let mut cmd = term.start();
+    let ok = |data: Vec<u8>| ResponseApdu::new(data, StatusWord(0x9000));
+    loop {
+        let resp = match (cmd.ins, cmd.p1, cmd.p2) {
+            (0x22, 0x81, 0xB6) => {
+                let car = ta::parse_set_dst(&cmd.data).unwrap();
+                if verifier.as_ref().is_none_or(|v| v.issuer_chr() != &car) {
+                    verifier = Some(ChainVerifier::new(
+                        chip_store.find(&car).unwrap(),
+                        d("2026-12-06"),
+                    ));
+                }
+                ok(vec![])
+            }
+            (0x2A, 0x00, 0xBE) => {
+                let c = ta::parse_verify_certificate(&cmd.data).unwrap();
+                verifier.as_mut().unwrap().accept(&c).unwrap();
+                ok(vec![])
+            }
+            (0x22, 0x81, 0xA4) => {
+                set_at = Some(ta::parse_set_at(&cmd.data).unwrap());
+                ok(vec![])
+            }
+            (0x84, _, _) => ok(r_picc.to_vec()),
+            (0x82, _, _) => {
+                let chain = verifier.take().unwrap().finish().unwrap();
+                let s = set_at.take().unwrap();
+                assert_eq!(&s.terminal_chr, chain.terminal.chr());
+                assert_eq!(s.algorithm, Some(TaAlgorithm::Ecdsa(HashAlg::Sha256)));
+                ta::verify_external_authenticate(
+                    &chain.terminal_key,
+                    &id,
+                    &r_picc,
+                    s.compressed_ephemeral.as_deref().unwrap(),
+                    s.aux.as_deref(),
+                    &cmd.data,
+                )
+                .unwrap();
+                // A wrong ID_PICC (TR-03105 ISO7816_E_11) does not verify.
+                assert!(ta::verify_external_authenticate(
+                    &chain.terminal_key,
+                    &IdPicc::from_document_number("C01X00T47", '8'),
+                    &r_picc,
+                    &comp,
+                    s.aux.as_deref(),
+                    &cmd.data
+                )
+                .is_err());
+                chain
+                    .require(&[IsRight::ReadDg3, IsRight::ReadDg4])
+                    .unwrap();
+                ok(vec![])
+            }
+            other => panic!("unexpected command {other:?}"),
+        };
+        match term.on_response(&resp).unwrap() {
+            TaStep::Send(c) => cmd = c,
+            TaStep::Authenticated => break,
+        }
+    }
+}
+
+#[test]
+fn a_challenge_of_other_than_8_bytes_fails_terminal_authentication() {
+    use emrtd_apdu::{ResponseApdu, StatusWord};
+    let p = p256_pki();
+    for len in [7usize, 9] {
+        let mut term = TerminalAuthentication::new(
+            vec![p.dv.clone(), p.term.clone()],
+            &p.term_key,
+            TaVersion::V1,
+            IdPicc::from_document_number("C01X00T47", '8'),
+            vec![0x22; 32],
+            None,
+        )
+        .unwrap();
+        term.start();
+        let ok = ResponseApdu::new(vec![], StatusWord(0x9000));
+        for _ in 0..5 {
+            term.on_response(&ok).unwrap(); // DST, PSO, DST, PSO, Set AT
+        }
+        let e = term
+            .on_response(&ResponseApdu::new(vec![1; len], StatusWord(0x9000)))
+            .unwrap_err();
+        assert_eq!(e, TaError::ChallengeLength(len));
+    }
+}
