@@ -236,6 +236,22 @@ pub enum CommandDataError {
     Algorithm,
 }
 
+/// Choose, among the chains an inspection system holds (each ordered link certificates → DV →
+/// terminal), the one whose first certificate is issued by a CVCA the chip lists in EF.CVCA
+/// (`cars`, most recent first): the most recent CAR wins. `None` when no chain fits (the
+/// document's state did not authorize this inspection system).
+pub fn choose_chain<'a>(
+    chains: &'a [Vec<CvCertificate>],
+    cars: &[CvReference],
+) -> Option<&'a [CvCertificate]> {
+    cars.iter().find_map(|car| {
+        chains
+            .iter()
+            .find(|c| c.first().is_some_and(|f| f.car() == car))
+            .map(Vec::as_slice)
+    })
+}
+
 /// Chip side: the key reference (83) of MSE:Set DST.
 pub fn parse_set_dst(data: &[u8]) -> Result<CvReference, CommandDataError> {
     let items = emrtd_tlv::parse_all(data)?;

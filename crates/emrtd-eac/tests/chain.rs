@@ -669,3 +669,29 @@ fn a_challenge_of_other_than_8_bytes_fails_terminal_authentication() {
         assert_eq!(e, TaError::ChallengeLength(len));
     }
 }
+
+#[test]
+fn the_chain_is_chosen_by_the_most_recent_car_of_ef_cvca() {
+    use emrtd_eac::ta::choose_chain;
+    let p = p256_pki();
+    let other = issue(
+        &ec_key(12, 40),
+        &ec_key(12, 41),
+        Spec {
+            car: "SECVCA00007",
+            chr: "NODVSE0000001",
+            chat: is(Role::DvForeign, IsRights::DG3_DG4),
+            from: "2026-11-01",
+            to: "2027-02-01",
+            with_domain: false,
+        },
+    );
+    let chains = vec![vec![other.clone()], vec![p.dv.clone(), p.term.clone()]];
+    let car = |s: &str| CvReference::from_text(s).unwrap();
+    let chosen = choose_chain(&chains, &[car("NOCVCA00002"), car("NOCVCA00001")]).unwrap();
+    assert_eq!(chosen[0].chr().to_string(), "NODVPOLICE001");
+    let chosen = choose_chain(&chains, &[car("SECVCA00007"), car("NOCVCA00001")]).unwrap();
+    assert_eq!(chosen, &[other][..]);
+    assert!(choose_chain(&chains, &[car("DECVCA00001")]).is_none());
+    assert!(choose_chain(&chains, &[]).is_none());
+}
