@@ -51,15 +51,33 @@ impl HashAlg {
     }
 }
 
+/// The hash functions TR-03110 pairs with RSA (Table 17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RsaHash {
+    Sha1,
+    Sha256,
+    Sha512,
+}
+
+impl From<RsaHash> for HashAlg {
+    fn from(h: RsaHash) -> HashAlg {
+        match h {
+            RsaHash::Sha1 => HashAlg::Sha1,
+            RsaHash::Sha256 => HashAlg::Sha256,
+            RsaHash::Sha512 => HashAlg::Sha512,
+        }
+    }
+}
+
 /// A Terminal Authentication signature algorithm, as named by the OID of a CV certificate's
 /// public key. RSA-PSS uses MGF1 with the same hash and a salt as long as the hash (§A.7.3.1);
 /// ECDSA signatures are in the plain format `r ‖ s` of BSI TR-03111.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TaAlgorithm {
     /// `id-TA-RSA-v1-5-SHA-1/256/512`.
-    RsaPkcs1v15(HashAlg),
+    RsaPkcs1v15(RsaHash),
     /// `id-TA-RSA-PSS-SHA-1/256/512`.
-    RsaPss(HashAlg),
+    RsaPss(RsaHash),
     /// `id-TA-ECDSA-SHA-1/224/256/384/512`.
     Ecdsa(HashAlg),
 }
@@ -67,12 +85,12 @@ pub enum TaAlgorithm {
 impl TaAlgorithm {
     /// Every algorithm TR-03110 defines for Terminal Authentication.
     pub const ALL: [TaAlgorithm; 11] = [
-        TaAlgorithm::RsaPkcs1v15(HashAlg::Sha1),
-        TaAlgorithm::RsaPkcs1v15(HashAlg::Sha256),
-        TaAlgorithm::RsaPss(HashAlg::Sha1),
-        TaAlgorithm::RsaPss(HashAlg::Sha256),
-        TaAlgorithm::RsaPkcs1v15(HashAlg::Sha512),
-        TaAlgorithm::RsaPss(HashAlg::Sha512),
+        TaAlgorithm::RsaPkcs1v15(RsaHash::Sha1),
+        TaAlgorithm::RsaPkcs1v15(RsaHash::Sha256),
+        TaAlgorithm::RsaPss(RsaHash::Sha1),
+        TaAlgorithm::RsaPss(RsaHash::Sha256),
+        TaAlgorithm::RsaPkcs1v15(RsaHash::Sha512),
+        TaAlgorithm::RsaPss(RsaHash::Sha512),
         TaAlgorithm::Ecdsa(HashAlg::Sha1),
         TaAlgorithm::Ecdsa(HashAlg::Sha224),
         TaAlgorithm::Ecdsa(HashAlg::Sha256),
@@ -83,19 +101,17 @@ impl TaAlgorithm {
     /// The last two arcs below `id-TA`.
     fn arcs(self) -> [u8; 2] {
         match self {
-            TaAlgorithm::RsaPkcs1v15(HashAlg::Sha1) => [1, 1],
-            TaAlgorithm::RsaPkcs1v15(HashAlg::Sha256) => [1, 2],
-            TaAlgorithm::RsaPss(HashAlg::Sha1) => [1, 3],
-            TaAlgorithm::RsaPss(HashAlg::Sha256) => [1, 4],
-            TaAlgorithm::RsaPkcs1v15(HashAlg::Sha512) => [1, 5],
-            TaAlgorithm::RsaPss(HashAlg::Sha512) => [1, 6],
+            TaAlgorithm::RsaPkcs1v15(RsaHash::Sha1) => [1, 1],
+            TaAlgorithm::RsaPkcs1v15(RsaHash::Sha256) => [1, 2],
+            TaAlgorithm::RsaPss(RsaHash::Sha1) => [1, 3],
+            TaAlgorithm::RsaPss(RsaHash::Sha256) => [1, 4],
+            TaAlgorithm::RsaPkcs1v15(RsaHash::Sha512) => [1, 5],
+            TaAlgorithm::RsaPss(RsaHash::Sha512) => [1, 6],
             TaAlgorithm::Ecdsa(HashAlg::Sha1) => [2, 1],
             TaAlgorithm::Ecdsa(HashAlg::Sha224) => [2, 2],
             TaAlgorithm::Ecdsa(HashAlg::Sha256) => [2, 3],
             TaAlgorithm::Ecdsa(HashAlg::Sha384) => [2, 4],
             TaAlgorithm::Ecdsa(HashAlg::Sha512) => [2, 5],
-            // Not defined by TR-03110 (RSA with SHA-224/384): never constructed by from_oid.
-            TaAlgorithm::RsaPkcs1v15(_) | TaAlgorithm::RsaPss(_) => [0, 0],
         }
     }
 
@@ -114,7 +130,8 @@ impl TaAlgorithm {
     /// The hash function.
     pub fn hash(self) -> HashAlg {
         match self {
-            TaAlgorithm::RsaPkcs1v15(h) | TaAlgorithm::RsaPss(h) | TaAlgorithm::Ecdsa(h) => h,
+            TaAlgorithm::RsaPkcs1v15(h) | TaAlgorithm::RsaPss(h) => h.into(),
+            TaAlgorithm::Ecdsa(h) => h,
         }
     }
 
@@ -126,18 +143,17 @@ impl TaAlgorithm {
     /// The OID's name, e.g. `"id-TA-ECDSA-SHA-256"`.
     pub fn name(self) -> &'static str {
         match self {
-            TaAlgorithm::RsaPkcs1v15(HashAlg::Sha1) => "id-TA-RSA-v1-5-SHA-1",
-            TaAlgorithm::RsaPkcs1v15(HashAlg::Sha256) => "id-TA-RSA-v1-5-SHA-256",
-            TaAlgorithm::RsaPkcs1v15(HashAlg::Sha512) => "id-TA-RSA-v1-5-SHA-512",
-            TaAlgorithm::RsaPss(HashAlg::Sha1) => "id-TA-RSA-PSS-SHA-1",
-            TaAlgorithm::RsaPss(HashAlg::Sha256) => "id-TA-RSA-PSS-SHA-256",
-            TaAlgorithm::RsaPss(HashAlg::Sha512) => "id-TA-RSA-PSS-SHA-512",
+            TaAlgorithm::RsaPkcs1v15(RsaHash::Sha1) => "id-TA-RSA-v1-5-SHA-1",
+            TaAlgorithm::RsaPkcs1v15(RsaHash::Sha256) => "id-TA-RSA-v1-5-SHA-256",
+            TaAlgorithm::RsaPkcs1v15(RsaHash::Sha512) => "id-TA-RSA-v1-5-SHA-512",
+            TaAlgorithm::RsaPss(RsaHash::Sha1) => "id-TA-RSA-PSS-SHA-1",
+            TaAlgorithm::RsaPss(RsaHash::Sha256) => "id-TA-RSA-PSS-SHA-256",
+            TaAlgorithm::RsaPss(RsaHash::Sha512) => "id-TA-RSA-PSS-SHA-512",
             TaAlgorithm::Ecdsa(HashAlg::Sha1) => "id-TA-ECDSA-SHA-1",
             TaAlgorithm::Ecdsa(HashAlg::Sha224) => "id-TA-ECDSA-SHA-224",
             TaAlgorithm::Ecdsa(HashAlg::Sha256) => "id-TA-ECDSA-SHA-256",
             TaAlgorithm::Ecdsa(HashAlg::Sha384) => "id-TA-ECDSA-SHA-384",
             TaAlgorithm::Ecdsa(HashAlg::Sha512) => "id-TA-ECDSA-SHA-512",
-            TaAlgorithm::RsaPkcs1v15(_) | TaAlgorithm::RsaPss(_) => "RSA (hash not defined for TA)",
         }
     }
 }

@@ -777,7 +777,10 @@ mod tests {
         ));
         // An RSA key with EC elements.
         let pk = [
-            encode(0x06, &TaAlgorithm::RsaPss(crate::HashAlg::Sha256).oid()),
+            encode(
+                0x06,
+                &TaAlgorithm::RsaPss(crate::algorithm::RsaHash::Sha256).oid(),
+            ),
             encode(0x86, &[4]),
         ]
         .concat();

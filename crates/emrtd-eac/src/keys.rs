@@ -147,8 +147,10 @@ impl VerifyingKey {
         match self {
             VerifyingKey::Rsa { key, .. } => {
                 let r = match algorithm {
-                    TaAlgorithm::RsaPkcs1v15(h) => key.verify(pkcs1v15(h), &hashed, signature),
-                    TaAlgorithm::RsaPss(h) => key.verify(pss_verify(h), &hashed, signature),
+                    TaAlgorithm::RsaPkcs1v15(h) => {
+                        key.verify(pkcs1v15(h.into()), &hashed, signature)
+                    }
+                    TaAlgorithm::RsaPss(h) => key.verify(pss_verify(h.into()), &hashed, signature),
                     TaAlgorithm::Ecdsa(_) => return Err(invalid),
                 };
                 r.map_err(|_| invalid)

@@ -18,7 +18,7 @@ pub mod keys;
 pub mod signer;
 pub mod ta;
 
-pub use algorithm::{HashAlg, TaAlgorithm};
+pub use algorithm::{HashAlg, RsaHash, TaAlgorithm};
 pub use cert::{
     CertificateBody, CertificateRequest, CvCertificate, CvPublicKey, CvReference, CvcError, KeyData,
 };

@@ -313,23 +313,22 @@ impl TerminalSigner for Pkcs8Signer {
         let fail = |e: String| SignerError::Failed(e);
         match (&self.key, self.algorithm) {
             (Key::Rsa(k), TaAlgorithm::RsaPkcs1v15(h)) => k
-                .sign_with_rng(&mut RngRef(rng), pkcs1v15(h), &hashed)
+                .sign_with_rng(&mut RngRef(rng), pkcs1v15(h.into()), &hashed)
                 .map_err(|e| fail(e.to_string())),
-            // EMSA-PSS needs emLen = ⌈(modBits − 1)/8⌉ ≥ hLen + sLen + 2 (RFC 8017 §9.1.1).
-            (Key::Rsa(k), TaAlgorithm::RsaPss(h))
-                if rsa::traits::PublicKeyParts::n(k.as_ref()).bits()
-                    < 8 * (2 * h.output_len() + 1) + 2 =>
-            {
-                Err(SignerError::Unsupported(format!(
-                    "RSA-PSS with {} and a {}-byte salt needs a modulus of at least {} bits",
-                    h.name(),
-                    h.output_len(),
-                    8 * (2 * h.output_len() + 1) + 2
-                )))
+            (Key::Rsa(k), TaAlgorithm::RsaPss(h)) => {
+                let h = HashAlg::from(h);
+                // EMSA-PSS needs emLen = ⌈(modBits − 1)/8⌉ ≥ hLen + sLen + 2 (RFC 8017 §9.1.1).
+                let min_bits = 8 * (2 * h.output_len() + 1) + 2;
+                if rsa::traits::PublicKeyParts::n(k.as_ref()).bits() < min_bits {
+                    return Err(SignerError::Unsupported(format!(
+                        "RSA-PSS with {} and a {}-byte salt needs a modulus of at least {min_bits} bits",
+                        h.name(),
+                        h.output_len(),
+                    )));
+                }
+                k.sign_with_rng(&mut RngRef(rng), pss_sign(h), &hashed)
+                    .map_err(|e| fail(e.to_string()))
             }
-            (Key::Rsa(k), TaAlgorithm::RsaPss(h)) => k
-                .sign_with_rng(&mut RngRef(rng), pss_sign(h), &hashed)
-                .map_err(|e| fail(e.to_string())),
             (Key::Ec { curve, d }, TaAlgorithm::Ecdsa(_)) => {
                 match nist_of(curve).filter(|_| hashed.len() * 2 >= curve.field_size()) {
                     Some(n) => nist_sign(n, d, &hashed, rng),

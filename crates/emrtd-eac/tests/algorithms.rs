@@ -45,7 +45,7 @@ fn every_rsa_ta_algorithm_signs_and_verifies() {
     use rsa::pkcs8::EncodePrivateKey;
     let k = rsa::RsaPrivateKey::new(&mut rand::rngs::StdRng::seed_from_u64(3), 1024).unwrap();
     let der = k.to_pkcs8_der().unwrap();
-    let pss512 = TaAlgorithm::RsaPss(HashAlg::Sha512);
+    let pss512 = TaAlgorithm::RsaPss(RsaHash::Sha512);
     for a in TaAlgorithm::ALL
         .into_iter()
         .filter(|a| !a.is_ecdsa() && *a != pss512)

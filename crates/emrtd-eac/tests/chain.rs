@@ -61,7 +61,7 @@ fn rsa_key(seed: u64) -> Pkcs8Signer {
     let der = k.to_pkcs8_der().unwrap();
     Pkcs8Signer::from_pkcs8_der(
         der.as_bytes(),
-        TaAlgorithm::RsaPss(HashAlg::Sha256),
+        TaAlgorithm::RsaPss(RsaHash::Sha256),
         Box::new(rng(seed + 1)),
     )
     .unwrap()

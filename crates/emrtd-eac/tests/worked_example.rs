@@ -120,7 +120,7 @@ fn worked_example_certificate_fields_decode_as_published() {
     let d = cert(&bin("tc_dh_ta_cert.bin"));
     assert_eq!(
         d.body.public_key.algorithm,
-        TaAlgorithm::RsaPkcs1v15(HashAlg::Sha1)
+        TaAlgorithm::RsaPkcs1v15(RsaHash::Sha1)
     );
     assert!(matches!(d.body.public_key.data, KeyData::Rsa { ref e, .. } if e == &[1, 0, 1]));
 }
@@ -237,7 +237,7 @@ fn rsa_pkcs1_v15_ta_signature_is_reproduced_byte_for_byte() {
     let ex = example();
     let signer = Pkcs8Signer::from_pkcs8(
         &hx(&ex["dh"]["terminal_authentication"]["pcd_key"]),
-        TaAlgorithm::RsaPkcs1v15(HashAlg::Sha1),
+        TaAlgorithm::RsaPkcs1v15(RsaHash::Sha1),
         rng(),
     )
     .unwrap();
@@ -270,7 +270,7 @@ fn brainpool_p512_explicit_pkcs8_key_signs_ta_data_the_terminal_certificate_veri
     assert!(matches!(
         Pkcs8Signer::from_pkcs8(
             &hx(&ex["ecdh"]["terminal_authentication"]["pcd_key"]),
-            TaAlgorithm::RsaPss(HashAlg::Sha256),
+            TaAlgorithm::RsaPss(RsaHash::Sha256),
             rng()
         ),
         Err(SignerError::AlgorithmMismatch { .. })
@@ -286,7 +286,7 @@ fn ta_v2_commands_follow_tr03110_and_the_signature_verifies_chip_side() {
     let ex = example();
     let signer = Pkcs8Signer::from_pkcs8(
         &hx(&ex["dh"]["terminal_authentication"]["pcd_key"]),
-        TaAlgorithm::RsaPkcs1v15(HashAlg::Sha1),
+        TaAlgorithm::RsaPkcs1v15(RsaHash::Sha1),
         rng(),
     )
     .unwrap();
@@ -366,7 +366,7 @@ fn ta_refusals_are_typed_errors() {
     let ex = example();
     let signer = Pkcs8Signer::from_pkcs8(
         &hx(&ex["dh"]["terminal_authentication"]["pcd_key"]),
-        TaAlgorithm::RsaPkcs1v15(HashAlg::Sha1),
+        TaAlgorithm::RsaPkcs1v15(RsaHash::Sha1),
         rng(),
     )
     .unwrap();
