@@ -53,9 +53,9 @@ main() {
             bac_response | aa_verify) echo 1024 ;;
             pace_responses) echo 2048 ;;
             tlv | apdu | sm_unprotect | sim_chip | ca_responses) echo 4096 ;;
-            sod | card_access) echo 8192 ;;
+            sod | card_access | cv_certificate) echo 8192 ;;
             read_session) echo 16384 ;;
-            read_session_sm | lds | x509_ml_ldif | face_image) echo 32768 ;;
+            read_session_sm | lds | x509_ml_ldif | face_image | finger_iris) echo 32768 ;;
             *) echo 4096 ;;
         esac
     }
