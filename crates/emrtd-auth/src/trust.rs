@@ -139,21 +139,29 @@ impl MasterList {
             .as_deref()
             .ok_or_else(|| AuthError::MasterList("no encapsulated content".into()))?;
         let bad = |e: emrtd_tlv::TlvError| AuthError::MasterList(e.to_string());
-        let seq = emrtd_tlv::parse_exact(content).map_err(bad)?;
-        let items = emrtd_tlv::parse_all(seq.value).map_err(bad)?;
-        let (version, set) = match (items.first(), items.get(1)) {
-            (Some(v), Some(s)) if seq.tag == 0x30 && v.tag == 0x02 && s.tag == 0x31 => (v, s),
-            _ => return Err(AuthError::MasterList(
+        let shape = || {
+            AuthError::MasterList(
                 "CscaMasterList must be SEQUENCE { version INTEGER, certList SET OF Certificate }"
                     .into(),
-            )),
+            )
         };
+        // The list itself may exceed the TLV layer's 16 MiB cap (master lists reach 32 MiB):
+        // its two outer headers are read here, each entry by the TLV layer.
+        let (tag, body, rest) = large_tlv(content).ok_or_else(shape)?;
+        if tag != 0x30 || !rest.is_empty() {
+            return Err(shape());
+        }
+        let (version, after_version) = emrtd_tlv::parse_one(body).map_err(bad)?;
+        let (set_tag, set_value, after_set) = large_tlv(after_version).ok_or_else(shape)?;
+        if version.tag != 0x02 || set_tag != 0x31 || !after_set.is_empty() {
+            return Err(shape());
+        }
         let version = version.value.iter().fold(0i64, |a, b| {
             a.saturating_mul(256).saturating_add(i64::from(*b))
         });
         let mut certificates = Vec::new();
         let mut skipped = Vec::new();
-        for (i, c) in emrtd_tlv::parse_all(set.value)
+        for (i, c) in emrtd_tlv::parse_all(set_value)
             .map_err(bad)?
             .iter()
             .enumerate()
@@ -188,6 +196,28 @@ impl MasterList {
     pub fn verify_own_signature(&self) -> Result<(), String> {
         crate::pa::own_signature_holds(&self.signed_data, oid::CSCA_MASTER_LIST)
     }
+}
+
+/// One DER TLV with a definite length of up to 4 length bytes: (tag byte, value, rest). For
+/// the outer layers of a master list, which may be larger than the TLV layer accepts.
+fn large_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let tag = *input.first()?;
+    let first = *input.get(1)?;
+    let (len, header) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let n = usize::from(first & 0x7F);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let bytes = input.get(2..2 + n)?;
+        (
+            bytes.iter().fold(0usize, |a, b| (a << 8) | usize::from(*b)),
+            2 + n,
+        )
+    };
+    let end = header.checked_add(len)?;
+    Some((tag, input.get(header..end)?, input.get(end..)?))
 }
 
 /// What one load added.

@@ -142,10 +142,12 @@ fn a_large_master_list_loads_in_linear_time() {
     let mut ml_certs = certs.clone();
     ml_certs.push(w.csca.clone());
     let ml = master_list(&w, &ml_certs);
+    let rss_before = rss_kib();
     let start = std::time::Instant::now();
     let mut t = TrustStore::new();
     let s = t.add_master_list(&ml, None).unwrap();
     let first = start.elapsed();
+    let rss_after = rss_kib();
     assert_eq!(s.csca, n as usize + 1);
     // The same list again adds nothing (duplicates found by hash, not by scanning).
     let again = std::time::Instant::now();
@@ -157,7 +159,15 @@ fn a_large_master_list_loads_in_linear_time() {
     let r = pa::verify_sod_bytes(&sod, &default_dgs(), &t, &VerifyOptions::at(NOW));
     assert_eq!(r.status, Verdict::Valid, "{:#?}", r.errors);
     println!(
-        "{n} certificates, master list {} bytes: loaded in {first:?}, reloaded in {second:?}",
+        "{n} certificates, master list {} bytes: loaded in {first:?}, reloaded in {second:?}; \
+         resident memory {rss_before:?} KiB before loading, {rss_after:?} KiB after",
         ml.len()
     );
+}
+
+/// Resident memory of this process (Linux), for the printed figures only.
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
