@@ -287,6 +287,10 @@ pub struct VerifyOptions {
     pub now: i64,
     /// Document Signer certificates to use when the object embeds none.
     pub dsc: Vec<Certificate>,
+    /// Accept EF.SODs whose eContentType is the generic `id-data` (as Chinese passports use),
+    /// with a finding. Off by default: BSI TR-03105-5.1 LDS_H_24 expects such an EF.SOD to
+    /// fail. The legacy ICAO arc and the Dutch Sdu OID are always accepted with a finding.
+    pub accept_id_data_content_type: bool,
 }
 
 impl VerifyOptions {
@@ -295,6 +299,7 @@ impl VerifyOptions {
         VerifyOptions {
             now,
             dsc: Vec::new(),
+            accept_id_data_content_type: false,
         }
     }
 
@@ -548,7 +553,8 @@ fn verify_signed_data_typed(
         format!("SignedData version is {}; it must be 3", sd.version),
     );
     let alternative_content_type = expected_content_type == oid::LDS_SECURITY_OBJECT
-        && oid::LDS_SECURITY_OBJECT_ALTERNATIVES.contains(&sd.content_type.as_str());
+        && oid::LDS_SECURITY_OBJECT_ALTERNATIVES.contains(&sd.content_type.as_str())
+        && (sd.content_type != oid::DATA || opts.accept_id_data_content_type);
     if alternative_content_type {
         findings.push(Finding::NonIcaoContentType {
             oid: sd.content_type.clone(),

@@ -313,14 +313,28 @@ fn a_csca_of_the_same_name_with_another_key_identifier_is_named_but_not_called_f
 }
 
 #[test]
-fn content_type_id_data_verifies_with_a_finding() {
+fn issuer_content_types_verify_with_a_finding_id_data_only_when_asked() {
     let w = ec_world();
+    let lenient = VerifyOptions {
+        accept_id_data_content_type: true,
+        ..VerifyOptions::at(NOW)
+    };
     for ct in sod::oid::LDS_SECURITY_OBJECT_ALTERNATIVES {
-        let r = verify(&w, &sod_with(&w, ct, None), &default_dgs());
+        let sod = sod_with(&w, ct, None);
+        let r = pa::verify_sod_bytes(&sod, &default_dgs(), &trust_of(&w), &lenient);
         assert_eq!(r.status, Verdict::Valid, "{ct}: {:#?}", r.errors);
         assert!(r
             .findings
             .contains(&Finding::NonIcaoContentType { oid: ct.into() }));
+        // By default id-data fails (TR-03105-5.1 LDS_H_24); the ICAO legacy arc and the
+        // Dutch OID verify.
+        let r = verify(&w, &sod, &default_dgs());
+        if ct == sod::oid::DATA {
+            assert_eq!(r.status, Verdict::Invalid);
+            assert_eq!(check(&r, CheckId::ContentType).status, CheckStatus::Failed);
+        } else {
+            assert_eq!(r.status, Verdict::Valid, "{ct}");
+        }
     }
     // Any other content type is refused.
     let r = verify(&w, &sod_with(&w, "1.2.3.4", None), &default_dgs());

@@ -122,7 +122,7 @@ fn tiny_headers_declaring_huge_images_are_refused_in_milliseconds() {
             assert!(e.contains("not decoded"), "{e}");
         }
         assert!(
-            start.elapsed() < Duration::from_millis(50),
+            start.elapsed() < Duration::from_millis(250),
             "{:?}",
             start.elapsed()
         );

@@ -316,6 +316,14 @@ pub fn extract_candidate(mrz: &Mrz) -> Option<String> {
     }
 }
 
+/// The Norwegian identity number in a zone issued by Norway, checked, with its date of birth
+/// compared with the zone's (DG1). `None` when the zone carries no valid number.
+pub fn identity_number_of(mrz: &Mrz) -> Option<(Fodselsnummer, BirthDateCheck)> {
+    let nin = Fodselsnummer::parse(&extract_candidate(mrz)?).ok()?;
+    let check = nin.check_birth_date(&mrz.date_of_birth);
+    Some((nin, check))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -323,3 +323,36 @@ fn birth_date_is_cross_checked_with_the_mrz() {
     let json = serde_json::to_value(f.check_birth_date("991230")).unwrap();
     assert_eq!(json["result"], "differs");
 }
+
+#[test]
+fn identity_number_of_a_zone_is_cross_checked_with_its_date_of_birth() {
+    let mrz = Mrz::parse(
+        "CANORGDC0001273230456<12345<<<\n5604230M2606118NOR<<<<<<<<<<<9\nOESTENBYEN<<AASAMUND<SPECIMEN<",
+    )
+    .unwrap();
+    // The specimen's number is invalid: nothing to cross-check.
+    assert_eq!(emrtd_mrz::no::identity_number_of(&mrz), None);
+    // Born 15 May 1950 per the number, 23 April 1956 per the zone: they differ.
+    let card = MrzBuilder::from_mrz(&mrz)
+        .optional_data("150550<12374")
+        .build()
+        .unwrap();
+    let (nin, check) = emrtd_mrz::no::identity_number_of(&card).unwrap();
+    assert_eq!(nin.kind, NinKind::Ordinary);
+    assert_eq!(
+        check,
+        BirthDateCheck::Differs {
+            number: "500515".into(),
+            mrz: "560423".into()
+        }
+    );
+    // The same number with the zone's date of birth set to match.
+    let card = MrzBuilder::from_mrz(&card)
+        .date_of_birth("500515")
+        .build()
+        .unwrap();
+    assert_eq!(
+        emrtd_mrz::no::identity_number_of(&card).map(|(_, c)| c),
+        Some(BirthDateCheck::Matches)
+    );
+}
