@@ -34,6 +34,6 @@ pub mod sod;
 pub use check::Issue;
 pub use error::LdsError;
 pub use file::{decode_file, FileId, LdsFile};
-#[cfg(feature = "image")]
+#[cfg(feature = "images")]
 pub use imaging::face_to_png;
-pub use imaging::ImageFormat;
+pub use imaging::{image_header, ImageFormat, ImageHeader};
