@@ -65,16 +65,46 @@ fn iso_date(yyyymmdd: &str) -> String {
 }
 
 fn nin_json(mrz: &Mrz) -> Value {
-    match mrz.norwegian_personal_number() {
-        Some(n) => json!({
+    match emrtd_mrz::no::identity_number_of(mrz) {
+        Some((n, birth_date_check)) => json!({
             "number": n.number,
-            "kind": n.kind,
+            "kind": n.kind.as_str(),
+            "synthetic": n.kind.is_synthetic(),
             "birth_date": n.birth_date.to_string(),
-            "sex": n.sex,
-            "control_rule": n.control_rule,
+            "century_ambiguous": n.century_ambiguous,
+            "control_rule": match n.control_rule {
+                emrtd_mrz::no::ControlRule::Classic => "classic",
+                emrtd_mrz::no::ControlRule::From2032 => "from_2032",
+            },
+            "birth_date_check": birth_date_check,
         }),
         None => Value::Null,
     }
+}
+
+/// The Norwegian national identity number of an MRZ, for text output (informational: it does
+/// not change the verdict).
+fn nin_line(mrz: &Mrz) -> Option<String> {
+    use emrtd_mrz::no::BirthDateCheck;
+    let (n, check) = emrtd_mrz::no::identity_number_of(mrz)?;
+    let kind = match n.kind.is_synthetic() {
+        true => format!("{}: a test number, never a real person", n.kind.as_str()),
+        false => n.kind.as_str().to_string(),
+    };
+    let check = match check {
+        BirthDateCheck::Matches => "its date of birth matches the MRZ".to_string(),
+        BirthDateCheck::Differs { number, mrz } => {
+            format!("its date of birth DIFFERS from the MRZ (number {number}, MRZ {mrz})")
+        }
+        BirthDateCheck::NotComparable { .. } => {
+            "the MRZ date of birth cannot be compared with it".to_string()
+        }
+        _ => "its date of birth was not compared".to_string(),
+    };
+    Some(format!(
+        "Norwegian national identity number {} ({kind}); {check}",
+        n.number
+    ))
 }
 
 /// An MRZ as JSON (`docs/schema/mrz.schema.json` without the envelope).
@@ -131,12 +161,8 @@ pub fn print_mrz(mrz: &Mrz, indent: &str) {
     if let Some(o) = mrz.optional_data_2.as_deref().filter(|o| !o.is_empty()) {
         outln!("{indent}Optional data 2:    {o}");
     }
-    if let Some(nin) = mrz.norwegian_personal_number() {
-        outln!(
-            "{indent}Norwegian national identity number: {} ({})",
-            nin.number,
-            plain(&nin.kind)
-        );
+    if let Some(line) = nin_line(mrz) {
+        outln!("{indent}{line}");
     }
     let checks: Vec<String> = mrz
         .checks
@@ -422,12 +448,8 @@ pub fn print_read(doc: &Document, verdict: &ReadVerdict, stats: Option<&Value>) 
                 m.sex,
                 m.nationality
             );
-            if let Some(nin) = m.norwegian_personal_number() {
-                outln!(
-                    "           Norwegian national identity number {} ({})",
-                    nin.number,
-                    plain(&nin.kind)
-                );
+            if let Some(line) = nin_line(&m) {
+                outln!("           {line}");
             }
             if !m.is_valid() {
                 let failures: Vec<String> =
@@ -564,6 +586,9 @@ fn print_pa_lines(pa: &emrtd_auth::PassiveAuthReport) {
     );
     if !pa.errors.is_empty() && !hashes.is_empty() {
         outln!("  {:<26} {:<11} {}", "", "", hashes.join(", "));
+    }
+    for f in &pa.findings {
+        outln!("  {:<26} {:<11} {f}", "", "finding");
     }
 }
 

@@ -389,6 +389,9 @@ fn mrz_json_follows_its_schema() {
     let nin = &v["norwegian_national_identity_number"];
     assert_eq!(nin["number"], "15055012374");
     assert_eq!(nin["birth_date"], "1950-05-15");
+    assert_eq!(nin["kind"], "fodselsnummer");
+    // The card's MRZ says born 1956-04-23: the number is not this holder's.
+    assert_eq!(nin["birth_date_check"]["result"], "differs");
 }
 
 #[test]
@@ -517,7 +520,8 @@ fn text_report_starts_with_overall_and_uses_iso_dates() {
 #[test]
 fn a_name_that_could_not_be_verified_is_marked() {
     // The virtual ID card without a signed EF.SOD: its MRZ cannot be verified.
-    let builtin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../emrtd-sim/profiles/norway-id.toml");
+    let builtin =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../emrtd-sim/profiles/norway-id.toml");
     let text = std::fs::read_to_string(builtin).unwrap();
     let unsigned = text.replacen("can = ", "sign = false\ncan = ", 1);
     assert_ne!(unsigned, text);
