@@ -11,6 +11,8 @@
 
 pub mod dh;
 pub mod ec;
+mod named;
+pub mod rsa;
 mod standard;
 mod uint;
 

@@ -1,8 +1,11 @@
 //! Short Weierstrass curves y² = x³ + ax + b over prime fields, with explicit domain
 //! parameters (p, a, b, G, n, h).
 //!
-//! Field arithmetic uses `crypto-bigint` Montgomery residues with a fixed width of 576 bits,
-//! enough for every curve up to P-521. Point arithmetic uses the complete projective addition
+//! Curves with a RustCrypto fixed-width implementation (P-192/224/256/384/521,
+//! brainpoolP256r1/P384r1) use it for every scalar multiplication ([`super::named`]), whether
+//! they were given by id or as explicit parameters equal to the standardized ones. The other
+//! curves use `crypto-bigint` Montgomery residues with a fixed width of 576 bits, enough for
+//! every curve up to P-521. Point arithmetic uses the complete projective addition
 //! formulas of Renes, Costello and Batina (2016, algorithm 1, any `a`), so adding and doubling
 //! never branch on the operands. Secret-scalar multiplication is a Montgomery ladder over a
 //! public number of bits with constant-time conditional swaps.
@@ -13,6 +16,7 @@ use rand_core::CryptoRngCore;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use super::named::Named;
 use super::uint::{byte_len, from_be, to_be};
 use super::PkError;
 
@@ -44,6 +48,8 @@ pub struct EcCurve {
     field_len: usize,
     order_bits: usize,
     order_len: usize,
+    /// Fixed-width implementation of these parameters, if there is one.
+    fast: Option<Named>,
 }
 
 /// A finite point of an [`EcCurve`] in affine coordinates. Points are only produced by the
@@ -119,7 +125,18 @@ impl EcCurve {
         n: &[u8],
         h: &[u8],
     ) -> Result<Self, PkError> {
-        Self::build(None, "explicit curve", p, a, b, gx, gy, n, h)
+        let mut curve = Self::build(None, "explicit curve", p, a, b, gx, gy, n, h, false)?;
+        // Parameters equal to a standardized curve take its fast path; the standardized
+        // parameters were checked when transcribed (unit tests), so n·G need not be recomputed.
+        if let Some(std) = super::standard::standardized_curves()
+            .iter()
+            .find(|c| c.same_parameters(&curve))
+        {
+            curve.fast = std.fast;
+            return Ok(curve);
+        }
+        curve.check_order()?;
+        Ok(curve)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -133,6 +150,7 @@ impl EcCurve {
         gy: &[u8],
         n: &[u8],
         h: &[u8],
+        check_order: bool,
     ) -> Result<Self, PkError> {
         let p_int = parse_uint(p, "prime p is longer than 576 bits")?;
         let field_bits = p_int.bits_vartime();
@@ -209,17 +227,68 @@ impl EcCurve {
             field_len: byte_len(field_bits),
             order_bits: n_int.bits_vartime(),
             order_len: byte_len(n_int.bits_vartime()),
+            fast: id.and_then(Named::from_id),
         };
         if !curve.is_on_curve(&curve.g) {
             return Err(PkError::InvalidDomainParameters(
                 "base point is not on the curve",
             ));
         }
-        let ng = curve.ladder(&curve.to_proj(&curve.g), &curve.n, curve.order_bits);
+        if let Some(fast) = curve.fast {
+            if fast.generator() != curve.encode_point(&curve.g) {
+                return Err(PkError::InvalidDomainParameters(
+                    "base point differs from the named curve's",
+                ));
+            }
+        }
+        if check_order {
+            curve.check_order()?;
+        }
+        Ok(curve)
+    }
+
+    /// n·G = O, with the generic arithmetic (a scalar multiplication: milliseconds).
+    pub(crate) fn check_order(&self) -> Result<(), PkError> {
+        let ng = self.ladder(&self.to_proj(&self.g), &self.n, self.order_bits);
         if !ng.is_identity() {
             return Err(PkError::InvalidDomainParameters("n·G is not the identity"));
         }
-        Ok(curve)
+        Ok(())
+    }
+
+    /// The same curve on the generic 576-bit arithmetic only: the reference that tests and
+    /// benchmarks compare the fixed-width paths with. Points and scalars of one are valid for
+    /// the other.
+    #[doc(hidden)]
+    pub fn generic_reference(&self) -> EcCurve {
+        EcCurve {
+            fast: None,
+            ..self.clone()
+        }
+    }
+
+    /// Whether scalar multiplications run on a fixed-width named-curve implementation.
+    pub fn has_fast_arithmetic(&self) -> bool {
+        self.fast.is_some()
+    }
+
+    /// A point produced by the named-curve arithmetic (already on the curve).
+    fn trusted_point(&self, bytes: &[u8]) -> Result<EcPoint, PkError> {
+        let l = self.field_len;
+        if bytes.len() != 1 + 2 * l {
+            return Err(PkError::IdentityResult);
+        }
+        let x = parse_uint(&bytes[1..1 + l], "x")?;
+        let y = parse_uint(&bytes[1 + l..], "y")?;
+        Ok(EcPoint {
+            x: self.fe(&x),
+            y: self.fe(&y),
+        })
+    }
+
+    /// The scalar's value as big-endian octets, as many as its (public) bit count needs.
+    fn scalar_octets(k: &EcScalar) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(to_be(&k.value, byte_len(k.bits)))
     }
 
     /// Standardized domain parameter id (ICAO 9303-11 §9.5.1) if this is a standardized curve.
@@ -460,6 +529,12 @@ impl EcCurve {
 
     /// k·P in constant time. Fails only if the result is the identity.
     pub fn mul(&self, pt: &EcPoint, k: &EcScalar) -> Result<EcPoint, PkError> {
+        if let Some(fast) = self.fast {
+            let out = fast
+                .mul(&self.encode_point(pt), &Self::scalar_octets(k))
+                .ok_or(PkError::IdentityResult)?;
+            return self.trusted_point(&out);
+        }
         let r = self.ladder(&self.to_proj(pt), &k.value, k.bits);
         self.to_affine(&r).ok_or(PkError::IdentityResult)
     }
@@ -516,6 +591,18 @@ impl EcCurve {
     /// Chip Authentication data of PACE-CAM: CA = sk_ic⁻¹ · sk_map mod n (ICAO 9303-11
     /// §4.4.3.5.1), computed in constant time (Fermat inversion, n prime).
     pub fn cam_chip_authentication_data(&self, sk_ic: &EcScalar, sk_map: &EcScalar) -> EcScalar {
+        if let Some(fast) = self.fast {
+            if let Some(bytes) =
+                fast.cam_data(&Self::scalar_octets(sk_ic), &Self::scalar_octets(sk_map))
+            {
+                if let Some(value) = from_be::<EC_LIMBS>(&bytes) {
+                    return EcScalar {
+                        value,
+                        bits: self.order_bits,
+                    };
+                }
+            }
+        }
         let x = DynResidue::new(&sk_ic.value, self.fn_params);
         let inv = x.pow_bounded_exp(&self.n_minus_2, self.order_bits);
         let y = DynResidue::new(&sk_map.value, self.fn_params);
@@ -590,9 +677,92 @@ impl EcCurve {
         self.p_plus_1_div_4.is_some() && !is_zero(&self.a_int) && !is_zero(&self.b_int)
     }
 
+    /// ECDSA signature verification (SEC 1 §4.1.4) of a message hash, for public data only
+    /// (variable time): `q` a validated public key, `r` and `s` unsigned big-endian integers.
+    /// The hash is truncated to the bit length of n as SEC 1 says. Named curves (also when
+    /// given by explicit parameters) use interleaved wNAF on their fixed-width arithmetic,
+    /// other curves Shamir's trick on the generic arithmetic.
+    pub fn ecdsa_verify_prehashed(&self, q: &EcPoint, hashed: &[u8], r: &[u8], s: &[u8]) -> bool {
+        let e = self.bits2int(hashed);
+        if let Some(fast) = self.fast {
+            return fast.ecdsa_verify_vartime(&self.encode_point(q), &e, r, s);
+        }
+        self.generic_ecdsa_verify(q, &e, r, s)
+    }
+
+    /// The leftmost order-bits bits of a hash, big-endian (not reduced).
+    fn bits2int(&self, hashed: &[u8]) -> Vec<u8> {
+        let hashed = &hashed[..hashed.len().min(self.order_len)];
+        let excess = (8 * hashed.len()).saturating_sub(self.order_bits);
+        if excess == 0 {
+            return hashed.to_vec();
+        }
+        let mut out = vec![0u8; hashed.len()];
+        let mut carry = 0u8;
+        for (o, b) in out.iter_mut().zip(hashed) {
+            *o = (b >> excess) | carry;
+            carry = b.checked_shl(8 - excess as u32).unwrap_or(0);
+        }
+        out
+    }
+
+    fn generic_ecdsa_verify(&self, q: &EcPoint, e: &[u8], r: &[u8], s: &[u8]) -> bool {
+        let parse = |v: &[u8]| -> Option<EcUint> {
+            let v = from_be::<EC_LIMBS>(v)?;
+            (v != EcUint::ZERO && v.cmp_vartime(&self.n) == core::cmp::Ordering::Less).then_some(v)
+        };
+        let (Some(r_i), Some(s_i)) = (parse(r), parse(s)) else {
+            return false;
+        };
+        let Some(e_i) = from_be::<EC_LIMBS>(e) else {
+            return false;
+        };
+        let modn = |x: &EcUint| DynResidue::new(x, self.fn_params);
+        // e < 2^order_bits < 2n: one conditional subtraction reduces it.
+        let e_red = if e_i.cmp_vartime(&self.n) == core::cmp::Ordering::Less {
+            e_i
+        } else {
+            e_i.wrapping_sub(&self.n)
+        };
+        let w = modn(&s_i).pow_bounded_exp(&self.n_minus_2, self.order_bits);
+        let u1 = (modn(&e_red) * w).retrieve();
+        let u2 = (modn(&r_i) * w).retrieve();
+        // Shamir's trick: one pass over the bits of u1 and u2 with G, Q and G + Q.
+        let g = self.to_proj(&self.g);
+        let qp = self.to_proj(q);
+        let gq = self.add_proj(&g, &qp);
+        let bits = u1.bits_vartime().max(u2.bits_vartime());
+        let mut acc = self.identity();
+        for i in (0..bits).rev() {
+            acc = self.add_proj(&acc, &acc);
+            match (u1.bit_vartime(i), u2.bit_vartime(i)) {
+                (true, true) => acc = self.add_proj(&acc, &gq),
+                (true, false) => acc = self.add_proj(&acc, &g),
+                (false, true) => acc = self.add_proj(&acc, &qp),
+                (false, false) => {}
+            }
+        }
+        let Some(pt) = self.to_affine(&acc) else {
+            return false;
+        };
+        let x = pt.x.retrieve();
+        // x mod n == r, with x < p (x − n at most a few times since p < 2^(order_bits+1)·h)
+        let mut x_red = x;
+        while x_red.cmp_vartime(&self.n) != core::cmp::Ordering::Less {
+            x_red = x_red.wrapping_sub(&self.n);
+        }
+        x_red == r_i
+    }
+
     /// Generic Mapping G' = s·G + H (ICAO 9303-11 §4.4.3.3.1), s given as big-endian bytes.
     pub fn generic_map(&self, s: &[u8], h: &EcPoint) -> Result<EcPoint, PkError> {
         let s = self.scalar_from_bytes_unreduced(s)?;
+        if let Some(fast) = self.fast {
+            let out = fast
+                .mul_generator_add(&Self::scalar_octets(&s), &self.encode_point(h))
+                .ok_or(PkError::IdentityResult)?;
+            return self.trusted_point(&out);
+        }
         let sg = self.ladder(&self.to_proj(&self.g), &s.value, s.bits);
         let r = self.add_proj(&sg, &self.to_proj(h));
         self.to_affine(&r).ok_or(PkError::IdentityResult)
