@@ -652,17 +652,6 @@ fn ecdsa_der_rs(sig: &[u8]) -> Result<(&[u8], &[u8]), String> {
     Ok((r.value, s.value))
 }
 
-fn pad_to(v: &[u8], len: usize) -> Option<Vec<u8>> {
-    let first = v.iter().position(|b| *b != 0).unwrap_or(v.len());
-    let v = &v[first..];
-    if v.len() > len {
-        return None;
-    }
-    let mut out = vec![0u8; len - v.len()];
-    out.extend_from_slice(v);
-    Some(out)
-}
-
 fn ecdsa_verify(
     curve: &Curve,
     point: &[u8],
@@ -670,40 +659,21 @@ fn ecdsa_verify(
     r: &[u8],
     s: &[u8],
 ) -> Result<(), String> {
-    use ecdsa::signature::hazmat::PrehashVerifier;
-    let fail = |e: ecdsa::Error| format!("ECDSA signature does not verify ({e})");
-    macro_rules! nist {
-        ($c:ident, $len:expr) => {{
-            let key = $c::ecdsa::VerifyingKey::from_sec1_bytes(point)
-                .map_err(|_| "public key is not a valid point".to_string())?;
-            let (r, s) = (
-                pad_to(r, $len).ok_or("r too long")?,
-                pad_to(s, $len).ok_or("s too long")?,
-            );
-            let sig = $c::ecdsa::Signature::from_scalars(
-                *$c::FieldBytes::from_slice(&r),
-                *$c::FieldBytes::from_slice(&s),
-            )
-            .map_err(|_| "r or s out of range".to_string())?;
-            key.verify_prehash(hashed, &sig).map_err(fail)
-        }};
-    }
+    // Every curve, NIST ones included, goes through `emrtd_crypto::pk`: fixed-width wNAF for
+    // the named curves, and SEC 1 truncation of any hash length (the `ecdsa` crate refuses a
+    // hash shorter than half the field size, e.g. SHA-256 with P-521).
     match curve {
-        Curve::Nist(NistCurve::P256) => nist!(p256, 32),
-        Curve::Nist(NistCurve::P384) => nist!(p384, 48),
-        Curve::Nist(NistCurve::P521) => {
-            let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(point)
-                .map_err(|_| "public key is not a valid point".to_string())?;
-            let (r, s) = (
-                pad_to(r, 66).ok_or("r too long")?,
-                pad_to(s, 66).ok_or("s too long")?,
-            );
-            let sig = p521::ecdsa::Signature::from_scalars(
-                *p521::FieldBytes::from_slice(&r),
-                *p521::FieldBytes::from_slice(&s),
-            )
-            .map_err(|_| "r or s out of range".to_string())?;
-            key.verify_prehash(hashed, &sig).map_err(fail)
+        Curve::Nist(nist) => {
+            let id = match nist {
+                NistCurve::P256 => 12,
+                NistCurve::P384 => 15,
+                NistCurve::P521 => 18,
+            };
+            let c = standardized_curves()
+                .iter()
+                .find(|c| c.standardized_id() == Some(id))
+                .ok_or("standardized curve unavailable")?;
+            generic_ecdsa_verify(c, point, hashed, r, s)
         }
         Curve::Prime(c) => generic_ecdsa_verify(c, point, hashed, r, s),
     }
