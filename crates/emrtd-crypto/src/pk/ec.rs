@@ -7,8 +7,8 @@
 //! curves use `crypto-bigint` Montgomery residues with a fixed width of 576 bits, enough for
 //! every curve up to P-521. Point arithmetic uses the complete projective addition
 //! formulas of Renes, Costello and Batina (2016, algorithm 1, any `a`), so adding and doubling
-//! never branch on the operands. Secret-scalar multiplication is a Montgomery ladder over a
-//! public number of bits with constant-time conditional swaps.
+//! never branch on the operands. Secret-scalar multiplication uses a fixed 4-bit window over a
+//! public number of bits, with constant-time table selection.
 
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
 use crypto_bigint::{Uint, U576};
@@ -442,18 +442,40 @@ impl EcCurve {
         }
     }
 
-    /// Montgomery ladder over the `bits` low bits of `k`: constant time for a given `bits`.
+    /// k·P over the `bits` low bits of `k` with a fixed 4-bit window: constant time for a
+    /// given `bits` (every window does four doublings and one addition of a table entry picked
+    /// by constant-time selection over the whole table; the complete formulas need no special
+    /// case for the identity or equal points).
     fn ladder(&self, base: &Proj, k: &EcUint, bits: usize) -> Proj {
-        let mut r0 = self.identity();
-        let mut r1 = *base;
-        for i in (0..bits.min(EcUint::BITS)).rev() {
-            let bit: Choice = k.bit(i).into();
-            Proj::conditional_swap(&mut r0, &mut r1, bit);
-            r1 = self.add_proj(&r0, &r1);
-            r0 = self.add_proj(&r0, &r0);
-            Proj::conditional_swap(&mut r0, &mut r1, bit);
+        const W: usize = 4;
+        let mut table = [self.identity(); 1 << W];
+        table[1] = *base;
+        for i in 2..table.len() {
+            table[i] = self.add_proj(&table[i - 1], base);
         }
-        r0
+        let bits = bits.min(EcUint::BITS);
+        let mut acc = self.identity();
+        for w in (0..bits.div_ceil(W)).rev() {
+            for _ in 0..W {
+                acc = self.add_proj(&acc, &acc);
+            }
+            let mut nibble = 0u8;
+            for j in (0..W).rev() {
+                let i = W * w + j;
+                let bit = if i < bits {
+                    Choice::from(k.bit(i)).unwrap_u8()
+                } else {
+                    0
+                };
+                nibble = (nibble << 1) | bit;
+            }
+            let mut entry = self.identity();
+            for (i, t) in table.iter().enumerate() {
+                entry.conditional_assign(t, (i as u8).ct_eq(&nibble));
+            }
+            acc = self.add_proj(&acc, &entry);
+        }
+        acc
     }
 
     /// Projective → affine; `None` for the identity. Constant time apart from the final
