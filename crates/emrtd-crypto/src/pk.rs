@@ -12,6 +12,7 @@
 pub mod dh;
 pub mod ec;
 mod named;
+mod narrow;
 pub mod rsa;
 mod standard;
 mod uint;

@@ -7,6 +7,8 @@ use proptest::prelude::*;
 
 /// Standardized curves that have a fixed-width implementation.
 const FAST_IDS: [u32; 7] = [8, 10, 12, 13, 15, 16, 18];
+/// Standardized curves on width-specific Montgomery arithmetic (192, 224, 320, 512 bits).
+const NARROW_IDS: [u32; 4] = [9, 11, 14, 17];
 
 fn ec(id: u32) -> EcCurve {
     match Group::standardized(id).expect("standardized") {
@@ -65,6 +67,29 @@ proptest! {
         let ca_fast = fast.cam_chip_authentication_data(&k, &j);
         let ca_slow = slow.cam_chip_authentication_data(&k, &j);
         prop_assert_eq!(&*fast.scalar_to_bytes(&ca_fast), &*slow.scalar_to_bytes(&ca_slow));
+    }
+
+    #[test]
+    fn narrow_width_scalar_mult_and_generic_mapping_match_the_576_bit_reference(
+        idx in 0usize..NARROW_IDS.len(),
+        k in proptest::collection::vec(any::<u8>(), 66),
+        s in proptest::collection::vec(any::<u8>(), 1..48),
+    ) {
+        let narrow = ec(NARROW_IDS[idx]);
+        let wide = narrow.generic_reference();
+        let k = key(&narrow, &k);
+        let kg_n = narrow.mul(&narrow.generator(), &k).unwrap();
+        let kg_w = wide.mul(&wide.generator(), &k).unwrap();
+        prop_assert_eq!(narrow.encode_point(&kg_n), wide.encode_point(&kg_w));
+        let kkg_n = narrow.mul(&kg_n, &k).unwrap();
+        let kkg_w = wide.mul(&kg_w, &k).unwrap();
+        prop_assert_eq!(narrow.encode_point(&kkg_n), wide.encode_point(&kkg_w));
+        let gm_n = narrow.generic_map(&s, &kg_n);
+        let gm_w = wide.generic_map(&s, &kg_w);
+        prop_assert_eq!(
+            gm_n.map(|p| narrow.encode_point(&p)),
+            gm_w.map(|p| wide.encode_point(&p))
+        );
     }
 
     #[test]
@@ -252,8 +277,11 @@ fn explicit_parameters_equal_to_a_named_curve_take_its_fast_path() {
         assert!(explicit.has_fast_arithmetic(), "id {id}");
         assert_eq!(explicit.standardized_id(), None);
     }
-    // brainpoolP512r1 has no fixed-width implementation yet
-    assert!(!ec(17).has_fast_arithmetic());
+    // the other curves run on Montgomery residues of the narrowest width; the reference not
+    for id in NARROW_IDS {
+        assert!(ec(id).has_fast_arithmetic(), "id {id}");
+        assert!(!ec(id).generic_reference().has_fast_arithmetic());
+    }
 }
 
 #[test]

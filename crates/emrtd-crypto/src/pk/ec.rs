@@ -17,6 +17,7 @@ use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::named::Named;
+use super::narrow::Narrow;
 use super::uint::{byte_len, from_be, to_be};
 use super::PkError;
 
@@ -50,6 +51,8 @@ pub struct EcCurve {
     order_len: usize,
     /// Fixed-width implementation of these parameters, if there is one.
     fast: Option<Named>,
+    /// Otherwise: generic arithmetic at the narrowest width that holds p (up to 512 bits).
+    narrow: Option<Narrow>,
 }
 
 /// A finite point of an [`EcCurve`] in affine coordinates. Points are only produced by the
@@ -133,6 +136,9 @@ impl EcCurve {
             .find(|c| c.same_parameters(&curve))
         {
             curve.fast = std.fast;
+            if curve.fast.is_some() {
+                curve.narrow = None;
+            }
             return Ok(curve);
         }
         curve.check_order()?;
@@ -228,11 +234,16 @@ impl EcCurve {
             order_bits: n_int.bits_vartime(),
             order_len: byte_len(n_int.bits_vartime()),
             fast: id.and_then(Named::from_id),
+            narrow: None,
         };
         if !curve.is_on_curve(&curve.g) {
             return Err(PkError::InvalidDomainParameters(
                 "base point is not on the curve",
             ));
+        }
+        let mut curve = curve;
+        if curve.fast.is_none() {
+            curve.narrow = Narrow::for_field(&p_int, &a_int, &b_int, field_bits);
         }
         if let Some(fast) = curve.fast {
             if fast.generator() != curve.encode_point(&curve.g) {
@@ -263,13 +274,16 @@ impl EcCurve {
     pub fn generic_reference(&self) -> EcCurve {
         EcCurve {
             fast: None,
+            narrow: None,
             ..self.clone()
         }
     }
 
-    /// Whether scalar multiplications run on a fixed-width named-curve implementation.
+    /// Whether scalar multiplications run on width-specific arithmetic (a named-curve
+    /// implementation, or Montgomery residues of the narrowest width that holds p) rather than
+    /// the shared 576-bit width.
     pub fn has_fast_arithmetic(&self) -> bool {
-        self.fast.is_some()
+        self.fast.is_some() || self.narrow.is_some()
     }
 
     /// A point produced by the named-curve arithmetic (already on the curve).
@@ -557,6 +571,15 @@ impl EcCurve {
                 .ok_or(PkError::IdentityResult)?;
             return self.trusted_point(&out);
         }
+        if let Some(nw) = &self.narrow {
+            let (x, y) = nw
+                .mul_add((&pt.x.retrieve(), &pt.y.retrieve()), &k.value, k.bits, None)
+                .ok_or(PkError::IdentityResult)?;
+            return Ok(EcPoint {
+                x: self.fe(&x),
+                y: self.fe(&y),
+            });
+        }
         let r = self.ladder(&self.to_proj(pt), &k.value, k.bits);
         self.to_affine(&r).ok_or(PkError::IdentityResult)
     }
@@ -784,6 +807,20 @@ impl EcCurve {
                 .mul_generator_add(&Self::scalar_octets(&s), &self.encode_point(h))
                 .ok_or(PkError::IdentityResult)?;
             return self.trusted_point(&out);
+        }
+        if let Some(nw) = &self.narrow {
+            let (x, y) = nw
+                .mul_add(
+                    (&self.g.x.retrieve(), &self.g.y.retrieve()),
+                    &s.value,
+                    s.bits,
+                    Some((&h.x.retrieve(), &h.y.retrieve())),
+                )
+                .ok_or(PkError::IdentityResult)?;
+            return Ok(EcPoint {
+                x: self.fe(&x),
+                y: self.fe(&y),
+            });
         }
         let sg = self.ladder(&self.to_proj(&self.g), &s.value, s.bits);
         let r = self.add_proj(&sg, &self.to_proj(h));
