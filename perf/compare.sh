@@ -19,6 +19,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
 
 need_pkgs=()
 [ -f /usr/include/eac/pace.h ] || need_pkgs+=(libeac-dev)

@@ -285,19 +285,22 @@ fn explicit_parameters_equal_to_a_named_curve_take_its_fast_path() {
 }
 
 #[test]
-fn first_use_of_a_named_curve_costs_under_a_millisecond() {
-    // Build a curve not yet used in this test binary's other tests is not guaranteed, so
-    // time an explicit copy (identification + fast path) instead, which repeats the work.
+fn explicit_copy_of_a_named_curve_is_set_up_in_milliseconds_without_an_order_check() {
+    // Before, every explicit curve cost an n·G multiplication on the 576-bit arithmetic
+    // (17–22 ms in release builds); parameters equal to a standardized curve are now
+    // recognised by comparison. Warm the standardized table first, then time one set-up.
     let c = ec(13);
+    let _ = ec(17);
     let (gx, gy) = {
         let g = c.encode_point(&c.generator());
         let l = c.field_size();
         (g[1..=l].to_vec(), g[1 + l..].to_vec())
     };
+    let _ = EcCurve::new(&c.p(), &c.a(), &c.b(), &gx, &gy, &c.order(), &[1]).unwrap();
     let start = std::time::Instant::now();
     let explicit = EcCurve::new(&c.p(), &c.a(), &c.b(), &gx, &gy, &c.order(), &[1]).unwrap();
     let took = start.elapsed();
     assert!(explicit.has_fast_arithmetic());
-    // generous bound for a loaded 2-core machine and unoptimised test builds
-    assert!(took.as_millis() < 20, "explicit curve set-up took {took:?}");
+    // generous bound for a loaded 2-core machine
+    assert!(took.as_millis() < 10, "explicit curve set-up took {took:?}");
 }
