@@ -2,7 +2,10 @@
 //! * RSA-4096 RSASSA-PSS: the Norwegian 2022 link certificate verified against the 2017 CSCA,
 //!   and that CSCA's self-signature (two RSA-4096 PSS verifications);
 //! * ECDSA brainpoolP256r1 with explicit parameters: the Austrian EF.SOD (signature by its DSC,
-//!   DSC by the Austrian CSCA from the German master list), full Passive Authentication.
+//!   DSC by the Austrian CSCA from the German master list): SOD signature and chain, without
+//!   data groups;
+//! * a whole dump: the UK set (EF.SOD, DG1, DG2 with its face image) verified against its CSCA,
+//!   data-group hashes included.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use emrtd_auth::cert::Certificate;
@@ -43,11 +46,27 @@ fn bench(c: &mut Criterion) {
         at_store.add_anchor(cert);
     }
     let opts = VerifyOptions::at(1_760_000_000);
+    // No data groups: the verdict is "unverified" (their hashes are not checked), but the
+    // signature over the SOD and the chain to the Austrian CSCA must verify.
     let dgs = BTreeMap::new();
-    assert_eq!(
-        pa::verify_sod(&sod, &dgs, &at_store, &opts).status,
-        Verdict::Valid
-    );
+    let report = pa::verify_sod(&sod, &dgs, &at_store, &opts);
+    assert_eq!(report.signature_valid, Some(true), "{:?}", report.errors);
+    assert_eq!(report.chain_valid, Some(true), "{:?}", report.errors);
+    assert_ne!(report.status, Verdict::Invalid);
+
+    let mut uk_store = TrustStore::new();
+    uk_store
+        .add_der_certificate(&rd("sod/gmrtd/UK_imported_CSCA.cer"))
+        .expect("UK CSCA");
+    let uk_sod = Sod::parse(&rd("sod/gmrtd/UK_imported_EF.SOD.bin")).expect("UK SOD");
+    let uk_dgs: BTreeMap<u8, Vec<u8>> = [
+        (1, rd("sod/gmrtd/UK_imported_DG1.bin")),
+        (2, rd("sod/gmrtd/UK_imported_DG2.bin")),
+    ]
+    .into_iter()
+    .collect();
+    let uk = pa::verify_sod(&uk_sod, &uk_dgs, &uk_store, &opts);
+    assert_eq!(uk.status, Verdict::Valid, "{:?}", uk.errors);
 
     let mut g = c.benchmark_group("passive_authentication");
     g.sample_size(10);
@@ -57,6 +76,9 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("brainpoolP256r1_explicit_sod_and_chain", |b| {
         b.iter(|| pa::verify_sod(&sod, &dgs, &at_store, &opts))
+    });
+    g.bench_function("uk_whole_dump_sod_dg1_dg2", |b| {
+        b.iter(|| pa::verify_sod(&uk_sod, &uk_dgs, &uk_store, &opts))
     });
     g.finish();
 }

@@ -576,16 +576,30 @@ pub fn verify_prehashed(
 ) -> Result<(), String> {
     match (key, scheme) {
         (PublicKey::Rsa(k), SignatureScheme::RsaPkcs1v15 { hash }) => {
-            let attempt = |with_null| {
-                let padding = rsa::Pkcs1v15Sign {
-                    hash_len: Some(hash.output_len()),
-                    prefix: digest_info_prefix(*hash, with_null).into_boxed_slice(),
-                };
-                k.verify(padding, hashed, signature)
+            let fail = || "RSA PKCS#1 v1.5 signature does not verify".to_string();
+            let em = rsa_public_op(k, signature).map_err(|e| format!("{} ({e})", fail()))?;
+            // EMSA-PKCS1-v1_5 (RFC 8017 §9.2), DigestInfo with or without NULL parameters
+            let matches = |with_null| {
+                let prefix = digest_info_prefix(*hash, with_null);
+                let t_len = prefix.len() + hashed.len();
+                if prefix.is_empty() || hashed.len() != hash.output_len() || em.len() < t_len + 11 {
+                    return false;
+                }
+                let mut expected = vec![0x00, 0x01];
+                expected.resize(em.len() - t_len - 1, 0xFF);
+                expected.push(0x00);
+                expected.extend_from_slice(&prefix);
+                expected.extend_from_slice(hashed);
+                bool::from(subtle::ConstantTimeEq::ct_eq(
+                    em.as_slice(),
+                    expected.as_slice(),
+                ))
             };
-            attempt(true)
-                .or_else(|_| attempt(false))
-                .map_err(|_| "RSA PKCS#1 v1.5 signature does not verify".into())
+            if matches(true) || matches(false) {
+                Ok(())
+            } else {
+                Err(fail())
+            }
         }
         (
             PublicKey::Rsa(k),
@@ -638,17 +652,6 @@ fn ecdsa_der_rs(sig: &[u8]) -> Result<(&[u8], &[u8]), String> {
     Ok((r.value, s.value))
 }
 
-fn pad_to(v: &[u8], len: usize) -> Option<Vec<u8>> {
-    let first = v.iter().position(|b| *b != 0).unwrap_or(v.len());
-    let v = &v[first..];
-    if v.len() > len {
-        return None;
-    }
-    let mut out = vec![0u8; len - v.len()];
-    out.extend_from_slice(v);
-    Some(out)
-}
-
 fn ecdsa_verify(
     curve: &Curve,
     point: &[u8],
@@ -656,46 +659,28 @@ fn ecdsa_verify(
     r: &[u8],
     s: &[u8],
 ) -> Result<(), String> {
-    use ecdsa::signature::hazmat::PrehashVerifier;
-    let fail = |e: ecdsa::Error| format!("ECDSA signature does not verify ({e})");
-    macro_rules! nist {
-        ($c:ident, $len:expr) => {{
-            let key = $c::ecdsa::VerifyingKey::from_sec1_bytes(point)
-                .map_err(|_| "public key is not a valid point".to_string())?;
-            let (r, s) = (
-                pad_to(r, $len).ok_or("r too long")?,
-                pad_to(s, $len).ok_or("s too long")?,
-            );
-            let sig = $c::ecdsa::Signature::from_scalars(
-                *$c::FieldBytes::from_slice(&r),
-                *$c::FieldBytes::from_slice(&s),
-            )
-            .map_err(|_| "r or s out of range".to_string())?;
-            key.verify_prehash(hashed, &sig).map_err(fail)
-        }};
-    }
+    // Every curve, NIST ones included, goes through `emrtd_crypto::pk`: fixed-width wNAF for
+    // the named curves, and SEC 1 truncation of any hash length (the `ecdsa` crate refuses a
+    // hash shorter than half the field size, e.g. SHA-256 with P-521).
     match curve {
-        Curve::Nist(NistCurve::P256) => nist!(p256, 32),
-        Curve::Nist(NistCurve::P384) => nist!(p384, 48),
-        Curve::Nist(NistCurve::P521) => {
-            let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(point)
-                .map_err(|_| "public key is not a valid point".to_string())?;
-            let (r, s) = (
-                pad_to(r, 66).ok_or("r too long")?,
-                pad_to(s, 66).ok_or("s too long")?,
-            );
-            let sig = p521::ecdsa::Signature::from_scalars(
-                *p521::FieldBytes::from_slice(&r),
-                *p521::FieldBytes::from_slice(&s),
-            )
-            .map_err(|_| "r or s out of range".to_string())?;
-            key.verify_prehash(hashed, &sig).map_err(fail)
+        Curve::Nist(nist) => {
+            let id = match nist {
+                NistCurve::P256 => 12,
+                NistCurve::P384 => 15,
+                NistCurve::P521 => 18,
+            };
+            let c = standardized_curves()
+                .iter()
+                .find(|c| c.standardized_id() == Some(id))
+                .ok_or("standardized curve unavailable")?;
+            generic_ecdsa_verify(c, point, hashed, r, s)
         }
         Curve::Prime(c) => generic_ecdsa_verify(c, point, hashed, r, s),
     }
 }
 
-/// ECDSA verification (SEC 1 §4.1.4) over the generic prime-curve arithmetic.
+/// ECDSA verification (SEC 1 §4.1.4) with `emrtd_crypto::pk`: fixed-width arithmetic for
+/// curves it knows by their parameters (also when given explicitly), generic otherwise.
 fn generic_ecdsa_verify(
     curve: &EcCurve,
     point: &[u8],
@@ -703,48 +688,23 @@ fn generic_ecdsa_verify(
     r: &[u8],
     s: &[u8],
 ) -> Result<(), String> {
-    use rsa::BigUint;
     let q = curve
         .decode_point(point)
         .map_err(|e| format!("public key: {e}"))?;
-    let n = BigUint::from_bytes_be(&curve.order());
-    let zero = BigUint::from(0u8);
-    let (r_i, s_i) = (BigUint::from_bytes_be(r), BigUint::from_bytes_be(s));
-    if r_i == zero || s_i == zero || r_i >= n || s_i >= n {
-        return Err("ECDSA r or s is not in [1, n-1]".into());
-    }
-    // e: the leftmost order-bits bits of the hash.
-    let order_bits = curve.order_bits();
-    let mut e = BigUint::from_bytes_be(hashed);
-    if hashed.len() * 8 > order_bits {
-        e >>= hashed.len() * 8 - order_bits;
-    }
-    let e = e % &n;
-    let two = BigUint::from(2u8);
-    let w = s_i.modpow(&(&n - &two), &n);
-    let u1 = (&e * &w) % &n;
-    let u2 = (&r_i * &w) % &n;
-    let scalar = |v: &BigUint| {
-        curve
-            .scalar_from_bytes(&v.to_bytes_be())
-            .map_err(|e| format!("scalar: {e}"))
-    };
-    let fail = || "ECDSA signature does not verify".to_string();
-    let p2 = curve.mul(&q, &scalar(&u2)?).map_err(|_| fail())?;
-    let sum = if u1 == zero {
-        p2
-    } else {
-        let p1 = curve
-            .mul(&curve.generator(), &scalar(&u1)?)
-            .map_err(|_| fail())?;
-        curve.add(&p1, &p2).map_err(|_| fail())?
-    };
-    let x = BigUint::from_bytes_be(&curve.x_coordinate(&sum));
-    if x % &n == r_i {
+    if curve.ecdsa_verify_prehashed(&q, hashed, r, s) {
         Ok(())
     } else {
-        Err(fail())
+        Err("ECDSA signature does not verify".into())
     }
+}
+
+/// RSAVP1 with the fixed-width arithmetic of `emrtd_crypto::pk::rsa`: `k` octets.
+fn rsa_public_op(
+    key: &rsa::RsaPublicKey,
+    signature: &[u8],
+) -> Result<Vec<u8>, emrtd_crypto::pk::rsa::RsaError> {
+    use rsa::traits::PublicKeyParts;
+    emrtd_crypto::pk::rsa::rsa_public_op(&key.n().to_bytes_be(), &key.e().to_bytes_be(), signature)
 }
 
 /// EMSA-PSS-VERIFY (RFC 8017 §9.1.2) after the RSA public operation.
@@ -762,20 +722,19 @@ fn pss_verify(
     if signature.len() != k {
         return fail("signature length differs from the modulus length");
     }
-    let s = rsa::BigUint::from_bytes_be(signature);
-    if &s >= key.n() {
-        return fail("signature representative out of range");
-    }
-    let m = s.modpow(key.e(), key.n());
+    let m = match rsa_public_op(key, signature) {
+        Ok(m) => m,
+        Err(_) => return fail("signature representative out of range"),
+    };
     let mod_bits = key.n().bits();
     let em_bits = mod_bits - 1;
     let em_len = em_bits.div_ceil(8);
-    let m_bytes = m.to_bytes_be();
-    if m_bytes.len() > em_len {
+    // I2OSP(m, em_len): m has k ≥ em_len octets; the extra leading octet must be zero
+    let (extra, em) = m.split_at(m.len() - em_len);
+    if extra.iter().any(|b| *b != 0) {
         return fail("encoded message too long");
     }
-    let mut em = vec![0u8; em_len - m_bytes.len()];
-    em.extend_from_slice(&m_bytes);
+    let em = em.to_vec();
     let h_len = hash.output_len();
     if m_hash.len() != h_len || em_len < h_len + salt_len + 2 {
         return fail("inconsistent lengths");

@@ -11,6 +11,9 @@
 
 pub mod dh;
 pub mod ec;
+mod named;
+mod narrow;
+pub mod rsa;
 mod standard;
 mod uint;
 

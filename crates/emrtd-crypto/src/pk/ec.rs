@@ -1,11 +1,14 @@
 //! Short Weierstrass curves y² = x³ + ax + b over prime fields, with explicit domain
 //! parameters (p, a, b, G, n, h).
 //!
-//! Field arithmetic uses `crypto-bigint` Montgomery residues with a fixed width of 576 bits,
-//! enough for every curve up to P-521. Point arithmetic uses the complete projective addition
+//! Curves with a RustCrypto fixed-width implementation (P-192/224/256/384/521,
+//! brainpoolP256r1/P384r1) use it for every scalar multiplication ([`super::named`]), whether
+//! they were given by id or as explicit parameters equal to the standardized ones. The other
+//! curves use `crypto-bigint` Montgomery residues with a fixed width of 576 bits, enough for
+//! every curve up to P-521. Point arithmetic uses the complete projective addition
 //! formulas of Renes, Costello and Batina (2016, algorithm 1, any `a`), so adding and doubling
-//! never branch on the operands. Secret-scalar multiplication is a Montgomery ladder over a
-//! public number of bits with constant-time conditional swaps.
+//! never branch on the operands. Secret-scalar multiplication uses a fixed 4-bit window over a
+//! public number of bits, with constant-time table selection.
 
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
 use crypto_bigint::{Uint, U576};
@@ -13,6 +16,8 @@ use rand_core::CryptoRngCore;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use super::named::Named;
+use super::narrow::Narrow;
 use super::uint::{byte_len, from_be, to_be};
 use super::PkError;
 
@@ -44,6 +49,10 @@ pub struct EcCurve {
     field_len: usize,
     order_bits: usize,
     order_len: usize,
+    /// Fixed-width implementation of these parameters, if there is one.
+    fast: Option<Named>,
+    /// Otherwise: generic arithmetic at the narrowest width that holds p (up to 512 bits).
+    narrow: Option<Narrow>,
 }
 
 /// A finite point of an [`EcCurve`] in affine coordinates. Points are only produced by the
@@ -119,7 +128,21 @@ impl EcCurve {
         n: &[u8],
         h: &[u8],
     ) -> Result<Self, PkError> {
-        Self::build(None, "explicit curve", p, a, b, gx, gy, n, h)
+        let mut curve = Self::build(None, "explicit curve", p, a, b, gx, gy, n, h, false)?;
+        // Parameters equal to a standardized curve take its fast path; the standardized
+        // parameters were checked when transcribed (unit tests), so n·G need not be recomputed.
+        if let Some(std) = super::standard::standardized_curves()
+            .iter()
+            .find(|c| c.same_parameters(&curve))
+        {
+            curve.fast = std.fast;
+            if curve.fast.is_some() {
+                curve.narrow = None;
+            }
+            return Ok(curve);
+        }
+        curve.check_order()?;
+        Ok(curve)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -133,6 +156,7 @@ impl EcCurve {
         gy: &[u8],
         n: &[u8],
         h: &[u8],
+        check_order: bool,
     ) -> Result<Self, PkError> {
         let p_int = parse_uint(p, "prime p is longer than 576 bits")?;
         let field_bits = p_int.bits_vartime();
@@ -209,17 +233,76 @@ impl EcCurve {
             field_len: byte_len(field_bits),
             order_bits: n_int.bits_vartime(),
             order_len: byte_len(n_int.bits_vartime()),
+            fast: id.and_then(Named::from_id),
+            narrow: None,
         };
         if !curve.is_on_curve(&curve.g) {
             return Err(PkError::InvalidDomainParameters(
                 "base point is not on the curve",
             ));
         }
-        let ng = curve.ladder(&curve.to_proj(&curve.g), &curve.n, curve.order_bits);
+        let mut curve = curve;
+        if curve.fast.is_none() {
+            curve.narrow = Narrow::for_field(&p_int, &a_int, &b_int, field_bits);
+        }
+        if let Some(fast) = curve.fast {
+            if fast.generator() != curve.encode_point(&curve.g) {
+                return Err(PkError::InvalidDomainParameters(
+                    "base point differs from the named curve's",
+                ));
+            }
+        }
+        if check_order {
+            curve.check_order()?;
+        }
+        Ok(curve)
+    }
+
+    /// n·G = O, with the generic arithmetic (a scalar multiplication: milliseconds).
+    pub(crate) fn check_order(&self) -> Result<(), PkError> {
+        let ng = self.ladder(&self.to_proj(&self.g), &self.n, self.order_bits);
         if !ng.is_identity() {
             return Err(PkError::InvalidDomainParameters("n·G is not the identity"));
         }
-        Ok(curve)
+        Ok(())
+    }
+
+    /// The same curve on the generic 576-bit arithmetic only: the reference that tests and
+    /// benchmarks compare the fixed-width paths with. Points and scalars of one are valid for
+    /// the other.
+    #[doc(hidden)]
+    pub fn generic_reference(&self) -> EcCurve {
+        EcCurve {
+            fast: None,
+            narrow: None,
+            ..self.clone()
+        }
+    }
+
+    /// Whether scalar multiplications run on width-specific arithmetic (a named-curve
+    /// implementation, or Montgomery residues of the narrowest width that holds p) rather than
+    /// the shared 576-bit width.
+    pub fn has_fast_arithmetic(&self) -> bool {
+        self.fast.is_some() || self.narrow.is_some()
+    }
+
+    /// A point produced by the named-curve arithmetic (already on the curve).
+    fn trusted_point(&self, bytes: &[u8]) -> Result<EcPoint, PkError> {
+        let l = self.field_len;
+        if bytes.len() != 1 + 2 * l {
+            return Err(PkError::IdentityResult);
+        }
+        let x = parse_uint(&bytes[1..1 + l], "x")?;
+        let y = parse_uint(&bytes[1 + l..], "y")?;
+        Ok(EcPoint {
+            x: self.fe(&x),
+            y: self.fe(&y),
+        })
+    }
+
+    /// The scalar's value as big-endian octets, as many as its (public) bit count needs.
+    fn scalar_octets(k: &EcScalar) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(to_be(&k.value, byte_len(k.bits)))
     }
 
     /// Standardized domain parameter id (ICAO 9303-11 §9.5.1) if this is a standardized curve.
@@ -373,18 +456,40 @@ impl EcCurve {
         }
     }
 
-    /// Montgomery ladder over the `bits` low bits of `k`: constant time for a given `bits`.
+    /// k·P over the `bits` low bits of `k` with a fixed 4-bit window: constant time for a
+    /// given `bits` (every window does four doublings and one addition of a table entry picked
+    /// by constant-time selection over the whole table; the complete formulas need no special
+    /// case for the identity or equal points).
     fn ladder(&self, base: &Proj, k: &EcUint, bits: usize) -> Proj {
-        let mut r0 = self.identity();
-        let mut r1 = *base;
-        for i in (0..bits.min(EcUint::BITS)).rev() {
-            let bit: Choice = k.bit(i).into();
-            Proj::conditional_swap(&mut r0, &mut r1, bit);
-            r1 = self.add_proj(&r0, &r1);
-            r0 = self.add_proj(&r0, &r0);
-            Proj::conditional_swap(&mut r0, &mut r1, bit);
+        const W: usize = 4;
+        let mut table = [self.identity(); 1 << W];
+        table[1] = *base;
+        for i in 2..table.len() {
+            table[i] = self.add_proj(&table[i - 1], base);
         }
-        r0
+        let bits = bits.min(EcUint::BITS);
+        let mut acc = self.identity();
+        for w in (0..bits.div_ceil(W)).rev() {
+            for _ in 0..W {
+                acc = self.add_proj(&acc, &acc);
+            }
+            let mut nibble = 0u8;
+            for j in (0..W).rev() {
+                let i = W * w + j;
+                let bit = if i < bits {
+                    Choice::from(k.bit(i)).unwrap_u8()
+                } else {
+                    0
+                };
+                nibble = (nibble << 1) | bit;
+            }
+            let mut entry = self.identity();
+            for (i, t) in table.iter().enumerate() {
+                entry.conditional_assign(t, (i as u8).ct_eq(&nibble));
+            }
+            acc = self.add_proj(&acc, &entry);
+        }
+        acc
     }
 
     /// Projective → affine; `None` for the identity. Constant time apart from the final
@@ -460,6 +565,21 @@ impl EcCurve {
 
     /// k·P in constant time. Fails only if the result is the identity.
     pub fn mul(&self, pt: &EcPoint, k: &EcScalar) -> Result<EcPoint, PkError> {
+        if let Some(fast) = self.fast {
+            let out = fast
+                .mul(&self.encode_point(pt), &Self::scalar_octets(k))
+                .ok_or(PkError::IdentityResult)?;
+            return self.trusted_point(&out);
+        }
+        if let Some(nw) = &self.narrow {
+            let (x, y) = nw
+                .mul_add((&pt.x.retrieve(), &pt.y.retrieve()), &k.value, k.bits, None)
+                .ok_or(PkError::IdentityResult)?;
+            return Ok(EcPoint {
+                x: self.fe(&x),
+                y: self.fe(&y),
+            });
+        }
         let r = self.ladder(&self.to_proj(pt), &k.value, k.bits);
         self.to_affine(&r).ok_or(PkError::IdentityResult)
     }
@@ -516,6 +636,18 @@ impl EcCurve {
     /// Chip Authentication data of PACE-CAM: CA = sk_ic⁻¹ · sk_map mod n (ICAO 9303-11
     /// §4.4.3.5.1), computed in constant time (Fermat inversion, n prime).
     pub fn cam_chip_authentication_data(&self, sk_ic: &EcScalar, sk_map: &EcScalar) -> EcScalar {
+        if let Some(fast) = self.fast {
+            if let Some(bytes) =
+                fast.cam_data(&Self::scalar_octets(sk_ic), &Self::scalar_octets(sk_map))
+            {
+                if let Some(value) = from_be::<EC_LIMBS>(&bytes) {
+                    return EcScalar {
+                        value,
+                        bits: self.order_bits,
+                    };
+                }
+            }
+        }
         let x = DynResidue::new(&sk_ic.value, self.fn_params);
         let inv = x.pow_bounded_exp(&self.n_minus_2, self.order_bits);
         let y = DynResidue::new(&sk_map.value, self.fn_params);
@@ -590,9 +722,106 @@ impl EcCurve {
         self.p_plus_1_div_4.is_some() && !is_zero(&self.a_int) && !is_zero(&self.b_int)
     }
 
+    /// ECDSA signature verification (SEC 1 §4.1.4) of a message hash, for public data only
+    /// (variable time): `q` a validated public key, `r` and `s` unsigned big-endian integers.
+    /// The hash is truncated to the bit length of n as SEC 1 says. Named curves (also when
+    /// given by explicit parameters) use interleaved wNAF on their fixed-width arithmetic,
+    /// other curves Shamir's trick on the generic arithmetic.
+    pub fn ecdsa_verify_prehashed(&self, q: &EcPoint, hashed: &[u8], r: &[u8], s: &[u8]) -> bool {
+        let e = self.bits2int(hashed);
+        if let Some(fast) = self.fast {
+            return fast.ecdsa_verify_vartime(&self.encode_point(q), &e, r, s);
+        }
+        self.generic_ecdsa_verify(q, &e, r, s)
+    }
+
+    /// The leftmost order-bits bits of a hash, big-endian (not reduced).
+    fn bits2int(&self, hashed: &[u8]) -> Vec<u8> {
+        let hashed = &hashed[..hashed.len().min(self.order_len)];
+        let excess = (8 * hashed.len()).saturating_sub(self.order_bits);
+        if excess == 0 {
+            return hashed.to_vec();
+        }
+        let mut out = vec![0u8; hashed.len()];
+        let mut carry = 0u8;
+        for (o, b) in out.iter_mut().zip(hashed) {
+            *o = (b >> excess) | carry;
+            carry = b.checked_shl(8 - excess as u32).unwrap_or(0);
+        }
+        out
+    }
+
+    fn generic_ecdsa_verify(&self, q: &EcPoint, e: &[u8], r: &[u8], s: &[u8]) -> bool {
+        let parse = |v: &[u8]| -> Option<EcUint> {
+            let v = from_be::<EC_LIMBS>(v)?;
+            (v != EcUint::ZERO && v.cmp_vartime(&self.n) == core::cmp::Ordering::Less).then_some(v)
+        };
+        let (Some(r_i), Some(s_i)) = (parse(r), parse(s)) else {
+            return false;
+        };
+        let Some(e_i) = from_be::<EC_LIMBS>(e) else {
+            return false;
+        };
+        let modn = |x: &EcUint| DynResidue::new(x, self.fn_params);
+        // e < 2^order_bits < 2n: one conditional subtraction reduces it.
+        let e_red = if e_i.cmp_vartime(&self.n) == core::cmp::Ordering::Less {
+            e_i
+        } else {
+            e_i.wrapping_sub(&self.n)
+        };
+        let w = modn(&s_i).pow_bounded_exp(&self.n_minus_2, self.order_bits);
+        let u1 = (modn(&e_red) * w).retrieve();
+        let u2 = (modn(&r_i) * w).retrieve();
+        // Shamir's trick: one pass over the bits of u1 and u2 with G, Q and G + Q.
+        let g = self.to_proj(&self.g);
+        let qp = self.to_proj(q);
+        let gq = self.add_proj(&g, &qp);
+        let bits = u1.bits_vartime().max(u2.bits_vartime());
+        let mut acc = self.identity();
+        for i in (0..bits).rev() {
+            acc = self.add_proj(&acc, &acc);
+            match (u1.bit_vartime(i), u2.bit_vartime(i)) {
+                (true, true) => acc = self.add_proj(&acc, &gq),
+                (true, false) => acc = self.add_proj(&acc, &g),
+                (false, true) => acc = self.add_proj(&acc, &qp),
+                (false, false) => {}
+            }
+        }
+        let Some(pt) = self.to_affine(&acc) else {
+            return false;
+        };
+        let x = pt.x.retrieve();
+        // x mod n == r, with x < p (x − n at most a few times since p < 2^(order_bits+1)·h)
+        let mut x_red = x;
+        while x_red.cmp_vartime(&self.n) != core::cmp::Ordering::Less {
+            x_red = x_red.wrapping_sub(&self.n);
+        }
+        x_red == r_i
+    }
+
     /// Generic Mapping G' = s·G + H (ICAO 9303-11 §4.4.3.3.1), s given as big-endian bytes.
     pub fn generic_map(&self, s: &[u8], h: &EcPoint) -> Result<EcPoint, PkError> {
         let s = self.scalar_from_bytes_unreduced(s)?;
+        if let Some(fast) = self.fast {
+            let out = fast
+                .mul_generator_add(&Self::scalar_octets(&s), &self.encode_point(h))
+                .ok_or(PkError::IdentityResult)?;
+            return self.trusted_point(&out);
+        }
+        if let Some(nw) = &self.narrow {
+            let (x, y) = nw
+                .mul_add(
+                    (&self.g.x.retrieve(), &self.g.y.retrieve()),
+                    &s.value,
+                    s.bits,
+                    Some((&h.x.retrieve(), &h.y.retrieve())),
+                )
+                .ok_or(PkError::IdentityResult)?;
+            return Ok(EcPoint {
+                x: self.fe(&x),
+                y: self.fe(&y),
+            });
+        }
         let sg = self.ladder(&self.to_proj(&self.g), &s.value, s.bits);
         let r = self.add_proj(&sg, &self.to_proj(h));
         self.to_affine(&r).ok_or(PkError::IdentityResult)

@@ -249,6 +249,7 @@ fn build(id: u8) -> Option<Group> {
         &unhex(gy),
         &unhex(n),
         &[1],
+        false,
     )
     .ok()
     .map(Group::Ec)
@@ -263,6 +264,23 @@ pub(crate) fn standardized(id: u32) -> Option<Group> {
         .clone()
 }
 
+/// The standardized curves (ids 8–18), built once.
+pub(crate) fn standardized_curves() -> &'static [EcCurve] {
+    use std::sync::OnceLock;
+    static CURVES: OnceLock<Vec<EcCurve>> = OnceLock::new();
+    CURVES.get_or_init(|| {
+        CURVES_IDS
+            .iter()
+            .filter_map(|id| match standardized(u32::from(*id)) {
+                Some(Group::Ec(c)) => Some(c),
+                _ => None,
+            })
+            .collect()
+    })
+}
+
+const CURVES_IDS: [u8; 11] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+
 /// All standardized ids, in table order.
 pub const STANDARDIZED_IDS: [u8; 14] = [0, 1, 2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
 
@@ -275,6 +293,14 @@ mod tests {
         for id in STANDARDIZED_IDS {
             let g = standardized(u32::from(id)).expect("standardized group");
             assert_eq!(g.standardized_id(), Some(id));
+            // The transcribed parameters are trusted at run time (no n·G check there): check
+            // them here, with the generic arithmetic.
+            match &g {
+                Group::Ec(c) => c.check_order().expect("n·G = O"),
+                Group::Dh(d) => {
+                    DhGroup::new(&d.p(), &d.g(), d.q().as_deref()).expect("g^q = 1");
+                }
+            }
         }
         assert!(standardized(3).is_none());
         assert!(standardized(19).is_none());

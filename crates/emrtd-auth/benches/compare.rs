@@ -1,0 +1,131 @@
+//! Timing probe for `perf/compare.sh`, which runs it interleaved with the same work done by
+//! OpenPACE and OpenSSL (`perf/*.c`). Times are thread CPU time, so that the other processes
+//! of a shared machine count less; each invocation prints one median, in µs.
+//!
+//! * `compare pace ID ITERATIONS`: terminal side of a PACE run (Generic Mapping, AES-128, CAN)
+//!   with standardized domain parameters `ID`; the chip's steps run outside the clock.
+//! * `compare verify SPKI.der DIGEST.bin SIG.der ITERATIONS [pss]`: signature verification of a
+//!   SHA-256 digest (ECDSA, or RSASSA-PSS with MGF1-SHA-256 and a 32-byte salt), key decoded
+//!   once; median of 7 batches.
+//! * `--test` (as `cargo bench -- --test` passes it) or no arguments: one quick run of each kind
+//!   on built-in data, checking the results.
+
+use std::time::Duration;
+
+use cpu_time::ThreadTime;
+use emrtd_access::pace::{Mapping, PaceChip, PaceParams, PacePassword, PaceTerminal, Step};
+use emrtd_auth::sig::{self, HashAlg, PublicKey, SignatureScheme};
+use emrtd_crypto::sym::Cipher;
+use rand_core::OsRng;
+
+const CAN: &str = "123456";
+
+fn pace_terminal_time(params: &PaceParams) -> Duration {
+    let mut chip = PaceChip::new(
+        vec![params.clone()],
+        vec![PacePassword::Can(CAN.into())],
+        OsRng,
+    );
+    let started = ThreadTime::now();
+    let mut terminal =
+        PaceTerminal::new(params.clone(), PacePassword::Can(CAN.into()), OsRng).expect("terminal");
+    let mut cmd = terminal.start().expect("start");
+    let mut spent = started.elapsed();
+    loop {
+        let resp = chip.handle(&cmd);
+        let t = ThreadTime::now();
+        let step = terminal.process_response(&resp).expect("PACE");
+        spent += t.elapsed();
+        match step {
+            Step::Send(next) => cmd = next,
+            Step::Done(_) => return spent,
+        }
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn pace(id: u32, iterations: usize) -> f64 {
+    let mapping = Mapping::Generic;
+    let params = PaceParams::standardized(mapping, Cipher::Aes128, id).expect("PACE parameters");
+    pace_terminal_time(&params); // warm-up: first use of the group
+    median(
+        (0..iterations.max(1))
+            .map(|_| pace_terminal_time(&params).as_secs_f64() * 1e6)
+            .collect(),
+    )
+}
+
+fn verify(spki: &[u8], digest: &[u8], signature: &[u8], iterations: usize, pss: bool) -> f64 {
+    let key = PublicKey::from_spki_der(spki).expect("SubjectPublicKeyInfo");
+    let scheme = match (&key, pss) {
+        (PublicKey::Rsa(_), true) => SignatureScheme::RsaPss {
+            hash: HashAlg::Sha256,
+            mgf1_hash: HashAlg::Sha256,
+            salt_len: 32,
+        },
+        (PublicKey::Rsa(_), false) => SignatureScheme::RsaPkcs1v15 {
+            hash: HashAlg::Sha256,
+        },
+        _ => SignatureScheme::Ecdsa {
+            hash: HashAlg::Sha256,
+            plain: false,
+        },
+    };
+    sig::verify_prehashed(&key, &scheme, digest, signature).expect("signature verifies");
+    let n = iterations.max(1);
+    median(
+        (0..7)
+            .map(|_| {
+                let t = ThreadTime::now();
+                for _ in 0..n {
+                    assert!(sig::verify_prehashed(&key, &scheme, digest, signature).is_ok());
+                }
+                t.elapsed().as_secs_f64() * 1e6 / n as f64
+            })
+            .collect(),
+    )
+}
+
+fn read(path: &str) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let num = |s: &String| s.parse::<usize>().expect("a number");
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["pace", id, n] => println!(
+            "{:.1}",
+            pace(id.parse().expect("id"), n.parse().expect("n"))
+        ),
+        ["verify", spki, digest, signature, n, rest @ ..] => println!(
+            "{:.2}",
+            verify(
+                &read(spki),
+                &read(digest),
+                &read(signature),
+                num(&n.to_string()),
+                rest.first() == Some(&"pss"),
+            )
+        ),
+        _ => {
+            // `cargo bench -- --test` or a bare run: a smoke test of both probes.
+            for id in [2, 13] {
+                assert!(pace(id, 1) > 0.0);
+            }
+            println!("compare: ok");
+        }
+    }
+}

@@ -1,0 +1,447 @@
+//! Fixed-width arithmetic for the named curves that have a RustCrypto implementation
+//! (NIST P-192/224/256/384/521, brainpoolP256r1/P384r1).
+//!
+//! The interface is octet strings (uncompressed points, big-endian scalars), so the rest of
+//! [`super::ec`] stays independent of the per-curve types.
+//!
+//! * Secret operations ([`Named::mul`], [`Named::mul_generator_add`], [`Named::cam_data`]) use
+//!   the crates' constant-time scalar multiplication and field inversion; secret scalars of any
+//!   length are reduced modulo n in constant time (Horner's rule on 64-bit chunks).
+//! * Public operations (ECDSA verification) use variable-time interleaved wNAF
+//!   ([`Named::ecdsa_verify_vartime`]) with a table of odd multiples of G built once per curve.
+
+use zeroize::Zeroizing;
+
+/// A named curve with fixed-width arithmetic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Named {
+    P192,
+    P224,
+    P256,
+    P384,
+    P521,
+    Bp256,
+    Bp384,
+}
+
+/// Window of the wNAF of u1 (multiplier of G, table built once): 2^(W-2) odd multiples.
+const W_G: u32 = 7;
+/// Window of the wNAF of u2 (multiplier of the public key, table built per verification).
+const W_Q: u32 = 5;
+
+/// Width-w NAF of a big-endian unsigned integer, least significant digit first. Public data
+/// only: the running time depends on the value.
+fn wnaf(be: &[u8], w: u32) -> Vec<i8> {
+    // little-endian 64-bit limbs, one spare limb for the carries of the recoding
+    let mut limbs = vec![0u64; be.len().div_ceil(8) + 1];
+    for (i, b) in be.iter().rev().enumerate() {
+        limbs[i / 8] |= u64::from(*b) << (8 * (i % 8));
+    }
+    let is_zero = |l: &[u64]| l.iter().all(|x| *x == 0);
+    let shr1 = |l: &mut [u64]| {
+        for i in 0..l.len() {
+            let next = l.get(i + 1).copied().unwrap_or(0);
+            l[i] = (l[i] >> 1) | (next << 63);
+        }
+    };
+    let mut out = Vec::with_capacity(8 * be.len() + 1);
+    let modulus = 1i64 << w;
+    while !is_zero(&limbs) {
+        let digit = if limbs[0] & 1 == 1 {
+            let mut d = (limbs[0] & ((1u64 << w) - 1)) as i64;
+            if d >= modulus / 2 {
+                d -= modulus;
+            }
+            // subtract d (may be negative: then add |d|)
+            if d >= 0 {
+                let mut borrow = d as u64;
+                for l in limbs.iter_mut() {
+                    let (v, b) = l.overflowing_sub(borrow);
+                    *l = v;
+                    borrow = u64::from(b);
+                    if borrow == 0 {
+                        break;
+                    }
+                }
+            } else {
+                let mut carry = (-d) as u64;
+                for l in limbs.iter_mut() {
+                    let (v, c) = l.overflowing_add(carry);
+                    *l = v;
+                    carry = u64::from(c);
+                    if carry == 0 {
+                        break;
+                    }
+                }
+            }
+            d as i8
+        } else {
+            0
+        };
+        out.push(digit);
+        shr1(&mut limbs);
+    }
+    out
+}
+
+macro_rules! backend {
+    ($module:ident, $ec:path, $scalar:ty, $affine:ty, $proj:ty, $decode:expr, $encode:expr) => {
+        mod $module {
+            use super::{wnaf, W_G, W_Q};
+            use ec::ff::PrimeField;
+            use ec::group::Group;
+            use std::sync::OnceLock;
+            use $ec as ec;
+            use zeroize::Zeroizing;
+
+            type Scalar = $scalar;
+            type Affine = $affine;
+            type Proj = $proj;
+
+            /// Decodes a point that the caller has already validated (on the curve, not the
+            /// identity); decoding checks it again.
+            fn point(bytes: &[u8]) -> Option<Affine> {
+                let decode: fn(&[u8]) -> Option<Affine> = $decode;
+                decode(bytes)
+            }
+
+            /// Uncompressed encoding; `None` for the identity.
+            fn encode(p: &Proj) -> Option<Vec<u8>> {
+                let encode: fn(&Affine) -> Vec<u8> = $encode;
+                let bytes = encode(&Affine::from(*p));
+                (bytes.len() > 1).then_some(bytes)
+            }
+
+            /// A big-endian integer of any length reduced modulo n, in constant time for a
+            /// given length.
+            pub(super) fn reduce(be: &[u8]) -> Scalar {
+                let shift = Scalar::from(u64::MAX) + Scalar::ONE; // 2^64 mod n
+                let head = be.len() % 8;
+                let mut acc = Scalar::ZERO;
+                let mut chunk = [0u8; 8];
+                if head != 0 {
+                    chunk[8 - head..].copy_from_slice(&be[..head]);
+                    acc = Scalar::from(u64::from_be_bytes(chunk));
+                }
+                for c in be[head..].chunks_exact(8) {
+                    chunk.copy_from_slice(c);
+                    acc = acc * shift + Scalar::from(u64::from_be_bytes(chunk));
+                }
+                chunk.fill(0);
+                acc
+            }
+
+            fn to_bytes(k: &Scalar) -> Zeroizing<Vec<u8>> {
+                Zeroizing::new(AsRef::<[u8]>::as_ref(&k.to_repr()).to_vec())
+            }
+
+            pub(super) fn generator() -> Vec<u8> {
+                encode(&Proj::GENERATOR).unwrap_or_default()
+            }
+
+            pub(super) fn mul(p: &[u8], k: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+                let p = Proj::from(point(p)?);
+                let k = reduce(k);
+                encode(&(p * k)).map(Zeroizing::new)
+            }
+
+            pub(super) fn mul_generator_add(s: &[u8], h: &[u8]) -> Option<Vec<u8>> {
+                let h = point(h)?;
+                let s = reduce(s);
+                encode(&(Proj::GENERATOR * s + h))
+            }
+
+            pub(super) fn cam_data(sk_ic: &[u8], sk_map: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+                let inv = Option::<Scalar>::from(reduce(sk_ic).invert())?;
+                Some(to_bytes(&(inv * reduce(sk_map))))
+            }
+
+            /// Odd multiples G, 3G, …, (2^(W_G−1) − 1)·G in affine form, built once.
+            fn g_table() -> &'static [Affine] {
+                static TABLE: OnceLock<Vec<Affine>> = OnceLock::new();
+                TABLE.get_or_init(|| {
+                    let g = Proj::GENERATOR;
+                    let g2 = g.double();
+                    let mut acc = g;
+                    (0..1usize << (W_G - 2))
+                        .map(|_| {
+                            let out = Affine::from(acc);
+                            acc += g2;
+                            out
+                        })
+                        .collect()
+                })
+            }
+
+            /// u1·G + u2·Q by interleaved wNAF; variable time (public inputs only).
+            fn lincomb_vartime(u1: &Scalar, q: &Affine, u2: &Scalar) -> Proj {
+                let n1 = wnaf(AsRef::<[u8]>::as_ref(&u1.to_repr()), W_G);
+                let n2 = wnaf(AsRef::<[u8]>::as_ref(&u2.to_repr()), W_Q);
+                let gt = g_table();
+                let q = Proj::from(*q);
+                let q2 = q.double();
+                let mut qt = Vec::with_capacity(1 << (W_Q - 2));
+                let mut acc = q;
+                for _ in 0..1usize << (W_Q - 2) {
+                    qt.push(acc);
+                    acc += q2;
+                }
+                let mut r = Proj::IDENTITY;
+                for i in (0..n1.len().max(n2.len())).rev() {
+                    r = r.double();
+                    match n1.get(i).copied().unwrap_or(0) {
+                        0 => {}
+                        d if d > 0 => r += gt[(d as usize) >> 1],
+                        d => r += -gt[(d.unsigned_abs() as usize) >> 1],
+                    }
+                    match n2.get(i).copied().unwrap_or(0) {
+                        0 => {}
+                        d if d > 0 => r += qt[(d as usize) >> 1],
+                        d => r -= qt[(d.unsigned_abs() as usize) >> 1],
+                    }
+                }
+                r
+            }
+
+            /// SEC 1 §4.1.4 steps 4–8 with e already truncated to the order's bit length;
+            /// r, s as unsigned big-endian integers.
+            pub(super) fn ecdsa_verify_vartime(q: &[u8], e: &[u8], r: &[u8], s: &[u8]) -> bool {
+                let Some(q) = point(q) else { return false };
+                let scalar = |v: &[u8]| -> Option<Scalar> {
+                    let mut repr = <Scalar as PrimeField>::Repr::default();
+                    let len = AsRef::<[u8]>::as_ref(&repr).len();
+                    let v = &v[v.iter().position(|b| *b != 0).unwrap_or(v.len())..];
+                    if v.is_empty() || v.len() > len {
+                        return None;
+                    }
+                    AsMut::<[u8]>::as_mut(&mut repr)[len - v.len()..].copy_from_slice(v);
+                    Option::from(Scalar::from_repr(repr))
+                };
+                let (Some(r_s), Some(s_s)) = (scalar(r), scalar(s)) else {
+                    return false;
+                };
+                let Some(w) = Option::<Scalar>::from(s_s.invert()) else {
+                    return false;
+                };
+                let e = reduce(e);
+                let point = lincomb_vartime(&(e * w), &q, &(r_s * w));
+                let Some(enc) = encode(&point) else {
+                    return false;
+                };
+                let flen = (enc.len() - 1) / 2;
+                // x mod n == r  (x < p; reduce() handles x ≥ n)
+                reduce(&enc[1..1 + flen]) == r_s
+            }
+        }
+    };
+}
+
+backend!(
+    p192_impl,
+    p192::elliptic_curve,
+    p192::Scalar,
+    p192::AffinePoint,
+    p192::ProjectivePoint,
+    |b| {
+        use p192::elliptic_curve::sec1::FromEncodedPoint;
+        let ep = p192::EncodedPoint::from_bytes(b).ok()?;
+        Option::from(p192::AffinePoint::from_encoded_point(&ep))
+    },
+    |p| {
+        use p192::elliptic_curve::sec1::ToEncodedPoint;
+        p.to_encoded_point(false).as_bytes().to_vec()
+    }
+);
+backend!(
+    p224_impl,
+    p224::elliptic_curve,
+    p224::Scalar,
+    p224::AffinePoint,
+    p224::ProjectivePoint,
+    |b| {
+        use p224::elliptic_curve::sec1::FromEncodedPoint;
+        let ep = p224::EncodedPoint::from_bytes(b).ok()?;
+        Option::from(p224::AffinePoint::from_encoded_point(&ep))
+    },
+    |p| {
+        use p224::elliptic_curve::sec1::ToEncodedPoint;
+        p.to_encoded_point(false).as_bytes().to_vec()
+    }
+);
+backend!(
+    p256_impl,
+    p256::elliptic_curve,
+    p256::Scalar,
+    p256::AffinePoint,
+    p256::ProjectivePoint,
+    |b| {
+        use p256::elliptic_curve::sec1::FromEncodedPoint;
+        let ep = p256::EncodedPoint::from_bytes(b).ok()?;
+        Option::from(p256::AffinePoint::from_encoded_point(&ep))
+    },
+    |p| {
+        use p256::elliptic_curve::sec1::ToEncodedPoint;
+        p.to_encoded_point(false).as_bytes().to_vec()
+    }
+);
+backend!(
+    p384_impl,
+    p384::elliptic_curve,
+    p384::Scalar,
+    p384::AffinePoint,
+    p384::ProjectivePoint,
+    |b| {
+        use p384::elliptic_curve::sec1::FromEncodedPoint;
+        let ep = p384::EncodedPoint::from_bytes(b).ok()?;
+        Option::from(p384::AffinePoint::from_encoded_point(&ep))
+    },
+    |p| {
+        use p384::elliptic_curve::sec1::ToEncodedPoint;
+        p.to_encoded_point(false).as_bytes().to_vec()
+    }
+);
+backend!(
+    p521_impl,
+    p521::elliptic_curve,
+    p521::Scalar,
+    p521::AffinePoint,
+    p521::ProjectivePoint,
+    |b| {
+        use p521::elliptic_curve::sec1::FromEncodedPoint;
+        let ep = p521::EncodedPoint::from_bytes(b).ok()?;
+        Option::from(p521::AffinePoint::from_encoded_point(&ep))
+    },
+    |p| {
+        use p521::elliptic_curve::sec1::ToEncodedPoint;
+        p.to_encoded_point(false).as_bytes().to_vec()
+    }
+);
+backend!(
+    bp256_impl,
+    bp256::elliptic_curve,
+    bp256::Scalar,
+    bp256::r1::AffinePoint,
+    bp256::r1::ProjectivePoint,
+    |b| {
+        use bp256::elliptic_curve::sec1::FromSec1Point;
+        bp256::r1::AffinePoint::from_sec1_bytes(b).ok()
+    },
+    |p| {
+        use bp256::elliptic_curve::sec1::ToSec1Point;
+        p.to_sec1_point(false).as_bytes().to_vec()
+    }
+);
+backend!(
+    bp384_impl,
+    bp384::elliptic_curve,
+    bp384::Scalar,
+    bp384::r1::AffinePoint,
+    bp384::r1::ProjectivePoint,
+    |b| {
+        use bp384::elliptic_curve::sec1::FromSec1Point;
+        bp384::r1::AffinePoint::from_sec1_bytes(b).ok()
+    },
+    |p| {
+        use bp384::elliptic_curve::sec1::ToSec1Point;
+        p.to_sec1_point(false).as_bytes().to_vec()
+    }
+);
+
+macro_rules! dispatch {
+    ($self:expr, $f:ident ( $($arg:expr),* )) => {
+        match $self {
+            Named::P192 => p192_impl::$f($($arg),*),
+            Named::P224 => p224_impl::$f($($arg),*),
+            Named::P256 => p256_impl::$f($($arg),*),
+            Named::P384 => p384_impl::$f($($arg),*),
+            Named::P521 => p521_impl::$f($($arg),*),
+            Named::Bp256 => bp256_impl::$f($($arg),*),
+            Named::Bp384 => bp384_impl::$f($($arg),*),
+        }
+    };
+}
+
+impl Named {
+    /// The fast implementation of the standardized curve with this id (ICAO 9303-11 §9.5.1).
+    pub(crate) fn from_id(id: u8) -> Option<Named> {
+        Some(match id {
+            8 => Named::P192,
+            10 => Named::P224,
+            12 => Named::P256,
+            13 => Named::Bp256,
+            15 => Named::P384,
+            16 => Named::Bp384,
+            18 => Named::P521,
+            _ => return None,
+        })
+    }
+
+    /// G, uncompressed.
+    pub(crate) fn generator(self) -> Vec<u8> {
+        dispatch!(self, generator())
+    }
+
+    /// k·P in constant time (for a given length of k); `None` if P does not decode or the
+    /// result is the identity.
+    pub(crate) fn mul(self, p: &[u8], k: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        dispatch!(self, mul(p, k))
+    }
+
+    /// s·G + H in constant time (for a given length of s).
+    pub(crate) fn mul_generator_add(self, s: &[u8], h: &[u8]) -> Option<Vec<u8>> {
+        dispatch!(self, mul_generator_add(s, h))
+    }
+
+    /// sk_ic⁻¹ · sk_map mod n, big-endian (field-size octets), in constant time.
+    pub(crate) fn cam_data(self, sk_ic: &[u8], sk_map: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        dispatch!(self, cam_data(sk_ic, sk_map))
+    }
+
+    /// ECDSA verification, variable time: `q` the uncompressed public key, `e` the hash
+    /// already truncated to the order's bit length, `r`, `s` unsigned big-endian.
+    pub(crate) fn ecdsa_verify_vartime(self, q: &[u8], e: &[u8], r: &[u8], s: &[u8]) -> bool {
+        dispatch!(self, ecdsa_verify_vartime(q, e, r, s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wnaf;
+
+    fn value(digits: &[i8]) -> i128 {
+        digits
+            .iter()
+            .rev()
+            .fold(0i128, |acc, d| acc * 2 + i128::from(*d))
+    }
+
+    #[test]
+    fn wnaf_digits_are_odd_bounded_sparse_and_sum_to_the_value() {
+        for v in [
+            1u64,
+            2,
+            3,
+            7,
+            255,
+            256,
+            1 << 40,
+            0xDEAD_BEEF_1234_5678,
+            u64::MAX,
+        ] {
+            for w in [2u32, 5, 7] {
+                let digits = wnaf(&v.to_be_bytes(), w);
+                assert_eq!(value(&digits), i128::from(v), "v={v} w={w}");
+                for (i, d) in digits.iter().enumerate() {
+                    if *d != 0 {
+                        assert_eq!(d & 1, 1, "odd digit");
+                        assert!(i16::from(*d).abs() < (1 << (w - 1)));
+                        for nz in digits.iter().skip(i + 1).take(w as usize - 1) {
+                            assert_eq!(*nz, 0, "w-1 zeros after a nonzero digit");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(wnaf(&[0, 0], 5).is_empty());
+    }
+}
