@@ -2,6 +2,7 @@
 
 use crate::transport::CallbackTransport;
 use crate::{Document, EmrtdError, NfcTransport};
+use emrtd_apdu::Transport;
 use emrtd_reader::{EfId, Progress};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -72,10 +73,7 @@ impl AccessKey {
 
     /// `CAN` or `MRZ`.
     pub fn kind(&self) -> String {
-        match self.inner {
-            emrtd_reader::AccessKey::Can(_) => "CAN".into(),
-            emrtd_reader::AccessKey::Mrz(_) => "MRZ".into(),
-        }
+        self.inner.kind().to_string()
     }
 }
 
@@ -146,14 +144,17 @@ pub struct AccessInfo {
 impl From<&emrtd_reader::AccessReport> for AccessInfo {
     fn from(a: &emrtd_reader::AccessReport) -> Self {
         AccessInfo {
-            protocol: a.protocol.clone(),
-            mapping: a.mapping.clone(),
+            protocol: a.protocol.to_string(),
+            mapping: a.mapping.map(|m| m.to_string()),
             parameter_id: a.parameter_id,
             domain_parameters: a.domain_parameters.clone(),
-            cipher_suite: a.cipher_suite.clone(),
-            password: a.password.clone(),
+            cipher_suite: a.cipher_suite.to_string(),
+            password: a.password.to_string(),
             note: a.note.clone(),
-            chip_authentication_mapping: a.chip_authentication_mapping.clone(),
+            chip_authentication_mapping: a
+                .chip_authentication_mapping
+                .as_ref()
+                .map(ToString::to_string),
         }
     }
 }
@@ -253,7 +254,7 @@ impl ReadSession {
     ) -> Result<Arc<Document>, EmrtdError> {
         let options = self.options.to_reader()?;
         let guard = self.transport.lock().unwrap_or_else(|e| e.into_inner());
-        let transport = CallbackTransport {
+        let mut transport = CallbackTransport {
             inner: guard.as_ref(),
             cancelled: &self.cancelled,
             extended_length: self.options.extended_length,
@@ -263,12 +264,10 @@ impl ReadSession {
                 l.on_progress(p.into());
             }
         };
-        let result = emrtd_reader::read_document_with_progress(
-            transport,
-            &self.key.inner,
-            &options,
-            &mut report,
-        );
+        let config = emrtd_reader::EngineConfig::new(self.key.inner.clone(), options)
+            .link_extended_length(transport.may_support_extended_length());
+        let engine = emrtd_reader::Engine::new(config, rand_core::OsRng, emrtd_reader::SystemClock);
+        let result = emrtd_reader::read_blocking(&mut transport, engine, &mut report);
         match result {
             Ok(doc) => Ok(Arc::new(Document::new(doc))),
             Err(_) if self.is_cancelled() => Err(EmrtdError::Cancelled),

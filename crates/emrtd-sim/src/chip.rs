@@ -92,9 +92,11 @@ pub struct VirtualChip {
     log: Option<Vec<(Vec<u8>, Vec<u8>)>>,
     stats: LinkStats,
     until_tag_loss: Option<usize>,
+    #[cfg(feature = "hostile")]
     response_hook: Option<ResponseHook>,
 }
 
+#[cfg(feature = "hostile")]
 /// Conformance-test hook (see [`crate::hostile`]): given the plain command, the chip's plain
 /// answer and the session, the protected answer to send instead (`None`: protect normally).
 pub type ResponseHook = Box<
@@ -275,6 +277,7 @@ impl VirtualChip {
             log: None,
             stats: LinkStats::default(),
             until_tag_loss,
+            #[cfg(feature = "hostile")]
             response_hook: None,
         })
     }
@@ -382,6 +385,9 @@ impl VirtualChip {
         resp: &ResponseApdu,
     ) -> Option<Result<ResponseApdu, emrtd_sm::SmError>> {
         let sm = self.sm.as_mut()?;
+        #[cfg(not(feature = "hostile"))]
+        let _ = cmd;
+        #[cfg(feature = "hostile")]
         if let Some(hooked) = self.response_hook.as_mut().and_then(|h| h(cmd, resp, sm)) {
             return Some(hooked);
         }
@@ -389,6 +395,7 @@ impl VirtualChip {
     }
 
     /// Let a conformance-test hook protect the chip's answers (see [`crate::hostile`]).
+    #[cfg(feature = "hostile")]
     pub fn set_response_hook(&mut self, hook: ResponseHook) {
         self.response_hook = Some(hook);
     }
