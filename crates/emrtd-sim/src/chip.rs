@@ -191,7 +191,12 @@ impl VirtualChip {
             if let Some(can) = &profile.can {
                 passwords.push(PacePassword::Can(can.clone()));
             }
-            let mut chip = PaceChip::new(pace_params.clone(), passwords, rand_core::OsRng);
+            // The PACE chip owns its random source: seeded from the chip's, so that a chip
+            // built with a seeded source answers the same way every time.
+            let mut seed = [0u8; 32];
+            rng.fill_bytes(&mut seed);
+            let pace_rng = <rand::rngs::StdRng as rand::SeedableRng>::from_seed(seed);
+            let mut chip = PaceChip::new(pace_params.clone(), passwords, pace_rng);
             if let Some(cam) = pace_params
                 .iter()
                 .find(|p| p.mapping() == Mapping::ChipAuthentication)
