@@ -408,7 +408,7 @@ impl Channel {
     }
 
     /// Read with extended-length APDUs, up to the chip's largest response.
-    fn use_extended_length(&mut self, max_response: usize) {
+    pub fn use_extended_length(&mut self, max_response: usize) {
         if self.block_fixed {
             return;
         }
