@@ -138,6 +138,14 @@ fn a_read_of_the_simulator_is_a_sequence_of_events_ending_in_done() {
 }
 
 #[test]
+fn the_engine_can_move_between_threads() {
+    // Async servers and NFC callbacks hand a read from thread to thread.
+    fn send<T: Send>() {}
+    send::<Engine>();
+    send::<Event>();
+}
+
+#[test]
 fn answers_out_of_turn_are_refused() {
     let chip = chip(1);
     let mut engine = engine(&chip, 2);

@@ -9,7 +9,8 @@
 //!   ◀── Event::Done(report) ───── the procedure's result
 //! ```
 //!
-//! The procedure ([`read`](self::read) for a whole document, or any closure over a [`Channel`])
+//! The procedure (the read of a whole document, `engine/read.rs`, or any closure over a
+//! [`Channel`])
 //! is written as ordinary `async` code; the compiler turns it into the state machine. The
 //! engine polls it with a no-op waker: nothing runs in the background, nothing sleeps, nothing
 //! does IO. Randomness and time come in through [`Engine::new`].
@@ -178,7 +179,7 @@ impl<T> std::fmt::Debug for Engine<T> {
 }
 
 impl Engine<Document> {
-    /// A whole read (see [`read`](self::read)): access control, EF.COM, Chip Authentication,
+    /// A whole read: access control, EF.COM, Chip Authentication,
     /// the files, Active Authentication. `rng` draws every nonce and ephemeral key; `clock`
     /// dates the report.
     pub fn new(
