@@ -207,6 +207,40 @@ fn card_lost_at_20_random_points_resumes_to_the_same_files() {
 }
 
 #[test]
+fn a_card_that_does_not_come_back_ends_the_read_with_a_typed_error() {
+    let mut card = chip(1);
+    let mut engine = engine(&card, 2);
+    let mut transmits = 0;
+    let result = loop {
+        match engine.next_event().expect("the engine ends with Done") {
+            Event::Transmit(apdu) if transmits == 5 => {
+                transmits += 1;
+                drop(apdu);
+                engine.card_lost().unwrap();
+            }
+            Event::Transmit(apdu) => {
+                transmits += 1;
+                engine.feed_response(card.transmit(&apdu).unwrap()).unwrap();
+            }
+            Event::Reconnect { attempt: 1, max: 3 } => {
+                engine.reconnect_failed(TransportError::NoCard).unwrap();
+            }
+            Event::Done(result) => break result,
+            _ => {}
+        }
+    };
+    let err = result.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            emrtd_reader::ReadError::Transport(TransportError::NoCard)
+        ),
+        "{err:?}"
+    );
+    assert!(engine.next_event().is_none());
+}
+
+#[test]
 fn the_same_seeds_give_byte_identical_apdu_traces() {
     let (_, first, _) = drive(chip(3), engine(&chip(3), 4), None);
     let (_, second, _) = drive(chip(3), engine(&chip(3), 4), None);
