@@ -20,7 +20,7 @@ for _ in $(seq 1 50); do
 done
 "$EMRTD" readers
 
-out=$(timeout 120 "$EMRTD" read --reader "Virtual PCD 00 00" --can 123456 \
+out=$(echo 123456 | timeout 120 "$EMRTD" read --reader "Virtual PCD 00 00" --can - \
   --trust crates/emrtd-sim/pki/csca.der --json --stats)
 echo "$out" | python3 -c '
 import json, sys
@@ -34,8 +34,34 @@ print("vpcd end to end: PACE %s id %s %s, %d APDUs, verdict valid" % (
     v["access"]["mapping"], v["access"]["parameter_id"], v["access"]["cipher_suite"], v["stats"]["apdus"]))
 '
 # A wrong CAN is refused through PC/SC as well.
-if "$EMRTD" read --reader "Virtual PCD 00 00" --can 000000 2>/tmp/emrtd-wrong.txt; then
+if echo 000000 | "$EMRTD" read --reader "Virtual PCD 00 00" --can - 2>/tmp/emrtd-wrong.txt; then
   echo "wrong CAN was accepted" >&2; exit 1
 fi
 grep -q "refused the access key" /tmp/emrtd-wrong.txt
 echo "vpcd end to end: wrong CAN refused"
+
+# A reader name that matches nothing fails at once (exit 4), listing the readers.
+start=$SECONDS
+rc=0
+echo 123456 | "$EMRTD" read --reader "No Such Reader" --can - 2>/tmp/emrtd-noreader.txt || rc=$?
+[ "$rc" = 4 ] || { echo "unknown reader: exit $rc, expected 4" >&2; cat /tmp/emrtd-noreader.txt >&2; exit 1; }
+grep -q "Virtual PCD 00 00" /tmp/emrtd-noreader.txt
+[ $((SECONDS - start)) -le 5 ] || { echo "unknown reader took $((SECONDS - start)) s" >&2; exit 1; }
+echo "vpcd end to end: unknown reader refused at once, readers listed"
+
+# No card on the reader: --wait bounds the wait (exit 4).
+kill "$SIM_PID" 2>/dev/null || true
+wait "$SIM_PID" 2>/dev/null || true
+gone=no
+for _ in $(seq 1 50); do
+  if "$EMRTD" readers 2>/dev/null | grep -q "Virtual PCD 00 00  \[no card"; then gone=yes; break; fi
+  sleep 0.2
+done
+[ "$gone" = yes ] || { echo "the virtual card is still on the reader after the simulator stopped (another vpcd client?)" >&2; exit 1; }
+start=$SECONDS
+rc=0
+echo 123456 | "$EMRTD" read --reader "Virtual PCD 00 00" --can - --wait 2 2>/tmp/emrtd-nocard.txt || rc=$?
+[ "$rc" = 4 ] || { echo "no card: exit $rc, expected 4" >&2; cat /tmp/emrtd-nocard.txt >&2; exit 1; }
+elapsed=$((SECONDS - start))
+[ "$elapsed" -ge 1 ] && [ "$elapsed" -le 6 ] || { echo "--wait 2 took ${elapsed} s" >&2; exit 1; }
+echo "vpcd end to end: no card within --wait 2, exit 4 after ${elapsed} s"

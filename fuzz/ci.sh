@@ -16,6 +16,19 @@ main() {
     cd "$(dirname "$0")"
     export RUSTC_BOOTSTRAP=1 # cargo-fuzz needs nightly flags (-Zsanitizer); the toolchain is stable.
 
+    # cargo updates Cargo.lock when a workspace crate gained a dependency since the lock was
+    # committed; CI must leave the checkout as it found it, so the committed lock is put back.
+    lock_backup="$(mktemp)"
+    cp Cargo.lock "$lock_backup"
+    restore_lock() {
+        if ! cmp -s Cargo.lock "$lock_backup"; then
+            echo "== note: fuzz/Cargo.lock is out of date (restored); run a fuzz build and commit it"
+            cp "$lock_backup" Cargo.lock
+        fi
+        rm -f "$lock_backup"
+    }
+    trap restore_lock EXIT
+
     seconds="${FUZZ_SECONDS:-20}"
     jobs="${FUZZ_JOBS:-2}"
     start=$SECONDS
@@ -40,9 +53,9 @@ main() {
             bac_response | aa_verify) echo 1024 ;;
             pace_responses) echo 2048 ;;
             tlv | apdu | sm_unprotect | sim_chip | ca_responses) echo 4096 ;;
-            sod | card_access) echo 8192 ;;
+            sod | card_access | cv_certificate) echo 8192 ;;
             read_session) echo 16384 ;;
-            read_session_sm | lds | x509_ml_ldif | face_image) echo 32768 ;;
+            read_session_sm | lds | x509_ml_ldif | face_image | finger_iris) echo 32768 ;;
             *) echo 4096 ;;
         esac
     }
@@ -56,7 +69,7 @@ main() {
 
     targets="${FUZZ_TARGETS:-$(cargo fuzz list)}"
     logs="$(mktemp -d)"
-    trap 'rm -rf "$logs"' EXIT
+    trap 'rm -rf "$logs"; restore_lock' EXIT
     marker="$logs/start" # artifacts newer than this file come from this run
     touch "$marker"
 

@@ -309,6 +309,25 @@ for p in files("lds/**/*.bin") + files("lds/**/*.dat"):
         if i >= 0:
             put("face_image", data[i:])
 
+# --- cv_certificate: CV certificates and requests of the BSI EAC worked example -------------
+for p in files("eac/*.bin"):
+    put("cv_certificate", p.read_bytes())
+eac = load(fx / "vectors/bsi_tr03110_eac_worked_example_openpace.json")
+for k, v in eac.get("cv_certificates", {}).items():
+    if not k.endswith("_desc"):
+        put("cv_certificate", h(v))
+
+# --- finger_iris: DG3/DG4 and their first records, selector byte first --------------------
+for name, sel, magic in (("Datagroup3.bin", 0, b"FIR\0"), ("Datagroup4.bin", 1, b"IIR\0")):
+    for p in files("lds/**/" + name):
+        data = p.read_bytes()
+        put("finger_iris", bytes([sel]) + data)
+        i = data.find(magic)
+        if i >= 0:
+            width = 6 if sel == 0 else 4
+            n = int.from_bytes(data[i + 8:i + 8 + width], "big")
+            put("finger_iris", bytes([sel + 2]) + data[i:i + n])
+
 # --- regressions: inputs that once crashed a target (fuzz/regressions/<target>/*) -------------
 for d in sorted((fuzz / "regressions").glob("*")):
     if d.is_dir():

@@ -13,7 +13,10 @@ use x509_cert::name::Name;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Certificate {
     der: Vec<u8>,
-    tbs: Vec<u8>,
+    /// Where `tbsCertificate` lies in `der`.
+    tbs: std::ops::Range<usize>,
+    /// Where the issuer `Name` lies in `der`, as encoded there.
+    issuer: Option<std::ops::Range<usize>>,
     cert: x509_cert::Certificate,
 }
 
@@ -35,11 +38,39 @@ impl Certificate {
             emrtd_tlv::parse_exact(der).map_err(|e| AuthError::Certificate(e.to_string()))?;
         let (tbs, _) =
             emrtd_tlv::parse_one(outer.value).map_err(|e| AuthError::Certificate(e.to_string()))?;
+        let range_of = |part: &[u8]| {
+            let start = part.as_ptr() as usize - der.as_ptr() as usize;
+            start..start + part.len()
+        };
+        // tbsCertificate: [0] version (optional), serialNumber, signature, issuer, …
+        let issuer = emrtd_tlv::parse_all(tbs.value).ok().and_then(|items| {
+            let skip = usize::from(items.first().is_some_and(|v| v.tag == 0xA0));
+            items
+                .get(skip + 2)
+                .filter(|i| i.tag == 0x30)
+                .map(|i| range_of(i.raw))
+        });
         Ok(Certificate {
             der: der.to_vec(),
-            tbs: tbs.raw.to_vec(),
+            tbs: range_of(tbs.raw),
+            issuer,
             cert,
         })
+    }
+
+    /// The issuer `Name` exactly as encoded in the certificate.
+    pub fn issuer_raw(&self) -> Option<&[u8]> {
+        self.issuer.clone().and_then(|r| self.der.get(r))
+    }
+
+    /// Is the subject key an EC key with explicit domain parameters (not a named curve)?
+    pub fn has_explicit_ec_parameters(&self) -> bool {
+        let alg = &self.cert.tbs_certificate.subject_public_key_info.algorithm;
+        alg.oid == const_oid::db::rfc5912::ID_EC_PUBLIC_KEY
+            && alg
+                .parameters
+                .as_ref()
+                .is_some_and(|p| p.tag() == der::Tag::Sequence)
     }
 
     /// The certificate exactly as given.
@@ -49,7 +80,7 @@ impl Certificate {
 
     /// The `tbsCertificate` bytes as given (what the issuer signed).
     pub fn tbs_der(&self) -> &[u8] {
-        &self.tbs
+        self.der.get(self.tbs.clone()).unwrap_or_default()
     }
 
     /// The decoded certificate.
@@ -201,7 +232,7 @@ impl Certificate {
             .signature
             .as_bytes()
             .ok_or("signature BIT STRING has unused bits")?;
-        sig::verify(issuer, &scheme, &self.tbs, sig)
+        sig::verify(issuer, &scheme, self.tbs_der(), sig)
     }
 
     /// Could `issuer` have issued this certificate (name and, when both present, key identifier)?
@@ -317,6 +348,14 @@ pub fn name_ders_equal(a: &[u8], b: &[u8]) -> bool {
         (Ok(x), Ok(y)) => names_equal(&x, &y),
         _ => a == b,
     }
+}
+
+/// A hash of the name by value (equal for names [`names_equal`] calls equal), for indexes.
+pub(crate) fn name_key(n: &Name) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    normalised(n).hash(&mut h);
+    h.finish()
 }
 
 fn normalised(n: &Name) -> Vec<(String, String)> {

@@ -43,15 +43,202 @@ pub struct Check {
     pub informational: bool,
 }
 
+/// What a check is about: the typed identity behind [`Check::name`] (which is its
+/// [`CheckId::as_str`]). Decisions are made on these, never on the strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CheckId {
+    SignedDataVersion,
+    ContentType,
+    DigestAlgorithms,
+    SignerInfos,
+    SignerInfoVersion,
+    DigestAlgorithm,
+    SignedAttributes,
+    ContentTypeAttribute,
+    MessageDigest,
+    SigningTime,
+    SignatureAlgorithm,
+    SignerCertificate,
+    Signature,
+    SignerCertificateProfile,
+    CertificateChain,
+    ValidityAtSigning,
+    ValidityNow,
+    Crl,
+    LdsSecurityObjectVersion,
+    DataGroupHashes,
+    /// DG1, and DG2 when EF.SOD lists it, compared and matching.
+    RequiredDataGroups,
+    EfSod,
+    EfCardSecurity,
+    EfComConsistency,
+    CardAccessConsistency,
+}
+
+impl CheckId {
+    /// The machine name used in reports (`"signature"`, `"certificate_chain"` …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::SignedDataVersion => "signed_data_version",
+            CheckId::ContentType => "content_type",
+            CheckId::DigestAlgorithms => "digest_algorithms",
+            CheckId::SignerInfos => "signer_infos",
+            CheckId::SignerInfoVersion => "signer_info_version",
+            CheckId::DigestAlgorithm => "digest_algorithm",
+            CheckId::SignedAttributes => "signed_attributes",
+            CheckId::ContentTypeAttribute => "content_type_attribute",
+            CheckId::MessageDigest => "message_digest",
+            CheckId::SigningTime => "signing_time",
+            CheckId::SignatureAlgorithm => "signature_algorithm",
+            CheckId::SignerCertificate => "signer_certificate",
+            CheckId::Signature => "signature",
+            CheckId::SignerCertificateProfile => "signer_certificate_profile",
+            CheckId::CertificateChain => "certificate_chain",
+            CheckId::ValidityAtSigning => "validity_at_signing",
+            CheckId::ValidityNow => "validity_now",
+            CheckId::Crl => "crl",
+            CheckId::LdsSecurityObjectVersion => "lds_security_object_version",
+            CheckId::DataGroupHashes => "data_group_hashes",
+            CheckId::RequiredDataGroups => "required_data_groups",
+            CheckId::EfSod => "ef_sod",
+            CheckId::EfCardSecurity => "ef_card_security",
+            CheckId::EfComConsistency => "ef_com_consistency",
+            CheckId::CardAccessConsistency => "card_access_consistency",
+        }
+    }
+
+    /// Checks that must pass for a `valid` verdict (when they are part of the report).
+    fn essential(self) -> bool {
+        matches!(
+            self,
+            CheckId::SignerCertificate
+                | CheckId::Signature
+                | CheckId::CertificateChain
+                | CheckId::DataGroupHashes
+                | CheckId::RequiredDataGroups
+        )
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 impl Check {
-    fn new(name: &str, status: CheckStatus, reason: impl Into<String>) -> Self {
+    /// A check with its typed identity as name.
+    pub fn of(id: CheckId, status: CheckStatus, reason: impl Into<String>) -> Self {
         Check {
-            name: name.into(),
+            name: id.as_str().into(),
             status,
             reason: reason.into(),
             informational: false,
         }
     }
+}
+
+/// Where a data group is listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ListedIn {
+    /// The LDSSecurityObject of EF.SOD holds its hash.
+    Sod,
+    /// EF.COM's tag list names it.
+    Com,
+}
+
+/// A deviation the report names. Findings do not change the verdict by themselves (the checks
+/// do); they say what was accepted, or what the verdict does not cover, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "finding", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Finding {
+    /// Bytes after the end of EF.SOD's encoding; nobody signed them and they were not decoded.
+    TrailingBytes { count: usize },
+    /// EF.SOD (or the CMS object) is BER, not DER: indefinite or non-minimal lengths. The
+    /// signature was checked over the bytes as stored.
+    BerEncoding,
+    /// eContentType is not `id-icao-mrtd-security-ldsSecurityObject` but an OID some issuers
+    /// use instead.
+    NonIcaoContentType { oid: String },
+    /// The SignerInfo's issuer name is not byte for byte the certificate's issuer, but names
+    /// the same issuer (same attributes, other order or string types).
+    SignerIssuerNameNotByteEqual,
+    /// The signer's EC key carries explicit domain parameters instead of a named curve.
+    ExplicitEcParameters,
+    /// The signer certificate has expired and EF.SOD has no signing time: it is assumed to
+    /// have been signed at issuance, while the certificate was valid.
+    ExpiredSignerWithoutSigningTime { not_after: String },
+    /// A data group listed but not read: the verdict does not cover it.
+    DataGroupNotRead { data_group: u8, listed_in: ListedIn },
+    /// The CSCA that verified the signer came from a master list whose own signer was not
+    /// chained to a trusted root: an unverified anchor.
+    UnverifiedAnchor { subject: String },
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Finding::TrailingBytes { count } => write!(
+                f,
+                "{count} byte(s) after the end of EF.SOD: not signed, not decoded, ignored"
+            ),
+            Finding::BerEncoding => f.write_str(
+                "EF.SOD is BER, not DER (indefinite or non-minimal lengths); verified over the bytes as stored",
+            ),
+            Finding::NonIcaoContentType { oid } => write!(
+                f,
+                "eContentType {oid} is not the ICAO id-icao-mrtd-security-ldsSecurityObject; accepted as issuers use it"
+            ),
+            Finding::SignerIssuerNameNotByteEqual => f.write_str(
+                "the SignerInfo names the signer's issuer with the same attributes as the certificate but not byte for byte (other order or string types)",
+            ),
+            Finding::ExplicitEcParameters => f.write_str(
+                "the signer's EC key has explicit domain parameters instead of a named curve",
+            ),
+            Finding::ExpiredSignerWithoutSigningTime { not_after } => write!(
+                f,
+                "the signer certificate expired on {not_after} and EF.SOD has no signing time: assumed signed at issuance"
+            ),
+            Finding::DataGroupNotRead {
+                data_group,
+                listed_in,
+            } => write!(
+                f,
+                "DG{data_group} is listed in {} but was not read: missing, the verdict does not cover it",
+                match listed_in {
+                    ListedIn::Sod => "EF.SOD",
+                    ListedIn::Com => "EF.COM",
+                }
+            ),
+            Finding::UnverifiedAnchor { subject } => write!(
+                f,
+                "the CSCA {subject} comes from a master list whose signer was not chained to a trusted root (unverified anchor)"
+            ),
+        }
+    }
+}
+
+/// A check with its typed identity, while a report is built.
+#[derive(Debug, Clone)]
+struct Typed {
+    id: CheckId,
+    check: Check,
+}
+
+fn tc(id: CheckId, status: CheckStatus, reason: impl Into<String>) -> Typed {
+    Typed {
+        id,
+        check: Check::of(id, status, reason),
+    }
+}
+
+fn plain(checks: &[Typed]) -> Vec<Check> {
+    checks.iter().map(|t| t.check.clone()).collect()
 }
 
 /// Overall verdict.
@@ -100,6 +287,10 @@ pub struct VerifyOptions {
     pub now: i64,
     /// Document Signer certificates to use when the object embeds none.
     pub dsc: Vec<Certificate>,
+    /// Accept EF.SODs whose eContentType is the generic `id-data` (as Chinese passports use),
+    /// with a finding. Off by default: BSI TR-03105-5.1 LDS_H_24 expects such an EF.SOD to
+    /// fail. The legacy ICAO arc and the Dutch Sdu OID are always accepted with a finding.
+    pub accept_id_data_content_type: bool,
 }
 
 impl VerifyOptions {
@@ -108,6 +299,7 @@ impl VerifyOptions {
         VerifyOptions {
             now,
             dsc: Vec::new(),
+            accept_id_data_content_type: false,
         }
     }
 
@@ -163,6 +355,8 @@ pub struct SignedObjectReport {
     pub errors: Vec<String>,
     /// Remarks that do not change the verdict.
     pub warnings: Vec<String>,
+    /// Deviations accepted or not covered, typed.
+    pub findings: Vec<Finding>,
     /// Every check, in order.
     pub checks: Vec<Check>,
     /// What was verified with what.
@@ -188,6 +382,9 @@ pub struct PassiveAuthReport {
     pub errors: Vec<String>,
     /// Remarks that do not change the verdict.
     pub warnings: Vec<String>,
+    /// Deviations accepted or not covered, typed: bytes after EF.SOD, BER, another content
+    /// type, data groups not read …
+    pub findings: Vec<Finding>,
     /// Every check, in order.
     pub checks: Vec<Check>,
     /// LDSSecurityObject hash algorithm (`"SHA-256"`, or the OID when unknown).
@@ -203,50 +400,65 @@ pub struct PassiveAuthReport {
     pub details: Option<SignatureDetails>,
 }
 
-fn not_checked(name: &str, reason: &str) -> Check {
-    Check::new(name, CheckStatus::NotChecked, reason)
+fn not_checked(id: CheckId, reason: &str) -> Typed {
+    tc(id, CheckStatus::NotChecked, reason)
 }
 
-fn verdict(checks: &[Check], signature_valid: Option<bool>, chain_valid: Option<bool>) -> Verdict {
-    // A signed EF.SOD proves nothing about data that was not compared with it.
-    let no_data_checked = checks
-        .iter()
-        .any(|c| c.name == "data_group_hashes" && c.status == CheckStatus::NotChecked);
+/// `valid` needs the signature and the chain, every essential check present passed, and
+/// nothing that counts failed.
+fn verdict(checks: &[Typed], signature_valid: Option<bool>, chain_valid: Option<bool>) -> Verdict {
     if checks
         .iter()
-        .any(|c| !c.informational && c.status == CheckStatus::Failed)
+        .any(|c| !c.check.informational && c.check.status == CheckStatus::Failed)
     {
         Verdict::Invalid
-    } else if signature_valid == Some(true) && chain_valid == Some(true) && !no_data_checked {
+    } else if signature_valid == Some(true)
+        && chain_valid == Some(true)
+        && checks
+            .iter()
+            .filter(|c| c.id.essential())
+            .all(|c| c.check.status == CheckStatus::Passed)
+    {
         Verdict::Valid
     } else {
         Verdict::Unverified
     }
 }
 
-/// Names of the checks without which nothing can be `valid`.
-const ESSENTIAL: [&str; 4] = [
-    "signer_certificate",
-    "signature",
-    "certificate_chain",
-    "data_group_hashes",
-];
-
-fn errors_of(checks: &[Check], status: Verdict) -> Vec<String> {
+fn errors_of(checks: &[Typed], status: Verdict) -> Vec<String> {
+    let line = |c: &Typed| format!("{}: {}", c.check.name, c.check.reason);
     let mut out: Vec<String> = checks
         .iter()
-        .filter(|c| !c.informational && c.status == CheckStatus::Failed)
-        .map(|c| format!("{}: {}", c.name, c.reason))
+        .filter(|c| !c.check.informational && c.check.status == CheckStatus::Failed)
+        .map(line)
         .collect();
     if status == Verdict::Unverified {
         out.extend(
             checks
                 .iter()
-                .filter(|c| ESSENTIAL.contains(&c.name.as_str()) && c.status != CheckStatus::Passed)
-                .map(|c| format!("{}: {}", c.name, c.reason)),
+                .filter(|c| c.id.essential() && c.check.status != CheckStatus::Passed)
+                .map(line),
         );
     }
     out
+}
+
+/// Add a check to a finished report: a failure that counts makes it `invalid`.
+fn add_to_report(
+    checks: &mut Vec<Check>,
+    status: &mut Verdict,
+    errors: &mut Vec<String>,
+    check: Typed,
+) {
+    if check.check.status == CheckStatus::Failed && !check.check.informational {
+        if *status != Verdict::Invalid {
+            // Only failures are listed for an invalid verdict.
+            errors.clear();
+        }
+        *status = Verdict::Invalid;
+        errors.push(format!("{}: {}", check.check.name, check.check.reason));
+    }
+    checks.push(check.check);
 }
 
 /// Verify a CMS SignedData: structure, signed attributes, signature, signer profile, chain to
@@ -257,8 +469,53 @@ pub fn verify_signed_data(
     trust: &TrustStore,
     opts: &VerifyOptions,
 ) -> SignedObjectReport {
-    let mut checks: Vec<Check> = Vec::new();
+    verify_signed_data_typed(sd, expected_content_type, trust, opts).0
+}
+
+/// Does a CMS object's signature verify with the signer certificate it carries, and its
+/// message digest equal the digest of its content? The signer is not chained to anything.
+pub(crate) fn own_signature_holds(sd: &SignedData, content_type: &str) -> Result<(), String> {
+    let (report, checks) =
+        verify_signed_data_typed(sd, content_type, &TrustStore::new(), &VerifyOptions::now());
+    let passed = |id: CheckId| {
+        checks
+            .iter()
+            .any(|c| c.id == id && c.check.status == CheckStatus::Passed)
+    };
+    if report.signature_valid == Some(true) && passed(CheckId::MessageDigest) {
+        return Ok(());
+    }
+    Err(checks
+        .iter()
+        .filter(|c| {
+            !c.check.informational
+                && matches!(
+                    c.id,
+                    CheckId::Signature
+                        | CheckId::MessageDigest
+                        | CheckId::SignerCertificate
+                        | CheckId::SignedAttributes
+                        | CheckId::SignatureAlgorithm
+                )
+                && c.check.status != CheckStatus::Passed
+        })
+        .map(|c| format!("{}: {}", c.check.name, c.check.reason))
+        .collect::<Vec<_>>()
+        .join("; "))
+}
+
+fn verify_signed_data_typed(
+    sd: &SignedData,
+    expected_content_type: &str,
+    trust: &TrustStore,
+    opts: &VerifyOptions,
+) -> (SignedObjectReport, Vec<Typed>) {
+    let mut checks: Vec<Typed> = Vec::new();
     let mut warnings: Vec<String> = Vec::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    if !sd.der_lengths {
+        findings.push(Finding::BerEncoding);
+    }
     let mut details = SignatureDetails {
         content_type: sd.content_type.clone(),
         digest_algorithm: None,
@@ -269,36 +526,44 @@ pub fn verify_signed_data(
         csca: None,
         chain: Vec::new(),
         root_reached: false,
-        validity_at_signing: not_checked("validity_at_signing", "no signer certificate"),
+        validity_at_signing: not_checked(CheckId::ValidityAtSigning, "no signer certificate").check,
         validity_now: Check {
             informational: true,
-            ..not_checked("validity_now", "no signer certificate")
+            ..not_checked(CheckId::ValidityNow, "no signer certificate").check
         },
-        crl: not_checked("crl", "no signer certificate"),
+        crl: not_checked(CheckId::Crl, "no signer certificate").check,
     };
     let mut signature_valid = None;
     let mut chain_valid = None;
     let mut signer_certificate = None;
 
-    let push = |checks: &mut Vec<Check>, name: &str, ok: bool, pass: String, fail: String| {
+    let push = |checks: &mut Vec<Typed>, id: CheckId, ok: bool, pass: String, fail: String| {
         checks.push(if ok {
-            Check::new(name, CheckStatus::Passed, pass)
+            tc(id, CheckStatus::Passed, pass)
         } else {
-            Check::new(name, CheckStatus::Failed, fail)
+            tc(id, CheckStatus::Failed, fail)
         });
     };
 
     push(
         &mut checks,
-        "signed_data_version",
+        CheckId::SignedDataVersion,
         sd.version == 3,
         "SignedData version is 3".into(),
         format!("SignedData version is {}; it must be 3", sd.version),
     );
+    let alternative_content_type = expected_content_type == oid::LDS_SECURITY_OBJECT
+        && oid::LDS_SECURITY_OBJECT_ALTERNATIVES.contains(&sd.content_type.as_str())
+        && (sd.content_type != oid::DATA || opts.accept_id_data_content_type);
+    if alternative_content_type {
+        findings.push(Finding::NonIcaoContentType {
+            oid: sd.content_type.clone(),
+        });
+    }
     push(
         &mut checks,
-        "content_type",
-        sd.content_type == expected_content_type,
+        CheckId::ContentType,
+        sd.content_type == expected_content_type || alternative_content_type,
         format!("eContentType is {expected_content_type}"),
         format!(
             "eContentType is {}, expected {expected_content_type}",
@@ -306,8 +571,8 @@ pub fn verify_signed_data(
         ),
     );
     if sd.digest_algorithms.is_empty() {
-        checks.push(Check::new(
-            "digest_algorithms",
+        checks.push(tc(
+            CheckId::DigestAlgorithms,
             CheckStatus::Failed,
             "SignedData.digestAlgorithms is empty",
         ));
@@ -316,14 +581,15 @@ pub fn verify_signed_data(
     let si = match sd.signer_infos.as_slice() {
         [si] => si,
         [] => {
-            checks.push(Check::new(
-                "signer_infos",
+            checks.push(tc(
+                CheckId::SignerInfos,
                 CheckStatus::Failed,
                 "SignedData has no SignerInfo",
             ));
             return finish(
                 checks,
                 warnings,
+                findings,
                 details,
                 signature_valid,
                 chain_valid,
@@ -331,8 +597,8 @@ pub fn verify_signed_data(
             );
         }
         many => {
-            checks.push(Check::new(
-                "signer_infos",
+            checks.push(tc(
+                CheckId::SignerInfos,
                 CheckStatus::Failed,
                 format!(
                     "SignedData has {} SignerInfos; exactly one is allowed (the first is checked)",
@@ -350,7 +616,7 @@ pub fn verify_signed_data(
     );
     push(
         &mut checks,
-        "signer_info_version",
+        CheckId::SignerInfoVersion,
         sid_ok,
         format!("SignerInfo version {} matches its signer identifier", si.version),
         format!(
@@ -367,7 +633,7 @@ pub fn verify_signed_data(
     );
     push(
         &mut checks,
-        "digest_algorithm",
+        CheckId::DigestAlgorithm,
         digest.is_some(),
         format!(
             "{} is allowed",
@@ -384,8 +650,8 @@ pub fn verify_signed_data(
             .iter()
             .any(|a| a.oid == si.digest_algorithm.oid)
     {
-        checks.push(Check::new(
-            "digest_algorithms",
+        checks.push(tc(
+            CheckId::DigestAlgorithms,
             CheckStatus::Failed,
             format!(
                 "SignedData.digestAlgorithms does not list the SignerInfo's {}",
@@ -398,8 +664,8 @@ pub fn verify_signed_data(
     let content = sd.content.as_deref();
     let signed_message: Option<Vec<u8>> = match &si.signed_attrs {
         None => {
-            checks.push(Check::new(
-                "signed_attributes",
+            checks.push(tc(
+                CheckId::SignedAttributes,
                 CheckStatus::Failed,
                 "SignerInfo has no signed attributes; ICAO Doc 9303 requires them",
             ));
@@ -409,7 +675,7 @@ pub fn verify_signed_data(
             let ct = attrs.content_type();
             push(
                 &mut checks,
-                "content_type_attribute",
+                CheckId::ContentTypeAttribute,
                 ct.as_deref() == Some(sd.content_type.as_str()),
                 "content-type attribute equals eContentType".into(),
                 match ct {
@@ -421,18 +687,18 @@ pub fn verify_signed_data(
                 },
             );
             match (attrs.message_digest(), content, digest) {
-                (None, _, _) => checks.push(Check::new(
-                    "message_digest",
+                (None, _, _) => checks.push(tc(
+                    CheckId::MessageDigest,
                     CheckStatus::Failed,
                     "message-digest attribute is missing or malformed",
                 )),
-                (_, None, _) => checks.push(Check::new(
-                    "message_digest",
+                (_, None, _) => checks.push(tc(
+                    CheckId::MessageDigest,
                     CheckStatus::Failed,
                     "the encapsulated content is absent",
                 )),
-                (_, _, None) => checks.push(Check::new(
-                    "message_digest",
+                (_, _, None) => checks.push(tc(
+                    CheckId::MessageDigest,
                     CheckStatus::Skipped,
                     "digest algorithm not allowed",
                 )),
@@ -440,7 +706,7 @@ pub fn verify_signed_data(
                     let ok = ct_eq(&h.digest(c), &md);
                     push(
                         &mut checks,
-                        "message_digest",
+                        CheckId::MessageDigest,
                         ok,
                         format!("message-digest equals the {} of the eContent", h.name()),
                         format!(
@@ -453,8 +719,8 @@ pub fn verify_signed_data(
             if let Some(t) = attrs.signing_time() {
                 match cert::parse_time(t) {
                     Some(secs) => details.signing_time = Some(cert::format_time(secs)),
-                    None => checks.push(Check::new(
-                        "signing_time",
+                    None => checks.push(tc(
+                        CheckId::SigningTime,
                         CheckStatus::Failed,
                         "signing-time attribute is not a valid UTCTime/GeneralizedTime",
                     )),
@@ -481,11 +747,11 @@ pub fn verify_signed_data(
     match &scheme {
         Ok(_) => {}
         Err(AlgorithmProblem::Unsupported(s)) => checks.push(not_checked(
-            "signature_algorithm",
+            CheckId::SignatureAlgorithm,
             &format!("signature algorithm not supported by this verifier: {s}"),
         )),
-        Err(e) => checks.push(Check::new(
-            "signature_algorithm",
+        Err(e) => checks.push(tc(
+            CheckId::SignatureAlgorithm,
             CheckStatus::Failed,
             e.to_string(),
         )),
@@ -512,15 +778,20 @@ pub fn verify_signed_data(
     ];
     let found = pools.iter().find_map(|(source, pool)| {
         pool.iter()
-            .find(|c| sid_matches(&si.sid, c))
-            .map(|c| (*source, c.clone()))
+            .find_map(|c| sid_match(&si.sid, c).map(|how| (*source, c.clone(), how)))
     });
     let dsc = match found {
-        Some((source, c)) => {
+        Some((source, c, how)) => {
+            if how == SignerMatch::IssuerNameByValue {
+                findings.push(Finding::SignerIssuerNameNotByteEqual);
+            }
+            if c.has_explicit_ec_parameters() {
+                findings.push(Finding::ExplicitEcParameters);
+            }
             details.signer_source = Some(source.to_string());
             details.signer = Some(c.summary());
-            checks.push(Check::new(
-                "signer_certificate",
+            checks.push(tc(
+                CheckId::SignerCertificate,
                 CheckStatus::Passed,
                 format!("signer certificate {} ({source})", c.subject()),
             ));
@@ -529,19 +800,19 @@ pub fn verify_signed_data(
         None => {
             let count = embedded.len() + opts.dsc.len() + trust.dsc().len();
             if !undecodable.is_empty() {
-                checks.push(Check::new(
-                    "signer_certificate",
+                checks.push(tc(
+                    CheckId::SignerCertificate,
                     CheckStatus::Failed,
                     undecodable.join("; "),
                 ));
             } else if count == 0 {
                 checks.push(not_checked(
-                    "signer_certificate",
+                    CheckId::SignerCertificate,
                     "no Document Signer certificate: none is embedded and none was supplied",
                 ));
             } else {
-                checks.push(Check::new(
-                    "signer_certificate",
+                checks.push(tc(
+                    CheckId::SignerCertificate,
                     CheckStatus::Failed,
                     format!(
                         "the SignerInfo's signer identifier ({}) matches none of the {count} available certificate(s)",
@@ -553,44 +824,65 @@ pub fn verify_signed_data(
         }
     };
 
-    // Signature.
+    // Signature: valid only together with a message digest equal to the content's digest.
+    let digest_bound = checks
+        .iter()
+        .any(|c| c.id == CheckId::MessageDigest && c.check.status == CheckStatus::Passed);
     match (&dsc, &scheme, &signed_message) {
         (Some(c), Ok(s), Some(msg)) => match c.public_key() {
             Err(e) => {
                 signature_valid = Some(false);
-                checks.push(Check::new(
-                    "signature",
+                checks.push(tc(
+                    CheckId::Signature,
                     CheckStatus::Failed,
                     format!("signer public key unusable: {e}"),
                 ));
             }
             Ok(pk) => match sig::verify(&pk, s, msg, &si.signature) {
+                Ok(()) if !digest_bound => {
+                    // The signature covers attributes whose message digest is not that of
+                    // the content present: it does not vouch for this content.
+                    signature_valid = Some(false);
+                    checks.push(tc(
+                        CheckId::Signature,
+                        CheckStatus::Failed,
+                        format!(
+                            "{} signature by {} verifies over the signed attributes, but their message-digest is not the digest of the security object present: the signature does not cover this content",
+                            s.describe(),
+                            pk.describe()
+                        ),
+                    ));
+                }
                 Ok(()) => {
                     signature_valid = Some(true);
-                    checks.push(Check::new(
-                        "signature",
+                    checks.push(tc(
+                        CheckId::Signature,
                         CheckStatus::Passed,
-                        format!("{} signature by {} verifies", s.describe(), pk.describe()),
+                        format!(
+                            "{} signature by {} verifies, and its message-digest is that of the content",
+                            s.describe(),
+                            pk.describe()
+                        ),
                     ));
                 }
                 Err(e) => {
                     signature_valid = Some(false);
-                    checks.push(Check::new("signature", CheckStatus::Failed, e));
+                    checks.push(tc(CheckId::Signature, CheckStatus::Failed, e));
                 }
             },
         },
-        (None, _, _) => checks.push(not_checked("signature", "no signer certificate")),
+        (None, _, _) => checks.push(not_checked(CheckId::Signature, "no signer certificate")),
         (_, Err(AlgorithmProblem::Unsupported(s)), _) => checks.push(not_checked(
-            "signature",
+            CheckId::Signature,
             &format!("signature algorithm not supported: {s}"),
         )),
-        (_, Err(_), _) => checks.push(Check::new(
-            "signature",
+        (_, Err(_), _) => checks.push(tc(
+            CheckId::Signature,
             CheckStatus::Skipped,
             "signature algorithm not allowed or malformed",
         )),
-        (_, _, None) => checks.push(Check::new(
-            "signature",
+        (_, _, None) => checks.push(tc(
+            CheckId::Signature,
             CheckStatus::Skipped,
             "no signed attributes",
         )),
@@ -600,33 +892,60 @@ pub fn verify_signed_data(
         checks.extend(signer_profile_checks(c));
         let chain = verify_certificate_chain(c, trust);
         chain_valid = chain.valid;
-        checks.push(chain.check.clone());
+        checks.push(Typed {
+            id: CheckId::CertificateChain,
+            check: chain.check.clone(),
+        });
+        if let Some(a) = chain.certs.first().filter(|_| chain.valid == Some(true)) {
+            if trust.is_unverified_anchor(a) {
+                findings.push(Finding::UnverifiedAnchor {
+                    subject: a.subject(),
+                });
+            }
+        }
         details.chain = chain.certs.iter().map(Certificate::summary).collect();
         details.root_reached = chain.root_reached;
         details.csca = chain.certs.first().map(Certificate::summary);
         let anchor = chain.certs.first().filter(|_| chain.valid == Some(true));
-        details.validity_at_signing = validity_check(c, anchor, signing_time);
+        details.validity_at_signing = validity_check(c, anchor, signing_time).check;
+        if signing_time.is_none() && !c.valid_at(opts.now) && c.not_after() < opts.now {
+            findings.push(Finding::ExpiredSignerWithoutSigningTime {
+                not_after: cert::format_time(c.not_after()),
+            });
+            details.validity_at_signing.reason = format!(
+                "no signing-time attribute and the signer certificate expired on {}: assumed signed at issuance",
+                cert::format_time(c.not_after())
+            );
+        }
         details.validity_now = Check {
             informational: true,
-            ..validity_check(c, anchor, Some(opts.now))
+            ..validity_check(c, anchor, Some(opts.now)).check
         };
-        details.validity_now.name = "validity_now".into();
+        details.validity_now.name = CheckId::ValidityNow.as_str().into();
         if details.validity_now.status == CheckStatus::Failed {
             warnings.push(format!(
                 "{} (informational: documents outlive their signer certificates)",
                 details.validity_now.reason
             ));
         }
-        details.crl = crl_check(c, anchor, trust, sd, opts.now, &mut warnings);
-        checks.push(details.validity_at_signing.clone());
-        checks.push(details.validity_now.clone());
-        checks.push(details.crl.clone());
+        details.crl = crl_check(c, anchor, trust, sd, opts.now, &mut warnings).check;
+        for (id, check) in [
+            (CheckId::ValidityAtSigning, &details.validity_at_signing),
+            (CheckId::ValidityNow, &details.validity_now),
+            (CheckId::Crl, &details.crl),
+        ] {
+            checks.push(Typed {
+                id,
+                check: check.clone(),
+            });
+        }
         signer_certificate = Some(c.clone());
     }
 
     finish(
         checks,
         warnings,
+        findings,
         details,
         signature_valid,
         chain_valid,
@@ -635,24 +954,27 @@ pub fn verify_signed_data(
 }
 
 fn finish(
-    checks: Vec<Check>,
+    checks: Vec<Typed>,
     warnings: Vec<String>,
+    findings: Vec<Finding>,
     details: SignatureDetails,
     signature_valid: Option<bool>,
     chain_valid: Option<bool>,
     signer_certificate: Option<Certificate>,
-) -> SignedObjectReport {
+) -> (SignedObjectReport, Vec<Typed>) {
     let status = verdict(&checks, signature_valid, chain_valid);
-    SignedObjectReport {
+    let report = SignedObjectReport {
         status,
         signature_valid,
         chain_valid,
         errors: errors_of(&checks, status),
         warnings,
-        checks,
+        findings,
+        checks: plain(&checks),
         details,
         signer_certificate,
-    }
+    };
+    (report, checks)
 }
 
 fn ct_eq(a: &[u8], b: &[u8]) -> bool {
@@ -676,25 +998,54 @@ fn describe_sid(sid: &SignerIdentifier) -> String {
     }
 }
 
+/// How a SignerInfo's identifier matched a certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SignerMatch {
+    /// issuerAndSerialNumber, the issuer byte for byte as in the certificate.
+    IssuerAndSerialExact,
+    /// issuerAndSerialNumber, the issuer the same name by value (other RDN order, string
+    /// types, case or spacing).
+    IssuerNameByValue,
+    /// subjectKeyIdentifier.
+    SubjectKeyIdentifier,
+}
+
 /// Does the SignerInfo's identifier name this certificate? Names are compared by value.
 pub fn sid_matches(sid: &SignerIdentifier, c: &Certificate) -> bool {
+    sid_match(sid, c).is_some()
+}
+
+/// How the SignerInfo's identifier names this certificate, if it does: the serial number and
+/// the issuer name (byte for byte as in the certificate, else by value), or the subject key
+/// identifier (the extension, else RFC 5280 §4.2.1.2 method 1).
+pub fn sid_match(sid: &SignerIdentifier, c: &Certificate) -> Option<SignerMatch> {
     match sid {
         SignerIdentifier::IssuerAndSerialNumber { issuer, serial } => {
-            cert::strip_int(serial) == cert::strip_int(c.serial())
-                && der::Encode::to_der(c.issuer_name())
-                    .map(|own| cert::name_ders_equal(issuer, &own))
-                    .unwrap_or(false)
+            if cert::strip_int(serial) != cert::strip_int(c.serial()) {
+                return None;
+            }
+            if c.issuer_raw() == Some(issuer.as_slice()) {
+                return Some(SignerMatch::IssuerAndSerialExact);
+            }
+            der::Encode::to_der(c.issuer_name())
+                .map(|own| cert::name_ders_equal(issuer, &own))
+                .unwrap_or(false)
+                .then_some(SignerMatch::IssuerNameByValue)
         }
-        SignerIdentifier::SubjectKeyIdentifier(k) => match c.subject_key_identifier() {
-            Some(ski) => &ski == k,
-            // RFC 5280 §4.2.1.2 method 1 when the certificate has no extension.
-            None => HashAlg::Sha1.digest(c.public_key_bits()) == *k,
-        },
+        SignerIdentifier::SubjectKeyIdentifier(k) => {
+            let ok = match c.subject_key_identifier() {
+                Some(ski) => &ski == k,
+                None => HashAlg::Sha1.digest(c.public_key_bits()) == *k,
+            };
+            ok.then_some(SignerMatch::SubjectKeyIdentifier)
+        }
     }
 }
 
 /// ICAO Doc 9303-12 profile of a Document Signer certificate (the parts TR-03105 tests).
-fn signer_profile_checks(c: &Certificate) -> Vec<Check> {
+fn signer_profile_checks(c: &Certificate) -> Vec<Typed> {
     let mut problems = Vec::new();
     if c.version() != 3 {
         problems.push(format!(
@@ -720,14 +1071,14 @@ fn signer_profile_checks(c: &Certificate) -> Vec<Check> {
         problems.push(p);
     }
     vec![if problems.is_empty() {
-        Check::new(
-            "signer_certificate_profile",
+        tc(
+            CheckId::SignerCertificateProfile,
             CheckStatus::Passed,
             "v3 with keyUsage digitalSignature and authorityKeyIdentifier",
         )
     } else {
-        Check::new(
-            "signer_certificate_profile",
+        tc(
+            CheckId::SignerCertificateProfile,
             CheckStatus::Failed,
             problems.join("; "),
         )
@@ -776,6 +1127,12 @@ pub struct CertificateChain {
 /// identifiers when present, every candidate tried), then, for the report, up through link
 /// certificates to a self-signed root when the store has them.
 pub fn verify_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> CertificateChain {
+    let broken = |check: Typed| CertificateChain {
+        valid: Some(false),
+        check: check.check,
+        certs: Vec::new(),
+        root_reached: false,
+    };
     let candidates = trust.issuer_candidates(leaf);
     if candidates.is_empty() {
         // A CSCA whose key signed the certificate but whose subject is not its issuer name.
@@ -784,21 +1141,26 @@ pub fn verify_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> Certi
                 .and_then(|k| leaf.verify_signed_by(&k))
                 .is_ok()
         }) {
-            return CertificateChain {
-                valid: Some(false),
-                check: Check::new(
-                    "certificate_chain",
-                    CheckStatus::Failed,
-                    format!(
-                        "the certificate's issuer name {} does not match the subject {} of the CSCA that signed it",
-                        leaf.issuer(),
-                        a.subject()
-                    ),
+            return broken(tc(
+                CheckId::CertificateChain,
+                CheckStatus::Failed,
+                format!(
+                    "the certificate's issuer name {} does not match the subject {} of the CSCA that signed it",
+                    leaf.issuer(),
+                    a.subject()
                 ),
-                certs: Vec::new(),
-                root_reached: false,
-            };
+            ));
         }
+        let same_name = trust.name_candidates(leaf);
+        // Key identifiers can be wrong: try the anchors of that name all the same.
+        if let Some(a) = same_name.iter().find(|a| {
+            a.public_key()
+                .and_then(|k| leaf.verify_signed_by(&k))
+                .is_ok()
+        }) {
+            return chain_from((*a).clone(), trust);
+        }
+        let other_generations = same_name.len();
         let why = if trust.is_empty() && !trust.dsc().is_empty() {
             format!(
                 "the trust store holds no CSCA, only {} Document Signer certificate(s): give the \
@@ -807,6 +1169,17 @@ pub fn verify_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> Certi
             )
         } else if trust.is_empty() {
             "the trust store is empty".to_string()
+        } else if other_generations > 0 {
+            format!(
+                "impostor CSCA: name matches, key does not: the trust store has {other_generations} \
+                 CSCA(s) named {} but none with the signer certificate's authority key identifier \
+                 {} and none whose key verifies it: an impostor CSCA signed it, or the trust store \
+                 lacks this CSCA key generation (give it with --trust)",
+                leaf.issuer(),
+                leaf.authority_key_identifier()
+                    .map(|k| cert::hex_upper(&k))
+                    .unwrap_or_default()
+            )
         } else {
             format!(
                 "no CSCA in the trust store ({} anchors) is named {}",
@@ -816,7 +1189,7 @@ pub fn verify_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> Certi
         };
         return CertificateChain {
             valid: None,
-            check: not_checked("certificate_chain", &why),
+            check: not_checked(CheckId::CertificateChain, &why).check,
             certs: Vec::new(),
             root_reached: false,
         };
@@ -833,22 +1206,24 @@ pub fn verify_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> Certi
         }
     }
     let Some(anchor) = anchor else {
-        return CertificateChain {
-            valid: Some(false),
-            check: Check::new(
-                "certificate_chain",
-                CheckStatus::Failed,
-                format!(
-                    "the signer certificate's signature verifies with none of the {} CSCA certificate(s) named {}: {}",
-                    candidates.len(),
-                    leaf.issuer(),
-                    failures.join("; ")
-                ),
+        // A CSCA of that name (and key identifier, when both carry one) is trusted, but its
+        // key did not sign this certificate: someone else's CSCA uses the name.
+        return broken(tc(
+            CheckId::CertificateChain,
+            CheckStatus::Failed,
+            format!(
+                "impostor CSCA: name matches, key does not: the signer certificate's signature verifies with none of the {} CSCA certificate(s) named {} (or the certificate was altered): {}",
+                candidates.len(),
+                leaf.issuer(),
+                failures.join("; ")
             ),
-            certs: Vec::new(),
-            root_reached: false,
-        };
+        ));
     };
+    chain_from(anchor, trust)
+}
+
+/// The chain from a verified anchor up through link certificates to a root, for the report.
+fn chain_from(anchor: Certificate, trust: &TrustStore) -> CertificateChain {
     let reason = format!(
         "signer certificate issued by trust anchor {} (serial {})",
         anchor.subject(),
@@ -877,16 +1252,16 @@ pub fn verify_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> Certi
     }
     CertificateChain {
         valid: Some(true),
-        check: Check::new("certificate_chain", CheckStatus::Passed, reason),
+        check: tc(CheckId::CertificateChain, CheckStatus::Passed, reason).check,
         certs,
         root_reached,
     }
 }
 
-fn validity_check(dsc: &Certificate, anchor: Option<&Certificate>, at: Option<i64>) -> Check {
+fn validity_check(dsc: &Certificate, anchor: Option<&Certificate>, at: Option<i64>) -> Typed {
     let Some(t) = at else {
         return not_checked(
-            "validity_at_signing",
+            CheckId::ValidityAtSigning,
             "no signing-time attribute: the signing time is unknown",
         );
     };
@@ -904,8 +1279,8 @@ fn validity_check(dsc: &Certificate, anchor: Option<&Certificate>, at: Option<i6
         }
     }
     if problems.is_empty() {
-        Check::new(
-            "validity_at_signing",
+        tc(
+            CheckId::ValidityAtSigning,
             CheckStatus::Passed,
             format!(
                 "signer certificate{} valid at {when}",
@@ -913,8 +1288,8 @@ fn validity_check(dsc: &Certificate, anchor: Option<&Certificate>, at: Option<i6
             ),
         )
     } else {
-        Check::new(
-            "validity_at_signing",
+        tc(
+            CheckId::ValidityAtSigning,
             CheckStatus::Failed,
             problems.join("; "),
         )
@@ -928,7 +1303,7 @@ fn crl_check(
     sd: &SignedData,
     now: i64,
     warnings: &mut Vec<String>,
-) -> Check {
+) -> Typed {
     let mut crls: Vec<crate::trust::Crl> = trust.crls().to_vec();
     crls.extend(
         sd.crls
@@ -936,23 +1311,26 @@ fn crl_check(
             .filter_map(|d| crate::trust::Crl::from_der(d).ok()),
     );
     if crls.is_empty() {
-        return not_checked("crl", "no CRL provided");
+        return not_checked(CheckId::Crl, "no CRL provided");
     }
     let mine: Vec<&crate::trust::Crl> = crls
         .iter()
         .filter(|c| cert::names_equal(c.issuer_name(), dsc.issuer_name()))
         .collect();
     if mine.is_empty() {
-        return not_checked("crl", &format!("no CRL from {} provided", dsc.issuer()));
+        return not_checked(
+            CheckId::Crl,
+            &format!("no CRL from {} provided", dsc.issuer()),
+        );
     }
     let Some(anchor) = anchor else {
         return not_checked(
-            "crl",
+            CheckId::Crl,
             "the CRL's signature cannot be checked without a trusted CSCA",
         );
     };
     let Ok(key) = anchor.public_key() else {
-        return not_checked("crl", "CSCA public key unusable");
+        return not_checked(CheckId::Crl, "CSCA public key unusable");
     };
     let verified: Vec<&crate::trust::Crl> = mine
         .into_iter()
@@ -969,12 +1347,12 @@ fn crl_check(
         })
         .collect();
     if verified.is_empty() {
-        return not_checked("crl", "no CRL from the CSCA has a valid signature");
+        return not_checked(CheckId::Crl, "no CRL from the CSCA has a valid signature");
     }
     for c in &verified {
         if let Some(when) = c.revocation_of(dsc.serial()) {
-            return Check::new(
-                "crl",
+            return tc(
+                CheckId::Crl,
                 CheckStatus::Failed,
                 format!(
                     "signer certificate serial {} is revoked since {} (CRL issued {})",
@@ -992,8 +1370,8 @@ fn crl_check(
     {
         warnings.push("every CRL for the signer's CSCA is past its nextUpdate".into());
     }
-    Check::new(
-        "crl",
+    tc(
+        CheckId::Crl,
         CheckStatus::Passed,
         format!(
             "signer certificate not revoked (CRL issued {})",
@@ -1040,24 +1418,36 @@ pub fn verify_sod(
     trust: &TrustStore,
     opts: &VerifyOptions,
 ) -> PassiveAuthReport {
-    let cms = verify_signed_data(&sod.signed_data, oid::LDS_SECURITY_OBJECT, trust, opts);
+    let (cms, mut checks) =
+        verify_signed_data_typed(&sod.signed_data, oid::LDS_SECURITY_OBJECT, trust, opts);
     let lso = &sod.lds_security_object;
-    let mut checks = cms.checks;
     let mut warnings = cms.warnings;
+    let mut findings = cms.findings;
+    if sod.trailing_bytes > 0 {
+        findings.insert(
+            0,
+            Finding::TrailingBytes {
+                count: sod.trailing_bytes,
+            },
+        );
+    }
+    if !sod.is_der() && !findings.contains(&Finding::BerEncoding) {
+        findings.push(Finding::BerEncoding);
+    }
 
     let v_ok = matches!(
         (lso.version, &lso.lds_version_info),
         (0, None) | (1, Some(_))
     );
     checks.push(if v_ok {
-        Check::new(
-            "lds_security_object_version",
+        tc(
+            CheckId::LdsSecurityObjectVersion,
             CheckStatus::Passed,
             format!("LDSSecurityObject version {}", lso.version),
         )
     } else {
-        Check::new(
-            "lds_security_object_version",
+        tc(
+            CheckId::LdsSecurityObjectVersion,
             CheckStatus::Failed,
             format!(
                 "LDSSecurityObject version {} {} LDSVersionInfo (version 0 has none, version 1 has one)",
@@ -1096,6 +1486,14 @@ pub fn verify_sod(
                 .filter(|(_, s)| **s == DgStatus::NotRead)
                 .map(|(k, _)| k.as_str())
                 .collect();
+            for (n, _) in &lso.data_group_hashes {
+                if !data_groups.contains_key(n) {
+                    findings.push(Finding::DataGroupNotRead {
+                        data_group: *n,
+                        listed_in: ListedIn::Sod,
+                    });
+                }
+            }
             if matched > 0 && !not_read.is_empty() {
                 warnings.push(format!(
                     "{} listed in EF.SOD but not read: this verdict does not cover them",
@@ -1103,20 +1501,25 @@ pub fn verify_sod(
                 ));
             }
             checks.push(if !bad.is_empty() {
-                Check::new("data_group_hashes", CheckStatus::Failed, bad.join("; "))
+                tc(
+                    CheckId::DataGroupHashes,
+                    CheckStatus::Failed,
+                    bad.join("; "),
+                )
             } else if matched == 0 {
-                not_checked("data_group_hashes", "no data group was supplied")
+                not_checked(CheckId::DataGroupHashes, "no data group was supplied")
             } else {
-                Check::new(
-                    "data_group_hashes",
+                tc(
+                    CheckId::DataGroupHashes,
                     CheckStatus::Passed,
                     format!("{matched} data group hash(es) match"),
                 )
             });
+            checks.push(required_data_groups(lso, &map));
             map
         }
         Err(e) => {
-            checks.push(Check::new("data_group_hashes", CheckStatus::Failed, e));
+            checks.push(tc(CheckId::DataGroupHashes, CheckStatus::Failed, e));
             BTreeMap::new()
         }
     };
@@ -1129,12 +1532,69 @@ pub fn verify_sod(
         data_groups: data_group_statuses,
         errors: errors_of(&checks, status),
         warnings,
-        checks,
+        findings,
+        checks: plain(&checks),
         hash_algorithm: Some(digest_display(&lso.hash_algorithm.oid)),
         lds_security_object_version: Some(lso.version),
         lds_version: lso.lds_version_info.as_ref().map(|v| v.0.clone()),
         unicode_version: lso.lds_version_info.as_ref().map(|v| v.1.clone()),
         details: Some(cms.details),
+    }
+}
+
+/// DG1 (the MRZ) must be in EF.SOD and match; DG2 (the face) must match when EF.SOD lists it.
+/// Without them a signature proves nothing about whom the document describes.
+fn required_data_groups(lso: &LdsSecurityObject, map: &BTreeMap<String, DgStatus>) -> Typed {
+    let id = CheckId::RequiredDataGroups;
+    if lso.hash_of(1).is_none() {
+        return tc(
+            id,
+            CheckStatus::Failed,
+            "EF.SOD has no hash for DG1: the MRZ data is not signed",
+        );
+    }
+    let wanted: Vec<u8> = [1u8, 2]
+        .into_iter()
+        .filter(|n| lso.hash_of(*n).is_some())
+        .collect();
+    let status_of = |n: u8| map.get(&format!("DG{n}")).copied();
+    let mismatched: Vec<String> = wanted
+        .iter()
+        .filter(|n| status_of(**n) == Some(DgStatus::Mismatch))
+        .map(|n| format!("DG{n}"))
+        .collect();
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|n| {
+            status_of(**n) != Some(DgStatus::Match) && status_of(**n) != Some(DgStatus::Mismatch)
+        })
+        .map(|n| format!("DG{n}"))
+        .collect();
+    let names = wanted
+        .iter()
+        .map(|n| format!("DG{n}"))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    if !mismatched.is_empty() {
+        tc(
+            id,
+            CheckStatus::Failed,
+            format!("{} do(es) not match EF.SOD", mismatched.join(" and ")),
+        )
+    } else if !missing.is_empty() {
+        not_checked(
+            id,
+            &format!(
+                "{} listed in EF.SOD not read: Passive Authentication needs {names} compared",
+                missing.join(" and ")
+            ),
+        )
+    } else {
+        tc(
+            id,
+            CheckStatus::Passed,
+            format!("{names} compared and matching"),
+        )
     }
 }
 
@@ -1146,7 +1606,7 @@ fn digest_display(oid: &str) -> String {
 
 /// A report for an EF.SOD that could not even be decoded.
 fn undecodable(reason: String) -> PassiveAuthReport {
-    let checks = vec![Check::new("ef_sod", CheckStatus::Failed, reason)];
+    let checks = vec![tc(CheckId::EfSod, CheckStatus::Failed, reason)];
     PassiveAuthReport {
         status: Verdict::Invalid,
         signature_valid: None,
@@ -1154,7 +1614,8 @@ fn undecodable(reason: String) -> PassiveAuthReport {
         data_groups: BTreeMap::new(),
         errors: errors_of(&checks, Verdict::Invalid),
         warnings: Vec::new(),
-        checks,
+        findings: Vec::new(),
+        checks: plain(&checks),
         hash_algorithm: None,
         lds_security_object_version: None,
         lds_version: None,
@@ -1194,8 +1655,8 @@ pub fn verify_card_security(
     match SignedData::parse(bytes) {
         Ok(sd) => verify_signed_data(&sd, oid::SECURITY_OBJECT, trust, opts),
         Err(e) => {
-            let checks = vec![Check::new(
-                "ef_card_security",
+            let checks = vec![tc(
+                CheckId::EfCardSecurity,
                 CheckStatus::Failed,
                 format!("EF.CardSecurity cannot be decoded: {e}"),
             )];
@@ -1205,7 +1666,8 @@ pub fn verify_card_security(
                 chain_valid: None,
                 errors: errors_of(&checks, Verdict::Invalid),
                 warnings: Vec::new(),
-                checks,
+                findings: Vec::new(),
+                checks: plain(&checks),
                 details: SignatureDetails {
                     content_type: String::new(),
                     digest_algorithm: None,
@@ -1216,9 +1678,10 @@ pub fn verify_card_security(
                     csca: None,
                     chain: Vec::new(),
                     root_reached: false,
-                    validity_at_signing: not_checked("validity_at_signing", "not decoded"),
-                    validity_now: not_checked("validity_now", "not decoded"),
-                    crl: not_checked("crl", "not decoded"),
+                    validity_at_signing: not_checked(CheckId::ValidityAtSigning, "not decoded")
+                        .check,
+                    validity_now: not_checked(CheckId::ValidityNow, "not decoded").check,
+                    crl: not_checked(CheckId::Crl, "not decoded").check,
                 },
                 signer_certificate: None,
             }
@@ -1372,10 +1835,8 @@ fn verify_named_files(
     let mut pa = match files.get("sod.bin") {
         Some((_, sod)) => verify_sod_bytes(sod, &data_groups, trust, opts),
         None => {
-            let checks = vec![not_checked(
-                "ef_sod",
-                "SOD.bin is missing: nothing to verify",
-            )];
+            let checks =
+                vec![not_checked(CheckId::EfSod, "SOD.bin is missing: nothing to verify").check];
             PassiveAuthReport {
                 status: Verdict::Unverified,
                 signature_valid: None,
@@ -1386,6 +1847,7 @@ fn verify_named_files(
                     .collect(),
                 errors: vec!["ef_sod: SOD.bin is missing: nothing to verify".into()],
                 warnings: Vec::new(),
+                findings: Vec::new(),
                 checks,
                 hash_algorithm: None,
                 lds_security_object_version: None,
@@ -1443,8 +1905,8 @@ pub fn check_ef_com_consistency(pa: &mut PassiveAuthReport, com: &[u8], sod: &[u
         return; // the report already says EF.SOD cannot be decoded
     };
     let check = match emrtd_lds::com::EfCom::decode(com) {
-        Err(e) => Check::new(
-            "ef_com_consistency",
+        Err(e) => tc(
+            CheckId::EfComConsistency,
             CheckStatus::Failed,
             format!("EF.COM cannot be decoded: {e}"),
         ),
@@ -1459,6 +1921,19 @@ pub fn check_ef_com_consistency(pa: &mut PassiveAuthReport, com: &[u8], sod: &[u
                 .map(|(n, _)| *n)
                 .collect();
             in_sod.sort_unstable();
+            for n in in_com.iter().filter(|n| !in_sod.contains(n)) {
+                // Listed in EF.COM only: it is missing unless the report shows it read.
+                let key = format!("DG{n}");
+                if !matches!(
+                    pa.data_groups.get(&key),
+                    Some(DgStatus::NotInSod | DgStatus::Match | DgStatus::Mismatch)
+                ) {
+                    pa.findings.push(Finding::DataGroupNotRead {
+                        data_group: *n,
+                        listed_in: ListedIn::Com,
+                    });
+                }
+            }
             let fmt = |v: &[u8]| {
                 v.iter()
                     .map(|n| format!("DG{n}"))
@@ -1466,8 +1941,8 @@ pub fn check_ef_com_consistency(pa: &mut PassiveAuthReport, com: &[u8], sod: &[u
                     .join(",")
             };
             if in_com == in_sod {
-                Check::new(
-                    "ef_com_consistency",
+                tc(
+                    CheckId::EfComConsistency,
                     CheckStatus::Passed,
                     format!(
                         "EF.COM and EF.SOD list the same data groups ({})",
@@ -1475,8 +1950,8 @@ pub fn check_ef_com_consistency(pa: &mut PassiveAuthReport, com: &[u8], sod: &[u
                     ),
                 )
             } else {
-                Check::new(
-                    "ef_com_consistency",
+                tc(
+                    CheckId::EfComConsistency,
                     CheckStatus::Failed,
                     format!(
                         "EF.COM lists {} but EF.SOD hashes {}",
@@ -1487,9 +1962,7 @@ pub fn check_ef_com_consistency(pa: &mut PassiveAuthReport, com: &[u8], sod: &[u
             }
         }
     };
-    pa.checks.push(check);
-    pa.status = verdict(&pa.checks, pa.signature_valid, pa.chain_valid);
-    pa.errors = errors_of(&pa.checks, pa.status);
+    add_to_report(&mut pa.checks, &mut pa.status, &mut pa.errors, check);
 }
 
 /// ICAO 9303-11 §9.2.2 / TR-03105-5.1 LDS_J_02–03: EF.CardSecurity must contain every
@@ -1504,13 +1977,13 @@ pub fn check_card_access_consistency(
         emrtd_lds::security_infos::SecurityInfos::parse(card_access),
         emrtd_lds::security_infos::SecurityInfos::parse_card_security(card_security),
     ) {
-        (Err(e), _) => Check::new(
-            "card_access_consistency",
+        (Err(e), _) => tc(
+            CheckId::CardAccessConsistency,
             CheckStatus::Failed,
             format!("EF.CardAccess cannot be decoded: {e}"),
         ),
-        (_, Err(e)) => Check::new(
-            "card_access_consistency",
+        (_, Err(e)) => tc(
+            CheckId::CardAccessConsistency,
             CheckStatus::Failed,
             format!("EF.CardSecurity cannot be decoded: {e}"),
         ),
@@ -1522,14 +1995,14 @@ pub fn check_card_access_consistency(
                 .filter(|i| !signed.contains(&i.to_der()))
                 .count();
             if missing == 0 {
-                Check::new(
-                    "card_access_consistency",
+                tc(
+                    CheckId::CardAccessConsistency,
                     CheckStatus::Passed,
                     "every SecurityInfo of EF.CardAccess is in the signed EF.CardSecurity",
                 )
             } else {
-                Check::new(
-                    "card_access_consistency",
+                tc(
+                    CheckId::CardAccessConsistency,
                     CheckStatus::Failed,
                     format!(
                         "{missing} SecurityInfo(s) of EF.CardAccess are not in the signed EF.CardSecurity: EF.CardAccess may have been altered"
@@ -1538,7 +2011,10 @@ pub fn check_card_access_consistency(
             }
         }
     };
-    report.checks.push(check);
-    report.status = verdict(&report.checks, report.signature_valid, report.chain_valid);
-    report.errors = errors_of(&report.checks, report.status);
+    add_to_report(
+        &mut report.checks,
+        &mut report.status,
+        &mut report.errors,
+        check,
+    );
 }

@@ -10,6 +10,7 @@ use base64ct::{Base64, Encoding};
 use der::Decode;
 use emrtd_lds::sod::{oid, SignedData};
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Largest trust file read (64 MiB).
@@ -138,21 +139,29 @@ impl MasterList {
             .as_deref()
             .ok_or_else(|| AuthError::MasterList("no encapsulated content".into()))?;
         let bad = |e: emrtd_tlv::TlvError| AuthError::MasterList(e.to_string());
-        let seq = emrtd_tlv::parse_exact(content).map_err(bad)?;
-        let items = emrtd_tlv::parse_all(seq.value).map_err(bad)?;
-        let (version, set) = match (items.first(), items.get(1)) {
-            (Some(v), Some(s)) if seq.tag == 0x30 && v.tag == 0x02 && s.tag == 0x31 => (v, s),
-            _ => return Err(AuthError::MasterList(
+        let shape = || {
+            AuthError::MasterList(
                 "CscaMasterList must be SEQUENCE { version INTEGER, certList SET OF Certificate }"
                     .into(),
-            )),
+            )
         };
+        // The list itself may exceed the TLV layer's 16 MiB cap (master lists reach 32 MiB):
+        // its two outer headers are read here, each entry by the TLV layer.
+        let (tag, body, rest) = large_tlv(content).ok_or_else(shape)?;
+        if tag != 0x30 || !rest.is_empty() {
+            return Err(shape());
+        }
+        let (version, after_version) = emrtd_tlv::parse_one(body).map_err(bad)?;
+        let (set_tag, set_value, after_set) = large_tlv(after_version).ok_or_else(shape)?;
+        if version.tag != 0x02 || set_tag != 0x31 || !after_set.is_empty() {
+            return Err(shape());
+        }
         let version = version.value.iter().fold(0i64, |a, b| {
             a.saturating_mul(256).saturating_add(i64::from(*b))
         });
         let mut certificates = Vec::new();
         let mut skipped = Vec::new();
-        for (i, c) in emrtd_tlv::parse_all(set.value)
+        for (i, c) in emrtd_tlv::parse_all(set_value)
             .map_err(bad)?
             .iter()
             .enumerate()
@@ -180,6 +189,35 @@ impl MasterList {
             &crate::pa::VerifyOptions::at(now),
         )
     }
+
+    /// Does the master list's own CMS signature verify with the signer certificate it
+    /// carries, over the content as stored? `Err` says why not. The signer is not chained to
+    /// anything here (see [`MasterList::verify_signer`]).
+    pub fn verify_own_signature(&self) -> Result<(), String> {
+        crate::pa::own_signature_holds(&self.signed_data, oid::CSCA_MASTER_LIST)
+    }
+}
+
+/// One DER TLV with a definite length of up to 4 length bytes: (tag byte, value, rest). For
+/// the outer layers of a master list, which may be larger than the TLV layer accepts.
+fn large_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let tag = *input.first()?;
+    let first = *input.get(1)?;
+    let (len, header) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let n = usize::from(first & 0x7F);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let bytes = input.get(2..2 + n)?;
+        (
+            bytes.iter().fold(0usize, |a, b| (a << 8) | usize::from(*b)),
+            2 + n,
+        )
+    };
+    let end = header.checked_add(len)?;
+    Some((tag, input.get(header..end)?, input.get(end..)?))
 }
 
 /// What one load added.
@@ -195,6 +233,11 @@ pub struct LoadSummary {
     pub master_lists: usize,
     /// Files or entries skipped, with the reason.
     pub skipped: Vec<String>,
+    /// Anchors added from master lists whose own signature verified but whose signer was not
+    /// chained to a trusted master-list signer root: unverified anchors (counted in `csca` too).
+    pub unverified_anchors: usize,
+    /// What the loader says about the master lists it read (one line each).
+    pub notes: Vec<String>,
 }
 
 impl LoadSummary {
@@ -204,6 +247,8 @@ impl LoadSummary {
         self.crls += o.crls;
         self.master_lists += o.master_lists;
         self.skipped.extend(o.skipped);
+        self.unverified_anchors += o.unverified_anchors;
+        self.notes.extend(o.notes);
     }
 }
 
@@ -212,11 +257,39 @@ impl LoadSummary {
 /// Every certificate that is a CA (basicConstraints cA) or self-issued is a trust anchor; other
 /// certificates are kept as Document Signer candidates for documents that do not embed theirs,
 /// and are never trusted by themselves.
+///
+/// Loading is linear: duplicates are found through a hash of the DER, issuers through a hash
+/// of the subject name by value.
 #[derive(Debug, Clone, Default)]
 pub struct TrustStore {
     csca: Vec<Certificate>,
     dsc: Vec<Certificate>,
     crls: Vec<Crl>,
+    csca_by_der: HashMap<u64, Vec<usize>>,
+    dsc_by_der: HashMap<u64, Vec<usize>>,
+    csca_by_subject: HashMap<u64, Vec<usize>>,
+    /// Indexes into `csca` of anchors from master lists whose signer was not chained to a
+    /// trusted root.
+    unverified: HashSet<usize>,
+}
+
+fn der_key(der: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    der.hash(&mut h);
+    h.finish()
+}
+
+fn position_in(
+    list: &[Certificate],
+    index: &HashMap<u64, Vec<usize>>,
+    der: &[u8],
+) -> Option<usize> {
+    index
+        .get(&der_key(der))?
+        .iter()
+        .copied()
+        .find(|i| list.get(*i).is_some_and(|c| c.der() == der))
 }
 
 impl TrustStore {
@@ -245,25 +318,55 @@ impl TrustStore {
         self.csca.is_empty()
     }
 
+    /// Is this anchor in the store only from master lists whose signer was not chained to a
+    /// trusted root?
+    pub fn is_unverified_anchor(&self, c: &Certificate) -> bool {
+        position_in(&self.csca, &self.csca_by_der, c.der())
+            .is_some_and(|i| self.unverified.contains(&i))
+    }
+
     /// Add a certificate; returns false if it was already there.
     pub fn add_certificate(&mut self, c: Certificate) -> bool {
-        let anchor = c.is_ca() || c.is_self_issued();
-        let list = if anchor {
-            &mut self.csca
+        if c.is_ca() || c.is_self_issued() {
+            self.add_anchor(c)
         } else {
-            &mut self.dsc
-        };
-        if list.iter().any(|x| x.der() == c.der()) {
-            return false;
+            if position_in(&self.dsc, &self.dsc_by_der, c.der()).is_some() {
+                return false;
+            }
+            self.dsc_by_der
+                .entry(der_key(c.der()))
+                .or_default()
+                .push(self.dsc.len());
+            self.dsc.push(c);
+            true
         }
-        list.push(c);
-        true
     }
 
     /// Add a certificate as a trust anchor whatever its extensions say.
     pub fn add_anchor(&mut self, c: Certificate) -> bool {
-        if self.csca.iter().any(|x| x.der() == c.der()) {
+        self.add_anchor_as(c, true)
+    }
+
+    /// Add an anchor, `verified` false when it comes from an unverified master list. An anchor
+    /// added again as verified loses its unverified mark.
+    fn add_anchor_as(&mut self, c: Certificate, verified: bool) -> bool {
+        if let Some(i) = position_in(&self.csca, &self.csca_by_der, c.der()) {
+            if verified {
+                self.unverified.remove(&i);
+            }
             return false;
+        }
+        let i = self.csca.len();
+        self.csca_by_der
+            .entry(der_key(c.der()))
+            .or_default()
+            .push(i);
+        self.csca_by_subject
+            .entry(cert::name_key(c.subject_name()))
+            .or_default()
+            .push(i);
+        if !verified {
+            self.unverified.insert(i);
         }
         self.csca.push(c);
         true
@@ -298,35 +401,60 @@ impl TrustStore {
         Ok(s)
     }
 
-    /// Add every certificate of a CSCA master list. If `verify_with` is given, the master list's
-    /// signature must verify and its signer chain to that store at `now` (Unix seconds).
+    /// Add every certificate of a CSCA master list. The master list's own CMS signature must
+    /// verify first, with the signer certificate it carries. If `verify_with` is given, its
+    /// signer must also chain to that store (trusted master-list signer roots, e.g. the
+    /// issuing country's CSCA) at `now` (Unix seconds), or nothing is added; without it the
+    /// certificates are added as *unverified anchors* and the summary says so.
     pub fn add_master_list(
         &mut self,
         bytes: &[u8],
         verify_with: Option<(&TrustStore, i64)>,
     ) -> Result<LoadSummary, AuthError> {
         let ml = MasterList::parse(bytes)?;
-        if let Some((roots, now)) = verify_with {
-            let report = ml.verify_signer(roots, now);
-            if report.status != crate::pa::Verdict::Valid {
-                return Err(AuthError::MasterList(format!(
-                    "master list signer is not trusted ({}): {}",
-                    report.status.as_str(),
-                    report.errors.join("; ")
-                )));
+        ml.verify_own_signature().map_err(|why| {
+            AuthError::MasterList(format!(
+                "the master list's own signature does not verify, its certificates are not trusted: {why}"
+            ))
+        })?;
+        let verified = match verify_with {
+            Some((roots, now)) => {
+                let report = ml.verify_signer(roots, now);
+                if report.status != crate::pa::Verdict::Valid {
+                    return Err(AuthError::MasterList(format!(
+                        "master list signer is not trusted ({}): {}",
+                        report.status.as_str(),
+                        report.errors.join("; ")
+                    )));
+                }
+                true
             }
-        }
+            None => false,
+        };
         let mut s = LoadSummary {
             master_lists: 1,
             skipped: ml.skipped.clone(),
             ..LoadSummary::default()
         };
+        let total = ml.certificates.len();
         for c in ml.certificates {
             // Master-list entries are CSCA or link certificates by definition.
-            if self.add_anchor(c) {
+            if self.add_anchor_as(c, verified) {
                 s.csca += 1;
+                if !verified {
+                    s.unverified_anchors += 1;
+                }
             }
         }
+        s.notes.push(if verified {
+            format!("master list of {total} certificate(s): signature verified, signer chains to a trusted root")
+        } else {
+            format!(
+                "master list of {total} certificate(s): signature verified with its own signer certificate, \
+                 which was not chained to a trusted master-list signer root: {} unverified anchor(s) added",
+                s.unverified_anchors
+            )
+        });
         Ok(s)
     }
 
@@ -491,7 +619,21 @@ impl TrustStore {
     /// Anchors that may have issued `c`: subject equal to its issuer (by value, RDN order
     /// ignored) and, when both carry one, the same key identifier.
     pub fn issuer_candidates(&self, c: &Certificate) -> Vec<&Certificate> {
-        self.csca.iter().filter(|a| c.may_be_issued_by(a)).collect()
+        self.name_candidates(c)
+            .into_iter()
+            .filter(|a| c.may_be_issued_by(a))
+            .collect()
+    }
+
+    /// Anchors whose subject is `c`'s issuer name (by value), whatever their key identifiers.
+    pub fn name_candidates(&self, c: &Certificate) -> Vec<&Certificate> {
+        self.csca_by_subject
+            .get(&cert::name_key(c.issuer_name()))
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.csca.get(*i))
+            .filter(|a| cert::names_equal(c.issuer_name(), a.subject_name()))
+            .collect()
     }
 
     /// Anchors whose subject key identifier equals `c`'s authority key identifier, whatever

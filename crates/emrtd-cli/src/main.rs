@@ -1,26 +1,54 @@
 //! `emrtd`: read and verify ICAO 9303 travel document chips.
+//!
+//! Every option is checked before a reader is opened or waited on; every failure is one line on
+//! standard error and a documented exit status (see [`exit::Exit`]).
 
+mod dump;
+mod exit;
+mod out;
 mod output;
+mod secret;
 mod trace;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use emrtd_auth::TrustStore;
 use emrtd_mrz::Mrz;
 use emrtd_reader::{
     read_document_with_progress, verify_document, AccessKey, Document, EfId, ReadOptions,
 };
 use emrtd_sim::{LinkModel, Profile, VirtualChip, DEFAULT_PROFILE};
-use output::outln;
+use exit::{Exit, Failure};
+use out::outln;
+use rayon::prelude::*;
+use secret::Source;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+/// Version of the JSON documents the command prints (`schema_version`); the schemas are in
+/// `docs/schema/`. Raised when a field changes meaning or disappears, not when one is added.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const EXIT_STATUS_HELP: &str = "\
+Exit status:
+  0  read or verified, and valid
+  1  invalid: a check failed (signature, hash, chip authentication, MRZ check digit)
+  2  usage or input error (wrong option, access key, file or folder); nothing was read
+  3  read, but unverified: a required check could not run (no trust anchor, …)
+  4  card or reader error (no PC/SC service, no reader, card removed, chip refused)
+  5  internal error, or the output could not be written
+
+Access keys are best given on standard input (--can - / --mrz -), in a file (--can-file,
+--mrz-file) or in EMRTD_CAN / EMRTD_MRZ: a value on the command line is seen by `ps` and kept
+in shell history.";
+
 #[derive(Parser)]
 #[command(
     name = "emrtd",
     version,
-    about = "Read and verify the chips of ICAO 9303 travel documents (passports, ID cards)"
+    about = "Read and verify the chips of ICAO 9303 travel documents (passports, ID cards)",
+    after_help = EXIT_STATUS_HELP
 )]
 struct Cli {
     #[command(subcommand)]
@@ -31,7 +59,7 @@ struct Cli {
 enum Command {
     /// Parse an MRZ and check every check digit.
     ///
-    /// Exit status: 0 valid, 1 parsed but a check failed, 2 not an MRZ.
+    /// Exit status: 0 valid, 1 parsed but a check digit is wrong, 2 not an MRZ.
     Mrz {
         /// The MRZ: lines as separate arguments, one string with newlines, or `-` for standard input.
         #[arg(required = true, value_name = "TEXT|-")]
@@ -41,28 +69,19 @@ enum Command {
         json: bool,
     },
     /// Open a chip (PACE, or BAC where the chip has no PACE), read its files and verify them.
-    ///
-    /// Exit status: 0 read and valid, 1 error, 3 read but not valid (see the verdict).
+    #[command(after_help = EXIT_STATUS_HELP)]
     Read(Box<ReadArgs>),
-    /// Verify a dump folder (COM.bin, SOD.bin, DG1.bin … DG16.bin, CardAccess.bin, CardSecurity.bin).
+    /// Verify dump folders (COM.bin, SOD.bin, DG1.bin … DG16.bin, CardAccess.bin, CardSecurity.bin).
     ///
-    /// Exit status: 0 valid, 3 invalid or unverified, 1 error.
-    Verify {
-        /// The dump folder.
-        dir: PathBuf,
-        /// Trust anchors: CSCA certificates (PEM/DER), folders, master lists (.ml/.mls), LDIF.
-        /// The Norwegian CSCAs are built in.
-        #[arg(long, value_name = "PATH")]
-        trust: Vec<PathBuf>,
-        /// Do not trust the built-in Norwegian CSCAs.
-        #[arg(long)]
-        no_builtin_trust: bool,
+    /// Folders are verified in parallel; the trust anchors are loaded once.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Verify(VerifyArgs),
+    /// List the smart-card readers and whether a card is present.
+    Readers {
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
-    /// List the smart-card readers and whether a card is present.
-    Readers,
     /// Run a virtual document as a card in a real PC/SC reader (vsmartcard's vpcd).
     Sim {
         /// Where pcscd's vpcd driver listens.
@@ -74,6 +93,32 @@ enum Command {
     },
     /// List the built-in virtual documents.
     Profiles,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    ///
+    /// bash: `emrtd completions bash > ~/.local/share/bash-completion/completions/emrtd`
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into a folder.
+    ///
+    /// Install: `emrtd man --out ~/.local/share/man/man1` then `man emrtd`.
+    Man {
+        /// Write `emrtd.1`, `emrtd-read.1`, … into this folder instead of printing `emrtd.1`.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Which access control opens the chip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum AccessChoice {
+    /// PACE where EF.CardAccess offers it, otherwise BAC.
+    Auto,
+    /// PACE only; a chip without PACE is an error.
+    Pace,
+    /// BAC only (needs the MRZ), even where the chip offers PACE.
+    Bac,
 }
 
 #[derive(Args)]
@@ -84,21 +129,36 @@ struct ReadArgs {
     /// PC/SC reader to use (name or part of it); default: the first reader with a card.
     #[arg(long, value_name = "NAME", conflicts_with = "sim")]
     reader: Option<String>,
-    /// The 6-digit card access number printed on the document (PACE).
-    #[arg(long, value_name = "DIGITS", conflicts_with_all = ["mrz", "document_number"])]
+    /// Seconds to wait for a document on the reader.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, conflicts_with = "sim",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    wait: u64,
+    /// The 6-digit card access number printed on the document (PACE); `-` reads it from
+    /// standard input (recommended), as does EMRTD_CAN.
+    #[arg(long, value_name = "DIGITS|-", conflicts_with_all = ["mrz", "mrz_file", "can_file", "document_number"])]
     can: Option<String>,
-    /// The MRZ printed on the document (the access key is derived from it).
-    #[arg(long, value_name = "TEXT")]
+    /// A file holding the CAN.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["mrz", "mrz_file", "document_number"])]
+    can_file: Option<PathBuf>,
+    /// The MRZ printed on the document (the access key is derived from it); `-` reads it from
+    /// standard input (recommended), as does EMRTD_MRZ.
+    #[arg(long, value_name = "TEXT|-", conflicts_with_all = ["mrz_file", "document_number"])]
     mrz: Option<String>,
+    /// A file holding the MRZ.
+    #[arg(long, value_name = "PATH", conflicts_with = "document_number")]
+    mrz_file: Option<PathBuf>,
     /// Document number (instead of --mrz; with --date-of-birth and --date-of-expiry).
-    #[arg(long, requires_all = ["date_of_birth", "date_of_expiry"], conflicts_with = "mrz")]
+    #[arg(long, requires_all = ["date_of_birth", "date_of_expiry"])]
     document_number: Option<String>,
     /// Date of birth, YYMMDD.
-    #[arg(long, value_name = "YYMMDD")]
+    #[arg(long, value_name = "YYMMDD", requires = "document_number")]
     date_of_birth: Option<String>,
     /// Date of expiry, YYMMDD.
-    #[arg(long, value_name = "YYMMDD")]
+    #[arg(long, value_name = "YYMMDD", requires = "document_number")]
     date_of_expiry: Option<String>,
+    /// Access control: auto (PACE where the chip offers it, else BAC), pace, or bac.
+    #[arg(long, value_enum, default_value_t = AccessChoice::Auto)]
+    access: AccessChoice,
     /// Trust anchors for Passive Authentication (CSCA certificates, folders, master lists, LDIF).
     /// The Norwegian CSCAs are built in; with --sim the virtual documents' test CSCA is trusted
     /// as well.
@@ -107,9 +167,12 @@ struct ReadArgs {
     /// Do not trust the built-in Norwegian CSCAs.
     #[arg(long)]
     no_builtin_trust: bool,
-    /// Write every file read to this folder (COM.bin, SOD.bin, DG1.bin, …).
+    /// Write every file read to this new or empty folder (COM.bin, SOD.bin, DG1.bin, …).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// With --out: write into a folder that already holds files.
+    #[arg(long, requires = "out")]
+    force: bool,
     /// Write the face image from DG2: converted to PNG, or as the chip stores it when FILE ends
     /// in .jpg/.jpeg (JPEG) or .jp2/.j2k (JPEG 2000). `--out` also writes it as stored.
     #[arg(long, value_name = "FILE")]
@@ -117,37 +180,113 @@ struct ReadArgs {
     /// Print APDU count, bytes each way and (virtual chip) the modelled link time.
     #[arg(long)]
     stats: bool,
-    /// Link bit rate for --stats with --sim, kbit/s (106, 212, 424, 848).
-    #[arg(long, value_name = "KBPS")]
+    /// Link bit rate for --stats with --sim, kbit/s: 106, 212, 424 or 848.
+    #[arg(long, value_name = "KBPS", requires = "sim", value_parser = parse_bit_rate)]
     bit_rate: Option<u32>,
     /// Log every APDU to standard error (access-control data is redacted).
     #[arg(long)]
     trace: bool,
-    /// Largest READ BINARY block (default: the largest the chip accepts).
-    #[arg(long, value_name = "BYTES")]
-    block: Option<usize>,
+    /// Largest READ BINARY block, 1 to 65536 (default: the largest the chip accepts).
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u32).range(1..=65536))]
+    block: Option<u32>,
     /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// No progress display and no prompts on standard error.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// The dump folders.
+    #[arg(required = true, value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+    /// Trust anchors: CSCA certificates (PEM/DER), folders, master lists (.ml/.mls), LDIF.
+    /// The Norwegian CSCAs are built in.
+    #[arg(long, value_name = "PATH")]
+    trust: Vec<PathBuf>,
+    /// Do not trust the built-in Norwegian CSCAs.
+    #[arg(long)]
+    no_builtin_trust: bool,
+    /// Print one JSON document per folder, one per line.
     #[arg(long)]
     json: bool,
 }
 
+fn parse_bit_rate(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(r @ (106 | 212 | 424 | 848)) => Ok(r),
+        _ => Err("the ISO 14443 bit rates are 106, 212, 424 and 848 (kbit/s)".into()),
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("internal error (a bug in emrtd; please report it): {info}");
+        std::process::exit(Exit::Internal.code().into());
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     let json = match &cli.command {
         Command::Read(args) => args.json,
-        Command::Verify { json, .. } => *json,
+        Command::Verify(args) => args.json,
+        Command::Readers { json } => *json,
         _ => false,
     };
-    let result = match cli.command {
-        Command::Mrz { text, json } => return cmd_mrz(&text, json),
+    let exit = match run(cli) {
+        Ok(exit) => exit,
+        Err(f) => {
+            if json {
+                // A program reading the JSON gets the failure too, not an empty output.
+                outln!("{}", output::error_json(&f));
+            }
+            eprintln!("error: {}", f.message);
+            f.exit
+        }
+    };
+    if let Some(e) = out::finish() {
+        eprintln!("error: cannot write the output: {e}");
+        return Exit::Internal.into();
+    }
+    exit.into()
+}
+
+/// A command line clap refused: one line, exit status 2 (help and version exit 0).
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            Exit::Usage.into()
+        } else {
+            Exit::Valid.into()
+        };
+    }
+    let rendered = e.render().to_string();
+    let first = rendered
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("invalid command line");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    eprintln!("error: {first} (see `emrtd --help`)");
+    Exit::Usage.into()
+}
+
+fn run(cli: Cli) -> Result<Exit, Failure> {
+    match cli.command {
+        Command::Mrz { text, json } => cmd_mrz(&text, json),
         Command::Read(args) => cmd_read(&args),
-        Command::Verify {
-            dir,
-            trust,
-            no_builtin_trust,
-            json,
-        } => cmd_verify(&dir, &trust, !no_builtin_trust, json),
-        Command::Readers => cmd_readers(),
+        Command::Verify(args) => cmd_verify(&args),
+        Command::Readers { json } => cmd_readers(json),
         Command::Sim { vpcd, profile } => cmd_sim(&vpcd, &profile),
         Command::Profiles => {
             for name in Profile::builtin_names() {
@@ -156,30 +295,48 @@ fn main() -> ExitCode {
                     .unwrap_or_default();
                 outln!("{name:20} {description}");
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Exit::Valid)
         }
-    };
-    match result {
-        Ok(code) => code,
-        Err(msg) => {
-            if json {
-                // A program reading the JSON gets the failure too, not an empty output.
-                outln!("{}", serde_json::json!({ "valid": false, "error": msg }));
-            }
-            eprintln!("error: {msg}");
-            ExitCode::from(1)
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "emrtd", &mut buf);
+            outln!("{}", String::from_utf8_lossy(&buf).trim_end());
+            Ok(Exit::Valid)
         }
+        Command::Man { out } => cmd_man(out.as_deref()),
     }
 }
 
-fn read_mrz_text(parts: &[String]) -> Result<String, String> {
+fn cmd_man(dir: Option<&Path>) -> Result<Exit, Failure> {
+    let cmd = Cli::command();
+    match dir {
+        None => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut buf)
+                .map_err(|e| Failure::internal(format!("cannot render the manual: {e}")))?;
+            outln!("{}", String::from_utf8_lossy(&buf).trim_end());
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Failure::usage(format!("cannot create {}: {e}", dir.display())))?;
+            clap_mangen::generate_to(cmd, dir).map_err(|e| {
+                Failure::internal(format!("cannot write pages into {}: {e}", dir.display()))
+            })?;
+            eprintln!("Manual pages written to {}", dir.display());
+        }
+    }
+    Ok(Exit::Valid)
+}
+
+fn read_mrz_text(parts: &[String]) -> Result<String, Failure> {
     if parts.len() == 1 && parts[0] == "-" {
         let mut s = String::new();
         std::io::stdin()
             .take(64 * 1024)
             .read_to_string(&mut s)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        Ok(s)
+            .map_err(|e| Failure::usage(format!("cannot read standard input: {e}")))?;
+        Ok(secret::normalize(&s).to_string())
     } else {
         // A literal `\n` (as typed in a shell between single quotes) separates lines too: a
         // backslash never occurs in an MRZ.
@@ -187,188 +344,305 @@ fn read_mrz_text(parts: &[String]) -> Result<String, String> {
     }
 }
 
-fn cmd_mrz(parts: &[String], json: bool) -> ExitCode {
-    let text = match read_mrz_text(parts) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
+fn cmd_mrz(parts: &[String], json: bool) -> Result<Exit, Failure> {
+    let text = read_mrz_text(parts)?;
     let mrz = match Mrz::parse(&text) {
         Ok(m) => m,
         Err(e) => {
+            let f = Failure::usage(e.to_string());
             if json {
-                outln!(
-                    "{}",
-                    serde_json::json!({ "valid": false, "error": e.to_string() })
-                );
+                outln!("{}", output::error_json(&f));
             }
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return Err(f);
         }
     };
     if json {
-        outln!("{}", output::to_json(&mrz));
+        outln!("{}", output::to_json(&output::mrz_json(&mrz)));
     } else {
-        output::print_mrz(&mrz);
+        output::print_mrz(&mrz, "");
         for failure in mrz.check_failures() {
             outln!("  ✗ {failure}");
         }
     }
-    if mrz.is_valid() {
-        ExitCode::SUCCESS
+    Ok(if mrz.is_valid() {
+        Exit::Valid
     } else {
-        ExitCode::from(1)
-    }
+        Exit::Invalid
+    })
 }
 
-fn access_key(args: &ReadArgs) -> Result<AccessKey, String> {
-    if let Some(can) = &args.can {
-        return AccessKey::from_can(can).map_err(|e| e.to_string());
-    }
-    if let Some(text) = &args.mrz {
-        let mrz = Mrz::parse(text).map_err(|e| format!("--mrz is not a valid MRZ: {e}"))?;
-        if let Err(e) = mrz.validate() {
-            return Err(format!(
-                "--mrz has a wrong check digit ({e}); check what you typed"
+/// The access key from the options or the environment, checked.
+fn access_key(args: &ReadArgs) -> Result<AccessKey, Failure> {
+    let can_source = match (&args.can, &args.can_file) {
+        (Some(v), _) => Some(Source::Argument(v)),
+        (None, Some(p)) => Some(Source::File(p)),
+        (None, None) => None,
+    };
+    let mrz_source = match (&args.mrz, &args.mrz_file) {
+        (Some(v), _) => Some(Source::Argument(v)),
+        (None, Some(p)) => Some(Source::File(p)),
+        (None, None) => None,
+    };
+    let fields = args.document_number.is_some();
+    let (can_source, mrz_source) = match (can_source, mrz_source, fields) {
+        (None, None, false) => {
+            let can = secret::env_is_set(secret::ENV_CAN);
+            let mrz = secret::env_is_set(secret::ENV_MRZ);
+            match (can, mrz) {
+                (true, true) => {
+                    return Err(Failure::usage(format!(
+                        "both {} and {} are set; unset one of them",
+                        secret::ENV_CAN,
+                        secret::ENV_MRZ
+                    )))
+                }
+                (true, false) => (Some(Source::Environment(secret::ENV_CAN)), None),
+                (false, true) => (None, Some(Source::Environment(secret::ENV_MRZ))),
+                (false, false) => {
+                    return Err(Failure::usage(
+                        "give the access key: --can - (the CAN on standard input), --mrz - \
+                         (the MRZ on standard input), --can-file/--mrz-file PATH, EMRTD_CAN or \
+                         EMRTD_MRZ, or --document-number with --date-of-birth and --date-of-expiry",
+                    ))
+                }
+            }
+        }
+        (can, mrz, _) => (can, mrz),
+    };
+    if let Some(source) = can_source {
+        let can = secret::resolve(source, "CAN")?;
+        if args.access == AccessChoice::Bac {
+            return Err(Failure::usage(
+                "BAC needs the MRZ, not the CAN: give --mrz, or leave out --access bac",
             ));
         }
-        return AccessKey::from_mrz(&mrz).map_err(|e| e.to_string());
-    }
-    match (&args.document_number, &args.date_of_birth, &args.date_of_expiry) {
-        (Some(doc), Some(dob), Some(doe)) => {
-            AccessKey::from_mrz_fields(doc, dob, doe).map_err(|e| e.to_string())
+        // ICAO 9303-11 §4.4.3.2 and TR-03110 print the CAN as 6 digits; the library takes other
+        // lengths for unusual documents, the command line catches a mistyped one at once.
+        if can.len() != 6 || !can.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Failure::usage(format!(
+                "the CAN is the 6-digit card access number printed on the document; got {} character(s)",
+                can.chars().count()
+            )));
         }
-        _ => Err("give the access key: --can DIGITS, --mrz TEXT, or --document-number with --date-of-birth and --date-of-expiry".into()),
+        return AccessKey::from_can(&can).map_err(|_| {
+            Failure::usage(
+                "the CAN is the 6-digit card access number printed on the document (6 digits, nothing else)",
+            )
+        });
+    }
+    if let Some(source) = mrz_source {
+        let text = secret::resolve(source, "MRZ")?;
+        let text = text.replace("\\n", "\n");
+        let mrz =
+            Mrz::parse(&text).map_err(|e| Failure::usage(format!("the MRZ is not valid: {e}")))?;
+        if let Err(e) = mrz.validate() {
+            return Err(Failure::usage(format!(
+                "the MRZ has a wrong check digit ({e}); check what you typed"
+            )));
+        }
+        return AccessKey::from_mrz(&mrz).map_err(|e| Failure::usage(e.to_string()));
+    }
+    match (
+        &args.document_number,
+        &args.date_of_birth,
+        &args.date_of_expiry,
+    ) {
+        (Some(doc), Some(dob), Some(doe)) => {
+            AccessKey::from_mrz_fields(doc, dob, doe).map_err(|e| Failure::usage(e.to_string()))
+        }
+        _ => Err(Failure::usage(
+            "--document-number needs --date-of-birth and --date-of-expiry",
+        )),
     }
 }
 
-fn load_trust(paths: &[PathBuf], sim: bool, builtin: bool) -> Result<TrustStore, String> {
+fn load_trust(paths: &[PathBuf], sim: bool, builtin: bool) -> Result<TrustStore, Failure> {
     let mut trust = TrustStore::new();
     if builtin {
         trust
             .add_norwegian_cscas()
-            .map_err(|e| format!("built-in Norwegian CSCAs: {e}"))?;
+            .map_err(|e| Failure::internal(format!("built-in Norwegian CSCAs: {e}")))?;
     }
     for p in paths {
-        trust
-            .load_path(p)
-            .map_err(|e| format!("cannot load trust anchors from {}: {e}", p.display()))?;
+        trust.load_path(p).map_err(|e| {
+            Failure::usage(format!(
+                "--trust {}: cannot load trust anchors: {e}",
+                p.display()
+            ))
+        })?;
     }
     if sim {
         trust
             .add_der_certificate(emrtd_sim::pki::TEST_CSCA)
-            .map_err(|e| format!("test CSCA: {e}"))?;
+            .map_err(|e| Failure::internal(format!("test CSCA: {e}")))?;
     }
     Ok(trust)
 }
 
-fn cmd_read(args: &ReadArgs) -> Result<ExitCode, String> {
+/// What the face image is written as, from the name of `--face`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FaceOutput {
+    Png,
+    AsStored(emrtd_lds::ImageFormat),
+}
+
+fn face_output(path: &Path) -> Result<FaceOutput, Failure> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let kind = match ext.as_str() {
+        "png" => FaceOutput::Png,
+        "jpg" | "jpeg" => FaceOutput::AsStored(emrtd_lds::ImageFormat::Jpeg),
+        "jp2" | "j2k" | "jpf" => FaceOutput::AsStored(emrtd_lds::ImageFormat::Jp2),
+        _ => {
+            return Err(Failure::usage(format!(
+                "--face {}: name the file .png (converted), .jpg or .jp2 (as stored)",
+                path.display()
+            )))
+        }
+    };
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent {
+        if !parent.is_dir() {
+            return Err(Failure::usage(format!(
+                "--face {}: the folder {} does not exist",
+                path.display(),
+                parent.display()
+            )));
+        }
+    }
+    Ok(kind)
+}
+
+/// Everything `read` needs, checked before a reader is touched.
+struct ReadPlan {
+    key: AccessKey,
+    trust: TrustStore,
+    profile: Option<Profile>,
+    face: Option<FaceOutput>,
+    options: ReadOptions,
+}
+
+fn plan_read(args: &ReadArgs) -> Result<ReadPlan, Failure> {
     let key = access_key(args)?;
+    let profile = match &args.sim {
+        Some(name) => {
+            let mut profile =
+                Profile::load(name).map_err(|e| Failure::usage(format!("--sim: {e}")))?;
+            if let Some(rate) = args.bit_rate {
+                profile.link = LinkModel {
+                    bit_rate_kbps: rate,
+                    ..profile.link
+                };
+            }
+            Some(profile)
+        }
+        None => None,
+    };
+    if let Some(dir) = &args.out {
+        dump::check_target(dir, args.force)?;
+    }
+    let face = args.face.as_deref().map(face_output).transpose()?;
     let trust = load_trust(&args.trust, args.sim.is_some(), !args.no_builtin_trust)?;
     let options = ReadOptions {
-        max_block: args.block,
+        max_block: args.block.map(|b| b as usize),
         ..ReadOptions::default()
     };
-    let mut progress = output::ProgressDisplay::new(!args.json && std::io::stderr().is_terminal());
-    let (doc, stats) = if let Some(profile_name) = &args.sim {
-        let mut profile = Profile::load(profile_name).map_err(|e| e.to_string())?;
-        if let Some(rate) = args.bit_rate {
-            profile.link = LinkModel {
-                bit_rate_kbps: rate,
-                ..profile.link
-            };
-        }
-        let mut chip = VirtualChip::new(profile).map_err(|e| e.to_string())?;
+    Ok(ReadPlan {
+        key,
+        trust,
+        profile,
+        face,
+        options,
+    })
+}
+
+fn cmd_read(args: &ReadArgs) -> Result<Exit, Failure> {
+    let plan = plan_read(args)?;
+    let show_progress = !args.quiet
+        && !args.json
+        && std::io::stderr().is_terminal()
+        && std::io::stdout().is_terminal();
+    let mut progress = output::ProgressDisplay::new(show_progress, args.quiet);
+    let (doc, stats) = if let Some(profile) = plan.profile.clone() {
+        let mut chip =
+            VirtualChip::new(profile).map_err(|e| Failure::usage(format!("--sim: {e}")))?;
         let doc = {
             let mut transport = trace::Traced::new(&mut chip, args.trace);
-            read_document_with_progress(&mut transport, &key, &options, &mut |p| {
+            read_document_with_progress(&mut transport, &plan.key, &plan.options, &mut |p| {
                 progress.update(&p)
             })
         };
         let stats = chip.stats().clone();
         (
             doc,
-            Some(serde_json::json!({
+            serde_json::json!({
                 "apdus": stats.apdus,
                 "bytes_to_chip": stats.bytes_to_chip,
                 "bytes_from_chip": stats.bytes_from_chip,
                 "modelled_ms": (stats.modelled_ms * 10.0).round() / 10.0,
                 "bit_rate_kbps": chip.profile().link.bit_rate_kbps,
-            })),
+            }),
         )
     } else {
-        let pcsc = emrtd_pcsc::Pcsc::establish().map_err(|e| e.to_string())?;
-        if !args.json {
+        let pcsc = emrtd_pcsc::Pcsc::establish()?;
+        if let Some(name) = &args.reader {
+            // A reader name that matches nothing is an error now, not after the wait.
+            check_reader_exists(&pcsc, name)?;
+        }
+        if !args.quiet && !args.json {
             eprintln!("Waiting for a document on the reader…");
         }
-        let name = pcsc
-            .wait_for_card(args.reader.as_deref(), Duration::from_secs(60))
-            .map_err(|e| e.to_string())?;
-        let card = pcsc.connect(Some(&name)).map_err(|e| e.to_string())?;
+        let name = pcsc.wait_for_card(args.reader.as_deref(), Duration::from_secs(args.wait))?;
+        let card = pcsc.connect(Some(&name))?;
         let mut counted = trace::Traced::new(card, args.trace);
-        let doc =
-            read_document_with_progress(&mut counted, &key, &options, &mut |p| progress.update(&p));
+        let doc = read_document_with_progress(&mut counted, &plan.key, &plan.options, &mut |p| {
+            progress.update(&p)
+        });
         let s = counted.stats();
         (
             doc,
-            Some(serde_json::json!({
+            serde_json::json!({
                 "apdus": s.0, "bytes_to_chip": s.1, "bytes_from_chip": s.2, "reader": name,
-            })),
+            }),
         )
     };
     progress.finish();
-    let doc = doc.map_err(|e| e.to_string())?;
-    let verdict = verify_document(&doc, &trust);
+    let doc = match doc {
+        Ok(doc) => doc,
+        Err(e) => {
+            if let Some(dir) = &args.out {
+                let dump = dump::Dump::create(dir)?;
+                dump.mark_incomplete(&e.to_string(), &[])?;
+            }
+            return Err(e.into());
+        }
+    };
+    let verdict = verify_document(&doc, &plan.trust);
     if let Some(dir) = &args.out {
         write_dump(&doc, dir)?;
     }
-    if let Some(path) = &args.face {
-        write_face(&doc, path)?;
+    if let (Some(path), Some(kind)) = (&args.face, plan.face) {
+        write_face(&doc, path, kind)?;
     }
+    let stats = args.stats.then_some(stats);
     if args.json {
-        let mut v = output::document_json(&doc);
-        v["passive_authentication"] = serde_json::to_value(&verdict.passive_authentication)
-            .unwrap_or(serde_json::Value::Null);
-        v["verdict"] = serde_json::to_value(&verdict).unwrap_or(serde_json::Value::Null);
-        if args.stats {
-            v["stats"] = stats.unwrap_or(serde_json::Value::Null);
-        }
-        outln!("{}", output::to_json(&v));
+        outln!(
+            "{}",
+            output::to_json(&output::read_json(&doc, &verdict, stats))
+        );
     } else {
-        output::print_document(&doc);
-        outln!("Verification:");
-        for line in &verdict.summary {
-            outln!("  {line}");
-        }
-        if let (true, Some(s)) = (args.stats, stats) {
-            let mut line = format!(
-                "Link: {} APDUs, {} bytes to the chip, {} bytes from the chip",
-                s["apdus"], s["bytes_to_chip"], s["bytes_from_chip"]
-            );
-            if let Some(ms) = s["modelled_ms"].as_f64() {
-                line.push_str(&format!(
-                    ", modelled time {ms:.1} ms at {} kbit/s",
-                    s["bit_rate_kbps"]
-                ));
-            }
-            outln!("{line}");
-        }
+        output::print_read(&doc, &verdict, stats.as_ref());
     }
-    Ok(if verdict.valid {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(3)
-    })
+    Ok(verdict.status.into())
 }
 
-fn write_dump(doc: &Document, dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+fn write_dump(doc: &Document, dir: &Path) -> Result<(), Failure> {
+    let dump = dump::Dump::create(dir)?;
     for (ef, bytes) in &doc.files {
-        let path = dir.join(format!("{}.bin", ef.name()));
-        std::fs::write(&path, bytes)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        dump.write(&format!("{}.bin", ef.name()), bytes)?;
     }
     // The face images as stored in DG2 (`face-1.jpg`, …), next to the raw files.
     if let Ok(images) = face_images(doc) {
@@ -376,106 +650,122 @@ fn write_dump(doc: &Document, dir: &Path) -> Result<(), String> {
             let Some(format) = emrtd_lds::ImageFormat::detect(image) else {
                 continue;
             };
-            let path = dir.join(format!("face-{}.{}", i + 1, format.extension()));
-            std::fs::write(&path, image)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            dump.write(&format!("face-{}.{}", i + 1, format.extension()), image)?;
         }
     }
-    Ok(())
+    dump.mark_complete()
 }
 
 /// The face images of DG2, as stored.
-fn face_images(doc: &Document) -> Result<Vec<Vec<u8>>, String> {
+fn face_images(doc: &Document) -> Result<Vec<Vec<u8>>, Failure> {
     let bytes = doc
         .files
         .get(&EfId::Dg(2))
-        .ok_or("the chip has no DG2 (face image)")?;
-    let dg2 = emrtd_lds::dg2::Dg2::decode(bytes).map_err(|e| format!("DG2: {e}"))?;
+        .ok_or_else(|| Failure::device("the chip has no DG2 (face image)"))?;
+    let dg2 = emrtd_lds::dg2::Dg2::decode(bytes)
+        .map_err(|e| Failure::device(format!("DG2 cannot be decoded: {e}")))?;
     let faces: Vec<Vec<u8>> = dg2.faces().iter().map(|f| f.image.to_vec()).collect();
     if faces.is_empty() {
-        return Err("DG2 holds no face image".into());
+        return Err(Failure::device("DG2 holds no face image"));
     }
     Ok(faces)
 }
 
-fn write_face(doc: &Document, path: &Path) -> Result<(), String> {
+fn write_face(doc: &Document, path: &Path, kind: FaceOutput) -> Result<(), Failure> {
     let images = face_images(doc)?;
-    let image = images.first().ok_or("DG2 holds no face image")?;
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let wanted = match ext.as_str() {
-        "jpg" | "jpeg" => Some(emrtd_lds::ImageFormat::Jpeg),
-        "jp2" | "j2k" | "jpf" => Some(emrtd_lds::ImageFormat::Jp2),
-        _ => None,
-    };
-    let bytes = match wanted {
-        None => emrtd_lds::face_to_png(image).map_err(|e| e.to_string())?,
-        Some(wanted) => {
-            let found = emrtd_lds::ImageFormat::detect(image)
-                .ok_or("the DG2 face image is neither JPEG nor JPEG 2000")?;
+    let image = images
+        .first()
+        .ok_or_else(|| Failure::device("DG2 holds no face image"))?;
+    let bytes = match kind {
+        FaceOutput::Png => emrtd_lds::face_to_png(image)
+            .map_err(|e| Failure::device(format!("the face image cannot be converted: {e}")))?,
+        FaceOutput::AsStored(wanted) => {
+            let found = emrtd_lds::ImageFormat::detect(image).ok_or_else(|| {
+                Failure::device("the DG2 face image is neither JPEG nor JPEG 2000")
+            })?;
             if found.is_jpeg2000() != wanted.is_jpeg2000() {
-                return Err(format!(
+                return Err(Failure::usage(format!(
                     "the face image is stored as {}: name the file .{} (or .png to convert it)",
                     found.mime_type(),
                     found.extension()
-                ));
+                )));
             }
             image.clone()
         }
     };
-    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    dump::write_atomically(path, &bytes)
+        .map_err(|e| Failure::internal(format!("cannot write {}: {e}", path.display())))
 }
 
-fn cmd_verify(
-    dir: &Path,
-    trust_paths: &[PathBuf],
-    builtin_trust: bool,
-    json: bool,
-) -> Result<ExitCode, String> {
-    let trust = load_trust(trust_paths, false, builtin_trust)?;
-    let result = emrtd_auth::verify_dump(dir, &trust).map_err(|e| e.to_string())?;
-    let pa = &result.passive_authentication;
-    if json {
-        outln!("{}", output::to_json(&result));
-    } else {
-        outln!(
-            "Passive Authentication: {}",
-            output::verdict_word(pa.status)
-        );
-        for c in &pa.checks {
-            let status = output::plain(&c.status).replace('_', " ");
-            outln!("  {:<30} {status:<11} {}", c.name, c.reason);
-        }
-        let mut dgs: Vec<_> = pa.data_groups.iter().collect();
-        dgs.sort_by_key(|(dg, _)| dg.trim_start_matches("DG").parse::<u8>().unwrap_or(u8::MAX));
-        for (dg, s) in dgs {
-            outln!("  {dg:<6} {}", output::plain(s));
-        }
-        if let Some(cs) = &result.card_security {
-            outln!("EF.CardSecurity: {}", output::verdict_word(cs.status));
-        }
-        for e in &pa.errors {
-            outln!("  error: {e}");
-        }
-    }
-    let valid = pa.status == emrtd_auth::Verdict::Valid
-        && result
-            .card_security
-            .as_ref()
-            .is_none_or(|c| c.status == emrtd_auth::Verdict::Valid);
-    Ok(if valid {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(3)
+/// Does `dir` hold an EF.SOD dump (`SOD.bin`, in any letter case)?
+fn has_sod(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.filter_map(Result::ok).any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .eq_ignore_ascii_case("sod.bin")
+        })
     })
 }
 
-fn cmd_readers() -> Result<ExitCode, String> {
-    let pcsc = emrtd_pcsc::Pcsc::establish().map_err(|e| e.to_string())?;
-    let readers = pcsc.readers().map_err(|e| e.to_string())?;
+fn cmd_verify(args: &VerifyArgs) -> Result<Exit, Failure> {
+    for dir in &args.dirs {
+        if !dir.is_dir() {
+            return Err(Failure::usage(format!(
+                "{} is not a folder; give dump folders written by `emrtd read --out`",
+                dir.display()
+            )));
+        }
+        if !has_sod(dir) {
+            return Err(Failure::usage(format!(
+                "{} has no SOD.bin: without EF.SOD nothing can be verified",
+                dir.display()
+            )));
+        }
+    }
+    let trust = load_trust(&args.trust, false, !args.no_builtin_trust)?;
+    let results: Vec<_> = args
+        .dirs
+        .par_iter()
+        .map(|dir| emrtd_auth::verify_dump(dir, &trust))
+        .collect();
+    let mut exit = Exit::Valid;
+    for (dir, result) in args.dirs.iter().zip(results) {
+        let result = result.map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
+        let status = output::dump_verdict(&result);
+        exit = exit.worst(status.into());
+        if args.json {
+            outln!("{}", output::verify_json(dir, status, &result));
+        } else {
+            output::print_verify(dir, status, &result, args.dirs.len() > 1);
+        }
+    }
+    Ok(exit)
+}
+
+fn cmd_readers(json: bool) -> Result<Exit, Failure> {
+    let pcsc = emrtd_pcsc::Pcsc::establish()?;
+    let readers = pcsc.readers()?;
+    if json {
+        let list: Vec<_> = readers
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "name": r.name,
+                    "card_present": r.card_present,
+                    "atr": r.card_present.then(|| hex::encode_upper(&r.atr)),
+                })
+            })
+            .collect();
+        outln!(
+            "{}",
+            output::to_json(&serde_json::json!({
+                "schema_version": SCHEMA_VERSION,
+                "readers": list,
+            }))
+        );
+        return Ok(Exit::Valid);
+    }
     if readers.is_empty() {
         outln!("No smart-card reader found.");
     }
@@ -490,13 +780,56 @@ fn cmd_readers() -> Result<ExitCode, String> {
             outln!("{}  [no card]", r.name);
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Valid)
 }
 
-fn cmd_sim(vpcd: &str, profile: &str) -> Result<ExitCode, String> {
-    let profile = Profile::load(profile).map_err(|e| e.to_string())?;
+/// Fail at once when no connected reader's name contains `name`, listing the readers.
+fn check_reader_exists(pcsc: &emrtd_pcsc::Pcsc, name: &str) -> Result<(), Failure> {
+    let readers = pcsc.readers()?;
+    if readers.iter().any(|r| r.name.contains(name)) {
+        return Ok(());
+    }
+    let list: Vec<String> = readers.iter().map(|r| format!("{:?}", r.name)).collect();
+    Err(Failure::device(if list.is_empty() {
+        format!("no reader matches {name:?}: no smart-card reader is connected")
+    } else {
+        format!(
+            "no reader matches {name:?}; connected readers: {}",
+            list.join(", ")
+        )
+    }))
+}
+
+/// How long `sim --vpcd` tries to reach vpcd before it gives up.
+const VPCD_CONNECT_WAIT: Duration = Duration::from_secs(5);
+
+fn cmd_sim(vpcd: &str, profile: &str) -> Result<Exit, Failure> {
+    use std::net::ToSocketAddrs;
+    let profile = Profile::load(profile).map_err(|e| Failure::usage(format!("--profile: {e}")))?;
+    let addrs: Vec<_> = vpcd
+        .to_socket_addrs()
+        .map_err(|e| Failure::usage(format!("--vpcd {vpcd}: not a HOST:PORT ({e})")))?
+        .collect();
     let name = profile.name.clone();
-    let mut chip = VirtualChip::new(profile).map_err(|e| e.to_string())?;
+    let mut chip =
+        VirtualChip::new(profile).map_err(|e| Failure::usage(format!("--profile: {e}")))?;
+    // Fail soon when nothing listens, instead of retrying forever.
+    let start = std::time::Instant::now();
+    loop {
+        let reached = addrs
+            .iter()
+            .any(|a| std::net::TcpStream::connect_timeout(a, Duration::from_millis(500)).is_ok());
+        if reached {
+            break;
+        }
+        if start.elapsed() >= VPCD_CONNECT_WAIT {
+            return Err(Failure::device(format!(
+                "nothing listens at {vpcd}: start pcscd with vsmartcard's vpcd driver \
+                 (Debian: apt install pcscd vsmartcard-vpcd) or give its address with --vpcd"
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
     eprintln!("Virtual document {name} connecting to vpcd at {vpcd} (Ctrl-C to stop)…");
     let stop = std::sync::atomic::AtomicBool::new(false);
     loop {

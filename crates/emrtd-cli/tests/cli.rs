@@ -193,18 +193,19 @@ fn read_norway_id_with_can_reports_pace_and_a_valid_verdict() {
 
 #[test]
 fn read_with_wrong_can_fails_with_a_clear_message() {
+    // The chip refused the key the person gave: an input error (exit 2).
     let out = emrtd(&["read", "--sim", "--can", "999999"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("refused the access key"), "{err}");
     let out = emrtd(&["read", "--sim", "--can", "12ab"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("card access number"));
     // With --json the failure is JSON on standard output as well.
     let out = emrtd(&["read", "--sim", "--can", "999999", "--json"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let v = json(&out);
-    assert_eq!(v["valid"], false);
+    assert_eq!(v["exit_status"], 2);
     assert!(v["error"]
         .as_str()
         .unwrap()
@@ -257,7 +258,7 @@ fn read_writes_a_dump_that_verify_accepts_and_a_png_face() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(std::fs::read(&jpg).unwrap(), stored);
     let (out, _) = read_face("face.jp2");
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains(".jpg"));
     // Without a trust anchor the dump is unverified, never valid.
     let out = emrtd(&["verify", dir.to_str().unwrap(), "--json"]);
@@ -299,8 +300,9 @@ fn read_writes_a_dump_that_verify_accepts_and_a_png_face() {
         csca.to_str().unwrap(),
         "--json",
     ]);
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
+    assert_eq!(v["verdict"], "invalid");
     assert_eq!(v["passive_authentication"]["status"], "invalid");
     assert_eq!(
         v["passive_authentication"]["data_groups"]["DG1"],
@@ -345,8 +347,9 @@ fn verify_real_uk_document() {
         csca.to_str().unwrap(),
         "--json",
     ]);
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
+    assert_eq!(v["verdict"], "invalid");
     assert_eq!(v["passive_authentication"]["status"], "invalid");
     assert_eq!(
         v["passive_authentication"]["data_groups"]["DG2"],

@@ -1,9 +1,12 @@
 //! Image formats found in the LDS (face, portrait, signature, document images) and conversion of
 //! face images to PNG.
 //!
-//! [`ImageFormat::detect`] looks at magic bytes only and is always available. [`face_to_png`]
-//! decodes JPEG (with `image`/`zune-jpeg`) and JPEG 2000 (with the pure-Rust `hayro-jpeg2000`)
-//! and writes PNG; it needs the cargo feature `image` (on by default).
+//! [`ImageFormat::detect`] looks at magic bytes only and [`image_header`] reads the declared size
+//! from the headers without decoding; both are always available. [`face_to_png`] decodes JPEG
+//! (with `image`/`zune-jpeg`) and JPEG 2000 (with the pure-Rust `hayro-jpeg2000`) and writes
+//! PNG; it needs the cargo feature `images` (off by default, so verification pulls no image
+//! crate). Decoding has a budget ([`MAX_IMAGE_PIXELS`], [`MAX_IMAGE_BYTES`]) checked against the
+//! header before any pixel is decoded.
 
 /// Image encodings that appear in eMRTD data groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -60,15 +63,191 @@ impl ImageFormat {
 /// side; the cap bounds memory on hostile input.
 pub const MAX_IMAGE_DIMENSION: u32 = 10_000;
 
-/// Largest number of pixels (width × height) [`face_to_png`] accepts (about 200 MB as RGBA).
-pub const MAX_IMAGE_PIXELS: u64 = 50_000_000;
+/// Largest number of pixels (width × height) [`face_to_png`] accepts: 16 megapixels.
+pub const MAX_IMAGE_PIXELS: u64 = 16_000_000;
 
-#[cfg(feature = "image")]
+/// Most memory the decoders may allocate for one image (256 MiB).
+pub const MAX_IMAGE_BYTES: u64 = 256 << 20;
+
+/// What an image's header declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ImageHeader {
+    pub format: ImageFormat,
+    pub width: u32,
+    pub height: u32,
+    /// Colour components (channels) declared.
+    pub components: u16,
+}
+
+impl ImageHeader {
+    /// Decoded size in bytes at 8 bits per component (saturating).
+    pub fn decoded_bytes(&self) -> u64 {
+        u64::from(self.width)
+            .saturating_mul(u64::from(self.height))
+            .saturating_mul(u64::from(self.components.max(1)))
+    }
+
+    /// Is the image within the decoding budget? `Err` says why not.
+    pub fn check_budget(&self) -> Result<(), crate::LdsError> {
+        let (w, h) = (self.width, self.height);
+        let bad = |reason: String| Err(crate::LdsError::Image { reason });
+        if w == 0 || h == 0 {
+            return bad(format!("image has no pixels ({w}×{h})"));
+        }
+        let pixels = u64::from(w) * u64::from(h);
+        if w > MAX_IMAGE_DIMENSION || h > MAX_IMAGE_DIMENSION || pixels > MAX_IMAGE_PIXELS {
+            return bad(format!(
+                "the header declares {w}×{h} pixels, which exceeds the limit of {MAX_IMAGE_DIMENSION} pixels a side and {MAX_IMAGE_PIXELS} pixels in all: not decoded"
+            ));
+        }
+        // Decoders hold about two copies (components, then the converted output).
+        if self.decoded_bytes().saturating_mul(2) > MAX_IMAGE_BYTES {
+            return bad(format!(
+                "decoding {w}×{h} pixels of {} component(s) needs more than {MAX_IMAGE_BYTES} bytes: not decoded",
+                self.components
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn header_err(reason: impl Into<String>) -> crate::LdsError {
+    crate::LdsError::Image {
+        reason: reason.into(),
+    }
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// Read the width, height and components an image declares, from its headers only (JPEG
+/// SOFn, JPEG 2000 SIZ, JP2 `ihdr`): no pixel is decoded, so this takes microseconds whatever
+/// size the header claims.
+pub fn image_header(bytes: &[u8]) -> Result<ImageHeader, crate::LdsError> {
+    let format = ImageFormat::detect(bytes).ok_or_else(|| {
+        header_err("the data is neither JPEG nor JPEG 2000 (unknown magic bytes)")
+    })?;
+    let (width, height, components) = match format {
+        ImageFormat::Jpeg => jpeg_size(bytes)?,
+        ImageFormat::J2k => siz_size(bytes)?,
+        ImageFormat::Jp2 => jp2_size(bytes)?,
+    };
+    Ok(ImageHeader {
+        format,
+        width,
+        height,
+        components,
+    })
+}
+
+fn jpeg_size(b: &[u8]) -> Result<(u32, u32, u16), crate::LdsError> {
+    let mut i = 2; // after SOI
+    loop {
+        // Fill bytes FF may precede a marker.
+        while b.get(i) == Some(&0xFF) && b.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        let (Some(0xFF), Some(&marker)) = (b.get(i), b.get(i + 1)) else {
+            return Err(header_err(
+                "JPEG: no frame header (SOF) before the data ends",
+            ));
+        };
+        i += 2;
+        match marker {
+            0xD8 | 0x01 | 0xD0..=0xD7 => continue, // no length
+            0xD9 | 0xDA => return Err(header_err("JPEG: scan data before any frame header (SOF)")),
+            _ => {}
+        }
+        let len = usize::from(be16(b, i).ok_or_else(|| header_err("JPEG: truncated segment"))?);
+        if len < 2 {
+            return Err(header_err("JPEG: segment length below 2"));
+        }
+        let is_sof = matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF);
+        if is_sof {
+            let (Some(h), Some(w), Some(&nf)) = (be16(b, i + 3), be16(b, i + 5), b.get(i + 7))
+            else {
+                return Err(header_err("JPEG: truncated frame header"));
+            };
+            return Ok((u32::from(w), u32::from(h), u16::from(nf)));
+        }
+        i += len;
+    }
+}
+
+/// SIZ marker segment of a JPEG 2000 codestream starting at `FF 4F FF 51`.
+fn siz_size(b: &[u8]) -> Result<(u32, u32, u16), crate::LdsError> {
+    let field = |at: usize| be32(b, at).ok_or_else(|| header_err("JPEG 2000: truncated SIZ"));
+    // FF4F FF51 Lsiz(2) Rsiz(2) Xsiz Ysiz XOsiz YOsiz XTsiz YTsiz XTOsiz YTOsiz Csiz(2)
+    let (x, y, xo, yo) = (field(8)?, field(12)?, field(16)?, field(20)?);
+    let c = be16(b, 40).ok_or_else(|| header_err("JPEG 2000: truncated SIZ"))?;
+    if xo >= x || yo >= y {
+        return Err(header_err("JPEG 2000: image offset beyond its size"));
+    }
+    Ok((x - xo, y - yo, c))
+}
+
+/// JP2 boxes: the `ihdr` box in the `jp2h` header box, else the codestream's SIZ.
+fn jp2_size(b: &[u8]) -> Result<(u32, u32, u16), crate::LdsError> {
+    fn boxes(b: &[u8], depth: u8) -> Result<Option<(u32, u32, u16)>, crate::LdsError> {
+        let mut i = 0usize;
+        while i + 8 <= b.len() {
+            let lbox = be32(b, i).unwrap_or(0);
+            let tbox = b.get(i + 4..i + 8).unwrap_or_default();
+            let (header, len) = match lbox {
+                0 => (8, b.len() - i),
+                1 => {
+                    let xl = b
+                        .get(i + 8..i + 16)
+                        .and_then(|x| x.try_into().ok())
+                        .map(u64::from_be_bytes)
+                        .ok_or_else(|| header_err("JP2: truncated box length"))?;
+                    (16, usize::try_from(xl).unwrap_or(usize::MAX))
+                }
+                n => (8, n as usize),
+            };
+            if len < header || len > b.len() - i {
+                return Err(header_err("JP2: box length out of range"));
+            }
+            let content = &b[i + header..i + len];
+            match tbox {
+                b"ihdr" => {
+                    let (Some(h), Some(w), Some(c)) =
+                        (be32(content, 0), be32(content, 4), be16(content, 8))
+                    else {
+                        return Err(header_err("JP2: truncated ihdr box"));
+                    };
+                    return Ok(Some((w, h, c)));
+                }
+                b"jp2h" if depth == 0 => {
+                    if let Some(found) = boxes(content, 1)? {
+                        return Ok(Some(found));
+                    }
+                }
+                b"jp2c" if depth == 0 && content.starts_with(&[0xFF, 0x4F, 0xFF, 0x51]) => {
+                    return siz_size(content).map(Some);
+                }
+                _ => {}
+            }
+            i += len;
+        }
+        Ok(None)
+    }
+    boxes(b, 0)?.ok_or_else(|| header_err("JP2: no image header box (ihdr) nor codestream"))
+}
+
+#[cfg(feature = "images")]
 pub use convert::face_to_png;
 
-#[cfg(feature = "image")]
+#[cfg(feature = "images")]
 mod convert {
-    use super::{ImageFormat, MAX_IMAGE_DIMENSION, MAX_IMAGE_PIXELS};
+    use super::{
+        image_header, ImageFormat, MAX_IMAGE_BYTES, MAX_IMAGE_DIMENSION, MAX_IMAGE_PIXELS,
+    };
     use crate::LdsError;
     use image::{ExtendedColorType, ImageEncoder};
     use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -97,12 +276,14 @@ mod convert {
     /// Convert a face (or portrait, signature) image as stored in the LDS — JPEG, JP2 or a raw
     /// JPEG 2000 codestream — to PNG.
     ///
-    /// The format is recognised from magic bytes, the declared size is checked against
-    /// [`MAX_IMAGE_DIMENSION`] / [`MAX_IMAGE_PIXELS`] before any pixel is decoded, and a panic
-    /// inside a decoder is turned into an error.
+    /// The format is recognised from magic bytes, the size the headers declare is checked
+    /// against the budget ([`super::MAX_IMAGE_PIXELS`], [`MAX_IMAGE_BYTES`]) before any pixel is
+    /// decoded, the decoders are limited to it too, and a panic inside a decoder is turned into
+    /// an error.
     pub fn face_to_png(image: &[u8]) -> Result<Vec<u8>, LdsError> {
-        let format = ImageFormat::detect(image)
-            .ok_or_else(|| err("the data is neither JPEG nor JPEG 2000 (unknown magic bytes)"))?;
+        let header = image_header(image)?;
+        header.check_budget()?;
+        let format = header.format;
         let decoded = catch_unwind(AssertUnwindSafe(|| match format {
             ImageFormat::Jpeg => decode_jpeg(image),
             ImageFormat::Jp2 | ImageFormat::J2k => decode_jpeg2000(image),
@@ -131,7 +312,7 @@ mod convert {
         let mut limits = image::Limits::default();
         limits.max_image_width = Some(MAX_IMAGE_DIMENSION);
         limits.max_image_height = Some(MAX_IMAGE_DIMENSION);
-        limits.max_alloc = Some(MAX_IMAGE_PIXELS * 4);
+        limits.max_alloc = Some(MAX_IMAGE_BYTES);
         let mut reader =
             image::ImageReader::with_format(std::io::Cursor::new(data), image::ImageFormat::Jpeg);
         reader.limits(limits);
@@ -228,7 +409,7 @@ mod tests {
         assert_eq!(ImageFormat::Jp2.extension(), "jp2");
     }
 
-    #[cfg(feature = "image")]
+    #[cfg(feature = "images")]
     #[test]
     fn rejects_unknown_and_empty_images() {
         assert!(matches!(

@@ -23,7 +23,9 @@ pub mod displayed;
 pub mod error;
 pub mod file;
 pub mod imaging;
+pub mod iso19794_4;
 pub mod iso19794_5;
+pub mod iso19794_6;
 pub mod iso39794_5;
 pub mod opaque;
 pub mod security_infos;
@@ -32,6 +34,6 @@ pub mod sod;
 pub use check::Issue;
 pub use error::LdsError;
 pub use file::{decode_file, FileId, LdsFile};
-#[cfg(feature = "image")]
+#[cfg(feature = "images")]
 pub use imaging::face_to_png;
-pub use imaging::ImageFormat;
+pub use imaging::{image_header, ImageFormat, ImageHeader};

@@ -32,6 +32,15 @@ pub mod oid {
     pub const SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
     /// `id-icao-mrtd-security-ldsSecurityObject`.
     pub const LDS_SECURITY_OBJECT: &str = "2.23.136.1.1.1";
+    /// `id-data` (RFC 5652): used instead of the ICAO OID by some issuers (China).
+    pub const DATA: &str = "1.2.840.113549.1.7.1";
+    /// The legacy ICAO arc used by some French and Belgian documents.
+    pub const LDS_SECURITY_OBJECT_LEGACY: &str = "1.3.27.1.1.1";
+    /// The Sdu (Netherlands) OID some Dutch documents use.
+    pub const LDS_SECURITY_OBJECT_SDU_NL: &str = "1.2.528.1.1006.1.20.1";
+    /// eContentTypes that genuine EF.SODs carry instead of [`LDS_SECURITY_OBJECT`].
+    pub const LDS_SECURITY_OBJECT_ALTERNATIVES: [&str; 3] =
+        [DATA, LDS_SECURITY_OBJECT_LEGACY, LDS_SECURITY_OBJECT_SDU_NL];
     /// `id-icao-cscaMasterList`.
     pub const CSCA_MASTER_LIST: &str = "2.23.136.1.1.2";
     /// `id-SecurityObject` (BSI TR-03110), content type of EF.CardSecurity.
@@ -203,6 +212,50 @@ fn parse_top<'a>(input: &'a [u8], file: &'static str) -> Result<Ber<'a>, LdsErro
         ));
     }
     Ok(obj)
+}
+
+/// Does the encoding follow DER's length rules throughout (definite, minimal lengths)? BER
+/// documents (indefinite lengths, as US passports encode EF.SOD) decode all the same; callers
+/// report the deviation.
+fn definite_minimal_lengths(input: &[u8], depth: usize) -> bool {
+    let mut rest = input;
+    while !rest.is_empty() {
+        let Some((_, tag_len)) = read_tag(rest) else {
+            return false;
+        };
+        let constructed = rest[0] & 0x20 != 0;
+        let Some(&first) = rest.get(tag_len) else {
+            return false;
+        };
+        if first == 0x80 {
+            return false;
+        }
+        let (len, len_len) = if first < 0x80 {
+            (usize::from(first), 1)
+        } else {
+            let n = usize::from(first & 0x7F);
+            let Some(bytes) = rest.get(tag_len + 1..tag_len + 1 + n) else {
+                return false;
+            };
+            if n > 4 || bytes.first() == Some(&0) {
+                return false;
+            }
+            let len = bytes.iter().fold(0usize, |a, b| (a << 8) | usize::from(*b));
+            if len < 0x80 {
+                return false;
+            }
+            (len, 1 + n)
+        };
+        let start = tag_len + len_len;
+        let Some(content) = start.checked_add(len).and_then(|end| rest.get(start..end)) else {
+            return false;
+        };
+        if constructed && (depth >= MAX_DEPTH || !definite_minimal_lengths(content, depth + 1)) {
+            return false;
+        }
+        rest = &rest[start + len..];
+    }
+    true
 }
 
 fn expect<'a>(
@@ -500,6 +553,8 @@ pub struct SignedData {
     pub crls: Vec<Vec<u8>>,
     /// `signerInfos`.
     pub signer_infos: Vec<SignerInfo>,
+    /// False when the ContentInfo is BER rather than DER (indefinite or non-minimal lengths).
+    pub der_lengths: bool,
 }
 
 impl SignedData {
@@ -621,6 +676,7 @@ impl SignedData {
             .map(|s| parse_signer_info(s, file))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(SignedData {
+            der_lengths: definite_minimal_lengths(input, 0),
             raw: input.to_vec(),
             version,
             digest_algorithms,
@@ -927,16 +983,22 @@ fn bad_oid(oid: &str) -> LdsError {
 /// A decoded EF.SOD.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sod {
-    /// The file exactly as read (tag `0x77` included).
+    /// The file exactly as read (tag `0x77` included, trailing bytes included).
     pub raw: Vec<u8>,
     /// The CMS SignedData inside (its `raw` is the ContentInfo DER).
     pub signed_data: SignedData,
     /// The decoded eContent.
     pub lds_security_object: LdsSecurityObject,
+    /// Bytes after the end of the `77` object (file padding, or data nobody signed). They are
+    /// not part of EF.SOD; verifiers report them.
+    pub trailing_bytes: usize,
 }
 
 impl Sod {
-    /// Decode EF.SOD: `77 L ContentInfo`. Trailing padding after the object is not accepted.
+    /// Decode EF.SOD: `77 L ContentInfo`, BER or DER. Bytes after the `77` object are not
+    /// decoded but counted in [`Sod::trailing_bytes`]. The eContentType must be
+    /// `id-icao-mrtd-security-ldsSecurityObject` or one of the
+    /// [`oid::LDS_SECURITY_OBJECT_ALTERNATIVES`] genuine documents use.
     pub fn parse(input: &[u8]) -> Result<Self, LdsError> {
         if input.len() > MAX_SOD_LEN {
             return Err(LdsError::Invalid {
@@ -948,7 +1010,7 @@ impl Sod {
                 ),
             });
         }
-        let outer = parse_top(input, FILE)?;
+        let (outer, rest) = read_ber(input, 0).map_err(|e| ber_err(FILE, e))?;
         if outer.tag != 0x77 {
             return Err(LdsError::UnexpectedTag {
                 file: FILE,
@@ -957,7 +1019,9 @@ impl Sod {
             });
         }
         let signed_data = SignedData::parse_as(outer.content, FILE)?;
-        if signed_data.content_type != oid::LDS_SECURITY_OBJECT {
+        if signed_data.content_type != oid::LDS_SECURITY_OBJECT
+            && !oid::LDS_SECURITY_OBJECT_ALTERNATIVES.contains(&signed_data.content_type.as_str())
+        {
             return Err(LdsError::Invalid {
                 file: FILE,
                 element: "eContentType",
@@ -977,7 +1041,14 @@ impl Sod {
             raw: input.to_vec(),
             signed_data,
             lds_security_object,
+            trailing_bytes: rest.len(),
         })
+    }
+
+    /// True when the `77` wrapper and the ContentInfo follow DER's length rules.
+    pub fn is_der(&self) -> bool {
+        let end = self.raw.len().saturating_sub(self.trailing_bytes);
+        definite_minimal_lengths(self.raw.get(..end).unwrap_or_default(), 0)
     }
 
     /// The eContent (DER of the LDSSecurityObject) exactly as in the file.

@@ -353,7 +353,7 @@ fn built_39794_data_round_trips() {
     assert_eq!(again.group.templates[0].data.encode_bdb()[0], 0x65);
 }
 
-#[cfg(feature = "image")]
+#[cfg(feature = "images")]
 mod png {
     use super::*;
     use common::json;

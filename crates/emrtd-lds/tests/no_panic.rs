@@ -219,7 +219,7 @@ fn edge_inputs_never_panic() {
     }
 }
 
-#[cfg(feature = "image")]
+#[cfg(feature = "images")]
 #[test]
 fn mutated_images_never_panic() {
     let images = [

@@ -18,6 +18,7 @@ use serde::Serialize;
 
 /// What kind of identity number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
 pub enum NinKind {
     /// Fødselsnummer: the birth date as is.
     Ordinary,
@@ -25,6 +26,54 @@ pub enum NinKind {
     DNumber,
     /// H-number (help number used by health services): 4 added to the third digit (month + 40).
     HNumber,
+    /// Synthetic test fødselsnummer of Skatteetaten's test population (Tenor): 8 added to the
+    /// third digit (month + 80). Never a real person.
+    SyntheticOrdinary,
+    /// Synthetic test D-number (day + 40 and month + 80). Never a real person.
+    SyntheticDNumber,
+}
+
+impl NinKind {
+    /// True for the synthetic test numbers, which no real person holds.
+    pub fn is_synthetic(self) -> bool {
+        matches!(self, NinKind::SyntheticOrdinary | NinKind::SyntheticDNumber)
+    }
+
+    /// `fodselsnummer`, `d_number`, `h_number`, `synthetic_fodselsnummer`, `synthetic_d_number`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NinKind::Ordinary => "fodselsnummer",
+            NinKind::DNumber => "d_number",
+            NinKind::HNumber => "h_number",
+            NinKind::SyntheticOrdinary => "synthetic_fodselsnummer",
+            NinKind::SyntheticDNumber => "synthetic_d_number",
+        }
+    }
+}
+
+impl std::fmt::Display for NinKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// Does the date of birth in the MRZ (DG1) agree with the identity number?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum BirthDateCheck {
+    /// Day, month and two-digit year are the same.
+    Matches,
+    /// They differ: the number is not this holder's (or one of the two was altered).
+    Differs {
+        /// YYMMDD the number encodes (after removing D-, H- and synthetic offsets).
+        number: String,
+        /// YYMMDD as in the MRZ.
+        mrz: String,
+    },
+    /// The MRZ date of birth is partly unknown (`<`) in the positions that differ, or not a
+    /// date: nothing to compare.
+    NotComparable { mrz: String },
 }
 
 /// Sex as encoded by the parity of the third individual digit (odd: male, even: female).
@@ -61,6 +110,9 @@ pub struct Fodselsnummer {
     pub sex: Sex,
     /// Rule the first control digit satisfies.
     pub control_rule: ControlRule,
+    /// True when the date also exists in another century the number allows: a number issued
+    /// from 2032 (or any number whose classic century gives no real date) does not tell.
+    pub century_ambiguous: bool,
 }
 
 /// Why a string is not a valid Norwegian identity number.
@@ -81,7 +133,10 @@ pub enum NinError {
         describe_expected(.expected)
     )]
     SecondControlDigit { found: u8, expected: Option<u8> },
-    #[error("digits 1-6 ({digits}) are not a real birth date, even read as a D- or H-number")]
+    #[error(
+        "digits 1-6 ({digits}) are not a real birth date in any century, even read as a D-, H- \
+         or synthetic number"
+    )]
     BirthDate { digits: String },
 }
 
@@ -149,26 +204,26 @@ impl Fodselsnummer {
         }
 
         let two = |i: usize| d[i] * 10 + d[i + 1];
-        let (mut day, mut month, year) = (two(0), two(2), two(4));
+        let (day, month, year) = (two(0), two(2), two(4));
         let individual = u16::from(d[6]) * 100 + u16::from(d[7]) * 10 + u16::from(d[8]);
-        let kind = match (d[0] >= 4, d[2] >= 4) {
-            (false, false) => NinKind::Ordinary,
-            (true, false) => {
-                day -= 40;
-                NinKind::DNumber
-            }
-            (false, true) => {
-                month -= 40;
-                NinKind::HNumber
-            }
-            (true, true) => {
-                return Err(NinError::BirthDate {
-                    digits: s.chars().take(6).collect(),
-                })
-            }
+        let bad_date = || NinError::BirthDate {
+            digits: s.chars().take(6).collect(),
+        };
+        let (d_number, day) = if day > 40 {
+            (true, day - 40)
+        } else {
+            (false, day)
+        };
+        let (kind, month) = match (d_number, month) {
+            (false, 1..=12) => (NinKind::Ordinary, month),
+            (true, 1..=12) => (NinKind::DNumber, month),
+            (false, 41..=52) => (NinKind::HNumber, month - 40),
+            (false, 81..=92) => (NinKind::SyntheticOrdinary, month - 80),
+            (true, 81..=92) => (NinKind::SyntheticDNumber, month - 80),
+            _ => return Err(bad_date()),
         };
         let yy = u16::from(year);
-        let full_year = match (individual, year) {
+        let classic = match (individual, year) {
             (0..=499, _) => 1900 + yy,
             (500..=749, 54..=99) => 1800 + yy,
             (500..=999, 0..=39) => 2000 + yy,
@@ -177,9 +232,19 @@ impl Fodselsnummer {
             // still leaves remainder 0: outside the classic ranges take the past century.
             _ => 1900 + yy,
         };
-        let birth_date = Date::new(full_year, month, day).ok_or_else(|| NinError::BirthDate {
-            digits: s.chars().take(6).collect(),
-        })?;
+        // From 2032 the individual number no longer tells the century: the number is valid
+        // when its date exists in either possible century (the classic reading first).
+        let other = if classic >= 2000 {
+            1900 + yy
+        } else {
+            2000 + yy
+        };
+        let in_classic = Date::new(classic, month, day);
+        let in_other = Date::new(other, month, day);
+        let birth_date = in_classic.or(in_other).ok_or_else(bad_date)?;
+        let century_ambiguous = in_classic.is_some()
+            && in_other.is_some()
+            && (control_rule == ControlRule::From2032 || !classic_range(individual, year));
         let sex = if d[8] % 2 == 1 {
             Sex::Male
         } else {
@@ -191,8 +256,46 @@ impl Fodselsnummer {
             birth_date,
             sex,
             control_rule,
+            century_ambiguous,
         })
     }
+
+    /// Compare with the date of birth of the MRZ (DG1), `YYMMDD` as printed (`<` where
+    /// unknown). D-, H- and synthetic offsets are removed from the number first; the century
+    /// is not compared (the MRZ has none).
+    pub fn check_birth_date(&self, mrz_yymmdd: &str) -> BirthDateCheck {
+        let number = format!(
+            "{:02}{:02}{:02}",
+            self.birth_date.year % 100,
+            self.birth_date.month,
+            self.birth_date.day
+        );
+        let mrz = mrz_yymmdd.to_string();
+        if mrz.len() != 6 || !mrz.bytes().all(|b| b.is_ascii_digit() || b == b'<') {
+            return BirthDateCheck::NotComparable { mrz };
+        }
+        let mut unknown = false;
+        for (a, b) in number.bytes().zip(mrz.bytes()) {
+            if b == b'<' {
+                unknown = true;
+            } else if a != b {
+                return BirthDateCheck::Differs { number, mrz };
+            }
+        }
+        if unknown {
+            BirthDateCheck::NotComparable { mrz }
+        } else {
+            BirthDateCheck::Matches
+        }
+    }
+}
+
+/// Is the individual number in a range that told the century before 2032?
+fn classic_range(individual: u16, year: u8) -> bool {
+    matches!(
+        (individual, year),
+        (0..=499, _) | (500..=749, 54..=99) | (500..=999, 0..=39) | (900..=999, 40..=99)
+    )
 }
 
 /// The 11 raw digits of a Norwegian identity number in the optional data of a zone issued by
@@ -211,6 +314,14 @@ pub fn extract_candidate(mrz: &Mrz) -> Option<String> {
         (11, None) if digits(s) => Some(s.to_string()),
         _ => None,
     }
+}
+
+/// The Norwegian identity number in a zone issued by Norway, checked, with its date of birth
+/// compared with the zone's (DG1). `None` when the zone carries no valid number.
+pub fn identity_number_of(mrz: &Mrz) -> Option<(Fodselsnummer, BirthDateCheck)> {
+    let nin = Fodselsnummer::parse(&extract_candidate(mrz)?).ok()?;
+    let check = nin.check_birth_date(&mrz.date_of_birth);
+    Some((nin, check))
 }
 
 #[cfg(test)]

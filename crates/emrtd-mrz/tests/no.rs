@@ -6,7 +6,9 @@
 //! the published formulas (K1 weights 3 7 6 1 8 9 4 5 2, K2 weights 5 4 3 2 7 6 5 4 3 2,
 //! modulo 11).
 
-use emrtd_mrz::no::{extract_candidate, ControlRule, Fodselsnummer, NinError, NinKind, Sex};
+use emrtd_mrz::no::{
+    extract_candidate, BirthDateCheck, ControlRule, Fodselsnummer, NinError, NinKind, Sex,
+};
 use emrtd_mrz::{Date, Mrz, MrzBuilder, MrzFormat};
 
 fn ok(n: &str) -> Fodselsnummer {
@@ -56,12 +58,11 @@ fn century_from_individual_number() {
 
 #[test]
 fn calendar_dates() {
-    // 29 February 2000 exists (individual 500 → 2000), 29 February 1900 does not.
+    // 29 February 2000 exists (individual 500 → 2000), 29 February 1900 does not; from 2032
+    // the individual number no longer tells the century, so individual 100 (classically
+    // 1900) is valid too, read as 2000.
     assert_eq!(ok("29020050088").birth_date, date(2000, 2, 29));
-    assert!(matches!(
-        Fodselsnummer::parse("29020010027"),
-        Err(NinError::BirthDate { .. })
-    ));
+    assert_eq!(ok("29020010027").birth_date, date(2000, 2, 29));
     assert!(matches!(
         Fodselsnummer::parse("30029012373"),
         Err(NinError::BirthDate { .. })
@@ -253,4 +254,105 @@ fn from_norwegian_passport() {
             .unwrap();
         assert_eq!(extract_candidate(&m), None, "{odd}");
     }
+}
+
+#[test]
+fn synthetic_test_numbers_month_plus_80_are_recognised() {
+    // Skatteetaten's test population (Tenor) adds 80 to the month; control digits as usual
+    // (derived with the published formulas).
+    let f = ok("15859012342");
+    assert_eq!(f.kind, NinKind::SyntheticOrdinary);
+    assert!(f.kind.is_synthetic());
+    assert_eq!(f.birth_date, date(1990, 5, 15));
+    assert_eq!(f.kind.as_str(), "synthetic_fodselsnummer");
+    // Synthetic D-number: day + 40 and month + 80.
+    let d = ok("55859012336");
+    assert_eq!(d.kind, NinKind::SyntheticDNumber);
+    assert_eq!(d.birth_date, date(1990, 5, 15));
+    // H-numbers (month + 40) and D-numbers (day + 40) are not synthetic.
+    assert!(!NinKind::HNumber.is_synthetic() && !NinKind::DNumber.is_synthetic());
+    assert_eq!(
+        serde_json::to_value(NinKind::SyntheticDNumber).unwrap(),
+        "SyntheticDNumber"
+    );
+}
+
+#[test]
+fn a_date_that_exists_only_in_the_other_century_is_valid() {
+    // 29 February "00" with individual number 123: the classic reading says 1900, which had
+    // no 29 February; 2000 had one, and from 2032 the individual number no longer tells.
+    let f = ok("29020012380");
+    assert_eq!(f.birth_date, date(2000, 2, 29));
+    assert!(!f.century_ambiguous);
+    // Both readings exist for a 2032-rule number: the classic one is given, marked ambiguous.
+    let f = ok("30108299939");
+    assert_eq!(f.birth_date, date(1982, 10, 30));
+    assert!(f.century_ambiguous);
+    // Remainder 0 inside a classic range is not ambiguous.
+    assert!(!ok("31129956715").century_ambiguous);
+}
+
+#[test]
+fn birth_date_is_cross_checked_with_the_mrz() {
+    let f = ok("31129956715"); // 31 December 1999
+    assert_eq!(f.check_birth_date("991231"), BirthDateCheck::Matches);
+    assert_eq!(
+        f.check_birth_date("991230"),
+        BirthDateCheck::Differs {
+            number: "991231".into(),
+            mrz: "991230".into()
+        }
+    );
+    assert!(matches!(
+        f.check_birth_date("99<<<<"),
+        BirthDateCheck::NotComparable { .. }
+    ));
+    assert!(matches!(
+        f.check_birth_date("1999-12-31"),
+        BirthDateCheck::NotComparable { .. }
+    ));
+    // Offsets are removed before comparing: D-number, synthetic number.
+    assert_eq!(
+        ok("71019012322").check_birth_date("900131"),
+        BirthDateCheck::Matches
+    );
+    assert_eq!(
+        ok("15859012342").check_birth_date("900515"),
+        BirthDateCheck::Matches
+    );
+    let json = serde_json::to_value(f.check_birth_date("991230")).unwrap();
+    assert_eq!(json["result"], "differs");
+}
+
+#[test]
+fn identity_number_of_a_zone_is_cross_checked_with_its_date_of_birth() {
+    let mrz = Mrz::parse(
+        "CANORGDC0001273230456<12345<<<\n5604230M2606118NOR<<<<<<<<<<<9\nOESTENBYEN<<AASAMUND<SPECIMEN<",
+    )
+    .unwrap();
+    // The specimen's number is invalid: nothing to cross-check.
+    assert_eq!(emrtd_mrz::no::identity_number_of(&mrz), None);
+    // Born 15 May 1950 per the number, 23 April 1956 per the zone: they differ.
+    let card = MrzBuilder::from_mrz(&mrz)
+        .optional_data("150550<12374")
+        .build()
+        .unwrap();
+    let (nin, check) = emrtd_mrz::no::identity_number_of(&card).unwrap();
+    assert_eq!(nin.kind, NinKind::Ordinary);
+    assert_eq!(
+        check,
+        BirthDateCheck::Differs {
+            number: "500515".into(),
+            mrz: "560423".into()
+        }
+    );
+    // The same number with the zone's date of birth set to match.
+    let card = MrzBuilder::from_mrz(&card)
+        .date_of_birth("500515")
+        .build()
+        .unwrap();
+    assert_eq!(
+        emrtd_mrz::no::identity_number_of(&card).map(|(_, c)| c),
+        Some(BirthDateCheck::Matches)
+    );
 }

@@ -1,0 +1,45 @@
+//! DG3 and DG4 with their ISO/IEC 19794-4 finger and 19794-6 iris image records
+//! (`emrtd_lds::dg3`, `dg4`, `iso19794_4`, `iso19794_6`), as a chip sends them after Terminal
+//! Authentication. The first byte selects the decoder. Asserts "no panic" and that every
+//! image returned lies inside the input.
+#![no_main]
+
+use emrtd_lds::dg3::Dg3;
+use emrtd_lds::dg4::Dg4;
+use emrtd_lds::iso19794_4::FingerImageRecord;
+use emrtd_lds::iso19794_6::IrisImageRecord;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((sel, rest)) = data.split_first() else {
+        return;
+    };
+    match sel % 4 {
+        0 => {
+            if let Ok(dg) = Dg3::decode(rest) {
+                if let Ok(images) = dg.images() {
+                    assert!(images.iter().all(|i| i.data.len() <= rest.len()));
+                }
+            }
+        }
+        1 => {
+            if let Ok(dg) = Dg4::decode(rest) {
+                if let Ok(images) = dg.images() {
+                    assert!(images.iter().all(|i| i.data.len() <= rest.len()));
+                }
+            }
+        }
+        2 => {
+            if let Ok(r) = FingerImageRecord::decode(rest) {
+                let total: usize = r.images.iter().map(|i| i.data.len()).sum();
+                assert!(total <= rest.len());
+            }
+        }
+        _ => {
+            if let Ok(r) = IrisImageRecord::decode(rest) {
+                let total: usize = r.images.iter().map(|i| i.data.len()).sum();
+                assert!(total <= rest.len());
+            }
+        }
+    }
+});
