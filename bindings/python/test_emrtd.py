@@ -153,11 +153,11 @@ class ReadTest(unittest.TestCase):
 
         # The chip was opened with PACE, through the Python transport.
         access = doc.access()
-        self.assertEqual(access.protocol, "PACE")
-        self.assertEqual(access.mapping, "GM")
+        self.assertEqual(access.protocol, emrtd.AccessProtocol.PACE)
+        self.assertEqual(access.mapping, emrtd.PaceMapping.GM)
         self.assertEqual(access.domain_parameters, "brainpoolP256r1")
-        self.assertEqual(access.cipher_suite, "AES-128")
-        self.assertEqual(access.password, "CAN")
+        self.assertEqual(access.cipher_suite, emrtd.CipherSuite.AES128)
+        self.assertEqual(access.password, emrtd.PasswordKind.CAN)
         commands = [c for c, _ in transport.log]
         self.assertEqual(len(commands), transport.count)
         mse = [i for i, c in enumerate(commands) if c[1] == 0x22 and c[2:4] == b"\xC1\xA4"]
@@ -244,8 +244,9 @@ class ReadTest(unittest.TestCase):
     def test_pace_cam(self):
         card = emrtd.VirtualCard.from_profile_toml(id_card_profile("CAM"))
         doc, _ = read(card)
-        self.assertEqual(doc.access().mapping, "CAM")
-        self.assertEqual(doc.access().chip_authentication_mapping, "passed")
+        self.assertEqual(doc.access().mapping, emrtd.PaceMapping.CAM)
+        self.assertTrue(doc.access().chip_authentication_mapping.is_verified())
+        self.assertEqual(doc.access().chip_authentication_mapping_text, "passed")
         verdict = doc.verify(trust_store())
         self.assertEqual(verdict.card_security.status, emrtd.VerdictStatus.VALID)
         self.assertEqual(verdict.pace_cam.status, emrtd.CheckStatus.PASSED, verdict.pace_cam.reason)
@@ -306,8 +307,8 @@ class ReadTest(unittest.TestCase):
         self.assertIsNone(card.can())
         options = emrtd.ReadOptions(files=["DG1"])
         doc, transport = read(card, key=emrtd.AccessKey.from_mrz(card.mrz()), options=options)
-        self.assertEqual(doc.access().protocol, "BAC")
-        self.assertEqual(doc.access().cipher_suite, "3DES")
+        self.assertEqual(doc.access().protocol, emrtd.AccessProtocol.BAC)
+        self.assertEqual(doc.access().cipher_suite, emrtd.CipherSuite.TDES)
         self.assertEqual(doc.mrz().format, emrtd.MrzFormat.TD3)
         self.assertEqual(doc.mrz().document_number, "CCC002251")
         self.assertEqual(doc.file_names(), ["COM", "DG1"])

@@ -8,13 +8,18 @@
 //!
 //! Byte 0 flags: bit 0 the link supports extended length, bit 1 the transport can reconnect,
 //! bit 2 use the CAN instead of the MRZ, bits 3-4 mode (0 `read_document`, 1 plain
-//! `Session::read_file` of the files listed next, 2 `Session::open` then `read_file`), bit 5 a
+//! `Channel::read_file` of the files listed next, 2 `Channel::open` then `read_file`, both
+//! through the read engine), bit 5 a
 //! fixed READ BINARY block size (next byte), bit 6 no extended length.
 //! Modes 1 and 2: next byte = number of files (mod 4), then one byte per file id.
 #![no_main]
 
+use emrtd_apdu::Transport;
 use emrtd_fuzz::{FuzzRng, Input, ScriptedTransport, SPECIMEN_CAN, SPECIMEN_MRZ_FIELDS};
-use emrtd_reader::{read_document, AccessKey, EfId, ReadOptions, Session};
+use emrtd_reader::engine::MAX_FILE_SIZE;
+use emrtd_reader::{
+    read_blocking, read_document, AccessKey, EfId, Engine, EngineConfig, FixedClock, ReadOptions,
+};
 use libfuzzer_sys::fuzz_target;
 
 fn ef_of(b: u8) -> EfId {
@@ -46,7 +51,7 @@ fuzz_target!(|data: &[u8]| {
         let n = input.byte() % 4;
         (0..n).map(|_| ef_of(input.byte())).collect()
     };
-    let transport = ScriptedTransport::new(input, flags & 1 != 0, flags & 2 != 0);
+    let mut transport = ScriptedTransport::new(input, flags & 1 != 0, flags & 2 != 0);
     match mode {
         0 => {
             let options = ReadOptions {
@@ -57,34 +62,47 @@ fuzz_target!(|data: &[u8]| {
             if let Ok(doc) = read_document(transport, &key, &options) {
                 for (ef, bytes) in &doc.files {
                     assert!(
-                        bytes.len() <= emrtd_reader::session::MAX_FILE_SIZE,
+                        bytes.len() <= MAX_FILE_SIZE,
                         "{ef} is larger than the reader's cap"
                     );
                 }
             }
         }
         1 => {
-            let mut session = Session::new(transport);
-            if let Some(b) = block {
-                session.set_max_block(b);
-            }
-            if flags & 1 != 0 {
-                session.use_extended_length(usize::from(flags) << 8);
-            }
-            let _ = session.select_lds1();
-            for ef in files {
-                if let Ok(bytes) = session.read_file(ef) {
-                    assert!(bytes.len() <= emrtd_reader::session::MAX_FILE_SIZE);
-                }
-            }
+            let config = EngineConfig::new(key, ReadOptions::default())
+                .link_extended_length(transport.may_support_extended_length());
+            let rng = FuzzRng::new(u64::from(flags));
+            let engine =
+                Engine::with_procedure(config, rng, FixedClock(0), move |mut ch| async move {
+                    if let Some(b) = block {
+                        ch.set_max_block(b);
+                    }
+                    if flags & 1 != 0 {
+                        ch.use_extended_length(usize::from(flags) << 8);
+                    }
+                    let _ = ch.select_lds1().await;
+                    for ef in files {
+                        if let Ok(bytes) = ch.read_file(ef).await {
+                            assert!(bytes.len() <= MAX_FILE_SIZE);
+                        }
+                    }
+                    Ok(())
+                });
+            let _ = read_blocking(&mut transport, engine, &mut |_| {});
         }
         _ => {
-            let mut rng = FuzzRng::new(u64::from(flags));
-            if let Ok(mut session) = Session::open(transport, &key, &mut rng) {
-                for ef in files {
-                    let _ = session.read_file(ef);
-                }
-            }
+            let config = EngineConfig::new(key, ReadOptions::default())
+                .link_extended_length(transport.may_support_extended_length());
+            let rng = FuzzRng::new(u64::from(flags));
+            let engine =
+                Engine::with_procedure(config, rng, FixedClock(0), move |mut ch| async move {
+                    ch.open().await?;
+                    for ef in files {
+                        let _ = ch.read_file(ef).await;
+                    }
+                    Ok(())
+                });
+            let _ = read_blocking(&mut transport, engine, &mut |_| {});
         }
     }
 });

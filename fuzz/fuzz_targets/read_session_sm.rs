@@ -1,6 +1,6 @@
 //! The reader inside an established secure messaging session.
 //!
-//! Byte 0: bit 0 picks the mode, bit 1 the reading API (`read_document`, or `Session` with a
+//! Byte 0: bit 0 picks the mode, bit 1 the reading API (`read_document`, or engine steps over a `Channel` with a
 //! deterministic random source reading EF.COM, DG1, DG2, EF.SOD and one more file id taken
 //! from byte 1), bit 2 lets the transport reconnect after a card loss.
 //!
@@ -19,7 +19,10 @@
 use emrtd_access::bac::{BacChip, BacKeys};
 use emrtd_apdu::{ins, CommandApdu, ResponseApdu, StatusWord, Transport, TransportError};
 use emrtd_fuzz::{sim_chip, sim_profile, FuzzRng, Input, SPECIMEN_MRZ_FIELDS};
-use emrtd_reader::{read_document, AccessKey, EfId, ReadOptions, Session};
+use emrtd_reader::engine::MAX_FILE_SIZE;
+use emrtd_reader::{
+    read_blocking, read_document, AccessKey, EfId, Engine, EngineConfig, FixedClock, ReadOptions,
+};
 use emrtd_sim::VirtualChip;
 use emrtd_sm::SecureMessaging;
 use libfuzzer_sys::fuzz_target;
@@ -116,22 +119,30 @@ impl Transport for HostileChip<'_> {
     }
 }
 
-fn read<T: Transport>(transport: T, use_session: bool, extra: EfId) {
+fn read<T: Transport>(mut transport: T, use_session: bool, extra: EfId) {
     let (doc, dob, doe) = SPECIMEN_MRZ_FIELDS;
     let key = AccessKey::from_mrz_fields(doc, dob, doe).expect("specimen key");
     if !use_session {
         let _ = read_document(transport, &key, &ReadOptions::default());
         return;
     }
-    let mut rng = FuzzRng::new(3);
-    let Ok(mut session) = Session::open(transport, &key, &mut rng) else {
-        return;
-    };
-    for ef in [EfId::Com, EfId::Dg(1), EfId::Dg(2), EfId::Sod, extra] {
-        if let Ok(bytes) = session.read_file(ef) {
-            assert!(bytes.len() <= emrtd_reader::session::MAX_FILE_SIZE);
-        }
-    }
+    let config = EngineConfig::new(key, ReadOptions::default())
+        .link_extended_length(transport.may_support_extended_length());
+    let engine = Engine::with_procedure(
+        config,
+        FuzzRng::new(3),
+        FixedClock(0),
+        move |mut ch| async move {
+            ch.open().await?;
+            for ef in [EfId::Com, EfId::Dg(1), EfId::Dg(2), EfId::Sod, extra] {
+                if let Ok(bytes) = ch.read_file(ef).await {
+                    assert!(bytes.len() <= MAX_FILE_SIZE);
+                }
+            }
+            Ok(())
+        },
+    );
+    let _ = read_blocking(&mut transport, engine, &mut |_| {});
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -400,6 +400,38 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
 }
 
+/// The asynchronous twin of [`Transport`], for links that answer later (phone NFC stacks
+/// driven from an event loop, a remote card behind a network connection). Nothing here ties it
+/// to an executor: implement it over tokio, async-std or a hand-written future.
+#[allow(async_fn_in_trait)]
+pub trait AsyncTransport {
+    /// Send one command APDU; the whole response (data + SW1 SW2) when it arrives.
+    async fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError>;
+
+    /// Might the link accept extended-length APDUs? (See
+    /// [`Transport::may_support_extended_length`].)
+    fn may_support_extended_length(&self) -> bool {
+        false
+    }
+
+    /// After the card was lost: wait for it to come back and reconnect.
+    async fn reconnect(&mut self) -> Result<(), TransportError> {
+        Err(TransportError::CardRemoved)
+    }
+}
+
+impl<T: AsyncTransport + ?Sized> AsyncTransport for &mut T {
+    async fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).transmit(apdu).await
+    }
+    fn may_support_extended_length(&self) -> bool {
+        (**self).may_support_extended_length()
+    }
+    async fn reconnect(&mut self) -> Result<(), TransportError> {
+        (**self).reconnect().await
+    }
+}
+
 /// Errors of a command exchange (transport or malformed response).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExchangeError {

@@ -236,7 +236,7 @@ impl Document {
         self.inner
             .refused
             .iter()
-            .map(|(ef, why)| (ef.name(), why.clone()))
+            .map(|(ef, why)| (ef.name(), why.to_string()))
             .collect()
     }
 

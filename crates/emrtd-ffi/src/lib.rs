@@ -27,7 +27,8 @@ pub use document::{
 pub use error::{EmrtdError, NfcError};
 pub use mrz::{parse_mrz, MrzCheck, MrzFormat, MrzInfo};
 pub use session::{
-    AccessInfo, AccessKey, ProgressListener, ReadOptions, ReadProgress, ReadSession,
+    AccessInfo, AccessKey, AccessProtocol, CheckOutcome, CipherSuite, PaceMapping, PasswordKind,
+    ProgressListener, ReadOptions, ReadProgress, ReadSession,
 };
 #[cfg(feature = "sim")]
 pub use sim::{virtual_card_profiles, virtual_card_test_csca, VirtualCard};

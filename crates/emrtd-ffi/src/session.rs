@@ -2,6 +2,7 @@
 
 use crate::transport::CallbackTransport;
 use crate::{Document, EmrtdError, NfcTransport};
+use emrtd_apdu::Transport;
 use emrtd_reader::{EfId, Progress};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -72,10 +73,7 @@ impl AccessKey {
 
     /// `CAN` or `MRZ`.
     pub fn kind(&self) -> String {
-        match self.inner {
-            emrtd_reader::AccessKey::Can(_) => "CAN".into(),
-            emrtd_reader::AccessKey::Mrz(_) => "MRZ".into(),
-        }
+        self.inner.kind().to_string()
     }
 }
 
@@ -122,38 +120,163 @@ impl ReadOptions {
     }
 }
 
+/// The access control protocol that opened the chip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[non_exhaustive]
+pub enum AccessProtocol {
+    Bac,
+    Pace,
+    /// The chip has no access control: the data was read without secure messaging.
+    NoAccessControl,
+}
+
+/// PACE mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[non_exhaustive]
+pub enum PaceMapping {
+    /// Generic Mapping.
+    Gm,
+    /// Integrated Mapping.
+    Im,
+    /// Chip Authentication Mapping.
+    Cam,
+}
+
+/// Secure messaging cipher suite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[non_exhaustive]
+pub enum CipherSuite {
+    Tdes,
+    Aes128,
+    Aes192,
+    Aes256,
+    /// No secure messaging (a chip without access control).
+    NoSecureMessaging,
+}
+
+/// The password used for access control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[non_exhaustive]
+pub enum PasswordKind {
+    Mrz,
+    Can,
+    /// No password (a chip without access control).
+    NoPassword,
+}
+
+/// The outcome of a check the reader ran on the chip while reading (PACE-CAM).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[non_exhaustive]
+pub enum CheckOutcome {
+    /// The check ran and the chip passed it.
+    Verified,
+    /// The check ran and the chip failed it.
+    Failed { reason: String },
+    /// The check could not be run.
+    NotPerformed { reason: String },
+    /// The chip does not offer the check.
+    NotSupported,
+}
+
 /// How the chip was opened.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct AccessInfo {
-    /// `PACE` or `BAC`.
-    pub protocol: String,
-    /// PACE mapping: `GM`, `IM` or `CAM`.
-    pub mapping: Option<String>,
+    /// PACE or BAC.
+    pub protocol: AccessProtocol,
+    /// PACE mapping; `None` for BAC.
+    pub mapping: Option<PaceMapping>,
     /// PACE standardized domain parameter id.
     pub parameter_id: Option<u32>,
     /// PACE domain parameters, e.g. `brainpoolP256r1`.
     pub domain_parameters: Option<String>,
-    /// Secure messaging: `3DES`, `AES-128`, `AES-192` or `AES-256`.
-    pub cipher_suite: String,
-    /// `CAN` or `MRZ`.
-    pub password: String,
+    /// Secure messaging cipher suite.
+    pub cipher_suite: CipherSuite,
+    /// CAN or MRZ.
+    pub password: PasswordKind,
     /// Why BAC was used instead of PACE, when it was.
     pub note: Option<String>,
-    /// PACE-CAM chip authentication: `passed`, `failed: …`, or `None` without CAM.
-    pub chip_authentication_mapping: Option<String>,
+    /// PACE-CAM chip authentication, or `None` without CAM.
+    pub chip_authentication_mapping: Option<CheckOutcome>,
+    /// The same, in words for display (`passed`, `failed: …`).
+    pub chip_authentication_mapping_text: Option<String>,
+}
+
+impl From<emrtd_reader::AccessProtocol> for AccessProtocol {
+    fn from(p: emrtd_reader::AccessProtocol) -> Self {
+        match p {
+            emrtd_reader::AccessProtocol::Bac => AccessProtocol::Bac,
+            emrtd_reader::AccessProtocol::Pace => AccessProtocol::Pace,
+            _ => AccessProtocol::NoAccessControl,
+        }
+    }
+}
+
+impl From<emrtd_reader::PaceMapping> for PaceMapping {
+    fn from(m: emrtd_reader::PaceMapping) -> Self {
+        match m {
+            emrtd_reader::PaceMapping::Generic => PaceMapping::Gm,
+            emrtd_reader::PaceMapping::Integrated => PaceMapping::Im,
+            _ => PaceMapping::Cam,
+        }
+    }
+}
+
+impl From<emrtd_reader::CipherSuite> for CipherSuite {
+    fn from(c: emrtd_reader::CipherSuite) -> Self {
+        match c {
+            emrtd_reader::CipherSuite::Tdes => CipherSuite::Tdes,
+            emrtd_reader::CipherSuite::Aes128 => CipherSuite::Aes128,
+            emrtd_reader::CipherSuite::Aes192 => CipherSuite::Aes192,
+            emrtd_reader::CipherSuite::Aes256 => CipherSuite::Aes256,
+            _ => CipherSuite::NoSecureMessaging,
+        }
+    }
+}
+
+impl From<emrtd_reader::Password> for PasswordKind {
+    fn from(p: emrtd_reader::Password) -> Self {
+        match p {
+            emrtd_reader::Password::Mrz => PasswordKind::Mrz,
+            emrtd_reader::Password::Can => PasswordKind::Can,
+            _ => PasswordKind::NoPassword,
+        }
+    }
+}
+
+impl From<&emrtd_reader::CheckOutcome> for CheckOutcome {
+    fn from(c: &emrtd_reader::CheckOutcome) -> Self {
+        match c {
+            emrtd_reader::CheckOutcome::Verified => CheckOutcome::Verified,
+            emrtd_reader::CheckOutcome::Failed(reason) => CheckOutcome::Failed {
+                reason: reason.clone(),
+            },
+            emrtd_reader::CheckOutcome::NotPerformed(reason) => CheckOutcome::NotPerformed {
+                reason: reason.clone(),
+            },
+            // NotSupported, and any outcome added later: never reported as verified.
+            _ => CheckOutcome::NotSupported,
+        }
+    }
 }
 
 impl From<&emrtd_reader::AccessReport> for AccessInfo {
     fn from(a: &emrtd_reader::AccessReport) -> Self {
         AccessInfo {
-            protocol: a.protocol.clone(),
-            mapping: a.mapping.clone(),
+            protocol: a.protocol.into(),
+            mapping: a.mapping.map(PaceMapping::from),
             parameter_id: a.parameter_id,
             domain_parameters: a.domain_parameters.clone(),
-            cipher_suite: a.cipher_suite.clone(),
-            password: a.password.clone(),
+            cipher_suite: a.cipher_suite.into(),
+            password: a.password.into(),
             note: a.note.clone(),
-            chip_authentication_mapping: a.chip_authentication_mapping.clone(),
+            chip_authentication_mapping: a
+                .chip_authentication_mapping
+                .as_ref()
+                .map(CheckOutcome::from),
+            chip_authentication_mapping_text: a
+                .chip_authentication_mapping
+                .as_ref()
+                .map(ToString::to_string),
         }
     }
 }
@@ -253,7 +376,7 @@ impl ReadSession {
     ) -> Result<Arc<Document>, EmrtdError> {
         let options = self.options.to_reader()?;
         let guard = self.transport.lock().unwrap_or_else(|e| e.into_inner());
-        let transport = CallbackTransport {
+        let mut transport = CallbackTransport {
             inner: guard.as_ref(),
             cancelled: &self.cancelled,
             extended_length: self.options.extended_length,
@@ -263,12 +386,10 @@ impl ReadSession {
                 l.on_progress(p.into());
             }
         };
-        let result = emrtd_reader::read_document_with_progress(
-            transport,
-            &self.key.inner,
-            &options,
-            &mut report,
-        );
+        let config = emrtd_reader::EngineConfig::new(self.key.inner.clone(), options)
+            .link_extended_length(transport.may_support_extended_length());
+        let engine = emrtd_reader::Engine::new(config, rand_core::OsRng, emrtd_reader::SystemClock);
+        let result = emrtd_reader::read_blocking(&mut transport, engine, &mut report);
         match result {
             Ok(doc) => Ok(Arc::new(Document::new(doc))),
             Err(_) if self.is_cancelled() => Err(EmrtdError::Cancelled),

@@ -119,11 +119,11 @@ fn reads_the_id_card_with_can_through_the_callback_and_verifies_it() {
     let doc = session.read(Some(Box::new(events.clone()))).unwrap();
 
     let access = doc.access();
-    assert_eq!(access.protocol, "PACE");
-    assert_eq!(access.mapping.as_deref(), Some("GM"));
+    assert_eq!(access.protocol, AccessProtocol::Pace);
+    assert_eq!(access.mapping, Some(PaceMapping::Gm));
     assert_eq!(access.parameter_id, Some(13));
-    assert_eq!(access.cipher_suite, "AES-128");
-    assert_eq!(access.password, "CAN");
+    assert_eq!(access.cipher_suite, CipherSuite::Aes128);
+    assert_eq!(access.password, PasswordKind::Can);
     assert!(apdus.load(Ordering::SeqCst) > 10);
 
     let mrz = doc.mrz().unwrap().unwrap();
@@ -208,9 +208,13 @@ fn pace_cam_is_verified_and_reported() {
     let doc = ReadSession::new(Box::new(Forward::new(card)), can(), None)
         .read(None)
         .unwrap();
-    assert_eq!(doc.access().mapping.as_deref(), Some("CAM"));
+    assert_eq!(doc.access().mapping, Some(PaceMapping::Cam));
     assert_eq!(
-        doc.access().chip_authentication_mapping.as_deref(),
+        doc.access().chip_authentication_mapping,
+        Some(CheckOutcome::Verified)
+    );
+    assert_eq!(
+        doc.access().chip_authentication_mapping_text.as_deref(),
         Some("passed")
     );
     assert!(doc.file_names().contains(&"CardSecurity".to_string()));
@@ -271,8 +275,8 @@ fn the_id_card_also_opens_with_its_mrz() {
     let doc = ReadSession::new(Box::new(Forward::new(card)), key, None)
         .read(None)
         .unwrap();
-    assert_eq!(doc.access().protocol, "PACE");
-    assert_eq!(doc.access().password, "MRZ");
+    assert_eq!(doc.access().protocol, AccessProtocol::Pace);
+    assert_eq!(doc.access().password, PasswordKind::Mrz);
 }
 
 #[test]
@@ -288,8 +292,8 @@ fn the_passport_opens_with_bac_from_the_mrz_fields() {
     let doc = ReadSession::new(Box::new(Forward::new(card)), key, Some(options))
         .read(None)
         .unwrap();
-    assert_eq!(doc.access().protocol, "BAC");
-    assert_eq!(doc.access().cipher_suite, "3DES");
+    assert_eq!(doc.access().protocol, AccessProtocol::Bac);
+    assert_eq!(doc.access().cipher_suite, CipherSuite::Tdes);
     assert_eq!(doc.mrz().unwrap().unwrap().format, MrzFormat::Td3);
     assert_eq!(doc.file_names(), ["COM", "DG1"]);
     assert!(doc.faces().unwrap().is_empty());

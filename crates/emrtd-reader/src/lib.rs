@@ -1,18 +1,26 @@
-//! Reading an eMRTD over any [`Transport`]: access control, secure messaging, file reading.
+//! Reading an eMRTD: a sans-IO read [`Engine`] (access control, secure messaging, file
+//! reading, Chip and Active Authentication) and the drivers that move its APDUs over a
+//! [`emrtd_apdu::Transport`] or [`emrtd_apdu::AsyncTransport`].
 //!
-//! The same code serves PC/SC readers, phone NFC stacks (through a callback transport), the
-//! virtual chip and fuzzers. Protocol logic lives in the sans-IO crates below; this crate only
-//! drives them.
+//! The same engine serves PC/SC readers, phone NFC stacks (through a callback transport), the
+//! virtual chip, async servers and fuzzers. Protocol logic lives in the sans-IO crates below;
+//! the engine only sequences them.
 
+pub mod drivers;
+pub mod engine;
 pub mod error;
 pub mod files;
-pub mod session;
+pub mod report;
 pub mod verdict;
 
+pub use drivers::{read_async, read_blocking, read_document, read_document_with_progress};
+pub use engine::{
+    Channel, Clock, Engine, EngineConfig, EngineError, Event, FixedClock, Report, SystemClock,
+};
 pub use error::ReadError;
 pub use files::EfId;
-pub use session::{
-    read_document, read_document_with_progress, AccessKey, AccessReport, Document, Progress,
-    ReadOptions, Session,
+pub use report::{
+    AccessKey, AccessProtocol, AccessReport, CheckOutcome, CipherSuite, Document, PaceMapping,
+    Password, Progress, ReadOptions, Refusal,
 };
-pub use verdict::{document_validity, verify_document, ReadVerdict};
+pub use verdict::{document_validity, verify_document, verify_document_at, ReadVerdict};

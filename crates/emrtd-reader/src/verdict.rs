@@ -1,6 +1,7 @@
 //! The verdict on a read document: is the data genuine, is the chip genuine?
 
-use crate::session::NOT_PRESENT;
+use crate::engine::{Clock, SystemClock};
+use crate::report::{CheckOutcome, Refusal};
 use crate::{Document, EfId};
 use emrtd_auth::pa::{
     check_card_access_consistency, check_ef_com_consistency, verify_card_security, verify_sod_bytes,
@@ -69,7 +70,12 @@ pub fn failed(name: &str, reason: impl Into<String>) -> Check {
 /// of them can be `valid` on Passive Authentication alone; the summary says it was not
 /// checked for cloning.
 pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
-    let opts = emrtd_auth::VerifyOptions::now();
+    verify_document_at(doc, trust, &SystemClock)
+}
+
+/// [`verify_document`] at the time `clock` says (certificate validity, document validity).
+pub fn verify_document_at(doc: &Document, trust: &TrustStore, clock: &dyn Clock) -> ReadVerdict {
+    let opts = emrtd_auth::VerifyOptions::at(clock.now());
     let dgs: BTreeMap<u8, Vec<u8>> = doc
         .files
         .iter()
@@ -98,7 +104,7 @@ pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
         .refused
         .iter()
         .filter(|(ef, why)| match ef {
-            EfId::Dg(3 | 4) => why.as_str() == NOT_PRESENT,
+            EfId::Dg(3 | 4) => **why == Refusal::NotPresent,
             EfId::Dg(_) => true,
             _ => false,
         })
@@ -135,11 +141,12 @@ pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
             "the chip offers no Active Authentication key (no DG15)",
         )
     });
-    let cam = match doc.access.chip_authentication_mapping.as_deref() {
-        Some("passed") => passed(
+    let cam = match &doc.access.chip_authentication_mapping {
+        Some(CheckOutcome::Verified) => passed(
             "pace_cam",
             "the chip proved its EF.CardSecurity key in PACE",
         ),
+        // PACE-CAM was used: anything but a verified proof fails (never "valid" unchecked).
         Some(other) => failed("pace_cam", other.to_string()),
         None => skipped("pace_cam", "PACE-CAM was not used"),
     };

@@ -140,7 +140,7 @@ fn chip_authentication_after_pace_and_after_bac_then_active_authentication() {
     let p = with_ca(Profile::builtin("norway-passport").unwrap(), "3DES", 13);
     let key = AccessKey::from_mrz(&p.parsed_mrz().unwrap()).unwrap();
     let doc = read_document(VirtualChip::new(p).unwrap(), &key, &ReadOptions::default()).unwrap();
-    assert_eq!(doc.access.protocol, "BAC");
+    assert_eq!(doc.access.protocol, emrtd_reader::AccessProtocol::Bac);
     let v = verify_document(&doc, &trust());
     assert_eq!(
         v.chip_authentication.status,
@@ -180,10 +180,8 @@ fn a_chip_refusing_dg15_is_not_valid() {
     let mut doc = read(profile("rsa-2048"));
     let dg15 = doc.files.remove(&EfId::Dg(15)).unwrap();
     assert!(!dg15.is_empty());
-    doc.refused.insert(
-        EfId::Dg(15),
-        "access denied (needs Extended Access Control)".into(),
-    );
+    doc.refused
+        .insert(EfId::Dg(15), emrtd_reader::Refusal::AccessDenied);
     doc.active_authentication = None;
     let v = verify_document(&doc, &trust());
     assert_eq!(v.status, Verdict::Invalid, "{:?}", v.summary);

@@ -3,7 +3,9 @@
 //! published responses.
 
 use emrtd_apdu::{CommandApdu, StatusWord, Transport, TransportError};
-use emrtd_reader::Session;
+use emrtd_reader::{
+    read_blocking, AccessKey, AccessProtocol, Engine, EngineConfig, FixedClock, ReadOptions,
+};
 use rand_core::{CryptoRng, RngCore};
 use serde_json::Value;
 
@@ -100,30 +102,59 @@ fn bac_and_secure_messaging_match_app_d() {
     }
     let mut randomness = h(&d3["rnd_ifd"]);
     randomness.extend(h(&d3["k_ifd"]));
-    let mut rng = FixedRng(randomness);
+    let rng = FixedRng(randomness);
 
-    let mut session = Session::new(Script { steps, pos: 0 });
     let info = v["D2_mrz_key_derivation"]["mrz_information"]
         .as_str()
-        .unwrap();
-    session.basic_access_control(info, &mut rng).unwrap();
-    assert_eq!(session.access().unwrap().protocol, "BAC");
-
-    let select = session
-        .transmit(&CommandApdu::parse(&h(&d4["steps"][0]["unprotected_command"])).unwrap())
-        .unwrap();
-    assert_eq!(select.sw, StatusWord::OK);
-    let mut ef_com = Vec::new();
-    for step in &d4["steps"].as_array().unwrap()[1..] {
-        let cmd = CommandApdu::parse(&h(&step["unprotected_command"])).unwrap();
-        let resp = session.transmit(&cmd).unwrap();
-        assert_eq!(resp.data, h(&step["response_plain_data"]));
-        assert_eq!(resp.sw, StatusWord::OK);
-        ef_com.extend(resp.data);
-    }
+        .unwrap()
+        .to_string();
+    let select = CommandApdu::parse(&h(&d4["steps"][0]["unprotected_command"])).unwrap();
+    let reads: Vec<(CommandApdu, Vec<u8>)> = d4["steps"].as_array().unwrap()[1..]
+        .iter()
+        .map(|step| {
+            (
+                CommandApdu::parse(&h(&step["unprotected_command"])).unwrap(),
+                h(&step["response_plain_data"]),
+            )
+        })
+        .collect();
+    let engine = Engine::with_procedure(
+        config(&info),
+        rng,
+        FixedClock(0),
+        move |mut ch| async move {
+            ch.basic_access_control(&info).await?;
+            assert_eq!(ch.access().unwrap().protocol, AccessProtocol::Bac);
+            let select = ch.transmit(&select).await?;
+            assert_eq!(select.sw, StatusWord::OK);
+            let mut ef_com = Vec::new();
+            for (cmd, plain) in reads {
+                let resp = ch.transmit(&cmd).await?;
+                assert_eq!(resp.data, plain);
+                assert_eq!(resp.sw, StatusWord::OK);
+                ef_com.extend(resp.data);
+            }
+            Ok(ef_com)
+        },
+    );
+    let mut script = Script { steps, pos: 0 };
+    let ef_com = read_blocking(&mut script, engine, &mut |_| {}).unwrap();
+    assert_eq!(
+        script.pos,
+        script.steps.len(),
+        "every scripted command was sent"
+    );
     assert_eq!(ef_com, h(&d4["ef_com_reassembled"]));
     let com = emrtd_lds::com::EfCom::decode(&ef_com).unwrap();
     assert_eq!(com.data_groups(), vec![1, 2]);
+}
+
+/// An engine configuration whose key is the App. D MRZ information.
+fn config(info: &str) -> EngineConfig {
+    EngineConfig::new(
+        AccessKey::Mrz(info.to_string().into()),
+        ReadOptions::default(),
+    )
 }
 
 #[test]
@@ -140,13 +171,17 @@ fn wrong_mrz_is_access_denied() {
     ];
     let mut randomness = h(&d3["rnd_ifd"]);
     randomness.extend(h(&d3["k_ifd"]));
-    let mut session = Session::new(Script { steps, pos: 0 });
     let info = v["D2_mrz_key_derivation"]["mrz_information"]
         .as_str()
-        .unwrap();
-    let err = session
-        .basic_access_control(info, &mut FixedRng(randomness))
-        .unwrap_err();
+        .unwrap()
+        .to_string();
+    let engine = Engine::with_procedure(
+        config(&info),
+        FixedRng(randomness),
+        FixedClock(0),
+        move |mut ch| async move { ch.basic_access_control(&info).await },
+    );
+    let err = read_blocking(&mut Script { steps, pos: 0 }, engine, &mut |_| {}).unwrap_err();
     assert!(
         matches!(err, emrtd_reader::ReadError::AccessDenied),
         "{err:?}"

@@ -38,7 +38,7 @@ fn iso7816_a_01_unprotected_mrtd() {
 fn iso7816_a_02_bac_mrtd() {
     let p = bac_profile();
     let (doc, verdict) = inspect(chip(&p), &p).successful("ISO7816_A_02");
-    assert_eq!(doc.access.protocol, "BAC");
+    assert_eq!(doc.access.protocol, emrtd_reader::AccessProtocol::Bac);
     assert!(verdict
         .passive_authentication
         .data_groups

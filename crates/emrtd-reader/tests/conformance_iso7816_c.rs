@@ -83,8 +83,8 @@ fn iso7816_c_01_file_selection_failure() {
     let mut hostile = HostileChip::new(chip(&p), vec![]);
     let doc = read_document(&mut hostile, &mrz_key(&p), &ReadOptions::default()).unwrap();
     assert_eq!(
-        doc.refused.get(&EfId::Dg(11)).map(String::as_str),
-        Some("not present on the chip")
+        doc.refused.get(&EfId::Dg(11)),
+        Some(&emrtd_reader::Refusal::NotPresent)
     );
     assert!(
         doc.files.contains_key(&EfId::Dg(2)),

@@ -88,10 +88,17 @@ fn iso7816_g_01_correct_execution_of_pace_protocols() {
         let mut chip = pace_chip(&p, vec![]);
         let outcome = inspect_with(&mut chip, &key, &trust(), Some(&data_page(&p)));
         let (doc, _) = outcome.successful("ISO7816_G_01");
-        assert_eq!(doc.access.protocol, "PACE");
+        assert_eq!(doc.access.protocol, emrtd_reader::AccessProtocol::Pace);
         let (oid, reference, _) = mse(&chip);
         assert_eq!(oid, ECDH_GM_3DES);
-        assert_eq!(reference, if doc.access.password == "MRZ" { 1 } else { 2 });
+        assert_eq!(
+            reference,
+            if doc.access.password == emrtd_reader::Password::Mrz {
+                1
+            } else {
+                2
+            }
+        );
     }
 }
 
@@ -110,7 +117,10 @@ fn iso7816_g_03_standardized_domain_parameters_with_integrated_mapping() {
     for id in [0u32, 1, 2, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18] {
         let p = pace_profile_with("IM", "AES-128", id);
         let (doc, _) = inspect(pace_chip(&p, vec![]), &p).successful("ISO7816_G_03");
-        assert_eq!(doc.access.mapping.as_deref(), Some("IM"));
+        assert_eq!(
+            doc.access.mapping,
+            Some(emrtd_reader::PaceMapping::Integrated)
+        );
         assert_eq!(doc.access.parameter_id, Some(id));
     }
 }
@@ -121,7 +131,7 @@ fn iso7816_g_04_supported_algorithms() {
         for ka in [0u32, 13] {
             let p = pace_profile_with("GM", cipher, ka);
             let (doc, _) = inspect(pace_chip(&p, vec![]), &p).successful("ISO7816_G_04");
-            assert_eq!(doc.access.cipher_suite, cipher);
+            assert_eq!(doc.access.cipher_suite.to_string(), cipher);
         }
     }
 }
@@ -822,7 +832,10 @@ fn iso7816_g_33_cam_with_tag_8a_but_missing_ecad() {
 fn iso7816_g_34_cam_with_passive_authentication() {
     let p = cam_profile(13);
     let (doc, verdict) = inspect(pace_chip(&p, vec![]), &p).successful("ISO7816_G_34");
-    assert_eq!(doc.access.mapping.as_deref(), Some("CAM"));
+    assert_eq!(
+        doc.access.mapping,
+        Some(emrtd_reader::PaceMapping::ChipAuthentication)
+    );
     assert_eq!(verdict.pace_cam.status, emrtd_auth::CheckStatus::Passed);
     assert_eq!(
         verdict.card_security.as_ref().unwrap().status,

@@ -5,8 +5,10 @@
 //! for exactly the bytes left — and needs at least 3× fewer APDUs than a reader that reads in
 //! 223-byte blocks.
 
-use emrtd_apdu::CommandApdu;
-use emrtd_reader::{read_document, AccessKey, EfId, ReadOptions, Session};
+use emrtd_apdu::{CommandApdu, Transport};
+use emrtd_reader::{
+    read_blocking, read_document, AccessKey, EfId, Engine, EngineConfig, ReadOptions, SystemClock,
+};
 use emrtd_sim::{LinkModel, Profile, VirtualChip};
 
 fn can() -> AccessKey {
@@ -16,28 +18,34 @@ fn can() -> AccessKey {
 /// A reader that knows every file's size in advance and the chip's buffer.
 fn ideal(profile: &Profile, files: &[(EfId, usize)]) -> (usize, f64) {
     let mut chip = VirtualChip::new(profile.clone()).unwrap();
-    let mut rng = rand_core::OsRng;
-    {
-        let mut session = Session::open(&mut chip, &can(), &mut rng).unwrap();
-        let block = profile.chip.max_read;
-        for (ef, size) in files {
-            if *ef == EfId::CardAccess {
-                continue; // read while opening, by both readers
+    let config = EngineConfig::new(can(), ReadOptions::default())
+        .link_extended_length(chip.may_support_extended_length());
+    let block = profile.chip.max_read;
+    let files = files.to_vec();
+    let engine = Engine::with_procedure(config, rand_core::OsRng, SystemClock, move |mut ch| {
+        async move {
+            ch.open().await?;
+            for (ef, size) in files {
+                if ef == EfId::CardAccess {
+                    continue; // read while opening, by both readers
+                }
+                let mut offset = 0;
+                while offset < size {
+                    let le = (size - offset).min(block);
+                    let cmd = if offset == 0 {
+                        CommandApdu::new(0, 0xB0, 0x80 | ef.sfi(), 0).with_le(le)
+                    } else {
+                        CommandApdu::new(0, 0xB0, (offset >> 8) as u8, offset as u8).with_le(le)
+                    };
+                    let resp = ch.transmit(&cmd).await?;
+                    assert_eq!(resp.data.len(), le);
+                    offset += le;
+                }
             }
-            let mut offset = 0;
-            while offset < *size {
-                let le = (size - offset).min(block);
-                let cmd = if offset == 0 {
-                    CommandApdu::new(0, 0xB0, 0x80 | ef.sfi(), 0).with_le(le)
-                } else {
-                    CommandApdu::new(0, 0xB0, (offset >> 8) as u8, offset as u8).with_le(le)
-                };
-                let resp = session.transmit(&cmd).unwrap();
-                assert_eq!(resp.data.len(), le);
-                offset += le;
-            }
+            Ok(())
         }
-    }
+    });
+    read_blocking(&mut chip, engine, &mut |_| {}).unwrap();
     (chip.stats().apdus, chip.stats().modelled_ms)
 }
 

@@ -48,14 +48,17 @@ fn every_mapping_parameter_id_and_cipher_suite() {
                 };
                 let doc = read_document(chip, &key, &ReadOptions::default())
                     .unwrap_or_else(|e| panic!("{mapping} {cipher} id {id}: {e}"));
-                assert_eq!(doc.access.protocol, "PACE");
-                assert_eq!(doc.access.mapping.as_deref(), Some(mapping));
+                assert_eq!(doc.access.protocol, emrtd_reader::AccessProtocol::Pace);
+                assert_eq!(
+                    doc.access.mapping.map(|m| m.to_string()).as_deref(),
+                    Some(mapping)
+                );
                 assert_eq!(doc.access.parameter_id, Some(id));
-                assert_eq!(doc.access.cipher_suite, cipher);
+                assert_eq!(doc.access.cipher_suite.to_string(), cipher);
                 if mapping == "CAM" {
                     assert_eq!(
-                        doc.access.chip_authentication_mapping.as_deref(),
-                        Some("passed")
+                        doc.access.chip_authentication_mapping,
+                        Some(emrtd_reader::CheckOutcome::Verified)
                     );
                     assert!(doc.files.contains_key(&EfId::CardSecurity));
                 }
@@ -126,7 +129,7 @@ fn several_pace_infos_choose_the_strongest() {
     });
     let key = AccessKey::from_can("123456").unwrap();
     let doc = read_document(VirtualChip::new(p).unwrap(), &key, &ReadOptions::default()).unwrap();
-    assert_eq!(doc.access.cipher_suite, "AES-256");
+    assert_eq!(doc.access.cipher_suite, emrtd_reader::CipherSuite::Aes256);
     assert_eq!(doc.access.parameter_id, Some(15));
 }
 

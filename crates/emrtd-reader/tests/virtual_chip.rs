@@ -1,8 +1,12 @@
 //! Reader against the virtual chip, end to end.
 
 use emrtd_apdu::{CommandApdu, StatusWord, Transport};
-use emrtd_reader::{read_document, AccessKey, EfId, ReadError, ReadOptions, Session};
+use emrtd_reader::{
+    read_blocking, read_document, AccessKey, AccessProtocol, Channel, CipherSuite, EfId, Engine,
+    EngineConfig, ReadError, ReadOptions, SystemClock,
+};
 use emrtd_sim::{Profile, VirtualChip};
+use std::future::Future;
 
 fn chip() -> VirtualChip {
     VirtualChip::new(Profile::builtin("norway-passport").unwrap()).unwrap()
@@ -16,11 +20,24 @@ fn key() -> AccessKey {
     AccessKey::from_mrz(&mrz).unwrap()
 }
 
+/// Run protocol steps on the chip through the engine (OS randomness, blocking driver).
+fn run<T, F, Fut>(chip: &mut VirtualChip, steps: F) -> Result<T, ReadError>
+where
+    T: Send + 'static,
+    F: FnOnce(Channel) -> Fut,
+    Fut: Future<Output = Result<T, ReadError>> + Send + 'static,
+{
+    let config = EngineConfig::new(key(), ReadOptions::default())
+        .link_extended_length(chip.may_support_extended_length());
+    let engine = Engine::with_procedure(config, rand_core::OsRng, SystemClock, steps);
+    read_blocking(chip, engine, &mut |_| {})
+}
+
 #[test]
 fn reads_com_and_dg1_with_bac() {
     let doc = read_document(chip(), &key(), &ReadOptions::default()).unwrap();
-    assert_eq!(doc.access.protocol, "BAC");
-    assert_eq!(doc.access.cipher_suite, "3DES");
+    assert_eq!(doc.access.protocol, AccessProtocol::Bac);
+    assert_eq!(doc.access.cipher_suite, CipherSuite::Tdes);
     let dg1 = doc.dg1.unwrap().mrz().unwrap();
     assert!(dg1.is_valid());
     assert_eq!(dg1.document_number, "CCC002251");
@@ -33,32 +50,30 @@ fn reads_com_and_dg1_with_bac() {
 #[test]
 fn files_are_served_exactly() {
     let reference = chip();
-    let mut rng = rand_core::OsRng;
-    let mut session = Session::open(chip(), &key(), &mut rng).unwrap();
-    for (ef, name) in [(EfId::Com, "COM"), (EfId::Dg(1), "DG1")] {
-        assert_eq!(
-            session.read_file(ef).unwrap(),
-            reference.file(name).unwrap()
-        );
-    }
-    assert!(matches!(
-        session.read_file(EfId::Dg(7)),
-        Err(ReadError::FileNotFound { .. })
-    ));
+    let (com, dg1, dg7) = run(&mut chip(), |mut ch| async move {
+        ch.open().await?;
+        let com = ch.read_file(EfId::Com).await?;
+        let dg1 = ch.read_file(EfId::Dg(1)).await?;
+        let dg7 = ch.read_file(EfId::Dg(7)).await;
+        Ok((com, dg1, dg7))
+    })
+    .unwrap();
+    assert_eq!(com, reference.file("COM").unwrap());
+    assert_eq!(dg1, reference.file("DG1").unwrap());
+    assert!(matches!(dg7, Err(ReadError::FileNotFound { .. })));
 }
 
 #[test]
 fn small_blocks_and_refused_lengths_still_read_whole_files() {
     let reference = chip();
     for block in [1usize, 7, 16, 100, 231, 256] {
-        let mut rng = rand_core::OsRng;
-        let mut session = Session::open(chip(), &key(), &mut rng).unwrap();
-        session.set_max_block(block);
-        assert_eq!(
-            session.read_file(EfId::Dg(1)).unwrap(),
-            reference.file("DG1").unwrap(),
-            "block {block}"
-        );
+        let dg1 = run(&mut chip(), move |mut ch| async move {
+            ch.open().await?;
+            ch.set_max_block(block);
+            ch.read_file(EfId::Dg(1)).await
+        })
+        .unwrap();
+        assert_eq!(dg1, reference.file("DG1").unwrap(), "block {block}");
     }
 }
 
@@ -87,10 +102,12 @@ fn chip_refuses_reads_without_access_control() {
 
 #[test]
 fn plain_command_during_secure_messaging_ends_the_session() {
-    let mut rng = rand_core::OsRng;
-    let mut session = Session::open(chip(), &key(), &mut rng).unwrap();
-    session.read_file(EfId::Com).unwrap();
-    let mut chip = session.into_transport();
+    let mut chip = chip();
+    run(&mut chip, |mut ch| async move {
+        ch.open().await?;
+        ch.read_file(EfId::Com).await
+    })
+    .unwrap();
     assert!(chip.has_secure_messaging());
     let read = CommandApdu::new(0, 0xB0, 0x81, 0)
         .with_le(8)
@@ -103,9 +120,8 @@ fn plain_command_during_secure_messaging_ends_the_session() {
 
 #[test]
 fn tampered_protected_command_is_rejected() {
-    let mut rng = rand_core::OsRng;
-    let session = Session::open(chip(), &key(), &mut rng).unwrap();
-    let mut chip = session.into_transport();
+    let mut chip = chip();
+    run(&mut chip, |mut ch| async move { ch.open().await }).unwrap();
     // A made-up protected READ BINARY with a wrong MAC.
     let bogus = hex::decode("0CB081000D9701088E080102030405060708 00".replace(' ', "")).unwrap();
     let resp = chip.transmit(&bogus).unwrap();

@@ -92,9 +92,11 @@ pub struct VirtualChip {
     log: Option<Vec<(Vec<u8>, Vec<u8>)>>,
     stats: LinkStats,
     until_tag_loss: Option<usize>,
+    #[cfg(feature = "hostile")]
     response_hook: Option<ResponseHook>,
 }
 
+#[cfg(feature = "hostile")]
 /// Conformance-test hook (see [`crate::hostile`]): given the plain command, the chip's plain
 /// answer and the session, the protected answer to send instead (`None`: protect normally).
 pub type ResponseHook = Box<
@@ -189,7 +191,12 @@ impl VirtualChip {
             if let Some(can) = &profile.can {
                 passwords.push(PacePassword::Can(can.clone()));
             }
-            let mut chip = PaceChip::new(pace_params.clone(), passwords, rand_core::OsRng);
+            // The PACE chip owns its random source: seeded from the chip's, so that a chip
+            // built with a seeded source answers the same way every time.
+            let mut seed = [0u8; 32];
+            rng.fill_bytes(&mut seed);
+            let pace_rng = <rand::rngs::StdRng as rand::SeedableRng>::from_seed(seed);
+            let mut chip = PaceChip::new(pace_params.clone(), passwords, pace_rng);
             if let Some(cam) = pace_params
                 .iter()
                 .find(|p| p.mapping() == Mapping::ChipAuthentication)
@@ -275,6 +282,7 @@ impl VirtualChip {
             log: None,
             stats: LinkStats::default(),
             until_tag_loss,
+            #[cfg(feature = "hostile")]
             response_hook: None,
         })
     }
@@ -382,6 +390,9 @@ impl VirtualChip {
         resp: &ResponseApdu,
     ) -> Option<Result<ResponseApdu, emrtd_sm::SmError>> {
         let sm = self.sm.as_mut()?;
+        #[cfg(not(feature = "hostile"))]
+        let _ = cmd;
+        #[cfg(feature = "hostile")]
         if let Some(hooked) = self.response_hook.as_mut().and_then(|h| h(cmd, resp, sm)) {
             return Some(hooked);
         }
@@ -389,6 +400,7 @@ impl VirtualChip {
     }
 
     /// Let a conformance-test hook protect the chip's answers (see [`crate::hostile`]).
+    #[cfg(feature = "hostile")]
     pub fn set_response_hook(&mut self, hook: ResponseHook) {
         self.response_hook = Some(hook);
     }

@@ -5,6 +5,7 @@
 //! `emrtd read --sim` opens.
 
 pub mod chip;
+#[cfg(feature = "hostile")]
 pub mod hostile;
 pub mod link;
 pub mod pki;

@@ -1,0 +1,142 @@
+//! The read of a whole document, as one `async fn` over a [`Channel`].
+//!
+//! Each step that may lose the card runs inside [`resumable!`]: when the card leaves, the
+//! channel asks the driver to reconnect, opens the chip again and the step runs again from
+//! where it stopped.
+
+use super::channel::Channel;
+use crate::report::{Document, Progress, Refusal};
+use crate::{EfId, ReadError};
+use emrtd_apdu::StatusWord;
+use emrtd_lds::com::{dg_number_from_tag, EfCom};
+use emrtd_lds::dg1::Dg1;
+use std::collections::BTreeMap;
+
+/// Run `$step` (an expression with `.await`) until it succeeds, resuming after a tag loss.
+macro_rules! resumable {
+    ($ch:ident, $file:expr, $step:expr) => {{
+        $ch.offset_hint = 0;
+        loop {
+            let result = $step;
+            if let Some(value) = $ch.recover(result, $file).await? {
+                break value;
+            }
+        }
+    }};
+}
+
+/// Read a file, resuming after a tag loss at the offset reached.
+async fn read_resumable(ch: &mut Channel, ef: EfId) -> Result<Vec<u8>, ReadError> {
+    let mut content = Vec::new();
+    resumable!(ch, Some(ef), ch.continue_file(ef, &mut content, true).await);
+    Ok(content)
+}
+
+/// Open the chip and read EF.COM, EF.SOD and the data groups EF.COM lists (or the files the
+/// options name), with Chip Authentication after DG14 and Active Authentication at the end.
+pub(crate) async fn read(mut ch: Channel) -> Result<Document, ReadError> {
+    ch.progress(Progress::Opening);
+    resumable!(ch, None, ch.open().await);
+    if ch.config.options.no_extended_length {
+        ch.short_apdus_only();
+    }
+    let access = ch
+        .access()
+        .cloned()
+        .ok_or_else(|| ReadError::Malformed("no access control was performed".into()))?;
+    ch.progress(Progress::Opened(access.clone()));
+
+    let mut files = BTreeMap::new();
+    let mut refused = BTreeMap::new();
+    if let Some(ca) = &ch.card_access {
+        files.insert(EfId::CardAccess, ca.clone());
+    }
+    if let Some(cs) = &ch.card_security {
+        files.insert(EfId::CardSecurity, cs.clone());
+    }
+    if let Some(info) = &ch.atr_info {
+        files.insert(EfId::AtrInfo, info.clone());
+    }
+    let com_bytes = read_resumable(&mut ch, EfId::Com).await?;
+    let com = EfCom::decode(&com_bytes)?;
+    files.insert(EfId::Com, com_bytes);
+    let wanted: Vec<EfId> = match &ch.config.options.files {
+        Some(list) => list.clone(),
+        None => [EfId::Sod]
+            .into_iter()
+            .chain(
+                com.tag_list
+                    .iter()
+                    .filter_map(|t| dg_number_from_tag(*t))
+                    .map(EfId::Dg),
+            )
+            .collect(),
+    };
+    // Chip Authentication first (ICAO 9303-11 §7.2): read DG14, upgrade the session.
+    let mut chip_authentication = None;
+    if wanted.contains(&EfId::Dg(14)) {
+        match read_resumable(&mut ch, EfId::Dg(14)).await {
+            Ok(dg14) => {
+                chip_authentication = resumable!(ch, Some(EfId::Dg(14)), {
+                    match ch.chip_authentication(&dg14).await {
+                        // A failed confirmation ended the chip's session: open it again to go
+                        // on reading (the verdict already says the chip failed).
+                        Ok((check, true)) => ch.open().await.map(|()| check),
+                        Ok((check, false)) => Ok(check),
+                        Err(e) => Err(e),
+                    }
+                });
+                files.insert(EfId::Dg(14), dg14);
+            }
+            Err(ReadError::FileNotFound { .. }) => {
+                refused.insert(EfId::Dg(14), Refusal::NotPresent);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    for ef in wanted {
+        if files.contains_key(&ef) || refused.contains_key(&ef) {
+            continue;
+        }
+        match read_resumable(&mut ch, ef).await {
+            Ok(bytes) => {
+                files.insert(ef, bytes);
+            }
+            Err(ReadError::Status { sw, .. })
+                if sw == StatusWord::SECURITY_STATUS_NOT_SATISFIED =>
+            {
+                refused.insert(ef, Refusal::AccessDenied);
+            }
+            Err(ReadError::FileNotFound { .. }) => {
+                refused.insert(ef, Refusal::NotPresent);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let active_authentication = match files.get(&EfId::Dg(15)).cloned() {
+        Some(dg15) => {
+            let dg14 = files.get(&EfId::Dg(14)).cloned();
+            Some(resumable!(
+                ch,
+                Some(EfId::Dg(15)),
+                ch.active_authentication(&dg15, dg14.as_deref()).await
+            ))
+        }
+        None => None,
+    };
+    let dg1 = files
+        .get(&EfId::Dg(1))
+        .map(|b| Dg1::decode(b))
+        .transpose()?;
+    Ok(Document {
+        access,
+        files,
+        refused,
+        com: Some(com),
+        dg1,
+        resumes: ch.resumes,
+        chip_authentication,
+        active_authentication,
+        read_at: ch.now(),
+    })
+}

@@ -1,0 +1,348 @@
+//! What a read produces: the access key going in, the typed report coming out.
+//!
+//! Security decisions are enums; words are made only when a report is printed (`Display`) or
+//! serialised (serde, through `Display`, so the JSON keeps its strings).
+
+use crate::{EfId, ReadError};
+use emrtd_lds::com::EfCom;
+use emrtd_lds::dg1::Dg1;
+use std::collections::BTreeMap;
+use std::fmt;
+use zeroize::Zeroizing;
+
+/// The secret that opens the chip.
+#[derive(Clone)]
+pub enum AccessKey {
+    /// MRZ information: document number, date of birth, date of expiry with check digits
+    /// (see [`emrtd_mrz::mrz_information`]).
+    Mrz(Zeroizing<String>),
+    /// Card access number printed on the document.
+    Can(Zeroizing<String>),
+}
+
+impl fmt::Debug for AccessKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AccessKey::Mrz(_) => f.write_str("AccessKey::Mrz(<redacted>)"),
+            AccessKey::Can(_) => f.write_str("AccessKey::Can(<redacted>)"),
+        }
+    }
+}
+
+impl AccessKey {
+    /// Key from a parsed MRZ.
+    pub fn from_mrz(mrz: &emrtd_mrz::Mrz) -> Result<AccessKey, ReadError> {
+        Ok(AccessKey::Mrz(Zeroizing::new(mrz.access_key_info()?)))
+    }
+
+    /// Key from document number, date of birth (YYMMDD) and date of expiry (YYMMDD).
+    pub fn from_mrz_fields(
+        document_number: &str,
+        date_of_birth: &str,
+        date_of_expiry: &str,
+    ) -> Result<AccessKey, ReadError> {
+        Ok(AccessKey::Mrz(Zeroizing::new(emrtd_mrz::mrz_information(
+            document_number,
+            date_of_birth,
+            date_of_expiry,
+        )?)))
+    }
+
+    /// Key from a card access number (digits only).
+    pub fn from_can(can: &str) -> Result<AccessKey, ReadError> {
+        if can.is_empty() || can.len() > 10 || !can.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ReadError::InvalidCan);
+        }
+        Ok(AccessKey::Can(Zeroizing::new(can.to_string())))
+    }
+
+    pub(crate) fn pace_password(&self) -> emrtd_access::pace::PacePassword {
+        use emrtd_access::pace::PacePassword;
+        match self {
+            AccessKey::Mrz(m) => PacePassword::Mrz(m.to_string()),
+            AccessKey::Can(c) => PacePassword::Can(c.to_string()),
+        }
+    }
+
+    /// Which kind of password this is.
+    pub fn kind(&self) -> Password {
+        match self {
+            AccessKey::Mrz(_) => Password::Mrz,
+            AccessKey::Can(_) => Password::Can,
+        }
+    }
+}
+
+/// Serialise a type through its `Display` (the JSON keeps the words people read).
+macro_rules! serialize_display {
+    ($($t:ty),*) => {$(
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+    )*};
+}
+
+/// The access control protocol that opened the chip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AccessProtocol {
+    /// Basic Access Control (ICAO 9303-11 §4.3).
+    Bac,
+    /// PACE (ICAO 9303-11 §4.4).
+    Pace,
+    /// The chip has no access control: read without secure messaging.
+    None,
+}
+
+impl fmt::Display for AccessProtocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AccessProtocol::Bac => "BAC",
+            AccessProtocol::Pace => "PACE",
+            AccessProtocol::None => "none",
+        })
+    }
+}
+
+/// PACE mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PaceMapping {
+    /// Generic Mapping.
+    Generic,
+    /// Integrated Mapping.
+    Integrated,
+    /// Chip Authentication Mapping.
+    ChipAuthentication,
+}
+
+impl From<emrtd_access::pace::Mapping> for PaceMapping {
+    fn from(m: emrtd_access::pace::Mapping) -> Self {
+        use emrtd_access::pace::Mapping;
+        match m {
+            Mapping::Generic => PaceMapping::Generic,
+            Mapping::Integrated => PaceMapping::Integrated,
+            Mapping::ChipAuthentication => PaceMapping::ChipAuthentication,
+        }
+    }
+}
+
+impl fmt::Display for PaceMapping {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PaceMapping::Generic => "GM",
+            PaceMapping::Integrated => "IM",
+            PaceMapping::ChipAuthentication => "CAM",
+        })
+    }
+}
+
+/// Secure messaging cipher suite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CipherSuite {
+    /// Two-key 3DES with retail MAC.
+    Tdes,
+    /// AES-128 with CMAC.
+    Aes128,
+    /// AES-192 with CMAC.
+    Aes192,
+    /// AES-256 with CMAC.
+    Aes256,
+    /// No secure messaging (a chip without access control).
+    None,
+}
+
+impl From<emrtd_crypto::sym::Cipher> for CipherSuite {
+    fn from(c: emrtd_crypto::sym::Cipher) -> Self {
+        use emrtd_crypto::sym::Cipher;
+        match c {
+            Cipher::Tdes => CipherSuite::Tdes,
+            Cipher::Aes128 => CipherSuite::Aes128,
+            Cipher::Aes192 => CipherSuite::Aes192,
+            Cipher::Aes256 => CipherSuite::Aes256,
+        }
+    }
+}
+
+impl CipherSuite {
+    /// Largest plain READ BINARY block whose protected short response fits 256 bytes:
+    /// DO'87' (3-byte header + indicator + padded data) + DO'99' (4) + DO'8E' (10).
+    pub fn short_block(self) -> usize {
+        match self {
+            CipherSuite::Tdes => 231,
+            _ => 223,
+        }
+    }
+}
+
+impl fmt::Display for CipherSuite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CipherSuite::Tdes => "3DES",
+            CipherSuite::Aes128 => "AES-128",
+            CipherSuite::Aes192 => "AES-192",
+            CipherSuite::Aes256 => "AES-256",
+            CipherSuite::None => "none",
+        })
+    }
+}
+
+/// The password used for access control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Password {
+    /// MRZ information.
+    Mrz,
+    /// Card access number.
+    Can,
+    /// No password (a chip without access control).
+    None,
+}
+
+impl fmt::Display for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Password::Mrz => "MRZ",
+            Password::Can => "CAN",
+            Password::None => "none",
+        })
+    }
+}
+
+/// The outcome of a check the reader runs on the chip while reading (PACE-CAM).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CheckOutcome {
+    /// The check ran and the chip passed it.
+    Verified,
+    /// The check ran and the chip failed it, with why.
+    Failed(String),
+    /// The check could not be run, with why.
+    NotPerformed(String),
+    /// The chip does not offer the check.
+    NotSupported,
+}
+
+impl CheckOutcome {
+    /// Did the check run and pass?
+    pub fn is_verified(&self) -> bool {
+        matches!(self, CheckOutcome::Verified)
+    }
+}
+
+impl fmt::Display for CheckOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckOutcome::Verified => f.write_str("passed"),
+            CheckOutcome::Failed(why) => write!(f, "failed: {why}"),
+            CheckOutcome::NotPerformed(why) => write!(f, "not performed: {why}"),
+            CheckOutcome::NotSupported => f.write_str("not supported by the chip"),
+        }
+    }
+}
+
+/// Why the chip did not let a file be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The chip says the file does not exist (`6A82`).
+    NotPresent,
+    /// The chip refuses access (`6982`): the file needs Extended Access Control.
+    AccessDenied,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Refusal::NotPresent => "not present on the chip",
+            Refusal::AccessDenied => "access denied (needs Extended Access Control)",
+        })
+    }
+}
+
+serialize_display!(
+    AccessProtocol,
+    PaceMapping,
+    CipherSuite,
+    Password,
+    CheckOutcome,
+    Refusal
+);
+
+/// Which access control opened the chip.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AccessReport {
+    /// BAC, PACE or none.
+    pub protocol: AccessProtocol,
+    /// PACE mapping; `None` for BAC.
+    pub mapping: Option<PaceMapping>,
+    /// PACE standardized domain parameter id; `None` for BAC.
+    pub parameter_id: Option<u32>,
+    /// PACE domain parameters by name (e.g. `brainpoolP256r1`); `None` for BAC.
+    pub domain_parameters: Option<String>,
+    /// Secure messaging cipher suite.
+    pub cipher_suite: CipherSuite,
+    /// PACE protocol OID (dotted); `None` for BAC.
+    pub protocol_oid: Option<String>,
+    /// Password used.
+    pub password: Password,
+    /// Why BAC was used instead of PACE, when it was.
+    pub note: Option<String>,
+    /// PACE-CAM chip authentication; `None` when the mapping was not CAM.
+    pub chip_authentication_mapping: Option<CheckOutcome>,
+}
+
+/// What happens during a read, for progress displays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// Opening the chip (access control).
+    Opening,
+    /// The chip is open.
+    Opened(AccessReport),
+    /// Bytes of a file read so far.
+    Reading {
+        file: EfId,
+        done: usize,
+        total: usize,
+    },
+    /// A file was read completely.
+    FileDone { file: EfId, size: usize },
+    /// The card left the field; waiting for it to come back.
+    CardLost { attempt: usize, max: usize },
+    /// The card is back and the session was re-established; reading goes on.
+    Resumed { file: Option<EfId>, offset: usize },
+}
+
+/// Options of a read.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Files to read; `None` reads EF.COM, EF.SOD and every data group EF.COM lists.
+    pub files: Option<Vec<EfId>>,
+    /// Largest READ BINARY block to start with (the reader steps down when the chip refuses).
+    pub max_block: Option<usize>,
+    /// Never use extended-length APDUs.
+    pub no_extended_length: bool,
+}
+
+/// What was read from a chip.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub access: AccessReport,
+    /// Every file read, exactly as the chip sent it.
+    pub files: BTreeMap<EfId, Vec<u8>>,
+    /// Files the chip refused (for example DG3/DG4, which need Extended Access Control).
+    pub refused: BTreeMap<EfId, Refusal>,
+    pub com: Option<EfCom>,
+    pub dg1: Option<Dg1>,
+    /// Number of times the read was resumed after the card was lost.
+    pub resumes: usize,
+    /// Chip Authentication result (`None` when the chip has no DG14 key).
+    pub chip_authentication: Option<emrtd_auth::Check>,
+    /// Active Authentication result (`None` when the chip has no DG15).
+    pub active_authentication: Option<emrtd_auth::Check>,
+    /// When the read ended, Unix seconds, from the engine's [`crate::Clock`].
+    pub read_at: i64,
+}
