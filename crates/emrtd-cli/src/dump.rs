@@ -72,6 +72,7 @@ impl Dump {
         } else {
             text.push_str(&format!("Missing: {}\n", missing.join(" ")));
         }
+        text.push_str("No file of this read was written: read the document again.\n");
         self.write(INCOMPLETE, text.as_bytes())
     }
 

@@ -547,6 +547,11 @@ fn plan_read(args: &ReadArgs) -> Result<ReadPlan, Failure> {
     let face = args.face.as_deref().map(face_output).transpose()?;
     let trust = load_trust(&args.trust, args.sim.is_some(), !args.no_builtin_trust)?;
     let options = ReadOptions {
+        access: match args.access {
+            AccessChoice::Auto => emrtd_reader::AccessChoice::Auto,
+            AccessChoice::Pace => emrtd_reader::AccessChoice::Pace,
+            AccessChoice::Bac => emrtd_reader::AccessChoice::Bac,
+        },
         max_block: args.block.map(|b| b as usize),
         ..ReadOptions::default()
     };
@@ -571,6 +576,7 @@ fn cmd_read(args: &ReadArgs) -> Result<Exit, Failure> {
             VirtualChip::new(profile).map_err(|e| Failure::usage(format!("--sim: {e}")))?;
         let doc = {
             let mut transport = trace::Traced::new(&mut chip, args.trace);
+            progress.count_apdus(transport.apdu_counter());
             read_document_with_progress(&mut transport, &plan.key, &plan.options, &mut |p| {
                 progress.update(&p)
             })
@@ -598,6 +604,7 @@ fn cmd_read(args: &ReadArgs) -> Result<Exit, Failure> {
         let name = pcsc.wait_for_card(args.reader.as_deref(), Duration::from_secs(args.wait))?;
         let card = pcsc.connect(Some(&name))?;
         let mut counted = trace::Traced::new(card, args.trace);
+        progress.count_apdus(counted.apdu_counter());
         let doc = read_document_with_progress(&mut counted, &plan.key, &plan.options, &mut |p| {
             progress.update(&p)
         });
@@ -615,7 +622,7 @@ fn cmd_read(args: &ReadArgs) -> Result<Exit, Failure> {
         Err(e) => {
             if let Some(dir) = &args.out {
                 let dump = dump::Dump::create(dir)?;
-                dump.mark_incomplete(&e.to_string(), &[])?;
+                dump.mark_incomplete(&e.to_string(), &progress.unfinished())?;
             }
             return Err(e.into());
         }

@@ -669,6 +669,11 @@ pub struct ProgressDisplay {
     enabled: bool,
     quiet: bool,
     bar: Option<ProgressBar>,
+    apdus: Option<std::rc::Rc<std::cell::Cell<usize>>>,
+    /// Files read completely, in order.
+    completed: Vec<String>,
+    /// The file being read: name, bytes so far, size.
+    current: Option<(String, usize, usize)>,
 }
 
 impl ProgressDisplay {
@@ -677,10 +682,48 @@ impl ProgressDisplay {
             enabled,
             quiet,
             bar: None,
+            apdus: None,
+            completed: Vec::new(),
+            current: None,
         }
     }
 
+    /// What a read that stopped now had not finished, for the `INCOMPLETE` marker.
+    pub fn unfinished(&self) -> Vec<String> {
+        let read = if self.completed.is_empty() {
+            "no file was read completely".to_string()
+        } else {
+            format!("read completely: {}", self.completed.join(" "))
+        };
+        match &self.current {
+            Some((file, done, total)) => vec![
+                format!("{file} (stopped at byte {done} of {total})"),
+                format!("and every file after it ({read})"),
+            ],
+            None => vec![format!("every file not yet started ({read})")],
+        }
+    }
+
+    fn track(&mut self, p: &Progress) {
+        match p {
+            Progress::Reading { file, done, total } => {
+                self.current = Some((file.name(), *done, *total));
+            }
+            Progress::FileDone { file, .. } => {
+                self.completed.push(file.name());
+                self.current = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// Show the number of APDUs exchanged so far beside the bar.
+    pub fn count_apdus(&mut self, counter: std::rc::Rc<std::cell::Cell<usize>>) {
+        self.apdus = Some(counter);
+    }
+
     pub fn update(&mut self, p: &Progress) {
+        self.track(p);
         if !self.enabled {
             if let (Progress::CardLost { attempt, max }, false) = (p, self.quiet) {
                 eprintln!(
@@ -695,15 +738,20 @@ impl ProgressDisplay {
                 let bar = self.bar.get_or_insert_with(|| {
                     let b = ProgressBar::new(*total as u64);
                     b.set_style(
-                        ProgressStyle::with_template("{msg:>12} [{bar:30}] {bytes}/{total_bytes}")
-                            .unwrap_or_else(|_| ProgressStyle::default_bar())
-                            .progress_chars("=> "),
+                        ProgressStyle::with_template(
+                            "{msg:>12} [{bar:30}] {bytes}/{total_bytes} {prefix}",
+                        )
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
                     );
                     b.set_message(file.name());
                     b
                 });
                 bar.set_length(*total as u64);
                 bar.set_position(*done as u64);
+                if let Some(n) = &self.apdus {
+                    bar.set_prefix(format!("{} APDUs", n.get()));
+                }
             }
             Progress::FileDone { file, size } => {
                 if let Some(b) = self.bar.take() {

@@ -14,7 +14,7 @@ pub struct Traced<T> {
     log: bool,
     /// The eMRTD application is selected (files read now are personal data).
     in_application: bool,
-    apdus: usize,
+    apdus: std::rc::Rc<std::cell::Cell<usize>>,
     to_chip: usize,
     from_chip: usize,
 }
@@ -25,7 +25,7 @@ impl<T: Transport> Traced<T> {
             inner,
             log,
             in_application: false,
-            apdus: 0,
+            apdus: std::rc::Rc::default(),
             to_chip: 0,
             from_chip: 0,
         }
@@ -45,7 +45,12 @@ impl<T: Transport> Traced<T> {
 
     /// (APDUs, bytes to the chip, bytes from the chip).
     pub fn stats(&self) -> (usize, usize, usize) {
-        (self.apdus, self.to_chip, self.from_chip)
+        (self.apdus.get(), self.to_chip, self.from_chip)
+    }
+
+    /// The number of APDUs sent so far, shared (for a progress display).
+    pub fn apdu_counter(&self) -> std::rc::Rc<std::cell::Cell<usize>> {
+        self.apdus.clone()
     }
 }
 
@@ -106,7 +111,7 @@ impl<T: Transport> Transport for Traced<T> {
         if let Ok(resp) = &result {
             self.observe(apdu, resp);
         }
-        self.apdus += 1;
+        self.apdus.set(self.apdus.get() + 1);
         self.to_chip += apdu.len();
         match &result {
             Ok(resp) => {

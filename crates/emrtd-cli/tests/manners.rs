@@ -40,9 +40,11 @@ fn assert_one_error_line(out: &std::process::Output) {
 // ---- exit statuses --------------------------------------------------------------------------
 
 #[test]
-fn valid_virtual_document_exits_0() {
+fn valid_virtual_document_exits_0_without_any_pcsc() {
+    // `read --sim` never loads the PC/SC library.
     emrtd()
         .args(["read", "--sim", "--can", CAN, "-q"])
+        .env("EMRTD_PCSC_LIBRARY", "/nonexistent/libpcsclite.so.1")
         .assert()
         .code(0);
 }
@@ -538,4 +540,48 @@ fn a_name_that_could_not_be_verified_is_marked() {
     let holder = text.lines().find(|l| l.starts_with("Holder:")).unwrap();
     assert!(holder.contains("NOT VERIFIED"), "{holder}");
     let _ = std::fs::remove_file(&profile);
+}
+
+#[test]
+fn access_choice_picks_pace_or_bac_and_never_falls_back_silently() {
+    // The ID card with BAC enabled besides PACE.
+    let builtin =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../emrtd-sim/profiles/norway-id.toml");
+    let text = std::fs::read_to_string(builtin).unwrap();
+    let both = text.replacen("bac = false", "bac = true", 1);
+    assert_ne!(both, text);
+    let profile = temp_dir("pace-and-bac.toml");
+    std::fs::write(&profile, both).unwrap();
+    let protocol = |access: &str| {
+        let out = emrtd()
+            .args(["read", "--json", "--mrz", "-", "--access", access, "--sim"])
+            .arg(&profile)
+            .write_stdin(NORWAY_ID_MRZ)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{access}: {}", stderr(&out));
+        stdout_json(&out)["access"]["protocol"].clone()
+    };
+    assert_eq!(protocol("auto"), "PACE");
+    assert_eq!(protocol("pace"), "PACE");
+    assert_eq!(protocol("bac"), "BAC");
+    let _ = std::fs::remove_file(&profile);
+
+    // The passport has no PACE: --access pace is refused by the chip's offer, not turned into BAC.
+    let passport = emrtd_sim::Profile::builtin("norway-passport").unwrap();
+    let out = emrtd()
+        .args([
+            "read",
+            "--sim",
+            "norway-passport",
+            "--access",
+            "pace",
+            "--mrz",
+            "-",
+        ])
+        .write_stdin(passport.mrz.join("\n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("PACE as asked"), "{}", stderr(&out));
 }

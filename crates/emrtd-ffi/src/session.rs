@@ -116,6 +116,7 @@ impl ReadOptions {
             files,
             max_block: self.max_block.map(|b| b as usize),
             no_extended_length: !self.extended_length,
+            ..emrtd_reader::ReadOptions::default()
         })
     }
 }

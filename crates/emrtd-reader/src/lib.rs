@@ -20,7 +20,7 @@ pub use engine::{
 pub use error::ReadError;
 pub use files::EfId;
 pub use report::{
-    AccessKey, AccessProtocol, AccessReport, CheckOutcome, CipherSuite, Document, PaceMapping,
-    Password, Progress, ReadOptions, Refusal,
+    AccessChoice, AccessKey, AccessProtocol, AccessReport, CheckOutcome, CipherSuite, Document,
+    PaceMapping, Password, Progress, ReadOptions, Refusal,
 };
 pub use verdict::{document_validity, verify_document, verify_document_at, ReadVerdict};

@@ -316,9 +316,24 @@ pub enum Progress {
     Resumed { file: Option<EfId>, offset: usize },
 }
 
+/// Which access control may open the chip.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AccessChoice {
+    /// PACE where EF.CardAccess offers a protocol the reader supports, otherwise BAC.
+    #[default]
+    Auto,
+    /// PACE only: a chip that does not offer it is an error, never a silent BAC.
+    Pace,
+    /// BAC only (the MRZ is the key), even where the chip offers PACE.
+    Bac,
+}
+
 /// Options of a read.
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
+    /// Which access control may open the chip.
+    pub access: AccessChoice,
     /// Files to read; `None` reads EF.COM, EF.SOD and every data group EF.COM lists.
     pub files: Option<Vec<EfId>>,
     /// Largest READ BINARY block to start with (the reader steps down when the chip refuses).

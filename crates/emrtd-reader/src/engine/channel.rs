@@ -6,7 +6,8 @@
 use super::link::Link;
 use super::{Clock, EngineConfig, SharedRng};
 use crate::report::{
-    AccessKey, AccessProtocol, AccessReport, CheckOutcome, CipherSuite, Password, Progress,
+    AccessChoice, AccessKey, AccessProtocol, AccessReport, CheckOutcome, CipherSuite, Password,
+    Progress,
 };
 use crate::{EfId, ReadError};
 use emrtd_access::bac::{BacError, BacKeys, BacTerminal};
@@ -168,13 +169,27 @@ impl Channel {
         };
         let has_card_access = infos.is_some();
         drop(infos);
+        let pace_params = match (self.config.options.access, pace_params) {
+            (AccessChoice::Bac, _) => None,
+            (AccessChoice::Pace, None) => {
+                return Err(ReadError::Unsupported(if has_card_access {
+                    "PACE as asked (EF.CardAccess lists no PACE protocol this reader supports)"
+                        .into()
+                } else {
+                    "PACE as asked (the chip has no EF.CardAccess)".into()
+                }))
+            }
+            (_, params) => params,
+        };
         match pace_params {
             Some(params) => {
                 self.pace(params).await?;
                 self.select_lds1().await?;
             }
             None => {
-                let note = if has_card_access {
+                let note = if self.config.options.access == AccessChoice::Bac {
+                    "BAC was asked for"
+                } else if has_card_access {
                     "EF.CardAccess lists no PACE protocol this reader supports"
                 } else {
                     "the chip has no EF.CardAccess (no PACE)"
