@@ -585,3 +585,57 @@ fn access_choice_picks_pace_or_bac_and_never_falls_back_silently() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(stderr(&out).contains("PACE as asked"), "{}", stderr(&out));
 }
+
+#[test]
+fn dg11_and_dg12_fields_are_shown_and_in_json() {
+    let dg11 = emrtd_lds::dg11::Dg11 {
+        full_name: Some("OESTENBYEN<<AASAMUND SPECIMEN".into()),
+        place_of_birth: Some("OSLO".into()),
+        full_date_of_birth: Some("19560423".into()),
+        ..Default::default()
+    }
+    .encode();
+    let dg12 = emrtd_lds::dg12::Dg12 {
+        issuing_authority: Some("POLITIET".into()),
+        date_of_issue: Some("20210611".into()),
+        ..Default::default()
+    }
+    .encode();
+    let builtin =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../emrtd-sim/profiles/norway-id.toml");
+    let mut text = std::fs::read_to_string(builtin).unwrap();
+    text.push_str(&format!(
+        "\n[files]\nDG11 = \"{}\"\nDG12 = \"{}\"\n",
+        hex::encode_upper(&dg11),
+        hex::encode_upper(&dg12)
+    ));
+    let profile = temp_dir("dg11.toml");
+    std::fs::write(&profile, text).unwrap();
+
+    let out = emrtd()
+        .args(["read", "--can", CAN, "--json", "--sim"])
+        .arg(&profile)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = stdout_json(&out);
+    assert_valid("read.schema.json", &v);
+    assert_eq!(v["dg11"]["place_of_birth"], "OSLO");
+    assert_eq!(v["dg11"]["full_date_of_birth"], "1956-04-23");
+    assert_eq!(v["dg12"]["issuing_authority"], "POLITIET");
+    assert_eq!(v["dg12"]["date_of_issue"], "2021-06-11");
+
+    let out = emrtd()
+        .args(["read", "--can", CAN, "--sim"])
+        .arg(&profile)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("DG11 (additional personal details)"),
+        "{text}"
+    );
+    assert!(text.contains("place of birth: OSLO"), "{text}");
+    assert!(text.contains("date of issue: 2021-06-11"), "{text}");
+    let _ = std::fs::remove_file(&profile);
+}
