@@ -127,15 +127,15 @@ fn iso7816_b_03_mutual_authentication_failure() {
 
 #[test]
 fn iso7816_b_04_sm_failure_returned_by_mrtd() {
-    // The chip answers a protected READ BINARY with a plain SM error status.
+    // The chip answers a protected READ BINARY with a plain SM error status: it has ended the
+    // session (field-quirks.md: a US passport answered 6988 right after BAC and read fine after
+    // BAC was repeated). Nothing is taken from the answer; access control runs again and the
+    // read goes on under the new session.
     for sw in [StatusWord::SM_DATA_MISSING, StatusWord::SM_DATA_INCORRECT] {
         let p = bac_profile();
         let chip = hostile(&p, vec![Fault::PlainStatus(FIRST_READ, sw)]);
-        let err = inspect(chip, &p).read_error("ISO7816_B_04");
-        assert!(
-            matches!(err, ReadError::Status { sw: got, .. } if got == sw),
-            "{sw}: {err:?}"
-        );
+        let (doc, _) = inspect(chip, &p).successful("ISO7816_B_04");
+        assert_eq!(doc.resumes, 1, "{sw}");
     }
 }
 
@@ -242,7 +242,6 @@ fn truncated_odd_and_oversized_answers_are_errors() {
     let p = bac_profile();
     for (fault, what) in [
         (Fault::Truncate(FIRST_READ, 1), "one byte"),
-        (Fault::Truncate(FIRST_READ, 0), "empty"),
         (Fault::Truncate(FIRST_READ, 12), "cut objects"),
         (Fault::Oversize(FIRST_READ, 3), "bytes after 8E"),
     ] {
@@ -250,6 +249,10 @@ fn truncated_odd_and_oversized_answers_are_errors() {
         let (stage, why) = inspect(chip, &p).failed(what);
         assert_eq!(stage, Stage::Read, "{what}: {why}");
     }
+    // No bytes at all (not even a status word) is a lost card: resumed, nothing taken from it.
+    let chip = hostile(&p, vec![Fault::Truncate(FIRST_READ, 0)]);
+    let (doc, _) = inspect(chip, &p).successful("empty answer");
+    assert_eq!(doc.resumes, 1);
     // The plain status word after the objects is not authenticated: DO'99' decides.
     let chip = hostile(&p, vec![Fault::StatusWord(FIRST_READ, StatusWord(0x6F00))]);
     inspect(chip, &p).successful("outer SW differs from DO'99'");

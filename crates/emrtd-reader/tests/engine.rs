@@ -42,10 +42,31 @@ type Trace = Vec<(Vec<u8>, Vec<u8>)>;
 /// `card_lost()` instead of sending it. Returns the events seen (APDUs as their index), the
 /// trace and the document.
 fn drive(
-    mut chip: VirtualChip,
-    mut engine: Engine,
+    chip: VirtualChip,
+    engine: Engine,
     lose_at: Option<usize>,
 ) -> (Vec<String>, Trace, Document) {
+    drive_with(chip, engine, lose_at.map(|at| (at, Loss::CardLost)))
+}
+
+/// The forms in which a card is lost.
+#[derive(Debug, Clone, Copy)]
+enum Loss {
+    /// The transport reports `CardRemoved`.
+    CardLost,
+    /// The link answers with no bytes at all.
+    EmptyResponse,
+    /// The chip was reset under the reader (its session is gone) and answers 6986 without
+    /// secure messaging.
+    ResetThen6986,
+}
+
+fn drive_with(
+    mut chip: VirtualChip,
+    mut engine: Engine,
+    lose: Option<(usize, Loss)>,
+) -> (Vec<String>, Trace, Document) {
+    let lose_at = lose.map(|(at, _)| at);
     let mut events = Vec::new();
     let mut trace = Vec::new();
     let mut sent = 0;
@@ -55,7 +76,14 @@ fn drive(
                 events.push("transmit".to_string());
                 if Some(sent) == lose_at {
                     sent += 1;
-                    engine.card_lost().unwrap();
+                    match lose.map(|(_, how)| how) {
+                        Some(Loss::EmptyResponse) => engine.feed_response(Vec::new()).unwrap(),
+                        Some(Loss::ResetThen6986) => {
+                            chip.reconnect().unwrap();
+                            engine.feed_response(vec![0x69, 0x86]).unwrap();
+                        }
+                        _ => engine.card_lost().unwrap(),
+                    }
                     continue;
                 }
                 sent += 1;
@@ -202,6 +230,47 @@ fn card_lost_at_20_random_points_resumes_to_the_same_files() {
             doc.active_authentication.as_ref().map(|c| c.status),
             Some(CheckStatus::Passed),
             "lost at APDU {at}"
+        );
+    }
+}
+
+#[test]
+fn card_lost_as_an_empty_response_or_6986_after_a_reset_is_resumed_at_random_points() {
+    let (_, trace, undisturbed) = drive(chip(7), engine(&chip(7), 8), None);
+    // 6986 after a reset means something only under secure messaging: READ BINARY and
+    // INTERNAL AUTHENTICATE commands protected by it (CLA 0C).
+    let protected_reads: Vec<usize> = trace
+        .iter()
+        .enumerate()
+        .filter(|(_, (c, _))| c[0] & 0x0C == 0x0C && matches!(c[1], 0xB0 | 0xB1 | 0x88))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(protected_reads.len() > 10);
+    let mut points = StdRng::seed_from_u64(2027);
+    for round in 0..20 {
+        let (at, how) = if round % 2 == 0 {
+            (points.gen_range(0..trace.len()), Loss::EmptyResponse)
+        } else {
+            let i = points.gen_range(0..protected_reads.len());
+            (protected_reads[i], Loss::ResetThen6986)
+        };
+        let (events, _, doc) = drive_with(chip(7), engine(&chip(7), 8), Some((at, how)));
+        assert_eq!(doc.resumes, 1, "{how:?} at APDU {at}");
+        assert!(
+            events.contains(&"reconnect 1/3".to_string()),
+            "{how:?} at APDU {at}"
+        );
+        assert_eq!(doc.files, undisturbed.files, "{how:?} at APDU {at}");
+        assert_eq!(doc.access, undisturbed.access, "{how:?} at APDU {at}");
+        assert_eq!(
+            doc.chip_authentication.as_ref().map(|c| c.status),
+            Some(CheckStatus::Passed),
+            "{how:?} at APDU {at}"
+        );
+        assert_eq!(
+            doc.active_authentication.as_ref().map(|c| c.status),
+            Some(CheckStatus::Passed),
+            "{how:?} at APDU {at}"
         );
     }
 }

@@ -92,6 +92,14 @@ pub struct VirtualChip {
     log: Option<Vec<(Vec<u8>, Vec<u8>)>>,
     stats: LinkStats,
     until_tag_loss: Option<usize>,
+    /// Status answered to READ BINARY by short EF identifier (profile `[chip] sfi_refusal`).
+    sfi_refusal: Option<StatusWord>,
+    /// The rest of a response announced with 61xx, for GET RESPONSE.
+    pending_response: Vec<u8>,
+    /// Status answered to extended-length APDUs (profile `[chip] extended_refusal`).
+    extended_refusal: Option<StatusWord>,
+    /// The command being executed ends the secure messaging session (`le_refusal = "6b00-drop"`).
+    drop_session: bool,
     #[cfg(feature = "hostile")]
     response_hook: Option<ResponseHook>,
 }
@@ -267,7 +275,44 @@ impl VirtualChip {
             None
         };
         let until_tag_loss = profile.chip.tag_loss_after;
+        let sfi_refusal = status_key("sfi_refusal", profile.chip.sfi_refusal.as_deref())?;
+        let extended_refusal =
+            status_key("extended_refusal", profile.chip.extended_refusal.as_deref())?;
+        if !matches!(
+            profile.chip.aa_response.as_str(),
+            "whole" | "61xx" | "6cxx" | "truncate"
+        ) {
+            return Err(ProfileError::Invalid(format!(
+                "[chip] aa_response = {:?}: use whole, 61xx, 6cxx or truncate",
+                profile.chip.aa_response
+            ))
+            .into());
+        }
+        if !matches!(
+            profile.chip.le_refusal.as_str(),
+            "6700" | "6b00" | "6b00-drop"
+        ) {
+            return Err(ProfileError::Invalid(format!(
+                "[chip] le_refusal = {:?}: use 6700, 6b00 or 6b00-drop",
+                profile.chip.le_refusal
+            ))
+            .into());
+        }
+        if !matches!(
+            profile.chip.pace_key_reference.as_str(),
+            "optional" | "required" | "refused"
+        ) {
+            return Err(ProfileError::Invalid(format!(
+                "[chip] pace_key_reference = {:?}: use optional, required or refused",
+                profile.chip.pace_key_reference
+            ))
+            .into());
+        }
         Ok(VirtualChip {
+            pending_response: Vec::new(),
+            sfi_refusal,
+            extended_refusal,
+            drop_session: false,
             profile,
             files,
             selected_df: Selected::MasterFile,
@@ -353,6 +398,10 @@ impl VirtualChip {
             Ok(c) => c,
             Err(_) => return self.abort_sm(StatusWord::WRONG_LENGTH),
         };
+        if let (true, Some(sw)) = (cmd.is_extended(), self.extended_refusal) {
+            // Not processed at all: the session and its counter stay as they were.
+            return ResponseApdu::status(sw);
+        }
         if cmd.is_extended() && !self.profile.chip.extended_length {
             return self.abort_sm(StatusWord::WRONG_LENGTH);
         }
@@ -367,6 +416,9 @@ impl VirtualChip {
                     Err(_) => return self.abort_sm(StatusWord::SM_DATA_INCORRECT),
                 };
                 let resp = self.execute(&plain);
+                if std::mem::take(&mut self.drop_session) {
+                    return self.abort_sm(resp.sw);
+                }
                 let protected = match self.protect_response(&plain, &resp) {
                     Some(Ok(r)) => r,
                     // Session ended while executing or wrapping failed.
@@ -415,6 +467,12 @@ impl VirtualChip {
         if cmd.cla & 0xE3 != 0x00 {
             return ResponseApdu::status(StatusWord::CLA_NOT_SUPPORTED);
         }
+        if self.profile.chip.refuse_le
+            && cmd.le.is_some()
+            && matches!(cmd.ins, ins::SELECT | ins::MANAGE_SECURITY_ENVIRONMENT)
+        {
+            return ResponseApdu::status(StatusWord::WRONG_LENGTH);
+        }
         match cmd.ins {
             ins::SELECT => self.select(cmd),
             ins::READ_BINARY => self.read_binary(cmd),
@@ -422,6 +480,7 @@ impl VirtualChip {
             ins::GET_CHALLENGE => self.get_challenge(cmd),
             ins::EXTERNAL_AUTHENTICATE => self.external_authenticate(cmd),
             ins::INTERNAL_AUTHENTICATE => self.internal_authenticate(cmd),
+            GET_RESPONSE => self.get_response(cmd),
             ins::MANAGE_SECURITY_ENVIRONMENT | ins::GENERAL_AUTHENTICATE
                 if self.sm.is_some() && self.ca.as_ref().is_some_and(|c| c.handles(cmd)) =>
             {
@@ -485,6 +544,9 @@ impl VirtualChip {
         let offset = if cmd.p1 & 0x80 != 0 {
             if cmd.p1 & 0x60 != 0 {
                 return ResponseApdu::status(StatusWord::INCORRECT_P1P2);
+            }
+            if let Some(sw) = self.sfi_refusal {
+                return ResponseApdu::status(sw);
             }
             let sfi = cmd.p1 & 0x1F;
             match self.find(|f| f.sfi == Some(sfi)) {
@@ -554,7 +616,14 @@ impl VirtualChip {
             return Err(StatusWord::WRONG_LENGTH);
         };
         if le > self.profile.chip.max_read {
-            return Err(StatusWord::WRONG_LENGTH);
+            return Err(match self.profile.chip.le_refusal.as_str() {
+                "6b00" => StatusWord::WRONG_P1P2,
+                "6b00-drop" => {
+                    self.drop_session = self.sm.is_some();
+                    StatusWord::WRONG_P1P2
+                }
+                _ => StatusWord::WRONG_LENGTH,
+            });
         }
         let len = file.content.len();
         if offset > len {
@@ -610,16 +679,60 @@ impl VirtualChip {
         if cmd.data.len() != 8 {
             return ResponseApdu::status(StatusWord::WRONG_DATA);
         }
-        match key.sign_challenge(&cmd.data, &mut self.rng) {
-            Ok(sig) => ResponseApdu::new(sig, StatusWord::OK),
-            Err(_) => ResponseApdu::status(StatusWord::UNKNOWN),
+        let mut sig = match key.sign_challenge(&cmd.data, &mut self.rng) {
+            Ok(sig) => sig,
+            Err(_) => return ResponseApdu::status(StatusWord::UNKNOWN),
+        };
+        const PART: usize = 231;
+        match self.profile.chip.aa_response.as_str() {
+            "61xx" if sig.len() > PART => {
+                self.pending_response = sig.split_off(PART);
+                let left = self.pending_response.len().min(255) as u8;
+                ResponseApdu::new(sig, StatusWord::new(0x61, left))
+            }
+            "6cxx" if cmd.le != Some(sig.len()) && sig.len() <= 256 => {
+                ResponseApdu::status(StatusWord::new(0x6C, sig.len() as u8))
+            }
+            "truncate" => {
+                sig.truncate(PART);
+                ResponseApdu::new(sig, StatusWord::OK)
+            }
+            _ => ResponseApdu::new(sig, StatusWord::OK),
         }
+    }
+
+    /// GET RESPONSE: the next part of a response announced with 61xx.
+    fn get_response(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        if self.pending_response.is_empty() {
+            return ResponseApdu::status(StatusWord(0x6985));
+        }
+        let want = cmd.le.unwrap_or(256).min(self.pending_response.len());
+        let rest = self.pending_response.split_off(want);
+        let part = std::mem::replace(&mut self.pending_response, rest);
+        let sw = if self.pending_response.is_empty() {
+            StatusWord::OK
+        } else {
+            StatusWord::new(0x61, self.pending_response.len().min(255) as u8)
+        };
+        ResponseApdu::new(part, sw)
     }
 
     fn pace_step(&mut self, cmd: &CommandApdu) -> ResponseApdu {
         let Some(pace) = self.pace.as_mut() else {
             return ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED);
         };
+        if cmd.ins == ins::MANAGE_SECURITY_ENVIRONMENT {
+            let has_key_reference =
+                emrtd_tlv::parse_all(&cmd.data).is_ok_and(|dos| dos.iter().any(|d| d.tag == 0x84));
+            match (
+                self.profile.chip.pace_key_reference.as_str(),
+                has_key_reference,
+            ) {
+                ("required", false) => return ResponseApdu::status(StatusWord::new(0x6A, 0x87)),
+                ("refused", true) => return ResponseApdu::status(StatusWord::WRONG_DATA),
+                _ => {}
+            }
+        }
         if self.sm.is_some() {
             // PACE is run before secure messaging; a new run ends the old session.
             self.sm = None;
@@ -837,6 +950,22 @@ fn ca_chip(
     );
     emrtd_auth::ca::CaChip::generate(group, &info, &mut &mut *rng)
         .map_err(|e| ProfileError::Invalid(format!("Chip Authentication key: {e}")))
+}
+
+/// INS of GET RESPONSE (ISO 7816-4 §11.4.3).
+const GET_RESPONSE: u8 = 0xC0;
+
+/// A `[chip]` key holding a status word as 4 hex digits.
+fn status_key(key: &str, value: Option<&str>) -> Result<Option<StatusWord>, ProfileError> {
+    let Some(hex) = value else {
+        return Ok(None);
+    };
+    match u16::from_str_radix(hex, 16) {
+        Ok(v) if hex.len() == 4 => Ok(Some(StatusWord(v))),
+        _ => Err(ProfileError::Invalid(format!(
+            "[chip] {key} = {hex:?}: give a status word as 4 hex digits"
+        ))),
+    }
 }
 
 fn aa_key(name: &str) -> Result<Option<emrtd_auth::aa::AaChipKey>, ProfileError> {

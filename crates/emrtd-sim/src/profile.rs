@@ -149,6 +149,47 @@ pub struct ChipConfig {
     /// reconnects). For testing resumption.
     #[serde(default)]
     pub tag_loss_after: Option<usize>,
+    /// Status word (hex, e.g. `6A86`) answered to every READ BINARY by short EF identifier:
+    /// a chip that only reads after SELECT by file identifier.
+    #[serde(default)]
+    pub sfi_refusal: Option<String>,
+    /// SELECT and MANAGE SECURITY ENVIRONMENT sent with an Le byte get 6700 (chips that want
+    /// these as case 1/3 APDUs).
+    #[serde(default)]
+    pub refuse_le: bool,
+    /// DO'84' (the domain parameter id as key reference) in MSE:Set AT for PACE: `optional`
+    /// (default), `required` (absent: 6A87, as Ukrainian documents) or `refused` (present:
+    /// 6A80).
+    #[serde(default = "default_pace_key_reference")]
+    pub pace_key_reference: String,
+    /// Answer to a READ BINARY asking for more than `max_read` bytes: `6700` (default),
+    /// `6b00`, or `6b00-drop` (6B00 without secure messaging, and the session is ended, so the
+    /// next protected command gets 6987, as a Russian passport does).
+    #[serde(default = "default_le_refusal")]
+    pub le_refusal: String,
+    /// Status word (hex, e.g. `6700`) answered without secure messaging to every
+    /// extended-length APDU, which the chip then never processed (its send sequence counter
+    /// does not move), although EF.ATR/INFO announces extended length.
+    #[serde(default)]
+    pub extended_refusal: Option<String>,
+    /// How INTERNAL AUTHENTICATE returns the signature: `whole` (default), `61xx` (the first
+    /// 231 bytes with 61xx, the rest by GET RESPONSE, as Finnish passports), `6cxx` (6Cxx with
+    /// the exact length unless Le is exactly the signature length, as Norwegian passports) or
+    /// `truncate` (cut to 231 bytes with 9000, as Australian R-series passports).
+    #[serde(default = "default_aa_response")]
+    pub aa_response: String,
+}
+
+fn default_aa_response() -> String {
+    "whole".into()
+}
+
+fn default_le_refusal() -> String {
+    "6700".into()
+}
+
+fn default_pace_key_reference() -> String {
+    "optional".into()
 }
 
 fn default_eof() -> String {
@@ -166,6 +207,12 @@ impl Default for ChipConfig {
             extended_length: false,
             eof: default_eof(),
             tag_loss_after: None,
+            sfi_refusal: None,
+            refuse_le: false,
+            pace_key_reference: default_pace_key_reference(),
+            le_refusal: default_le_refusal(),
+            extended_refusal: None,
+            aa_response: default_aa_response(),
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::report::{
 };
 use crate::{EfId, ReadError};
 use emrtd_access::bac::{BacError, BacKeys, BacTerminal};
-use emrtd_access::pace::{PaceParams, PaceTerminal, Step};
+use emrtd_access::pace::{PaceError, PaceParams, PaceTerminal, Step};
 use emrtd_apdu::{ins, CommandApdu, ResponseApdu, StatusWord, TransportError};
 use emrtd_lds::atr_info::EfAtrInfo;
 use emrtd_lds::security_infos::SecurityInfos;
@@ -62,6 +62,16 @@ pub struct Channel {
     pub(crate) offset_hint: usize,
     /// Times the read was resumed after the card was lost.
     pub(crate) resumes: usize,
+    /// The chip refused a READ BINARY by short EF identifier: files are selected by file
+    /// identifier first from then on (kept when the chip is opened again).
+    pub(crate) sfi_refused: bool,
+    /// The chip answered a protected command with a plain 6986/6987/6988: it has ended the
+    /// secure messaging session (after a refused command or a reset), so the step is resumed
+    /// after access control is run again.
+    session_lost: Option<StatusWord>,
+    /// The session was lost to a plain 6700/6D00 in answer to an extended-length APDU: it is
+    /// opened again with short APDUs only.
+    extended_refused: bool,
 }
 
 impl std::fmt::Debug for Channel {
@@ -102,6 +112,9 @@ impl Channel {
             chip_authenticated: None,
             offset_hint: 0,
             resumes: 0,
+            sfi_refused: false,
+            session_lost: None,
+            extended_refused: false,
         };
         if let Some(block) = channel.config.options.max_block {
             channel.set_max_block(block);
@@ -126,6 +139,7 @@ impl Channel {
     /// offers it, otherwise BAC.
     pub async fn open(&mut self) -> Result<(), ReadError> {
         self.sm = None;
+        self.session_lost = None;
         self.access = None;
         self.current_ef = None;
         if self.in_application {
@@ -157,11 +171,11 @@ impl Channel {
             Some(infos) => match infos.best_pace_info() {
                 Some(info) => {
                     let several = infos.pace_infos().count() > 1;
-                    Some(
+                    Some((
                         PaceParams::from_pace_info(info, infos)
-                            .map_err(|e| ReadError::Unsupported(e.to_string()))?
-                            .send_parameter_id(several),
-                    )
+                            .map_err(|e| ReadError::Unsupported(e.to_string()))?,
+                        several,
+                    ))
                 }
                 None => None,
             },
@@ -182,8 +196,27 @@ impl Channel {
             (_, params) => params,
         };
         match pace_params {
-            Some(params) => {
-                self.pace(params).await?;
+            Some((params, several)) => {
+                // DO'84' (the parameter id as key reference) only when EF.CardAccess offers
+                // several PACE variants; a chip that refuses the form sent (6A87 without it,
+                // 6A80 with it, field-quirks.md) gets the other one, once. Any other PACE
+                // failure ends the read: it never becomes BAC.
+                let has_id = params.parameter_id().is_some();
+                match self.pace(params.clone().send_parameter_id(several)).await {
+                    Err(ReadError::Pace(PaceError::ParametersRejected { sw }))
+                        if has_id && refuses_key_reference(sw) =>
+                    {
+                        self.pace(params.send_parameter_id(!several)).await?;
+                        if let Some(a) = self.access.as_mut() {
+                            a.note = Some(format!(
+                                "MSE:Set AT {} DO'84' was refused ({sw}); PACE ran {} it",
+                                if several { "with" } else { "without" },
+                                if several { "without" } else { "with" },
+                            ));
+                        }
+                    }
+                    other => other?,
+                }
                 self.select_lds1().await?;
             }
             None => {
@@ -192,7 +225,8 @@ impl Channel {
                 } else if has_card_access {
                     "EF.CardAccess lists no PACE protocol this reader supports"
                 } else {
-                    "the chip has no EF.CardAccess (no PACE)"
+                    "the chip has no EF.CardAccess (6A82 to the read by short EF identifier and to SELECT by \
+                     file identifier): no PACE"
                 };
                 match self.select_and_bac(note).await {
                     Ok(()) => {
@@ -300,7 +334,17 @@ impl Channel {
     async fn read_optional_plain(&mut self, ef: EfId) -> Result<Option<Vec<u8>>, ReadError> {
         match self.read_file(ef).await {
             Ok(b) => Ok(Some(b)),
-            Err(ReadError::FileNotFound { .. }) | Err(ReadError::Status { .. }) => Ok(None),
+            Err(ReadError::FileNotFound { .. }) => Ok(None),
+            // EF.CardAccess is there (SELECT by file identifier did not say 6A82) but the
+            // chip will not give it: that is not a chip without PACE, and falling back to BAC
+            // would hide it.
+            Err(ReadError::Status { sw, command }) if ef == EfId::CardAccess => {
+                Err(ReadError::Unsupported(format!(
+                    "the chip refuses to give EF.CardAccess ({command}: {sw}) although it has \
+                     it, so its PACE parameters are unknown; BAC is not tried in its place"
+                )))
+            }
+            Err(ReadError::Status { .. }) => Ok(None),
             Err(ReadError::Malformed(_)) if ef == EfId::AtrInfo => Ok(None),
             Err(e) => Err(e),
         }
@@ -451,8 +495,9 @@ impl Channel {
         self.block_limit = Some(short);
     }
 
-    /// A READ BINARY timed out: some readers and chips cannot move large frames in the time
-    /// allowed. Use smaller blocks from now on, also after the session is opened again.
+    /// A READ BINARY timed out (some readers and chips cannot move large frames in the time
+    /// allowed), or the chip ended the session after refusing one: use smaller blocks from
+    /// now on, also after the session is opened again.
     fn shrink_block_after_timeout(&mut self) {
         if self.block_fixed {
             return;
@@ -494,6 +539,11 @@ impl Channel {
             .to_bytes()
             .map_err(|e| ReadError::Malformed(e.to_string()))?;
         let resp = self.link.exchange(bytes).await?;
+        if resp.is_empty() {
+            // No status word at all: the card went away under the reader (phone NFC stacks
+            // report a lost tag this way); resumed like any other loss.
+            return Err(ReadError::Transport(TransportError::CardRemoved));
+        }
         ResponseApdu::parse(&resp).map_err(|e| ReadError::Malformed(e.to_string()))
     }
 
@@ -503,7 +553,20 @@ impl Channel {
             Ok(r) => Ok(r),
             // A plain error status without secure messaging objects: not authenticated, but
             // meaningful (file not found, access denied); no data is taken from it.
-            Err(emrtd_sm::SmError::UnprotectedStatus(sw)) => Ok(ResponseApdu::status(sw)),
+            Err(emrtd_sm::SmError::UnprotectedStatus(sw)) => {
+                let extended_refused = cmd.is_extended()
+                    && matches!(sw, StatusWord::WRONG_LENGTH | StatusWord::INS_NOT_SUPPORTED);
+                if SESSION_ENDED.contains(&sw) || extended_refused {
+                    // The chip ended the session, or never processed an extended command it
+                    // cannot parse (its send sequence counter did not move, ours did): no
+                    // further command goes out in this session; the step is resumed after
+                    // access control runs again (with short APDUs after an extended refusal).
+                    self.sm = None;
+                    self.session_lost = Some(sw);
+                    self.extended_refused |= extended_refused;
+                }
+                Ok(ResponseApdu::status(sw))
+            }
             Err(e) => Err(ReadError::SecureMessaging(e)),
         }
     }
@@ -515,6 +578,13 @@ impl Channel {
         &mut self,
         cmd: &CommandApdu,
     ) -> Result<Result<ResponseApdu, emrtd_sm::SmError>, ReadError> {
+        if let Some(sw) = self.session_lost {
+            // Never fall back to plain commands in a session the chip has ended.
+            return Err(ReadError::Status {
+                command: "a command after the chip ended secure messaging".into(),
+                sw,
+            });
+        }
         let Some(sm) = self.sm.as_mut() else {
             return self.transmit_plain(cmd).await.map(Ok);
         };
@@ -630,7 +700,7 @@ impl Channel {
         mut le: usize,
     ) -> Result<(Vec<u8>, StatusWord, usize), ReadError> {
         loop {
-            if self.current_ef != Some(ef) && offset > 0xFF {
+            if self.current_ef != Some(ef) && (offset > 0xFF || self.sfi_refused) {
                 self.select_ef(ef).await?;
             }
             let by_sfi = self.current_ef != Some(ef);
@@ -657,6 +727,18 @@ impl Channel {
                 resp.data
             };
             match resp.sw {
+                // Reading by short EF identifier refused (not supported, or no SFI for this
+                // file on this chip): SELECT by file identifier and read by offset, now and
+                // for the rest of the read. A file is absent only when SELECT says 6A82 too.
+                // (6B00 to a first block larger than the header is first taken as a file
+                // shorter than the block, below; 6B00 to the header probe too means SFI.)
+                sw if by_sfi
+                    && SFI_REFUSALS.contains(&sw)
+                    && !(sw == StatusWord::WRONG_P1P2 && offset == 0 && le > HEADER_PROBE) =>
+                {
+                    self.select_ef(ef).await?;
+                    self.sfi_refused = true;
+                }
                 StatusWord::OK | StatusWord::END_OF_FILE => {
                     self.current_ef = Some(ef);
                     if data.len() > le {
@@ -678,6 +760,12 @@ impl Channel {
                     } else {
                         le / 2
                     };
+                }
+                // Within the file (the reader asks only for bytes the TLV header announced),
+                // 6B00 refuses the length (Russian passports): a smaller block.
+                StatusWord::WRONG_P1P2 if offset > 0 && le > 1 => {
+                    le = step_down(le);
+                    self.block = self.block.min(le);
                 }
                 // Offset at or beyond the end of the file (ISO 7816-4: wrong P1-P2).
                 StatusWord::WRONG_P1P2 if offset > 0 => {
@@ -800,6 +888,13 @@ impl Channel {
                 Err(e) if e.is_card_lost() => return Err(e),
                 Err(e) => return Ok((Some(failed(NAME, e.to_string())), self.sm.is_none())),
             };
+            if self.session_lost.is_some() {
+                // The chip lost the session before Chip Authentication (a reset): resumed.
+                return Err(ReadError::Status {
+                    command: "Chip Authentication".into(),
+                    sw: resp.sw,
+                });
+            }
             if i + 1 < commands.len() {
                 if let Err(e) = terminal.check_intermediate(&resp) {
                     let report = terminal.failure_report(&e);
@@ -868,11 +963,18 @@ impl Channel {
         drop(infos);
         let challenge = emrtd_auth::aa::new_challenge(&mut self.rng.clone());
         let cmd = emrtd_auth::aa::internal_authenticate_command(challenge);
-        let resp = match self.transmit(&cmd).await {
+        let resp = match self.internal_authenticate(cmd).await {
             Ok(r) => r,
             Err(e) if e.is_card_lost() => return Err(e),
             Err(e) => return Ok(failed(NAME, format!("INTERNAL AUTHENTICATE failed: {e}"))),
         };
+        if self.session_lost.is_some() {
+            // The chip ended the session: resumed (access control, then AA again).
+            return Err(ReadError::Status {
+                command: "INTERNAL AUTHENTICATE".into(),
+                sw: resp.sw,
+            });
+        }
         if !resp.sw.is_ok() {
             return Ok(failed(
                 NAME,
@@ -886,6 +988,45 @@ impl Channel {
         } else {
             failed(NAME, reason)
         })
+    }
+
+    /// INTERNAL AUTHENTICATE as chips answer it in the field: 6Cxx (wrong Le, e.g. when DO'97'
+    /// is missing) is sent again once with the length the chip names; 61xx is followed by GET
+    /// RESPONSE, each part unwrapped by secure messaging before the parts are joined, at most
+    /// [`MAX_RESPONSE_PARTS`] parts and [`MAX_SIGNATURE`] bytes.
+    async fn internal_authenticate(&mut self, cmd: CommandApdu) -> Result<ResponseApdu, ReadError> {
+        let mut resp = self.transmit(&cmd).await?;
+        if resp.sw.sw1() == 0x6C && self.session_lost.is_none() {
+            let le = match resp.sw.sw2() {
+                0 => 256,
+                n => n as usize,
+            };
+            resp = self.transmit(&cmd.with_le(le)).await?;
+        }
+        let mut data = std::mem::take(&mut resp.data);
+        let mut parts = 1;
+        while resp.sw.sw1() == 0x61 && self.session_lost.is_none() {
+            if parts >= MAX_RESPONSE_PARTS {
+                return Err(ReadError::Malformed(format!(
+                    "INTERNAL AUTHENTICATE: more than {MAX_RESPONSE_PARTS} response parts"
+                )));
+            }
+            let le = match resp.sw.sw2() {
+                0 => 256,
+                n => n as usize,
+            };
+            let get_response = CommandApdu::new(0x00, GET_RESPONSE, 0, 0).with_le(le);
+            resp = self.transmit(&get_response).await?;
+            parts += 1;
+            if data.len() + resp.data.len() > MAX_SIGNATURE {
+                return Err(ReadError::Malformed(format!(
+                    "INTERNAL AUTHENTICATE: response longer than {MAX_SIGNATURE} bytes"
+                )));
+            }
+            data.append(&mut resp.data);
+        }
+        resp.data = data;
+        Ok(resp)
     }
 
     /// SELECT an EF by its file identifier (needed to read beyond offset 255 of a file not
@@ -926,6 +1067,17 @@ impl Channel {
             Err(e @ ReadError::Transport(TransportError::Other(_)))
                 if file.is_some() && self.reading && self.fall_back_to_short_apdus() =>
             {
+                e
+            }
+            // The chip ended the session (6987/6988 after a refused READ BINARY, 6986 after a
+            // reset): run access control again; a read in progress goes on with smaller blocks,
+            // kept for the rest of the read.
+            Err(e @ ReadError::Status { .. }) if file.is_some() && self.session_lost.is_some() => {
+                self.session_lost = None;
+                if !(std::mem::take(&mut self.extended_refused) && self.fall_back_to_short_apdus())
+                {
+                    self.shrink_block_after_timeout();
+                }
                 e
             }
             Err(e) => return Err(e),
@@ -974,14 +1126,51 @@ fn long_form_octets(data: &[u8]) -> usize {
     }
 }
 
+/// Answers to a READ BINARY by short EF identifier after which the file is selected by its
+/// file identifier instead (field-quirks.md: SFI reads not supported everywhere).
+const SFI_REFUSALS: [StatusWord; 5] = [
+    StatusWord::FILE_NOT_FOUND,
+    StatusWord::INCORRECT_P1P2,
+    StatusWord::WRONG_P1P2,
+    StatusWord::INS_NOT_SUPPORTED,
+    StatusWord::CLA_NOT_SUPPORTED,
+];
+
+/// Answers to MSE:Set AT for PACE after which it is sent again with DO'84' added or left out
+/// (6A80 wrong data, 6A87 Lc inconsistent with P1-P2).
+fn refuses_key_reference(sw: StatusWord) -> bool {
+    sw == StatusWord::WRONG_DATA || sw == StatusWord::new(0x6A, 0x87)
+}
+
+/// INS of GET RESPONSE (ISO 7816-4 §11.4.3).
+const GET_RESPONSE: u8 = 0xC0;
+
+/// Most parts of one chained response (61xx / GET RESPONSE) taken.
+const MAX_RESPONSE_PARTS: usize = 8;
+
+/// Longest Active Authentication signature taken (RSA-4096 is 512 bytes; room for more).
+const MAX_SIGNATURE: usize = 1024;
+
+/// Plain answers to a protected command by which the chip says it has no session any more.
+const SESSION_ENDED: [StatusWord; 3] = [
+    StatusWord(0x6986),
+    StatusWord::SM_DATA_MISSING,
+    StatusWord::SM_DATA_INCORRECT,
+];
+
 fn step_down(le: usize) -> usize {
-    // Typical chip limits first (a short-APDU block under SM), then halve.
+    // Halve extended blocks down to 1 KiB, then the block sizes chips are known to take
+    // (field-quirks.md: 224, 192, 160, 128), then halve.
     if le > 0x400 {
         (le / 2).max(0x400)
-    } else if le > 231 {
-        231
-    } else if le > 223 {
-        223
+    } else if le > 224 {
+        224
+    } else if le > 192 {
+        192
+    } else if le > 160 {
+        160
+    } else if le > 128 {
+        128
     } else {
         (le / 2).max(1)
     }
