@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI for the mobile bindings: generate the Python, Kotlin and Swift sources from the emrtd-ffi
 # cdylib, then run the Python end-to-end test (a Python transport between the Rust reader and
-# the virtual chip: PACE, secure messaging, verification). Run from anywhere:
+# the virtual chip: PACE, secure messaging, verification). The library is built with the
+# virtual chip (`--features sim`): tests only, never in an app. Run from anywhere:
 #   bash bindings/ci.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,8 +10,11 @@ cd "$(dirname "$0")/.."
 out="$(mktemp -d "${TMPDIR:-/tmp}/emrtd-bindings.XXXXXX")"
 trap 'rm -rf "$out"' EXIT
 
+echo "== Rust tests of the exported API (virtual chip: --features sim) =="
+cargo test -q -p emrtd-ffi --features sim
+
 echo "== generate Python, Kotlin and Swift bindings =="
-bash bindings/generate.sh --out "$out" python kotlin swift
+bash bindings/generate.sh --sim --out "$out" python kotlin swift
 
 # The Kotlin and Swift sources must exist and declare the API the glue examples use.
 check() { # file, then strings it must contain

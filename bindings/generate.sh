@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Generate the Kotlin, Swift and Python sources of the emrtd bindings (UniFFI, library mode).
 #
-#   bash bindings/generate.sh [--out DIR] [--release] [--no-sim] [LANGUAGE ...]
+#   bash bindings/generate.sh [--out DIR] [--release] [--sim] [LANGUAGE ...]
 #
 # LANGUAGE is kotlin, swift or python (default: kotlin swift). Sources go to DIR/<language>
 # (default DIR: bindings/generated, ignored by git). Builds the host cdylib of crates/emrtd-ffi
 # and its uniffi-bindgen binary first; the generated sources are the same for every target, so
-# they serve the Android and iOS builds of the library (see docs/mobile.md). --no-sim leaves
-# out the virtual chip (VirtualCard): then build the mobile libraries with
-# --no-default-features too, as the bindings must match the library's features. The python
-# directory also gets the host library next to emrtd.py, ready for `import emrtd`.
+# they serve the Android and iOS builds of the library (see docs/mobile.md). --sim adds the
+# virtual chip (VirtualCard, TEST keys) for the bindings' tests: never ship it in an app (the
+# mobile libraries are built without it, the default, and the bindings must match the
+# library's features; --no-sim, the default, is still accepted). The python directory also
+# gets the host library next to emrtd.py, ready for `import emrtd`.
 set -euo pipefail
 caller_dir="$PWD"
 cd "$(dirname "$0")/.."
@@ -26,10 +27,11 @@ while [ $# -gt 0 ]; do
       case "$out" in /*) ;; *) out="$caller_dir/$out" ;; esac
       shift 2 ;;
     --release) profile=release; release_flag=--release; shift ;;
-    --no-sim) features="--no-default-features --features cli"; shift ;;
+    --sim) features="--features cli,sim"; shift ;;
+    --no-sim) features="--features cli"; shift ;;
     kotlin|swift|python) languages="$languages $1"; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
-    *) echo "unknown argument: $1 (expected --out DIR, --release, --no-sim, kotlin, swift or python)" >&2; exit 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1 (expected --out DIR, --release, --sim, --no-sim, kotlin, swift or python)" >&2; exit 2 ;;
   esac
 done
 [ -n "$languages" ] || languages="kotlin swift"

@@ -12,6 +12,7 @@
 
 uniffi::setup_scaffolding!("emrtd");
 
+mod async_read;
 mod document;
 mod error;
 mod mrz;
@@ -21,6 +22,7 @@ mod sim;
 mod transport;
 mod verify;
 
+pub use async_read::{read_document, AsyncNfcTransport, CancellationToken};
 pub use document::{
     face_to_png, Document, DocumentDetails, FaceImage, ImageFormat, PersonalDetails,
 };

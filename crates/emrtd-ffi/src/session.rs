@@ -77,6 +77,12 @@ impl AccessKey {
     }
 }
 
+impl AccessKey {
+    pub(crate) fn reader_key(&self) -> &emrtd_reader::AccessKey {
+        &self.inner
+    }
+}
+
 /// How to read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
 pub struct ReadOptions {
@@ -95,7 +101,7 @@ pub struct ReadOptions {
 }
 
 impl ReadOptions {
-    fn to_reader(&self) -> Result<emrtd_reader::ReadOptions, EmrtdError> {
+    pub(crate) fn to_reader(&self) -> Result<emrtd_reader::ReadOptions, EmrtdError> {
         let files = match &self.files {
             None => None,
             Some(names) => Some(
