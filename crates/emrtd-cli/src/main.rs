@@ -4,6 +4,7 @@
 //! standard error and a documented exit status (see [`exit::Exit`]).
 
 mod dump;
+mod eac_args;
 mod exit;
 mod out;
 mod output;
@@ -177,6 +178,13 @@ struct ReadArgs {
     /// in .jpg/.jpeg (JPEG) or .jp2/.j2k (JPEG 2000). `--out` also writes it as stored.
     #[arg(long, value_name = "FILE")]
     face: Option<PathBuf>,
+    /// Terminal Authentication (EAC) to read DG3/DG4: the CV certificates to send, in order
+    /// (CVCA link certificates, DV, inspection system), one FILE each.
+    #[arg(long, value_name = "FILE", num_args = 1.., requires = "ta_key")]
+    ta_chain: Vec<PathBuf>,
+    /// The inspection system certificate's private key (PKCS#8, DER or PEM).
+    #[arg(long, value_name = "FILE", requires = "ta_chain")]
+    ta_key: Option<PathBuf>,
     /// Print APDU count, bytes each way and (virtual chip) the modelled link time.
     #[arg(long)]
     stats: bool,
@@ -553,6 +561,7 @@ fn plan_read(args: &ReadArgs) -> Result<ReadPlan, Failure> {
             AccessChoice::Bac => emrtd_reader::AccessChoice::Bac,
         },
         max_block: args.block.map(|b| b as usize),
+        terminal_authentication: eac_args::load(&args.ta_chain, args.ta_key.as_deref())?,
         ..ReadOptions::default()
     };
     Ok(ReadPlan {

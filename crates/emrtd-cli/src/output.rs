@@ -252,10 +252,81 @@ pub fn read_json(doc: &Document, verdict: &ReadVerdict, stats: Option<Value>) ->
         "passive_authentication": verdict.passive_authentication,
         "verdict": verdict,
     });
+    if let Some(ta) = &doc.terminal_authentication {
+        v["terminal_authentication"] = terminal_authentication_json(ta);
+    }
     if let Some(stats) = stats {
         v["stats"] = stats;
     }
     v
+}
+
+/// The `terminal_authentication` object of the JSON report.
+fn terminal_authentication_json(ta: &emrtd_reader::TerminalAuthReport) -> Value {
+    use emrtd_reader::CheckOutcome;
+    let (outcome, reason) = match &ta.outcome {
+        CheckOutcome::Verified => ("passed", None),
+        CheckOutcome::Failed(why) => ("failed", Some(why.clone())),
+        CheckOutcome::NotPerformed(why) => ("not_performed", Some(why.clone())),
+        other => ("not_performed", Some(other.to_string())),
+    };
+    json!({
+        "outcome": outcome,
+        "reason": reason,
+        "configured": ta.configured,
+        "version": ta.version.map(|v| match v {
+            emrtd_eac::TaVersion::V1 => 1,
+            emrtd_eac::TaVersion::V2 => 2,
+        }),
+        "cvca": ta.cvca.as_ref().map(ToString::to_string),
+        "terminal": ta.terminal.as_ref().map(ToString::to_string),
+        "rights": rights_words(ta.rights),
+    })
+}
+
+fn rights_words(rights: emrtd_eac::IsRights) -> Vec<&'static str> {
+    rights
+        .rights()
+        .into_iter()
+        .map(|r| match r {
+            emrtd_eac::IsRight::ReadDg3 => "read_dg3",
+            emrtd_eac::IsRight::ReadDg4 => "read_dg4",
+        })
+        .collect()
+}
+
+/// The "Terminal Authentication" line under "Checks:".
+fn print_terminal_authentication(doc: &Document) {
+    let Some(ta) = &doc.terminal_authentication else {
+        return;
+    };
+    let (word, detail) = match &ta.outcome {
+        emrtd_reader::CheckOutcome::Verified => {
+            let rights: Vec<String> = ta.rights.rights().iter().map(ToString::to_string).collect();
+            (
+                "passed",
+                format!(
+                    "{} via {}; granted: {}",
+                    ta.terminal
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    ta.cvca
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    if rights.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        rights.join(", ")
+                    }
+                ),
+            )
+        }
+        emrtd_reader::CheckOutcome::Failed(why) => ("failed", why.clone()),
+        other => ("not run", other.to_string()),
+    };
+    outln!("  {:<26} {:<11} {detail}", "Terminal Authentication", word);
 }
 
 fn verdict_word(v: Verdict) -> &'static str {
@@ -513,6 +584,7 @@ pub fn print_read(doc: &Document, verdict: &ReadVerdict, stats: Option<&Value>) 
             without_repeated_label(&c.reason)
         );
     }
+    print_terminal_authentication(doc);
     if let Some(s) = stats {
         let mut line = format!(
             "Link:      {} APDUs, {} bytes to the chip, {} bytes from the chip",

@@ -375,7 +375,7 @@ pub enum TaStep {
 /// Terminal Authentication, terminal side: produces each command and consumes each response.
 pub struct TerminalAuthentication<'s> {
     chain: Vec<CvCertificate>,
-    signer: &'s dyn TerminalSigner,
+    signer: &'s (dyn TerminalSigner + Sync),
     version: TaVersion,
     id_picc: IdPicc,
     compressed_ephemeral: Vec<u8>,
@@ -389,7 +389,7 @@ impl<'s> TerminalAuthentication<'s> {
     /// terminal's ephemeral key (Chip Authentication's, else PACE's).
     pub fn new(
         chain: Vec<CvCertificate>,
-        signer: &'s dyn TerminalSigner,
+        signer: &'s (dyn TerminalSigner + Sync),
         version: TaVersion,
         id_picc: IdPicc,
         compressed_ephemeral: Vec<u8>,

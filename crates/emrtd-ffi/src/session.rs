@@ -122,6 +122,8 @@ impl ReadOptions {
             files,
             max_block: self.max_block.map(|b| b as usize),
             no_extended_length: !self.extended_length,
+            // Terminal Authentication is not offered through the FFI yet.
+            terminal_authentication: None,
             ..emrtd_reader::ReadOptions::default()
         })
     }

@@ -17,6 +17,9 @@ pub enum EfId {
     Sod,
     /// DG1 … DG16.
     Dg(u8),
+    /// EF.CVCA (LDS1 application): the CVCA key references the chip trusts for Terminal
+    /// Authentication.
+    Cvca,
 }
 
 impl EfId {
@@ -29,6 +32,7 @@ impl EfId {
             EfId::Com => 0x011E,
             EfId::Sod => 0x011D,
             EfId::Dg(n) => 0x0100 + n as u16,
+            EfId::Cvca => 0x011C,
         }
     }
 
@@ -41,6 +45,7 @@ impl EfId {
             EfId::Com => 0x1E,
             EfId::Sod => 0x1D,
             EfId::Dg(n) => n,
+            EfId::Cvca => 0x1C,
         }
     }
 
@@ -67,6 +72,7 @@ impl EfId {
             "CardAccess" => Some(EfId::CardAccess),
             "CardSecurity" => Some(EfId::CardSecurity),
             "ATRInfo" => Some(EfId::AtrInfo),
+            "CVCA" => Some(EfId::Cvca),
             _ => {
                 let n: u8 = name.strip_prefix("DG")?.parse().ok()?;
                 (1..=16).contains(&n).then_some(EfId::Dg(n))
@@ -84,6 +90,7 @@ impl fmt::Display for EfId {
             EfId::Com => f.write_str("COM"),
             EfId::Sod => f.write_str("SOD"),
             EfId::Dg(n) => write!(f, "DG{n}"),
+            EfId::Cvca => f.write_str("CVCA"),
         }
     }
 }

@@ -21,6 +21,6 @@ pub use error::ReadError;
 pub use files::EfId;
 pub use report::{
     AccessChoice, AccessKey, AccessProtocol, AccessReport, CheckOutcome, CipherSuite, Document,
-    PaceMapping, Password, Progress, ReadOptions, Refusal,
+    PaceMapping, Password, Progress, ReadOptions, Refusal, TerminalAuthConfig, TerminalAuthReport,
 };
 pub use verdict::{document_validity, verify_document, verify_document_at, ReadVerdict};

@@ -252,6 +252,13 @@ pub enum Refusal {
     NotPresent,
     /// The chip refuses access (`6982`): the file needs Extended Access Control.
     AccessDenied,
+    /// The chip refuses access (`6982`) and no Terminal Authentication was configured.
+    NoTerminalAuthentication,
+    /// The chip refuses access (`6982`) after Terminal Authentication failed or could not run.
+    TerminalAuthenticationFailed,
+    /// The chip refuses access (`6982`): the terminal authenticated, but its effective rights
+    /// lack the right to this data group.
+    RightMissing,
 }
 
 impl fmt::Display for Refusal {
@@ -259,6 +266,15 @@ impl fmt::Display for Refusal {
         f.write_str(match self {
             Refusal::NotPresent => "not present on the chip",
             Refusal::AccessDenied => "access denied (needs Extended Access Control)",
+            Refusal::NoTerminalAuthentication => {
+                "access denied: needs Terminal Authentication, none configured (--ta-chain, --ta-key)"
+            }
+            Refusal::TerminalAuthenticationFailed => {
+                "access denied: Terminal Authentication did not pass (see its check)"
+            }
+            Refusal::RightMissing => {
+                "access denied: the terminal's effective rights do not include this data group"
+            }
         })
     }
 }
@@ -340,6 +356,104 @@ pub struct ReadOptions {
     pub max_block: Option<usize>,
     /// Never use extended-length APDUs.
     pub no_extended_length: bool,
+    /// Terminal Authentication (Extended Access Control) to read DG3/DG4; `None`: not run.
+    pub terminal_authentication: Option<TerminalAuthConfig>,
+}
+
+/// What Terminal Authentication needs: the certificate chains the inspection system holds and
+/// the key of its terminal certificate.
+#[derive(Clone)]
+pub struct TerminalAuthConfig {
+    /// Chains, each ordered link certificates → DV → terminal (IS); the one starting at a CVCA
+    /// the chip lists in EF.CVCA is sent.
+    pub chains: Vec<Vec<emrtd_eac::CvCertificate>>,
+    /// The terminal certificate's private key (or an HSM behind the trait).
+    pub signer: std::sync::Arc<dyn emrtd_eac::TerminalSigner + Send + Sync>,
+}
+
+impl fmt::Debug for TerminalAuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let chrs: Vec<Vec<String>> = self
+            .chains
+            .iter()
+            .map(|c| c.iter().map(|x| x.chr().to_string()).collect())
+            .collect();
+        f.debug_struct("TerminalAuthConfig")
+            .field("chains", &chrs)
+            .field("signer", &self.signer.algorithm())
+            .finish()
+    }
+}
+
+impl TerminalAuthConfig {
+    /// One chain (link certificates → DV → terminal) and the terminal's key.
+    pub fn new(
+        chain: Vec<emrtd_eac::CvCertificate>,
+        signer: std::sync::Arc<dyn emrtd_eac::TerminalSigner + Send + Sync>,
+    ) -> TerminalAuthConfig {
+        TerminalAuthConfig {
+            chains: vec![chain],
+            signer,
+        }
+    }
+
+    /// One chain from the certificates' bytes (DER, `7F21 …`), in order.
+    pub fn from_der<B: AsRef<[u8]>>(
+        chain: &[B],
+        signer: std::sync::Arc<dyn emrtd_eac::TerminalSigner + Send + Sync>,
+    ) -> Result<TerminalAuthConfig, emrtd_eac::CvcError> {
+        let certs = chain
+            .iter()
+            .map(|b| emrtd_eac::CvCertificate::decode(b.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(TerminalAuthConfig::new(certs, signer))
+    }
+}
+
+/// The outcome of Terminal Authentication in a read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminalAuthReport {
+    /// Verified, failed (why), or not performed (why).
+    pub outcome: CheckOutcome,
+    /// Was Terminal Authentication configured for this read (chain and key)?
+    pub configured: bool,
+    /// Version run (1 after Chip Authentication, TR-03110-1 §3.5).
+    pub version: Option<emrtd_eac::TaVersion>,
+    /// CHR of the terminal certificate sent.
+    pub terminal: Option<emrtd_eac::CvReference>,
+    /// The CVCA the chain starts at (listed in the chip's EF.CVCA).
+    pub cvca: Option<emrtd_eac::CvReference>,
+    /// Effective rights granted (the AND of the rights of the certificates sent); empty
+    /// unless the outcome is verified.
+    pub rights: emrtd_eac::IsRights,
+}
+
+impl TerminalAuthReport {
+    pub(crate) fn not_performed(why: impl Into<String>) -> TerminalAuthReport {
+        TerminalAuthReport {
+            configured: true,
+            outcome: CheckOutcome::NotPerformed(why.into()),
+            version: None,
+            terminal: None,
+            cvca: None,
+            rights: emrtd_eac::IsRights::default(),
+        }
+    }
+
+    /// Why the chip refused data group `dg` (`6982`), given this outcome.
+    pub fn refusal_for(report: Option<&TerminalAuthReport>, dg: u8) -> Refusal {
+        match report {
+            None => Refusal::AccessDenied,
+            Some(r) if !r.configured => Refusal::NoTerminalAuthentication,
+            Some(r) => match &r.outcome {
+                CheckOutcome::Verified => match emrtd_eac::IsRight::for_data_group(dg) {
+                    Some(right) if !r.rights.contains(right) => Refusal::RightMissing,
+                    _ => Refusal::AccessDenied,
+                },
+                _ => Refusal::TerminalAuthenticationFailed,
+            },
+        }
+    }
 }
 
 /// What was read from a chip.
@@ -358,6 +472,56 @@ pub struct Document {
     pub chip_authentication: Option<emrtd_auth::Check>,
     /// Active Authentication result (`None` when the chip has no DG15).
     pub active_authentication: Option<emrtd_auth::Check>,
+    /// Terminal Authentication (`None` when neither DG3 nor DG4 was to be read).
+    pub terminal_authentication: Option<TerminalAuthReport>,
     /// When the read ended, Unix seconds, from the engine's [`crate::Clock`].
     pub read_at: i64,
+}
+
+#[cfg(test)]
+mod ta_tests {
+    use super::*;
+    use emrtd_eac::{IsRight, IsRights};
+
+    fn verified(rights: IsRights) -> TerminalAuthReport {
+        TerminalAuthReport {
+            outcome: CheckOutcome::Verified,
+            version: Some(emrtd_eac::TaVersion::V1),
+            rights,
+            ..TerminalAuthReport::not_performed("")
+        }
+    }
+
+    #[test]
+    fn a_refused_biometric_group_says_whether_ta_was_missing_failed_or_lacked_the_right() {
+        assert_eq!(
+            TerminalAuthReport::refusal_for(None, 3),
+            Refusal::AccessDenied
+        );
+        let unconfigured = TerminalAuthReport {
+            configured: false,
+            ..TerminalAuthReport::not_performed("none")
+        };
+        assert_eq!(
+            TerminalAuthReport::refusal_for(Some(&unconfigured), 3),
+            Refusal::NoTerminalAuthentication
+        );
+        let failed = TerminalAuthReport {
+            outcome: CheckOutcome::Failed("signature".into()),
+            ..TerminalAuthReport::not_performed("")
+        };
+        assert_eq!(
+            TerminalAuthReport::refusal_for(Some(&failed), 4),
+            Refusal::TerminalAuthenticationFailed
+        );
+        let iris_only = verified(IsRights::default().with(IsRight::ReadDg4));
+        assert_eq!(
+            TerminalAuthReport::refusal_for(Some(&iris_only), 3),
+            Refusal::RightMissing
+        );
+        assert_eq!(
+            TerminalAuthReport::refusal_for(Some(&iris_only), 4),
+            Refusal::AccessDenied
+        );
+    }
 }

@@ -289,6 +289,8 @@ fn lds_conformance(doc: &Document) -> Check {
             EfId::AtrInfo => (FileId::AtrInfo, false),
             // Decoded and checked by PACE and EF.CardSecurity verification.
             EfId::CardAccess | EfId::CardSecurity => continue,
+            // Not signed by EF.SOD; its key references are used by Terminal Authentication.
+            EfId::Cvca => continue,
         };
         match decode_file(id, bytes) {
             Ok(f) => {

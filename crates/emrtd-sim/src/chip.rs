@@ -48,6 +48,7 @@ pub fn file_by_name(name: &str) -> Option<(u16, u8, Location, bool)> {
         "CARDSECURITY" | "EF.CARDSECURITY" => Some((0x011D, 0x1D, Location::MasterFile, false)),
         "ATRINFO" | "ATR/INFO" | "EF.ATR/INFO" => Some((0x2F01, 0x01, Location::MasterFile, true)),
         "DIR" | "EF.DIR" => Some((0x2F00, 0x1E, Location::MasterFile, true)),
+        "CVCA" | "EF.CVCA" => Some((0x011C, 0x1C, Location::Lds1, false)),
         _ => None,
     };
     if named.is_some() {
@@ -84,6 +85,7 @@ pub struct VirtualChip {
     pace: Option<PaceChip>,
     aa: Option<emrtd_auth::aa::AaChipKey>,
     ca: Option<emrtd_auth::ca::CaChip>,
+    eac: Option<crate::eac::EacChip>,
     /// Session that replaces the current one once the current response is protected
     /// (Chip Authentication switches keys after its answer).
     next_sm: Option<SecureMessaging>,
@@ -160,6 +162,12 @@ impl VirtualChip {
         };
         if !dg14.infos.is_empty() {
             files.insert("DG14".into(), dg14.to_dg14());
+        }
+        if let Some(cfg) = &profile.eac {
+            let cvca = emrtd_eac::CvCertificate::decode(&hex_bytes(&cfg.cvca, "eac.cvca")?)
+                .map_err(|e| ProfileError::Invalid(format!("eac.cvca: {e}")))?;
+            let ef = emrtd_lds::cvca::EfCvca::new(vec![cvca.chr().to_string()]);
+            files.insert("CVCA".into(), ef.encode());
         }
         let mut overrides = BTreeMap::new();
         for (name, hex_content) in &profile.files {
@@ -269,6 +277,10 @@ impl VirtualChip {
                 })
             })
             .collect();
+        let eac = match &profile.eac {
+            Some(cfg) => Some(eac_chip(cfg, &info)?),
+            None => None,
+        };
         let bac = if profile.access.bac {
             Some(BacChip::new(BacKeys::from_mrz_information(&info)))
         } else {
@@ -321,6 +333,7 @@ impl VirtualChip {
             pace,
             aa,
             ca,
+            eac,
             next_sm: None,
             sm: None,
             rng,
@@ -380,6 +393,9 @@ impl VirtualChip {
         if let Some(bac) = &mut self.bac {
             bac.reset();
         }
+        if let Some(eac) = &mut self.eac {
+            eac.end_session();
+        }
     }
 
     /// Process one command APDU and return the response bytes (data + SW).
@@ -405,8 +421,11 @@ impl VirtualChip {
         if cmd.is_extended() && !self.profile.chip.extended_length {
             return self.abort_sm(StatusWord::WRONG_LENGTH);
         }
-        if cmd.cla & 0x10 != 0 && cmd.ins != ins::GENERAL_AUTHENTICATE {
-            // Command chaining is only used by GENERAL AUTHENTICATE.
+        if cmd.cla & 0x10 != 0
+            && cmd.ins != ins::GENERAL_AUTHENTICATE
+            && !(cmd.ins == INS_PSO && self.eac.is_some())
+        {
+            // Command chaining is only used by GENERAL AUTHENTICATE and PSO:Verify Certificate.
             return self.abort_sm(StatusWord(0x6884));
         }
         match self.sm.as_mut() {
@@ -472,6 +491,9 @@ impl VirtualChip {
             && matches!(cmd.ins, ins::SELECT | ins::MANAGE_SECURITY_ENVIRONMENT)
         {
             return ResponseApdu::status(StatusWord::WRONG_LENGTH);
+        }
+        if self.is_ta_command(cmd) {
+            return self.ta_step(cmd);
         }
         match cmd.ins {
             ins::SELECT => self.select(cmd),
@@ -607,10 +629,13 @@ impl VirtualChip {
         if !file.free && self.sm.is_none() {
             return Err(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
         }
-        // DG3 (fingerprints) and DG4 (irises) need Extended Access Control (Terminal
-        // Authentication), which this chip does not offer: they are never readable.
+        // DG3 (fingerprints) and DG4 (irises) need Extended Access Control: readable only
+        // after Terminal Authentication granted the right in this session.
         if file.location == Location::Lds1 && matches!(file.fid, 0x0103 | 0x0104) {
-            return Err(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
+            let dg = (file.fid & 0xFF) as u8;
+            if !self.eac.as_ref().is_some_and(|e| e.allows(dg)) {
+                return Err(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
+            }
         }
         let Some(le) = le else {
             return Err(StatusWord::WRONG_LENGTH);
@@ -660,9 +685,60 @@ impl VirtualChip {
         let Some(ca) = self.ca.as_mut() else {
             return ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED);
         };
+        let key = ca_terminal_key(cmd);
+        let dh = self
+            .profile
+            .chip_authentication
+            .as_ref()
+            .is_some_and(|c| c.parameter_id <= 2);
         let (resp, session) = ca.handle(cmd);
+        if let (Some(eac), Some(_), Some(key)) = (self.eac.as_mut(), &session, key) {
+            let key = if dh {
+                emrtd_eac::ta::EphemeralKey::Dh(key)
+            } else {
+                emrtd_eac::ta::EphemeralKey::Ec(key)
+            };
+            eac.chip_authenticated(key.compressed());
+        }
         self.next_sm = session;
         resp
+    }
+
+    /// Is this a Terminal Authentication command (under secure messaging, EAC chip)?
+    fn is_ta_command(&self, cmd: &CommandApdu) -> bool {
+        let Some(eac) = self.eac.as_ref() else {
+            return false;
+        };
+        self.sm.is_some()
+            && match cmd.ins {
+                ins::MANAGE_SECURITY_ENVIRONMENT => cmd.p1 == 0x81 && matches!(cmd.p2, 0xB6 | 0xA4),
+                INS_PSO => cmd.p2 == 0xBE,
+                ins::GET_CHALLENGE => eac.wants_challenge(),
+                ins::EXTERNAL_AUTHENTICATE => eac.wants_signature(),
+                _ => false,
+            }
+    }
+
+    /// Terminal Authentication commands (under the Chip Authentication session).
+    fn ta_step(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        let Some(eac) = self.eac.as_mut() else {
+            return ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED);
+        };
+        match (cmd.ins, cmd.p2) {
+            (ins::MANAGE_SECURITY_ENVIRONMENT, 0xB6) => eac.set_dst(cmd),
+            (ins::MANAGE_SECURITY_ENVIRONMENT, _) => eac.set_at(cmd),
+            (INS_PSO, _) => eac.verify_certificate(cmd),
+            (ins::GET_CHALLENGE, _) if cmd.le != Some(8) => {
+                ResponseApdu::status(StatusWord::WRONG_LENGTH)
+            }
+            (ins::GET_CHALLENGE, _) => eac.get_challenge(&mut *self.rng),
+            _ => eac.external_authenticate(cmd),
+        }
+    }
+
+    /// The chip's current date for Terminal Authentication, if it offers it.
+    pub fn eac_date(&self) -> Option<emrtd_eac::CvDate> {
+        self.eac.as_ref().map(|e| e.current_date())
     }
 
     /// Active Authentication: sign the terminal's 8-byte challenge with the DG15 key.
@@ -740,6 +816,9 @@ impl VirtualChip {
         let resp = pace.handle(cmd);
         if let Some(session) = pace.take_session() {
             self.sm = Some(session);
+            if let Some(eac) = &mut self.eac {
+                eac.end_session();
+            }
         }
         resp
     }
@@ -750,6 +829,9 @@ impl VirtualChip {
         };
         let (resp, session) = bac.handle_external_authenticate(cmd, &mut *self.rng);
         self.sm = session;
+        if let Some(eac) = &mut self.eac {
+            eac.end_session();
+        }
         resp
     }
 }
@@ -780,6 +862,61 @@ impl Transport for VirtualChip {
 
 /// The built-in drawn specimen portrait (see `profiles/make_face.py`).
 pub const SPECIMEN_FACE: &[u8] = include_bytes!("../profiles/specimen-face.jpg");
+
+/// INS of PERFORM SECURITY OPERATION (PSO:Verify Certificate).
+const INS_PSO: u8 = 0x2A;
+
+fn hex_bytes(text: &str, what: &str) -> Result<Vec<u8>, ProfileError> {
+    hex::decode(text.split_whitespace().collect::<String>())
+        .map_err(|e| ProfileError::Invalid(format!("{what}: {e}")))
+}
+
+/// The chip's Terminal Authentication from the profile; ID_PICC after BAC is the document
+/// number with its check digit (the MRZ information without the two dates).
+fn eac_chip(
+    cfg: &crate::profile::EacConfig,
+    mrz_information: &str,
+) -> Result<crate::eac::EacChip, ProfileError> {
+    let cvca = emrtd_eac::CvCertificate::decode(&hex_bytes(&cfg.cvca, "eac.cvca")?)
+        .map_err(|e| ProfileError::Invalid(format!("eac.cvca: {e}")))?;
+    let parts: Vec<&str> = cfg.date.split('-').collect();
+    let date = match parts.as_slice() {
+        [y, m, d] => y
+            .parse()
+            .ok()
+            .zip(m.parse().ok())
+            .zip(d.parse().ok())
+            .and_then(|((y, m), d)| emrtd_eac::CvDate::new(y, m, d).ok()),
+        _ => None,
+    }
+    .ok_or_else(|| ProfileError::Invalid(format!("eac.date {:?}: use YYYY-MM-DD", cfg.date)))?;
+    let end = mrz_information
+        .len()
+        .checked_sub(14)
+        .ok_or_else(|| ProfileError::Invalid("MRZ information too short".into()))?;
+    crate::eac::EacChip::new(cvca, date, mrz_information.as_bytes()[..end].to_vec())
+        .map_err(ProfileError::Invalid)
+}
+
+/// The terminal's ephemeral public key in a Chip Authentication command (MSE:Set KAT `91`,
+/// or GENERAL AUTHENTICATE `7C { 80 }`).
+fn ca_terminal_key(cmd: &CommandApdu) -> Option<Vec<u8>> {
+    let tag = if cmd.ins == ins::GENERAL_AUTHENTICATE {
+        let outer = emrtd_tlv::parse_exact(&cmd.data).ok()?;
+        if outer.tag != 0x7C {
+            return None;
+        }
+        let inner = emrtd_tlv::parse_exact(outer.value).ok()?;
+        (inner.tag == 0x80).then(|| inner.value.to_vec())
+    } else {
+        emrtd_tlv::parse_all(&cmd.data)
+            .ok()?
+            .into_iter()
+            .find(|t| t.tag == 0x91)
+            .map(|t| t.value.to_vec())
+    };
+    tag
+}
 
 fn build_dg2(face: &str) -> Result<Option<Vec<u8>>, ProfileError> {
     let image = match face {

@@ -5,6 +5,7 @@
 //! `emrtd read --sim` opens.
 
 pub mod chip;
+mod eac;
 #[cfg(feature = "hostile")]
 pub mod hostile;
 pub mod link;

@@ -60,6 +60,10 @@ pub struct Profile {
     /// Chip Authentication key in DG14 (none when absent).
     #[serde(default)]
     pub chip_authentication: Option<CaConfig>,
+    /// Extended Access Control: DG3/DG4 readable only after Terminal Authentication v1
+    /// (after Chip Authentication) with the rights; `None`: DG3/DG4 are never readable.
+    #[serde(default)]
+    pub eac: Option<EacConfig>,
     /// Sign EF.SOD (and EF.CardSecurity) with the built-in test PKI.
     #[serde(default = "yes")]
     pub sign: bool,
@@ -91,6 +95,17 @@ impl Default for AccessConfig {
             pace: Vec::new(),
         }
     }
+}
+
+/// The chip's Extended Access Control: its CVCA trust point and current date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EacConfig {
+    /// The CVCA certificate the chip trusts (hex of `7F21 …`); EF.CVCA lists its CHR.
+    pub cvca: String,
+    /// The chip's current date `YYYY-MM-DD` (TR-03110-3 §2.5: moved forward by accepted
+    /// certificates).
+    pub date: String,
 }
 
 /// The Chip Authentication key of DG14.

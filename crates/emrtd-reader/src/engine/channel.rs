@@ -58,6 +58,16 @@ pub struct Channel {
     /// is opened again after the card was lost, so that nothing is read from a chip that has
     /// not proved its key.
     chip_authenticated: Option<Vec<u8>>,
+    /// Comp(PK_PCD) of the terminal's ephemeral key of the Chip Authentication (or PACE-CAM)
+    /// of this session: the key Terminal Authentication v1 authenticates.
+    ta_ephemeral: Option<Vec<u8>>,
+    /// Comp of the chip's ephemeral PACE key (ID_PICC after PACE, dynamic binding).
+    pace_chip_key: Option<Vec<u8>>,
+    /// EF.CVCA of a Terminal Authentication that ran in this session: rerun whenever the
+    /// session is opened again (the rights belong to the session).
+    ta_cvca: Option<Vec<u8>>,
+    /// The latest Terminal Authentication outcome.
+    pub(crate) ta_report: Option<crate::report::TerminalAuthReport>,
     /// Offset reached in the file of the current resumable step (for `Progress::Resumed`).
     pub(crate) offset_hint: usize,
     /// Times the read was resumed after the card was lost.
@@ -110,6 +120,10 @@ impl Channel {
             block_limit: None,
             reading: false,
             chip_authenticated: None,
+            ta_ephemeral: None,
+            pace_chip_key: None,
+            ta_cvca: None,
+            ta_report: None,
             offset_hint: 0,
             resumes: 0,
             sfi_refused: false,
@@ -142,6 +156,8 @@ impl Channel {
         self.session_lost = None;
         self.access = None;
         self.current_ef = None;
+        self.ta_ephemeral = None;
+        self.pace_chip_key = None;
         if self.in_application {
             // Opening again without a reset: EF.CardAccess lives in the master file.
             let select_mf =
@@ -376,6 +392,8 @@ impl Channel {
             chip_authentication_mapping: None,
         };
         let cam = outcome.cam.is_some();
+        self.pace_chip_key = Some(compress(s.key_agreement, &s.chip_ephemeral_public_key));
+        let pace_terminal_key = compress(s.key_agreement, &s.terminal_ephemeral_public_key);
         let sm = std::mem::replace(
             &mut outcome.sm,
             SecureMessaging::new_3des([0; 16], [0; 16], [0; 8]),
@@ -383,6 +401,10 @@ impl Channel {
         self.install_secure_messaging(sm, report);
         if cam {
             let verdict = self.verify_pace_cam(&mut outcome).await;
+            if verdict.is_ok() {
+                // TR-03110-1 §3.5: after PACE-CAM, C is Comp of the terminal's PACE key.
+                self.ta_ephemeral = Some(pace_terminal_key);
+            }
             if let Some(a) = self.access.as_mut() {
                 a.chip_authentication_mapping = Some(match verdict {
                     Ok(()) => CheckOutcome::Verified,
@@ -835,18 +857,150 @@ impl Channel {
                 ));
             }
         }
-        let Some(dg14) = self.chip_authenticated.clone() else {
-            return Ok(());
-        };
-        match self.chip_authentication(&dg14).await {
-            Ok((Some(check), _)) if check.status == emrtd_auth::CheckStatus::Passed => Ok(()),
-            Ok((check, _)) => Err(ReadError::ChipChanged(
-                check
-                    .map(|c| c.reason)
-                    .unwrap_or_else(|| "DG14 has no Chip Authentication key".into()),
-            )),
-            Err(e) => Err(e),
+        if let Some(dg14) = self.chip_authenticated.clone() {
+            match self.chip_authentication(&dg14).await {
+                Ok((Some(check), _)) if check.status == emrtd_auth::CheckStatus::Passed => {}
+                Ok((check, _)) => {
+                    return Err(ReadError::ChipChanged(
+                        check
+                            .map(|c| c.reason)
+                            .unwrap_or_else(|| "DG14 has no Chip Authentication key".into()),
+                    ))
+                }
+                Err(e) => return Err(e),
+            }
         }
+        // Terminal Authentication's rights belong to the session: run it again.
+        if let Some(cvca) = self.ta_cvca.clone() {
+            let report = self.terminal_authentication(&cvca).await?;
+            self.ta_report = Some(report);
+        }
+        Ok(())
+    }
+
+    /// Terminal Authentication v1 (TR-03110-1 §3.5, after Chip Authentication or PACE-CAM):
+    /// choose the configured chain that starts at a CVCA listed in `cvca` (EF.CVCA), send it,
+    /// sign the chip's challenge. Every outcome is a report; only a lost card is an error.
+    pub async fn terminal_authentication(
+        &mut self,
+        cvca: &[u8],
+    ) -> Result<crate::report::TerminalAuthReport, ReadError> {
+        use crate::report::TerminalAuthReport;
+        use emrtd_eac::ta::{choose_chain, IdPicc, TaStep, TaVersion, TerminalAuthentication};
+        let Some(config) = self.config.options.terminal_authentication.clone() else {
+            return Ok(TerminalAuthReport {
+                configured: false,
+                ..TerminalAuthReport::not_performed(
+                    "no Terminal Authentication configured (give the chain and key: --ta-chain, --ta-key)",
+                )
+            });
+        };
+        self.ta_cvca = Some(cvca.to_vec());
+        let failed = |why: String| TerminalAuthReport {
+            outcome: CheckOutcome::Failed(why),
+            ..TerminalAuthReport::not_performed("")
+        };
+        let cars = match emrtd_lds::cvca::EfCvca::decode(cvca) {
+            Ok(c) => c.cars,
+            Err(e) => return Ok(failed(format!("EF.CVCA cannot be decoded: {e}"))),
+        };
+        let refs: Vec<emrtd_eac::CvReference> = cars
+            .iter()
+            .filter_map(|c| emrtd_eac::CvReference::from_text(c).ok())
+            .collect();
+        let Some(chain) = choose_chain(&config.chains, &refs) else {
+            let starts: Vec<String> = config
+                .chains
+                .iter()
+                .filter_map(|c| c.first().map(|f| f.car().to_string()))
+                .collect();
+            return Ok(failed(format!(
+                "no configured chain starts at a CVCA the chip trusts (EF.CVCA lists {}; the chain starts at {}): get the certificates of this document's country",
+                cars.join(", "),
+                starts.join(", ")
+            )));
+        };
+        let cvca_ref = chain.first().map(|c| c.car().clone());
+        let terminal = chain.last().map(|c| c.chr().clone());
+        let Some(c) = self.ta_ephemeral.clone() else {
+            return Ok(TerminalAuthReport {
+                cvca: cvca_ref,
+                ..TerminalAuthReport::not_performed(
+                    "Chip Authentication did not pass in this session (Terminal Authentication v1 authenticates its key)",
+                )
+            });
+        };
+        let protocol = self.access.as_ref().map(|a| a.protocol);
+        let id_picc = match (protocol, &self.pace_chip_key, &self.key) {
+            (Some(AccessProtocol::Pace), Some(k), _) => IdPicc::PaceEphemeral(k.clone()),
+            (Some(AccessProtocol::Bac), _, AccessKey::Mrz(info)) => {
+                match document_number_with_check(info) {
+                    Some(n) => IdPicc::DocumentNumber(n),
+                    None => return Ok(failed("the MRZ information has no document number".into())),
+                }
+            }
+            _ => {
+                return Ok(TerminalAuthReport::not_performed(
+                    "no ID_PICC: the chip was opened without BAC or PACE",
+                ))
+            }
+        };
+        // Effective rights as far as the chain shows (the chip also ANDs its CVCA's).
+        let rights = chain
+            .iter()
+            .filter_map(|c| c.body.chat.inspection_rights())
+            .fold(emrtd_eac::IsRights::from_byte(0xFF), |acc, r| {
+                emrtd_eac::IsRights::from_byte(acc.bits() & r.bits())
+            });
+        let signer = config.signer.clone();
+        let mut ta = match TerminalAuthentication::new(
+            chain.to_vec(),
+            &*signer,
+            TaVersion::V1,
+            id_picc,
+            c,
+            None,
+        ) {
+            Ok(t) => t,
+            Err(e) => return Ok(failed(e.to_string())),
+        };
+        let report = |outcome: CheckOutcome, rights| TerminalAuthReport {
+            outcome,
+            configured: true,
+            version: Some(TaVersion::V1),
+            terminal: terminal.clone(),
+            cvca: cvca_ref.clone(),
+            rights,
+        };
+        let none = emrtd_eac::IsRights::default();
+        let mut cmd = ta.start();
+        self.current_ef = None;
+        loop {
+            let resp = match self.send_chained(&cmd).await {
+                Ok(r) => r,
+                Err(e) if e.is_card_lost() => return Err(e),
+                Err(e) => return Ok(report(CheckOutcome::Failed(e.to_string()), none)),
+            };
+            match ta.on_response(&resp) {
+                Ok(TaStep::Send(next)) => cmd = next,
+                Ok(TaStep::Authenticated) => return Ok(report(CheckOutcome::Verified, rights)),
+                Err(e) => return Ok(report(CheckOutcome::Failed(e.to_string()), none)),
+            }
+        }
+    }
+
+    /// Send a command, with ISO 7816-4 command chaining when its data does not fit a short
+    /// APDU under secure messaging.
+    async fn send_chained(&mut self, cmd: &CommandApdu) -> Result<ResponseApdu, ReadError> {
+        let parts = emrtd_eac::ta::chain_command(cmd, SHORT_COMMAND_DATA);
+        let n = parts.len();
+        for (i, part) in parts.into_iter().enumerate() {
+            let resp = self.transmit(&part).await?;
+            if i + 1 == n || !resp.sw.is_ok() {
+                return Ok(resp);
+            }
+        }
+        Err(ReadError::Malformed("empty command".into()))
     }
 
     /// Chip Authentication v1 with the DG14 key: key agreement, new secure messaging session,
@@ -935,6 +1089,7 @@ impl Channel {
         );
         Ok(if report.is_passed() {
             self.chip_authenticated = Some(dg14.to_vec());
+            self.ta_ephemeral = Some(terminal.compressed_ephemeral_public_key().to_vec());
             (Some(passed(NAME, what)), false)
         } else {
             (Some(failed(NAME, what)), true)
@@ -1158,6 +1313,26 @@ const SESSION_ENDED: [StatusWord; 3] = [
     StatusWord::SM_DATA_INCORRECT,
 ];
 
+/// Largest command data sent in one short APDU under secure messaging (room for padding,
+/// DO'87', DO'97', DO'8E' within 255 bytes).
+const SHORT_COMMAND_DATA: usize = 223;
+
+/// Comp() of TR-03110-3 §A.2.2.3 of an ephemeral key as sent in PACE.
+fn compress(ka: emrtd_access::pace::KeyAgreement, key: &[u8]) -> Vec<u8> {
+    use emrtd_eac::ta::EphemeralKey;
+    match ka {
+        emrtd_access::pace::KeyAgreement::Ecdh => EphemeralKey::Ec(key.to_vec()).compressed(),
+        emrtd_access::pace::KeyAgreement::Dh => EphemeralKey::Dh(key.to_vec()).compressed(),
+    }
+}
+
+/// The document number with its check digit from the MRZ information (number, check digit,
+/// date of birth + check digit, date of expiry + check digit): ID_PICC after BAC.
+fn document_number_with_check(info: &str) -> Option<Vec<u8>> {
+    let end = info.len().checked_sub(14)?;
+    (end >= 2 && info.is_ascii()).then(|| info.as_bytes()[..end].to_vec())
+}
+
 fn step_down(le: usize) -> usize {
     // Halve extended blocks down to 1 KiB, then the block sizes chips are known to take
     // (field-quirks.md: 224, 192, 160, 128), then halve.
@@ -1188,4 +1363,20 @@ fn file_truncated(name: &str, got: usize, total: usize) -> ReadError {
     ReadError::Malformed(format!(
         "{name} ends after {got} bytes but declares {total} bytes"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_picc_after_bac_is_the_document_number_with_its_check_digit() {
+        // ICAO 9303-11 Appendix D.2 MRZ information.
+        assert_eq!(
+            document_number_with_check("L898902C<369080619406236"),
+            Some(b"L898902C<3".to_vec())
+        );
+        assert_eq!(document_number_with_check("69080619406236"), None);
+        assert_eq!(document_number_with_check("short"), None);
+    }
 }

@@ -5,7 +5,7 @@
 //! where it stopped.
 
 use super::channel::Channel;
-use crate::report::{Document, Progress, Refusal};
+use crate::report::{Document, Progress, Refusal, TerminalAuthReport};
 use crate::{EfId, ReadError};
 use emrtd_apdu::StatusWord;
 use emrtd_lds::com::{dg_number_from_tag, EfCom};
@@ -94,6 +94,31 @@ pub(crate) async fn read(mut ch: Channel) -> Result<Document, ReadError> {
             Err(e) => return Err(e),
         }
     }
+    // Terminal Authentication v1 after Chip Authentication (TR-03110-1 §3.5), before DG3/DG4.
+    let eac_wanted = wanted.contains(&EfId::Dg(3)) || wanted.contains(&EfId::Dg(4));
+    if eac_wanted {
+        ch.ta_report = Some(match ch.config.options.terminal_authentication {
+            None => resumable!(ch, None, ch.terminal_authentication(&[]).await),
+            Some(_) => match read_resumable(&mut ch, EfId::Cvca).await {
+                Ok(cvca) => {
+                    let report = resumable!(
+                        ch,
+                        Some(EfId::Cvca),
+                        ch.terminal_authentication(&cvca).await
+                    );
+                    files.insert(EfId::Cvca, cvca);
+                    report
+                }
+                Err(ReadError::FileNotFound { .. }) => TerminalAuthReport::not_performed(
+                    "the chip has no EF.CVCA: it does not offer Terminal Authentication",
+                ),
+                Err(ReadError::Status { sw, .. }) => TerminalAuthReport::not_performed(format!(
+                    "the chip refused to let EF.CVCA be read ({sw})"
+                )),
+                Err(e) => return Err(e),
+            },
+        });
+    }
     for ef in wanted {
         if files.contains_key(&ef) || refused.contains_key(&ef) {
             continue;
@@ -105,7 +130,13 @@ pub(crate) async fn read(mut ch: Channel) -> Result<Document, ReadError> {
             Err(ReadError::Status { sw, .. })
                 if sw == StatusWord::SECURITY_STATUS_NOT_SATISFIED =>
             {
-                refused.insert(ef, Refusal::AccessDenied);
+                let why = match ef {
+                    EfId::Dg(n @ (3 | 4)) => {
+                        TerminalAuthReport::refusal_for(ch.ta_report.as_ref(), n)
+                    }
+                    _ => Refusal::AccessDenied,
+                };
+                refused.insert(ef, why);
             }
             Err(ReadError::FileNotFound { .. }) => {
                 refused.insert(ef, Refusal::NotPresent);
@@ -137,6 +168,7 @@ pub(crate) async fn read(mut ch: Channel) -> Result<Document, ReadError> {
         resumes: ch.resumes,
         chip_authentication,
         active_authentication,
+        terminal_authentication: ch.ta_report.take(),
         read_at: ch.now(),
     })
 }

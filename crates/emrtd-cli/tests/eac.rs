@@ -1,0 +1,207 @@
+//! `emrtd read --ta-chain … --ta-key …` against a virtual EAC passport (BAC, Chip
+//! Authentication, DG3/DG4 of the BSI 2008 specimen) with a test PKI built here.
+
+use emrtd_eac::cert::{CertificateBody, CvPublicKey};
+use emrtd_eac::*;
+use p256::pkcs8::EncodePrivateKey;
+use rand::SeedableRng;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const DG3: &[u8] = include_bytes!("../../../fixtures/lds/bsi2008/Datagroup3.bin");
+const DG4: &[u8] = include_bytes!("../../../fixtures/lds/bsi2008/Datagroup4.bin");
+
+fn key_der(seed: u64) -> Vec<u8> {
+    p256::SecretKey::random(&mut rand::rngs::StdRng::seed_from_u64(seed))
+        .to_pkcs8_der()
+        .unwrap()
+        .as_bytes()
+        .to_vec()
+}
+
+fn signer(seed: u64) -> Pkcs8Signer {
+    Pkcs8Signer::from_pkcs8_der(
+        &key_der(seed),
+        TaAlgorithm::Ecdsa(HashAlg::Sha256),
+        Box::new(rand::rngs::StdRng::seed_from_u64(seed + 1000)),
+    )
+    .unwrap()
+}
+
+fn issue(
+    issuer: &Pkcs8Signer,
+    subject: &Pkcs8Signer,
+    car: &str,
+    chr: &str,
+    role: Role,
+) -> CvCertificate {
+    let mut data = subject.public_key_data().unwrap();
+    if let (Role::Cvca, KeyData::Ec { domain, .. }) = (role, &mut data) {
+        *domain = subject.ec_domain();
+    }
+    let body = CertificateBody {
+        profile_identifier: 0,
+        car: CvReference::from_text(car).unwrap(),
+        public_key: CvPublicKey {
+            algorithm: subject.algorithm(),
+            data,
+        },
+        chr: CvReference::from_text(chr).unwrap(),
+        chat: Chat::inspection_system(role, IsRights::DG3_DG4),
+        effective_date: CvDate::new(2026, 1, 1).unwrap(),
+        expiration_date: CvDate::new(2028, 1, 1).unwrap(),
+        extensions: None,
+    };
+    let sig = issuer.sign(&body.encode()).unwrap();
+    CvCertificate::from_parts(body, sig)
+}
+
+/// A folder with the profile, the DV and IS certificates and the IS key; removed on drop.
+struct Setup {
+    dir: PathBuf,
+    mrz: String,
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Setup {
+    fn new(name: &str) -> Setup {
+        let dir = std::env::temp_dir().join(format!("emrtd-cli-eac-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (cvca_key, dv_key, is_key) = (signer(1), signer(2), signer(3));
+        let cvca = issue(
+            &cvca_key,
+            &cvca_key,
+            "NOCVCA00001",
+            "NOCVCA00001",
+            Role::Cvca,
+        );
+        let dv = issue(
+            &cvca_key,
+            &dv_key,
+            "NOCVCA00001",
+            "NODVPOLICE001",
+            Role::DvOfficialDomestic,
+        );
+        let is = issue(
+            &dv_key,
+            &is_key,
+            "NODVPOLICE001",
+            "NOISGATE00042",
+            Role::Terminal,
+        );
+        std::fs::write(dir.join("dv.cvcert"), dv.encode()).unwrap();
+        std::fs::write(dir.join("is.cvcert"), is.encode()).unwrap();
+        std::fs::write(dir.join("is.pk8"), key_der(3)).unwrap();
+        std::fs::write(dir.join("other.pk8"), key_der(9)).unwrap();
+        let mut p = emrtd_sim::Profile::builtin("norway-passport").unwrap();
+        p.chip_authentication = Some(emrtd_sim::profile::CaConfig {
+            cipher: "3DES".into(),
+            parameter_id: 12,
+            key_id: None,
+        });
+        p.eac = Some(emrtd_sim::profile::EacConfig {
+            cvca: hex::encode(cvca.encode()),
+            date: "2026-12-06".into(),
+        });
+        p.files.insert("DG3".into(), hex::encode(DG3));
+        p.files.insert("DG4".into(), hex::encode(DG4));
+        let mrz = p.mrz.join("\n");
+        std::fs::write(dir.join("eac.json"), serde_json::to_vec(&p).unwrap()).unwrap();
+        Setup { dir, mrz }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.join(name).display().to_string()
+    }
+
+    fn read(&self, extra: &[&str]) -> Output {
+        let sim = self.path("eac.json");
+        let mut args = vec!["read", "--sim", &sim, "--mrz", &self.mrz, "--quiet"];
+        args.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_emrtd"))
+            .args(&args)
+            .output()
+            .unwrap()
+    }
+}
+
+#[test]
+fn read_with_ta_chain_and_key_reads_dg3_and_dg4_and_reports_terminal_authentication() {
+    let s = Setup::new("ok");
+    let (dv, is, key) = (s.path("dv.cvcert"), s.path("is.cvcert"), s.path("is.pk8"));
+    let out = s.read(&["--json", "--ta-chain", &dv, &is, "--ta-key", &key]);
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let ta = &v["terminal_authentication"];
+    assert_eq!(ta["outcome"], "passed", "{ta}");
+    assert_eq!(ta["rights"], serde_json::json!(["read_dg3", "read_dg4"]));
+    assert_eq!(ta["terminal"], "NOISGATE00042");
+    assert_eq!(v["files"]["DG3"], DG3.len());
+    assert_eq!(v["files"]["DG4"], DG4.len());
+
+    let text = s.read(&["--ta-chain", &dv, &is, "--ta-key", &key]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("Terminal Authentication"))
+        .unwrap_or_else(|| panic!("no Terminal Authentication line in\n{text}"));
+    assert!(
+        line.contains("passed") && line.contains("read DG3 (fingerprints)"),
+        "{line}"
+    );
+}
+
+#[test]
+fn without_ta_flags_the_report_says_dg3_and_dg4_need_terminal_authentication() {
+    let s = Setup::new("none");
+    let out = s.read(&["--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["terminal_authentication"]["outcome"], "not_performed");
+    assert!(v["refused"]["DG3"]
+        .as_str()
+        .unwrap()
+        .contains("none configured"));
+}
+
+#[test]
+fn a_bad_ta_file_is_a_usage_error_before_any_reader_is_touched() {
+    let s = Setup::new("bad");
+    let (dv, is) = (s.path("dv.cvcert"), s.path("is.cvcert"));
+    // A key file that is not a certificate, the chain out of order, the wrong key.
+    for (args, says) in [
+        (
+            vec![
+                "--ta-chain",
+                &s.path("is.pk8"),
+                "--ta-key",
+                &s.path("is.pk8"),
+            ],
+            "not a CV certificate",
+        ),
+        (
+            vec!["--ta-chain", &is, &dv, "--ta-key", &s.path("is.pk8")],
+            "in order",
+        ),
+        (
+            vec!["--ta-chain", &dv, &is, "--ta-key", &s.path("other.pk8")],
+            "not the key of terminal certificate NOISGATE00042",
+        ),
+        (
+            vec!["--ta-chain", &dv, &is, "--ta-key", &s.path("missing.pk8")],
+            "--ta-key",
+        ),
+    ] {
+        let out = s.read(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+}

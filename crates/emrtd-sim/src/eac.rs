@@ -1,0 +1,192 @@
+//! The chip side of Extended Access Control: Terminal Authentication v1 (TR-03110-1 §3.5,
+//! TR-03110-3 §B.11) after BAC and Chip Authentication, with the chip-side functions of
+//! `emrtd-eac`. The rights it grants are bound to the Chip Authentication session.
+
+use emrtd_apdu::{CommandApdu, ResponseApdu, StatusWord};
+use emrtd_eac::chain::{ChainVerifier, TrustPoint, VerifiedChain};
+use emrtd_eac::ta::{self, IdPicc, ReceivedSetAt};
+use emrtd_eac::{CvCertificate, CvDate, IsRight, IsRights};
+use rand_core::RngCore;
+
+/// `6A88`: referenced data not found.
+const REFERENCE_NOT_FOUND: StatusWord = StatusWord(0x6A88);
+
+/// Terminal Authentication as the chip runs it.
+pub(crate) struct EacChip {
+    trust: Vec<TrustPoint>,
+    date: CvDate,
+    id_picc: Vec<u8>,
+    /// Comp(PK_PCD) of the Chip Authentication of this session.
+    ca_ephemeral: Option<Vec<u8>>,
+    verifier: Option<ChainVerifier>,
+    set_at: Option<(ReceivedSetAt, VerifiedChain)>,
+    challenge: Option<[u8; 8]>,
+    granted: IsRights,
+    /// Command chaining buffer of PSO:Verify Certificate.
+    chained: Vec<u8>,
+}
+
+impl EacChip {
+    pub(crate) fn new(
+        cvca: CvCertificate,
+        date: CvDate,
+        id_picc: Vec<u8>,
+    ) -> Result<EacChip, String> {
+        let trust = TrustPoint::new(cvca).map_err(|e| format!("EAC trust point: {e}"))?;
+        Ok(EacChip {
+            trust: vec![trust],
+            date,
+            id_picc,
+            ca_ephemeral: None,
+            verifier: None,
+            set_at: None,
+            challenge: None,
+            granted: IsRights::default(),
+            chained: Vec::new(),
+        })
+    }
+
+    /// A new secure messaging session (access control, a reset): nothing granted.
+    pub(crate) fn end_session(&mut self) {
+        self.ca_ephemeral = None;
+        self.verifier = None;
+        self.set_at = None;
+        self.challenge = None;
+        self.granted = IsRights::default();
+        self.chained.clear();
+    }
+
+    /// Chip Authentication passed with the terminal's ephemeral key `comp` (compressed).
+    pub(crate) fn chip_authenticated(&mut self, comp: Vec<u8>) {
+        self.end_session();
+        self.ca_ephemeral = Some(comp);
+    }
+
+    /// May data group `dg` be read in this session?
+    pub(crate) fn allows(&self, dg: u8) -> bool {
+        IsRight::for_data_group(dg).is_some_and(|r| self.granted.contains(r))
+    }
+
+    /// A challenge was asked for Terminal Authentication (after MSE:Set AT).
+    pub(crate) fn wants_challenge(&self) -> bool {
+        self.set_at.is_some()
+    }
+
+    /// EXTERNAL AUTHENTICATE is Terminal Authentication's (a challenge is pending).
+    pub(crate) fn wants_signature(&self) -> bool {
+        self.challenge.is_some()
+    }
+
+    /// The chip's current date (moved forward by accepted certificates).
+    pub(crate) fn current_date(&self) -> CvDate {
+        self.date
+    }
+
+    pub(crate) fn set_dst(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        if self.ca_ephemeral.is_none() {
+            return ResponseApdu::status(StatusWord::CONDITIONS_NOT_SATISFIED);
+        }
+        let car = match ta::parse_set_dst(&cmd.data) {
+            Ok(c) => c,
+            Err(_) => return ResponseApdu::status(StatusWord::WRONG_DATA),
+        };
+        if self
+            .verifier
+            .as_ref()
+            .is_some_and(|v| v.issuer_chr() == &car)
+        {
+            return ResponseApdu::status(StatusWord::OK);
+        }
+        match self.trust.iter().find(|t| t.chr() == &car) {
+            Some(t) => {
+                self.verifier = Some(ChainVerifier::new(t, self.date));
+                ResponseApdu::status(StatusWord::OK)
+            }
+            None => {
+                self.verifier = None;
+                ResponseApdu::status(REFERENCE_NOT_FOUND)
+            }
+        }
+    }
+
+    pub(crate) fn verify_certificate(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        if cmd.cla & 0x10 != 0 {
+            if self.chained.len() + cmd.data.len() > 4096 {
+                self.chained.clear();
+                return ResponseApdu::status(StatusWord::WRONG_LENGTH);
+            }
+            self.chained.extend_from_slice(&cmd.data);
+            return ResponseApdu::status(StatusWord::OK);
+        }
+        let mut data = std::mem::take(&mut self.chained);
+        data.extend_from_slice(&cmd.data);
+        let Some(verifier) = self.verifier.as_mut() else {
+            return ResponseApdu::status(StatusWord::CONDITIONS_NOT_SATISFIED);
+        };
+        let cert = match ta::parse_verify_certificate(&data) {
+            Ok(c) => c,
+            Err(_) => return ResponseApdu::status(StatusWord::WRONG_DATA),
+        };
+        match verifier.accept(&cert) {
+            Ok(()) => ResponseApdu::status(StatusWord::OK),
+            Err(_) => ResponseApdu::status(StatusWord(0x6300)),
+        }
+    }
+
+    pub(crate) fn set_at(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        self.set_at = None;
+        let received = match ta::parse_set_at(&cmd.data) {
+            Ok(r) => r,
+            Err(_) => return ResponseApdu::status(StatusWord::WRONG_DATA),
+        };
+        let Some(verified) = self.verifier.clone().and_then(|v| v.finish().ok()) else {
+            return ResponseApdu::status(StatusWord::CONDITIONS_NOT_SATISFIED);
+        };
+        if verified.terminal.chr() != &received.terminal_chr {
+            return ResponseApdu::status(REFERENCE_NOT_FOUND);
+        }
+        self.set_at = Some((received, verified));
+        ResponseApdu::status(StatusWord::OK)
+    }
+
+    pub(crate) fn get_challenge(&mut self, rng: &mut dyn RngCore) -> ResponseApdu {
+        let mut r = [0u8; 8];
+        rng.fill_bytes(&mut r);
+        self.challenge = Some(r);
+        ResponseApdu::new(r.to_vec(), StatusWord::OK)
+    }
+
+    pub(crate) fn external_authenticate(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        let challenge = self.challenge.take();
+        let set_at = self.set_at.take();
+        let (Some(r), Some((received, verified)), Some(comp)) =
+            (challenge, set_at, self.ca_ephemeral.clone())
+        else {
+            return ResponseApdu::status(StatusWord::CONDITIONS_NOT_SATISFIED);
+        };
+        let id = IdPicc::DocumentNumber(self.id_picc.clone());
+        match ta::verify_external_authenticate(
+            &verified.terminal_key,
+            &id,
+            &r,
+            &comp,
+            received.aux.as_deref(),
+            &cmd.data,
+        ) {
+            Ok(()) => {
+                self.granted = verified.inspection_rights().unwrap_or_default();
+                // TR-03110-3 §2.5: the current date moves forward with accepted certificates.
+                if verified.current_date > self.date {
+                    self.date = verified.current_date;
+                }
+                for link in verified.new_trust_points {
+                    if let Ok(t) = TrustPoint::new(link) {
+                        self.trust.push(t);
+                    }
+                }
+                ResponseApdu::status(StatusWord::OK)
+            }
+            Err(_) => ResponseApdu::status(StatusWord::SECURITY_STATUS_NOT_SATISFIED),
+        }
+    }
+}
