@@ -9,9 +9,18 @@ if ! pgrep -x pcscd >/dev/null; then
   pcscd --foreground >/tmp/emrtd-pcscd.log 2>&1 &
   PCSCD_PID=$!
 fi
+# vpcd's readers appear once pcscd has loaded the driver; attach the card only then.
+for _ in $(seq 1 50); do
+  "$EMRTD" readers 2>/dev/null | grep -q "Virtual PCD 00 00" && break
+  sleep 0.2
+done
 "$EMRTD" sim --vpcd 127.0.0.1:35963 --profile norway-id >/tmp/emrtd-sim.log 2>&1 &
 SIM_PID=$!
-cleanup() { kill "$SIM_PID" 2>/dev/null || true; [ -n "${PCSCD_PID:-}" ] && kill "$PCSCD_PID" 2>/dev/null || true; }
+# pcscd is waited for after the kill, so that a script run next finds it gone, not dying.
+cleanup() {
+  kill "$SIM_PID" 2>/dev/null || true
+  if [ -n "${PCSCD_PID:-}" ]; then kill "$PCSCD_PID" 2>/dev/null || true; wait "$PCSCD_PID" 2>/dev/null || true; fi
+}
 trap cleanup EXIT
 
 for _ in $(seq 1 50); do

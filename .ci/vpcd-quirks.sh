@@ -18,8 +18,17 @@ SIM_PID=
 stop_sim() {
   if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; SIM_PID=; fi
 }
-cleanup() { stop_sim; [ -n "${PCSCD_PID:-}" ] && kill "$PCSCD_PID" 2>/dev/null || true; }
+cleanup() {
+  stop_sim
+  if [ -n "${PCSCD_PID:-}" ]; then kill "$PCSCD_PID" 2>/dev/null || true; wait "$PCSCD_PID" 2>/dev/null || true; fi
+}
 trap cleanup EXIT
+
+# vpcd's readers appear once pcscd has loaded the driver; attach cards only then.
+for _ in $(seq 1 50); do
+  "$EMRTD" readers 2>/dev/null | grep -q "$READER" && break
+  sleep 0.2
+done
 
 # Wait until the reader is free (another vpcd client may be attached), then attach the profile.
 attach() {
