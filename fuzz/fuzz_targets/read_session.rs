@@ -58,6 +58,7 @@ fuzz_target!(|data: &[u8]| {
                 files: None,
                 max_block: block,
                 no_extended_length: flags & 0x40 != 0,
+                ..ReadOptions::default()
             };
             if let Ok(doc) = read_document(transport, &key, &options) {
                 for (ef, bytes) in &doc.files {
