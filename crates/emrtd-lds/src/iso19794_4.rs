@@ -131,7 +131,7 @@ pub(crate) fn be(b: &[u8]) -> u64 {
     b.iter().fold(0u64, |acc, x| (acc << 8) | u64::from(*x))
 }
 
-fn u16_at(b: &[u8], i: usize) -> u16 {
+pub(crate) fn u16_at(b: &[u8], i: usize) -> u16 {
     u16::from_be_bytes([b[i], b[i + 1]])
 }
 

@@ -11,7 +11,7 @@
 //!   rotation uncertainty (2), image length (4), image data
 //! ```
 
-use crate::iso19794_4::{be, BiometricImageFormat};
+use crate::iso19794_4::{be, u16_at, BiometricImageFormat};
 use crate::LdsError;
 
 const FILE: &str = "DG4 iris image record";
@@ -93,10 +93,6 @@ fn invalid(element: &'static str, reason: impl Into<String>) -> LdsError {
         element,
         reason: reason.into(),
     }
-}
-
-fn u16_at(b: &[u8], i: usize) -> u16 {
-    u16::from_be_bytes([b[i], b[i + 1]])
 }
 
 impl IrisImageRecord {
