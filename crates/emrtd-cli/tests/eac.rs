@@ -109,6 +109,7 @@ impl Setup {
         p.eac = Some(emrtd_sim::profile::EacConfig {
             cvca: hex::encode(cvca.encode()),
             date: "2026-12-06".into(),
+            static_binding: false,
         });
         p.files.insert("DG3".into(), hex::encode(DG3));
         p.files.insert("DG4".into(), hex::encode(DG4));
