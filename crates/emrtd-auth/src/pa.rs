@@ -1183,7 +1183,7 @@ pub fn verify_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> Certi
         } else {
             format!(
                 "no CSCA in the trust store ({} anchors) is named {}",
-                trust.csca().len(),
+                trust.anchor_count(),
                 leaf.issuer()
             )
         };
@@ -1880,7 +1880,7 @@ fn verify_named_files(
         passive_authentication: pa,
         card_security,
         trust_store: TrustStoreSummary {
-            csca: trust.csca().len(),
+            csca: trust.anchor_count(),
             dsc: trust.dsc().len(),
             crls: trust.crls().len(),
         },
