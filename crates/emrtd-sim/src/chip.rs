@@ -496,6 +496,10 @@ impl VirtualChip {
     /// ICAO 9303-11 §9.8.6: on any secure messaging error the chip ends the session.
     fn abort_sm(&mut self, sw: StatusWord) -> ResponseApdu {
         self.sm = None;
+        if let Some(eac) = &mut self.eac {
+            // The rights of Terminal Authentication end with the session.
+            eac.end_session();
+        }
         ResponseApdu::status(sw)
     }
 
@@ -878,7 +882,29 @@ impl VirtualChip {
         if let Some(session) = pace.take_session() {
             self.sm = Some(session);
             if let Some(eac) = &mut self.eac {
-                eac.end_session();
+                match pace.summary() {
+                    Some(s) => {
+                        let comp = |key: &[u8]| match s.key_agreement {
+                            emrtd_access::pace::KeyAgreement::Ecdh => {
+                                emrtd_eac::ta::EphemeralKey::Ec(key.to_vec()).compressed()
+                            }
+                            emrtd_access::pace::KeyAgreement::Dh => {
+                                emrtd_eac::ta::EphemeralKey::Dh(key.to_vec()).compressed()
+                            }
+                        };
+                        let password = match (s.password, &self.profile.can) {
+                            ("CAN", Some(can)) => {
+                                crate::eac::StaticPassword::Can(can.as_bytes().to_vec())
+                            }
+                            _ => crate::eac::StaticPassword::Mrz,
+                        };
+                        // TR-03110-1 §3.5: after PACE-CAM, C is Comp of the terminal's PACE key.
+                        let cam = (s.mapping == Mapping::ChipAuthentication)
+                            .then(|| comp(&s.terminal_ephemeral_public_key));
+                        eac.pace_established(comp(&s.chip_ephemeral_public_key), password, cam);
+                    }
+                    None => eac.end_session(),
+                }
             }
         }
         resp
@@ -889,9 +915,14 @@ impl VirtualChip {
             return ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED);
         };
         let (resp, session) = bac.handle_external_authenticate(cmd, &mut *self.rng);
+        let established = session.is_some();
         self.sm = session;
         if let Some(eac) = &mut self.eac {
-            eac.end_session();
+            if established {
+                eac.bac_established();
+            } else {
+                eac.end_session();
+            }
         }
         resp
     }
@@ -932,8 +963,9 @@ fn hex_bytes(text: &str, what: &str) -> Result<Vec<u8>, ProfileError> {
         .map_err(|e| ProfileError::Invalid(format!("{what}: {e}")))
 }
 
-/// The chip's Terminal Authentication from the profile; ID_PICC after BAC is the document
-/// number with its check digit (the MRZ information without the two dates).
+/// The chip's Terminal Authentication from the profile; ID_PICC after BAC (and after PACE with
+/// the static binding and the MRZ) is the document number with its check digit (the MRZ
+/// information without the two dates).
 fn eac_chip(
     cfg: &crate::profile::EacConfig,
     mrz_information: &str,
@@ -955,8 +987,13 @@ fn eac_chip(
         .len()
         .checked_sub(14)
         .ok_or_else(|| ProfileError::Invalid("MRZ information too short".into()))?;
-    crate::eac::EacChip::new(cvca, date, mrz_information.as_bytes()[..end].to_vec())
-        .map_err(ProfileError::Invalid)
+    crate::eac::EacChip::new(
+        cvca,
+        date,
+        mrz_information.as_bytes()[..end].to_vec(),
+        cfg.static_binding,
+    )
+    .map_err(ProfileError::Invalid)
 }
 
 /// The terminal's ephemeral public key in a Chip Authentication command (MSE:Set KAT `91`,

@@ -108,6 +108,11 @@ pub struct EacConfig {
     /// The chip's current date `YYYY-MM-DD` (TR-03110-3 §2.5: moved forward by accepted
     /// certificates).
     pub date: String,
+    /// ID_PICC after PACE is the document number (PACE with the MRZ) or the CAN instead of
+    /// Comp of the chip's ephemeral PACE key: the static binding of some older documents
+    /// (TR-03110-1 §3.5), which inspection systems try when the dynamic binding fails.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub static_binding: bool,
 }
 
 /// The Chip Authentication key of DG14.

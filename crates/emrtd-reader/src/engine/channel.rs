@@ -68,6 +68,12 @@ pub struct Channel {
     ta_cvca: Option<Vec<u8>>,
     /// The latest Terminal Authentication outcome.
     pub(crate) ta_report: Option<crate::report::TerminalAuthReport>,
+    /// ID_PICC after PACE is the static binding (document number or CAN): the chip rejected
+    /// the dynamic binding's signature (kept when the session is opened again).
+    ta_static_binding: bool,
+    /// The chip rejected the signature of a Terminal Authentication after PACE with the
+    /// dynamic binding: the static binding may be tried (TR-03110-1 §3.5).
+    ta_dynamic_rejected: bool,
     /// Offset reached in the file of the current resumable step (for `Progress::Resumed`).
     pub(crate) offset_hint: usize,
     /// Times the read was resumed after the card was lost.
@@ -135,6 +141,8 @@ impl Channel {
             pace_chip_key: None,
             ta_cvca: None,
             ta_report: None,
+            ta_static_binding: false,
+            ta_dynamic_rejected: false,
             offset_hint: 0,
             resumes: 0,
             sfi_refused: false,
@@ -987,9 +995,16 @@ impl Channel {
             });
         };
         let protocol = self.access.as_ref().map(|a| a.protocol);
+        let dynamic = protocol == Some(AccessProtocol::Pace) && !self.ta_static_binding;
+        self.ta_dynamic_rejected = false;
         let id_picc = match (protocol, &self.pace_chip_key, &self.key) {
-            (Some(AccessProtocol::Pace), Some(k), _) => IdPicc::PaceEphemeral(k.clone()),
-            (Some(AccessProtocol::Bac), _, AccessKey::Mrz(info)) => {
+            // TR-03110-1 §3.5: after PACE, Comp of the chip's ephemeral PACE key (dynamic
+            // binding); the static binding (document number, CAN) only for older documents.
+            (Some(AccessProtocol::Pace), Some(k), _) if dynamic => IdPicc::PaceEphemeral(k.clone()),
+            (Some(AccessProtocol::Pace), _, AccessKey::Can(can)) => {
+                IdPicc::Can(can.as_bytes().to_vec())
+            }
+            (Some(AccessProtocol::Bac | AccessProtocol::Pace), _, AccessKey::Mrz(info)) => {
                 match document_number_with_check(info) {
                     Some(n) => IdPicc::DocumentNumber(n),
                     None => return Ok(failed("the MRZ information has no document number".into())),
@@ -1040,9 +1055,42 @@ impl Channel {
             match ta.on_response(&resp) {
                 Ok(TaStep::Send(next)) => cmd = next,
                 Ok(TaStep::Authenticated) => return Ok(report(CheckOutcome::Verified, rights)),
-                Err(e) => return Ok(report(CheckOutcome::Failed(e.to_string()), none)),
+                Err(e) => {
+                    self.ta_dynamic_rejected =
+                        dynamic && matches!(e, emrtd_eac::ta::TaError::SignatureRejected(_));
+                    let why = if self.ta_static_binding {
+                        format!(
+                            "{e}; tried with the dynamic binding (ID_PICC from the chip's PACE key) and the static binding (the document number or CAN) of older documents"
+                        )
+                    } else {
+                        e.to_string()
+                    };
+                    return Ok(report(CheckOutcome::Failed(why), none));
+                }
             }
         }
+    }
+
+    /// After PACE the chip rejected the signature over ID_PICC = Comp(chip's PACE key): it may
+    /// be an older document with the static binding (TR-03110-1 §3.5: inspection systems
+    /// SHOULD then try it). Terminal Authentication runs once per session, so the chip is
+    /// opened again (PACE, Chip Authentication) and Terminal Authentication reruns with the
+    /// document number (MRZ) or the CAN as ID_PICC. `None` when there is nothing to retry.
+    pub(crate) async fn retry_with_static_binding(
+        &mut self,
+    ) -> Result<Option<crate::report::TerminalAuthReport>, ReadError> {
+        if !self.ta_dynamic_rejected && !self.ta_static_binding {
+            return Ok(None);
+        }
+        self.ta_static_binding = true;
+        self.ta_dynamic_rejected = false;
+        // End the chip's session first: an unprotected command ends it (ICAO 9303-11 §9.8.6),
+        // whatever the chip answers; the opening then starts from the master file.
+        let select_mf = CommandApdu::new(0x00, ins::SELECT, 0x00, 0x0C).with_data(vec![0x3F, 0x00]);
+        self.transmit_plain(&select_mf).await?;
+        self.sm = None;
+        self.reopen().await?;
+        Ok(self.ta_report.take())
     }
 
     /// Send a command, with ISO 7816-4 command chaining when its data does not fit a short
