@@ -6,6 +6,7 @@ stack. Run through bindings/ci.sh, which generates the `emrtd` module and puts i
 libemrtd_ffi) on PYTHONPATH. Standard library only.
 """
 
+import asyncio
 import os
 import sys
 import tempfile
@@ -412,6 +413,60 @@ class CancelTest(unittest.TestCase):
         self.assertEqual(transport.count, apdus_at_cancel[0])
         with self.assertRaises(emrtd.EmrtdError.Cancelled):
             session.read()
+
+
+class AsyncPythonTransport(emrtd.AsyncNfcTransport):
+    """An async NFC transport (asyncio) in front of a virtual card; can lose the tag once."""
+
+    def __init__(self, card, lose_at=None):
+        self.card = card
+        self.count = 0
+        self.lose_at = lose_at
+        self.reconnects = 0
+
+    async def transceive(self, apdu):
+        self.count += 1
+        await asyncio.sleep(0)  # a real link awaits the radio here
+        if self.count == self.lose_at:
+            self.card.reset()
+            raise emrtd.NfcError.TagLost()
+        return self.card.transceive(apdu)
+
+    async def reconnect(self):
+        self.reconnects += 1
+        self.card.reset()
+
+
+class AsyncReadTest(unittest.TestCase):
+    def test_asyncio_read_with_progress_and_resumption(self):
+        card = emrtd.VirtualCard()
+        transport = AsyncPythonTransport(card, lose_at=20)
+        recorder = Recorder()
+        doc = asyncio.run(
+            emrtd.read_document(transport, emrtd.AccessKey.from_can("123456"), None, recorder, None)
+        )
+        self.assertEqual(doc.access().protocol, emrtd.AccessProtocol.PACE)
+        self.assertEqual(doc.mrz().document_number, "GDC000127")
+        self.assertEqual(transport.reconnects, 1)
+        self.assertTrue(any(isinstance(e, emrtd.ReadProgress.RESUMED) for e in recorder.events))
+
+    def test_asyncio_read_cancelled_by_the_token(self):
+        card = emrtd.VirtualCard()
+        token = emrtd.CancellationToken()
+        transport = AsyncPythonTransport(card)
+
+        class CancelOnFirstRead(emrtd.ProgressListener):
+            def on_progress(self, progress):
+                if isinstance(progress, emrtd.ReadProgress.READING):
+                    token.cancel()
+
+        with self.assertRaises(emrtd.EmrtdError.Cancelled):
+            asyncio.run(
+                emrtd.read_document(
+                    transport, emrtd.AccessKey.from_can("123456"), None, CancelOnFirstRead(), token
+                )
+            )
+        self.assertTrue(token.is_cancelled())
 
 
 if __name__ == "__main__":
