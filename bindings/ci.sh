@@ -28,7 +28,7 @@ step() { # name of the next step; prints the time the previous one took
   [ "$1" = done ] || echo "== $1 =="
 }
 
-step "Rust tests of the exported API (virtual chip: --features sim)"
+step "Rust tests of the exported API (virtual chip: --features cli,sim)"
 # The same features as generate.sh below, so that the library is built once.
 cargo test -q -p emrtd-ffi --features cli,sim
 
@@ -50,13 +50,13 @@ check "$out/kotlin/uniffi/emrtd/emrtd.kt" \
   'fun `fromCan`(' 'fun `verify`(' 'interface ProgressListener' 'fun `faces`()' \
   'interface AsyncNfcTransport' 'suspend fun `transceive`(' 'suspend fun `reconnect`(' \
   'suspend fun `readDocument`(' 'open class CancellationToken' 'fun `cancel`()' \
-  'fun `facePng`(' 'fun `mrz`()' 'class Reading('
+  'fun `facePng`(' 'fun `mrz`()' 'data class Reading('
 check "$out/swift/emrtd.swift" \
   "protocol NfcTransport" "class ReadSession" "enum NfcError" "case TagLost" \
   "static func fromCan(" "func verify(" "protocol ProgressListener" \
-  "protocol AsyncNfcTransport" "func transceive(apdu: Data) async throws -> Data" \
+  "protocol AsyncNfcTransport" "func transceive(apdu: Data) async throws" \
   "func reconnect() async throws" "func readDocument(" "class CancellationToken" \
-  "func cancel()" "case reading(file: String, done: UInt64, total: UInt64)"
+  "func cancel()" "case reading(file: String, done: UInt64, total: UInt64"
 check "$out/swift/emrtdFFI.h"
 check "$out/swift/emrtdFFI.modulemap"
 echo "Kotlin and Swift sources generated"
@@ -88,7 +88,7 @@ print("emrtd imported from", emrtd.__file__)'
 
 step "Kotlin (JVM) tests: JUnit 5 through Maven"
 # -q: Maven prints only failures; the Surefire reports are summed up below.
-mvn -B -q -f bindings/kotlin/pom.xml test \
+mvn -B -q -Dstyle.color=never -f bindings/kotlin/pom.xml test \
   -Demrtd.generated="$out/kotlin" -Demrtd.lib="$out/python" -Demrtd.build.dir="$out/maven"
 python3 - "$out/maven/surefire-reports" <<'EOF'
 import glob, sys, xml.etree.ElementTree as ET
