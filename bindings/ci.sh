@@ -34,8 +34,6 @@ cargo test -q -p emrtd-ffi --features cli,sim
 
 step "generate Python, Kotlin and Swift bindings"
 bash bindings/generate.sh --sim --out "$out" python kotlin swift
-target_dir="$(cargo metadata --format-version 1 --no-deps |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 
 # The Kotlin and Swift sources must exist and declare the API the glue and the docs use.
 check() { # file, then strings it must contain
@@ -64,13 +62,8 @@ echo "Kotlin and Swift sources generated"
 step "Python wheel (maturin, dev profile, virtual chip)"
 python3 -m venv "$out/build-venv"
 "$out/build-venv/bin/pip" install -q --disable-pip-version-check 'maturin>=1.9,<2'
-# maturin generates emrtd.py with the `uniffi-bindgen` it finds on PATH: the emrtd-bindgen that
-# generate.sh built. It links the cdylib itself (`cargo rustc --crate-type cdylib`, same
-# profile and features: only emrtd-ffi is compiled again).
-mkdir -p "$out/bin"
-ln -s "$target_dir/debug/emrtd-bindgen" "$out/bin/uniffi-bindgen"
-(cd bindings/python && PATH="$out/bin:$PATH" "$out/build-venv/bin/maturin" build -q \
-  --profile dev --features cli,sim --out "$out/wheels")
+# The dev profile and features of the build above: maturin only links the cdylib again.
+MATURIN="$out/build-venv/bin/maturin" bash bindings/python/build-wheel.sh --sim --dev --out "$out/wheels"
 wheel="$(ls "$out"/wheels/emrtd-*.whl)"
 echo "built $(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB)"
 
@@ -88,8 +81,10 @@ print("emrtd imported from", emrtd.__file__)'
 
 step "Kotlin (JVM) tests: JUnit 5 through Maven"
 # -q: Maven prints only failures; the Surefire reports are summed up below.
-mvn -B -q -Dstyle.color=never -f bindings/kotlin/pom.xml test \
-  -Demrtd.generated="$out/kotlin" -Demrtd.lib="$out/python" -Demrtd.build.dir="$out/maven"
+# (sed: Maven 3.8 prints colour resets even in batch mode.)
+mvn -B -q -f bindings/kotlin/pom.xml test \
+  -Demrtd.generated="$out/kotlin" -Demrtd.lib="$out/python" -Demrtd.build.dir="$out/maven" 2>&1 |
+  sed 's/\x1b\[[0-9;]*m//g'
 python3 - "$out/maven/surefire-reports" <<'EOF'
 import glob, sys, xml.etree.ElementTree as ET
 tests = failed = skipped = 0

@@ -21,9 +21,12 @@ import uniffi.emrtd.AsyncNfcTransport
 import uniffi.emrtd.CancellationToken
 import uniffi.emrtd.EmrtdException
 import uniffi.emrtd.NfcException
+import uniffi.emrtd.ProgressListener
+import uniffi.emrtd.ReadOptions
 import uniffi.emrtd.ReadProgress
 import uniffi.emrtd.VirtualCard
 import uniffi.emrtd.parseMrz
+import uniffi.emrtd.readDocument
 
 /** A Kotlin NFC transport over a virtual card; can lose the tag at a given command. */
 class SimTransport(
@@ -65,6 +68,27 @@ class ReadTest {
         assertTrue(reading.any { it.done < it.total && it.total > 0uL }, "partial progress of a large file")
         assertTrue(events.filterIsInstance<ReadProgress.FileDone>().any { it.file == "DG1" })
         assertTrue(events.filterIsInstance<ReadProgress.FileDone>().any { it.file == "SOD" })
+    }
+
+    @Test
+    fun generatedReadDocumentTakesAnObjectListenerAndATokenAsInDocsMobileMd() = runBlocking {
+        // The calls of the Kotlin example in docs/mobile.md, with the virtual chip for IsoDep.
+        val card = VirtualCard("norway-id")
+        val cancelToken = CancellationToken()
+        val percents = mutableListOf<Int>()
+        val doc = readDocument(SimTransport(card), AccessKey.fromCan("123456"),
+            ReadOptions(extendedLength = false),
+            object : ProgressListener { override fun onProgress(progress: ReadProgress) {
+                if (progress is ReadProgress.Reading) {
+                    percents.add((progress.done * 100uL / maxOf(progress.total, 1uL)).toInt())
+                }
+            } },
+            cancelToken)
+        assertTrue(percents.all { it in 0..100 }, "percentages: $percents")
+        assertTrue(percents.any { it in 1..99 }, "progress inside a file: $percents")
+        assertEquals("GDC000127", doc.mrz()!!.documentNumber)
+        assertTrue(doc.facePng()!!.size > 8, "the face converted to PNG")
+        assertTrue(!cancelToken.isCancelled())
     }
 
     @Test
