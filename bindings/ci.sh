@@ -48,13 +48,18 @@ check "$out/kotlin/uniffi/emrtd/emrtd.kt" \
   'fun `fromCan`(' 'fun `verify`(' 'interface ProgressListener' 'fun `faces`()' \
   'interface AsyncNfcTransport' 'suspend fun `transceive`(' 'suspend fun `reconnect`(' \
   'suspend fun `readDocument`(' 'open class CancellationToken' 'fun `cancel`()' \
-  'fun `facePng`(' 'fun `mrz`()' 'data class Reading('
+  'fun `facePng`(' 'fun `mrz`()' 'data class Reading(' 'class Io(' \
+  'fun `onProgress`(`progress`: ReadProgress)' 'var `extendedLength`: kotlin.Boolean' \
+  'suspend fun `readDocument`(`transport`: AsyncNfcTransport, `key`: AccessKey, `options`: ReadOptions? = null, `listener`: ProgressListener? = null, `cancel`: CancellationToken? = null)'
 check "$out/swift/emrtd.swift" \
   "protocol NfcTransport" "class ReadSession" "enum NfcError" "case TagLost" \
   "static func fromCan(" "func verify(" "protocol ProgressListener" \
   "protocol AsyncNfcTransport" "func transceive(apdu: Data) async throws" \
   "func reconnect() async throws" "func readDocument(" "class CancellationToken" \
-  "func cancel()" "case reading(file: String, done: UInt64, total: UInt64"
+  "func cancel()" "case reading(file: String, done: UInt64, total: UInt64" \
+  "static func fromCan(can: String)" "func verify(trust: TrustStore)" "case Io(reason: String" \
+  "func onProgress(progress: ReadProgress)" "case Cancelled(" \
+  "func readDocument(transport: AsyncNfcTransport, key: AccessKey, options: ReadOptions? = nil, listener: ProgressListener? = nil, cancel: CancellationToken? = nil)"
 check "$out/swift/emrtdFFI.h"
 check "$out/swift/emrtdFFI.modulemap"
 echo "Kotlin and Swift sources generated"
