@@ -4,5 +4,8 @@
 //! the ICAO 9303-11 key derivation function. Asymmetric part (`pk`): prime-field groups for
 //! PACE and Chip Authentication (elliptic curves with explicit parameters, MODP groups).
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 pub mod pk;
 pub mod sym;

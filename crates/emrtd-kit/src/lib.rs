@@ -76,13 +76,12 @@ pub mod mrz {
     };
 }
 
-/// Reading a chip: the sans-IO [`Engine`](read::Engine), its drivers and what they need.
+/// Reading a chip: the sans-IO [`Engine`], its drivers and what they need.
 ///
-/// The engine does no IO: it hands out [`Event`](read::Event)s (an APDU to send, progress, a
-/// request to reconnect, the result) and is fed the chip's answers. [`read_blocking`] runs it
-/// over a [`Transport`](read::Transport), [`read_async`] over an
-/// [`AsyncTransport`](read::AsyncTransport); randomness and the clock are passed in, so a read
-/// can be replayed byte for byte.
+/// The engine does no IO: it hands out [`Event`]s (an APDU to send, progress, a request to
+/// reconnect, the result) and is fed the chip's answers. [`read_blocking`] runs it over a
+/// [`Transport`], [`read_async`] over an [`AsyncTransport`]; randomness and the clock are passed
+/// in, so a read can be replayed byte for byte.
 pub mod read {
     pub use emrtd_apdu::{AsyncTransport, Transport, TransportError};
     pub use emrtd_reader::{
