@@ -1,8 +1,8 @@
 //! X.509 certificates of the eMRTD PKI (CSCA, link, Document Signer) and name comparison.
 
 use crate::error::AuthError;
-use crate::sig::{self, AlgorithmProblem, PublicKey, SignatureScheme};
 use der::{Decode, Encode, Tagged};
+use emrtd_crypto::sig::{self, AlgorithmProblem, PublicKey, SignatureScheme};
 use serde::Serialize;
 use x509_cert::ext::pkix::{
     AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectKeyIdentifier,
@@ -251,7 +251,7 @@ impl Certificate {
 
     /// SHA-256 of the DER, hex.
     pub fn fingerprint(&self) -> String {
-        hex_upper(&crate::sig::HashAlg::Sha256.digest(&self.der))
+        hex_upper(&emrtd_crypto::sig::HashAlg::Sha256.digest(&self.der))
     }
 
     /// A short serializable description.

@@ -9,8 +9,8 @@
 
 use crate::cert::{self, CertSummary, Certificate};
 use crate::error::AuthError;
-use crate::sig::{self, AlgorithmProblem, HashAlg};
 use crate::trust::TrustStore;
+use emrtd_crypto::sig::{self, AlgorithmProblem, HashAlg};
 use emrtd_lds::sod::{oid, LdsSecurityObject, SignedData, SignerIdentifier, Sod};
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -5,9 +5,9 @@
 use crate::cert::{self, Certificate};
 use crate::error::AuthError;
 use crate::pa::{verify_signed_data, SignedObjectReport};
-use crate::sig::PublicKey;
 use base64ct::{Base64, Encoding};
 use der::Decode;
+use emrtd_crypto::sig::PublicKey;
 use emrtd_lds::sod::{oid, SignedData};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -95,14 +95,14 @@ impl Crl {
             .as_ref()
             .and_then(|p| der::Encode::to_der(p).ok());
         let scheme =
-            crate::sig::scheme_from_algorithm(&alg.oid.to_string(), params.as_deref(), None)
+            emrtd_crypto::sig::scheme_from_algorithm(&alg.oid.to_string(), params.as_deref(), None)
                 .map_err(|e| e.to_string())?;
         let sig = self
             .list
             .signature
             .as_bytes()
             .ok_or("signature BIT STRING has unused bits")?;
-        crate::sig::verify(key, &scheme, &self.tbs, sig)
+        emrtd_crypto::sig::verify(key, &scheme, &self.tbs, sig)
     }
 }
 

@@ -5,9 +5,9 @@ mod common;
 
 use common::*;
 use emrtd_auth::pa::{self, Finding};
-use emrtd_auth::sig::HashAlg::Sha256;
 use emrtd_auth::trust::TrustStore;
 use emrtd_auth::{Verdict, VerifyOptions};
+use emrtd_crypto::sig::HashAlg::Sha256;
 use emrtd_lds::sod::{self, AlgorithmIdentifier, SignerIdentifier, SignerParts};
 use emrtd_tlv::encode as tlv;
 

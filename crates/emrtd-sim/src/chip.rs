@@ -1121,7 +1121,7 @@ fn aa_key(name: &str) -> Result<Option<emrtd_auth::aa::AaChipKey>, ProfileError>
     let key = AaChipKey::from_pkcs8_der(der)
         .map_err(|e| ProfileError::Invalid(format!("Active Authentication key: {e}")))?;
     let key = if name == "rsa-2048-sha256" || name.starts_with("ec-") {
-        key.with_hash(emrtd_auth::sig::HashAlg::Sha256)
+        key.with_hash(emrtd_crypto::sig::HashAlg::Sha256)
     } else {
         key
     };

@@ -3,28 +3,36 @@
 //! Supported: RSASSA-PKCS1-v1_5, RSASSA-PSS (any hash, MGF1 hash and salt length), ECDSA with
 //! X9.62 (DER signature) and BSI TR-03111 (plain `r‖s`) OIDs, on NIST P-256/P-384/P-521 through
 //! the RustCrypto crates and on every other prime curve (brainpool, explicit domain parameters)
-//! through the generic prime-curve arithmetic of `emrtd_crypto::pk`; DSA (FIPS 186-4, through
-//! the RustCrypto `dsa` crate). Hashes: SHA-1 and SHA-2.
+//! through the generic prime-curve arithmetic of [`crate::pk`]; DSA (FIPS 186-4, through
+//! the RustCrypto `dsa` crate). Hashes: SHA-1 and SHA-2. ECDSA signing over any prime curve
+//! ([`ecdsa_sign_prehashed`]) for test PKIs and terminal keys.
+//!
+//! Used by Passive Authentication (`emrtd-auth`), Active Authentication (`emrtd-access`) and
+//! the CV certificates and Terminal Authentication of `emrtd-eac`.
 
+use crate::pk::{EcCurve, Group};
 use der::{Decode, Encode};
-use emrtd_crypto::pk::{EcCurve, Group};
-use emrtd_lds::sod::oid_to_string;
-use serde::Serialize;
 use sha2::Digest;
 use std::sync::{Arc, Mutex, OnceLock};
 
+mod ecdsa;
+
+pub use ecdsa::ecdsa_sign_prehashed;
+
+/// Dotted form of an OBJECT IDENTIFIER's value bytes; `None` when they are malformed.
+pub fn oid_to_string(value: &[u8]) -> Option<String> {
+    const_oid::ObjectIdentifier::from_bytes(value)
+        .ok()
+        .map(|o| o.to_string())
+}
+
 /// A hash function ICAO Doc 9303 allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HashAlg {
-    #[serde(rename = "SHA-1")]
     Sha1,
-    #[serde(rename = "SHA-224")]
     Sha224,
-    #[serde(rename = "SHA-256")]
     Sha256,
-    #[serde(rename = "SHA-384")]
     Sha384,
-    #[serde(rename = "SHA-512")]
     Sha512,
 }
 
@@ -87,8 +95,7 @@ impl HashAlg {
 }
 
 /// A signature scheme with all its parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "scheme", rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureScheme {
     /// RSASSA-PKCS1-v1_5.
     RsaPkcs1v15 { hash: HashAlg },
@@ -496,7 +503,7 @@ fn explicit_curve(der: &[u8]) -> Result<Arc<EcCurve>, String> {
 }
 
 /// SpecifiedECDomain ::= SEQUENCE { version, fieldID, curve, base, order, cofactor OPTIONAL }
-pub(crate) fn parse_specified_domain(body: &[u8]) -> Result<EcCurve, String> {
+pub fn parse_specified_domain(body: &[u8]) -> Result<EcCurve, String> {
     let bad = |s: &str| format!("explicit EC parameters: {s}");
     let items = emrtd_tlv::parse_all(body).map_err(|e| bad(&e.to_string()))?;
     let get = |i: usize, tag: u32, what: &str| -> Result<&[u8], String> {
@@ -537,11 +544,11 @@ pub(crate) fn parse_specified_domain(body: &[u8]) -> Result<EcCurve, String> {
 }
 
 fn digest_info_prefix(hash: HashAlg, with_null: bool) -> Vec<u8> {
-    let oid = match emrtd_lds::sod::oid_from_str(hash.oid()) {
-        Some(o) => o,
-        None => return Vec::new(),
+    let oid = match const_oid::ObjectIdentifier::new(hash.oid()) {
+        Ok(o) => o,
+        Err(_) => return Vec::new(),
     };
-    let mut alg = emrtd_tlv::encode(0x06, &oid);
+    let mut alg = emrtd_tlv::encode(0x06, oid.as_bytes());
     if with_null {
         alg.extend([0x05, 0x00]);
     }
@@ -702,9 +709,9 @@ fn generic_ecdsa_verify(
 fn rsa_public_op(
     key: &rsa::RsaPublicKey,
     signature: &[u8],
-) -> Result<Vec<u8>, emrtd_crypto::pk::rsa::RsaError> {
+) -> Result<Vec<u8>, crate::pk::rsa::RsaError> {
     use rsa::traits::PublicKeyParts;
-    emrtd_crypto::pk::rsa::rsa_public_op(&key.n().to_bytes_be(), &key.e().to_bytes_be(), signature)
+    crate::pk::rsa::rsa_public_op(&key.n().to_bytes_be(), &key.e().to_bytes_be(), signature)
 }
 
 /// EMSA-PSS-VERIFY (RFC 8017 §9.1.2) after the RSA public operation.
