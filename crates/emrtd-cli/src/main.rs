@@ -3,6 +3,8 @@
 //! Every option is checked before a reader is opened or waited on; every failure is one line on
 //! standard error and a documented exit status (see [`exit::Exit`]).
 
+#![forbid(unsafe_code)]
+
 mod dump;
 mod eac_args;
 mod exit;
