@@ -29,7 +29,7 @@ pub fn oid_to_string(value: &[u8]) -> Option<String> {
 /// A hash function ICAO Doc 9303 allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HashAlg {
-    /// SHA-1.
+    /// SHA-1 (FIPS 180-4); still found in older documents.
     Sha1,
     /// SHA-224.
     Sha224,
@@ -111,16 +111,16 @@ pub enum SignatureScheme {
     RsaPss {
         /// The message hash.
         hash: HashAlg,
-        /// The hash of MGF1.
+        /// The hash inside the mask generation function MGF1.
         mgf1_hash: HashAlg,
-        /// Salt length in bytes.
+        /// The salt length in bytes.
         salt_len: usize,
     },
     /// ECDSA; `plain` = BSI TR-03111 `r‖s` format instead of a DER SEQUENCE.
     Ecdsa {
         /// The message hash.
         hash: HashAlg,
-        /// `r‖s` (BSI TR-03111) instead of DER.
+        /// The signature is `r‖s` (TR-03111 plain format), not a DER SEQUENCE.
         plain: bool,
     },
     /// DSA (FIPS 186-4), DER `Dss-Sig-Value`.
@@ -331,9 +331,9 @@ pub enum NistCurve {
 /// parameters) handled by the generic arithmetic of `emrtd_crypto::pk`.
 #[derive(Debug, Clone)]
 pub enum Curve {
-    /// A curve RustCrypto implements.
+    /// A NIST curve with its RustCrypto implementation.
     Nist(NistCurve),
-    /// Any other prime curve, with the generic arithmetic.
+    /// Any other prime curve, on the project's own arithmetic.
     Prime(Arc<EcCurve>),
 }
 
@@ -342,11 +342,11 @@ pub enum Curve {
 pub enum PublicKey {
     /// An RSA key.
     Rsa(rsa::RsaPublicKey),
-    /// An EC key: its curve and its point as encoded (usually `04 ‖ X ‖ Y`).
+    /// An elliptic-curve key.
     Ec {
-        /// The curve.
+        /// The key's curve.
         curve: Curve,
-        /// The point.
+        /// The public point, SEC 1 encoded as the certificate carries it.
         point: Vec<u8>,
     },
     /// A DSA key.
