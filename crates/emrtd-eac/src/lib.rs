@@ -8,6 +8,8 @@
 //! - [`ta`]: the Terminal Authentication commands, signed data and the terminal state machine.
 //! - [`signer`]: the [`signer::TerminalSigner`] trait and PKCS#8 keys.
 
+#![forbid(unsafe_code)]
+
 pub mod algorithm;
 pub mod cert;
 pub mod chain;
