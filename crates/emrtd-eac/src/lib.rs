@@ -9,6 +9,7 @@
 //! - [`signer`]: the [`signer::TerminalSigner`] trait and PKCS#8 keys.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod algorithm;
 pub mod cert;
