@@ -17,6 +17,17 @@ pub enum AuthError {
     /// An ICAO master list (CMS SignedData of CSCA certificates) is not decodable.
     #[error("master list cannot be decoded: {0}")]
     MasterList(String),
+    /// A master list larger than any real one: probably not a master list.
+    #[error(
+        "the master list is {size} bytes, more than the {limit} bytes accepted (ICAO and national \
+         master lists are a few MiB): check that the file is a CSCA master list"
+    )]
+    MasterListTooLarge {
+        /// Its size in bytes.
+        size: usize,
+        /// The largest size accepted.
+        limit: usize,
+    },
     /// A line of an ICAO PKD LDIF file is malformed.
     #[error("LDIF line {line}: {reason}")]
     Ldif {

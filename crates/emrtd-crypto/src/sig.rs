@@ -29,7 +29,7 @@ pub fn oid_to_string(value: &[u8]) -> Option<String> {
 /// A hash function ICAO Doc 9303 allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HashAlg {
-    /// SHA-1 (still found in older documents).
+    /// SHA-1 (FIPS 180-4); still found in older documents.
     Sha1,
     /// SHA-224.
     Sha224,
@@ -111,7 +111,7 @@ pub enum SignatureScheme {
     RsaPss {
         /// The message hash.
         hash: HashAlg,
-        /// The hash of the mask generation function MGF1.
+        /// The hash inside the mask generation function MGF1.
         mgf1_hash: HashAlg,
         /// The salt length in bytes.
         salt_len: usize,
@@ -120,7 +120,7 @@ pub enum SignatureScheme {
     Ecdsa {
         /// The message hash.
         hash: HashAlg,
-        /// `r‖s` (BSI TR-03111) rather than a DER SEQUENCE.
+        /// The signature is `r‖s` (TR-03111 plain format), not a DER SEQUENCE.
         plain: bool,
     },
     /// DSA (FIPS 186-4), DER `Dss-Sig-Value`.
@@ -331,25 +331,25 @@ pub enum NistCurve {
 /// parameters) handled by the generic arithmetic of `emrtd_crypto::pk`.
 #[derive(Debug, Clone)]
 pub enum Curve {
-    /// A NIST curve, computed by its RustCrypto crate.
+    /// A NIST curve with its RustCrypto implementation.
     Nist(NistCurve),
-    /// Any other prime curve, by its domain parameters.
+    /// Any other prime curve, on the project's own arithmetic.
     Prime(Arc<EcCurve>),
 }
 
 /// A public key from a SubjectPublicKeyInfo.
 #[derive(Debug, Clone)]
 pub enum PublicKey {
-    /// An RSA public key.
+    /// An RSA key.
     Rsa(rsa::RsaPublicKey),
-    /// An elliptic-curve public key.
+    /// An elliptic-curve key.
     Ec {
-        /// The curve.
+        /// The key's curve.
         curve: Curve,
-        /// The public point, SEC 1 encoded as in the key (normally `04 ‖ x ‖ y`).
+        /// The public point, SEC 1 encoded as the certificate carries it.
         point: Vec<u8>,
     },
-    /// A DSA public key.
+    /// A DSA key.
     Dsa(Box<dsa::VerifyingKey>),
 }
 

@@ -11,10 +11,10 @@ pub enum ReadError {
     /// The chip refused the access key: a wrong MRZ or CAN.
     #[error("the chip refused the access key: check the MRZ (document number, date of birth, date of expiry) or the CAN, and try again")]
     AccessDenied,
+    /// The chip needs a protocol or parameter this reader does not implement.
     #[error(
         "the chip does not support {0}; this document cannot be read with the given access key"
     )]
-    /// The chip needs a protocol or parameter this reader does not implement.
     Unsupported(String),
     /// The chip offers neither BAC nor PACE.
     #[error("the chip has no access control (no BAC, no PACE)")]
@@ -62,13 +62,27 @@ pub enum ReadError {
     /// The MRZ cannot be turned into an access key.
     #[error("the MRZ cannot be used as an access key: {0}")]
     Mrz(#[from] emrtd_mrz::MrzError),
+    /// After the card came back, the chip failed Chip Authentication or the PACE-CAM proof
+    /// again: it may be another chip.
     #[error(
         "the chip that came back after the card left the field failed Chip Authentication ({0}): \
          it may not be the same chip; read the document again and keep it still on the reader"
     )]
-    /// After the card came back, the chip failed Chip Authentication or the PACE-CAM proof
-    /// again: it may be another chip.
     ChipChanged(String),
+    /// One command took longer than the per-command time budget ([`crate::ReadOptions::command_budget`]).
+    #[error(
+        "the chip took {elapsed_ms} ms to answer {command}, more than the {budget_ms} ms one \
+         command may take: keep the document still on the reader and read it again, or allow \
+         more time (ReadOptions::command_budget)"
+    )]
+    ChipTooSlow {
+        /// The command (by name) that took too long.
+        command: String,
+        /// Time it took, milliseconds (the engine's clock).
+        elapsed_ms: u64,
+        /// The bound in force, milliseconds.
+        budget_ms: u64,
+    },
 }
 
 impl From<emrtd_apdu::ExchangeError> for ReadError {

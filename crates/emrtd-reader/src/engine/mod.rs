@@ -35,6 +35,13 @@ use std::task::{Context, Poll, Waker};
 pub trait Clock {
     /// The current time, Unix seconds (UTC).
     fn now(&self) -> i64;
+
+    /// The current time, Unix milliseconds (UTC): times each command against the per-command
+    /// budget ([`ReadOptions::command_budget`]). The default has the resolution of
+    /// [`Clock::now`] (whole seconds); clocks that can tell milliseconds should say them.
+    fn now_millis(&self) -> i64 {
+        self.now().saturating_mul(1000)
+    }
 }
 
 /// The operating system's clock.
@@ -46,6 +53,12 @@ impl Clock for SystemClock {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    }
+
+    fn now_millis(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
     }
 }
 
@@ -129,10 +142,10 @@ pub enum EngineError {
     /// A response or link error was fed while no [`Event::Transmit`] was waiting for one.
     #[error("the engine is not waiting for a response: call next_event() and answer its Transmit")]
     NoCommandPending,
+    /// `resume` or `reconnect_failed` was called while no [`Event::Reconnect`] was waiting.
     #[error(
         "the engine is not waiting for a reconnect: answer only an Event::Reconnect with resume()"
     )]
-    /// `resume` or `reconnect_failed` was called while no [`Event::Reconnect`] was waiting.
     NoReconnectPending,
 }
 
