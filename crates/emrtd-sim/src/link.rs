@@ -417,10 +417,13 @@ pub struct LinkStats {
     pub modelled_ms: f64,
     /// The same per phase, in the order the phases first occurred.
     pub phases: Vec<PhaseStats>,
+    /// Index in `phases` of the last exchange's phase.
+    #[serde(skip)]
+    last: Option<usize>,
 }
 
 impl LinkStats {
-    /// Account for one exchange.
+    /// Account for one exchange; returns its modelled time, µs.
     pub fn record(
         &mut self,
         model: &LinkModel,
@@ -428,15 +431,16 @@ impl LinkStats {
         response_len: usize,
         phase: Phase,
         ops: &[ChipOp],
-    ) {
-        let ms = model.exchange_us(command_len, response_len, ops) / 1000.0;
+    ) -> f64 {
+        let us = model.exchange_us(command_len, response_len, ops);
+        let ms = us / 1000.0;
         let chip_ms = model.chip_us(ops, response_len) / 1000.0;
         self.apdus += 1;
         self.bytes_to_chip += command_len;
         self.bytes_from_chip += response_len;
         self.modelled_ms += ms;
-        let entry = match self.phases.iter().position(|p| p.phase == phase) {
-            Some(i) => &mut self.phases[i],
+        let i = match self.phases.iter().position(|p| p.phase == phase) {
+            Some(i) => i,
             None => {
                 self.phases.push(PhaseStats {
                     phase,
@@ -446,14 +450,27 @@ impl LinkStats {
                     modelled_ms: 0.0,
                     chip_ms: 0.0,
                 });
-                self.phases.last_mut().expect("just pushed")
+                self.phases.len() - 1
             }
         };
+        self.last = Some(i);
+        let entry = &mut self.phases[i];
         entry.apdus += 1;
         entry.bytes_to_chip += command_len;
         entry.bytes_from_chip += response_len;
         entry.modelled_ms += ms;
         entry.chip_ms += chip_ms;
+        us
+    }
+
+    /// Account for chip work beyond the link model (a slow operation, profile
+    /// `internal_authenticate_ms`), µs; it counts to the phase of the last exchange.
+    pub fn add_work(&mut self, us: f64) {
+        self.modelled_ms += us / 1000.0;
+        if let Some(last) = self.last.and_then(|i| self.phases.get_mut(i)) {
+            last.modelled_ms += us / 1000.0;
+            last.chip_ms += us / 1000.0;
+        }
     }
 
     /// Modelled time of one phase, ms (0 when it did not occur).
@@ -462,6 +479,23 @@ impl LinkStats {
             .iter()
             .find(|p| &p.phase == phase)
             .map_or(0.0, |p| p.modelled_ms)
+    }
+}
+
+/// The modelled time that has passed on the link, shared: a test's clock reads it, so that the
+/// reader's per-command time budget is measured against the modelled chip (sans-IO, no
+/// sleeping). Cloning shares the same time.
+#[derive(Debug, Clone, Default)]
+pub struct ModelledTime(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl ModelledTime {
+    /// Microseconds modelled since the chip was built.
+    pub fn micros(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub(crate) fn advance(&self, us: u64) {
+        self.0.fetch_add(us, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
