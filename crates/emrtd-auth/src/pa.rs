@@ -1184,7 +1184,19 @@ pub struct CertificateChain {
 /// Build the chain from a certificate to a trust anchor in `trust` (name by value, key
 /// identifiers when present, every candidate tried), then, for the report, up through link
 /// certificates to a self-signed root when the store has them.
+///
+/// The result is remembered in `trust` (by the certificate's DER) and reused for later dumps
+/// signed with the same certificate, until the store changes.
 pub fn verify_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> CertificateChain {
+    if let Some(chain) = trust.cached_chain(leaf.der()) {
+        return chain;
+    }
+    let chain = build_certificate_chain(leaf, trust);
+    trust.cache_chain(leaf.der(), &chain);
+    chain
+}
+
+fn build_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> CertificateChain {
     let broken = |check: Typed| CertificateChain {
         valid: Some(false),
         check: check.check,

@@ -432,7 +432,7 @@ fn a_command_that_takes_longer_than_the_budget_ends_the_read_with_chip_too_slow(
 #[test]
 fn a_chip_slow_on_every_command_fails_at_its_first_command_past_the_budget() {
     let mut p = Profile::builtin("norway-passport").unwrap();
-    p.link.apdu_overhead_us = 1_500_000;
+    p.link.apdu_overhead_us = Some(1_500_000);
     let key = key_for(&p);
     let mut chip = VirtualChip::new(p).unwrap();
     let options = ReadOptions {

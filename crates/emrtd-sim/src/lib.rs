@@ -17,5 +17,5 @@ pub mod profile;
 pub mod vpcd;
 
 pub use chip::{VirtualChip, LDS1_AID};
-pub use link::{LinkModel, LinkStats, ModelledTime};
+pub use link::{ChipFamily, ChipOp, LinkModel, LinkStats, ModelledTime, Phase, Platform};
 pub use profile::{Profile, ProfileError, DEFAULT_PROFILE};
