@@ -21,6 +21,7 @@ pub use error::ReadError;
 pub use files::EfId;
 pub use report::{
     AccessChoice, AccessKey, AccessProtocol, AccessReport, CheckOutcome, CipherSuite, Document,
-    PaceMapping, Password, Progress, ReadOptions, Refusal, TerminalAuthConfig, TerminalAuthReport,
+    PaceMapping, Password, Progress, ReadOptions, Refusal, RemoteProof, RemoteProofTranscript,
+    TerminalAuthConfig, TerminalAuthReport,
 };
 pub use verdict::{document_validity, verify_document, verify_document_at, ReadVerdict};
