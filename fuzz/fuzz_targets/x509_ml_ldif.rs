@@ -6,7 +6,7 @@
 #![no_main]
 
 use emrtd_auth::cert::{parse_time, Certificate};
-use emrtd_auth::sig::PublicKey;
+use emrtd_crypto::sig::PublicKey;
 use emrtd_auth::trust::{Crl, MasterList};
 use emrtd_auth::TrustStore;
 use libfuzzer_sys::fuzz_target;

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use cpu_time::ThreadTime;
 use emrtd_access::pace::{Mapping, PaceChip, PaceParams, PacePassword, PaceTerminal, Step};
-use emrtd_auth::sig::{self, HashAlg, PublicKey, SignatureScheme};
+use emrtd_crypto::sig::{self, HashAlg, PublicKey, SignatureScheme};
 use emrtd_crypto::sym::Cipher;
 use rand_core::OsRng;
 

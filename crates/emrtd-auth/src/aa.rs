@@ -15,11 +15,10 @@ pub use chip::{AaChipKey, AaError, MIN_RSA_BITS};
 pub use emrtd_lds::dg15::AaPublicKey;
 pub use iso9796::{Iso9796Error, Iso9796Trailer};
 
-use crate::sig::{self, HashAlg, PublicKey, SignatureScheme};
 use emrtd_apdu::CommandApdu;
+use emrtd_crypto::sig::{self, HashAlg, PublicKey, SignatureScheme};
 use emrtd_lds::security_infos::{ActiveAuthenticationInfo, SecurityInfo, SecurityInfos};
 use rand_core::CryptoRngCore;
-use serde::Serialize;
 use std::fmt;
 
 /// Longest response accepted (an RSA-16384 signature); anything longer fails at once.
@@ -53,8 +52,7 @@ pub fn find_aa_info(infos: &SecurityInfos) -> Option<&ActiveAuthenticationInfo> 
 }
 
 /// Encoding of an ECDSA signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EcdsaFormat {
     /// `r ‖ s`, each of the order's length (BSI TR-03111).
     Plain,
@@ -63,8 +61,7 @@ pub enum EcdsaFormat {
 }
 
 /// The signature scheme Active Authentication used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "scheme", rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AaAlgorithm {
     /// RSA with ISO/IEC 9796-2 scheme 1 (partial message recovery).
     Iso9796_2 {
@@ -98,7 +95,7 @@ impl fmt::Display for AaAlgorithm {
 }
 
 /// Outcome of Active Authentication.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AaResult {
     /// The chip proved possession of the DG15 private key for this challenge.
     pub passed: bool,

@@ -492,9 +492,9 @@ fn parse_key_id(bytes: &[u8]) -> Option<i64> {
     Some(bytes.iter().fold(0i64, |acc, b| (acc << 8) | i64::from(*b)))
 }
 
-/// Standardized domain parameter id of a named-curve OID (see [`crate::sig::standardized_id_of`]).
+/// Standardized domain parameter id of a named-curve OID (see [`emrtd_crypto::sig::standardized_id_of`]).
 fn named_curve_id(oid: &str) -> Option<u32> {
-    crate::sig::standardized_id_of(oid).map(u32::from)
+    emrtd_crypto::sig::standardized_id_of(oid).map(u32::from)
 }
 
 /// The group of a key's `AlgorithmIdentifier`.

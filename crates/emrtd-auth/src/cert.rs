@@ -1,8 +1,8 @@
 //! X.509 certificates of the eMRTD PKI (CSCA, link, Document Signer) and name comparison.
 
 use crate::error::AuthError;
-use crate::sig::{self, AlgorithmProblem, PublicKey, SignatureScheme};
 use der::{Decode, Encode, Tagged};
+use emrtd_crypto::sig::{self, AlgorithmProblem, PublicKey, SignatureScheme};
 use serde::Serialize;
 use x509_cert::ext::pkix::{
     AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectKeyIdentifier,
@@ -76,6 +76,11 @@ impl Certificate {
     /// The certificate exactly as given.
     pub fn der(&self) -> &[u8] {
         &self.der
+    }
+
+    /// The certificate's bytes, exactly as given (dropping the decoded form).
+    pub fn into_der(self) -> Vec<u8> {
+        self.der
     }
 
     /// The `tbsCertificate` bytes as given (what the issuer signed).
@@ -251,7 +256,7 @@ impl Certificate {
 
     /// SHA-256 of the DER, hex.
     pub fn fingerprint(&self) -> String {
-        hex_upper(&crate::sig::HashAlg::Sha256.digest(&self.der))
+        hex_upper(&emrtd_crypto::sig::HashAlg::Sha256.digest(&self.der))
     }
 
     /// A short serializable description.

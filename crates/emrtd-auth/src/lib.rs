@@ -5,7 +5,8 @@
 //! * [`trust`]: CSCA trust stores from PEM/DER files, folders, ICAO master lists, PKD LDIF, CRLs;
 //!   [`anchors`]: the Norwegian CSCAs built in.
 //! * [`cert`]: certificates and name comparison by value.
-//! * [`sig`]: RSA PKCS#1 v1.5, RSASSA-PSS, ECDSA (any prime curve) and DSA verification.
+//!
+//! Signature verification itself is `emrtd_crypto::sig`.
 
 pub mod aa;
 pub mod anchors;
@@ -13,7 +14,6 @@ pub mod ca;
 pub mod cert;
 pub mod error;
 pub mod pa;
-pub mod sig;
 pub mod trust;
 
 pub use error::AuthError;

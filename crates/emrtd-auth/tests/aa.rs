@@ -6,7 +6,7 @@ use emrtd_apdu::{CommandApdu, ResponseApdu};
 use emrtd_auth::aa::{
     self, iso9796, AaAlgorithm, AaChipKey, AaPublicKey, EcdsaFormat, Iso9796Error, Iso9796Trailer,
 };
-use emrtd_auth::sig::HashAlg;
+use emrtd_crypto::sig::HashAlg;
 use emrtd_lds::dg15::Dg15;
 use emrtd_lds::security_infos::ActiveAuthenticationInfo;
 use rand::rngs::StdRng;
@@ -143,11 +143,10 @@ fn gmrtd_real_session_rsa1792_sha256() {
             trailer: Iso9796Trailer::Explicit(HashAlg::Sha256)
         })
     );
-    let v = serde_json::to_value(&result).expect("serializes");
-    assert_eq!(v["passed"], true);
-    assert_eq!(v["algorithm"]["scheme"], "iso9796_2");
-    assert_eq!(v["algorithm"]["hash"], "SHA-256");
-    assert_eq!(v["algorithm"]["trailer"], "34CC");
+    assert_eq!(
+        result.algorithm.map(|a| a.to_string()).as_deref(),
+        Some("ISO/IEC 9796-2 scheme 1 with SHA-256 (trailer 34CC)")
+    );
 
     // Opening by hand: F = 6A ‖ M1 (189 bytes) ‖ SHA-256 ‖ 34CC.
     let AaPublicKey::Rsa { n, e } = &dg15.public_key else {

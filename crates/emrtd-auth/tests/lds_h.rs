@@ -10,9 +10,9 @@ mod common;
 
 use common::*;
 use emrtd_auth::pa::{self, PassiveAuthReport};
-use emrtd_auth::sig::HashAlg::{self, *};
 use emrtd_auth::trust::TrustStore;
 use emrtd_auth::{CheckStatus, DgStatus, Verdict, VerifyOptions};
+use emrtd_crypto::sig::HashAlg::{self, *};
 use emrtd_tlv::Tlv;
 use std::collections::BTreeMap;
 
@@ -766,7 +766,7 @@ fn lds_h_dsa_with_sha1_sha224_sha256() {
 fn dsa_signatures_made_by_openssl_verify() {
     // Independent of the signer used above: `openssl dgst -shaX -sign` over a fixed message
     // with the DS key (fixtures/README.md).
-    use emrtd_auth::sig::{verify, PublicKey, SignatureScheme};
+    use emrtd_crypto::sig::{verify, PublicKey, SignatureScheme};
     let key = PublicKey::from_spki_der(
         &std::fs::read(format!("{FIX}/sod/test_pki/ds_dsa2048.spki.der")).unwrap(),
     )
@@ -788,7 +788,7 @@ fn dsa_signatures_made_by_openssl_verify() {
 #[test]
 fn oversized_dsa_keys_are_refused_before_any_arithmetic() {
     // The key check raises y to the power q modulo p: sizes are capped first.
-    use emrtd_auth::sig::{PublicKey, MAX_DSA_BITS};
+    use emrtd_crypto::sig::{PublicKey, MAX_DSA_BITS};
     let uint = |len: usize| emrtd_tlv::encode(0x02, &[vec![0x7F], vec![0xFF; len - 1]].concat());
     let spki = |p: usize, q: usize, y: usize| {
         let mut y_bits = vec![0u8];
@@ -835,7 +835,7 @@ fn encoder_round_trip() {
 fn pss_with_a_different_mgf1_hash_made_by_openssl() {
     // `openssl pkeyutl -sign -pkeyopt rsa_padding_mode:pss -pkeyopt digest:sha256
     //  -pkeyopt rsa_mgf1_md:sha1 -pkeyopt rsa_pss_saltlen:20` over "emrtd PSS cross-check".
-    use emrtd_auth::sig::{self, PublicKey, SignatureScheme};
+    use emrtd_crypto::sig::{self, PublicKey, SignatureScheme};
     let sig_hex = std::fs::read_to_string(format!(
         "{FIX}/sod/test_pki/pss_sha256_mgf1sha1_salt20.sig.hex"
     ))

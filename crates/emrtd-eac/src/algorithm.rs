@@ -1,55 +1,11 @@
 //! Object identifiers and signature algorithms of Terminal Authentication (BSI TR-03110-3
 //! §A.7.3, §A.7.4, Tables 17 and 18).
 
-use digest::Digest;
-
 /// `id-TA` = 0.4.0.127.0.7.2.2.2 (value bytes of the OBJECT IDENTIFIER).
 pub const ID_TA: [u8; 8] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x02];
 
-/// A hash function used by Terminal Authentication.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HashAlg {
-    Sha1,
-    Sha224,
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-impl HashAlg {
-    /// The digest of `data`.
-    pub fn digest(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            HashAlg::Sha1 => sha1::Sha1::digest(data).to_vec(),
-            HashAlg::Sha224 => sha2::Sha224::digest(data).to_vec(),
-            HashAlg::Sha256 => sha2::Sha256::digest(data).to_vec(),
-            HashAlg::Sha384 => sha2::Sha384::digest(data).to_vec(),
-            HashAlg::Sha512 => sha2::Sha512::digest(data).to_vec(),
-        }
-    }
-
-    /// Output length in bytes.
-    pub fn output_len(self) -> usize {
-        match self {
-            HashAlg::Sha1 => 20,
-            HashAlg::Sha224 => 28,
-            HashAlg::Sha256 => 32,
-            HashAlg::Sha384 => 48,
-            HashAlg::Sha512 => 64,
-        }
-    }
-
-    /// Name, e.g. `"SHA-256"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            HashAlg::Sha1 => "SHA-1",
-            HashAlg::Sha224 => "SHA-224",
-            HashAlg::Sha256 => "SHA-256",
-            HashAlg::Sha384 => "SHA-384",
-            HashAlg::Sha512 => "SHA-512",
-        }
-    }
-}
+/// The hash functions (one type for the whole workspace, from `emrtd_crypto::sig`).
+pub use emrtd_crypto::sig::HashAlg;
 
 /// The hash functions TR-03110 pairs with RSA (Table 17).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -164,38 +120,11 @@ impl std::fmt::Display for TaAlgorithm {
     }
 }
 
-/// Dotted form of an OID given as value bytes (for messages); `"?"` parts for malformed arcs.
+/// Dotted form of an OID given as value bytes (for messages); the hex bytes marked
+/// `(malformed)` when they are no valid OID.
 pub fn oid_to_string(value: &[u8]) -> String {
-    let mut arcs: Vec<String> = Vec::new();
-    let mut acc: u64 = 0;
-    let mut first = true;
-    for &b in value {
-        if acc > (u64::MAX >> 7) {
-            return format!("{} (malformed)", hex_upper(value));
-        }
-        acc = (acc << 7) | u64::from(b & 0x7F);
-        if b & 0x80 == 0 {
-            if first {
-                let (a, b) = if acc < 40 {
-                    (0, acc)
-                } else if acc < 80 {
-                    (1, acc - 40)
-                } else {
-                    (2, acc - 80)
-                };
-                arcs.push(a.to_string());
-                arcs.push(b.to_string());
-                first = false;
-            } else {
-                arcs.push(acc.to_string());
-            }
-            acc = 0;
-        }
-    }
-    if acc != 0 || value.last().is_some_and(|b| b & 0x80 != 0) {
-        return format!("{} (malformed)", hex_upper(value));
-    }
-    arcs.join(".")
+    emrtd_crypto::sig::oid_to_string(value)
+        .unwrap_or_else(|| format!("{} (malformed)", hex_upper(value)))
 }
 
 pub(crate) fn hex_upper(bytes: &[u8]) -> String {

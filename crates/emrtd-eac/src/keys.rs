@@ -1,12 +1,11 @@
 //! Public keys of CV certificates made usable for verification, and signature verification
-//! (RSA PKCS#1 v1.5 and PSS through `rsa`; ECDSA in the plain `r ‖ s` format through
-//! RustCrypto for P-256/P-384/P-521 and through the generic prime-curve arithmetic of
-//! `emrtd-crypto` for every other curve, brainpool included).
+//! through `emrtd_crypto::sig` (RSA PKCS#1 v1.5 and PSS; ECDSA in the plain `r ‖ s` format on
+//! any prime curve, brainpool and explicit parameters included).
 
-use crate::algorithm::{HashAlg, TaAlgorithm};
+use crate::algorithm::TaAlgorithm;
 use crate::cert::{CvPublicKey, EcDomain, KeyData};
-use crate::ecdsa_generic;
-use emrtd_crypto::pk::{EcCurve, Group};
+use emrtd_crypto::pk::EcCurve;
+use emrtd_crypto::sig::{self, PublicKey, SignatureScheme};
 use std::sync::Arc;
 
 /// Smallest and largest RSA moduli accepted (bits).
@@ -34,24 +33,6 @@ pub enum SignatureError {
     Invalid { algorithm: TaAlgorithm },
     #[error("ECDSA signature must be r ‖ s of {expected} bytes, found {found}")]
     Length { expected: usize, found: usize },
-}
-
-/// RustCrypto-implemented curves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Nist {
-    P256,
-    P384,
-    P521,
-}
-
-/// Identify a standardized NIST curve (ids of ICAO 9303-11 §9.5.1).
-pub(crate) fn nist_of(curve: &EcCurve) -> Option<Nist> {
-    match Group::Ec(curve.clone()).identify() {
-        Some(12) => Some(Nist::P256),
-        Some(15) => Some(Nist::P384),
-        Some(18) => Some(Nist::P521),
-        _ => None,
-    }
 }
 
 /// Build a curve from CV domain parameters.
@@ -142,18 +123,14 @@ impl VerifyingKey {
     /// Verify `signature` over `message` with the key's algorithm.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), SignatureError> {
         let algorithm = self.algorithm();
-        let hashed = algorithm.hash().digest(message);
         let invalid = SignatureError::Invalid { algorithm };
-        match self {
+        let scheme = scheme_of(algorithm);
+        let key = match self {
             VerifyingKey::Rsa { key, .. } => {
-                let r = match algorithm {
-                    TaAlgorithm::RsaPkcs1v15(h) => {
-                        key.verify(pkcs1v15(h.into()), &hashed, signature)
-                    }
-                    TaAlgorithm::RsaPss(h) => key.verify(pss_verify(h.into()), &hashed, signature),
-                    TaAlgorithm::Ecdsa(_) => return Err(invalid),
-                };
-                r.map_err(|_| invalid)
+                if algorithm.is_ecdsa() {
+                    return Err(invalid);
+                }
+                PublicKey::Rsa(key.clone())
             }
             VerifyingKey::Ec { curve, point, .. } => {
                 let expected = 2 * curve.order_size();
@@ -163,59 +140,29 @@ impl VerifyingKey {
                         found: signature.len(),
                     });
                 }
-                let (r, s) = signature.split_at(expected / 2);
-                let ok = match nist_of(curve).filter(|_| hashed.len() * 2 >= curve.field_size()) {
-                    Some(n) => nist_verify(n, point, &hashed, signature),
-                    None => ecdsa_generic::verify(curve, point, &hashed, r, s),
-                };
-                if ok {
-                    Ok(())
-                } else {
-                    Err(invalid)
+                PublicKey::Ec {
+                    curve: sig::Curve::Prime(curve.clone()),
+                    point: point.clone(),
                 }
             }
+        };
+        sig::verify(&key, &scheme, message, signature).map_err(|_| invalid)
+    }
+}
+
+/// The signature scheme of a Terminal Authentication algorithm: PSS with MGF1 of the same hash
+/// and a salt as long as the hash (TR-03110-3 §A.7.3.1), ECDSA in the plain format.
+pub fn scheme_of(algorithm: TaAlgorithm) -> SignatureScheme {
+    match algorithm {
+        TaAlgorithm::RsaPkcs1v15(h) => SignatureScheme::RsaPkcs1v15 { hash: h.into() },
+        TaAlgorithm::RsaPss(h) => {
+            let hash = h.into();
+            SignatureScheme::RsaPss {
+                hash,
+                mgf1_hash: hash,
+                salt_len: sig::HashAlg::output_len(hash),
+            }
         }
-    }
-}
-
-pub(crate) fn pkcs1v15(h: HashAlg) -> rsa::Pkcs1v15Sign {
-    match h {
-        HashAlg::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
-        HashAlg::Sha224 => rsa::Pkcs1v15Sign::new::<sha2::Sha224>(),
-        HashAlg::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
-        HashAlg::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
-        HashAlg::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
-    }
-}
-
-/// PSS with MGF1 of the same hash and a salt as long as the hash (TR-03110-3 §A.7.3.1).
-pub(crate) fn pss_verify(h: HashAlg) -> rsa::Pss {
-    let salt = h.output_len();
-    match h {
-        HashAlg::Sha1 => rsa::Pss::new_with_salt::<sha1::Sha1>(salt),
-        HashAlg::Sha224 => rsa::Pss::new_with_salt::<sha2::Sha224>(salt),
-        HashAlg::Sha256 => rsa::Pss::new_with_salt::<sha2::Sha256>(salt),
-        HashAlg::Sha384 => rsa::Pss::new_with_salt::<sha2::Sha384>(salt),
-        HashAlg::Sha512 => rsa::Pss::new_with_salt::<sha2::Sha512>(salt),
-    }
-}
-
-fn nist_verify(n: Nist, point: &[u8], hashed: &[u8], sig: &[u8]) -> bool {
-    use ecdsa::signature::hazmat::PrehashVerifier;
-    macro_rules! v {
-        ($c:ident) => {{
-            let Ok(key) = $c::ecdsa::VerifyingKey::from_sec1_bytes(point) else {
-                return false;
-            };
-            let Ok(sig) = $c::ecdsa::Signature::from_slice(sig) else {
-                return false;
-            };
-            key.verify_prehash(hashed, &sig).is_ok()
-        }};
-    }
-    match n {
-        Nist::P256 => v!(p256),
-        Nist::P384 => v!(p384),
-        Nist::P521 => v!(p521),
+        TaAlgorithm::Ecdsa(hash) => SignatureScheme::Ecdsa { hash, plain: true },
     }
 }

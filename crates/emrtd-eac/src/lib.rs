@@ -13,7 +13,6 @@ pub mod cert;
 pub mod chain;
 pub mod chat;
 pub mod date;
-mod ecdsa_generic;
 pub mod keys;
 pub mod signer;
 pub mod ta;

@@ -5,9 +5,8 @@
 
 use crate::algorithm::{HashAlg, TaAlgorithm};
 use crate::cert::{EcDomain, KeyData};
-use crate::ecdsa_generic::{self, RngRef};
-use crate::keys::{nist_of, pkcs1v15, Nist};
 use emrtd_crypto::pk::{EcCurve, Group};
+use emrtd_crypto::sig;
 use rand_core::CryptoRngCore;
 use std::sync::Mutex;
 use zeroize::Zeroizing;
@@ -60,23 +59,6 @@ impl std::fmt::Debug for Pkcs8Signer {
 
 const ID_EC_PUBLIC_KEY: [u8; 7] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01];
 const ID_RSA: [u8; 9] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01];
-const ID_PRIME_FIELD: [u8; 7] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x01, 0x01];
-
-/// Named curves by OID (value bytes) → standardized domain parameter id (ICAO 9303-11 §9.5.1).
-const NAMED_CURVES: [(&[u8], u32); 11] = [
-    (&[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x01], 8), // secp192r1
-    (&[0x2B, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x03], 9), // brainpoolP192r1
-    (&[0x2B, 0x81, 0x04, 0x00, 0x21], 10),                  // secp224r1
-    (&[0x2B, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x05], 11), // brainpoolP224r1
-    (&[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07], 12), // secp256r1
-    (&[0x2B, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x07], 13), // brainpoolP256r1
-    (&[0x2B, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x09], 14), // brainpoolP320r1
-    (&[0x2B, 0x81, 0x04, 0x00, 0x22], 15),                  // secp384r1
-    (&[0x2B, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x0B], 16), // brainpoolP384r1
-    (&[0x2B, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x0D], 17), // brainpoolP512r1
-    (&[0x2B, 0x81, 0x04, 0x00, 0x23], 18),                  // secp521r1
-];
-
 fn bad(why: &str) -> SignerError {
     SignerError::Pkcs8(why.to_string())
 }
@@ -104,59 +86,64 @@ fn strip_int(v: &[u8]) -> &[u8] {
     &v[first..]
 }
 
-/// SpecifiedECDomain (SEC 1 §C.2) → curve.
-fn explicit_curve(der: &[u8]) -> Result<EcCurve, SignerError> {
-    let (seq, _) = tlv(der, 0x30, "ECParameters")?;
-    let (_version, rest) = tlv(seq.value, 0x02, "ECParameters version")?;
-    let (field, rest) = tlv(rest, 0x30, "FieldID")?;
-    let (ftype, frest) = tlv(field.value, 0x06, "field type")?;
-    if ftype.value != ID_PRIME_FIELD {
-        return Err(SignerError::Unsupported("only prime-field curves".into()));
-    }
-    let (p, _) = tlv(frest, 0x02, "prime p")?;
-    let (curve, rest) = tlv(rest, 0x30, "Curve")?;
-    let (a, crest) = tlv(curve.value, 0x04, "coefficient a")?;
-    let (b, _) = tlv(crest, 0x04, "coefficient b")?;
-    let (base, rest) = tlv(rest, 0x04, "base point")?;
-    let (order, rest) = tlv(rest, 0x02, "order")?;
-    let h = if rest.is_empty() {
-        vec![1]
-    } else {
-        tlv(rest, 0x02, "cofactor")?.0.value.to_vec()
-    };
-    let g = base.value;
-    if g.first() != Some(&0x04) || g.len() % 2 != 1 {
-        return Err(bad("the base point must be uncompressed"));
-    }
-    let l = (g.len() - 1) / 2;
-    EcCurve::new(
-        strip_int(p.value),
-        a.value,
-        b.value,
-        &g[1..1 + l],
-        &g[1 + l..],
-        strip_int(order.value),
-        strip_int(&h),
-    )
-    .map_err(|e| SignerError::Unsupported(format!("EC domain parameters: {e}")))
-}
-
+/// Named-curve OID (value bytes) → curve of ICAO 9303-11 §9.5.1.
 fn named_curve(oid: &[u8]) -> Result<EcCurve, SignerError> {
-    let id = NAMED_CURVES
-        .iter()
-        .find(|(o, _)| *o == oid)
-        .map(|(_, id)| *id)
-        .ok_or_else(|| {
-            SignerError::Unsupported(format!(
-                "named curve {}",
-                crate::algorithm::oid_to_string(oid)
-            ))
-        })?;
-    match Group::standardized(id) {
+    let dotted = crate::algorithm::oid_to_string(oid);
+    let id = sig::standardized_id_of(&dotted)
+        .ok_or_else(|| SignerError::Unsupported(format!("named curve {dotted}")))?;
+    match Group::standardized(u32::from(id)) {
         Ok(Group::Ec(c)) => Ok(c),
         _ => Err(SignerError::Unsupported("named curve".into())),
     }
 }
+
+/// RustCrypto-implemented curves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Nist {
+    P256,
+    P384,
+    P521,
+}
+
+/// Identify a standardized NIST curve (ids of ICAO 9303-11 §9.5.1).
+pub(crate) fn nist_of(curve: &EcCurve) -> Option<Nist> {
+    match Group::Ec(curve.clone()).identify() {
+        Some(12) => Some(Nist::P256),
+        Some(15) => Some(Nist::P384),
+        Some(18) => Some(Nist::P521),
+        _ => None,
+    }
+}
+
+pub(crate) fn pkcs1v15(h: HashAlg) -> rsa::Pkcs1v15Sign {
+    match h {
+        HashAlg::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
+        HashAlg::Sha224 => rsa::Pkcs1v15Sign::new::<sha2::Sha224>(),
+        HashAlg::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+        HashAlg::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
+        HashAlg::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
+    }
+}
+
+/// Adapter: `&mut dyn CryptoRngCore` as a sized RNG (for the `rsa` and `ecdsa` crates).
+struct RngRef<'a>(&'a mut dyn CryptoRngCore);
+
+impl rand_core::RngCore for RngRef<'_> {
+    fn next_u32(&mut self) -> u32 {
+        self.0.next_u32()
+    }
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        self.0.fill_bytes(dest)
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.0.try_fill_bytes(dest)
+    }
+}
+
+impl rand_core::CryptoRng for RngRef<'_> {}
 
 impl Pkcs8Signer {
     /// Load a PKCS#8 `PrivateKeyInfo` (DER) to sign with `algorithm`, which must suit the key
@@ -191,7 +178,7 @@ impl Pkcs8Signer {
                 emrtd_tlv::parse_exact(params).map_err(|e| bad(&format!("EC parameters: {e}")))?;
             let curve = match p.tag {
                 0x06 => named_curve(p.value)?,
-                0x30 => explicit_curve(p.raw)?,
+                0x30 => sig::parse_specified_domain(p.value).map_err(SignerError::Unsupported)?,
                 _ => {
                     return Err(SignerError::Unsupported(
                         "implicitly-CA EC parameters".into(),
@@ -332,7 +319,7 @@ impl TerminalSigner for Pkcs8Signer {
             (Key::Ec { curve, d }, TaAlgorithm::Ecdsa(_)) => {
                 match nist_of(curve).filter(|_| hashed.len() * 2 >= curve.field_size()) {
                     Some(n) => nist_sign(n, d, &hashed, rng),
-                    None => ecdsa_generic::sign(curve, d, &hashed, rng)
+                    None => sig::ecdsa_sign_prehashed(curve, d, &hashed, rng)
                         .ok_or_else(|| fail("ECDSA signing failed".into())),
                 }
             }

@@ -8,8 +8,8 @@ mod conformance_support;
 
 use conformance_support::*;
 use emrtd_apdu::ins;
-use emrtd_auth::sig::HashAlg;
 use emrtd_auth::Verdict;
+use emrtd_crypto::sig::HashAlg;
 use emrtd_lds::sod::DigestAlgorithm;
 use emrtd_sim::hostile::{ecdsa_oid, edit_signed_data, resign, HostileChip, Sid, SodSpec};
 use emrtd_sim::Profile;

@@ -125,7 +125,7 @@ pub(crate) fn wrap_reads(
 /// The group of a Chip Authentication key's domain parameters.
 fn group_of(dp: &DomainParameters) -> Option<Group> {
     if let DomainParameters::EcNamedCurve(curve) = dp {
-        let id = emrtd_auth::sig::standardized_id_of(curve)?;
+        let id = emrtd_crypto::sig::standardized_id_of(curve)?;
         return Group::standardized(u32::from(id)).ok();
     }
     emrtd_access::pace::group_from_domain_parameters(dp).ok()

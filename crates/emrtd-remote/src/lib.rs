@@ -7,6 +7,9 @@
 //! [`verify_evidence`] answers `POST /v1/verify` with a [`RemoteVerdict`]. Time and randomness
 //! are passed in; nothing here does IO.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 pub mod challenge;
 pub mod error;
 pub mod evidence;

@@ -16,7 +16,7 @@ use crate::VirtualChip;
 use emrtd_access::bac::BacKeys;
 use emrtd_apdu::{ins, CommandApdu, ResponseApdu, StatusWord, Transport, TransportError};
 use emrtd_auth::aa::AaChipKey;
-use emrtd_auth::sig::HashAlg;
+use emrtd_crypto::sig::HashAlg;
 use emrtd_crypto::sym;
 use emrtd_lds::sod::{
     encode_signed_data, oid, AlgorithmIdentifier, LdsSecurityObject, SignerIdentifier, SignerParts,

@@ -4,16 +4,14 @@
 //! `ActiveAuthenticationInfo`).
 
 use super::iso9796::{encode_representative, m1_capacity, Iso9796Trailer};
-use crate::sig::{parse_specified_domain, HashAlg};
-use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
-use crypto_bigint::{Encoding, U576};
 use der::Decode;
 use emrtd_crypto::pk::{EcCurve, EcScalar, Group};
+use emrtd_crypto::sig::oid_to_string;
+use emrtd_crypto::sig::{parse_specified_domain, HashAlg};
 use emrtd_lds::security_infos::ActiveAuthenticationInfo;
-use emrtd_lds::sod::oid_to_string;
 use rand_core::CryptoRngCore;
 use rsa::traits::PublicKeyParts;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 const OID_RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
 const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
@@ -63,9 +61,9 @@ impl std::fmt::Debug for AaChipKey {
     }
 }
 
-/// Standardized domain parameter id of a named-curve OID (see [`crate::sig::standardized_id_of`]).
+/// Standardized domain parameter id of a named-curve OID (see [`emrtd_crypto::sig::standardized_id_of`]).
 fn named_curve_id(oid: &str) -> Option<u32> {
-    crate::sig::standardized_id_of(oid).map(u32::from)
+    emrtd_crypto::sig::standardized_id_of(oid).map(u32::from)
 }
 
 /// `ecdsa-plain-<hash>` OID of BSI TR-03111.
@@ -99,24 +97,6 @@ fn curve_from_params(der: &[u8]) -> Result<EcCurve, AaError> {
             "EC parameters with tag {other:X} (only named curves and explicit prime-field parameters)"
         ))),
     }
-}
-
-/// Big-endian bytes (leading zeros ignored, at most 72 significant) → U576.
-fn u576(bytes: &[u8]) -> Option<U576> {
-    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
-    let bytes = bytes.get(start..)?;
-    let mut buf = Zeroizing::new([0u8; 72]);
-    let offset = 72usize.checked_sub(bytes.len())?;
-    buf.get_mut(offset..)?.copy_from_slice(bytes);
-    Some(U576::from_be_bytes(*buf))
-}
-
-/// The low `len` octets of `x`, big-endian.
-fn be_bytes(x: &U576, len: usize) -> Vec<u8> {
-    let all = Zeroizing::new(x.to_be_bytes());
-    all.get(72usize.saturating_sub(len)..)
-        .map(<[u8]>::to_vec)
-        .unwrap_or_default()
 }
 
 impl AaChipKey {
@@ -358,62 +338,15 @@ fn ecdsa_sign(
     hashed: &[u8],
     rng: &mut impl CryptoRngCore,
 ) -> Result<Vec<u8>, AaError> {
-    let curve = &key.curve;
-    let fail = |s: &str| AaError::Signing(format!("ECDSA on {}: {s}", curve.name()));
-    let n = u576(&curve.order()).ok_or_else(|| fail("order too large"))?;
-    let params = DynResidueParams::new(&n);
-    let order_bits = curve.order_bits();
-    let order_len = curve.order_size();
-    // e = the leftmost order_bits bits of the hash, reduced mod n.
-    let hashed = hashed.get(..order_len.min(hashed.len())).unwrap_or(hashed);
-    let mut e_int = u576(hashed).ok_or_else(|| fail("hash too long"))?;
-    if hashed.len() * 8 > order_bits {
-        e_int = e_int.shr_vartime(hashed.len() * 8 - order_bits);
-    }
-    let e = DynResidue::new(&e_int, params);
-    let d_bytes = curve.scalar_to_bytes(&key.d);
-    let mut d = DynResidue::new(&u576(&d_bytes).ok_or_else(|| fail("key"))?, params);
-    // A nonce with r = 0 or s = 0 has probability about 2/n; retry a few times.
-    let mut result = Err(fail("no valid nonce found"));
-    for _ in 0..16 {
-        let k = curve.random_scalar(rng);
-        let big_r = curve
-            .mul(&curve.generator(), &k)
-            .map_err(|e| fail(&e.to_string()))?;
-        let x = curve.x_coordinate(&big_r);
-        let r = DynResidue::new(&u576(&x).ok_or_else(|| fail("x"))?, params);
-        let k_bytes = curve.scalar_to_bytes(&k);
-        let mut k_res = DynResidue::new(&u576(&k_bytes).ok_or_else(|| fail("nonce"))?, params);
-        let (mut k_inv, invertible) = k_res.invert();
-        let mut s = k_inv * (e + r * d);
-        k_res.zeroize();
-        k_inv.zeroize();
-        let (r_int, s_int) = (r.retrieve(), s.retrieve());
-        s.zeroize();
-        if bool::from(invertible) && r_int != U576::ZERO && s_int != U576::ZERO {
-            let mut out = be_bytes(&r_int, order_len);
-            out.extend(be_bytes(&s_int, order_len));
-            result = Ok(out);
-            break;
-        }
-    }
-    d.zeroize();
-    result
+    let d = key.curve.scalar_to_bytes(&key.d);
+    emrtd_crypto::sig::ecdsa_sign_prehashed(&key.curve, &d, hashed, rng).ok_or_else(|| {
+        AaError::Signing(format!("ECDSA on {}: no valid signature", key.curve.name()))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn u576_conversions() {
-        assert_eq!(u576(&[]), Some(U576::ZERO));
-        assert_eq!(u576(&[0, 0, 1]), Some(U576::ONE));
-        assert_eq!(u576(&[1u8; 73]), None);
-        assert!(u576(&[0u8; 80]).is_some());
-        let x = u576(&[0x12, 0x34]).unwrap_or(U576::ZERO);
-        assert_eq!(be_bytes(&x, 4), vec![0, 0, 0x12, 0x34]);
-    }
 
     #[test]
     fn named_curve_ids_match_the_standardized_groups() {

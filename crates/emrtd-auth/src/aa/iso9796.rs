@@ -7,7 +7,7 @@
 //! `xx CC` with the ISO/IEC 10118-3 hash-function identifier `xx`. M2 (the terminal's
 //! challenge) is not recovered: the verifier supplies it.
 
-use crate::sig::HashAlg;
+use emrtd_crypto::sig::HashAlg;
 use rsa::traits::PublicKeyParts;
 use rsa::BigUint;
 use serde::Serialize;

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use ecdsa::signature::hazmat::PrehashSigner;
-use emrtd_auth::sig::HashAlg;
+use emrtd_crypto::sig::HashAlg;
 use emrtd_lds::sod::{
     self, AlgorithmIdentifier, DigestAlgorithm, LdsSecurityObject, SignerIdentifier, SignerParts,
     Sod,

@@ -1,7 +1,7 @@
 //! ECDSA verification across curves and hash lengths, with signatures made by OpenSSL 3.0
 //! (`openssl pkeyutl -sign` over a SHA-256 digest; see fixtures/README.md).
 
-use emrtd_auth::sig::{verify, HashAlg, PublicKey, SignatureScheme};
+use emrtd_crypto::sig::{verify, HashAlg, PublicKey, SignatureScheme};
 
 /// P-521 public key (SubjectPublicKeyInfo, named curve secp521r1).
 const P521_SPKI: &str = "30819b301006072a8648ce3d020106052b81040023038186000400b1fb42cf884e988f9ced7bb2e5109ff79d4af5d2d3a57534db1927aee604ead461f67b32d3aa7bfa7f29cc33a0881536762510235f21eba41c66a2b91d4622f11a00f13ff823789624cc97bd0d0a95d3945357283f0618f805666e788ada8274348157103466f12b84ab38b23071a6d2a83a38fba2be547c6afbbc26f0a6c01bab86db";

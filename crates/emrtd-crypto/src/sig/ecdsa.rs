@@ -1,11 +1,12 @@
-//! ECDSA (SEC 1 §4.1.3, §4.1.4) over any prime curve of `emrtd_crypto::pk::EcCurve`, for the
+//! ECDSA signing (SEC 1 §4.1.3) over any prime curve of [`crate::pk::EcCurve`], for the
 //! curves RustCrypto has no ECDSA for (brainpool, explicit parameters). Point multiplication
-//! is the constant-time ladder of `emrtd-crypto`; arithmetic modulo the order uses
+//! is the constant-time ladder of [`crate::pk`]; arithmetic modulo the order uses
 //! `crypto-bigint` Montgomery residues (constant time; inversion by Fermat, n prime).
+//! Verification is [`EcCurve::ecdsa_verify_prehashed`].
 
+use crate::pk::EcCurve;
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
 use crypto_bigint::{Encoding, NonZero, U576};
-use emrtd_crypto::pk::EcCurve;
 use rand_core::CryptoRngCore;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -13,7 +14,7 @@ const LIMBS: usize = U576::LIMBS;
 type Fe = DynResidue<LIMBS>;
 
 /// Big-endian bytes (at most 72 after leading zeros) as a 576-bit integer.
-pub(crate) fn uint(bytes: &[u8]) -> Option<U576> {
+fn uint(bytes: &[u8]) -> Option<U576> {
     let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
     let v = &bytes[first..];
     if v.len() > U576::BYTES {
@@ -40,57 +41,10 @@ fn hash_int(curve: &EcCurve, n: &U576, hashed: &[u8]) -> U576 {
     e.rem(&NonZero::new(*n).unwrap_or(NonZero::<U576>::ONE))
 }
 
-/// Verify the plain signature `(r, s)` over the hash `hashed` with the public point `point`.
-pub(crate) fn verify(curve: &EcCurve, point: &[u8], hashed: &[u8], r: &[u8], s: &[u8]) -> bool {
-    let Ok(q) = curve.decode_point(point) else {
-        return false;
-    };
-    let (Some(n), Some(r), Some(s)) = (uint(&curve.order()), uint(r), uint(s)) else {
-        return false;
-    };
-    let zero = U576::ZERO;
-    if r == zero || s == zero || r >= n || s >= n {
-        return false;
-    }
-    let params = DynResidueParams::new(&n);
-    let n_minus_2 = n.wrapping_sub(&U576::from_u8(2));
-    let w = Fe::new(&s, params).pow_bounded_exp(&n_minus_2, curve.order_bits());
-    let e = hash_int(curve, &n, hashed);
-    let u1 = (Fe::new(&e, params) * w).retrieve();
-    let u2 = (Fe::new(&r, params) * w).retrieve();
-    let len = curve.order_size();
-    let Ok(u2s) = curve.scalar_from_bytes(&to_bytes(&u2, len)) else {
-        return false;
-    };
-    let Ok(p2) = curve.mul(&q, &u2s) else {
-        return false;
-    };
-    let sum = if u1 == zero {
-        p2
-    } else {
-        let Ok(u1s) = curve.scalar_from_bytes(&to_bytes(&u1, len)) else {
-            return false;
-        };
-        let Ok(p1) = curve.mul(&curve.generator(), &u1s) else {
-            return false;
-        };
-        match curve.add(&p1, &p2) {
-            Ok(p) => p,
-            Err(_) => return false,
-        }
-    };
-    let Some(x) = uint(&curve.x_coordinate(&sum)) else {
-        return false;
-    };
-    let Some(nz) = Option::<NonZero<U576>>::from(NonZero::new(n)) else {
-        return false;
-    };
-    x.rem(&nz) == r
-}
-
-/// Sign the hash `hashed` with the private scalar `d` (big-endian, 1 ≤ d < n); returns
-/// `r ‖ s`, each `order_size()` bytes. The nonce comes from `rng`.
-pub(crate) fn sign(
+/// Sign the hash `hashed` with the private scalar `d` (big-endian, 1 ≤ d < n); returns the
+/// plain signature `r ‖ s` (BSI TR-03111), each `order_size()` bytes, or `None` when `d` is out
+/// of range. The nonce comes from `rng`.
+pub fn ecdsa_sign_prehashed(
     curve: &EcCurve,
     d: &[u8],
     hashed: &[u8],
@@ -135,7 +89,7 @@ pub(crate) fn sign(
 }
 
 /// Adapter: `&mut dyn CryptoRngCore` as a sized RNG.
-pub(crate) struct RngRef<'a>(pub &'a mut dyn CryptoRngCore);
+struct RngRef<'a>(pub &'a mut dyn CryptoRngCore);
 
 impl rand_core::RngCore for RngRef<'_> {
     fn next_u32(&mut self) -> u32 {
@@ -157,8 +111,24 @@ impl rand_core::CryptoRng for RngRef<'_> {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use emrtd_crypto::pk::Group;
+    use crate::pk::Group;
+    use crate::sig::HashAlg;
     use rand::SeedableRng;
+
+    fn verify(curve: &EcCurve, point: &[u8], hashed: &[u8], r: &[u8], s: &[u8]) -> bool {
+        curve
+            .decode_point(point)
+            .is_ok_and(|q| curve.ecdsa_verify_prehashed(&q, hashed, r, s))
+    }
+
+    fn sign(
+        curve: &EcCurve,
+        d: &[u8],
+        hashed: &[u8],
+        rng: &mut dyn CryptoRngCore,
+    ) -> Option<Vec<u8>> {
+        ecdsa_sign_prehashed(curve, d, hashed, rng)
+    }
 
     fn p256() -> EcCurve {
         match Group::standardized(12).unwrap() {
@@ -169,20 +139,20 @@ mod tests {
 
     #[test]
     fn generic_ecdsa_agrees_with_rustcrypto_p256_both_ways() {
-        use ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+        use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
         let curve = p256();
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         for i in 0..8u8 {
             let sk = p256::ecdsa::SigningKey::random(&mut rng);
             let pk = sk.verifying_key().to_encoded_point(false);
-            let hash = crate::HashAlg::Sha256.digest(&[i; 40]);
+            let hash = HashAlg::Sha256.digest(&[i; 40]);
             // RustCrypto signs, the generic code verifies.
             let sig: p256::ecdsa::Signature = sk.sign_prehash(&hash).unwrap();
             let b = sig.to_bytes();
             assert!(verify(&curve, pk.as_bytes(), &hash, &b[..32], &b[32..]));
             assert!(!verify(&curve, pk.as_bytes(), &hash, &b[32..], &b[..32]));
             // The generic code signs (SHA-512 hash, truncated), RustCrypto verifies.
-            let hash = crate::HashAlg::Sha512.digest(&[i; 40]);
+            let hash = HashAlg::Sha512.digest(&[i; 40]);
             let d = sk.to_bytes();
             let s = sign(&curve, &d, &hash, &mut rng).unwrap();
             let sig = p256::ecdsa::Signature::from_slice(&s).unwrap();
@@ -201,5 +171,25 @@ mod tests {
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
         assert!(sign(&curve, &n, &[1; 32], &mut rng).is_none());
         assert!(sign(&curve, &[0; 32], &[1; 32], &mut rng).is_none());
+    }
+
+    #[test]
+    fn signatures_on_a_curve_without_fast_arithmetic_verify_and_bind_the_hash() {
+        // brainpoolP320r1 (id 14) through the generic reference arithmetic.
+        let curve = match Group::standardized(14).unwrap() {
+            Group::Ec(c) => c.generic_reference(),
+            Group::Dh(_) => unreachable!(),
+        };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let d = curve.scalar_to_bytes(&curve.random_scalar(&mut rng));
+        let dk = curve.scalar_from_bytes(&d).unwrap();
+        let q = curve.encode_point(&curve.mul(&curve.generator(), &dk).unwrap());
+        let hash = HashAlg::Sha384.digest(b"message");
+        let sig = sign(&curve, &d, &hash, &mut rng).unwrap();
+        assert_eq!(sig.len(), 2 * curve.order_size());
+        let (r, s) = sig.split_at(curve.order_size());
+        assert!(verify(&curve, &q, &hash, r, s));
+        let other = HashAlg::Sha384.digest(b"messagf");
+        assert!(!verify(&curve, &q, &other, r, s));
     }
 }

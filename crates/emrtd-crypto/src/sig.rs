@@ -3,28 +3,41 @@
 //! Supported: RSASSA-PKCS1-v1_5, RSASSA-PSS (any hash, MGF1 hash and salt length), ECDSA with
 //! X9.62 (DER signature) and BSI TR-03111 (plain `r‖s`) OIDs, on NIST P-256/P-384/P-521 through
 //! the RustCrypto crates and on every other prime curve (brainpool, explicit domain parameters)
-//! through the generic prime-curve arithmetic of `emrtd_crypto::pk`; DSA (FIPS 186-4, through
-//! the RustCrypto `dsa` crate). Hashes: SHA-1 and SHA-2.
+//! through the generic prime-curve arithmetic of [`crate::pk`]; DSA (FIPS 186-4, through
+//! the RustCrypto `dsa` crate). Hashes: SHA-1 and SHA-2. ECDSA signing over any prime curve
+//! ([`ecdsa_sign_prehashed`]) for test PKIs and terminal keys.
+//!
+//! Used by Passive Authentication (`emrtd-auth`), Active Authentication (`emrtd-access`) and
+//! the CV certificates and Terminal Authentication of `emrtd-eac`.
 
+use crate::pk::{EcCurve, Group};
 use der::{Decode, Encode};
-use emrtd_crypto::pk::{EcCurve, Group};
-use emrtd_lds::sod::oid_to_string;
-use serde::Serialize;
 use sha2::Digest;
 use std::sync::{Arc, Mutex, OnceLock};
 
+mod ecdsa;
+
+pub use ecdsa::ecdsa_sign_prehashed;
+
+/// Dotted form of an OBJECT IDENTIFIER's value bytes; `None` when they are malformed.
+pub fn oid_to_string(value: &[u8]) -> Option<String> {
+    const_oid::ObjectIdentifier::from_bytes(value)
+        .ok()
+        .map(|o| o.to_string())
+}
+
 /// A hash function ICAO Doc 9303 allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HashAlg {
-    #[serde(rename = "SHA-1")]
+    /// SHA-1 (FIPS 180-4); still found in older documents.
     Sha1,
-    #[serde(rename = "SHA-224")]
+    /// SHA-224.
     Sha224,
-    #[serde(rename = "SHA-256")]
+    /// SHA-256.
     Sha256,
-    #[serde(rename = "SHA-384")]
+    /// SHA-384.
     Sha384,
-    #[serde(rename = "SHA-512")]
+    /// SHA-512.
     Sha512,
 }
 
@@ -87,21 +100,34 @@ impl HashAlg {
 }
 
 /// A signature scheme with all its parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "scheme", rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureScheme {
     /// RSASSA-PKCS1-v1_5.
-    RsaPkcs1v15 { hash: HashAlg },
+    RsaPkcs1v15 {
+        /// The message hash.
+        hash: HashAlg,
+    },
     /// RSASSA-PSS with MGF1.
     RsaPss {
+        /// The message hash.
         hash: HashAlg,
+        /// The hash inside the mask generation function MGF1.
         mgf1_hash: HashAlg,
+        /// The salt length in bytes.
         salt_len: usize,
     },
     /// ECDSA; `plain` = BSI TR-03111 `r‖s` format instead of a DER SEQUENCE.
-    Ecdsa { hash: HashAlg, plain: bool },
+    Ecdsa {
+        /// The message hash.
+        hash: HashAlg,
+        /// The signature is `r‖s` (TR-03111 plain format), not a DER SEQUENCE.
+        plain: bool,
+    },
     /// DSA (FIPS 186-4), DER `Dss-Sig-Value`.
-    Dsa { hash: HashAlg },
+    Dsa {
+        /// The message hash.
+        hash: HashAlg,
+    },
 }
 
 impl SignatureScheme {
@@ -293,8 +319,11 @@ fn alg_id(der: &[u8]) -> Option<(String, Option<&[u8]>)> {
 /// Named elliptic curves with RustCrypto implementations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NistCurve {
+    /// NIST P-256 (secp256r1).
     P256,
+    /// NIST P-384 (secp384r1).
     P384,
+    /// NIST P-521 (secp521r1).
     P521,
 }
 
@@ -302,15 +331,25 @@ pub enum NistCurve {
 /// parameters) handled by the generic arithmetic of `emrtd_crypto::pk`.
 #[derive(Debug, Clone)]
 pub enum Curve {
+    /// A NIST curve with its RustCrypto implementation.
     Nist(NistCurve),
+    /// Any other prime curve, on the project's own arithmetic.
     Prime(Arc<EcCurve>),
 }
 
 /// A public key from a SubjectPublicKeyInfo.
 #[derive(Debug, Clone)]
 pub enum PublicKey {
+    /// An RSA key.
     Rsa(rsa::RsaPublicKey),
-    Ec { curve: Curve, point: Vec<u8> },
+    /// An elliptic-curve key.
+    Ec {
+        /// The key's curve.
+        curve: Curve,
+        /// The public point, SEC 1 encoded as the certificate carries it.
+        point: Vec<u8>,
+    },
+    /// A DSA key.
     Dsa(Box<dsa::VerifyingKey>),
 }
 
@@ -496,7 +535,7 @@ fn explicit_curve(der: &[u8]) -> Result<Arc<EcCurve>, String> {
 }
 
 /// SpecifiedECDomain ::= SEQUENCE { version, fieldID, curve, base, order, cofactor OPTIONAL }
-pub(crate) fn parse_specified_domain(body: &[u8]) -> Result<EcCurve, String> {
+pub fn parse_specified_domain(body: &[u8]) -> Result<EcCurve, String> {
     let bad = |s: &str| format!("explicit EC parameters: {s}");
     let items = emrtd_tlv::parse_all(body).map_err(|e| bad(&e.to_string()))?;
     let get = |i: usize, tag: u32, what: &str| -> Result<&[u8], String> {
@@ -537,11 +576,11 @@ pub(crate) fn parse_specified_domain(body: &[u8]) -> Result<EcCurve, String> {
 }
 
 fn digest_info_prefix(hash: HashAlg, with_null: bool) -> Vec<u8> {
-    let oid = match emrtd_lds::sod::oid_from_str(hash.oid()) {
-        Some(o) => o,
-        None => return Vec::new(),
+    let oid = match const_oid::ObjectIdentifier::new(hash.oid()) {
+        Ok(o) => o,
+        Err(_) => return Vec::new(),
     };
-    let mut alg = emrtd_tlv::encode(0x06, &oid);
+    let mut alg = emrtd_tlv::encode(0x06, oid.as_bytes());
     if with_null {
         alg.extend([0x05, 0x00]);
     }
@@ -702,9 +741,9 @@ fn generic_ecdsa_verify(
 fn rsa_public_op(
     key: &rsa::RsaPublicKey,
     signature: &[u8],
-) -> Result<Vec<u8>, emrtd_crypto::pk::rsa::RsaError> {
+) -> Result<Vec<u8>, crate::pk::rsa::RsaError> {
     use rsa::traits::PublicKeyParts;
-    emrtd_crypto::pk::rsa::rsa_public_op(&key.n().to_bytes_be(), &key.e().to_bytes_be(), signature)
+    crate::pk::rsa::rsa_public_op(&key.n().to_bytes_be(), &key.e().to_bytes_be(), signature)
 }
 
 /// EMSA-PSS-VERIFY (RFC 8017 §9.1.2) after the RSA public operation.
