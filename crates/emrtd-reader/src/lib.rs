@@ -24,7 +24,7 @@ pub use error::ReadError;
 pub use files::EfId;
 pub use report::{
     AccessChoice, AccessKey, AccessProtocol, AccessReport, CheckOutcome, CipherSuite, Document,
-    PaceMapping, Password, Progress, ReadOptions, Refusal, TerminalAuthConfig, TerminalAuthReport,
-    DEFAULT_COMMAND_BUDGET,
+    PaceMapping, Password, Progress, ReadOptions, Refusal, RemoteProof, RemoteProofTranscript,
+    TerminalAuthConfig, TerminalAuthReport, DEFAULT_COMMAND_BUDGET,
 };
 pub use verdict::{document_validity, verify_document, verify_document_at, ReadVerdict};

@@ -1261,6 +1261,70 @@ impl Channel {
         })
     }
 
+    /// Run a remote verifier's chip proof ([`crate::RemoteProof`]) and keep the chip's
+    /// answers for the verifier. Active Authentication: INTERNAL AUTHENTICATE over the
+    /// verifier's challenge. Chip Authentication: the plain commands under this session, then
+    /// the verifier's wrapped APDUs byte for byte (this session is over: the chip now answers
+    /// under keys only the verifier holds). A refused command ends the proof with a
+    /// `failure`; only a lost card is an error (the step is then run again from the start
+    /// after the chip is opened again, which gives the same keys).
+    pub async fn remote_proof(
+        &mut self,
+        proof: &crate::RemoteProof,
+    ) -> Result<crate::RemoteProofTranscript, ReadError> {
+        let mut out = crate::RemoteProofTranscript::default();
+        match proof {
+            crate::RemoteProof::ActiveAuthentication { challenge } => {
+                let cmd = emrtd_auth::aa::internal_authenticate_command(*challenge);
+                let resp = self.internal_authenticate(cmd).await?;
+                if self.session_lost.is_some() {
+                    return Err(ReadError::Status {
+                        command: "INTERNAL AUTHENTICATE".into(),
+                        sw: resp.sw,
+                    });
+                }
+                if resp.sw.is_ok() {
+                    out.signature = Some(resp.data);
+                } else {
+                    out.failure = Some(format!(
+                        "the chip refused INTERNAL AUTHENTICATE ({})",
+                        resp.sw
+                    ));
+                }
+            }
+            crate::RemoteProof::ChipAuthentication { commands, relay } => {
+                for cmd in commands {
+                    let resp = self.transmit(cmd).await?;
+                    if self.session_lost.is_some() {
+                        return Err(ReadError::Status {
+                            command: "Chip Authentication".into(),
+                            sw: resp.sw,
+                        });
+                    }
+                    if !resp.sw.is_ok() {
+                        out.failure = Some(format!(
+                            "the chip refused a Chip Authentication command ({})",
+                            resp.sw
+                        ));
+                        return Ok(out);
+                    }
+                }
+                // The chip has switched to the verifier's keys: this session is over.
+                self.sm = None;
+                self.current_ef = None;
+                for apdu in relay {
+                    self.apdus += 1;
+                    let resp = self.link.exchange(apdu.clone()).await?;
+                    if resp.is_empty() {
+                        return Err(ReadError::Transport(TransportError::CardRemoved));
+                    }
+                    out.exchanges.push((apdu.clone(), resp));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// INTERNAL AUTHENTICATE as chips answer it in the field: 6Cxx (wrong Le, e.g. when DO'97'
     /// is missing) is sent again once with the length the chip names; 61xx is followed by GET
     /// RESPONSE, each part unwrapped by secure messaging before the parts are joined, at most

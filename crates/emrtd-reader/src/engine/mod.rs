@@ -214,6 +214,19 @@ impl Engine<Document> {
     }
 }
 
+impl Engine<std::collections::BTreeMap<crate::EfId, Vec<u8>>> {
+    /// The first read of a remote verification: opens the chip and returns EF.CardAccess,
+    /// DG14 and DG15 (those the chip has), from which the verifier chooses its chip proof.
+    /// No Chip or Active Authentication runs.
+    pub fn proof_files(
+        config: EngineConfig,
+        rng: impl CryptoRngCore + Send + 'static,
+        clock: impl Clock + Send + 'static,
+    ) -> Self {
+        Engine::with_procedure(config, rng, clock, read::proof_files)
+    }
+}
+
 impl<T: Send + 'static> Engine<T> {
     /// An engine running `procedure` over a [`Channel`] to the chip (for tools and tests that
     /// need single protocol steps; every APDU still leaves through [`Event::Transmit`]).
