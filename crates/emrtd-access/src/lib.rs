@@ -4,5 +4,8 @@
 //! chip side (used by the virtual chip). They consume and produce APDU bytes; I/O stays in the
 //! `Transport` implementations.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 pub mod bac;
 pub mod pace;

@@ -6,6 +6,9 @@
 //! virtual chip, async servers and fuzzers. Protocol logic lives in the sans-IO crates below;
 //! the engine only sequences them.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 pub mod drivers;
 pub mod engine;
 pub mod error;

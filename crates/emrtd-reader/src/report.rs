@@ -320,16 +320,34 @@ pub enum Progress {
     Opened(AccessReport),
     /// Bytes of a file read so far.
     Reading {
+        /// The file.
         file: EfId,
+        /// Bytes read so far.
         done: usize,
+        /// The file's length.
         total: usize,
     },
     /// A file was read completely.
-    FileDone { file: EfId, size: usize },
+    FileDone {
+        /// The file.
+        file: EfId,
+        /// Its length in bytes.
+        size: usize,
+    },
     /// The card left the field; waiting for it to come back.
-    CardLost { attempt: usize, max: usize },
+    CardLost {
+        /// This is the `attempt`-th loss of the read.
+        attempt: usize,
+        /// How many losses the read survives.
+        max: usize,
+    },
     /// The card is back and the session was re-established; reading goes on.
-    Resumed { file: Option<EfId>, offset: usize },
+    Resumed {
+        /// The file being read when the card was lost (`None`: between files).
+        file: Option<EfId>,
+        /// Where in that file reading goes on.
+        offset: usize,
+    },
 }
 
 /// Which access control may open the chip.
@@ -363,7 +381,7 @@ pub struct ReadOptions {
     /// [`DEFAULT_COMMAND_BUDGET`]. Long chip work (RSA-4096 Active Authentication, DH key
     /// agreement on slow chips, waiting-time extensions the reader grants) is waited for up to
     /// this bound; an answer that comes later ends the read with
-    /// [`ReadError::ChipTooSlow`](crate::ReadError::ChipTooSlow). Drivers that can bound a
+    /// [`ReadError::ChipTooSlow`]. Drivers that can bound a
     /// transceive themselves (Android `IsoDep.setTimeout`) should use
     /// [`ReadOptions::command_budget`] for it.
     pub command_budget: Option<std::time::Duration>,
@@ -481,12 +499,15 @@ impl TerminalAuthReport {
 /// What was read from a chip.
 #[derive(Debug, Clone)]
 pub struct Document {
+    /// How the chip was opened (BAC or PACE, mapping, cipher, key kind).
     pub access: AccessReport,
     /// Every file read, exactly as the chip sent it.
     pub files: BTreeMap<EfId, Vec<u8>>,
     /// Files the chip refused (for example DG3/DG4, which need Extended Access Control).
     pub refused: BTreeMap<EfId, Refusal>,
+    /// EF.COM decoded, when it was read and decodes.
     pub com: Option<EfCom>,
+    /// DG1 (the MRZ) decoded, when it was read and decodes.
     pub dg1: Option<Dg1>,
     /// Number of times the read was resumed after the card was lost.
     pub resumes: usize,

@@ -32,11 +32,15 @@ pub enum Location {
 /// One elementary file of the chip.
 #[derive(Debug, Clone)]
 pub struct ElementaryFile {
+    /// File identifier (for SELECT).
     pub fid: u16,
+    /// Short EF identifier, when the file has one (for READ BINARY by SFI).
     pub sfi: Option<u8>,
+    /// Master file or the eMRTD application.
     pub location: Location,
     /// Readable without access control (EF.CardAccess, EF.ATR/INFO, EF.DIR).
     pub free: bool,
+    /// The bytes of the file.
     pub content: Vec<u8>,
 }
 
@@ -64,6 +68,7 @@ pub fn file_by_name(name: &str) -> Option<(u16, u8, Location, bool)> {
 /// Why a chip could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
+    /// The profile cannot make a chip.
     #[error(transparent)]
     Profile(#[from] ProfileError),
 }

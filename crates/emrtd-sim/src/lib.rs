@@ -4,6 +4,9 @@
 //! a PC/SC reader or a phone's NFC stack. It is how the toolkit is tested end to end and what
 //! `emrtd read --sim` opens.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 pub mod chip;
 mod eac;
 #[cfg(feature = "hostile")]

@@ -89,8 +89,11 @@ impl LinkModel {
 /// What crossed the link.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LinkStats {
+    /// Command APDUs exchanged.
     pub apdus: usize,
+    /// Bytes sent to the chip.
     pub bytes_to_chip: usize,
+    /// Bytes the chip sent back.
     pub bytes_from_chip: usize,
     /// Modelled time in milliseconds.
     pub modelled_ms: f64,

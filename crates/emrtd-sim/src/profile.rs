@@ -10,20 +10,28 @@ use std::path::Path;
 /// Why a profile could not be loaded or turned into a chip.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
+    /// No built-in profile has that name (the name, and the built-in names).
     #[error("unknown built-in profile {0:?}; built-in profiles are: {1}")]
     UnknownBuiltin(String, String),
+    /// A profile file could not be read.
     #[error("cannot read profile {path}: {source}")]
     Io {
+        /// The file.
         path: String,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
+    /// A `.toml` profile does not parse.
     #[error("profile is not valid TOML: {0}")]
     Toml(#[from] toml::de::Error),
+    /// A `.json` profile does not parse.
     #[error("profile is not valid JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The profile's MRZ does not parse or its check digits are wrong.
     #[error("profile MRZ is not usable: {0}")]
     Mrz(#[from] emrtd_mrz::MrzError),
+    /// The profile parses but cannot make a chip (a missing or inconsistent field).
     #[error("profile is invalid: {0}")]
     Invalid(String),
 }
