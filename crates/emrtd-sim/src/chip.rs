@@ -314,10 +314,10 @@ impl VirtualChip {
         }
         if !matches!(
             profile.chip.le_refusal.as_str(),
-            "6700" | "6b00" | "6b00-drop" | "6282" | "6282-empty"
+            "6700" | "6b00" | "6b00-drop" | "6282"
         ) {
             return Err(ProfileError::Invalid(format!(
-                "[chip] le_refusal = {:?}: use 6700, 6b00, 6b00-drop, 6282 or 6282-empty",
+                "[chip] le_refusal = {:?}: use 6700, 6b00, 6b00-drop or 6282",
                 profile.chip.le_refusal
             ))
             .into());
@@ -770,13 +770,12 @@ impl VirtualChip {
             let max = self.profile.chip.max_read;
             return match self.profile.chip.le_refusal.as_str() {
                 // "End of file reached before Le bytes" although the file goes on: the bytes the
-                // chip is willing to send, or none.
+                // chip is willing to send.
                 "6282" if offset <= len => {
                     let end = (offset + max).min(len);
                     Ok((file.content[offset..end].to_vec(), StatusWord::END_OF_FILE))
                 }
-                "6282-empty" if offset <= len => Err(StatusWord::END_OF_FILE),
-                "6282" | "6282-empty" => Err(StatusWord::WRONG_P1P2),
+                "6282" => Err(StatusWord::WRONG_P1P2),
                 _ => Err(self.le_refusal()),
             };
         }

@@ -196,7 +196,7 @@ pub struct ChipConfig {
     /// `6b00`, `6b00-drop` (6B00 without secure messaging, and the session is ended, so the
     /// next protected command gets 6987, as a Russian passport does), `6282` (the first
     /// `max_read` bytes with 6282 "end of file before Le bytes" although the file goes on, as
-    /// Spanish ID cards answer Le = 00) or `6282-empty` (6282 without data).
+    /// Spanish ID cards answer Le = 00).
     #[serde(default = "default_le_refusal")]
     pub le_refusal: String,
     /// Status word (hex, e.g. `6700`) answered without secure messaging to every

@@ -814,15 +814,13 @@ impl Channel {
                     self.select_ef(ef).await?;
                     self.sfi_refused = true;
                 }
-                // 6282 without data to a first block or within the declared length: the chip
-                // refuses the Le this way (Le = 00 on Spanish ID cards); a smaller block. A file
-                // that really ends there gives no data down to one byte and is then truncated.
-                StatusWord::END_OF_FILE if data.is_empty() && le > 1 => {
-                    le = if offset == 0 && le > HEADER_PROBE {
-                        HEADER_PROBE
-                    } else {
-                        step_down(le)
-                    };
+                // 6282 without data within the declared length: the chip refuses the Le this
+                // way; a smaller block. A file that really ends there gives no data down to one
+                // byte and is then truncated. (To the first block, 6282 without data is taken
+                // as it says: nothing there, as TR-03105-5.1 ISO7816_B_06 requires of an answer
+                // whose cryptogram is missing.)
+                StatusWord::END_OF_FILE if data.is_empty() && offset > 0 && le > 1 => {
+                    le = step_down(le);
                     self.limit_block(le);
                 }
                 StatusWord::OK | StatusWord::END_OF_FILE => {
