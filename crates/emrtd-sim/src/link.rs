@@ -104,16 +104,31 @@ pub enum ChipOp {
     /// nonce and its authentication tokens with the session-key derivation.
     SymmetricAuthentication,
     /// Generating an EC key pair on the curve's base point (`bits`: field size).
-    EcKeyPair { bits: u32 },
+    EcKeyPair {
+        /// The curve's field size in bits.
+        bits: u32,
+    },
     /// One EC point multiplication by a secret scalar (ECDH, mapping, a key pair on a mapped
     /// generator).
-    EcMul { bits: u32 },
+    EcMul {
+        /// The curve's field size in bits.
+        bits: u32,
+    },
     /// One modular exponentiation in a MODP group (`bits`: modulus size).
-    DhModExp { bits: u32 },
+    DhModExp {
+        /// The modulus size in bits.
+        bits: u32,
+    },
     /// An RSA private-key operation with ISO/IEC 9796-2 encoding (Active Authentication).
-    RsaSign { bits: u32 },
+    RsaSign {
+        /// The modulus size in bits.
+        bits: u32,
+    },
     /// An ECDSA signature (Active Authentication).
-    EcdsaSign { bits: u32 },
+    EcdsaSign {
+        /// The curve's field size in bits.
+        bits: u32,
+    },
 }
 
 /// (size in bits, time in µs) points, interpolated and extrapolated on a log-log scale.
@@ -396,10 +411,14 @@ impl std::fmt::Display for Phase {
 /// Time and traffic of one phase.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PhaseStats {
+    /// Which phase.
     #[serde(flatten)]
     pub phase: Phase,
+    /// Command-response pairs exchanged in this phase.
     pub apdus: usize,
+    /// Bytes sent to the chip (command APDUs).
     pub bytes_to_chip: usize,
+    /// Bytes received from the chip (response APDUs with status words).
     pub bytes_from_chip: usize,
     /// Modelled time in milliseconds, chip computing time included.
     pub modelled_ms: f64,
