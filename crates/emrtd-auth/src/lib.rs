@@ -8,9 +8,7 @@
 //!
 //! Signature verification itself is `emrtd_crypto::sig`.
 
-pub mod aa;
 pub mod anchors;
-pub mod ca;
 pub mod cert;
 pub mod error;
 pub mod pa;
