@@ -42,7 +42,11 @@ main() {
     bash seed.sh
 
     echo "== building fuzz targets"
-    cargo fuzz build -O -a
+    if [ -n "${FUZZ_TARGETS:-}" ]; then
+        for t in $FUZZ_TARGETS; do cargo fuzz build -O -a "$t"; done
+    else
+        cargo fuzz build -O -a
+    fi
     bin="target/x86_64-unknown-linux-gnu/release"
     echo "   built in $((SECONDS - start)) s"
 
@@ -55,8 +59,17 @@ main() {
             tlv | apdu | sm_unprotect | sim_chip | ca_responses) echo 4096 ;;
             sod | card_access | cv_certificate) echo 8192 ;;
             read_session) echo 16384 ;;
-            read_session_sm | lds | x509_ml_ldif | face_image | finger_iris) echo 32768 ;;
+            read_session_sm | lds | x509_ml_ldif | face_image | dg2_face | finger_iris) echo 32768 ;;
             *) echo 4096 ;;
+        esac
+    }
+
+    # RSS limit per target (MB): the face decoder path must stay within 512 MB whatever the
+    # image declares (the decoding budget is 16 megapixels and 256 MiB per image).
+    rss_limit() {
+        case "$1" in
+            face_image | dg2_face) echo 512 ;;
+            *) echo 2048 ;;
         esac
     }
 
@@ -78,7 +91,7 @@ main() {
         mkdir -p "corpus/$t" "artifacts/$t"
         local rc=0
         "$bin/$t" "corpus/$t" \
-            -max_total_time="$seconds" -rss_limit_mb=2048 -max_len="$(max_len "$t")" -dict="$(dict "$t")" \
+            -max_total_time="$seconds" -rss_limit_mb="$(rss_limit "$t")" -max_len="$(max_len "$t")" -dict="$(dict "$t")" \
             -timeout=30 -print_final_stats=1 -artifact_prefix="artifacts/$t/" \
             >"$logs/$t.log" 2>&1 || rc=$?
         echo "$rc" >"$logs/$t.rc"

@@ -309,6 +309,12 @@ for p in files("lds/**/*.bin") + files("lds/**/*.dat"):
         if i >= 0:
             put("face_image", data[i:])
 
+# --- dg2_face: whole DG2 files (tag 75) of the fixtures and of the virtual chip's specimen ------
+for p in files("lds/**/*.bin") + files("lds/**/*.dat"):
+    data = p.read_bytes()
+    if data[:1] == b"\x75":
+        put("dg2_face", data)
+
 # --- cv_certificate: CV certificates and requests of the BSI EAC worked example -------------
 for p in files("eac/*.bin"):
     put("cv_certificate", p.read_bytes())

@@ -1,11 +1,15 @@
-"""End-to-end test of the generated Python bindings.
+"""End-to-end test of the Python bindings.
 
 A transport written in Python sits between the Rust reader and the virtual chip: every APDU
 (PACE, secure messaging, READ BINARY) crosses the FFI boundary twice, as with a phone's NFC
-stack. Run through bindings/ci.sh, which generates the `emrtd` module and puts it (with
-libemrtd_ffi) on PYTHONPATH. Standard library only.
+stack; the blocking `ReadSession` and the asyncio `read_document` are both tested. Run by
+bindings/ci.sh against the wheel it builds (maturin, with the `sim` feature) and installs in a
+fresh venv; also runs with the generated module on PYTHONPATH
+(`bash bindings/generate.sh --sim python`, then `PYTHONPATH=bindings/generated/python`).
+Standard library only.
 """
 
+import asyncio
 import os
 import sys
 import tempfile
@@ -412,6 +416,136 @@ class CancelTest(unittest.TestCase):
         self.assertEqual(transport.count, apdus_at_cancel[0])
         with self.assertRaises(emrtd.EmrtdError.Cancelled):
             session.read()
+
+
+class AsyncPythonTransport(emrtd.AsyncNfcTransport):
+    """An async NFC transport (asyncio) in front of a virtual card; can lose the tag once."""
+
+    def __init__(self, card, lose_at=None, can_reconnect=True):
+        self.card = card
+        self.count = 0
+        self.lose_at = lose_at
+        self.can_reconnect = can_reconnect
+        self.reconnects = 0
+
+    async def transceive(self, apdu):
+        self.count += 1
+        await asyncio.sleep(0)  # a real link awaits the radio here
+        if self.count == self.lose_at:
+            self.card.reset()  # the chip lost power: its session is gone
+            raise emrtd.NfcError.TagLost()
+        return self.card.transceive(apdu)
+
+    async def reconnect(self):
+        self.reconnects += 1
+        await asyncio.sleep(0)
+        if not self.can_reconnect:
+            raise emrtd.NfcError.TagLost()
+        self.card.reset()
+
+
+def read_async(transport, key, listener=None, cancel=None):
+    return asyncio.run(emrtd.read_document(transport, key, None, listener, cancel))
+
+
+class AsyncReadTest(unittest.TestCase):
+    def test_asyncio_read_of_the_id_card_with_can_reports_progress(self):
+        card = emrtd.VirtualCard("norway-id")
+        transport = AsyncPythonTransport(card)
+        recorder = Recorder()
+        doc = read_async(transport, emrtd.AccessKey.from_can(card.can()), recorder)
+        self.assertEqual(doc.access().protocol, emrtd.AccessProtocol.PACE)
+        self.assertEqual(doc.mrz().document_number, "GDC000127")
+        self.assertGreater(transport.count, 10)
+        done = [e.file for e in recorder.events if isinstance(e, emrtd.ReadProgress.FILE_DONE)]
+        self.assertIn("DG1", done)
+        self.assertIn("SOD", done)
+        partial = [
+            e
+            for e in recorder.events
+            if isinstance(e, emrtd.ReadProgress.READING) and 0 < e.done < e.total
+        ]
+        self.assertTrue(partial, "progress inside a large file")
+
+    def test_asyncio_read_of_the_passport_with_the_mrz(self):
+        card = emrtd.VirtualCard("norway-passport")
+        doc = read_async(AsyncPythonTransport(card), emrtd.AccessKey.from_mrz(card.mrz()))
+        self.assertEqual(doc.access().protocol, emrtd.AccessProtocol.BAC)
+        self.assertEqual(doc.mrz().document_number, "CCC002251")
+
+    def test_asyncio_read_resumes_after_a_lost_tag(self):
+        card = emrtd.VirtualCard()
+        transport = AsyncPythonTransport(card, lose_at=20)
+        recorder = Recorder()
+        doc = read_async(transport, emrtd.AccessKey.from_can("123456"), recorder)
+        self.assertEqual(doc.access().protocol, emrtd.AccessProtocol.PACE)
+        self.assertEqual(doc.mrz().document_number, "GDC000127")
+        self.assertEqual(transport.reconnects, 1)
+        self.assertTrue(any(isinstance(e, emrtd.ReadProgress.CARD_LOST) for e in recorder.events))
+        self.assertTrue(any(isinstance(e, emrtd.ReadProgress.RESUMED) for e in recorder.events))
+
+    def test_asyncio_lost_tag_that_does_not_come_back_is_tag_lost(self):
+        transport = AsyncPythonTransport(emrtd.VirtualCard(), lose_at=20, can_reconnect=False)
+        with self.assertRaises(emrtd.EmrtdError.TagLost):
+            read_async(transport, emrtd.AccessKey.from_can("123456"))
+        self.assertGreaterEqual(transport.reconnects, 1)
+
+    def test_asyncio_wrong_can_is_wrong_access_key(self):
+        with self.assertRaises(emrtd.EmrtdError.WrongAccessKey):
+            read_async(AsyncPythonTransport(emrtd.VirtualCard()), emrtd.AccessKey.from_can("654321"))
+
+    def test_asyncio_read_cancelled_by_the_token_sends_no_further_apdu(self):
+        card = emrtd.VirtualCard()
+        token = emrtd.CancellationToken()
+        transport = AsyncPythonTransport(card)
+        at_cancel = []
+
+        class CancelOnFirstRead(emrtd.ProgressListener):
+            def on_progress(self, progress):
+                if isinstance(progress, emrtd.ReadProgress.READING) and not at_cancel:
+                    at_cancel.append(transport.count)
+                    token.cancel()
+
+        with self.assertRaises(emrtd.EmrtdError.Cancelled):
+            read_async(transport, emrtd.AccessKey.from_can("123456"), CancelOnFirstRead(), token)
+        self.assertTrue(token.is_cancelled())
+        self.assertEqual(len(at_cancel), 1)
+        self.assertEqual(transport.count, at_cancel[0], "no APDU after cancel()")
+
+    def test_asyncio_task_cancellation_stops_the_read_and_the_transport_call(self):
+        started = []
+        transport_cancelled = []
+
+        class HangingTransport(emrtd.AsyncNfcTransport):
+            async def transceive(self, apdu):
+                started.append(apdu)
+                try:
+                    await asyncio.sleep(3600)  # the card never answers
+                except asyncio.CancelledError:
+                    transport_cancelled.append(True)
+                    raise
+                return b"\x90\x00"
+
+            async def reconnect(self):
+                raise emrtd.NfcError.TagLost()
+
+        async def main():
+            read = asyncio.ensure_future(
+                emrtd.read_document(HangingTransport(), emrtd.AccessKey.from_can("123456"))
+            )
+            while not started:
+                await asyncio.sleep(0.01)
+            read.cancel()
+            with self.assertRaises(asyncio.CancelledError):
+                await asyncio.wait_for(read, 5)
+            for _ in range(500):  # the transport's task is cancelled soon after
+                if transport_cancelled:
+                    break
+                await asyncio.sleep(0.01)
+            self.assertEqual(transport_cancelled, [True], "the transport call was cancelled")
+
+        asyncio.run(main())
+        self.assertEqual(len(started), 1)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@
 //! Everything that talks to a chip (PC/SC, a phone's NFC stack, the virtual chip, a fuzzer)
 //! implements [`Transport`]: raw command bytes in, raw response bytes (data + SW1 SW2) out.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 use std::fmt;
 
 /// Largest Le a short APDU can ask for (encoded as `00`).
@@ -16,15 +19,21 @@ pub const EXTENDED_LC_MAX: usize = 65535;
 
 /// Errors building or parsing APDUs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ApduError {
+    /// The bytes end inside the four header bytes CLA INS P1 P2.
     #[error("APDU shorter than its 4-byte header")]
     TooShort,
+    /// Lc or Le do not agree with the number of bytes (the total is given).
     #[error("APDU length fields do not match its size ({0} bytes)")]
     BadLength(usize),
+    /// The command data field is longer than any APDU can carry.
     #[error("command data of {0} bytes exceeds the 65535 bytes an extended APDU can carry")]
     DataTooLong(usize),
+    /// The expected response length is larger than any APDU can ask for.
     #[error("Le of {0} exceeds 65536")]
     LeTooLarge(usize),
+    /// A response needs at least the two status word bytes.
     #[error("response shorter than its 2-byte status word")]
     ResponseTooShort,
 }
@@ -32,10 +41,15 @@ pub enum ApduError {
 /// A command APDU.
 #[derive(Clone, PartialEq, Eq)]
 pub struct CommandApdu {
+    /// Class byte (CLA): channel and secure messaging indication.
     pub cla: u8,
+    /// Instruction byte (INS), see [`ins`].
     pub ins: u8,
+    /// First parameter byte.
     pub p1: u8,
+    /// Second parameter byte.
     pub p2: u8,
+    /// Command data field (Lc is its length); empty for none.
     pub data: Vec<u8>,
     /// Expected response length: `None` (no Le field), or `Some(n)` with 1..=65536;
     /// `Some(256)` is encoded `00` in short form and `Some(65536)` is `0000` in extended form.
@@ -60,6 +74,7 @@ impl fmt::Debug for CommandApdu {
 }
 
 impl CommandApdu {
+    /// A command with no data and no Le (ISO 7816-4 case 1); add them with the `with_` methods.
     pub fn new(cla: u8, ins: u8, p1: u8, p2: u8) -> Self {
         CommandApdu {
             cla,
@@ -72,16 +87,19 @@ impl CommandApdu {
         }
     }
 
+    /// Set the command data field.
     pub fn with_data(mut self, data: impl Into<Vec<u8>>) -> Self {
         self.data = data.into();
         self
     }
 
+    /// Set the expected response length (1..=65536; 256 and 65536 are encoded as zeros).
     pub fn with_le(mut self, le: usize) -> Self {
         self.le = Some(le);
         self
     }
 
+    /// Force (`true`) the extended length encoding even where the short one would do.
     pub fn extended(mut self, yes: bool) -> Self {
         self.force_extended = yes;
         self
@@ -194,36 +212,56 @@ impl CommandApdu {
 pub struct StatusWord(pub u16);
 
 impl StatusWord {
+    /// `9000`: normal processing.
     pub const OK: StatusWord = StatusWord(0x9000);
     /// End of file reached before reading Le bytes.
     pub const END_OF_FILE: StatusWord = StatusWord(0x6282);
     /// Authentication failed / counter (63Cx).
     pub const VERIFICATION_FAILED: StatusWord = StatusWord(0x6300);
+    /// `6700`: wrong length (Lc or Le).
     pub const WRONG_LENGTH: StatusWord = StatusWord(0x6700);
+    /// `6982`: security status not satisfied (for example access control not done).
     pub const SECURITY_STATUS_NOT_SATISFIED: StatusWord = StatusWord(0x6982);
+    /// `6983`: authentication method blocked.
     pub const AUTH_METHOD_BLOCKED: StatusWord = StatusWord(0x6983);
+    /// `6985`: conditions of use not satisfied.
     pub const CONDITIONS_NOT_SATISFIED: StatusWord = StatusWord(0x6985);
+    /// `6987`: expected secure messaging data objects missing.
     pub const SM_DATA_MISSING: StatusWord = StatusWord(0x6987);
+    /// `6988`: secure messaging data objects incorrect (for example a wrong MAC).
     pub const SM_DATA_INCORRECT: StatusWord = StatusWord(0x6988);
+    /// `6A80`: incorrect parameters in the command data field.
     pub const WRONG_DATA: StatusWord = StatusWord(0x6A80);
+    /// `6A81`: function not supported.
     pub const FUNCTION_NOT_SUPPORTED: StatusWord = StatusWord(0x6A81);
+    /// `6A82`: file or application not found.
     pub const FILE_NOT_FOUND: StatusWord = StatusWord(0x6A82);
+    /// `6A86`: incorrect parameters P1-P2.
     pub const INCORRECT_P1P2: StatusWord = StatusWord(0x6A86);
+    /// `6A88`: referenced data (a key) not found.
     pub const REFERENCED_DATA_NOT_FOUND: StatusWord = StatusWord(0x6A88);
+    /// `6B00`: wrong parameters P1-P2 (for example an offset beyond the file).
     pub const WRONG_P1P2: StatusWord = StatusWord(0x6B00);
+    /// `6D00`: instruction not supported.
     pub const INS_NOT_SUPPORTED: StatusWord = StatusWord(0x6D00);
+    /// `6E00`: class not supported.
     pub const CLA_NOT_SUPPORTED: StatusWord = StatusWord(0x6E00);
+    /// `6F00`: no precise diagnosis.
     pub const UNKNOWN: StatusWord = StatusWord(0x6F00);
 
+    /// The status word of the bytes SW1 SW2.
     pub fn new(sw1: u8, sw2: u8) -> Self {
         StatusWord(u16::from_be_bytes([sw1, sw2]))
     }
+    /// The first byte, SW1.
     pub fn sw1(self) -> u8 {
         (self.0 >> 8) as u8
     }
+    /// The second byte, SW2.
     pub fn sw2(self) -> u8 {
         self.0 as u8
     }
+    /// Is this exactly `9000`?
     pub fn is_ok(self) -> bool {
         self.0 == 0x9000
     }
@@ -231,6 +269,7 @@ impl StatusWord {
     pub fn is_success_or_warning(self) -> bool {
         matches!(self.sw1(), 0x90 | 0x61 | 0x62 | 0x63)
     }
+    /// The two bytes SW1 SW2, as sent on the wire.
     pub fn to_bytes(self) -> [u8; 2] {
         self.0.to_be_bytes()
     }
@@ -278,7 +317,9 @@ impl fmt::Display for StatusWord {
 /// A response APDU: data and status word.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ResponseApdu {
+    /// The response data field (possibly empty).
     pub data: Vec<u8>,
+    /// The status word that ended the response.
     pub sw: StatusWord,
 }
 
@@ -289,10 +330,12 @@ impl fmt::Debug for ResponseApdu {
 }
 
 impl ResponseApdu {
+    /// A response of `data` and `sw`.
     pub fn new(data: Vec<u8>, sw: StatusWord) -> Self {
         ResponseApdu { data, sw }
     }
 
+    /// A response with a status word and no data.
     pub fn status(sw: StatusWord) -> Self {
         ResponseApdu {
             data: Vec::new(),
@@ -312,6 +355,7 @@ impl ResponseApdu {
         })
     }
 
+    /// The response as sent on the wire: data, then SW1 SW2.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.data.len() + 2);
         out.extend_from_slice(&self.data);
@@ -322,17 +366,24 @@ impl ResponseApdu {
 
 /// Why a transport could not exchange an APDU.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TransportError {
+    /// The card left the field or the link to it broke; a reconnect may resume the read.
     #[error("the card was removed or the connection to it was lost; hold the document still on the reader")]
     CardRemoved,
+    /// The reader reports no card.
     #[error("no card is present on the reader; place the document on the reader")]
     NoCard,
+    /// No reader matched (the text says which were looked for).
     #[error("no reader found{0}")]
     NoReader(String),
+    /// No answer within the link's time limit.
     #[error("the card did not answer in time")]
     Timeout,
+    /// The application cancelled the exchange.
     #[error("the operation was cancelled")]
     Cancelled,
+    /// Any other failure of the link, in words.
     #[error("transport failure: {0}")]
     Other(String),
 }
@@ -349,6 +400,7 @@ impl TransportError {
 
 /// The one interface to a chip: send a command APDU, get the response APDU (data + SW1 SW2).
 pub trait Transport {
+    /// Send one command APDU and return the whole response (data + SW1 SW2).
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError>;
 
     /// Does the link accept extended-length APDUs? Unknown is `false`.
@@ -435,8 +487,10 @@ impl<T: AsyncTransport + ?Sized> AsyncTransport for &mut T {
 /// Errors of a command exchange (transport or malformed response).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExchangeError {
+    /// The link failed.
     #[error(transparent)]
     Transport(#[from] TransportError),
+    /// The command could not be encoded or the response is shorter than a status word.
     #[error("malformed APDU: {0}")]
     Apdu(#[from] ApduError),
 }
@@ -453,14 +507,23 @@ pub fn exchange<T: Transport + ?Sized>(
 
 /// ICAO 9303 instruction bytes.
 pub mod ins {
+    /// SELECT (ISO 7816-4 §11.2.2).
     pub const SELECT: u8 = 0xA4;
+    /// READ BINARY with an offset in P1-P2 (or a short EF identifier in P1).
     pub const READ_BINARY: u8 = 0xB0;
+    /// READ BINARY with the offset in a data object (odd INS; offsets beyond 32767).
     pub const READ_BINARY_ODD: u8 = 0xB1;
+    /// GET CHALLENGE (BAC, Terminal Authentication).
     pub const GET_CHALLENGE: u8 = 0x84;
+    /// EXTERNAL AUTHENTICATE (BAC mutual authentication, Terminal Authentication).
     pub const EXTERNAL_AUTHENTICATE: u8 = 0x82;
+    /// INTERNAL AUTHENTICATE (Active Authentication).
     pub const INTERNAL_AUTHENTICATE: u8 = 0x88;
+    /// MANAGE SECURITY ENVIRONMENT (PACE, Chip and Terminal Authentication set-up).
     pub const MANAGE_SECURITY_ENVIRONMENT: u8 = 0x22;
+    /// GENERAL AUTHENTICATE (the PACE steps, Chip Authentication version 2).
     pub const GENERAL_AUTHENTICATE: u8 = 0x86;
+    /// PERFORM SECURITY OPERATION (certificate verification in Terminal Authentication).
     pub const PERFORM_SECURITY_OPERATION: u8 = 0x2A;
 }
 

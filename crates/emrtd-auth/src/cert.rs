@@ -78,6 +78,11 @@ impl Certificate {
         &self.der
     }
 
+    /// The certificate's bytes, exactly as given (dropping the decoded form).
+    pub fn into_der(self) -> Vec<u8> {
+        self.der
+    }
+
     /// The `tbsCertificate` bytes as given (what the issuer signed).
     pub fn tbs_der(&self) -> &[u8] {
         self.der.get(self.tbs.clone()).unwrap_or_default()

@@ -13,6 +13,11 @@ pub enum AuthError {
     Crl(String),
     #[error("master list cannot be decoded: {0}")]
     MasterList(String),
+    #[error(
+        "the master list is {size} bytes, more than the {limit} bytes accepted (ICAO and national \
+         master lists are a few MiB): check that the file is a CSCA master list"
+    )]
+    MasterListTooLarge { size: usize, limit: usize },
     #[error("LDIF line {line}: {reason}")]
     Ldif { line: usize, reason: String },
     #[error("PEM: {0}")]

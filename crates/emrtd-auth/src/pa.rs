@@ -560,15 +560,30 @@ fn verify_signed_data_typed(
             oid: sd.content_type.clone(),
         });
     }
+    let refused_id_data =
+        expected_content_type == oid::LDS_SECURITY_OBJECT && sd.content_type == oid::DATA;
     push(
         &mut checks,
         CheckId::ContentType,
         sd.content_type == expected_content_type || alternative_content_type,
         format!("eContentType is {expected_content_type}"),
-        format!(
-            "eContentType is {}, expected {expected_content_type}",
-            sd.content_type
-        ),
+        if refused_id_data {
+            // docs/conformance.md, "id-data": ICAO 9303-10 names one content type for the
+            // security object; a signature over generic data does not say it signed one.
+            format!(
+                "eContentType is id-data ({}), not id-icao-mrtd-security-ldsSecurityObject \
+                 ({expected_content_type}): refused, as ICAO 9303-10 requires and BSI \
+                 TR-03105-5.1 LDS_H_24 tests; documents of issuers known to use it are \
+                 verified with VerifyOptions::accept_id_data_content_type, which reports it \
+                 as a finding",
+                oid::DATA
+            )
+        } else {
+            format!(
+                "eContentType is {}, expected {expected_content_type}",
+                sd.content_type
+            )
+        },
     );
     if sd.digest_algorithms.is_empty() {
         checks.push(tc(
@@ -1183,7 +1198,7 @@ pub fn verify_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> Certi
         } else {
             format!(
                 "no CSCA in the trust store ({} anchors) is named {}",
-                trust.csca().len(),
+                trust.anchor_count(),
                 leaf.issuer()
             )
         };
@@ -1880,7 +1895,7 @@ fn verify_named_files(
         passive_authentication: pa,
         card_security,
         trust_store: TrustStoreSummary {
-            csca: trust.csca().len(),
+            csca: trust.anchor_count(),
             dsc: trust.dsc().len(),
             crls: trust.crls().len(),
         },

@@ -10,11 +10,13 @@ use der::Decode;
 use emrtd_crypto::sig::PublicKey;
 use emrtd_lds::sod::{oid, SignedData};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Largest trust file read (64 MiB).
 pub const MAX_TRUST_FILE: u64 = 64 << 20;
+/// Largest CSCA master list accepted (32 MiB; the ICAO and German lists are a few MiB).
+pub const MAX_MASTER_LIST: usize = 32 << 20;
 /// Deepest folder recursion.
 pub const MAX_FOLDER_DEPTH: usize = 16;
 
@@ -124,55 +126,22 @@ pub struct MasterList {
 }
 
 impl MasterList {
-    /// Decode a master list (`.ml` / `.mls`: CMS SignedData with a CscaMasterList).
+    /// Decode a master list (`.ml` / `.mls`: CMS SignedData with a CscaMasterList) of at
+    /// most [`MAX_MASTER_LIST`] bytes, every certificate decoded. (A trust store loads master
+    /// lists without keeping the decoded certificates: [`TrustStore::add_master_list`].)
     pub fn parse(bytes: &[u8]) -> Result<Self, AuthError> {
-        let sd = SignedData::parse(bytes)?;
-        if sd.content_type != oid::CSCA_MASTER_LIST {
-            return Err(AuthError::MasterList(format!(
-                "content type {} is not id-icao-cscaMasterList ({})",
-                sd.content_type,
-                oid::CSCA_MASTER_LIST
-            )));
-        }
-        let content = sd
-            .content
-            .as_deref()
-            .ok_or_else(|| AuthError::MasterList("no encapsulated content".into()))?;
-        let bad = |e: emrtd_tlv::TlvError| AuthError::MasterList(e.to_string());
-        let shape = || {
-            AuthError::MasterList(
-                "CscaMasterList must be SEQUENCE { version INTEGER, certList SET OF Certificate }"
-                    .into(),
-            )
-        };
-        // The list itself may exceed the TLV layer's 16 MiB cap (master lists reach 32 MiB):
-        // its two outer headers are read here, each entry by the TLV layer.
-        let (tag, body, rest) = large_tlv(content).ok_or_else(shape)?;
-        if tag != 0x30 || !rest.is_empty() {
-            return Err(shape());
-        }
-        let (version, after_version) = emrtd_tlv::parse_one(body).map_err(bad)?;
-        let (set_tag, set_value, after_set) = large_tlv(after_version).ok_or_else(shape)?;
-        if version.tag != 0x02 || set_tag != 0x31 || !after_set.is_empty() {
-            return Err(shape());
-        }
-        let version = version.value.iter().fold(0i64, |a, b| {
-            a.saturating_mul(256).saturating_add(i64::from(*b))
-        });
+        let signed_data = master_list_container(bytes)?;
+        let (version, entries) = master_list_entries(&signed_data)?;
         let mut certificates = Vec::new();
         let mut skipped = Vec::new();
-        for (i, c) in emrtd_tlv::parse_all(set_value)
-            .map_err(bad)?
-            .iter()
-            .enumerate()
-        {
-            match Certificate::from_der(c.raw) {
+        for (i, raw) in entries.iter().enumerate() {
+            match Certificate::from_der(raw) {
                 Ok(c) => certificates.push(c),
                 Err(e) => skipped.push(format!("entry {i}: {e}")),
             }
         }
         Ok(MasterList {
-            signed_data: sd,
+            signed_data,
             version,
             certificates,
             skipped,
@@ -196,6 +165,60 @@ impl MasterList {
     pub fn verify_own_signature(&self) -> Result<(), String> {
         crate::pa::own_signature_holds(&self.signed_data, oid::CSCA_MASTER_LIST)
     }
+}
+
+/// The CMS container of a master list: size bounded, content type checked.
+fn master_list_container(bytes: &[u8]) -> Result<SignedData, AuthError> {
+    if bytes.len() > MAX_MASTER_LIST {
+        return Err(AuthError::MasterListTooLarge {
+            size: bytes.len(),
+            limit: MAX_MASTER_LIST,
+        });
+    }
+    let sd = SignedData::parse(bytes)?;
+    if sd.content_type != oid::CSCA_MASTER_LIST {
+        return Err(AuthError::MasterList(format!(
+            "content type {} is not id-icao-cscaMasterList ({})",
+            sd.content_type,
+            oid::CSCA_MASTER_LIST
+        )));
+    }
+    Ok(sd)
+}
+
+/// `CscaMasterList.version` and the DER of each entry of its certList, undecoded.
+fn master_list_entries(sd: &SignedData) -> Result<(i64, Vec<&[u8]>), AuthError> {
+    let content = sd
+        .content
+        .as_deref()
+        .ok_or_else(|| AuthError::MasterList("no encapsulated content".into()))?;
+    let bad = |e: emrtd_tlv::TlvError| AuthError::MasterList(e.to_string());
+    let shape = || {
+        AuthError::MasterList(
+            "CscaMasterList must be SEQUENCE { version INTEGER, certList SET OF Certificate }"
+                .into(),
+        )
+    };
+    // The list itself may exceed the TLV layer's 16 MiB cap (master lists reach 32 MiB): its
+    // two outer headers are read here, each entry by the TLV layer.
+    let (tag, body, rest) = large_tlv(content).ok_or_else(shape)?;
+    if tag != 0x30 || !rest.is_empty() {
+        return Err(shape());
+    }
+    let (version, after_version) = emrtd_tlv::parse_one(body).map_err(bad)?;
+    let (set_tag, set_value, after_set) = large_tlv(after_version).ok_or_else(shape)?;
+    if version.tag != 0x02 || set_tag != 0x31 || !after_set.is_empty() {
+        return Err(shape());
+    }
+    let version = version.value.iter().fold(0i64, |a, b| {
+        a.saturating_mul(256).saturating_add(i64::from(*b))
+    });
+    let entries = emrtd_tlv::parse_all(set_value)
+        .map_err(bad)?
+        .into_iter()
+        .map(|t| t.raw)
+        .collect();
+    Ok((version, entries))
 }
 
 /// One DER TLV with a definite length of up to 4 length bytes: (tag byte, value, rest). For
@@ -259,18 +282,52 @@ impl LoadSummary {
 /// and are never trusted by themselves.
 ///
 /// Loading is linear: duplicates are found through a hash of the DER, issuers through a hash
-/// of the subject name by value.
+/// of the subject name by value and a hash of the subject key identifier.
+///
+/// Memory: an anchor is kept as its DER bytes, once, with three index links; it is decoded
+/// when a lookup first needs it (issuer candidates of a certificate being verified, or
+/// [`TrustStore::csca`]) and the decoded form is kept from then on. 100,000 master-list
+/// certificates take about their DER size plus 80 bytes each (`docs/conformance.md`).
 #[derive(Debug, Clone, Default)]
 pub struct TrustStore {
-    csca: Vec<Certificate>,
+    csca: Vec<Anchor>,
     dsc: Vec<Certificate>,
     crls: Vec<Crl>,
-    csca_by_der: HashMap<u64, Vec<usize>>,
+    /// First anchor of each chain (newest first), per index.
+    csca_by_der: HashMap<u64, u32>,
+    csca_by_subject: HashMap<u64, u32>,
+    csca_by_ski: HashMap<u64, u32>,
     dsc_by_der: HashMap<u64, Vec<usize>>,
-    csca_by_subject: HashMap<u64, Vec<usize>>,
-    /// Indexes into `csca` of anchors from master lists whose signer was not chained to a
-    /// trusted root.
-    unverified: HashSet<usize>,
+}
+
+/// The end of an index chain.
+const NO_ANCHOR: u32 = u32::MAX;
+
+/// The three indexes over the anchors.
+#[derive(Debug, Clone, Copy)]
+enum Index {
+    Der = 0,
+    Subject = 1,
+    Ski = 2,
+}
+
+/// A trust anchor as the store keeps it: its DER, decoded on first use.
+#[derive(Debug, Clone)]
+struct Anchor {
+    der: Box<[u8]>,
+    decoded: std::sync::OnceLock<Option<Box<Certificate>>>,
+    /// Next anchor with the same key, per [`Index`].
+    next: [u32; 3],
+    /// From master lists whose signer was not chained to a trusted root only.
+    unverified: bool,
+}
+
+impl Anchor {
+    fn certificate(&self) -> Option<&Certificate> {
+        self.decoded
+            .get_or_init(|| Certificate::from_der(&self.der).ok().map(Box::new))
+            .as_deref()
+    }
 }
 
 fn der_key(der: &[u8]) -> u64 {
@@ -292,15 +349,49 @@ fn position_in(
         .find(|i| list.get(*i).is_some_and(|c| c.der() == der))
 }
 
+/// The anchors reached from `head` along the chain of `index`, oldest first.
+fn chain(anchors: &[Anchor], head: Option<&u32>, index: Index) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut i = head.copied().unwrap_or(NO_ANCHOR);
+    while let Some(a) = anchors.get(i as usize) {
+        out.push(i);
+        i = a.next[index as usize];
+    }
+    out.reverse();
+    out
+}
+
 impl TrustStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Trust anchors (CSCA and link certificates).
-    pub fn csca(&self) -> &[Certificate] {
-        &self.csca
+    /// Trust anchors (CSCA and link certificates), in the order they were added. Decodes every
+    /// anchor (and keeps it decoded): for a count use [`TrustStore::anchor_count`].
+    pub fn csca(&self) -> Vec<&Certificate> {
+        self.csca.iter().filter_map(Anchor::certificate).collect()
+    }
+
+    /// Number of trust anchors.
+    pub fn anchor_count(&self) -> usize {
+        self.csca.len()
+    }
+
+    /// Position of the anchor with exactly these DER bytes.
+    fn anchor_position(&self, der: &[u8]) -> Option<usize> {
+        chain(&self.csca, self.csca_by_der.get(&der_key(der)), Index::Der)
+            .into_iter()
+            .map(|i| i as usize)
+            .find(|i| self.csca.get(*i).is_some_and(|a| &*a.der == der))
+    }
+
+    /// The decoded anchors of one index chain.
+    fn anchors_in(&self, head: Option<&u32>, index: Index) -> Vec<&Certificate> {
+        chain(&self.csca, head, index)
+            .into_iter()
+            .filter_map(|i| self.csca.get(i as usize)?.certificate())
+            .collect()
     }
 
     /// Document Signer certificates supplied out of band.
@@ -321,8 +412,9 @@ impl TrustStore {
     /// Is this anchor in the store only from master lists whose signer was not chained to a
     /// trusted root?
     pub fn is_unverified_anchor(&self, c: &Certificate) -> bool {
-        position_in(&self.csca, &self.csca_by_der, c.der())
-            .is_some_and(|i| self.unverified.contains(&i))
+        self.anchor_position(c.der())
+            .and_then(|i| self.csca.get(i))
+            .is_some_and(|a| a.unverified)
     }
 
     /// Add a certificate; returns false if it was already there.
@@ -350,25 +442,38 @@ impl TrustStore {
     /// Add an anchor, `verified` false when it comes from an unverified master list. An anchor
     /// added again as verified loses its unverified mark.
     fn add_anchor_as(&mut self, c: Certificate, verified: bool) -> bool {
-        if let Some(i) = position_in(&self.csca, &self.csca_by_der, c.der()) {
-            if verified {
-                self.unverified.remove(&i);
+        if let Some(i) = self.anchor_position(c.der()) {
+            if let (true, Some(a)) = (verified, self.csca.get_mut(i)) {
+                a.unverified = false;
             }
             return false;
         }
-        let i = self.csca.len();
-        self.csca_by_der
-            .entry(der_key(c.der()))
-            .or_default()
-            .push(i);
-        self.csca_by_subject
-            .entry(cert::name_key(c.subject_name()))
-            .or_default()
-            .push(i);
-        if !verified {
-            self.unverified.insert(i);
+        let Ok(i) = u32::try_from(self.csca.len()) else {
+            return false;
+        };
+        if i == NO_ANCHOR {
+            return false;
         }
-        self.csca.push(c);
+        // Only the keys of the indexes are kept from the decoded certificate.
+        let keys = [
+            der_key(c.der()),
+            cert::name_key(c.subject_name()),
+            c.subject_key_identifier().map_or(0, |k| der_key(&k)),
+        ];
+        let has_ski = c.subject_key_identifier().is_some();
+        let mut next = [NO_ANCHOR; 3];
+        next[Index::Der as usize] = self.csca_by_der.insert(keys[0], i).unwrap_or(NO_ANCHOR);
+        next[Index::Subject as usize] =
+            self.csca_by_subject.insert(keys[1], i).unwrap_or(NO_ANCHOR);
+        if has_ski {
+            next[Index::Ski as usize] = self.csca_by_ski.insert(keys[2], i).unwrap_or(NO_ANCHOR);
+        }
+        self.csca.push(Anchor {
+            der: c.into_der().into_boxed_slice(),
+            decoded: std::sync::OnceLock::new(),
+            next,
+            unverified: !verified,
+        });
         true
     }
 
@@ -411,15 +516,23 @@ impl TrustStore {
         bytes: &[u8],
         verify_with: Option<(&TrustStore, i64)>,
     ) -> Result<LoadSummary, AuthError> {
-        let ml = MasterList::parse(bytes)?;
-        ml.verify_own_signature().map_err(|why| {
+        // The entries are decoded one at a time and kept as DER: the whole list is never held
+        // decoded (about 2.7 KB a certificate).
+        let sd = master_list_container(bytes)?;
+        let (_, entries) = master_list_entries(&sd)?;
+        crate::pa::own_signature_holds(&sd, oid::CSCA_MASTER_LIST).map_err(|why| {
             AuthError::MasterList(format!(
                 "the master list's own signature does not verify, its certificates are not trusted: {why}"
             ))
         })?;
         let verified = match verify_with {
             Some((roots, now)) => {
-                let report = ml.verify_signer(roots, now);
+                let report = verify_signed_data(
+                    &sd,
+                    oid::CSCA_MASTER_LIST,
+                    roots,
+                    &crate::pa::VerifyOptions::at(now),
+                );
                 if report.status != crate::pa::Verdict::Valid {
                     return Err(AuthError::MasterList(format!(
                         "master list signer is not trusted ({}): {}",
@@ -433,11 +546,18 @@ impl TrustStore {
         };
         let mut s = LoadSummary {
             master_lists: 1,
-            skipped: ml.skipped.clone(),
             ..LoadSummary::default()
         };
-        let total = ml.certificates.len();
-        for c in ml.certificates {
+        let mut total = 0;
+        for (i, raw) in entries.iter().enumerate() {
+            let c = match Certificate::from_der(raw) {
+                Ok(c) => c,
+                Err(e) => {
+                    s.skipped.push(format!("entry {i}: {e}"));
+                    continue;
+                }
+            };
+            total += 1;
             // Master-list entries are CSCA or link certificates by definition.
             if self.add_anchor_as(c, verified) {
                 s.csca += 1;
@@ -627,13 +747,13 @@ impl TrustStore {
 
     /// Anchors whose subject is `c`'s issuer name (by value), whatever their key identifiers.
     pub fn name_candidates(&self, c: &Certificate) -> Vec<&Certificate> {
-        self.csca_by_subject
-            .get(&cert::name_key(c.issuer_name()))
-            .into_iter()
-            .flatten()
-            .filter_map(|i| self.csca.get(*i))
-            .filter(|a| cert::names_equal(c.issuer_name(), a.subject_name()))
-            .collect()
+        self.anchors_in(
+            self.csca_by_subject.get(&cert::name_key(c.issuer_name())),
+            Index::Subject,
+        )
+        .into_iter()
+        .filter(|a| cert::names_equal(c.issuer_name(), a.subject_name()))
+        .collect()
     }
 
     /// Anchors whose subject key identifier equals `c`'s authority key identifier, whatever
@@ -641,8 +761,8 @@ impl TrustStore {
     pub fn key_id_candidates(&self, c: &Certificate) -> Vec<&Certificate> {
         match c.authority_key_identifier() {
             Some(aki) => self
-                .csca
-                .iter()
+                .anchors_in(self.csca_by_ski.get(&der_key(&aki)), Index::Ski)
+                .into_iter()
                 .filter(|a| a.subject_key_identifier().as_deref() == Some(aki.as_slice()))
                 .collect(),
             None => Vec::new(),

@@ -708,11 +708,7 @@ fn built_in_norwegian_cscas_are_those_of_the_german_master_list() {
     let s = t.add_norwegian_cscas().unwrap();
     assert_eq!(s.csca, 4);
     assert_eq!(s.dsc, 0);
-    let in_ml: Vec<String> = german_ml()
-        .csca()
-        .iter()
-        .map(Certificate::fingerprint)
-        .collect();
+    let in_ml: Vec<String> = german_ml().csca().iter().map(|c| c.fingerprint()).collect();
     for c in t.csca() {
         assert!(c.subject().contains("C=NO"), "{}", c.subject());
         assert!(in_ml.contains(&c.fingerprint()), "{}", c.subject());

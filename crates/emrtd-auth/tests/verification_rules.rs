@@ -331,7 +331,16 @@ fn issuer_content_types_verify_with_a_finding_id_data_only_when_asked() {
         let r = verify(&w, &sod, &default_dgs());
         if ct == sod::oid::DATA {
             assert_eq!(r.status, Verdict::Invalid);
-            assert_eq!(check(&r, CheckId::ContentType).status, CheckStatus::Failed);
+            let c = check(&r, CheckId::ContentType);
+            assert_eq!(c.status, CheckStatus::Failed);
+            // The refusal names the rule and the way to accept it, so it is never silent.
+            assert!(
+                c.reason.contains("id-data")
+                    && c.reason.contains("LDS_H_24")
+                    && c.reason.contains("accept_id_data_content_type"),
+                "{}",
+                c.reason
+            );
         } else {
             assert_eq!(r.status, Verdict::Valid, "{ct}");
         }

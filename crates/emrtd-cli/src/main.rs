@@ -3,6 +3,8 @@
 //! Every option is checked before a reader is opened or waited on; every failure is one line on
 //! standard error and a documented exit status (see [`exit::Exit`]).
 
+#![forbid(unsafe_code)]
+
 mod dump;
 mod eac_args;
 mod exit;
@@ -669,7 +671,46 @@ fn write_dump(doc: &Document, dir: &Path) -> Result<(), Failure> {
             dump.write(&format!("face-{}.{}", i + 1, format.extension()), image)?;
         }
     }
+    // The finger (DG3) and iris (DG4) images as stored (WSQ, JPEG, JPEG 2000, PNG; `.bin`
+    // when the encoding is not recognised), named by record, position and view:
+    // `finger-1-pos-2-view-1.wsq`, `iris-1-right-1.jp2`.
+    let mut written = std::collections::BTreeSet::new();
+    for image in biometric_images(doc) {
+        let mut name = image.file_name();
+        // Two images of a record with the same position and view: keep both.
+        let mut n = 1;
+        while !written.insert(name.clone()) {
+            n += 1;
+            name = format!(
+                "{}-{n}.{}",
+                image.name,
+                image.format.map_or("bin", |f| f.extension())
+            );
+        }
+        dump.write(&name, &image.data)?;
+    }
     dump.mark_complete()
+}
+
+/// The finger images of DG3 and the iris images of DG4, as stored; a data group that cannot
+/// be decoded gives none (its raw file is in the dump all the same).
+fn biometric_images(doc: &Document) -> Vec<emrtd_lds::iso19794_4::StoredImage> {
+    let mut images = Vec::new();
+    if let Some(Ok(found)) = doc
+        .files
+        .get(&EfId::Dg(3))
+        .map(|b| emrtd_lds::dg3::Dg3::decode(b).and_then(|d| d.images()))
+    {
+        images.extend(found);
+    }
+    if let Some(Ok(found)) = doc
+        .files
+        .get(&EfId::Dg(4))
+        .map(|b| emrtd_lds::dg4::Dg4::decode(b).and_then(|d| d.images()))
+    {
+        images.extend(found);
+    }
+    images
 }
 
 /// The face images of DG2, as stored.

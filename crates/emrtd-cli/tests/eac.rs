@@ -109,6 +109,7 @@ impl Setup {
         p.eac = Some(emrtd_sim::profile::EacConfig {
             cvca: hex::encode(cvca.encode()),
             date: "2026-12-06".into(),
+            static_binding: false,
         });
         p.files.insert("DG3".into(), hex::encode(DG3));
         p.files.insert("DG4".into(), hex::encode(DG4));
@@ -204,4 +205,67 @@ fn a_bad_ta_file_is_a_usage_error_before_any_reader_is_touched() {
         assert!(err.contains(says), "{args:?}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "{err}");
     }
+}
+
+#[test]
+fn read_with_out_writes_the_finger_and_iris_images_as_stored_named_by_position() {
+    let s = Setup::new("out");
+    let (dv, is, key) = (s.path("dv.cvcert"), s.path("is.cvcert"), s.path("is.pk8"));
+    let out = s.dir.join("dump");
+    let dump = out.display().to_string();
+    let result = s.read(&["--ta-chain", &dv, &is, "--ta-key", &key, "--out", &dump]);
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    // What the decoders find in the BSI 2008 specimen's DG3 (two WSQ fingers) and DG4 (two
+    // JPEG 2000 irises), written byte for byte under their export names.
+    let fingers = emrtd_lds::dg3::Dg3::decode(DG3).unwrap().images().unwrap();
+    let irises = emrtd_lds::dg4::Dg4::decode(DG4).unwrap().images().unwrap();
+    let names: Vec<String> = fingers
+        .iter()
+        .chain(&irises)
+        .map(|i| i.file_name())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "finger-1-pos-2-view-1.wsq",
+            "finger-2-pos-7-view-1.wsq",
+            "iris-1-right-1.jp2",
+            "iris-2-left-1.jp2"
+        ]
+    );
+    for image in fingers.iter().chain(&irises) {
+        assert_eq!(
+            std::fs::read(out.join(image.file_name())).unwrap(),
+            image.data,
+            "{}",
+            image.file_name()
+        );
+    }
+    assert_eq!(std::fs::read(out.join("DG3.bin")).unwrap(), DG3);
+    // Written atomically: no temporary file is left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // Without Terminal Authentication DG3/DG4 are refused: no finger or iris file.
+    let out2 = s.dir.join("dump2");
+    let dump2 = out2.display().to_string();
+    s.read(&["--out", &dump2]);
+    let names: Vec<String> = std::fs::read_dir(&out2)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("finger-") || n.starts_with("iris-")),
+        "{names:?}"
+    );
 }

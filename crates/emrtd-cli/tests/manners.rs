@@ -50,6 +50,33 @@ fn valid_virtual_document_exits_0_without_any_pcsc() {
 }
 
 #[test]
+fn readme_demo_command_reads_the_virtual_document_as_valid() {
+    // The first screen of README.md promises `cargo run -p emrtd-cli -- ARGS` works on a fresh
+    // machine; CI runs ARGS on the built binary, and so does this test.
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .expect("README.md at the workspace root");
+    let demo = readme
+        .lines()
+        .find_map(|l| l.strip_prefix("cargo run -p emrtd-cli -- "))
+        .expect("a `cargo run -p emrtd-cli -- ...` demo line in README.md");
+    let out = emrtd()
+        .args(demo.split_whitespace())
+        .env("EMRTD_PCSC_LIBRARY", "/nonexistent/libpcsclite.so.1")
+        .output()
+        .expect("run the demo");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .next()
+            .unwrap_or("")
+            .starts_with("Overall: valid"),
+        "{text}"
+    );
+}
+
+#[test]
 fn dump_without_trust_anchor_is_unverified_and_exits_3() {
     let dir = temp_dir("unverified");
     emrtd()

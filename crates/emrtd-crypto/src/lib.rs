@@ -7,6 +7,9 @@
 //! SubjectPublicKeyInfo, RSA PKCS#1 v1.5 / PSS, ECDSA on any prime curve and DSA verification,
 //! ECDSA signing on any prime curve.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 pub mod pk;
 pub mod sig;
 pub mod sym;

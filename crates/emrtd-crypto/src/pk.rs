@@ -26,6 +26,7 @@ pub use standard::STANDARDIZED_IDS;
 
 /// Why a public-key operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PkError {
     /// The domain parameters are unusable.
     #[error("invalid domain parameters: {0}")]

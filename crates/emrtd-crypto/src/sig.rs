@@ -29,10 +29,15 @@ pub fn oid_to_string(value: &[u8]) -> Option<String> {
 /// A hash function ICAO Doc 9303 allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HashAlg {
+    /// SHA-1 (FIPS 180-4); still found in older documents.
     Sha1,
+    /// SHA-224.
     Sha224,
+    /// SHA-256.
     Sha256,
+    /// SHA-384.
     Sha384,
+    /// SHA-512.
     Sha512,
 }
 
@@ -98,17 +103,31 @@ impl HashAlg {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureScheme {
     /// RSASSA-PKCS1-v1_5.
-    RsaPkcs1v15 { hash: HashAlg },
+    RsaPkcs1v15 {
+        /// The message hash.
+        hash: HashAlg,
+    },
     /// RSASSA-PSS with MGF1.
     RsaPss {
+        /// The message hash.
         hash: HashAlg,
+        /// The hash inside the mask generation function MGF1.
         mgf1_hash: HashAlg,
+        /// The salt length in bytes.
         salt_len: usize,
     },
     /// ECDSA; `plain` = BSI TR-03111 `r‖s` format instead of a DER SEQUENCE.
-    Ecdsa { hash: HashAlg, plain: bool },
+    Ecdsa {
+        /// The message hash.
+        hash: HashAlg,
+        /// The signature is `r‖s` (TR-03111 plain format), not a DER SEQUENCE.
+        plain: bool,
+    },
     /// DSA (FIPS 186-4), DER `Dss-Sig-Value`.
-    Dsa { hash: HashAlg },
+    Dsa {
+        /// The message hash.
+        hash: HashAlg,
+    },
 }
 
 impl SignatureScheme {
@@ -300,8 +319,11 @@ fn alg_id(der: &[u8]) -> Option<(String, Option<&[u8]>)> {
 /// Named elliptic curves with RustCrypto implementations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NistCurve {
+    /// NIST P-256 (secp256r1).
     P256,
+    /// NIST P-384 (secp384r1).
     P384,
+    /// NIST P-521 (secp521r1).
     P521,
 }
 
@@ -309,15 +331,25 @@ pub enum NistCurve {
 /// parameters) handled by the generic arithmetic of `emrtd_crypto::pk`.
 #[derive(Debug, Clone)]
 pub enum Curve {
+    /// A NIST curve with its RustCrypto implementation.
     Nist(NistCurve),
+    /// Any other prime curve, on the project's own arithmetic.
     Prime(Arc<EcCurve>),
 }
 
 /// A public key from a SubjectPublicKeyInfo.
 #[derive(Debug, Clone)]
 pub enum PublicKey {
+    /// An RSA key.
     Rsa(rsa::RsaPublicKey),
-    Ec { curve: Curve, point: Vec<u8> },
+    /// An elliptic-curve key.
+    Ec {
+        /// The key's curve.
+        curve: Curve,
+        /// The public point, SEC 1 encoded as the certificate carries it.
+        point: Vec<u8>,
+    },
+    /// A DSA key.
     Dsa(Box<dsa::VerifyingKey>),
 }
 

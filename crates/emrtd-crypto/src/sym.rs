@@ -32,12 +32,16 @@ pub const KDF_PACE: u32 = 3;
 
 /// Errors of the symmetric primitives. They indicate a programming error or corrupt input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SymError {
     /// A key of the wrong size for the cipher.
     #[error("{cipher} needs a {expected}-byte key, got {actual} bytes")]
     KeyLength {
+        /// The cipher the key was for.
         cipher: Cipher,
+        /// The key size it needs, in bytes.
         expected: usize,
+        /// The size given.
         actual: usize,
     },
     /// An AES key that is not 16, 24 or 32 bytes.
@@ -45,10 +49,20 @@ pub enum SymError {
     AesKeyLength(usize),
     /// An IV that is not one block.
     #[error("the IV must be one {expected}-byte block, got {actual} bytes")]
-    IvLength { expected: usize, actual: usize },
+    IvLength {
+        /// The block size, in bytes.
+        expected: usize,
+        /// The size given.
+        actual: usize,
+    },
     /// Data that is not a whole number of blocks (or empty where a block is needed).
     #[error("{len} bytes of data is not a positive multiple of the {block}-byte block size; pad it first (ISO/IEC 9797-1 method 2)")]
-    NotBlockAligned { len: usize, block: usize },
+    NotBlockAligned {
+        /// The data length, in bytes.
+        len: usize,
+        /// The block size, in bytes.
+        block: usize,
+    },
     /// ISO/IEC 9797-1 method 2 padding missing or malformed.
     #[error("invalid ISO/IEC 9797-1 padding (method 2): the data was not decrypted with the right key or is corrupt")]
     BadPadding,

@@ -8,7 +8,7 @@
 //! held in memory.
 //!
 //! Kotlin, Swift and Python sources are generated from this crate's cdylib by the
-//! `uniffi-bindgen` binary (cargo feature `cli`); see `docs/mobile.md`.
+//! `emrtd-bindgen` binary (UniFFI's `uniffi-bindgen`, cargo feature `cli`); see `docs/mobile.md`.
 
 uniffi::setup_scaffolding!("emrtd");
 

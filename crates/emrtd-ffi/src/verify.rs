@@ -330,7 +330,7 @@ impl TrustStore {
 
     /// Number of trust anchors.
     pub fn csca_count(&self) -> u32 {
-        self.with(|t| n32(t.csca().len()))
+        self.with(|t| n32(t.anchor_count()))
     }
 }
 

@@ -8,6 +8,7 @@
 
 /// One rule a decoded file breaks.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Issue {
     /// File name, e.g. "DG2".
     pub file: &'static str,

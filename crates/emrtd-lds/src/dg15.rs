@@ -85,9 +85,19 @@ const NAMED_CURVES: [(&str, &str); 12] = [
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum AaPublicKey {
     /// RSA: modulus and public exponent, big-endian without leading zero bytes.
-    Rsa { n: Vec<u8>, e: Vec<u8> },
+    Rsa {
+        /// The modulus.
+        n: Vec<u8>,
+        /// The public exponent.
+        e: Vec<u8>,
+    },
     /// ECDSA: curve and public point (encoded, normally `04 || x || y`).
-    Ec { curve: EcCurve, point: Vec<u8> },
+    Ec {
+        /// The curve (named or explicit parameters).
+        curve: EcCurve,
+        /// The public point as encoded in the key.
+        point: Vec<u8>,
+    },
     /// Another algorithm, kept as its complete `SubjectPublicKeyInfo`.
     Other {
         /// Algorithm OID, dotted.

@@ -168,63 +168,105 @@ impl Dg2 {
 
 /// Gender as recorded with a face image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub enum Gender {
+    /// Not given (code 0).
     Unspecified,
+    /// Male.
     Male,
+    /// Female.
     Female,
+    /// Other (ISO/IEC 39794-5).
     Other,
+    /// Unknown (code `FF` in ISO/IEC 19794-5), or a code this decoder does not know.
     Unknown,
 }
 
 /// Eye colour as recorded with a face image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub enum EyeColour {
+    /// Not given.
     Unspecified,
+    /// Black.
     Black,
+    /// Blue.
     Blue,
+    /// Brown.
     Brown,
+    /// Grey.
     Grey,
+    /// Green.
     Green,
+    /// Hazel.
     Hazel,
+    /// Multi-coloured.
     MultiColoured,
+    /// Pink.
     Pink,
+    /// Other.
     Other,
+    /// Unknown, or a code this decoder does not know.
     Unknown,
 }
 
 /// Hair colour as recorded with a face image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub enum HairColour {
+    /// Not given.
     Unspecified,
+    /// Bald.
     Bald,
+    /// Black.
     Black,
+    /// Blonde.
     Blonde,
+    /// Brown.
     Brown,
+    /// Grey.
     Grey,
+    /// White.
     White,
+    /// Red.
     Red,
+    /// Green.
     Green,
+    /// Blue.
     Blue,
+    /// Known, but coloured (dyed).
     KnownColoured,
+    /// Other.
     Other,
+    /// Unknown, or a code this decoder does not know.
     Unknown,
 }
 
 /// Facial expression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub enum ExpressionKind {
+    /// Neutral (non-smiling, both eyes open, mouth closed).
     Neutral,
+    /// Smile, unspecified whether the jaw is open.
     Smile,
+    /// Smile with the jaw closed.
     SmileClosedJaw,
+    /// Smile with the jaw open (teeth visible).
     SmileOpenJaw,
+    /// Raised eyebrows.
     RaisedEyebrows,
+    /// Eyes looking away from the camera.
     EyesLookingAway,
+    /// Squinting.
     Squinting,
+    /// Frowning.
     Frowning,
 }
 
 /// Kind of face image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub enum FaceImageKind {
     /// 19794-5 basic.
     Basic,
@@ -236,26 +278,34 @@ pub enum FaceImageKind {
     Mrtd,
     /// 39794-5 general purpose.
     GeneralPurpose,
+    /// A type code this decoder does not know.
     Unknown,
 }
 
 /// A face image with its metadata, the same view for both encodings.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Face<'a> {
     /// The encoded image, exactly as stored.
     #[serde(skip)]
     pub image: &'a [u8],
     /// Image format recognised from the magic bytes.
     pub format: Option<ImageFormat>,
-    /// Width and height in pixels, as declared in the record.
+    /// Width in pixels, as declared in the record.
     pub width: Option<u64>,
+    /// Height in pixels, as declared in the record.
     pub height: Option<u64>,
+    /// Gender, as recorded.
     pub gender: Gender,
+    /// Eye colour, as recorded.
     pub eye_colour: EyeColour,
+    /// Hair colour, as recorded.
     pub hair_colour: HairColour,
+    /// Facial expressions recorded (ISO/IEC 19794-5 has one, 39794-5 may list several).
     pub expression: Vec<ExpressionKind>,
     /// Pose angles yaw, pitch, roll in degrees, where specified.
     pub pose_degrees: [Option<i64>; 3],
+    /// The kind of face image (basic, full frontal, token, …).
     pub kind: FaceImageKind,
 }
 

@@ -21,6 +21,7 @@ use crate::LdsError;
 
 /// An elementary file of the LDS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[non_exhaustive]
 pub enum FileId {
     /// EF.COM (FID 011E).
     Com,
@@ -93,23 +94,39 @@ impl FileId {
 
 /// A decoded elementary file.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LdsFile {
+    /// EF.COM: LDS version and the list of data groups.
     Com(EfCom),
+    /// DG1: the MRZ.
     Dg1(Dg1),
+    /// DG2: encoded face(s).
     Dg2(Box<Dg2>),
+    /// DG3: encoded fingers (Extended Access Control).
     Dg3(Box<Dg3>),
+    /// DG4: encoded irises (Extended Access Control).
     Dg4(Box<Dg4>),
+    /// DG5: displayed portrait.
     Dg5(Dg5),
     /// DG6, DG8, DG9, DG10 or DG13.
     Opaque(OpaqueDg),
+    /// DG7: displayed signature or usual mark.
     Dg7(Dg7),
+    /// DG11: additional personal details.
     Dg11(Box<Dg11>),
+    /// DG12: additional document details.
     Dg12(Box<Dg12>),
+    /// DG14: security options (Chip Authentication keys, PACE information).
     Dg14(Dg14),
+    /// DG15: the Active Authentication public key.
     Dg15(Dg15),
+    /// DG16: persons to notify.
     Dg16(Dg16),
+    /// EF.SOD: the Document Security Object (hashes of the data groups, signed).
     Sod(Box<Sod>),
+    /// EF.CVCA: the CVCA key references for Terminal Authentication.
     Cvca(EfCvca),
+    /// EF.ATR/INFO: the chip's capabilities (extended length, buffer sizes).
     AtrInfo(EfAtrInfo),
 }
 

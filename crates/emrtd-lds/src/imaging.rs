@@ -2,7 +2,7 @@
 //! face images to PNG.
 //!
 //! [`ImageFormat::detect`] looks at magic bytes only and [`image_header`] reads the declared size
-//! from the headers without decoding; both are always available. [`face_to_png`] decodes JPEG
+//! from the headers without decoding; both are always available. `face_to_png` decodes JPEG
 //! (with `image`/`zune-jpeg`) and JPEG 2000 (with the pure-Rust `hayro-jpeg2000`) and writes
 //! PNG; it needs the cargo feature `images` (off by default, so verification pulls no image
 //! crate). Decoding has a budget ([`MAX_IMAGE_PIXELS`], [`MAX_IMAGE_BYTES`]) checked against the
@@ -59,11 +59,11 @@ impl ImageFormat {
     }
 }
 
-/// Largest width or height [`face_to_png`] accepts. A passport face is well under 1000 pixels a
+/// Largest width or height `face_to_png` accepts. A passport face is well under 1000 pixels a
 /// side; the cap bounds memory on hostile input.
 pub const MAX_IMAGE_DIMENSION: u32 = 10_000;
 
-/// Largest number of pixels (width × height) [`face_to_png`] accepts: 16 megapixels.
+/// Largest number of pixels (width × height) `face_to_png` accepts: 16 megapixels.
 pub const MAX_IMAGE_PIXELS: u64 = 16_000_000;
 
 /// Most memory the decoders may allocate for one image (256 MiB).
@@ -71,9 +71,13 @@ pub const MAX_IMAGE_BYTES: u64 = 256 << 20;
 
 /// What an image's header declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct ImageHeader {
+    /// JPEG, or JPEG 2000 (JP2 file or raw codestream).
     pub format: ImageFormat,
+    /// Width in pixels.
     pub width: u32,
+    /// Height in pixels.
     pub height: u32,
     /// Colour components (channels) declared.
     pub components: u16,

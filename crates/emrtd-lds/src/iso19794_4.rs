@@ -26,6 +26,7 @@ pub const IMAGE_HEADER_LEN: usize = 14;
 
 /// Encodings of biometric images (finger, iris) as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[non_exhaustive]
 pub enum BiometricImageFormat {
     /// Uncompressed pixels (no container).
     Raw,
@@ -91,12 +92,17 @@ pub fn finger_compression(code: u8) -> Option<BiometricImageFormat> {
 pub struct FingerImage {
     /// Finger position (ISO/IEC 19794-4 Table 5: 1 right thumb … 10 left little, 0 unknown).
     pub position: u8,
+    /// How many views of this finger the record holds.
     pub count_of_views: u8,
+    /// Which view this is (from 1).
     pub view_number: u8,
     /// Quality 0–100 (255 = not computed).
     pub quality: u8,
+    /// Impression type (0 live-scan plain, 1 live-scan rolled, …), as stored.
     pub impression_type: u8,
+    /// Width in pixels.
     pub width: u16,
+    /// Height in pixels.
     pub height: u16,
     /// The image bytes as stored.
     #[serde(skip)]
@@ -108,14 +114,21 @@ pub struct FingerImage {
 pub struct FingerImageRecord {
     /// Version string, e.g. "010".
     pub version: String,
+    /// Capture device, vendor-assigned.
     pub capture_device_id: u16,
+    /// Image acquisition setting level, as stored.
     pub acquisition_level: u16,
+    /// Units of the resolutions: 1 pixels per inch, 2 pixels per centimetre.
     pub scale_units: u8,
+    /// Horizontal and vertical scan resolution.
     pub scan_resolution: (u16, u16),
+    /// Horizontal and vertical image resolution.
     pub image_resolution: (u16, u16),
+    /// Bits per pixel.
     pub pixel_depth: u8,
     /// Compression byte as stored.
     pub compression_code: u8,
+    /// The finger images.
     pub images: Vec<FingerImage>,
 }
 
@@ -228,6 +241,7 @@ impl FingerImageRecord {
 /// A biometric image ready for export: a file name stem, the format (recognised from the
 /// bytes, else as declared), and the bytes as stored.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct StoredImage {
     /// E.g. `finger-1-pos-2-view-1` or `iris-1-right-1`.
     pub name: String,
@@ -235,6 +249,7 @@ pub struct StoredImage {
     pub format: Option<BiometricImageFormat>,
     /// The format the record header declares, when defined.
     pub declared: Option<BiometricImageFormat>,
+    /// The image bytes as stored.
     #[serde(skip)]
     pub data: Vec<u8>,
 }

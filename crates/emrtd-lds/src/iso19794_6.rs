@@ -25,9 +25,13 @@ pub const MAX_IMAGES: usize = 64;
 /// The eye.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Eye {
+    /// Not said which eye (code 0).
     Undefined,
+    /// The right eye (code 1).
     Right,
+    /// The left eye (code 2).
     Left,
+    /// Another code, as stored.
     Other(u8),
 }
 
@@ -60,10 +64,15 @@ pub fn iris_image_format(code: u16) -> Option<(BiometricImageFormat, bool)> {
 /// One iris image.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct IrisImage {
+    /// Which eye.
     pub eye: Eye,
+    /// Image number within the record.
     pub sequence_number: u16,
+    /// Quality, as stored.
     pub quality: u8,
+    /// Rotation angle of the eye, as stored (ISO/IEC 19794-6 encoding).
     pub rotation_angle: u16,
+    /// Uncertainty of the rotation angle, as stored.
     pub rotation_uncertainty: u16,
     /// The image bytes as stored.
     #[serde(skip)]
@@ -73,17 +82,27 @@ pub struct IrisImage {
 /// An iris image record.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct IrisImageRecord {
+    /// Version string, e.g. "010".
     pub version: String,
+    /// Capture device, vendor-assigned.
     pub capture_device_id: u16,
+    /// Image property bits (horizontal/vertical orientation, scan type, …), as stored.
     pub image_properties: u16,
+    /// Expected iris diameter in pixels.
     pub iris_diameter: u16,
     /// Image format code as stored.
     pub image_format_code: u16,
+    /// Image width in pixels.
     pub width: u16,
+    /// Image height in pixels.
     pub height: u16,
+    /// Bits per pixel.
     pub intensity_depth: u8,
+    /// Image transformation code, as stored.
     pub image_transformation: u8,
+    /// Device unique identifier (16 bytes; zeros when not given).
     pub device_unique_id: Vec<u8>,
+    /// The iris images.
     pub images: Vec<IrisImage>,
 }
 

@@ -61,19 +61,28 @@ pub struct VersionBlock {
 /// Capture date and time; each part optional.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct DateTime {
+    /// Year.
     pub year: Option<u64>,
+    /// Month, 1–12.
     pub month: Option<u64>,
+    /// Day, 1–31.
     pub day: Option<u64>,
+    /// Hour, 0–23.
     pub hour: Option<u64>,
+    /// Minute, 0–59.
     pub minute: Option<u64>,
+    /// Second, 0–59.
     pub second: Option<u64>,
+    /// Millisecond, 0–999.
     pub millisecond: Option<u64>,
 }
 
 /// Image size block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct ImageSize {
+    /// Width in pixels.
     pub width: u64,
+    /// Height in pixels.
     pub height: u64,
 }
 
@@ -128,6 +137,7 @@ pub struct ImageRepresentation2D {
 
 /// Image representation of a representation block.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub enum ImageRepresentation {
     /// Base choice, 2D image.
     TwoD(Box<ImageRepresentation2D>),
@@ -138,11 +148,17 @@ pub enum ImageRepresentation {
 /// Expression block: each flag optional.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Expression {
+    /// Neutral expression.
     pub neutral: Option<bool>,
+    /// Smiling.
     pub smile: Option<bool>,
+    /// Eyebrows raised.
     pub raised_eyebrows: Option<bool>,
+    /// Eyes looking away from the camera.
     pub eyes_looking_away: Option<bool>,
+    /// Squinting.
     pub squinting: Option<bool>,
+    /// Frowning.
     pub frowning: Option<bool>,
     /// Other elements, kept encoded.
     #[serde(skip)]
@@ -161,8 +177,11 @@ pub struct Angle {
 /// Pose angle block.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct PoseAngles {
+    /// Rotation about the vertical axis.
     pub yaw: Option<Angle>,
+    /// Rotation about the horizontal side-to-side axis.
     pub pitch: Option<Angle>,
+    /// Rotation about the front-to-back axis.
     pub roll: Option<Angle>,
     /// Other elements, kept encoded.
     #[serde(skip)]

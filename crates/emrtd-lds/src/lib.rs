@@ -4,6 +4,9 @@
 //! Decoded structures keep the bytes they were decoded from, so hashes are always computed
 //! over what the chip sent.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 pub mod atr_info;
 pub mod cbeff;
 pub mod check;

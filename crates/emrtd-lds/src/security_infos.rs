@@ -503,6 +503,7 @@ pub struct OtherSecurityInfo {
 
 /// One `SecurityInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub enum SecurityInfo {
     /// PACEInfo.
     Pace(PaceInfo),

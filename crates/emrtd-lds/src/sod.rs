@@ -1091,9 +1091,12 @@ pub struct SignerParts {
 
 /// Why encoding failed: a bad OID/value, or the signer callback's own error.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum EncodeError<E> {
+    /// A value could not be encoded.
     #[error("cannot encode: {0}")]
     Lds(LdsError),
+    /// The signing callback returned its error.
     #[error("signer failed")]
     Signer(E),
 }

@@ -30,20 +30,26 @@ use crate::{char_value, check_digit_char, Mrz, MrzError, MrzFormat};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MrzBuilder {
+    /// The layout to write (TD1, TD2, TD3, MRV-A, MRV-B).
     pub format: MrzFormat,
     /// One or two characters; visas start with `V`, other documents must not.
     pub document_code: String,
     /// One to three characters.
     pub issuing_state: String,
+    /// Up to 9 characters in its field; TD1 and TD2-style formats continue longer numbers in
+    /// the optional data, as ICAO 9303 describes.
     pub document_number: String,
     /// `YYMMDD`; `<` may stand for unknown digits.
     pub date_of_birth: String,
+    /// `YYMMDD`.
     pub date_of_expiry: String,
     /// `M`, `F`, `<` (unspecified); empty means `<`.
     pub sex: String,
     /// One to three characters.
     pub nationality: String,
+    /// Surname(s), words separated by `<` or spaces.
     pub primary_identifier: String,
+    /// Given name(s); empty when the holder has none.
     pub secondary_identifier: String,
     /// TD1 line-1 optional data, TD2/MRV optional data, TD3 personal number.
     pub optional_data: String,

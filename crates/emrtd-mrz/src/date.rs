@@ -9,8 +9,11 @@ use std::fmt;
 /// Dates order chronologically (year, then month, then day).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Date {
+    /// Four-digit year.
     pub year: u16,
+    /// Month, 1–12.
     pub month: u8,
+    /// Day of the month, 1–31.
     pub day: u8,
 }
 

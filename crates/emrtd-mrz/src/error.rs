@@ -4,6 +4,7 @@ use crate::MrzFormat;
 
 /// Errors about an MRZ or one of its fields.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MrzError {
     /// The input is far longer than any MRZ.
     #[error(
@@ -67,8 +68,11 @@ pub enum MrzError {
     /// A field with a fixed length has another length.
     #[error("{field} must be {expected} characters, found {found}")]
     FieldLength {
+        /// The field, as named in ICAO 9303.
         field: &'static str,
+        /// Its fixed length.
         expected: usize,
+        /// The length given.
         found: usize,
     },
 
@@ -78,16 +82,22 @@ pub enum MrzError {
          ICAO 9303-3 §4.6 describes"
     )]
     FieldTooLong {
+        /// The field, as named in ICAO 9303.
         field: &'static str,
+        /// The most characters the field has in this format.
         max: usize,
+        /// The characters given.
         found: usize,
+        /// The format being written.
         format: MrzFormat,
     },
 
     /// A field value that can not be written in an MRZ.
     #[error("{field} can not be used: {reason}")]
     InvalidField {
+        /// The field, as named in ICAO 9303.
         field: &'static str,
+        /// What is wrong with the value.
         reason: &'static str,
     },
 }

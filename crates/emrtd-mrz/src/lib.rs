@@ -6,6 +6,9 @@
 //! * [`mrz_information`] gives the BAC / PACE "MRZ information" (ICAO 9303-11 §4.3).
 //! * [`no`] reads Norwegian national identity numbers (fødselsnummer, D- and H-numbers).
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 mod builder;
 mod date;
 mod error;

@@ -73,13 +73,18 @@ pub enum BirthDateCheck {
     },
     /// The MRZ date of birth is partly unknown (`<`) in the positions that differ, or not a
     /// date: nothing to compare.
-    NotComparable { mrz: String },
+    NotComparable {
+        /// YYMMDD as in the MRZ.
+        mrz: String,
+    },
 }
 
 /// Sex as encoded by the parity of the third individual digit (odd: male, even: female).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Sex {
+    /// Even third individual digit (the ninth digit).
     Female,
+    /// Odd third individual digit (the ninth digit).
     Male,
 }
 
@@ -95,9 +100,11 @@ pub enum ControlRule {
 
 /// A checked Norwegian national identity number.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
 pub struct Fodselsnummer {
     /// The 11 digits.
     pub number: String,
+    /// Ordinary, D-, H- or synthetic number.
     pub kind: NinKind,
     /// Birth date, the century taken from the individual number ranges (000–499: 1900–1999;
     /// 500–749 with year 54–99: 1854–1899; 500–999 with year 00–39: 2000–2039; 900–999 with
@@ -117,27 +124,54 @@ pub struct Fodselsnummer {
 
 /// Why a string is not a valid Norwegian identity number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum NinError {
+    /// Not 11 characters.
     #[error("a Norwegian identity number has 11 digits, found {found} characters")]
-    Length { found: usize },
+    Length {
+        /// The number of characters given.
+        found: usize,
+    },
+    /// A character that is not a digit.
     #[error("character {found:?} at position {position} is not a digit; give the 11 digits only")]
-    NotDigit { position: usize, found: char },
+    NotDigit {
+        /// Its position, counted from 0.
+        position: usize,
+        /// The character.
+        found: char,
+    },
+    /// The 10th digit fits no control-digit rule: the number is mistyped.
     #[error(
         "first control digit (10th digit) is {found} but only {allowed:?} are possible for the \
          first nine digits: the number is mistyped"
     )]
-    FirstControlDigit { found: u8, allowed: Vec<u8> },
+    FirstControlDigit {
+        /// The 10th digit.
+        found: u8,
+        /// The digits the rules allow there.
+        allowed: Vec<u8>,
+    },
+    /// The 11th digit is not the one the other ten give: the number is mistyped.
     #[error(
         "second control digit (11th digit) is {found} but the other digits give {}: the number \
          is mistyped",
         describe_expected(.expected)
     )]
-    SecondControlDigit { found: u8, expected: Option<u8> },
+    SecondControlDigit {
+        /// The 11th digit.
+        found: u8,
+        /// The digit the others give; `None` when no digit can be right (remainder 1).
+        expected: Option<u8>,
+    },
+    /// Digits 1–6 are not a date in any century or number kind.
     #[error(
         "digits 1-6 ({digits}) are not a real birth date in any century, even read as a D-, H- \
          or synthetic number"
     )]
-    BirthDate { digits: String },
+    BirthDate {
+        /// Digits 1–6 as given.
+        digits: String,
+    },
 }
 
 fn describe_expected(expected: &Option<u8>) -> String {

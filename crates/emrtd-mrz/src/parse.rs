@@ -15,6 +15,7 @@ pub const MAX_INPUT_LEN: usize = 1024;
 /// their inner fillers turned into spaces. Check digits do not stop parsing: their outcome is in
 /// [`checks`](Mrz::checks), and [`Mrz::validate`] turns a failure into an error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Mrz {
     /// Layout, from the line count and length (and a leading `V` for visas).
     pub format: MrzFormat,

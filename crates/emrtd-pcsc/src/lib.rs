@@ -23,6 +23,7 @@
 //! PCSC_LIB_NAME="dylib:+verbatim=libpcsclite.so.1" cargo clippy -p emrtd-pcsc --lib --tests
 //! --target-dir target/native`.
 #![deny(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod atr;
 mod status;
@@ -54,6 +55,7 @@ const MAX_BUFFER_SIZE_EXTENDED: usize = 4 + 3 + (1 << 16) + 3 + 2;
 
 /// Why the PC/SC service or a reader could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PcscError {
     /// The PC/SC client library could not be loaded (or is not pcsclite).
     #[error(
@@ -61,21 +63,31 @@ pub enum PcscError {
          (Debian/Ubuntu: `sudo apt install libpcsclite1 pcscd`; Fedora: \
          `sudo dnf install pcsc-lite-libs pcsc-lite`) or set EMRTD_PCSC_LIBRARY to its path"
     )]
-    NoLibrary { library: String, reason: String },
+    NoLibrary {
+        /// The file that was tried.
+        library: String,
+        /// What the dynamic loader said.
+        reason: String,
+    },
+    /// The library is there but the PC/SC service (pcscd) is not running.
     #[error(
         "the PC/SC service is not running (on Linux start it with `sudo systemctl start pcscd`)"
     )]
     NoService,
+    /// The service runs but no reader is connected.
     #[error("no smart-card reader is connected")]
     NoReaders,
     /// No connected reader matches the name asked for: the name, and the connected readers
     /// (comma-separated, or `none`).
     #[error("no reader matches {0:?}; connected readers: {1}")]
     NoSuchReader(String, String),
+    /// No reader holds a card.
     #[error("no card is on any reader; place the document on the reader")]
     NoCard,
+    /// [`Pcsc::wait_for_card`] gave up after the time given.
     #[error("no card arrived within {0:?}")]
     Timeout(Duration),
+    /// Any other PC/SC failure, with the service's error in words.
     #[error("PC/SC error: {0}")]
     Other(String),
 }
@@ -99,8 +111,11 @@ impl PcscError {
 
 /// A reader and what is on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReaderInfo {
+    /// The reader's name as PC/SC reports it (what [`Pcsc::connect`] takes).
     pub name: String,
+    /// Is a card in the reader (or in its field)?
     pub card_present: bool,
     /// ATR of the card, when one is present.
     pub atr: Vec<u8>,

@@ -40,6 +40,19 @@ pub enum ReadError {
          it may not be the same chip; read the document again and keep it still on the reader"
     )]
     ChipChanged(String),
+    #[error(
+        "the chip took {elapsed_ms} ms to answer {command}, more than the {budget_ms} ms one \
+         command may take: keep the document still on the reader and read it again, or allow \
+         more time (ReadOptions::command_budget)"
+    )]
+    ChipTooSlow {
+        /// The command (by name) that took too long.
+        command: String,
+        /// Time it took, milliseconds (the engine's clock).
+        elapsed_ms: u64,
+        /// The bound in force, milliseconds.
+        budget_ms: u64,
+    },
 }
 
 impl From<emrtd_apdu::ExchangeError> for ReadError {

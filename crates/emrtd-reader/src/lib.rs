@@ -22,5 +22,6 @@ pub use files::EfId;
 pub use report::{
     AccessChoice, AccessKey, AccessProtocol, AccessReport, CheckOutcome, CipherSuite, Document,
     PaceMapping, Password, Progress, ReadOptions, Refusal, TerminalAuthConfig, TerminalAuthReport,
+    DEFAULT_COMMAND_BUDGET,
 };
 pub use verdict::{document_validity, verify_document, verify_document_at, ReadVerdict};

@@ -358,6 +358,28 @@ pub struct ReadOptions {
     pub no_extended_length: bool,
     /// Terminal Authentication (Extended Access Control) to read DG3/DG4; `None`: not run.
     pub terminal_authentication: Option<TerminalAuthConfig>,
+    /// Longest time one command may take, from the moment it goes to the chip to its answer,
+    /// measured with the engine's [`Clock`](crate::engine::Clock); `None`:
+    /// [`DEFAULT_COMMAND_BUDGET`]. Long chip work (RSA-4096 Active Authentication, DH key
+    /// agreement on slow chips, waiting-time extensions the reader grants) is waited for up to
+    /// this bound; an answer that comes later ends the read with
+    /// [`ReadError::ChipTooSlow`](crate::ReadError::ChipTooSlow). Drivers that can bound a
+    /// transceive themselves (Android `IsoDep.setTimeout`) should use
+    /// [`ReadOptions::command_budget`] for it.
+    pub command_budget: Option<std::time::Duration>,
+}
+
+/// Default per-command time budget: 10 s. The slowest chip operations published are RSA-3072
+/// private-key operations of about 1.1 s (so about 2.6 s for RSA-4096) and DH key agreements of
+/// more than 2 s; ISO/IEC 14443-4 frame waiting times reach about 5 s (FWI 14) before a
+/// waiting-time extension (`docs/conformance.md`, "Waiting time").
+pub const DEFAULT_COMMAND_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl ReadOptions {
+    /// The per-command time budget in force ([`ReadOptions::command_budget`] or the default).
+    pub fn command_budget(&self) -> std::time::Duration {
+        self.command_budget.unwrap_or(DEFAULT_COMMAND_BUDGET)
+    }
 }
 
 /// What Terminal Authentication needs: the certificate chains the inspection system holds and

@@ -1,6 +1,6 @@
-//! Terminal Authentication end to end: a BAC passport with Chip Authentication and EAC
-//! (virtual chip) holding the BSI 2008 specimen's DG3/DG4, read with a test PKI built here
-//! (P-256 keys from seeded RNGs: public test keys).
+//! Terminal Authentication end to end: a BAC passport and a PACE ID card with Chip
+//! Authentication and EAC (virtual chips) holding the BSI 2008 specimen's DG3/DG4, read with a
+//! test PKI built here (P-256 keys from seeded RNGs: public test keys).
 
 use emrtd_eac::cert::{CertificateBody, CvPublicKey};
 use emrtd_eac::*;
@@ -120,12 +120,22 @@ fn pki(cvca_seed: u64, cvca_chr: &str, is_rights: IsRights, is_to: &str) -> Pki 
 
 /// The chip trusts the CVCA of `pki(1, "NOCVCA00001", …)`; its current date is 2026-12-06.
 fn chip() -> VirtualChip {
-    let mut p = Profile::builtin("norway-passport").unwrap();
-    p.chip_authentication = Some(CaConfig {
-        cipher: "3DES".into(),
-        parameter_id: 12,
-        key_id: None,
-    });
+    eac_chip("norway-passport", false)
+}
+
+/// An EAC chip from a built-in profile: `norway-passport` (BAC, Chip Authentication added)
+/// or `norway-id` (PACE with the MRZ or the CAN 123456, Chip Authentication), with the BSI
+/// 2008 specimen's DG3/DG4; `static_binding`: ID_PICC after PACE is the document number or
+/// the CAN (older documents).
+fn eac_chip(base: &str, static_binding: bool) -> VirtualChip {
+    let mut p = Profile::builtin(base).unwrap();
+    if p.chip_authentication.is_none() {
+        p.chip_authentication = Some(CaConfig {
+            cipher: "3DES".into(),
+            parameter_id: 12,
+            key_id: None,
+        });
+    }
     p.eac = Some(EacConfig {
         cvca: hex::encode(
             pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01")
@@ -133,6 +143,7 @@ fn chip() -> VirtualChip {
                 .encode(),
         ),
         date: "2026-12-06".into(),
+        static_binding,
     });
     p.files.insert("DG3".into(), hex::encode(DG3));
     p.files.insert("DG4".into(), hex::encode(DG4));
@@ -149,6 +160,52 @@ fn read(ta: Option<TerminalAuthConfig>) -> Document {
     read_document(chip, &key, &options).unwrap()
 }
 
+/// How the reader opens the PACE chip.
+#[derive(Debug, Clone, Copy)]
+enum Pace {
+    Mrz,
+    Can,
+}
+
+/// Read `chip` with PACE (recording every APDU) and Terminal Authentication `ta`.
+fn read_after_pace(
+    chip: &mut VirtualChip,
+    password: Pace,
+    ta: Option<TerminalAuthConfig>,
+) -> Document {
+    let key = match password {
+        Pace::Mrz => AccessKey::from_mrz(&chip.profile().parsed_mrz().unwrap()).unwrap(),
+        Pace::Can => AccessKey::from_can("123456").unwrap(),
+    };
+    let options = ReadOptions {
+        terminal_authentication: ta,
+        ..ReadOptions::default()
+    };
+    chip.record();
+    let doc = read_document(&mut *chip, &key, &options).unwrap();
+    assert_eq!(doc.access.protocol, emrtd_reader::AccessProtocol::Pace);
+    doc
+}
+
+/// The commands of the recorded session by what they are (INS and P1/P2 are not encrypted by
+/// secure messaging): `PACE` (MSE:Set AT for PACE), `CA` (MSE for Chip Authentication), `TA`
+/// (MSE:Set DST), `DG3` (a read of DG3 by short EF identifier), consecutive repeats merged.
+fn protocol_order(chip: &VirtualChip) -> Vec<&'static str> {
+    let mut order: Vec<&'static str> = Vec::new();
+    for (cmd, _) in chip.recorded() {
+        let what = match (cmd[1], cmd[2], cmd[3]) {
+            (0x22, 0xC1, 0xA4) => "PACE",
+            (0x22, 0x41, _) => "CA",
+            (0x22, 0x81, 0xB6) => "TA",
+            (0xB0, 0x83, _) => "DG3",
+            _ => continue,
+        };
+        if order.last() != Some(&what) {
+            order.push(what);
+        }
+    }
+    order
+}
 fn config(chain: Vec<CvCertificate>, signer_seed: u64) -> Option<TerminalAuthConfig> {
     Some(TerminalAuthConfig::new(chain, Arc::new(key(signer_seed))))
 }
@@ -267,6 +324,175 @@ fn after_the_card_is_lost_terminal_authentication_runs_again_before_dg3_and_dg4(
         CheckOutcome::Verified
     );
     // The chip grants DG3/DG4 only after TA in the new session: reading them proves it ran.
+    assert_eq!(doc.files.get(&EfId::Dg(3)).map(Vec::as_slice), Some(DG3));
+    assert_eq!(doc.files.get(&EfId::Dg(4)).map(Vec::as_slice), Some(DG4));
+}
+
+#[test]
+fn after_pace_terminal_authentication_follows_chip_authentication_and_binds_to_the_pace_key() {
+    // The chip checks the signature over ID_PICC = Comp(its ephemeral PACE key) (dynamic
+    // binding, TR-03110-1 §3.5): with the MRZ and with the CAN as PACE password.
+    for password in [Pace::Mrz, Pace::Can] {
+        let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
+        let mut chip = eac_chip("norway-id", false);
+        let doc = read_after_pace(&mut chip, password, config(p.chain, 3));
+        let ta = doc.terminal_authentication.as_ref().unwrap();
+        assert_eq!(ta.outcome, CheckOutcome::Verified, "{password:?}");
+        assert_eq!(ta.rights, IsRights::DG3_DG4);
+        assert_eq!(ta.version, Some(TaVersion::V1));
+        assert_eq!(doc.files.get(&EfId::Dg(3)).map(Vec::as_slice), Some(DG3));
+        assert_eq!(doc.files.get(&EfId::Dg(4)).map(Vec::as_slice), Some(DG4));
+        assert!(doc.refused.is_empty(), "{:?}", doc.refused);
+        // PACE → Chip Authentication → Terminal Authentication → DG3, PACE once (the dynamic
+        // binding was accepted: no retry with the static one).
+        assert_eq!(
+            protocol_order(&chip),
+            ["PACE", "CA", "TA", "DG3"],
+            "{password:?}"
+        );
+    }
+}
+
+#[test]
+fn after_pace_cam_terminal_authentication_binds_to_the_terminals_pace_key_without_chip_authentication(
+) {
+    let mut chip = {
+        let mut p = Profile::builtin("norway-id").unwrap();
+        p.access.pace = vec![emrtd_sim::profile::PaceConfig {
+            mapping: "CAM".into(),
+            cipher: "AES-128".into(),
+            parameter_id: 13,
+        }];
+        p.chip_authentication = None;
+        p.eac = Some(EacConfig {
+            cvca: hex::encode(
+                pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01")
+                    .cvca
+                    .encode(),
+            ),
+            date: "2026-12-06".into(),
+            static_binding: false,
+        });
+        p.files.insert("DG3".into(), hex::encode(DG3));
+        p.files.insert("DG4".into(), hex::encode(DG4));
+        VirtualChip::new(p).unwrap()
+    };
+    let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
+    let doc = read_after_pace(&mut chip, Pace::Can, config(p.chain, 3));
+    assert_eq!(
+        doc.access.chip_authentication_mapping,
+        Some(CheckOutcome::Verified)
+    );
+    assert_eq!(
+        doc.terminal_authentication.as_ref().unwrap().outcome,
+        CheckOutcome::Verified
+    );
+    assert_eq!(doc.files.get(&EfId::Dg(3)).map(Vec::as_slice), Some(DG3));
+    assert_eq!(protocol_order(&chip), ["PACE", "TA", "DG3"]);
+}
+
+#[test]
+fn an_older_document_with_the_static_binding_is_read_after_the_dynamic_binding_is_rejected() {
+    // ID_PICC is the document number (PACE with the MRZ) or the CAN: the chip rejects the
+    // dynamic binding's signature, the reader opens the chip again and signs the static one.
+    for password in [Pace::Mrz, Pace::Can] {
+        let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
+        let mut chip = eac_chip("norway-id", true);
+        let doc = read_after_pace(&mut chip, password, config(p.chain, 3));
+        assert_eq!(
+            doc.terminal_authentication.as_ref().unwrap().outcome,
+            CheckOutcome::Verified,
+            "{password:?}"
+        );
+        assert_eq!(doc.files.get(&EfId::Dg(4)).map(Vec::as_slice), Some(DG4));
+        assert_eq!(
+            protocol_order(&chip),
+            ["PACE", "CA", "TA", "PACE", "CA", "TA", "DG3"],
+            "{password:?}"
+        );
+    }
+}
+
+#[test]
+fn after_pace_an_expired_chain_a_missing_right_an_unknown_cvca_and_a_wrong_key_are_refused() {
+    for password in [Pace::Mrz, Pace::Can] {
+        // Expired IS certificate (the chip's date is 2026-12-06).
+        let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2026-12-03");
+        let doc = read_after_pace(
+            &mut eac_chip("norway-id", false),
+            password,
+            config(p.chain, 3),
+        );
+        assert!(
+            failure(&doc).contains("refused certificate NOISGATE00042"),
+            "{}",
+            failure(&doc)
+        );
+        for dg in [3, 4] {
+            assert_eq!(
+                doc.refused.get(&EfId::Dg(dg)),
+                Some(&Refusal::TerminalAuthenticationFailed)
+            );
+        }
+
+        // Without the fingerprint right: DG4 read, DG3 refused.
+        let iris = IsRights::default().with(IsRight::ReadDg4);
+        let p = pki(1, "NOCVCA00001", iris, "2027-01-01");
+        let doc = read_after_pace(
+            &mut eac_chip("norway-id", false),
+            password,
+            config(p.chain, 3),
+        );
+        assert_eq!(doc.terminal_authentication.as_ref().unwrap().rights, iris);
+        assert_eq!(doc.refused.get(&EfId::Dg(3)), Some(&Refusal::RightMissing));
+        assert_eq!(doc.files.get(&EfId::Dg(4)).map(Vec::as_slice), Some(DG4));
+
+        // A chain from a CVCA the chip does not list.
+        let p = pki(50, "XXCVCA00009", IsRights::DG3_DG4, "2027-01-01");
+        let doc = read_after_pace(
+            &mut eac_chip("norway-id", false),
+            password,
+            config(p.chain, 3),
+        );
+        let why = failure(&doc);
+        assert!(why.contains("EF.CVCA lists NOCVCA00001"), "{why}");
+        assert_eq!(
+            doc.refused.get(&EfId::Dg(3)),
+            Some(&Refusal::TerminalAuthenticationFailed)
+        );
+
+        // A wrong terminal key: rejected with the dynamic binding, and with the static one.
+        let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
+        let mut chip = eac_chip("norway-id", false);
+        let doc = read_after_pace(&mut chip, password, config(p.chain, 77));
+        let why = failure(&doc);
+        assert!(why.contains("rejected the terminal's signature"), "{why}");
+        assert!(why.contains("static binding"), "{why}");
+        assert_eq!(
+            doc.refused.get(&EfId::Dg(4)),
+            Some(&Refusal::TerminalAuthenticationFailed)
+        );
+        // Both bindings tried, each in its own session; DG3 then asked for and refused.
+        assert_eq!(
+            protocol_order(&chip),
+            ["PACE", "CA", "TA", "PACE", "CA", "TA", "DG3"],
+            "{password:?}"
+        );
+    }
+}
+
+#[test]
+fn after_pace_the_chip_forgets_the_rights_when_the_card_is_lost_and_terminal_authentication_runs_again(
+) {
+    let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
+    let mut chip = eac_chip("norway-id", false);
+    chip.lose_card_after(40);
+    let doc = read_after_pace(&mut chip, Pace::Mrz, config(p.chain, 3));
+    assert_eq!(doc.resumes, 1);
+    assert_eq!(
+        doc.terminal_authentication.as_ref().unwrap().outcome,
+        CheckOutcome::Verified
+    );
     assert_eq!(doc.files.get(&EfId::Dg(3)).map(Vec::as_slice), Some(DG3));
     assert_eq!(doc.files.get(&EfId::Dg(4)).map(Vec::as_slice), Some(DG4));
 }

@@ -202,3 +202,253 @@ fn a_truncated_active_authentication_signature_with_9000_is_a_failed_check() {
     let (status, reason) = aa_status("rsa-2048", "truncate");
     assert_eq!(status, emrtd_auth::CheckStatus::Failed, "{reason}");
 }
+
+/// Read `profile` with the chip kept, so that its recorded APDUs can be looked at.
+fn read_recorded(profile: Profile) -> (Result<emrtd_reader::Document, ReadError>, VirtualChip) {
+    let key = key_for(&profile);
+    let mut chip = VirtualChip::new(profile).unwrap();
+    chip.record();
+    let result = read_document(&mut chip, &key, &ReadOptions::default());
+    (result, chip)
+}
+
+/// The commands the reader sent with this INS (byte 1; secure messaging keeps the INS).
+fn commands_with_ins(chip: &VirtualChip, ins: u8) -> Vec<Vec<u8>> {
+    chip.recorded()
+        .iter()
+        .filter(|(c, _)| c.get(1) == Some(&ins))
+        .map(|(c, _)| c.clone())
+        .collect()
+}
+
+/// An extended-length APDU: Lc (or Le) in three bytes starting with 00.
+fn is_extended(apdu: &[u8]) -> bool {
+    apdu.len() > 5 && apdu[4] == 0
+}
+
+#[test]
+fn rsa_3072_and_4096_active_authentication_uses_one_extended_apdu_where_the_chip_announces_it() {
+    for key in ["rsa-3072", "rsa-4096"] {
+        let mut p = Profile::builtin("norway-id").unwrap();
+        assert!(
+            p.chip.extended_length,
+            "EF.ATR/INFO announces extended length"
+        );
+        p.active_authentication = key.into();
+        let (doc, chip) = read_recorded(p);
+        let aa = doc.unwrap().active_authentication.expect("DG15: AA runs");
+        assert_eq!(
+            aa.status,
+            emrtd_auth::CheckStatus::Passed,
+            "{key}: {}",
+            aa.reason
+        );
+        let ia = commands_with_ins(&chip, 0x88);
+        assert_eq!(ia.len(), 1, "{key}");
+        assert!(is_extended(&ia[0]), "{key}: {}", hex::encode(&ia[0]));
+        assert!(
+            commands_with_ins(&chip, 0xC0).is_empty(),
+            "{key}: no GET RESPONSE"
+        );
+    }
+}
+
+#[test]
+fn rsa_3072_and_4096_signatures_come_in_61xx_parts_to_a_short_le_and_are_joined() {
+    for key in ["rsa-3072", "rsa-4096"] {
+        for base in ["norway-id", "norway-passport"] {
+            let mut p = Profile::builtin(base).unwrap();
+            p.chip.extended_length = false;
+            p.active_authentication = key.into();
+            let (doc, chip) = read_recorded(p);
+            let aa = doc.unwrap().active_authentication.expect("DG15: AA runs");
+            assert_eq!(
+                aa.status,
+                emrtd_auth::CheckStatus::Passed,
+                "{base} {key}: {}",
+                aa.reason
+            );
+            let ia = commands_with_ins(&chip, 0x88);
+            assert!(ia.iter().all(|c| !is_extended(c)), "{base} {key}");
+            // 384 or 512 bytes in parts of at most 223: two or three parts.
+            let parts = commands_with_ins(&chip, 0xC0).len();
+            assert_eq!(parts, if key == "rsa-3072" { 1 } else { 2 }, "{base} {key}");
+        }
+    }
+}
+
+#[test]
+fn a_chip_that_refuses_extended_apdus_gets_its_long_signature_in_parts_after_reopening() {
+    let mut p = Profile::builtin("norway-id").unwrap();
+    p.active_authentication = "rsa-4096".into();
+    p.chip.extended_refusal = Some("6700".into());
+    let (doc, chip) = read_recorded(p);
+    let aa = doc.unwrap().active_authentication.expect("DG15: AA runs");
+    assert_eq!(aa.status, emrtd_auth::CheckStatus::Passed, "{}", aa.reason);
+    assert!(commands_with_ins(&chip, 0x88)
+        .iter()
+        .all(|c| !is_extended(c)));
+}
+
+#[test]
+fn a_truncated_rsa_4096_signature_with_9000_is_a_failed_check() {
+    for (key, extended) in [("rsa-3072", true), ("rsa-4096", true), ("rsa-4096", false)] {
+        let mut p = Profile::builtin("norway-id").unwrap();
+        p.chip.extended_length = extended;
+        p.active_authentication = key.into();
+        p.chip.aa_response = "truncate".into();
+        let doc = read(p).unwrap();
+        let aa = doc.active_authentication.expect("DG15: AA runs");
+        assert_eq!(aa.status, emrtd_auth::CheckStatus::Failed, "{key}");
+        assert!(!aa.reason.is_empty());
+    }
+}
+
+#[test]
+fn chips_that_answer_6282_to_an_le_they_do_not_take_are_read_completely() {
+    // Spanish ID cards answer Le = 00 with 6282 ("end of file before Le bytes") although the
+    // file goes on: the data that came with it is data, the rest is read in smaller blocks.
+    for refusal in ["6282", "6282-empty"] {
+        for max_read in [160, 100] {
+            for base in ["norway-id", "norway-passport"] {
+                let mut p = Profile::builtin(base).unwrap();
+                p.chip.extended_length = false;
+                p.chip.max_read = max_read;
+                p.chip.le_refusal = refusal.into();
+                let doc =
+                    read(p.clone()).unwrap_or_else(|e| panic!("{base} {refusal} {max_read}: {e}"));
+                assert_complete(&p, &doc);
+                assert_eq!(doc.resumes, 0, "{base} {refusal} {max_read}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_file_shorter_than_its_header_declares_is_reported_truncated_whatever_the_chip_answers() {
+    // DG11 declares 256 bytes of content and holds 15: the reader asks only within the
+    // declared length, gets nothing more, and says the file is truncated.
+    let content = [&[0x5C, 0x02, 0x5F, 0x0E, 0x5F, 0x0E, 0x08][..], b"SPECIMEN"].concat();
+    let whole = [&[0x6B, content.len() as u8][..], &content].concat();
+    let dg11 = [&[0x6B, 0x82, 0x01, 0x00][..], &content].concat();
+    for eof in ["6282", "short", "6cxx", "6b00"] {
+        let mut p = Profile::builtin("norway-passport").unwrap();
+        p.chip.eof = eof.into();
+        // The same read with a DG11 that is whole: the APDUs it takes.
+        p.files.insert("DG11".into(), hex::encode(&whole));
+        let (complete, chip) = read_recorded(p.clone());
+        complete.unwrap_or_else(|e| panic!("{eof}: a whole DG11: {e}"));
+        let baseline = chip.recorded().len();
+        p.files.insert("DG11".into(), hex::encode(&dg11));
+        let (result, chip) = read_recorded(p);
+        match result {
+            Err(ReadError::Malformed(m)) => {
+                assert!(m.contains("DG11") && m.contains("ends after"), "{eof}: {m}")
+            }
+            Err(e) => panic!("{eof}: expected a truncated DG11, got {e}"),
+            Ok(_) => panic!("{eof}: a truncated DG11 was read as complete"),
+        }
+        // A bounded number of tries: the block steps down to one byte, then the file is
+        // reported truncated.
+        let extra = chip.recorded().len().saturating_sub(baseline);
+        assert!(extra <= 16, "{eof}: {extra} APDUs more than a whole DG11");
+    }
+}
+
+/// A clock that shows the simulator's modelled time (2026-01-01 plus the time modelled on the
+/// chip's link), so the per-command budget is measured against the modelled chip.
+struct ModelClock(emrtd_sim::ModelledTime);
+
+const EPOCH_2026: i64 = 1_767_225_600;
+
+impl emrtd_reader::Clock for ModelClock {
+    fn now(&self) -> i64 {
+        EPOCH_2026 + (self.0.micros() / 1_000_000) as i64
+    }
+    fn now_millis(&self) -> i64 {
+        EPOCH_2026 * 1000 + (self.0.micros() / 1000) as i64
+    }
+}
+
+/// Read with the RSA-4096 AA key, INTERNAL AUTHENTICATE taking `aa_ms` on the chip, and
+/// `budget` per command (`None`: the default).
+fn read_slow_aa(
+    aa_ms: u32,
+    budget: Option<std::time::Duration>,
+) -> (Result<emrtd_reader::Document, ReadError>, u64) {
+    let mut p = Profile::builtin("norway-id").unwrap();
+    p.active_authentication = "rsa-4096".into();
+    p.chip.internal_authenticate_ms = aa_ms;
+    let key = key_for(&p);
+    let mut chip = VirtualChip::new(p).unwrap();
+    let time = chip.modelled_time();
+    let options = ReadOptions {
+        command_budget: budget,
+        ..ReadOptions::default()
+    };
+    let config = emrtd_reader::EngineConfig::new(key, options).link_extended_length(true);
+    let engine = emrtd_reader::Engine::new(config, rand_core::OsRng, ModelClock(time.clone()));
+    let result = emrtd_reader::read_blocking(&mut chip, engine, &mut |_| {});
+    (result, time.micros())
+}
+
+#[test]
+fn long_chip_work_within_the_default_budget_is_waited_for() {
+    // RSA-4096 on a slow chip: 9 s for INTERNAL AUTHENTICATE, under the 10 s default.
+    let (result, micros) = read_slow_aa(9_000, None);
+    let aa = result.unwrap().active_authentication.expect("AA runs");
+    assert_eq!(aa.status, emrtd_auth::CheckStatus::Passed, "{}", aa.reason);
+    assert!(micros > 9_000_000, "{micros} µs modelled");
+    assert_eq!(
+        ReadOptions::default().command_budget(),
+        emrtd_reader::DEFAULT_COMMAND_BUDGET
+    );
+}
+
+#[test]
+fn a_command_that_takes_longer_than_the_budget_ends_the_read_with_chip_too_slow() {
+    for (aa_ms, budget) in [
+        (11_000, None),
+        (3_000, Some(std::time::Duration::from_secs(2))),
+    ] {
+        let (result, _) = read_slow_aa(aa_ms, budget);
+        match result {
+            Err(ReadError::ChipTooSlow {
+                command,
+                elapsed_ms,
+                budget_ms,
+            }) => {
+                assert_eq!(command, "INTERNAL AUTHENTICATE");
+                assert!(elapsed_ms >= u64::from(aa_ms), "{elapsed_ms}");
+                let expected = budget.unwrap_or(emrtd_reader::DEFAULT_COMMAND_BUDGET);
+                assert_eq!(budget_ms, expected.as_millis() as u64);
+            }
+            Err(e) => panic!("{aa_ms} ms: expected ChipTooSlow, got {e}"),
+            Ok(_) => panic!("{aa_ms} ms: an answer after the budget was taken"),
+        }
+    }
+}
+
+#[test]
+fn a_chip_slow_on_every_command_fails_at_its_first_command_past_the_budget() {
+    let mut p = Profile::builtin("norway-passport").unwrap();
+    p.link.apdu_overhead_us = 1_500_000;
+    let key = key_for(&p);
+    let mut chip = VirtualChip::new(p).unwrap();
+    let options = ReadOptions {
+        command_budget: Some(std::time::Duration::from_secs(1)),
+        ..ReadOptions::default()
+    };
+    let engine = emrtd_reader::Engine::new(
+        emrtd_reader::EngineConfig::new(key, options),
+        rand_core::OsRng,
+        ModelClock(chip.modelled_time()),
+    );
+    let err = emrtd_reader::read_blocking(&mut chip, engine, &mut |_| {}).unwrap_err();
+    assert!(
+        matches!(&err, ReadError::ChipTooSlow { elapsed_ms, .. } if *elapsed_ms >= 1500),
+        "{err}"
+    );
+    // Nothing more went to the chip after the command that took too long.
+    assert_eq!(chip.stats().apdus, 1);
+}

@@ -4,7 +4,9 @@ use crate::link::LinkStats;
 use crate::profile::{Profile, ProfileError};
 use emrtd_access::bac::{BacChip, BacKeys};
 use emrtd_access::pace::{Mapping, PaceChip, PaceParams, PacePassword};
-use emrtd_apdu::{ins, CommandApdu, ResponseApdu, StatusWord, Transport, TransportError};
+use emrtd_apdu::{
+    ins, CommandApdu, ResponseApdu, StatusWord, Transport, TransportError, SHORT_LE_MAX,
+};
 use emrtd_crypto::sym::Cipher;
 use emrtd_lds::com::{dg_tag, EfCom};
 use emrtd_lds::dg1::Dg1;
@@ -93,6 +95,7 @@ pub struct VirtualChip {
     rng: Box<dyn ChipRng>,
     log: Option<Vec<(Vec<u8>, Vec<u8>)>>,
     stats: LinkStats,
+    time: crate::link::ModelledTime,
     until_tag_loss: Option<usize>,
     /// Status answered to READ BINARY by short EF identifier (profile `[chip] sfi_refusal`).
     sfi_refusal: Option<StatusWord>,
@@ -302,10 +305,10 @@ impl VirtualChip {
         }
         if !matches!(
             profile.chip.le_refusal.as_str(),
-            "6700" | "6b00" | "6b00-drop"
+            "6700" | "6b00" | "6b00-drop" | "6282" | "6282-empty"
         ) {
             return Err(ProfileError::Invalid(format!(
-                "[chip] le_refusal = {:?}: use 6700, 6b00 or 6b00-drop",
+                "[chip] le_refusal = {:?}: use 6700, 6b00, 6b00-drop, 6282 or 6282-empty",
                 profile.chip.le_refusal
             ))
             .into());
@@ -339,6 +342,7 @@ impl VirtualChip {
             rng,
             log: None,
             stats: LinkStats::default(),
+            time: crate::link::ModelledTime::default(),
             until_tag_loss,
             #[cfg(feature = "hostile")]
             response_hook: None,
@@ -380,6 +384,11 @@ impl VirtualChip {
         self.until_tag_loss = Some(apdus);
     }
 
+    /// The modelled time of this chip's link, shared (see [`ModelledTime`](crate::ModelledTime)).
+    pub fn modelled_time(&self) -> crate::link::ModelledTime {
+        self.time.clone()
+    }
+
     /// What crossed the modelled link so far (see [`crate::link`]).
     pub fn stats(&self) -> &LinkStats {
         &self.stats
@@ -401,8 +410,16 @@ impl VirtualChip {
     /// Process one command APDU and return the response bytes (data + SW).
     pub fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
         let response = self.process_inner(apdu).to_bytes();
-        self.stats
+        let mut us = self
+            .stats
             .record(&self.profile.link, apdu.len(), response.len());
+        if apdu.get(1) == Some(&ins::INTERNAL_AUTHENTICATE) {
+            // The signature itself (RSA-4096 on a slow chip takes seconds).
+            let work = f64::from(self.profile.chip.internal_authenticate_ms) * 1000.0;
+            self.stats.add_work(work);
+            us += work;
+        }
+        self.time.advance(us as u64);
         if let Some(log) = &mut self.log {
             log.push((apdu.to_vec(), response.clone()));
         }
@@ -479,6 +496,10 @@ impl VirtualChip {
     /// ICAO 9303-11 §9.8.6: on any secure messaging error the chip ends the session.
     fn abort_sm(&mut self, sw: StatusWord) -> ResponseApdu {
         self.sm = None;
+        if let Some(eac) = &mut self.eac {
+            // The rights of Terminal Authentication end with the session.
+            eac.end_session();
+        }
         ResponseApdu::status(sw)
     }
 
@@ -641,15 +662,45 @@ impl VirtualChip {
             return Err(StatusWord::WRONG_LENGTH);
         };
         if le > self.profile.chip.max_read {
-            return Err(match self.profile.chip.le_refusal.as_str() {
-                "6b00" => StatusWord::WRONG_P1P2,
-                "6b00-drop" => {
-                    self.drop_session = self.sm.is_some();
-                    StatusWord::WRONG_P1P2
+            let len = file.content.len();
+            let max = self.profile.chip.max_read;
+            return match self.profile.chip.le_refusal.as_str() {
+                // "End of file reached before Le bytes" although the file goes on: the bytes the
+                // chip is willing to send, or none.
+                "6282" if offset <= len => {
+                    let end = (offset + max).min(len);
+                    Ok((file.content[offset..end].to_vec(), StatusWord::END_OF_FILE))
                 }
-                _ => StatusWord::WRONG_LENGTH,
-            });
+                "6282-empty" if offset <= len => Err(StatusWord::END_OF_FILE),
+                "6282" | "6282-empty" => Err(StatusWord::WRONG_P1P2),
+                _ => Err(self.le_refusal()),
+            };
         }
+        self.read_in_file(offset, le)
+    }
+
+    /// The status answered to an Le above `max_read` (`le_refusal` 6700, 6b00, 6b00-drop).
+    fn le_refusal(&mut self) -> StatusWord {
+        match self.profile.chip.le_refusal.as_str() {
+            "6b00" => StatusWord::WRONG_P1P2,
+            "6b00-drop" => {
+                self.drop_session = self.sm.is_some();
+                StatusWord::WRONG_P1P2
+            }
+            _ => StatusWord::WRONG_LENGTH,
+        }
+    }
+
+    /// READ BINARY of at most `max_read` bytes in the current file.
+    fn read_in_file(
+        &mut self,
+        offset: usize,
+        le: usize,
+    ) -> Result<(Vec<u8>, StatusWord), StatusWord> {
+        let Some(i) = self.current_ef else {
+            return Err(StatusWord(0x6986));
+        };
+        let file = &self.files[i];
         let len = file.content.len();
         if offset > len {
             return Err(StatusWord::WRONG_P1P2);
@@ -760,7 +811,21 @@ impl VirtualChip {
             Err(_) => return ResponseApdu::status(StatusWord::UNKNOWN),
         };
         const PART: usize = 231;
+        // A signature longer than a short response (RSA-3072: 384 bytes, RSA-4096: 512) asked
+        // for with a short Le: the chip returns it in parts (61xx, GET RESPONSE), each small
+        // enough to fit a short response once secure messaging has wrapped it.
+        const SHORT_PART: usize = 223;
+        let short_command = !cmd.is_extended();
         match self.profile.chip.aa_response.as_str() {
+            "truncate" => {
+                sig.truncate(PART);
+                ResponseApdu::new(sig, StatusWord::OK)
+            }
+            _ if short_command && sig.len() > SHORT_LE_MAX => {
+                self.pending_response = sig.split_off(SHORT_PART);
+                let left = self.pending_response.len().min(255) as u8;
+                ResponseApdu::new(sig, StatusWord::new(0x61, left))
+            }
             "61xx" if sig.len() > PART => {
                 self.pending_response = sig.split_off(PART);
                 let left = self.pending_response.len().min(255) as u8;
@@ -768,10 +833,6 @@ impl VirtualChip {
             }
             "6cxx" if cmd.le != Some(sig.len()) && sig.len() <= 256 => {
                 ResponseApdu::status(StatusWord::new(0x6C, sig.len() as u8))
-            }
-            "truncate" => {
-                sig.truncate(PART);
-                ResponseApdu::new(sig, StatusWord::OK)
             }
             _ => ResponseApdu::new(sig, StatusWord::OK),
         }
@@ -782,7 +843,11 @@ impl VirtualChip {
         if self.pending_response.is_empty() {
             return ResponseApdu::status(StatusWord(0x6985));
         }
-        let want = cmd.le.unwrap_or(256).min(self.pending_response.len());
+        let want = cmd
+            .le
+            .unwrap_or(SHORT_LE_MAX)
+            .min(if cmd.is_extended() { usize::MAX } else { 223 })
+            .min(self.pending_response.len());
         let rest = self.pending_response.split_off(want);
         let part = std::mem::replace(&mut self.pending_response, rest);
         let sw = if self.pending_response.is_empty() {
@@ -817,7 +882,29 @@ impl VirtualChip {
         if let Some(session) = pace.take_session() {
             self.sm = Some(session);
             if let Some(eac) = &mut self.eac {
-                eac.end_session();
+                match pace.summary() {
+                    Some(s) => {
+                        let comp = |key: &[u8]| match s.key_agreement {
+                            emrtd_access::pace::KeyAgreement::Ecdh => {
+                                emrtd_eac::ta::EphemeralKey::Ec(key.to_vec()).compressed()
+                            }
+                            emrtd_access::pace::KeyAgreement::Dh => {
+                                emrtd_eac::ta::EphemeralKey::Dh(key.to_vec()).compressed()
+                            }
+                        };
+                        let password = match (s.password, &self.profile.can) {
+                            ("CAN", Some(can)) => {
+                                crate::eac::StaticPassword::Can(can.as_bytes().to_vec())
+                            }
+                            _ => crate::eac::StaticPassword::Mrz,
+                        };
+                        // TR-03110-1 §3.5: after PACE-CAM, C is Comp of the terminal's PACE key.
+                        let cam = (s.mapping == Mapping::ChipAuthentication)
+                            .then(|| comp(&s.terminal_ephemeral_public_key));
+                        eac.pace_established(comp(&s.chip_ephemeral_public_key), password, cam);
+                    }
+                    None => eac.end_session(),
+                }
             }
         }
         resp
@@ -828,9 +915,14 @@ impl VirtualChip {
             return ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED);
         };
         let (resp, session) = bac.handle_external_authenticate(cmd, &mut *self.rng);
+        let established = session.is_some();
         self.sm = session;
         if let Some(eac) = &mut self.eac {
-            eac.end_session();
+            if established {
+                eac.bac_established();
+            } else {
+                eac.end_session();
+            }
         }
         resp
     }
@@ -871,8 +963,9 @@ fn hex_bytes(text: &str, what: &str) -> Result<Vec<u8>, ProfileError> {
         .map_err(|e| ProfileError::Invalid(format!("{what}: {e}")))
 }
 
-/// The chip's Terminal Authentication from the profile; ID_PICC after BAC is the document
-/// number with its check digit (the MRZ information without the two dates).
+/// The chip's Terminal Authentication from the profile; ID_PICC after BAC (and after PACE with
+/// the static binding and the MRZ) is the document number with its check digit (the MRZ
+/// information without the two dates).
 fn eac_chip(
     cfg: &crate::profile::EacConfig,
     mrz_information: &str,
@@ -894,8 +987,13 @@ fn eac_chip(
         .len()
         .checked_sub(14)
         .ok_or_else(|| ProfileError::Invalid("MRZ information too short".into()))?;
-    crate::eac::EacChip::new(cvca, date, mrz_information.as_bytes()[..end].to_vec())
-        .map_err(ProfileError::Invalid)
+    crate::eac::EacChip::new(
+        cvca,
+        date,
+        mrz_information.as_bytes()[..end].to_vec(),
+        cfg.static_binding,
+    )
+    .map_err(ProfileError::Invalid)
 }
 
 /// The terminal's ephemeral public key in a Chip Authentication command (MSE:Set KAT `91`,
@@ -1110,17 +1208,19 @@ fn aa_key(name: &str) -> Result<Option<emrtd_access::aa::AaChipKey>, ProfileErro
     let der: &[u8] = match name {
         "none" => return Ok(None),
         "rsa-2048" | "rsa-2048-sha256" => include_bytes!("../pki/aa_rsa2048.pk8.der"),
+        "rsa-3072" => include_bytes!("../pki/aa_rsa3072.pk8.der"),
+        "rsa-4096" => include_bytes!("../pki/aa_rsa4096.pk8.der"),
         "ec-p256" => include_bytes!("../pki/aa_ec_p256.pk8.der"),
         "ec-brainpoolp256r1" => include_bytes!("../pki/aa_ec_brainpoolp256r1.pk8.der"),
         other => {
             return Err(ProfileError::Invalid(format!(
-                "active_authentication {other:?}: use none, rsa-2048, rsa-2048-sha256, ec-p256 or ec-brainpoolp256r1"
+                "active_authentication {other:?}: use none, rsa-2048, rsa-2048-sha256, rsa-3072, rsa-4096, ec-p256 or ec-brainpoolp256r1"
             )))
         }
     };
     let key = AaChipKey::from_pkcs8_der(der)
         .map_err(|e| ProfileError::Invalid(format!("Active Authentication key: {e}")))?;
-    let key = if name == "rsa-2048-sha256" || name.starts_with("ec-") {
+    let key = if name != "rsa-2048" {
         key.with_hash(emrtd_crypto::sig::HashAlg::Sha256)
     } else {
         key

@@ -1,12 +1,24 @@
 //! The chip side of Extended Access Control: Terminal Authentication v1 (TR-03110-1 §3.5,
-//! TR-03110-3 §B.11) after BAC and Chip Authentication, with the chip-side functions of
-//! `emrtd-eac`. The rights it grants are bound to the Chip Authentication session.
+//! TR-03110-3 §B.3) after BAC or PACE and Chip Authentication (or PACE-CAM), with the
+//! chip-side functions of `emrtd-eac`. The rights it grants are bound to the secure messaging
+//! session of the authenticated ephemeral key.
+//!
+//! ID_PICC, the chip's identity in the data the terminal signs, is the document number with its
+//! check digit after BAC and Comp of the chip's ephemeral PACE key after PACE (dynamic binding),
+//! or, for a profile with `static_binding`, the document number (PACE with the MRZ) or the CAN
+//! (PACE with the CAN), as some older documents do.
 
 use emrtd_apdu::{CommandApdu, ResponseApdu, StatusWord};
 use emrtd_eac::chain::{ChainVerifier, TrustPoint, VerifiedChain};
 use emrtd_eac::ta::{self, IdPicc, ReceivedSetAt};
 use emrtd_eac::{CvCertificate, CvDate, IsRight, IsRights};
 use rand_core::RngCore;
+
+/// The PACE password, for ID_PICC with the static binding.
+pub(crate) enum StaticPassword {
+    Mrz,
+    Can(Vec<u8>),
+}
 
 /// `6A88`: referenced data not found.
 const REFERENCE_NOT_FOUND: StatusWord = StatusWord(0x6A88);
@@ -15,9 +27,17 @@ const REFERENCE_NOT_FOUND: StatusWord = StatusWord(0x6A88);
 pub(crate) struct EacChip {
     trust: Vec<TrustPoint>,
     date: CvDate,
-    id_picc: Vec<u8>,
-    /// Comp(PK_PCD) of the Chip Authentication of this session.
+    /// The document number with its check digit (ID_PICC after BAC).
+    document_number: Vec<u8>,
+    /// ID_PICC after PACE is the password's (document number or CAN), not the PACE key.
+    static_binding: bool,
+    /// ID_PICC of this session (set by BAC or PACE).
+    id_picc: Option<IdPicc>,
+    /// Comp(PK_PCD) of the Chip Authentication (or PACE-CAM) of this session: the newest.
     ca_ephemeral: Option<Vec<u8>>,
+    /// Terminal Authentication passed in this session: not accepted a second time
+    /// (TR-03110-1 §3.5.2).
+    authenticated: bool,
     verifier: Option<ChainVerifier>,
     set_at: Option<(ReceivedSetAt, VerifiedChain)>,
     challenge: Option<[u8; 8]>,
@@ -30,14 +50,18 @@ impl EacChip {
     pub(crate) fn new(
         cvca: CvCertificate,
         date: CvDate,
-        id_picc: Vec<u8>,
+        document_number: Vec<u8>,
+        static_binding: bool,
     ) -> Result<EacChip, String> {
         let trust = TrustPoint::new(cvca).map_err(|e| format!("EAC trust point: {e}"))?;
         Ok(EacChip {
             trust: vec![trust],
             date,
-            id_picc,
+            document_number,
+            static_binding,
+            id_picc: None,
             ca_ephemeral: None,
+            authenticated: false,
             verifier: None,
             set_at: None,
             challenge: None,
@@ -48,17 +72,50 @@ impl EacChip {
 
     /// A new secure messaging session (access control, a reset): nothing granted.
     pub(crate) fn end_session(&mut self) {
+        self.id_picc = None;
         self.ca_ephemeral = None;
+        self.reset_terminal_authentication();
+    }
+
+    /// Forget the certificates, challenge and rights of this session's Terminal Authentication.
+    fn reset_terminal_authentication(&mut self) {
         self.verifier = None;
         self.set_at = None;
         self.challenge = None;
         self.granted = IsRights::default();
+        self.authenticated = false;
         self.chained.clear();
     }
 
-    /// Chip Authentication passed with the terminal's ephemeral key `comp` (compressed).
-    pub(crate) fn chip_authenticated(&mut self, comp: Vec<u8>) {
+    /// BAC established a session: ID_PICC is the document number with its check digit.
+    pub(crate) fn bac_established(&mut self) {
         self.end_session();
+        self.id_picc = Some(IdPicc::DocumentNumber(self.document_number.clone()));
+    }
+
+    /// PACE established a session. `chip_key`: Comp of the chip's ephemeral PACE key (ID_PICC,
+    /// dynamic binding); `password`: the PACE password (ID_PICC, static binding: the document
+    /// number for the MRZ, the CAN); `cam_terminal_key`: Comp of the terminal's ephemeral PACE
+    /// key after PACE-CAM (Terminal Authentication then needs no Chip Authentication).
+    pub(crate) fn pace_established(
+        &mut self,
+        chip_key: Vec<u8>,
+        password: StaticPassword,
+        cam_terminal_key: Option<Vec<u8>>,
+    ) {
+        self.end_session();
+        self.id_picc = Some(match (self.static_binding, password) {
+            (false, _) => IdPicc::PaceEphemeral(chip_key),
+            (true, StaticPassword::Mrz) => IdPicc::DocumentNumber(self.document_number.clone()),
+            (true, StaticPassword::Can(can)) => IdPicc::Can(can),
+        });
+        self.ca_ephemeral = cam_terminal_key;
+    }
+
+    /// Chip Authentication passed with the terminal's ephemeral key `comp` (compressed): the
+    /// session restarts with its keys, Terminal Authentication binds to this key (the newest).
+    pub(crate) fn chip_authenticated(&mut self, comp: Vec<u8>) {
+        self.reset_terminal_authentication();
         self.ca_ephemeral = Some(comp);
     }
 
@@ -83,7 +140,7 @@ impl EacChip {
     }
 
     pub(crate) fn set_dst(&mut self, cmd: &CommandApdu) -> ResponseApdu {
-        if self.ca_ephemeral.is_none() {
+        if self.ca_ephemeral.is_none() || self.id_picc.is_none() || self.authenticated {
             return ResponseApdu::status(StatusWord::CONDITIONS_NOT_SATISFIED);
         }
         let car = match ta::parse_set_dst(&cmd.data) {
@@ -135,6 +192,9 @@ impl EacChip {
 
     pub(crate) fn set_at(&mut self, cmd: &CommandApdu) -> ResponseApdu {
         self.set_at = None;
+        if self.authenticated {
+            return ResponseApdu::status(StatusWord::CONDITIONS_NOT_SATISFIED);
+        }
         let received = match ta::parse_set_at(&cmd.data) {
             Ok(r) => r,
             Err(_) => return ResponseApdu::status(StatusWord::WRONG_DATA),
@@ -159,12 +219,22 @@ impl EacChip {
     pub(crate) fn external_authenticate(&mut self, cmd: &CommandApdu) -> ResponseApdu {
         let challenge = self.challenge.take();
         let set_at = self.set_at.take();
-        let (Some(r), Some((received, verified)), Some(comp)) =
-            (challenge, set_at, self.ca_ephemeral.clone())
-        else {
+        let (Some(r), Some((received, verified)), Some(comp), Some(id)) = (
+            challenge,
+            set_at,
+            self.ca_ephemeral.clone(),
+            self.id_picc.clone(),
+        ) else {
             return ResponseApdu::status(StatusWord::CONDITIONS_NOT_SATISFIED);
         };
-        let id = IdPicc::DocumentNumber(self.id_picc.clone());
+        // Version 2's MSE:Set AT names the ephemeral key; it must be this session's.
+        if received
+            .compressed_ephemeral
+            .as_ref()
+            .is_some_and(|c| c != &comp)
+        {
+            return ResponseApdu::status(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
+        }
         match ta::verify_external_authenticate(
             &verified.terminal_key,
             &id,
@@ -175,6 +245,7 @@ impl EacChip {
         ) {
             Ok(()) => {
                 self.granted = verified.inspection_rights().unwrap_or_default();
+                self.authenticated = true;
                 // TR-03110-3 §2.5: the current date moves forward with accepted certificates.
                 if verified.current_date > self.date {
                     self.date = verified.current_date;

@@ -14,5 +14,5 @@ pub mod profile;
 pub mod vpcd;
 
 pub use chip::{VirtualChip, LDS1_AID};
-pub use link::{LinkModel, LinkStats};
+pub use link::{LinkModel, LinkStats, ModelledTime};
 pub use profile::{Profile, ProfileError, DEFAULT_PROFILE};

@@ -97,12 +97,36 @@ pub struct LinkStats {
 }
 
 impl LinkStats {
-    /// Account for one exchange.
-    pub fn record(&mut self, model: &LinkModel, command_len: usize, response_len: usize) {
+    /// Account for one exchange; returns its modelled time, µs.
+    pub fn record(&mut self, model: &LinkModel, command_len: usize, response_len: usize) -> f64 {
         self.apdus += 1;
         self.bytes_to_chip += command_len;
         self.bytes_from_chip += response_len;
-        self.modelled_ms += model.exchange_us(command_len, response_len) / 1000.0;
+        let us = model.exchange_us(command_len, response_len);
+        self.modelled_ms += us / 1000.0;
+        us
+    }
+
+    /// Account for chip work beyond the link model (a slow operation), µs.
+    pub fn add_work(&mut self, us: f64) {
+        self.modelled_ms += us / 1000.0;
+    }
+}
+
+/// The modelled time that has passed on the link, shared: a test's clock reads it, so that the
+/// reader's per-command time budget is measured against the modelled chip (sans-IO, no
+/// sleeping). Cloning shares the same time.
+#[derive(Debug, Clone, Default)]
+pub struct ModelledTime(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl ModelledTime {
+    /// Microseconds modelled since the chip was built.
+    pub fn micros(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub(crate) fn advance(&self, us: u64) {
+        self.0.fetch_add(us, std::sync::atomic::Ordering::SeqCst);
     }
 }
 

@@ -53,8 +53,10 @@ pub struct Profile {
     #[serde(default = "default_face")]
     pub face: String,
     /// Active Authentication key in DG15: `none`, `rsa-2048` (ISO/IEC 9796-2, SHA-1 trailer
-    /// BC), `rsa-2048-sha256` (trailer 34CC), `ec-p256` or `ec-brainpoolp256r1` (ECDSA plain,
-    /// SHA-256, announced in DG14).
+    /// BC), `rsa-2048-sha256`, `rsa-3072` or `rsa-4096` (trailer 34CC, SHA-256), `ec-p256` or
+    /// `ec-brainpoolp256r1` (ECDSA plain, SHA-256, announced in DG14). A signature longer than
+    /// 256 bytes goes back whole to an extended-length INTERNAL AUTHENTICATE, and in parts
+    /// (61xx, GET RESPONSE) to a short one.
     #[serde(default = "default_none")]
     pub active_authentication: String,
     /// Chip Authentication key in DG14 (none when absent).
@@ -106,6 +108,11 @@ pub struct EacConfig {
     /// The chip's current date `YYYY-MM-DD` (TR-03110-3 §2.5: moved forward by accepted
     /// certificates).
     pub date: String,
+    /// ID_PICC after PACE is the document number (PACE with the MRZ) or the CAN instead of
+    /// Comp of the chip's ephemeral PACE key: the static binding of some older documents
+    /// (TR-03110-1 §3.5), which inspection systems try when the dynamic binding fails.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub static_binding: bool,
 }
 
 /// The Chip Authentication key of DG14.
@@ -178,8 +185,10 @@ pub struct ChipConfig {
     #[serde(default = "default_pace_key_reference")]
     pub pace_key_reference: String,
     /// Answer to a READ BINARY asking for more than `max_read` bytes: `6700` (default),
-    /// `6b00`, or `6b00-drop` (6B00 without secure messaging, and the session is ended, so the
-    /// next protected command gets 6987, as a Russian passport does).
+    /// `6b00`, `6b00-drop` (6B00 without secure messaging, and the session is ended, so the
+    /// next protected command gets 6987, as a Russian passport does), `6282` (the first
+    /// `max_read` bytes with 6282 "end of file before Le bytes" although the file goes on, as
+    /// Spanish ID cards answer Le = 00) or `6282-empty` (6282 without data).
     #[serde(default = "default_le_refusal")]
     pub le_refusal: String,
     /// Status word (hex, e.g. `6700`) answered without secure messaging to every
@@ -193,6 +202,11 @@ pub struct ChipConfig {
     /// `truncate` (cut to 231 bytes with 9000, as Australian R-series passports).
     #[serde(default = "default_aa_response")]
     pub aa_response: String,
+    /// Chip time for INTERNAL AUTHENTICATE beyond the link model, milliseconds (RSA-4096
+    /// Active Authentication takes seconds on slow chips; `link-timings.md`). Counts in the
+    /// modelled time ([`crate::ModelledTime`]).
+    #[serde(default)]
+    pub internal_authenticate_ms: u32,
 }
 
 fn default_aa_response() -> String {
@@ -228,6 +242,7 @@ impl Default for ChipConfig {
             le_refusal: default_le_refusal(),
             extended_refusal: None,
             aa_response: default_aa_response(),
+            internal_authenticate_ms: 0,
         }
     }
 }

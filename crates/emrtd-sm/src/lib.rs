@@ -15,6 +15,9 @@
 //! Any error on received data closes the session (ICAO 9303-11 §9.8.6: the chip does the same);
 //! later calls fail with [`SmError::SessionClosed`] until a new session is established.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 use emrtd_apdu::{ApduError, CommandApdu, ResponseApdu, StatusWord};
 use emrtd_crypto::sym::{self, Cipher, SymError, SymKey};
 use std::fmt;
@@ -35,6 +38,7 @@ const BROKEN: &str =
 /// Errors of secure messaging. Except for [`SmError::UnprotectedStatus`] and errors about the
 /// caller's own command, each one ends the session.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SmError {
     /// The MAC in DO'8E' does not match: data altered in transit or keys/SSC out of step.
     #[error("secure messaging MAC mismatch (data altered or keys/counter out of step); {BROKEN}")]

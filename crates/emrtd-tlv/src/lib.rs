@@ -8,6 +8,9 @@
 //! Every parser works on untrusted bytes: it never panics, never allocates more than the input,
 //! and reports where and why the input is malformed.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 use nom::error::{ErrorKind, ParseError};
 use nom::IResult;
 
@@ -18,19 +21,46 @@ pub const MAX_DEPTH: usize = 32;
 
 /// Why a TLV could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TlvError {
+    /// The input ends inside a tag, a length or a value.
     #[error("TLV truncated: needed {needed} more byte(s) at offset {offset}")]
-    Truncated { offset: usize, needed: usize },
+    Truncated {
+        /// Where the missing bytes were expected.
+        offset: usize,
+        /// How many bytes were missing.
+        needed: usize,
+    },
+    /// A tag of more than four bytes: no ICAO 9303 structure has one.
     #[error("TLV tag at offset {offset} is longer than 4 bytes")]
-    TagTooLong { offset: usize },
+    TagTooLong {
+        /// Where the tag starts.
+        offset: usize,
+    },
+    /// The indefinite length form (`80`), which DER and ICAO 9303 forbid.
     #[error("TLV length at offset {offset} uses the indefinite form, which ICAO 9303 forbids")]
-    IndefiniteLength { offset: usize },
+    IndefiniteLength {
+        /// Where the length starts.
+        offset: usize,
+    },
+    /// A length of more than four bytes or above [`MAX_LENGTH`].
     #[error("TLV length at offset {offset} is malformed or exceeds {MAX_LENGTH} bytes")]
-    BadLength { offset: usize },
+    BadLength {
+        /// Where the length starts.
+        offset: usize,
+    },
+    /// The TLV has another tag than the caller required.
     #[error("expected tag {expected:X}, found {found:X}")]
-    UnexpectedTag { expected: u32, found: u32 },
+    UnexpectedTag {
+        /// The tag required.
+        expected: u32,
+        /// The tag found.
+        found: u32,
+    },
+    /// Constructed TLVs nested deeper than [`MAX_DEPTH`] (a guard against hostile input).
     #[error("TLV nesting deeper than {MAX_DEPTH}")]
     TooDeep,
+    /// Bytes follow the TLV where the input should have ended.
     #[error("{0} trailing byte(s) after the TLV")]
     TrailingBytes(usize),
 }
@@ -38,8 +68,11 @@ pub enum TlvError {
 /// Header of one TLV: tag, value length and how many bytes tag + length took.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
+    /// The tag, its bytes read as a big-endian number (`5F1F`, `7F61`, …).
     pub tag: u32,
+    /// Length of the value in bytes.
     pub length: usize,
+    /// Bytes taken by the tag and the length fields.
     pub header_len: usize,
 }
 
@@ -195,6 +228,7 @@ fn shift(e: TlvError, by: usize) -> TlvError {
 /// One TLV borrowed from its input: the raw encoding and the value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TlvRef<'a> {
+    /// The tag, its bytes read as a big-endian number.
     pub tag: u32,
     /// Value bytes.
     pub value: &'a [u8],
@@ -283,11 +317,24 @@ pub fn parse_all(mut input: &[u8]) -> Result<Vec<TlvRef<'_>>, TlvError> {
 /// A fully parsed TLV tree, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tlv {
-    Primitive { tag: u32, value: Vec<u8> },
-    Constructed { tag: u32, children: Vec<Tlv> },
+    /// A primitive TLV: a tag and its value bytes.
+    Primitive {
+        /// The tag, its bytes read as a big-endian number.
+        tag: u32,
+        /// The value bytes.
+        value: Vec<u8>,
+    },
+    /// A constructed TLV (bit 6 of the first tag byte set): a tag and the TLVs inside.
+    Constructed {
+        /// The tag, its bytes read as a big-endian number.
+        tag: u32,
+        /// The TLVs of the value, in order.
+        children: Vec<Tlv>,
+    },
 }
 
 impl Tlv {
+    /// The tag of this TLV.
     pub fn tag(&self) -> u32 {
         match self {
             Tlv::Primitive { tag, .. } | Tlv::Constructed { tag, .. } => *tag,

@@ -2,8 +2,8 @@
 //! parameters (p, a, b, G, n, h).
 //!
 //! Curves with a RustCrypto fixed-width implementation (P-192/224/256/384/521,
-//! brainpoolP256r1/P384r1) use it for every scalar multiplication ([`super::named`]), whether
-//! they were given by id or as explicit parameters equal to the standardized ones. The other
+//! brainpoolP256r1/P384r1) use it for every scalar multiplication (the private module `named`),
+//! whether they were given by id or as explicit parameters equal to the standardized ones. The other
 //! curves use `crypto-bigint` Montgomery residues with a fixed width of 576 bits, enough for
 //! every curve up to P-521. Point arithmetic uses the complete projective addition
 //! formulas of Renes, Costello and Batina (2016, algorithm 1, any `a`), so adding and doubling

@@ -11,6 +11,7 @@ pub const MAX_MODULUS_BITS: usize = 16384;
 
 /// Why the RSA public operation refused its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RsaError {
     /// The modulus is even, smaller than 512 bits or larger than [`MAX_MODULUS_BITS`].
     #[error("RSA modulus must be odd and 512 to 16384 bits long")]

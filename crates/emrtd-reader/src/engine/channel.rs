@@ -68,6 +68,12 @@ pub struct Channel {
     ta_cvca: Option<Vec<u8>>,
     /// The latest Terminal Authentication outcome.
     pub(crate) ta_report: Option<crate::report::TerminalAuthReport>,
+    /// ID_PICC after PACE is the static binding (document number or CAN): the chip rejected
+    /// the dynamic binding's signature (kept when the session is opened again).
+    ta_static_binding: bool,
+    /// The chip rejected the signature of a Terminal Authentication after PACE with the
+    /// dynamic binding: the static binding may be tried (TR-03110-1 §3.5).
+    ta_dynamic_rejected: bool,
     /// Offset reached in the file of the current resumable step (for `Progress::Resumed`).
     pub(crate) offset_hint: usize,
     /// Times the read was resumed after the card was lost.
@@ -82,6 +88,17 @@ pub struct Channel {
     /// The session was lost to a plain 6700/6D00 in answer to an extended-length APDU: it is
     /// opened again with short APDUs only.
     extended_refused: bool,
+    /// Largest response (bytes, secure messaging included) of an extended-length APDU in this
+    /// session: EF.ATR/INFO announced extended length over a link that may carry it. `None`:
+    /// short APDUs only (INTERNAL AUTHENTICATE then takes long signatures in 61xx parts).
+    extended_max: Option<usize>,
+    /// Extended-length APDUs failed once (on the link or at the chip): never used again in
+    /// this read, also after the chip is opened again.
+    short_only: bool,
+    /// A command took longer than the per-command budget: (command, elapsed ms, budget ms).
+    /// Every later command fails the same way, so that no step goes on in a session whose
+    /// secure messaging counter has moved without an answer.
+    too_slow: Option<(String, u64, u64)>,
 }
 
 impl std::fmt::Debug for Channel {
@@ -124,11 +141,16 @@ impl Channel {
             pace_chip_key: None,
             ta_cvca: None,
             ta_report: None,
+            ta_static_binding: false,
+            ta_dynamic_rejected: false,
             offset_hint: 0,
             resumes: 0,
             sfi_refused: false,
             session_lost: None,
             extended_refused: false,
+            extended_max: None,
+            short_only: false,
+            too_slow: None,
         };
         if let Some(block) = channel.config.options.max_block {
             channel.set_max_block(block);
@@ -263,7 +285,8 @@ impl Channel {
                 }
             }
         }
-        if let Some(max) = extended {
+        self.extended_max = extended.filter(|_| !self.short_only);
+        if let Some(max) = self.extended_max {
             self.use_extended_length(max);
         }
         Ok(())
@@ -505,6 +528,8 @@ impl Channel {
 
     /// Never use extended-length APDUs (kept when the chip is opened again).
     pub(crate) fn short_apdus_only(&mut self) {
+        self.short_only = true;
+        self.extended_max = None;
         if self.block_fixed {
             return;
         }
@@ -532,6 +557,8 @@ impl Channel {
     /// Extended-length reads failed on the link: use short ones from now on. False when no
     /// extended-length reads were in use (then the failure has another cause).
     fn fall_back_to_short_apdus(&mut self) -> bool {
+        self.short_only = true;
+        self.extended_max = None;
         let short = self
             .access
             .as_ref()
@@ -542,6 +569,15 @@ impl Channel {
         self.block_limit = Some(short);
         self.block = short;
         true
+    }
+
+    /// The chip takes blocks of at most `le` bytes: read in blocks no larger for the rest of the
+    /// read (a block size given in the options stays as given).
+    fn limit_block(&mut self, le: usize) {
+        if !self.block_fixed && le > 0 && le < self.block {
+            self.block = le;
+            self.block_limit = Some(self.block_limit.map_or(le, |l| l.min(le)));
+        }
     }
 
     /// Set the largest READ BINARY block (and keep it: no automatic extended length).
@@ -560,13 +596,25 @@ impl Channel {
         let bytes = cmd
             .to_bytes()
             .map_err(|e| ReadError::Malformed(e.to_string()))?;
-        let resp = self.link.exchange(bytes).await?;
-        if resp.is_empty() {
-            // No status word at all: the card went away under the reader (phone NFC stacks
-            // report a lost tag this way); resumed like any other loss.
-            return Err(ReadError::Transport(TransportError::CardRemoved));
+        if self.too_slow.is_none() {
+            let sent_at = self.clock.now_millis();
+            let resp = self.link.exchange(bytes).await;
+            // Long chip work is waited for up to the budget; an answer after it is not taken.
+            let elapsed = self.clock.now_millis().saturating_sub(sent_at).max(0) as u64;
+            let budget =
+                u64::try_from(self.config.options.command_budget().as_millis()).unwrap_or(u64::MAX);
+            if elapsed <= budget {
+                return parse_response(resp?);
+            }
+            self.sm = None;
+            self.too_slow = Some((command_name(cmd), elapsed, budget));
         }
-        ResponseApdu::parse(&resp).map_err(|e| ReadError::Malformed(e.to_string()))
+        let (command, elapsed_ms, budget_ms) = self.too_slow.clone().unwrap_or_default();
+        Err(ReadError::ChipTooSlow {
+            command,
+            elapsed_ms,
+            budget_ms,
+        })
     }
 
     /// Send a command, protected by secure messaging once a session is established.
@@ -683,6 +731,10 @@ impl Channel {
             });
         }
         content.truncate(total);
+        // "End of file" (6282) or a short answer before the length the header declares is not
+        // believed yet: chips answer 6282 to an Le they do not take (Spanish ID cards, to
+        // Le = 00). The reader asks on at the offset reached, within the declared length only;
+        // a file that really ends early gets no more data there and is reported truncated.
         while content.len() < total {
             if report {
                 self.progress(Progress::Reading {
@@ -691,18 +743,19 @@ impl Channel {
                     total,
                 });
             }
-            if ended {
-                return Err(file_truncated(&name, content.len(), total));
-            }
             let offset = content.len();
             let want = (total - offset).min(self.block);
-            let (data, sw, _) = self.read_block(ef, offset, want).await?;
+            let (data, _, asked) = self.read_block(ef, offset, want).await?;
             if data.is_empty() {
                 return Err(file_truncated(&name, offset, total));
             }
             let take = data.len().min(total - offset);
             content.extend_from_slice(&data[..take]);
-            ended = sw == StatusWord::END_OF_FILE;
+            if data.len() < asked && content.len() < total {
+                // Fewer bytes than asked within the file: the chip's largest answer. Kept for
+                // the rest of the read.
+                self.limit_block(data.len());
+            }
         }
         if report {
             self.progress(Progress::FileDone {
@@ -760,6 +813,17 @@ impl Channel {
                 {
                     self.select_ef(ef).await?;
                     self.sfi_refused = true;
+                }
+                // 6282 without data to a first block or within the declared length: the chip
+                // refuses the Le this way (Le = 00 on Spanish ID cards); a smaller block. A file
+                // that really ends there gives no data down to one byte and is then truncated.
+                StatusWord::END_OF_FILE if data.is_empty() && le > 1 => {
+                    le = if offset == 0 && le > HEADER_PROBE {
+                        HEADER_PROBE
+                    } else {
+                        step_down(le)
+                    };
+                    self.limit_block(le);
                 }
                 StatusWord::OK | StatusWord::END_OF_FILE => {
                     self.current_ef = Some(ef);
@@ -931,9 +995,16 @@ impl Channel {
             });
         };
         let protocol = self.access.as_ref().map(|a| a.protocol);
+        let dynamic = protocol == Some(AccessProtocol::Pace) && !self.ta_static_binding;
+        self.ta_dynamic_rejected = false;
         let id_picc = match (protocol, &self.pace_chip_key, &self.key) {
-            (Some(AccessProtocol::Pace), Some(k), _) => IdPicc::PaceEphemeral(k.clone()),
-            (Some(AccessProtocol::Bac), _, AccessKey::Mrz(info)) => {
+            // TR-03110-1 §3.5: after PACE, Comp of the chip's ephemeral PACE key (dynamic
+            // binding); the static binding (document number, CAN) only for older documents.
+            (Some(AccessProtocol::Pace), Some(k), _) if dynamic => IdPicc::PaceEphemeral(k.clone()),
+            (Some(AccessProtocol::Pace), _, AccessKey::Can(can)) => {
+                IdPicc::Can(can.as_bytes().to_vec())
+            }
+            (Some(AccessProtocol::Bac | AccessProtocol::Pace), _, AccessKey::Mrz(info)) => {
                 match document_number_with_check(info) {
                     Some(n) => IdPicc::DocumentNumber(n),
                     None => return Ok(failed("the MRZ information has no document number".into())),
@@ -984,9 +1055,42 @@ impl Channel {
             match ta.on_response(&resp) {
                 Ok(TaStep::Send(next)) => cmd = next,
                 Ok(TaStep::Authenticated) => return Ok(report(CheckOutcome::Verified, rights)),
-                Err(e) => return Ok(report(CheckOutcome::Failed(e.to_string()), none)),
+                Err(e) => {
+                    self.ta_dynamic_rejected =
+                        dynamic && matches!(e, emrtd_eac::ta::TaError::SignatureRejected(_));
+                    let why = if self.ta_static_binding {
+                        format!(
+                            "{e}; tried with the dynamic binding (ID_PICC from the chip's PACE key) and the static binding (the document number or CAN) of older documents"
+                        )
+                    } else {
+                        e.to_string()
+                    };
+                    return Ok(report(CheckOutcome::Failed(why), none));
+                }
             }
         }
+    }
+
+    /// After PACE the chip rejected the signature over ID_PICC = Comp(chip's PACE key): it may
+    /// be an older document with the static binding (TR-03110-1 §3.5: inspection systems
+    /// SHOULD then try it). Terminal Authentication runs once per session, so the chip is
+    /// opened again (PACE, Chip Authentication) and Terminal Authentication reruns with the
+    /// document number (MRZ) or the CAN as ID_PICC. `None` when there is nothing to retry.
+    pub(crate) async fn retry_with_static_binding(
+        &mut self,
+    ) -> Result<Option<crate::report::TerminalAuthReport>, ReadError> {
+        if !self.ta_dynamic_rejected && !self.ta_static_binding {
+            return Ok(None);
+        }
+        self.ta_static_binding = true;
+        self.ta_dynamic_rejected = false;
+        // End the chip's session first: an unprotected command ends it (ICAO 9303-11 §9.8.6),
+        // whatever the chip answers; the opening then starts from the master file.
+        let select_mf = CommandApdu::new(0x00, ins::SELECT, 0x00, 0x0C).with_data(vec![0x3F, 0x00]);
+        self.transmit_plain(&select_mf).await?;
+        self.sm = None;
+        self.reopen().await?;
+        Ok(self.ta_report.take())
     }
 
     /// Send a command, with ISO 7816-4 command chaining when its data does not fit a short
@@ -1118,9 +1222,21 @@ impl Channel {
         drop(infos);
         let challenge = emrtd_access::aa::new_challenge(&mut self.rng.clone());
         let cmd = emrtd_access::aa::internal_authenticate_command(challenge);
+        let cmd = match (signature_len(&key), self.extended_max) {
+            // A signature longer than a short response (RSA above 2048 bits) from a chip that
+            // announced extended length, when its largest response holds it with the secure
+            // messaging objects: one extended APDU. Otherwise short Le, and the chip sends it in
+            // 61xx parts (below).
+            (Some(len), Some(max)) if len > emrtd_apdu::SHORT_LE_MAX && len + SM_ROOM <= max => {
+                cmd.with_le(len)
+            }
+            _ => cmd,
+        };
         let resp = match self.internal_authenticate(cmd).await {
             Ok(r) => r,
-            Err(e) if e.is_card_lost() => return Err(e),
+            Err(e) if e.is_card_lost() || matches!(e, ReadError::ChipTooSlow { .. }) => {
+                return Err(e)
+            }
             Err(e) => return Ok(failed(NAME, format!("INTERNAL AUTHENTICATE failed: {e}"))),
         };
         if self.session_lost.is_some() {
@@ -1229,8 +1345,10 @@ impl Channel {
             // kept for the rest of the read.
             Err(e @ ReadError::Status { .. }) if file.is_some() && self.session_lost.is_some() => {
                 self.session_lost = None;
-                if !(std::mem::take(&mut self.extended_refused) && self.fall_back_to_short_apdus())
-                {
+                if std::mem::take(&mut self.extended_refused) {
+                    // Short APDUs from now on (also for INTERNAL AUTHENTICATE).
+                    self.fall_back_to_short_apdus();
+                } else {
                     self.shrink_block_after_timeout();
                 }
                 e
@@ -1264,6 +1382,16 @@ impl Channel {
             return Ok(None);
         }
     }
+}
+
+/// A raw response: its status word and data (an empty answer is a lost card).
+fn parse_response(resp: Vec<u8>) -> Result<ResponseApdu, ReadError> {
+    if resp.is_empty() {
+        // No status word at all: the card went away under the reader (phone NFC stacks report
+        // a lost tag this way); resumed like any other loss.
+        return Err(ReadError::Transport(TransportError::CardRemoved));
+    }
+    ResponseApdu::parse(&resp).map_err(|e| ReadError::Malformed(e.to_string()))
 }
 
 /// Number of length octets of a long-form TLV length at the start of `data` (0 if short form
@@ -1306,6 +1434,22 @@ const MAX_RESPONSE_PARTS: usize = 8;
 /// Longest Active Authentication signature taken (RSA-4096 is 512 bytes; room for more).
 const MAX_SIGNATURE: usize = 1024;
 
+/// Room for the secure messaging objects around response data (padding up to one block,
+/// DO'87' header and padding indicator, DO'99', DO'8E') and the status word.
+const SM_ROOM: usize = 48;
+
+/// Length of the signature an Active Authentication key makes, when the key fixes it (RSA:
+/// the modulus length). `None` for ECDSA, whose signatures always fit a short response.
+fn signature_len(key: &emrtd_lds::dg15::AaPublicKey) -> Option<usize> {
+    match key {
+        emrtd_lds::dg15::AaPublicKey::Rsa { n, .. } => {
+            let start = n.iter().position(|b| *b != 0).unwrap_or(n.len());
+            Some(n.len() - start)
+        }
+        _ => None,
+    }
+}
+
 /// Plain answers to a protected command by which the chip says it has no session any more.
 const SESSION_ENDED: [StatusWord; 3] = [
     StatusWord(0x6986),
@@ -1331,6 +1475,23 @@ fn compress(ka: emrtd_access::pace::KeyAgreement, key: &[u8]) -> Vec<u8> {
 fn document_number_with_check(info: &str) -> Option<Vec<u8>> {
     let end = info.len().checked_sub(14)?;
     (end >= 2 && info.is_ascii()).then(|| info.as_bytes()[..end].to_vec())
+}
+
+/// A command's name for messages (INS of the command as sent; under secure messaging the INS
+/// is the plain command's).
+fn command_name(cmd: &CommandApdu) -> String {
+    match cmd.ins {
+        ins::SELECT => "SELECT".into(),
+        ins::READ_BINARY | ins::READ_BINARY_ODD => "READ BINARY".into(),
+        ins::GET_CHALLENGE => "GET CHALLENGE".into(),
+        ins::EXTERNAL_AUTHENTICATE => "EXTERNAL AUTHENTICATE".into(),
+        ins::INTERNAL_AUTHENTICATE => "INTERNAL AUTHENTICATE".into(),
+        ins::MANAGE_SECURITY_ENVIRONMENT => "MANAGE SECURITY ENVIRONMENT".into(),
+        ins::GENERAL_AUTHENTICATE => "GENERAL AUTHENTICATE".into(),
+        ins::PERFORM_SECURITY_OPERATION => "PERFORM SECURITY OPERATION".into(),
+        GET_RESPONSE => "GET RESPONSE".into(),
+        other => format!("the command with INS {other:02X}"),
+    }
 }
 
 fn step_down(le: usize) -> usize {

@@ -35,6 +35,13 @@ use std::task::{Context, Poll, Waker};
 pub trait Clock {
     /// The current time, Unix seconds (UTC).
     fn now(&self) -> i64;
+
+    /// The current time, Unix milliseconds (UTC): times each command against the per-command
+    /// budget ([`ReadOptions::command_budget`]). The default has the resolution of
+    /// [`Clock::now`] (whole seconds); clocks that can tell milliseconds should say them.
+    fn now_millis(&self) -> i64 {
+        self.now().saturating_mul(1000)
+    }
 }
 
 /// The operating system's clock.
@@ -46,6 +53,12 @@ impl Clock for SystemClock {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    }
+
+    fn now_millis(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
     }
 }
 

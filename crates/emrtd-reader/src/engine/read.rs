@@ -107,7 +107,15 @@ pub(crate) async fn read(mut ch: Channel) -> Result<Document, ReadError> {
                         ch.terminal_authentication(&cvca).await
                     );
                     files.insert(EfId::Cvca, cvca);
-                    report
+                    if report.outcome.is_verified() {
+                        report
+                    } else {
+                        // After PACE: the static binding of older documents, once.
+                        match resumable!(ch, None, ch.retry_with_static_binding().await) {
+                            Some(retried) => retried,
+                            None => report,
+                        }
+                    }
                 }
                 Err(ReadError::FileNotFound { .. }) => TerminalAuthReport::not_performed(
                     "the chip has no EF.CVCA: it does not offer Terminal Authentication",
