@@ -65,11 +65,18 @@ pub enum EcdsaFormat {
 pub enum AaAlgorithm {
     /// RSA with ISO/IEC 9796-2 scheme 1 (partial message recovery).
     Iso9796_2 {
+        /// The hash of the message representative.
         hash: HashAlg,
+        /// The trailer: implicit `BC` (SHA-1) or explicit `xx CC`.
         trailer: Iso9796Trailer,
     },
     /// ECDSA.
-    Ecdsa { hash: HashAlg, format: EcdsaFormat },
+    Ecdsa {
+        /// The hash of the challenge.
+        hash: HashAlg,
+        /// How the signature is encoded.
+        format: EcdsaFormat,
+    },
 }
 
 impl fmt::Display for AaAlgorithm {

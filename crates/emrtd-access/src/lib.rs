@@ -9,6 +9,9 @@
 //! * [`ca`]: Chip Authentication (ICAO 9303-11 §6.2) with the DG14 key, which replaces the session.
 //! * [`aa`]: Active Authentication (ICAO 9303-11 §6.1): the chip signs a fresh challenge.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 pub mod aa;
 pub mod bac;
 pub mod ca;

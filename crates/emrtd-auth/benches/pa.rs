@@ -5,7 +5,10 @@
 //!   DSC by the Austrian CSCA from the German master list): SOD signature and chain, without
 //!   data groups;
 //! * a whole dump: the UK set (EF.SOD, DG1, DG2 with its face image) verified against its CSCA,
-//!   data-group hashes included.
+//!   data-group hashes included;
+//! * throughput: batches of the UK dump verified on two threads sharing one warm trust store
+//!   (the chain is built once and then taken from the store's cache), reported as dumps per
+//!   second.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use emrtd_auth::cert::Certificate;
@@ -81,6 +84,33 @@ fn bench(c: &mut Criterion) {
         b.iter(|| pa::verify_sod(&uk_sod, &uk_dgs, &uk_store, &opts))
     });
     g.finish();
+
+    // Two threads, one store: the first verification builds and caches the chain.
+    const BATCH: usize = 64;
+    let mut t = c.benchmark_group("passive_authentication_throughput");
+    t.sample_size(10);
+    t.throughput(Throughput::Elements(BATCH as u64));
+    t.bench_function("uk_dumps_2_threads_warm_store", |b| {
+        b.iter(|| {
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..2)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            (0..BATCH / 2)
+                                .filter(|_| {
+                                    pa::verify_sod(&uk_sod, &uk_dgs, &uk_store, &opts).status
+                                        == Verdict::Valid
+                                })
+                                .count()
+                        })
+                    })
+                    .collect();
+                let valid: usize = workers.into_iter().map(|w| w.join().expect("worker")).sum();
+                assert_eq!(valid, BATCH);
+            })
+        })
+    });
+    t.finish();
 }
 
 criterion_group!(benches, bench);

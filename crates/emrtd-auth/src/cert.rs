@@ -284,14 +284,23 @@ impl Certificate {
 /// What a report says about a certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CertSummary {
+    /// Subject name, RFC 4514 text.
     pub subject: String,
+    /// Issuer name, RFC 4514 text.
     pub issuer: String,
+    /// Serial number, hexadecimal.
     pub serial: String,
+    /// Start of validity.
     pub not_before: String,
+    /// End of validity.
     pub not_after: String,
+    /// The public key described in words (algorithm, curve or size).
     pub public_key: String,
+    /// The issuer's signature algorithm.
     pub signature_algorithm: String,
+    /// Subject key identifier extension, hexadecimal.
     pub subject_key_identifier: Option<String>,
+    /// SHA-256 of the DER certificate, hexadecimal.
     pub fingerprint_sha256: String,
 }
 

@@ -8,6 +8,9 @@
 //!
 //! Signature verification itself is `emrtd_crypto::sig`.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 pub mod anchors;
 pub mod cert;
 pub mod error;

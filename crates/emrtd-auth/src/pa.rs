@@ -50,31 +50,57 @@ pub struct Check {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum CheckId {
+    /// The CMS SignedData version is the one ICAO 9303-10 requires (3).
     SignedDataVersion,
+    /// The encapsulated content type is the one expected (the LDS Security Object in EF.SOD).
     ContentType,
+    /// `SignedData.digestAlgorithms` is not empty and lists the SignerInfo's digest algorithm.
     DigestAlgorithms,
+    /// There is exactly one SignerInfo.
     SignerInfos,
+    /// The SignerInfo version matches its signer identifier (1: issuer and serial, 3: key identifier).
     SignerInfoVersion,
+    /// The SignerInfo digest algorithm is one ICAO 9303 allows.
     DigestAlgorithm,
+    /// The signed attributes are present and well-formed.
     SignedAttributes,
+    /// The content-type signed attribute names the encapsulated content type.
     ContentTypeAttribute,
+    /// The message-digest signed attribute equals the hash of the encapsulated content.
     MessageDigest,
+    /// The signing-time attribute, when present, is a valid time.
     SigningTime,
+    /// The signature algorithm is one ICAO 9303 allows, with sound parameters.
     SignatureAlgorithm,
+    /// The signer (Document Signer) certificate, embedded or supplied, matching the SignerInfo.
     SignerCertificate,
+    /// The signature over the signed attributes verifies with the signer certificate's key.
     Signature,
+    /// The signer certificate is X.509 v3 with keyUsage digitalSignature and an authority key
+    /// identifier.
     SignerCertificateProfile,
+    /// The signer certificate chains to a trusted CSCA.
     CertificateChain,
+    /// The signer certificate was valid when the object was signed.
     ValidityAtSigning,
+    /// The signer certificate and CSCA are valid at verification time.
     ValidityNow,
+    /// Revocation: no CRL of the store revokes the signer certificate.
     Crl,
+    /// The LDS Security Object version agrees with its LDSVersionInfo (version 0 has none,
+    /// version 1 has one).
     LdsSecurityObjectVersion,
+    /// Every data group read hashes to the value in EF.SOD.
     DataGroupHashes,
     /// DG1, and DG2 when EF.SOD lists it, compared and matching.
     RequiredDataGroups,
+    /// EF.SOD as a whole: decodable and verified.
     EfSod,
+    /// EF.CardSecurity as a whole: decodable and verified.
     EfCardSecurity,
+    /// EF.COM and EF.SOD list the same data groups.
     EfComConsistency,
+    /// EF.CardAccess agrees with the SecurityInfos signed in EF.CardSecurity.
     CardAccessConsistency,
 }
 
@@ -159,13 +185,19 @@ pub enum ListedIn {
 #[non_exhaustive]
 pub enum Finding {
     /// Bytes after the end of EF.SOD's encoding; nobody signed them and they were not decoded.
-    TrailingBytes { count: usize },
+    TrailingBytes {
+        /// How many bytes follow.
+        count: usize,
+    },
     /// EF.SOD (or the CMS object) is BER, not DER: indefinite or non-minimal lengths. The
     /// signature was checked over the bytes as stored.
     BerEncoding,
     /// eContentType is not `id-icao-mrtd-security-ldsSecurityObject` but an OID some issuers
     /// use instead.
-    NonIcaoContentType { oid: String },
+    NonIcaoContentType {
+        /// The content type found (dotted OID).
+        oid: String,
+    },
     /// The SignerInfo's issuer name is not byte for byte the certificate's issuer, but names
     /// the same issuer (same attributes, other order or string types).
     SignerIssuerNameNotByteEqual,
@@ -173,12 +205,23 @@ pub enum Finding {
     ExplicitEcParameters,
     /// The signer certificate has expired and EF.SOD has no signing time: it is assumed to
     /// have been signed at issuance, while the certificate was valid.
-    ExpiredSignerWithoutSigningTime { not_after: String },
+    ExpiredSignerWithoutSigningTime {
+        /// When the signer certificate expired.
+        not_after: String,
+    },
     /// A data group listed but not read: the verdict does not cover it.
-    DataGroupNotRead { data_group: u8, listed_in: ListedIn },
+    DataGroupNotRead {
+        /// The data group number.
+        data_group: u8,
+        /// Which file lists it.
+        listed_in: ListedIn,
+    },
     /// The CSCA that verified the signer came from a master list whose own signer was not
     /// chained to a trusted root: an unverified anchor.
-    UnverifiedAnchor { subject: String },
+    UnverifiedAnchor {
+        /// The CSCA's subject name.
+        subject: String,
+    },
 }
 
 impl std::fmt::Display for Finding {
@@ -1144,7 +1187,19 @@ pub struct CertificateChain {
 /// Build the chain from a certificate to a trust anchor in `trust` (name by value, key
 /// identifiers when present, every candidate tried), then, for the report, up through link
 /// certificates to a self-signed root when the store has them.
+///
+/// The result is remembered in `trust` (by the certificate's DER) and reused for later dumps
+/// signed with the same certificate, until the store changes.
 pub fn verify_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> CertificateChain {
+    if let Some(chain) = trust.cached_chain(leaf.der()) {
+        return chain;
+    }
+    let chain = build_certificate_chain(leaf, trust);
+    trust.cache_chain(leaf.der(), &chain);
+    chain
+}
+
+fn build_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> CertificateChain {
     let broken = |check: Typed| CertificateChain {
         valid: Some(false),
         check: check.check,
@@ -1727,8 +1782,11 @@ pub struct DumpVerification {
 /// Sizes of a trust store.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrustStoreSummary {
+    /// CSCA certificates (trust anchors).
     pub csca: usize,
+    /// Document Signer certificates supplied out of band.
     pub dsc: usize,
+    /// Certificate revocation lists.
     pub crls: usize,
 }
 

@@ -4,7 +4,7 @@
 
 use crate::cert::{self, Certificate};
 use crate::error::AuthError;
-use crate::pa::{verify_signed_data, SignedObjectReport};
+use crate::pa::{verify_signed_data, CertificateChain, SignedObjectReport};
 use base64ct::{Base64, Encoding};
 use der::Decode;
 use emrtd_crypto::sig::PublicKey;
@@ -12,6 +12,30 @@ use emrtd_lds::sod::{oid, SignedData};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+
+/// Most chains a store remembers: a hostile stream of distinct signer certificates cannot grow
+/// the cache without bound (beyond it, chains are built and not kept).
+pub const MAX_CACHED_CHAINS: usize = 4096;
+
+/// Chains already built from a certificate (by its exact DER) to this store's anchors. They
+/// depend only on the certificate and the store (no clock), so they stay right until the store
+/// changes; every change empties the cache.
+#[derive(Default)]
+struct ChainCache(RwLock<HashMap<Vec<u8>, CertificateChain>>);
+
+impl Clone for ChainCache {
+    fn clone(&self) -> Self {
+        ChainCache::default()
+    }
+}
+
+impl std::fmt::Debug for ChainCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.read().map_or(0, |m| m.len());
+        write!(f, "ChainCache({n} chains)")
+    }
+}
 
 /// Largest trust file read (64 MiB).
 pub const MAX_TRUST_FILE: u64 = 64 << 20;
@@ -298,6 +322,7 @@ pub struct TrustStore {
     csca_by_subject: HashMap<u64, u32>,
     csca_by_ski: HashMap<u64, u32>,
     dsc_by_der: HashMap<u64, Vec<usize>>,
+    chains: ChainCache,
 }
 
 /// The end of an index chain.
@@ -417,8 +442,28 @@ impl TrustStore {
             .is_some_and(|a| a.unverified)
     }
 
+    /// The chain built earlier for the certificate with this DER, if any.
+    pub(crate) fn cached_chain(&self, der: &[u8]) -> Option<CertificateChain> {
+        self.chains.0.read().ok()?.get(der).cloned()
+    }
+
+    /// Remember the chain built for the certificate with this DER.
+    pub(crate) fn cache_chain(&self, der: &[u8], chain: &CertificateChain) {
+        if let Ok(mut map) = self.chains.0.write() {
+            if map.len() < MAX_CACHED_CHAINS {
+                map.insert(der.to_vec(), chain.clone());
+            }
+        }
+    }
+
+    /// Number of chains remembered.
+    pub fn cached_chains(&self) -> usize {
+        self.chains.0.read().map_or(0, |m| m.len())
+    }
+
     /// Add a certificate; returns false if it was already there.
     pub fn add_certificate(&mut self, c: Certificate) -> bool {
+        self.chains = ChainCache::default();
         if c.is_ca() || c.is_self_issued() {
             self.add_anchor(c)
         } else {
@@ -442,6 +487,7 @@ impl TrustStore {
     /// Add an anchor, `verified` false when it comes from an unverified master list. An anchor
     /// added again as verified loses its unverified mark.
     fn add_anchor_as(&mut self, c: Certificate, verified: bool) -> bool {
+        self.chains = ChainCache::default();
         if let Some(i) = self.anchor_position(c.der()) {
             if let (true, Some(a)) = (verified, self.csca.get_mut(i)) {
                 a.unverified = false;
@@ -498,6 +544,7 @@ impl TrustStore {
     /// Add a DER CRL.
     pub fn add_crl_der(&mut self, der: &[u8]) -> Result<LoadSummary, AuthError> {
         let crl = Crl::from_der(der)?;
+        self.chains = ChainCache::default();
         let mut s = LoadSummary::default();
         if !self.crls.iter().any(|c| c.der() == crl.der()) {
             self.crls.push(crl);

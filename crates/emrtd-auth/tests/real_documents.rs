@@ -719,3 +719,36 @@ fn built_in_norwegian_cscas_are_those_of_the_german_master_list() {
     assert_eq!(chain.valid, Some(true), "{}", chain.check.reason);
     assert_eq!(t.add_norwegian_cscas().unwrap().csca, 0);
 }
+
+#[test]
+fn a_built_chain_is_reused_across_dumps_until_the_store_changes() {
+    let mut trust = uk_trust();
+    let mut files = BTreeMap::new();
+    files.insert("SOD".to_string(), rd("sod/gmrtd/UK_imported_EF.SOD.bin"));
+    files.insert("DG1".to_string(), rd("sod/gmrtd/UK_imported_DG1.bin"));
+    assert_eq!(trust.cached_chains(), 0);
+    let first = pa::verify_files(&files, &trust, &opts()).unwrap();
+    assert_eq!(trust.cached_chains(), 1);
+    let second = pa::verify_files(&files, &trust, &opts()).unwrap();
+    assert_eq!(trust.cached_chains(), 1);
+    let (a, b) = (
+        &first.passive_authentication,
+        &second.passive_authentication,
+    );
+    assert_eq!(a.chain_valid, Some(true));
+    assert_eq!(a.status, b.status);
+    assert_eq!(a.checks, b.checks);
+    // A clone starts empty; a change to the store forgets every chain, so a chain that an
+    // added anchor (or CRL) would change is built again.
+    assert_eq!(trust.clone().cached_chains(), 0);
+    trust
+        .add_der_certificate(&rd(
+            "trust/NO_from_DE_ML/NO_CSCA_2017-05-08_2032-08-02_12a92fc8.cer",
+        ))
+        .unwrap();
+    assert_eq!(trust.cached_chains(), 0);
+    // A store without the UK CSCA: no chain, and nothing from the other store leaks in.
+    let empty = TrustStore::new();
+    let v = pa::verify_files(&files, &empty, &opts()).unwrap();
+    assert_ne!(v.passive_authentication.chain_valid, Some(true));
+}

@@ -19,7 +19,7 @@ use emrtd_mrz::Mrz;
 use emrtd_reader::{
     read_document_with_progress, verify_document, AccessKey, Document, EfId, ReadOptions,
 };
-use emrtd_sim::{LinkModel, Profile, VirtualChip, DEFAULT_PROFILE};
+use emrtd_sim::{ChipFamily, Platform, Profile, VirtualChip, DEFAULT_PROFILE};
 use exit::{Exit, Failure};
 use out::outln;
 use rayon::prelude::*;
@@ -193,6 +193,12 @@ struct ReadArgs {
     /// Link bit rate for --stats with --sim, kbit/s: 106, 212, 424 or 848.
     #[arg(long, value_name = "KBPS", requires = "sim", value_parser = parse_bit_rate)]
     bit_rate: Option<u32>,
+    /// Platform the link model assumes for --stats with --sim: pcsc, android or iphone.
+    #[arg(long, value_name = "PLATFORM", requires = "sim", value_parser = parse_platform)]
+    platform: Option<Platform>,
+    /// Chip family the link model assumes for --stats with --sim: nxp-p71 or nxp-p60.
+    #[arg(long, value_name = "FAMILY", requires = "sim", value_parser = parse_chip_family)]
+    chip_family: Option<ChipFamily>,
     /// Log every APDU to standard error (access-control data is redacted).
     #[arg(long)]
     trace: bool,
@@ -222,6 +228,20 @@ struct VerifyArgs {
     /// Print one JSON document per folder, one per line.
     #[arg(long)]
     json: bool,
+}
+
+fn parse_platform(s: &str) -> Result<Platform, String> {
+    Platform::ALL
+        .into_iter()
+        .find(|p| p.name() == s)
+        .ok_or_else(|| "the platforms are pcsc, android and iphone".into())
+}
+
+fn parse_chip_family(s: &str) -> Result<ChipFamily, String> {
+    ChipFamily::ALL
+        .into_iter()
+        .find(|f| f.name() == s)
+        .ok_or_else(|| "the chip families are nxp-p71 and nxp-p60".into())
 }
 
 fn parse_bit_rate(s: &str) -> Result<u32, String> {
@@ -542,10 +562,13 @@ fn plan_read(args: &ReadArgs) -> Result<ReadPlan, Failure> {
             let mut profile =
                 Profile::load(name).map_err(|e| Failure::usage(format!("--sim: {e}")))?;
             if let Some(rate) = args.bit_rate {
-                profile.link = LinkModel {
-                    bit_rate_kbps: rate,
-                    ..profile.link
-                };
+                profile.link.bit_rate_kbps = rate;
+            }
+            if let Some(platform) = args.platform {
+                profile.link.platform = platform;
+            }
+            if let Some(family) = args.chip_family {
+                profile.link.chip_family = family;
             }
             Some(profile)
         }
@@ -601,6 +624,14 @@ fn cmd_read(args: &ReadArgs) -> Result<Exit, Failure> {
                 "bytes_from_chip": stats.bytes_from_chip,
                 "modelled_ms": (stats.modelled_ms * 10.0).round() / 10.0,
                 "bit_rate_kbps": chip.profile().link.bit_rate_kbps,
+                "platform": chip.profile().link.platform,
+                "chip_family": chip.profile().link.chip_family,
+                "phases": stats.phases.iter().map(|p| serde_json::json!({
+                    "phase": p.phase.to_string(),
+                    "apdus": p.apdus,
+                    "modelled_ms": (p.modelled_ms * 10.0).round() / 10.0,
+                    "chip_ms": (p.chip_ms * 10.0).round() / 10.0,
+                })).collect::<Vec<_>>(),
             }),
         )
     } else {

@@ -592,11 +592,22 @@ pub fn print_read(doc: &Document, verdict: &ReadVerdict, stats: Option<&Value>) 
         );
         if let Some(ms) = s["modelled_ms"].as_f64() {
             line.push_str(&format!(
-                ", modelled time {ms:.1} ms at {} kbit/s",
+                ", modelled time {ms:.1} ms ({}, {} chip, {} kbit/s)",
+                s["platform"].as_str().unwrap_or("?"),
+                s["chip_family"].as_str().unwrap_or("?"),
                 s["bit_rate_kbps"]
             ));
         }
         outln!("{line}");
+        for p in s["phases"].as_array().into_iter().flatten() {
+            outln!(
+                "  {:<26} {:>4} APDUs {:>9.1} ms (chip {:.1} ms)",
+                p["phase"].as_str().unwrap_or("?"),
+                p["apdus"],
+                p["modelled_ms"].as_f64().unwrap_or(0.0),
+                p["chip_ms"].as_f64().unwrap_or(0.0)
+            );
+        }
     }
 }
 

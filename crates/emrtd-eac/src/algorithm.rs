@@ -10,8 +10,11 @@ pub use emrtd_crypto::sig::HashAlg;
 /// The hash functions TR-03110 pairs with RSA (Table 17).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RsaHash {
+    /// SHA-1.
     Sha1,
+    /// SHA-256.
     Sha256,
+    /// SHA-512.
     Sha512,
 }
 

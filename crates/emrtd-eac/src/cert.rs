@@ -28,42 +28,72 @@ pub const MAX_EXTENSIONS: usize = 16;
 /// Why bytes are not a CV certificate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CvcError {
+    /// The bytes are not well-formed TLV.
     #[error("CV certificate is not valid TLV: {0}")]
     Tlv(#[from] TlvError),
+    /// Longer than a CV certificate may be.
     #[error("CV certificate of {len} bytes exceeds the {max}-byte limit")]
-    TooLong { len: usize, max: usize },
+    TooLong {
+        /// The length found, in bytes.
+        len: usize,
+        /// The largest length accepted, in bytes.
+        max: usize,
+    },
+    /// An element has another tag than its place requires.
     #[error("expected {expected} (tag {expected_tag:X}), found tag {found:X}")]
     UnexpectedTag {
+        /// The element expected.
         expected: &'static str,
+        /// Its tag.
         expected_tag: u32,
+        /// The tag found.
         found: u32,
     },
+    /// A required element is absent.
     #[error("{0} is missing")]
     Missing(&'static str),
+    /// An element that has no place here.
     #[error("unexpected element with tag {tag:X} after {after}")]
-    UnexpectedElement { tag: u32, after: &'static str },
+    UnexpectedElement {
+        /// The tag of the element.
+        tag: u32,
+        /// The element it follows.
+        after: &'static str,
+    },
+    /// The certificate profile identifier is not the one byte `00`.
     #[error("certificate profile identifier must be one byte 00, found {0:02X?}")]
     ProfileIdentifier(Vec<u8>),
+    /// A CAR or CHR is not a valid reference (country, mnemonic, sequence number).
     #[error("{element} is not a valid reference: {reason}")]
     Reference {
+        /// The element.
         element: &'static str,
+        /// What is wrong with it.
         reason: &'static str,
     },
+    /// The effective or expiration date is not a valid date.
     #[error("{element}: {source}")]
     Date {
+        /// The element.
         element: &'static str,
+        /// What is wrong with the date.
         source: DateError,
     },
+    /// The public key names no Terminal Authentication algorithm.
     #[error(
         "public key OID {0} is not a Terminal Authentication algorithm (TR-03110-3 Tables 17, 18)"
     )]
     UnsupportedAlgorithm(String),
+    /// The public key data object is malformed.
     #[error("public key: {0}")]
     PublicKey(&'static str),
+    /// The CHAT is malformed.
     #[error("CHAT: {0}")]
     Chat(#[from] ChatError),
+    /// The certificate extensions are malformed.
     #[error("certificate extensions: {0}")]
     Extension(&'static str),
+    /// The signature data object is empty.
     #[error("the signature (5F37) is empty")]
     EmptySignature,
 }
@@ -105,6 +135,7 @@ impl CvReference {
         CvReference::new(&bytes, "reference")
     }
 
+    /// The reference's bytes, as encoded.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
@@ -135,8 +166,11 @@ impl fmt::Display for CvReference {
 /// the base point kept exactly as received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EcDomain {
+    /// Prime modulus p (`81`).
     pub p: Vec<u8>,
+    /// First coefficient a (`82`).
     pub a: Vec<u8>,
+    /// Second coefficient b (`83`).
     pub b: Vec<u8>,
     /// Base point G, uncompressed.
     pub g: Vec<u8>,
@@ -150,10 +184,17 @@ pub struct EcDomain {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyData {
     /// RSA modulus n (81) and public exponent e (82).
-    Rsa { n: Vec<u8>, e: Vec<u8> },
+    Rsa {
+        /// The modulus.
+        n: Vec<u8>,
+        /// The public exponent.
+        e: Vec<u8>,
+    },
     /// EC public point Y (86), with the domain parameters when the certificate carries them.
     Ec {
+        /// The domain parameters, when carried (CVCA certificates).
         domain: Option<EcDomain>,
+        /// The public point Y, as encoded.
         point: Vec<u8>,
     },
 }
@@ -161,7 +202,9 @@ pub enum KeyData {
 /// A public key data object (`7F49`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CvPublicKey {
+    /// The Terminal Authentication algorithm (the key's OID).
     pub algorithm: TaAlgorithm,
+    /// The key material.
     pub data: KeyData,
 }
 
@@ -318,11 +361,17 @@ fn encode_extensions(ext: &[Extension]) -> Vec<u8> {
 pub struct CertificateBody {
     /// Certificate profile identifier (0 = version 1).
     pub profile_identifier: u8,
+    /// Certification authority reference: the key that signed this certificate.
     pub car: CvReference,
+    /// The holder's public key.
     pub public_key: CvPublicKey,
+    /// Certificate holder reference: the name of this certificate's key.
     pub chr: CvReference,
+    /// The holder's role and access rights.
     pub chat: Chat,
+    /// First day of validity.
     pub effective_date: CvDate,
+    /// Last day of validity.
     pub expiration_date: CvDate,
     /// Certificate extensions (`65`); `None` when absent (distinct from an empty `65`).
     pub extensions: Option<Vec<Extension>>,
@@ -442,6 +491,7 @@ fn split_outer(bytes: &[u8]) -> Result<(TlvRef<'_>, Vec<u8>), CvcError> {
 /// A CV certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CvCertificate {
+    /// The signed body.
     pub body: CertificateBody,
     /// The signature (`5F37` value): plain `r ‖ s` for ECDSA.
     pub signature: Vec<u8>,
@@ -535,10 +585,12 @@ impl CvCertificate {
         v
     }
 
+    /// The certification authority reference (who signed it).
     pub fn car(&self) -> &CvReference {
         &self.body.car
     }
 
+    /// The certificate holder reference (whose key it is).
     pub fn chr(&self) -> &CvReference {
         &self.body.chr
     }
@@ -554,6 +606,7 @@ impl CvCertificate {
 pub struct OuterSignature {
     /// CAR of the key that made the outer signature.
     pub car: CvReference,
+    /// The outer signature (`5F37` value).
     pub signature: Vec<u8>,
 }
 
@@ -561,10 +614,15 @@ pub struct OuterSignature {
 /// parameters always present.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestBody {
+    /// Certificate profile identifier (0 = version 1).
     pub profile_identifier: u8,
+    /// The CAR of the certificate the request expects to be signed with, when given.
     pub car: Option<CvReference>,
+    /// The requested public key, with domain parameters.
     pub public_key: CvPublicKey,
+    /// The requested certificate holder reference.
     pub chr: CvReference,
+    /// Certificate extensions (`65`), when present.
     pub extensions: Option<Vec<Extension>>,
 }
 
@@ -587,9 +645,11 @@ impl RequestBody {
 /// A certificate request, optionally wrapped with an outer signature (`67`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateRequest {
+    /// The request body.
     pub body: RequestBody,
     /// Inner signature (made with the requested key).
     pub signature: Vec<u8>,
+    /// The outer signature, for an authenticated request.
     pub outer: Option<OuterSignature>,
     raw: Vec<u8>,
 }

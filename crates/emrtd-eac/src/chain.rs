@@ -21,72 +21,135 @@ pub const MAX_CHAIN_LEN: usize = 8;
 /// Why a chain is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainError {
+    /// No certificate was given.
     #[error("the certificate chain is empty: give the DV and terminal certificates (and any CVCA link certificates)")]
     Empty,
+    /// More certificates than [`MAX_CHAIN_LEN`].
     #[error("the certificate chain has {0} certificates, more than {MAX_CHAIN_LEN}")]
     TooLong(usize),
+    /// The first certificate is signed by a CVCA no trust point holds.
     #[error("unknown CVCA {car}: no trust point has this CHR (add its CVCA certificate, or a link certificate to it)")]
-    UnknownCvca { car: CvReference },
+    UnknownCvca {
+        /// The certification authority reference it names.
+        car: CvReference,
+    },
+    /// A certificate given as a trust point is not a CVCA certificate.
     #[error("trust point {chr} is not a CVCA certificate (its CHAT role is {role})")]
-    TrustPointNotCvca { chr: CvReference, role: Role },
+    TrustPointNotCvca {
+        /// The certificate holder reference of the certificate concerned.
+        chr: CvReference,
+        /// Its role.
+        role: Role,
+    },
+    /// A trust point's self-signature does not verify.
     #[error("trust point {chr}: its self-signature does not verify: {source}")]
     TrustPointSignature {
+        /// The certificate holder reference of the certificate concerned.
         chr: CvReference,
+        /// The underlying error.
         source: SignatureError,
     },
+    /// A certificate's CAR does not name the certificate before it.
     #[error("certificate {chr}: CAR {car} does not name the previous certificate's CHR {issuer}")]
     BrokenLink {
+        /// The certificate holder reference of the certificate concerned.
         chr: CvReference,
+        /// The certification authority reference it names.
         car: CvReference,
+        /// The CHR of the issuing certificate.
         issuer: CvReference,
     },
+    /// A certificate's public key cannot be used.
     #[error("certificate {chr}: public key unusable: {source}")]
-    Key { chr: CvReference, source: KeyError },
+    Key {
+        /// The certificate holder reference of the certificate concerned.
+        chr: CvReference,
+        /// The underlying error.
+        source: KeyError,
+    },
+    /// A certificate's signature does not verify with its issuer's key.
     #[error("certificate {chr}: signature by {issuer} does not verify: {source}")]
     Signature {
+        /// The certificate holder reference of the certificate concerned.
         chr: CvReference,
+        /// The CHR of the issuing certificate.
         issuer: CvReference,
+        /// The underlying error.
         source: SignatureError,
     },
+    /// A certificate has another role than its place in the chain needs.
     #[error("certificate {chr} has role {found} where the chain needs {expected}")]
     UnexpectedRole {
+        /// The certificate holder reference of the certificate concerned.
         chr: CvReference,
+        /// What the chain needs.
         expected: &'static str,
+        /// What the certificate has.
         found: Role,
     },
+    /// A certificate is for another terminal type than the trust point.
     #[error("certificate {chr} is for a {found}, the chain's trust point for a {expected}")]
     TerminalTypeMismatch {
+        /// The certificate holder reference of the certificate concerned.
         chr: CvReference,
+        /// What the chain needs.
         expected: TerminalType,
+        /// What the certificate has.
         found: TerminalType,
     },
+    /// A certificate uses another algorithm than its issuer (one algorithm per chain).
     #[error("certificate {chr} uses {found}, its issuer {expected}: one algorithm per chain (TR-03110-3 §2.3)")]
     AlgorithmMismatch {
+        /// The certificate holder reference of the certificate concerned.
         chr: CvReference,
+        /// What the chain needs.
         expected: TaAlgorithm,
+        /// What the certificate has.
         found: TaAlgorithm,
     },
+    /// A DV or terminal certificate carries EC domain parameters.
     #[error("certificate {chr} carries EC domain parameters, which DV and terminal certificates must not (TR-03110-3 §D.3.3)")]
-    DomainParametersNotAllowed { chr: CvReference },
+    DomainParametersNotAllowed {
+        /// The certificate holder reference of the certificate concerned.
+        chr: CvReference,
+    },
+    /// A certificate expired before the current date.
     #[error("certificate {chr} expired on {expired} (current date {current}): renew it")]
     Expired {
+        /// The certificate holder reference of the certificate concerned.
         chr: CvReference,
+        /// Its expiration date.
         expired: CvDate,
+        /// The current date used.
         current: CvDate,
     },
+    /// The trust point expired: it may no longer verify DV certificates.
     #[error("trust point {chr} expired on {expired} (current date {current}) and may no longer verify DV certificates: import the CVCA link certificate")]
     TrustPointExpired {
+        /// The certificate holder reference of the certificate concerned.
         chr: CvReference,
+        /// Its expiration date.
         expired: CvDate,
+        /// The current date used.
         current: CvDate,
     },
+    /// The chain does not end with a terminal certificate.
     #[error("the chain ends with {chr}, a {role} certificate: the last certificate must be the terminal's")]
-    NoTerminalCertificate { chr: CvReference, role: Role },
+    NoTerminalCertificate {
+        /// The certificate holder reference of the certificate concerned.
+        chr: CvReference,
+        /// Its role.
+        role: Role,
+    },
+    /// The terminal is not an inspection system, so it may not read DG3 or DG4.
     #[error("the terminal is a {0}, not an inspection system: it has no right to DG3 or DG4")]
     NotAnInspectionSystem(TerminalType),
+    /// The effective authorization lacks a right the read needs.
     #[error("the effective authorization ({effective}) lacks the right to {missing}: ask the DV for a certificate granting it")]
     MissingRight {
+        /// The right needed.
         missing: IsRight,
+        /// The rights the chain grants.
         effective: IsRights,
     },
 }
@@ -94,6 +157,7 @@ pub enum ChainError {
 /// A CVCA key trusted for chain verification.
 #[derive(Debug, Clone)]
 pub struct TrustPoint {
+    /// The CVCA certificate.
     pub certificate: CvCertificate,
     key: VerifyingKey,
 }
@@ -120,10 +184,12 @@ impl TrustPoint {
         Ok(TrustPoint { certificate, key })
     }
 
+    /// The certificate holder reference of the certificate.
     pub fn chr(&self) -> &CvReference {
         self.certificate.chr()
     }
 
+    /// The public key, ready to verify signatures.
     pub fn key(&self) -> &VerifyingKey {
         &self.key
     }
@@ -136,6 +202,7 @@ pub struct TrustStore {
 }
 
 impl TrustStore {
+    /// An empty store.
     pub fn new() -> TrustStore {
         TrustStore::default()
     }
@@ -153,6 +220,7 @@ impl TrustStore {
         self.points.iter().find(|p| p.chr() == chr)
     }
 
+    /// Every trust point.
     pub fn points(&self) -> &[TrustPoint] {
         &self.points
     }
@@ -177,6 +245,7 @@ pub struct VerifiedChain {
 }
 
 impl VerifiedChain {
+    /// The terminal type of the chain.
     pub fn terminal_type(&self) -> &TerminalType {
         &self.effective.terminal_type
     }

@@ -175,10 +175,12 @@ impl IsRights {
         self.0
     }
 
+    /// Does the set hold `right`?
     pub fn contains(self, right: IsRight) -> bool {
         self.0 & right.bit() != 0
     }
 
+    /// The set with `right` added.
     pub fn with(self, right: IsRight) -> IsRights {
         IsRights(self.0 | right.bit())
     }
@@ -206,8 +208,10 @@ impl fmt::Display for IsRights {
 /// Why a CHAT is malformed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChatError {
+    /// Not an OID followed by a relative authorization.
     #[error("the CHAT must hold an OID (06) then the relative authorization (53)")]
     Structure,
+    /// The relative authorization is empty or too long.
     #[error(
         "the CHAT's relative authorization is empty or longer than {MAX_AUTHORIZATION_LEN} bytes"
     )]
@@ -217,6 +221,7 @@ pub enum ChatError {
 /// A Certificate Holder Authorization Template.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Chat {
+    /// The terminal type (from the OID).
     pub terminal_type: TerminalType,
     /// The relative authorization (discretionary data `53`), 1–16 bytes, most significant
     /// byte first (its two top bits are the role).

@@ -6,12 +6,27 @@ use std::fmt;
 /// Why six bytes are not a CV certificate date.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DateError {
+    /// Not 6 bytes.
     #[error("a date has 6 bytes (unpacked BCD YYMMDD), not {0}")]
     WrongLength(usize),
+    /// A byte is not an unpacked BCD digit.
     #[error("date byte {index} is {byte:02X}, not an unpacked BCD digit 00–09")]
-    NotADigit { index: usize, byte: u8 },
+    NotADigit {
+        /// Its position, from 0.
+        index: usize,
+        /// The byte.
+        byte: u8,
+    },
+    /// The digits are no calendar date.
     #[error("20{yy:02}-{mm:02}-{dd:02} is not a calendar date")]
-    NotACalendarDate { yy: u8, mm: u8, dd: u8 },
+    NotACalendarDate {
+        /// The year in the century.
+        yy: u8,
+        /// The month.
+        mm: u8,
+        /// The day.
+        dd: u8,
+    },
 }
 
 /// A calendar date between 2000-01-01 and 2099-12-31. Ordered chronologically.
@@ -79,14 +94,17 @@ impl CvDate {
         ]
     }
 
+    /// The year (2000–2099).
     pub fn year(self) -> u16 {
         self.year
     }
 
+    /// The month, 1–12.
     pub fn month(self) -> u8 {
         self.month
     }
 
+    /// The day of the month.
     pub fn day(self) -> u8 {
         self.day
     }

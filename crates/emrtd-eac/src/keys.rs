@@ -14,14 +14,19 @@ pub const RSA_BITS: std::ops::RangeInclusive<usize> = 1024..=4096;
 /// Why a public key cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
+    /// An EC key without domain parameters, and none inherited from a CVCA.
     #[error("the EC public key has no domain parameters and none were inherited from a CVCA")]
     NoDomainParameters,
+    /// The EC domain parameters do not make a valid curve.
     #[error("invalid EC domain parameters: {0}")]
     Domain(String),
+    /// The EC public point is not on the curve.
     #[error("the EC public point is not a valid point of the curve: {0}")]
     Point(String),
+    /// The RSA key is malformed.
     #[error("invalid RSA public key: {0}")]
     Rsa(String),
+    /// The RSA modulus size is outside [`RSA_BITS`].
     #[error("RSA modulus of {0} bits is outside 1024–4096")]
     RsaSize(usize),
 }
@@ -29,10 +34,20 @@ pub enum KeyError {
 /// Why a signature does not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
+    /// The signature does not verify.
     #[error("{algorithm} signature does not verify")]
-    Invalid { algorithm: TaAlgorithm },
+    Invalid {
+        /// The algorithm it was checked with.
+        algorithm: TaAlgorithm,
+    },
+    /// An ECDSA signature of the wrong length.
     #[error("ECDSA signature must be r ‖ s of {expected} bytes, found {found}")]
-    Length { expected: usize, found: usize },
+    Length {
+        /// The length of `r ‖ s`, in bytes.
+        expected: usize,
+        /// The length found.
+        found: usize,
+    },
 }
 
 /// Build a curve from CV domain parameters.
@@ -52,12 +67,18 @@ pub fn curve_from_domain(d: &EcDomain) -> Result<EcCurve, KeyError> {
 /// A public key ready to verify signatures.
 #[derive(Debug, Clone)]
 pub enum VerifyingKey {
+    /// An RSA key.
     Rsa {
+        /// The algorithm it verifies.
         algorithm: TaAlgorithm,
+        /// The public key.
         key: rsa::RsaPublicKey,
     },
+    /// An EC key on its curve.
     Ec {
+        /// The algorithm it verifies.
         algorithm: TaAlgorithm,
+        /// The curve.
         curve: Arc<EcCurve>,
         /// Uncompressed point, validated.
         point: Vec<u8>,

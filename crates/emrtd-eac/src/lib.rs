@@ -8,6 +8,9 @@
 //! - [`ta`]: the Terminal Authentication commands, signed data and the terminal state machine.
 //! - [`signer`]: the [`signer::TerminalSigner`] trait and PKCS#8 keys.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 pub mod algorithm;
 pub mod cert;
 pub mod chain;

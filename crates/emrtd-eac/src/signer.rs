@@ -14,15 +14,21 @@ use zeroize::Zeroizing;
 /// Why a key cannot be loaded or cannot sign.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignerError {
+    /// The key is not a PKCS#8 private key.
     #[error("not a PKCS#8 private key: {0}")]
     Pkcs8(String),
+    /// A key type or curve this signer does not support.
     #[error("unsupported private key: {0}")]
     Unsupported(String),
+    /// The key cannot make signatures of the requested algorithm.
     #[error("the key is {key}, it cannot make {algorithm} signatures")]
     AlgorithmMismatch {
+        /// The key type.
         key: &'static str,
+        /// The algorithm requested.
         algorithm: TaAlgorithm,
     },
+    /// The signing operation failed.
     #[error("signing failed: {0}")]
     Failed(String),
 }

@@ -56,6 +56,7 @@ impl IdPicc {
         IdPicc::PaceEphemeral(chip_pace_key.compressed())
     }
 
+    /// The bytes of ID_PICC, as signed.
     pub fn bytes(&self) -> &[u8] {
         match self {
             IdPicc::DocumentNumber(v) | IdPicc::PaceEphemeral(v) | IdPicc::Can(v) => v,
@@ -151,6 +152,7 @@ pub fn chain_command(cmd: &CommandApdu, max: usize) -> Vec<CommandApdu> {
 /// The parameters of MSE:Set AT for Terminal Authentication.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetAtParams {
+    /// Terminal Authentication version 1 or 2.
     pub version: TaVersion,
     /// The terminal certificate's CHR (83).
     pub terminal_chr: CvReference,
@@ -224,14 +226,19 @@ pub fn verify_terminal_signature(
 /// Why a Terminal Authentication command's data is malformed (chip side).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandDataError {
+    /// The data is not well-formed TLV.
     #[error("command data is not valid TLV: {0}")]
     Tlv(#[from] emrtd_tlv::TlvError),
+    /// A required data object is absent.
     #[error("{0} is missing")]
     Missing(&'static str),
+    /// A data object that has no place in this command.
     #[error("unexpected data object {0:X}")]
     Unexpected(u32),
+    /// A certificate reference or certificate is malformed.
     #[error("{0}")]
     Reference(#[from] crate::cert::CvcError),
+    /// The algorithm object names no Terminal Authentication algorithm.
     #[error("80 names no Terminal Authentication algorithm")]
     Algorithm,
 }
@@ -328,27 +335,49 @@ pub fn verify_external_authenticate(
 /// Why Terminal Authentication failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TaError {
+    /// The chip does not know the key a certificate must be verified with.
     #[error("the chip refused MSE:Set DST for {car} ({sw}): it does not know this key; the chain must start at a CVCA listed in EF.CVCA")]
-    KeyNotSelected { car: CvReference, sw: StatusWord },
+    KeyNotSelected {
+        /// The CAR that was set.
+        car: CvReference,
+        /// The chip's status word.
+        sw: StatusWord,
+    },
+    /// The chip refused a certificate of the chain.
     #[error("the chip refused certificate {chr} ({sw}): check that the chain is current (dates) and starts at the chip's CVCA")]
-    CertificateRefused { chr: CvReference, sw: StatusWord },
+    CertificateRefused {
+        /// The certificate refused.
+        chr: CvReference,
+        /// The chip's status word.
+        sw: StatusWord,
+    },
+    /// The chip refused MSE:Set AT.
     #[error("the chip refused MSE:Set AT ({0})")]
     SetAtRefused(StatusWord),
+    /// The chip refused GET CHALLENGE.
     #[error("the chip refused GET CHALLENGE ({0})")]
     ChallengeRefused(StatusWord),
+    /// The challenge is not 8 bytes.
     #[error("the challenge has {0} bytes, not 8")]
     ChallengeLength(usize),
+    /// The terminal's signer failed.
     #[error("signing the challenge failed: {0}")]
     Signer(#[from] SignerError),
+    /// The chip rejected the terminal's signature.
     #[error("the chip rejected the terminal's signature ({0}): wrong key for the terminal certificate, or a wrong ID_PICC/Comp(PK_PCD)")]
     SignatureRejected(StatusWord),
+    /// The signer's algorithm is not the terminal certificate's.
     #[error("the signer uses {signer}, the terminal certificate {certificate}")]
     AlgorithmMismatch {
+        /// The signer's algorithm.
         signer: TaAlgorithm,
+        /// The terminal certificate's algorithm.
         certificate: TaAlgorithm,
     },
+    /// A response came after Terminal Authentication ended.
     #[error("Terminal Authentication is over: no further response expected")]
     Finished,
+    /// No certificate to send.
     #[error("no certificate to send: the chain must end with the terminal certificate")]
     EmptyChain,
 }

@@ -82,6 +82,42 @@ pub mod mrz {
 /// reconnect, the result) and is fed the chip's answers. [`read_blocking`] runs it over a
 /// [`Transport`], [`read_async`] over an [`AsyncTransport`]; randomness and the clock are passed
 /// in, so a read can be replayed byte for byte.
+///
+/// An asynchronous read: the app's link implements [`AsyncTransport`] (here it wraps the virtual
+/// chip; on a phone it awaits the NFC stack's `transceive`), and any executor runs the future.
+///
+/// ```
+/// use emrtd_kit::read::{read_async, AccessKey, AsyncTransport, Engine, EngineConfig};
+/// use emrtd_kit::read::{Progress, ReadOptions, SystemClock, Transport, TransportError};
+/// use std::future::Future;
+/// use std::task::{Context, Poll, Waker};
+///
+/// struct Link(emrtd_sim::VirtualChip);
+///
+/// impl AsyncTransport for Link {
+///     async fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+///         self.0.transmit(apdu) // an app awaits its NFC stack here
+///     }
+/// }
+///
+/// let chip = emrtd_sim::VirtualChip::new(emrtd_sim::Profile::builtin("norway-passport")?)?;
+/// let mrz = chip.profile().parsed_mrz()?;
+/// let config = EngineConfig::new(AccessKey::from_mrz(&mrz)?, ReadOptions::default());
+/// let engine = Engine::new(config, emrtd_kit::rand_core::OsRng, SystemClock);
+/// let mut link = Link(chip);
+/// let mut progress = |p: Progress| eprintln!("{p:?}"); // a phone updates its UI here
+/// let mut read = std::pin::pin!(read_async(&mut link, engine, &mut progress));
+///
+/// // The smallest executor there is: the virtual chip answers at once, so polling suffices.
+/// let mut cx = Context::from_waker(Waker::noop());
+/// let document = loop {
+///     if let Poll::Ready(result) = read.as_mut().poll(&mut cx) {
+///         break result?;
+///     }
+/// };
+/// assert!(document.dg1.is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub mod read {
     pub use emrtd_apdu::{AsyncTransport, Transport, TransportError};
     pub use emrtd_reader::{

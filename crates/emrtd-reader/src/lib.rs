@@ -6,6 +6,9 @@
 //! virtual chip, async servers and fuzzers. Protocol logic lives in the sans-IO crates below;
 //! the engine only sequences them.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 pub mod drivers;
 pub mod engine;
 pub mod error;
@@ -21,7 +24,7 @@ pub use error::ReadError;
 pub use files::EfId;
 pub use report::{
     AccessChoice, AccessKey, AccessProtocol, AccessReport, CheckOutcome, CipherSuite, Document,
-    PaceMapping, Password, Progress, ReadOptions, Refusal, TerminalAuthConfig, TerminalAuthReport,
-    DEFAULT_COMMAND_BUDGET,
+    PaceMapping, Password, Progress, ReadOptions, Refusal, RemoteProof, RemoteProofTranscript,
+    TerminalAuthConfig, TerminalAuthReport, DEFAULT_COMMAND_BUDGET,
 };
 pub use verdict::{document_validity, verify_document, verify_document_at, ReadVerdict};

@@ -4,6 +4,7 @@
 //! serialised (serde, through `Display`, so the JSON keeps its strings).
 
 use crate::{EfId, ReadError};
+use emrtd_apdu::CommandApdu;
 use emrtd_lds::com::EfCom;
 use emrtd_lds::dg1::Dg1;
 use std::collections::BTreeMap;
@@ -320,16 +321,34 @@ pub enum Progress {
     Opened(AccessReport),
     /// Bytes of a file read so far.
     Reading {
+        /// The file.
         file: EfId,
+        /// Bytes read so far.
         done: usize,
+        /// The file's length.
         total: usize,
     },
     /// A file was read completely.
-    FileDone { file: EfId, size: usize },
+    FileDone {
+        /// The file.
+        file: EfId,
+        /// Its length in bytes.
+        size: usize,
+    },
     /// The card left the field; waiting for it to come back.
-    CardLost { attempt: usize, max: usize },
+    CardLost {
+        /// This is the `attempt`-th loss of the read.
+        attempt: usize,
+        /// How many losses the read survives.
+        max: usize,
+    },
     /// The card is back and the session was re-established; reading goes on.
-    Resumed { file: Option<EfId>, offset: usize },
+    Resumed {
+        /// The file being read when the card was lost (`None`: between files).
+        file: Option<EfId>,
+        /// Where in that file reading goes on.
+        offset: usize,
+    },
 }
 
 /// Which access control may open the chip.
@@ -358,12 +377,16 @@ pub struct ReadOptions {
     pub no_extended_length: bool,
     /// Terminal Authentication (Extended Access Control) to read DG3/DG4; `None`: not run.
     pub terminal_authentication: Option<TerminalAuthConfig>,
+    /// A chip proof a remote verifier asked for (`emrtd-remote`): run at the end of the read
+    /// instead of the read's own Chip and Active Authentication; its transcript is
+    /// [`Document::remote_proof`].
+    pub remote_proof: Option<RemoteProof>,
     /// Longest time one command may take, from the moment it goes to the chip to its answer,
     /// measured with the engine's [`Clock`](crate::engine::Clock); `None`:
     /// [`DEFAULT_COMMAND_BUDGET`]. Long chip work (RSA-4096 Active Authentication, DH key
     /// agreement on slow chips, waiting-time extensions the reader grants) is waited for up to
     /// this bound; an answer that comes later ends the read with
-    /// [`ReadError::ChipTooSlow`](crate::ReadError::ChipTooSlow). Drivers that can bound a
+    /// [`ReadError::ChipTooSlow`]. Drivers that can bound a
     /// transceive themselves (Android `IsoDep.setTimeout`) should use
     /// [`ReadOptions::command_budget`] for it.
     pub command_budget: Option<std::time::Duration>,
@@ -380,6 +403,37 @@ impl ReadOptions {
     pub fn command_budget(&self) -> std::time::Duration {
         self.command_budget.unwrap_or(DEFAULT_COMMAND_BUDGET)
     }
+}
+
+/// A chip proof asked for by a remote verifier, whose answers only that verifier can check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteProof {
+    /// INTERNAL AUTHENTICATE over the verifier's 8-byte challenge.
+    ActiveAuthentication {
+        /// The challenge (RND.IFD).
+        challenge: [u8; 8],
+    },
+    /// Chip Authentication with the verifier's ephemeral public key: `commands` (plain, e.g.
+    /// MSE:Set AT and GENERAL AUTHENTICATE) are sent under this read's secure messaging; then
+    /// the chip has switched to keys only the verifier knows, and the `relay` APDUs (already
+    /// wrapped by the verifier) are sent as they are, their raw answers kept.
+    ChipAuthentication {
+        /// Plain commands, protected with the read's session.
+        commands: Vec<CommandApdu>,
+        /// Opaque command APDUs, sent byte for byte.
+        relay: Vec<Vec<u8>>,
+    },
+}
+
+/// What the chip answered to a [`RemoteProof`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RemoteProofTranscript {
+    /// The INTERNAL AUTHENTICATE answer (secure messaging removed).
+    pub signature: Option<Vec<u8>>,
+    /// Each relayed command and the chip's raw answer (status word included).
+    pub exchanges: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Why the proof could not be run to the end (the chip refused a command).
+    pub failure: Option<String>,
 }
 
 /// What Terminal Authentication needs: the certificate chains the inspection system holds and
@@ -481,12 +535,15 @@ impl TerminalAuthReport {
 /// What was read from a chip.
 #[derive(Debug, Clone)]
 pub struct Document {
+    /// How the chip was opened (BAC or PACE, mapping, cipher, key kind).
     pub access: AccessReport,
     /// Every file read, exactly as the chip sent it.
     pub files: BTreeMap<EfId, Vec<u8>>,
     /// Files the chip refused (for example DG3/DG4, which need Extended Access Control).
     pub refused: BTreeMap<EfId, Refusal>,
+    /// EF.COM decoded, when it was read and decodes.
     pub com: Option<EfCom>,
+    /// DG1 (the MRZ) decoded, when it was read and decodes.
     pub dg1: Option<Dg1>,
     /// Number of times the read was resumed after the card was lost.
     pub resumes: usize,
@@ -498,6 +555,8 @@ pub struct Document {
     pub terminal_authentication: Option<TerminalAuthReport>,
     /// When the read ended, Unix seconds, from the engine's [`crate::Clock`].
     pub read_at: i64,
+    /// The transcript of the remote verifier's chip proof ([`ReadOptions::remote_proof`]).
+    pub remote_proof: Option<RemoteProofTranscript>,
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The virtual chip: an ICAO 9303 LDS1 application answering APDUs.
 
-use crate::link::LinkStats;
+use crate::link::{ChipOp, LinkStats, Phase};
 use crate::profile::{Profile, ProfileError};
 use emrtd_access::bac::{BacChip, BacKeys};
 use emrtd_access::pace::{Mapping, PaceChip, PaceParams, PacePassword};
@@ -32,11 +32,15 @@ pub enum Location {
 /// One elementary file of the chip.
 #[derive(Debug, Clone)]
 pub struct ElementaryFile {
+    /// File identifier (for SELECT).
     pub fid: u16,
+    /// Short EF identifier, when the file has one (for READ BINARY by SFI).
     pub sfi: Option<u8>,
+    /// Master file or the eMRTD application.
     pub location: Location,
     /// Readable without access control (EF.CardAccess, EF.ATR/INFO, EF.DIR).
     pub free: bool,
+    /// The bytes of the file.
     pub content: Vec<u8>,
 }
 
@@ -64,6 +68,7 @@ pub fn file_by_name(name: &str) -> Option<(u16, u8, Location, bool)> {
 /// Why a chip could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
+    /// The profile cannot make a chip.
     #[error(transparent)]
     Profile(#[from] ProfileError),
 }
@@ -95,6 +100,10 @@ pub struct VirtualChip {
     rng: Box<dyn ChipRng>,
     log: Option<Vec<(Vec<u8>, Vec<u8>)>>,
     stats: LinkStats,
+    /// The chip's work for the command being processed, for the link model.
+    work: Vec<ChipOp>,
+    /// What the command being processed belongs to (the last one's for GET RESPONSE).
+    phase: Phase,
     time: crate::link::ModelledTime,
     until_tag_loss: Option<usize>,
     /// Status answered to READ BINARY by short EF identifier (profile `[chip] sfi_refusal`).
@@ -305,10 +314,10 @@ impl VirtualChip {
         }
         if !matches!(
             profile.chip.le_refusal.as_str(),
-            "6700" | "6b00" | "6b00-drop" | "6282" | "6282-empty"
+            "6700" | "6b00" | "6b00-drop" | "6282"
         ) {
             return Err(ProfileError::Invalid(format!(
-                "[chip] le_refusal = {:?}: use 6700, 6b00, 6b00-drop, 6282 or 6282-empty",
+                "[chip] le_refusal = {:?}: use 6700, 6b00, 6b00-drop or 6282",
                 profile.chip.le_refusal
             ))
             .into());
@@ -342,6 +351,8 @@ impl VirtualChip {
             rng,
             log: None,
             stats: LinkStats::default(),
+            work: Vec::new(),
+            phase: Phase::Other,
             time: crate::link::ModelledTime::default(),
             until_tag_loss,
             #[cfg(feature = "hostile")]
@@ -409,12 +420,17 @@ impl VirtualChip {
 
     /// Process one command APDU and return the response bytes (data + SW).
     pub fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
+        self.work.clear();
         let response = self.process_inner(apdu).to_bytes();
-        let mut us = self
-            .stats
-            .record(&self.profile.link, apdu.len(), response.len());
+        let mut us = self.stats.record(
+            &self.profile.link,
+            apdu.len(),
+            response.len(),
+            self.phase.clone(),
+            &self.work,
+        );
         if apdu.get(1) == Some(&ins::INTERNAL_AUTHENTICATE) {
-            // The signature itself (RSA-4096 on a slow chip takes seconds).
+            // A profile's extra signing time (RSA-4096 on a slow chip takes seconds).
             let work = f64::from(self.profile.chip.internal_authenticate_ms) * 1000.0;
             self.stats.add_work(work);
             us += work;
@@ -451,6 +467,7 @@ impl VirtualChip {
                     Ok(p) => p,
                     Err(_) => return self.abort_sm(StatusWord::SM_DATA_INCORRECT),
                 };
+                self.work.push(ChipOp::SecureMessaging);
                 let resp = self.execute(&plain);
                 if std::mem::take(&mut self.drop_session) {
                     return self.abort_sm(resp.sw);
@@ -514,8 +531,10 @@ impl VirtualChip {
             return ResponseApdu::status(StatusWord::WRONG_LENGTH);
         }
         if self.is_ta_command(cmd) {
+            self.phase = Phase::TerminalAuthentication;
             return self.ta_step(cmd);
         }
+        self.phase = self.phase_of(cmd);
         match cmd.ins {
             ins::SELECT => self.select(cmd),
             ins::READ_BINARY => self.read_binary(cmd),
@@ -535,6 +554,91 @@ impl VirtualChip {
                 self.pace_step(cmd)
             }
             _ => ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED),
+        }
+    }
+
+    /// What a plain command belongs to, for time per phase (see [`crate::link`]).
+    fn phase_of(&self, cmd: &CommandApdu) -> Phase {
+        match cmd.ins {
+            ins::SELECT if cmd.p1 == 0x04 || cmd.data.is_empty() || cmd.data == [0x3F, 0x00] => {
+                Phase::Select
+            }
+            ins::SELECT => match cmd.data[..] {
+                [hi, lo] => self
+                    .find(|f| f.fid == u16::from_be_bytes([hi, lo]))
+                    .map_or(Phase::Other, |i| Phase::File(file_name(&self.files[i]))),
+                _ => Phase::Other,
+            },
+            ins::READ_BINARY if cmd.p1 & 0x80 != 0 => self
+                .find(|f| f.sfi == Some(cmd.p1 & 0x1F))
+                .map_or(Phase::Other, |i| Phase::File(file_name(&self.files[i]))),
+            ins::READ_BINARY | ins::READ_BINARY_ODD => self
+                .current_ef
+                .map_or(Phase::Other, |i| Phase::File(file_name(&self.files[i]))),
+            ins::GET_CHALLENGE if self.sm.is_some() => Phase::TerminalAuthentication,
+            ins::GET_CHALLENGE | ins::EXTERNAL_AUTHENTICATE => Phase::Access,
+            ins::INTERNAL_AUTHENTICATE => Phase::ActiveAuthentication,
+            GET_RESPONSE => self.phase.clone(),
+            ins::MANAGE_SECURITY_ENVIRONMENT | ins::GENERAL_AUTHENTICATE
+                if self.sm.is_some() && self.ca.as_ref().is_some_and(|c| c.handles(cmd)) =>
+            {
+                Phase::ChipAuthentication
+            }
+            ins::MANAGE_SECURITY_ENVIRONMENT | ins::GENERAL_AUTHENTICATE
+                if PaceChip::is_pace_command(cmd) =>
+            {
+                Phase::Access
+            }
+            _ => Phase::Other,
+        }
+    }
+
+    /// Bits of the standardized group `id` (field size for curves, modulus size for DH), and
+    /// whether it is DH.
+    fn group_bits(id: u32) -> Option<(u32, bool)> {
+        match emrtd_crypto::pk::Group::standardized(id).ok()? {
+            emrtd_crypto::pk::Group::Ec(c) => Some((c.field_bits() as u32, false)),
+            emrtd_crypto::pk::Group::Dh(g) => Some((g.size() as u32 * 8, true)),
+        }
+    }
+
+    /// The chip's work for one PACE command: by the step its dynamic authentication data
+    /// belongs to (BSI TR-03110-2 / ICAO 9303-11 §4.4): the nonce, the mapping (a key pair and
+    /// a multiplication, then the mapped generator), the key agreement (a key pair on the
+    /// mapped generator and the shared secret), the tokens.
+    fn pace_work(&self, cmd: &CommandApdu) -> Vec<ChipOp> {
+        if cmd.ins != ins::GENERAL_AUTHENTICATE {
+            return Vec::new();
+        }
+        let id = self
+            .profile
+            .access
+            .pace
+            .first()
+            .map_or(13, |p| p.parameter_id);
+        let Some((bits, dh)) = Self::group_bits(id) else {
+            return Vec::new();
+        };
+        let (pair, mul) = if dh {
+            (ChipOp::DhModExp { bits }, ChipOp::DhModExp { bits })
+        } else {
+            (ChipOp::EcKeyPair { bits }, ChipOp::EcMul { bits })
+        };
+        let step = emrtd_tlv::parse_exact(&cmd.data)
+            .ok()
+            .filter(|outer| outer.tag == 0x7C)
+            .map(|outer| {
+                emrtd_tlv::parse_all(outer.value)
+                    .ok()
+                    .and_then(|inner| inner.first().map(|t| t.tag))
+                    .unwrap_or(0)
+            });
+        match step {
+            Some(0) => vec![ChipOp::SymmetricAuthentication],
+            Some(0x81) => vec![pair, mul, mul],
+            Some(0x83) => vec![pair, mul],
+            Some(0x85) => vec![ChipOp::SymmetricAuthentication],
+            _ => Vec::new(),
         }
     }
 
@@ -666,13 +770,12 @@ impl VirtualChip {
             let max = self.profile.chip.max_read;
             return match self.profile.chip.le_refusal.as_str() {
                 // "End of file reached before Le bytes" although the file goes on: the bytes the
-                // chip is willing to send, or none.
+                // chip is willing to send.
                 "6282" if offset <= len => {
                     let end = (offset + max).min(len);
                     Ok((file.content[offset..end].to_vec(), StatusWord::END_OF_FILE))
                 }
-                "6282-empty" if offset <= len => Err(StatusWord::END_OF_FILE),
-                "6282" | "6282-empty" => Err(StatusWord::WRONG_P1P2),
+                "6282" => Err(StatusWord::WRONG_P1P2),
                 _ => Err(self.le_refusal()),
             };
         }
@@ -737,6 +840,20 @@ impl VirtualChip {
             return ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED);
         };
         let key = ca_terminal_key(cmd);
+        if key.is_some() {
+            let id = self
+                .profile
+                .chip_authentication
+                .as_ref()
+                .map_or(13, |c| c.parameter_id);
+            if let Some((bits, dh)) = Self::group_bits(id) {
+                self.work.push(if dh {
+                    ChipOp::DhModExp { bits }
+                } else {
+                    ChipOp::EcMul { bits }
+                });
+            }
+        }
         let dh = self
             .profile
             .chip_authentication
@@ -806,6 +923,9 @@ impl VirtualChip {
         if cmd.data.len() != 8 {
             return ResponseApdu::status(StatusWord::WRONG_DATA);
         }
+        if let Some(op) = aa_work(&self.profile.active_authentication) {
+            self.work.push(op);
+        }
         let mut sig = match key.sign_challenge(&cmd.data, &mut self.rng) {
             Ok(sig) => sig,
             Err(_) => return ResponseApdu::status(StatusWord::UNKNOWN),
@@ -859,9 +979,9 @@ impl VirtualChip {
     }
 
     fn pace_step(&mut self, cmd: &CommandApdu) -> ResponseApdu {
-        let Some(pace) = self.pace.as_mut() else {
+        if self.pace.is_none() {
             return ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED);
-        };
+        }
         if cmd.ins == ins::MANAGE_SECURITY_ENVIRONMENT {
             let has_key_reference =
                 emrtd_tlv::parse_all(&cmd.data).is_ok_and(|dos| dos.iter().any(|d| d.tag == 0x84));
@@ -878,6 +998,11 @@ impl VirtualChip {
             // PACE is run before secure messaging; a new run ends the old session.
             self.sm = None;
         }
+        let work = self.pace_work(cmd);
+        self.work.extend(work);
+        let Some(pace) = self.pace.as_mut() else {
+            return ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED);
+        };
         let resp = pace.handle(cmd);
         if let Some(session) = pace.take_session() {
             self.sm = Some(session);
@@ -914,6 +1039,7 @@ impl VirtualChip {
         let Some(bac) = self.bac.as_mut() else {
             return ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED);
         };
+        self.work.push(ChipOp::SymmetricAuthentication);
         let (resp, session) = bac.handle_external_authenticate(cmd, &mut *self.rng);
         let established = session.is_some();
         self.sm = session;
@@ -998,6 +1124,38 @@ fn eac_chip(
 
 /// The terminal's ephemeral public key in a Chip Authentication command (MSE:Set KAT `91`,
 /// or GENERAL AUTHENTICATE `7C { 80 }`).
+/// The chip's signature for Active Authentication with the profile's key.
+fn aa_work(kind: &str) -> Option<ChipOp> {
+    let kind = kind.to_ascii_lowercase();
+    if let Some(rest) = kind.strip_prefix("rsa-") {
+        let bits = rest.split('-').next()?.parse().ok()?;
+        return Some(ChipOp::RsaSign { bits });
+    }
+    let curve = kind.strip_prefix("ec-")?;
+    let bits = curve
+        .trim_start_matches("brainpool")
+        .trim_start_matches('p')
+        .get(..3)?
+        .parse()
+        .ok()?;
+    Some(ChipOp::EcdsaSign { bits })
+}
+
+/// The name of a file the chip holds, as in profiles (`DG2`, `SOD`, `CardAccess`, …).
+fn file_name(f: &ElementaryFile) -> String {
+    match (f.location, f.fid) {
+        (Location::MasterFile, 0x011C) => "CardAccess".into(),
+        (Location::MasterFile, 0x011D) => "CardSecurity".into(),
+        (Location::MasterFile, 0x2F01) => "ATR/INFO".into(),
+        (Location::MasterFile, 0x2F00) => "DIR".into(),
+        (Location::Lds1, 0x011E) => "COM".into(),
+        (Location::Lds1, 0x011D) => "SOD".into(),
+        (Location::Lds1, 0x011C) => "CVCA".into(),
+        (Location::Lds1, fid @ 0x0101..=0x0110) => format!("DG{}", fid - 0x0100),
+        (_, fid) => format!("{fid:04X}"),
+    }
+}
+
 fn ca_terminal_key(cmd: &CommandApdu) -> Option<Vec<u8>> {
     let tag = if cmd.ins == ins::GENERAL_AUTHENTICATE {
         let outer = emrtd_tlv::parse_exact(&cmd.data).ok()?;

@@ -67,7 +67,12 @@ pub enum PaceFault {
     /// Answer with this status word and no data.
     Status(StatusWord),
     /// Rename a data object (e.g. `80` → `90`).
-    Retag { from: u32, to: u32 },
+    Retag {
+        /// The tag to replace.
+        from: u32,
+        /// The tag put in its place.
+        to: u32,
+    },
     /// Remove a data object.
     Remove(u32),
     /// Replace the value of a data object.
@@ -96,7 +101,12 @@ pub enum Fault {
     Bac(BacFault),
     /// Break the answer to PACE step `step`: 0 is MSE:Set AT, 1 to 4 the GENERAL
     /// AUTHENTICATE commands that follow it.
-    Pace { step: usize, fault: PaceFault },
+    Pace {
+        /// The step: 0 MSE:Set AT, 1 to 4 GENERAL AUTHENTICATE.
+        step: usize,
+        /// What is broken in its answer.
+        fault: PaceFault,
+    },
     /// Answer with this status word only, without secure messaging objects (ISO7816_B_04).
     PlainStatus(When, StatusWord),
     /// Flip a byte of the MAC in DO'8E' (ISO7816_B_08).
@@ -104,7 +114,12 @@ pub enum Fault {
     /// Remove DO'8E' (ISO7816_B_05).
     DropMac(When),
     /// Send the protected answer number `earlier` again instead (a replay: wrong SSC).
-    Replay { when: When, earlier: usize },
+    Replay {
+        /// Which answer is replaced.
+        when: When,
+        /// The number of the earlier protected answer sent instead.
+        earlier: usize,
+    },
     /// Keep only the first `keep` bytes of the answer (status word included).
     Truncate(When, usize),
     /// Add `extra` bytes of data in front of the status word.

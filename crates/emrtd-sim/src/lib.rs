@@ -4,6 +4,9 @@
 //! a PC/SC reader or a phone's NFC stack. It is how the toolkit is tested end to end and what
 //! `emrtd read --sim` opens.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 pub mod chip;
 mod eac;
 #[cfg(feature = "hostile")]
@@ -14,5 +17,5 @@ pub mod profile;
 pub mod vpcd;
 
 pub use chip::{VirtualChip, LDS1_AID};
-pub use link::{LinkModel, LinkStats, ModelledTime};
+pub use link::{ChipFamily, ChipOp, LinkModel, LinkStats, ModelledTime, Phase, Platform};
 pub use profile::{Profile, ProfileError, DEFAULT_PROFILE};

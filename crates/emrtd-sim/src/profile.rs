@@ -10,20 +10,28 @@ use std::path::Path;
 /// Why a profile could not be loaded or turned into a chip.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
+    /// No built-in profile has that name (the name, and the built-in names).
     #[error("unknown built-in profile {0:?}; built-in profiles are: {1}")]
     UnknownBuiltin(String, String),
+    /// A profile file could not be read.
     #[error("cannot read profile {path}: {source}")]
     Io {
+        /// The file.
         path: String,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
+    /// A `.toml` profile does not parse.
     #[error("profile is not valid TOML: {0}")]
     Toml(#[from] toml::de::Error),
+    /// A `.json` profile does not parse.
     #[error("profile is not valid JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The profile's MRZ does not parse or its check digits are wrong.
     #[error("profile MRZ is not usable: {0}")]
     Mrz(#[from] emrtd_mrz::MrzError),
+    /// The profile parses but cannot make a chip (a missing or inconsistent field).
     #[error("profile is invalid: {0}")]
     Invalid(String),
 }
@@ -188,7 +196,7 @@ pub struct ChipConfig {
     /// `6b00`, `6b00-drop` (6B00 without secure messaging, and the session is ended, so the
     /// next protected command gets 6987, as a Russian passport does), `6282` (the first
     /// `max_read` bytes with 6282 "end of file before Le bytes" although the file goes on, as
-    /// Spanish ID cards answer Le = 00) or `6282-empty` (6282 without data).
+    /// Spanish ID cards answer Le = 00).
     #[serde(default = "default_le_refusal")]
     pub le_refusal: String,
     /// Status word (hex, e.g. `6700`) answered without secure messaging to every

@@ -82,8 +82,11 @@ pub enum Iso9796Error {
     /// The signature is empty or longer than the modulus.
     #[error("signature is {got} bytes; an RSA-{bits} signature has {expected} bytes")]
     SignatureLength {
+        /// The signature length in bytes.
         got: usize,
+        /// The modulus length in bytes.
         expected: usize,
+        /// The modulus length in bits.
         bits: usize,
     },
     /// The signature as an integer is not below the modulus.
@@ -110,15 +113,23 @@ pub enum Iso9796Error {
     Trailer(u8),
     /// An explicit trailer names a hash this implementation does not accept.
     #[error("trailer {id:02X}CC names {name}, which ICAO Doc 9303 does not allow for Active Authentication")]
-    HashNotAllowed { id: u8, name: &'static str },
+    HashNotAllowed {
+        /// The hash identifier in the trailer.
+        id: u8,
+        /// The hash it names.
+        name: &'static str,
+    },
     /// An explicit trailer names an unknown hash.
     #[error("trailer {0:02X}CC names an unknown hash function")]
     UnknownHash(u8),
     /// The representative is too short for header, hash and trailer.
     #[error("representative of {len} bytes is too short for a {hash} hash and a {trailer_len}-byte trailer")]
     TooShort {
+        /// The representative's length in bytes.
         len: usize,
+        /// The hash function.
         hash: &'static str,
+        /// The trailer length in bytes (1 or 2).
         trailer_len: usize,
     },
     /// The hash in the representative differs from H(M1 ‖ M2).

@@ -814,15 +814,13 @@ impl Channel {
                     self.select_ef(ef).await?;
                     self.sfi_refused = true;
                 }
-                // 6282 without data to a first block or within the declared length: the chip
-                // refuses the Le this way (Le = 00 on Spanish ID cards); a smaller block. A file
-                // that really ends there gives no data down to one byte and is then truncated.
-                StatusWord::END_OF_FILE if data.is_empty() && le > 1 => {
-                    le = if offset == 0 && le > HEADER_PROBE {
-                        HEADER_PROBE
-                    } else {
-                        step_down(le)
-                    };
+                // 6282 without data within the declared length: the chip refuses the Le this
+                // way; a smaller block. A file that really ends there gives no data down to one
+                // byte and is then truncated. (To the first block, 6282 without data is taken
+                // as it says: nothing there, as TR-03105-5.1 ISO7816_B_06 requires of an answer
+                // whose cryptogram is missing.)
+                StatusWord::END_OF_FILE if data.is_empty() && offset > 0 && le > 1 => {
+                    le = step_down(le);
                     self.limit_block(le);
                 }
                 StatusWord::OK | StatusWord::END_OF_FILE => {
@@ -1259,6 +1257,70 @@ impl Channel {
         } else {
             failed(NAME, reason)
         })
+    }
+
+    /// Run a remote verifier's chip proof ([`crate::RemoteProof`]) and keep the chip's
+    /// answers for the verifier. Active Authentication: INTERNAL AUTHENTICATE over the
+    /// verifier's challenge. Chip Authentication: the plain commands under this session, then
+    /// the verifier's wrapped APDUs byte for byte (this session is over: the chip now answers
+    /// under keys only the verifier holds). A refused command ends the proof with a
+    /// `failure`; only a lost card is an error (the step is then run again from the start
+    /// after the chip is opened again, which gives the same keys).
+    pub async fn remote_proof(
+        &mut self,
+        proof: &crate::RemoteProof,
+    ) -> Result<crate::RemoteProofTranscript, ReadError> {
+        let mut out = crate::RemoteProofTranscript::default();
+        match proof {
+            crate::RemoteProof::ActiveAuthentication { challenge } => {
+                let cmd = emrtd_access::aa::internal_authenticate_command(*challenge);
+                let resp = self.internal_authenticate(cmd).await?;
+                if self.session_lost.is_some() {
+                    return Err(ReadError::Status {
+                        command: "INTERNAL AUTHENTICATE".into(),
+                        sw: resp.sw,
+                    });
+                }
+                if resp.sw.is_ok() {
+                    out.signature = Some(resp.data);
+                } else {
+                    out.failure = Some(format!(
+                        "the chip refused INTERNAL AUTHENTICATE ({})",
+                        resp.sw
+                    ));
+                }
+            }
+            crate::RemoteProof::ChipAuthentication { commands, relay } => {
+                for cmd in commands {
+                    let resp = self.transmit(cmd).await?;
+                    if self.session_lost.is_some() {
+                        return Err(ReadError::Status {
+                            command: "Chip Authentication".into(),
+                            sw: resp.sw,
+                        });
+                    }
+                    if !resp.sw.is_ok() {
+                        out.failure = Some(format!(
+                            "the chip refused a Chip Authentication command ({})",
+                            resp.sw
+                        ));
+                        return Ok(out);
+                    }
+                }
+                // The chip has switched to the verifier's keys: this session is over.
+                self.sm = None;
+                self.current_ef = None;
+                for apdu in relay {
+                    self.apdus += 1;
+                    let resp = self.link.exchange(apdu.clone()).await?;
+                    if resp.is_empty() {
+                        return Err(ReadError::Transport(TransportError::CardRemoved));
+                    }
+                    out.exchanges.push((apdu.clone(), resp));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// INTERNAL AUTHENTICATE as chips answer it in the field: 6Cxx (wrong Le, e.g. when DO'97'

@@ -114,15 +114,23 @@ pub enum Event<T = Document> {
     Transmit(Vec<u8>),
     /// `bytes` of `total` of `file` are read (`bytes == total`: the file is complete).
     Progress {
+        /// The file.
         file: EfId,
+        /// Bytes read so far.
         bytes: usize,
+        /// The file's length.
         total: usize,
     },
     /// A step of the read, for displays: opening, opened, resumed.
     Notice(Progress),
     /// The card left the field (attempt `attempt` of `max`): reconnect, then call
     /// [`Engine::resume`] (or [`Engine::reconnect_failed`]).
-    Reconnect { attempt: usize, max: usize },
+    Reconnect {
+        /// This is the `attempt`-th loss of the read.
+        attempt: usize,
+        /// How many losses the read survives.
+        max: usize,
+    },
     /// The read is over.
     Done(Result<T, ReadError>),
 }
@@ -131,8 +139,10 @@ pub enum Event<T = Document> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EngineError {
+    /// A response or link error was fed while no [`Event::Transmit`] was waiting for one.
     #[error("the engine is not waiting for a response: call next_event() and answer its Transmit")]
     NoCommandPending,
+    /// `resume` or `reconnect_failed` was called while no [`Event::Reconnect`] was waiting.
     #[error(
         "the engine is not waiting for a reconnect: answer only an Event::Reconnect with resume()"
     )]
@@ -201,6 +211,19 @@ impl Engine<Document> {
         clock: impl Clock + Send + 'static,
     ) -> Self {
         Engine::with_procedure(config, rng, clock, read::read)
+    }
+}
+
+impl Engine<std::collections::BTreeMap<crate::EfId, Vec<u8>>> {
+    /// The first read of a remote verification: opens the chip and returns EF.CardAccess,
+    /// DG14 and DG15 (those the chip has), from which the verifier chooses its chip proof.
+    /// No Chip or Active Authentication runs.
+    pub fn proof_files(
+        config: EngineConfig,
+        rng: impl CryptoRngCore + Send + 'static,
+        clock: impl Clock + Send + 'static,
+    ) -> Self {
+        Engine::with_procedure(config, rng, clock, read::proof_files)
     }
 }
 

@@ -74,7 +74,10 @@ pub(crate) async fn read(mut ch: Channel) -> Result<Document, ReadError> {
     };
     // Chip Authentication first (ICAO 9303-11 §7.2): read DG14, upgrade the session.
     let mut chip_authentication = None;
-    if wanted.contains(&EfId::Dg(14)) {
+    // A remote verifier's proof replaces the read's own Chip Authentication (which would
+    // change the keys) and Active Authentication: DG14 is read with the other files.
+    let remote = ch.config.options.remote_proof.clone();
+    if wanted.contains(&EfId::Dg(14)) && remote.is_none() {
         match read_resumable(&mut ch, EfId::Dg(14)).await {
             Ok(dg14) => {
                 chip_authentication = resumable!(ch, Some(EfId::Dg(14)), {
@@ -153,7 +156,7 @@ pub(crate) async fn read(mut ch: Channel) -> Result<Document, ReadError> {
         }
     }
     let active_authentication = match files.get(&EfId::Dg(15)).cloned() {
-        Some(dg15) => {
+        Some(dg15) if remote.is_none() => {
             let dg14 = files.get(&EfId::Dg(14)).cloned();
             Some(resumable!(
                 ch,
@@ -161,6 +164,11 @@ pub(crate) async fn read(mut ch: Channel) -> Result<Document, ReadError> {
                 ch.active_authentication(&dg15, dg14.as_deref()).await
             ))
         }
+        _ => None,
+    };
+    // Last: after a remote Chip Authentication the chip answers only under the verifier's keys.
+    let remote_proof = match &remote {
+        Some(proof) => Some(resumable!(ch, None, ch.remote_proof(proof).await)),
         None => None,
     };
     let dg1 = files
@@ -178,5 +186,30 @@ pub(crate) async fn read(mut ch: Channel) -> Result<Document, ReadError> {
         active_authentication,
         terminal_authentication: ch.ta_report.take(),
         read_at: ch.now(),
+        remote_proof,
     })
+}
+
+/// The files a remote verifier chooses its chip proof from: open the chip, keep
+/// EF.CardAccess, read DG14 and DG15 where the chip has them. No Chip or Active
+/// Authentication runs (the verifier's proof comes in a second read).
+pub(crate) async fn proof_files(mut ch: Channel) -> Result<BTreeMap<EfId, Vec<u8>>, ReadError> {
+    ch.progress(Progress::Opening);
+    resumable!(ch, None, ch.open().await);
+    let mut files = BTreeMap::new();
+    if let Some(ca) = &ch.card_access {
+        files.insert(EfId::CardAccess, ca.clone());
+    }
+    for ef in [EfId::Dg(14), EfId::Dg(15)] {
+        match read_resumable(&mut ch, ef).await {
+            Ok(bytes) => {
+                files.insert(ef, bytes);
+            }
+            Err(ReadError::FileNotFound { .. }) => {}
+            Err(ReadError::Status { sw, .. })
+                if sw == StatusWord::SECURITY_STATUS_NOT_SATISFIED => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(files)
 }

@@ -1,0 +1,55 @@
+//! Remote verification of eMRTD chips (see `docs/remote-verification.md`), sans-IO.
+//!
+//! A relying party's server trusts a verdict computed from a chip read on someone else's
+//! phone: [`issue_challenge`] answers `POST /v1/challenge` with a stateless sealed token
+//! ([`token`]) and the chip proof to run (Active Authentication over the server's nonce, or
+//! Chip Authentication with the server's ephemeral key and server-wrapped reads);
+//! [`verify_evidence`] answers `POST /v1/verify` with a [`RemoteVerdict`]. Time and randomness
+//! are passed in; nothing here does IO.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod challenge;
+pub mod error;
+pub mod evidence;
+pub mod expect;
+pub mod jws;
+pub mod phone;
+pub mod token;
+pub mod verify;
+
+pub use challenge::{issue_challenge, ChallengeRequest, ChallengeResponse, ProofRequest};
+pub use error::{RequestError, TokenError};
+pub use evidence::{Evidence, Exchange, FileName, Proof};
+pub use expect::{Expectations, Expected};
+pub use token::{KeyRing, ServerKey};
+pub use verify::{verify_evidence, ChipProof, ProofMethod, ProofStatus, RemoteVerdict};
+
+/// What the server requires and how long its challenges live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// Lifetime of a challenge token, seconds (default 300).
+    pub token_lifetime_secs: i64,
+    /// Tolerated clock difference between server instances, seconds (default 60).
+    pub clock_skew_secs: i64,
+    /// `accepted` needs a proven chip (default true).
+    pub require_genuine_chip: bool,
+    /// `accepted` needs the document within its validity (default true).
+    pub require_within_validity: bool,
+    /// Ask for Active Authentication when the request disclosed neither DG14 nor DG15
+    /// (default false: without DG15 the server cannot know the chip has AA).
+    pub active_authentication_by_default: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            token_lifetime_secs: 300,
+            clock_skew_secs: 60,
+            require_genuine_chip: true,
+            require_within_validity: true,
+            active_authentication_by_default: false,
+        }
+    }
+}

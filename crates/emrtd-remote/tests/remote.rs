@@ -1,0 +1,531 @@
+//! Remote verification end to end against virtual chips: a phone (the read engine over the
+//! simulator) asks for a challenge, reads, runs the proof and posts the evidence; the server
+//! half judges it. Genuine chips are accepted; clones, replays, other contexts, expired
+//! challenges, forged signatures, wrong MACs, swapped DG14s and tampered evidence are not.
+
+use emrtd_auth::TrustStore;
+use emrtd_reader::{read_blocking, AccessKey, EfId, Engine, EngineConfig, FixedClock, ReadOptions};
+use emrtd_remote::phone::{challenge_request, evidence_of};
+use emrtd_remote::{
+    issue_challenge, verify_evidence, ChallengeResponse, Evidence, Expectations, Expected,
+    FileName, KeyRing, Policy, Proof, ProofMethod, ProofStatus, RemoteVerdict, RequestError,
+    ServerKey,
+};
+use emrtd_sim::{Profile, VirtualChip};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use std::collections::BTreeMap;
+
+/// 2026-01-01 00:00 UTC: the virtual Norwegian ID card (expiry 2026-06-11) is valid.
+const NOW: i64 = 1_767_225_600;
+
+struct Server {
+    ring: KeyRing,
+    trust: TrustStore,
+    policy: Policy,
+}
+
+fn server() -> Server {
+    let mut trust = TrustStore::new();
+    trust
+        .add_der_certificate(emrtd_sim::pki::TEST_CSCA)
+        .unwrap();
+    Server {
+        ring: KeyRing::new(ServerKey::new("test", [0x42; 32]).unwrap()),
+        trust,
+        policy: Policy::default(),
+    }
+}
+
+impl Server {
+    fn challenge(&self, body: &[u8], seed: u64) -> ChallengeResponse {
+        issue_challenge(
+            &self.ring,
+            &self.policy,
+            body,
+            NOW,
+            &mut StdRng::seed_from_u64(seed),
+        )
+        .unwrap()
+    }
+
+    fn verify(&self, evidence: &Evidence, now: i64) -> Result<RemoteVerdict, RequestError> {
+        verify_evidence(
+            &self.ring,
+            &self.trust,
+            &self.policy,
+            &evidence.to_json(),
+            now,
+        )
+    }
+}
+
+fn ca_profile() -> Profile {
+    Profile::builtin("norway-id").unwrap()
+}
+
+fn aa_profile() -> Profile {
+    let mut p = Profile::builtin("norway-id").unwrap();
+    p.chip_authentication = None;
+    p.active_authentication = "ec-p256".into();
+    p
+}
+
+fn key() -> AccessKey {
+    AccessKey::from_can("123456").unwrap()
+}
+
+fn proof_files(chip: &mut VirtualChip) -> BTreeMap<EfId, Vec<u8>> {
+    chip.reset();
+    let engine = Engine::proof_files(
+        EngineConfig::new(key(), ReadOptions::default()),
+        StdRng::seed_from_u64(7),
+        FixedClock(NOW),
+    );
+    let files = read_blocking(chip, engine, &mut |_| {}).unwrap();
+    chip.reset();
+    files
+}
+
+/// The phone: ask for a challenge (disclosing the files read first), read with the proof.
+fn phone(
+    server: &Server,
+    chip: &mut VirtualChip,
+    context: &str,
+    expect: Expectations,
+) -> (ChallengeResponse, Evidence) {
+    let pre = proof_files(chip);
+    let body = challenge_request(
+        context,
+        expect,
+        pre.get(&EfId::CardAccess).map(Vec::as_slice),
+        pre.get(&EfId::Dg(14)).map(Vec::as_slice),
+        pre.get(&EfId::Dg(15)).map(Vec::as_slice),
+    );
+    let challenge = server.challenge(&body, 11);
+    let remote_proof = challenge
+        .proof
+        .instructions()
+        .unwrap()
+        .remote_proof()
+        .unwrap();
+    let options = ReadOptions {
+        remote_proof,
+        ..ReadOptions::default()
+    };
+    // A new session for the read with the proof (a phone reconnects the tag).
+    chip.reset();
+    let engine = Engine::new(
+        EngineConfig::new(key(), options),
+        StdRng::seed_from_u64(8),
+        FixedClock(NOW),
+    );
+    let doc = read_blocking(chip, engine, &mut |_| {}).unwrap();
+    let evidence = evidence_of(&challenge.token, context, &doc);
+    (challenge, evidence)
+}
+
+fn chip(p: Profile) -> VirtualChip {
+    VirtualChip::new(p).unwrap()
+}
+
+#[test]
+fn a_genuine_chip_with_chip_authentication_is_accepted() {
+    let s = server();
+    let expect = Expectations {
+        document_number: Some("GDC000127".into()),
+        name: Some("Aasamund Specimen Oestenbyen".into()),
+        ..Default::default()
+    };
+    let (c, e) = phone(&s, &mut chip(ca_profile()), "tx-1", expect);
+    assert!(matches!(
+        c.proof,
+        emrtd_remote::ProofRequest::ChipAuthentication { .. }
+    ));
+    let v = s.verify(&e, NOW + 10).unwrap();
+    assert_eq!(v.chip_proof.method, ProofMethod::ChipAuthentication);
+    assert!(v.genuine_chip, "{:?}", v.chip_proof);
+    assert!(v.data_authentic, "{:?}", v.passive_authentication);
+    assert_eq!(v.expectations.document_number, Expected::Match);
+    assert_eq!(v.expectations.name, Expected::Match);
+    assert_eq!(v.within_validity, Some(true));
+    assert!(v.face.is_some());
+    assert!(v.accepted, "{:?}", v.reasons);
+    assert_eq!(v.context, "tx-1");
+}
+
+#[test]
+fn a_genuine_chip_with_active_authentication_is_accepted() {
+    let s = server();
+    let (c, e) = phone(&s, &mut chip(aa_profile()), "tx-2", Expectations::default());
+    assert!(matches!(
+        c.proof,
+        emrtd_remote::ProofRequest::ActiveAuthentication { .. }
+    ));
+    let v = s.verify(&e, NOW + 10).unwrap();
+    assert_eq!(v.chip_proof.method, ProofMethod::ActiveAuthentication);
+    assert!(v.genuine_chip, "{:?}", v.chip_proof);
+    assert!(v.accepted, "{:?}", v.reasons);
+}
+
+#[test]
+fn a_mismatching_expected_identity_is_refused() {
+    let s = server();
+    let expect = Expectations {
+        document_number: Some("XX0000000".into()),
+        ..Default::default()
+    };
+    let (_, e) = phone(&s, &mut chip(ca_profile()), "tx-3", expect);
+    let v = s.verify(&e, NOW).unwrap();
+    assert!(v.genuine_chip);
+    assert_eq!(v.expectations.document_number, Expected::Mismatch);
+    assert!(!v.accepted);
+    assert!(v.reasons.iter().any(|r| r.contains("document number")));
+}
+
+/// A clone: the genuine chip's files in a chip that lacks its private keys.
+fn clone_of(genuine: &VirtualChip, profile: Profile) -> VirtualChip {
+    let mut p = profile;
+    for name in [
+        "COM",
+        "SOD",
+        "DG1",
+        "DG2",
+        "DG14",
+        "DG15",
+        "CardAccess",
+        "CardSecurity",
+    ] {
+        if let Some(b) = genuine.file(name) {
+            p.files.insert(name.into(), hex::encode(b));
+        }
+    }
+    chip(p)
+}
+
+#[test]
+fn a_clone_without_the_ca_private_key_is_refused() {
+    let s = server();
+    let genuine = chip(ca_profile());
+    let mut clone = clone_of(&genuine, ca_profile());
+    let (_, e) = phone(&s, &mut clone, "tx-4", Expectations::default());
+    let v = s.verify(&e, NOW).unwrap();
+    assert!(v.data_authentic, "the copied files are genuine");
+    assert!(!v.genuine_chip);
+    assert_eq!(v.chip_proof.status, ProofStatus::Failed);
+    assert!(
+        v.chip_proof.reason.contains("clone"),
+        "{}",
+        v.chip_proof.reason
+    );
+    assert!(!v.accepted);
+}
+
+#[test]
+fn a_clone_without_the_aa_private_key_is_refused() {
+    let s = server();
+    let genuine = chip(aa_profile());
+    // The virtual chips of one key type share their AA key: the clone signs with another.
+    let mut other = aa_profile();
+    other.active_authentication = "ec-brainpoolp256r1".into();
+    let mut clone = clone_of(&genuine, other);
+    let (_, e) = phone(&s, &mut clone, "tx-5", Expectations::default());
+    let v = s.verify(&e, NOW).unwrap();
+    assert!(v.data_authentic);
+    assert!(!v.genuine_chip);
+    assert_eq!(v.chip_proof.method, ProofMethod::ActiveAuthentication);
+    assert!(!v.accepted);
+}
+
+#[test]
+fn a_dump_posted_without_any_proof_is_data_authentic_but_not_a_genuine_chip() {
+    let s = server();
+    let genuine = chip(ca_profile());
+    // A modified app that never discloses DG14 gets no chip proof to run.
+    let body = challenge_request("tx-6", Expectations::default(), None, None, None);
+    let c = s.challenge(&body, 3);
+    assert_eq!(c.proof, emrtd_remote::ProofRequest::None);
+    let files = ["COM", "SOD", "DG1", "DG2", "DG14"].iter().map(|n| {
+        (
+            FileName::parse(n).unwrap(),
+            genuine.file(n).unwrap().to_vec(),
+        )
+    });
+    let e = emrtd_remote::phone::evidence(&c.token, "tx-6", files, None, Vec::new());
+    let v = s.verify(&e, NOW).unwrap();
+    assert!(v.data_authentic);
+    assert!(!v.genuine_chip);
+    assert_eq!(v.chip_proof.status, ProofStatus::NotPerformed);
+    assert!(!v.accepted);
+    assert!(v.reasons[0].contains("chip not proven"), "{:?}", v.reasons);
+}
+
+#[test]
+fn a_replayed_transcript_under_a_new_challenge_is_refused() {
+    let s = server();
+    let mut genuine = chip(ca_profile());
+    let (_, recorded) = phone(&s, &mut genuine, "tx-7", Expectations::default());
+    // A later session: the attacker gets a fresh challenge and replays the recorded answers.
+    let pre = proof_files(&mut genuine);
+    let body = challenge_request(
+        "tx-7",
+        Expectations::default(),
+        None,
+        pre.get(&EfId::Dg(14)).map(Vec::as_slice),
+        None,
+    );
+    let fresh = s.challenge(&body, 99);
+    let mut replay = recorded.clone();
+    replay.token = fresh.token;
+    let v = s.verify(&replay, NOW).unwrap();
+    assert!(!v.genuine_chip);
+    assert!(!v.accepted);
+    assert!(
+        v.chip_proof
+            .reason
+            .contains("not the command the server wrapped"),
+        "{}",
+        v.chip_proof.reason
+    );
+    // Even with the fresh wrapped commands put in, the recorded answers do not verify.
+    if let (
+        Proof::ChipAuthentication { exchanges },
+        emrtd_remote::ProofRequest::ChipAuthentication { relay, .. },
+    ) = (&mut replay.proof, &s.challenge(&body, 99).proof)
+    {
+        for (x, cmd) in exchanges.iter_mut().zip(relay) {
+            x.command = hex::decode(cmd).unwrap();
+        }
+    }
+    let v = s.verify(&replay, NOW).unwrap();
+    assert!(!v.genuine_chip);
+    assert!(
+        v.chip_proof.reason.contains("does not verify"),
+        "{}",
+        v.chip_proof.reason
+    );
+}
+
+#[test]
+fn a_replayed_aa_signature_under_a_new_challenge_is_refused() {
+    let s = server();
+    let mut genuine = chip(aa_profile());
+    let (_, recorded) = phone(&s, &mut genuine, "tx-8", Expectations::default());
+    let body = challenge_request(
+        "tx-8",
+        Expectations::default(),
+        None,
+        None,
+        genuine.file("DG15"),
+    );
+    let mut replay = recorded;
+    replay.token = s.challenge(&body, 1234).token;
+    let v = s.verify(&replay, NOW).unwrap();
+    assert!(!v.genuine_chip);
+    assert!(
+        v.chip_proof.reason.contains("does not verify"),
+        "{}",
+        v.chip_proof.reason
+    );
+}
+
+#[test]
+fn evidence_for_another_relying_party_context_is_refused() {
+    let s = server();
+    let (_, mut e) = phone(&s, &mut chip(ca_profile()), "tx-9", Expectations::default());
+    e.context = "tx-other".into();
+    let err = s.verify(&e, NOW).unwrap_err();
+    assert_eq!(err, RequestError::ContextMismatch);
+    assert_eq!(err.http_status(), 403);
+}
+
+#[test]
+fn an_expired_challenge_is_refused() {
+    let s = server();
+    let (c, e) = phone(
+        &s,
+        &mut chip(ca_profile()),
+        "tx-10",
+        Expectations::default(),
+    );
+    let err = s.verify(&e, c.expires_at + 1).unwrap_err();
+    assert!(matches!(err, RequestError::Expired { .. }), "{err}");
+    assert!(err.to_string().contains("ask for a new challenge"));
+}
+
+#[test]
+fn a_forged_aa_signature_is_refused() {
+    let s = server();
+    let (_, mut e) = phone(
+        &s,
+        &mut chip(aa_profile()),
+        "tx-11",
+        Expectations::default(),
+    );
+    let Proof::ActiveAuthentication { signature } = &mut e.proof else {
+        panic!("AA expected")
+    };
+    signature[10] ^= 0x01;
+    let v = s.verify(&e, NOW).unwrap();
+    assert!(!v.genuine_chip);
+    assert!(
+        v.chip_proof.reason.contains("does not verify"),
+        "{}",
+        v.chip_proof.reason
+    );
+}
+
+#[test]
+fn a_wrong_response_mac_is_refused() {
+    let s = server();
+    let (_, mut e) = phone(
+        &s,
+        &mut chip(ca_profile()),
+        "tx-12",
+        Expectations::default(),
+    );
+    let Proof::ChipAuthentication { exchanges } = &mut e.proof else {
+        panic!("CA expected")
+    };
+    let r = &mut exchanges[0].response;
+    let n = r.len();
+    r[n - 3] ^= 0x01; // last byte of the MAC (before the status word)
+    let v = s.verify(&e, NOW).unwrap();
+    assert!(!v.genuine_chip);
+    assert!(
+        v.chip_proof.reason.contains("does not verify"),
+        "{}",
+        v.chip_proof.reason
+    );
+}
+
+#[test]
+fn a_dg14_swapped_for_another_documents_is_refused() {
+    let s = server();
+    // The attacker holds chip B (genuine, with its own CA key) and the victim's dump A.
+    let victim = chip(ca_profile());
+    let mut own = chip(ca_profile());
+    // Disclosing B's DG14 at challenge time but posting A's files: the DG14 differs.
+    let (_, mut e) = phone(&s, &mut own, "tx-13", Expectations::default());
+    for n in ["COM", "SOD", "DG1", "DG2", "DG14"] {
+        e.files.insert(
+            FileName::parse(n).unwrap(),
+            victim.file(n).unwrap().to_vec(),
+        );
+    }
+    let v = s.verify(&e, NOW).unwrap();
+    assert!(!v.genuine_chip);
+    assert!(
+        v.chip_proof.reason.contains("swapped"),
+        "{}",
+        v.chip_proof.reason
+    );
+    // Posting B's DG14 with A's other files: DG14 fails Passive Authentication.
+    e.files
+        .insert(FileName::Dg(14), own.file("DG14").unwrap().to_vec());
+    let v = s.verify(&e, NOW).unwrap();
+    assert!(!v.genuine_chip);
+    assert!(!v.data_authentic);
+    assert!(!v.accepted);
+}
+
+#[test]
+fn tampered_evidence_is_refused() {
+    let s = server();
+    let (_, e) = phone(
+        &s,
+        &mut chip(ca_profile()),
+        "tx-14",
+        Expectations::default(),
+    );
+    // A changed DG1 fails its hash (and the relayed DG1 comparison).
+    let mut t = e.clone();
+    let dg1 = t.files.get_mut(&FileName::Dg(1)).unwrap();
+    let n = dg1.len();
+    dg1[n - 2] ^= 0x01;
+    let v = s.verify(&t, NOW).unwrap();
+    assert!(!v.data_authentic);
+    assert!(!v.genuine_chip);
+    assert!(!v.accepted);
+    // A changed token.
+    let mut t = e.clone();
+    t.token.push('A');
+    assert!(matches!(s.verify(&t, NOW), Err(RequestError::Token(_))));
+    // Another server key.
+    let other = Server {
+        ring: KeyRing::new(ServerKey::new("test", [0x43; 32]).unwrap()),
+        ..server()
+    };
+    assert!(matches!(other.verify(&e, NOW), Err(RequestError::Token(_))));
+}
+
+#[test]
+fn ten_thousand_mutated_evidence_documents_get_a_client_error_or_a_refusal_and_no_panic() {
+    let s = server();
+    let (_, e) = phone(
+        &s,
+        &mut chip(ca_profile()),
+        "tx-15",
+        Expectations::default(),
+    );
+    let good = e.to_json();
+    let mut rng = StdRng::seed_from_u64(15);
+    use rand::Rng;
+    let mut accepted = 0;
+    for i in 0..10_000 {
+        let mut m = good.clone();
+        match i % 4 {
+            0 => {
+                // flip bytes
+                for _ in 0..rng.gen_range(1..4) {
+                    let at = rng.gen_range(0..m.len());
+                    m[at] ^= 1 << rng.gen_range(0..8);
+                }
+            }
+            1 => {
+                let at = rng.gen_range(0..m.len());
+                m.truncate(at);
+            }
+            2 => {
+                let at = rng.gen_range(0..m.len());
+                let len = rng.gen_range(1..64).min(m.len() - at);
+                m.drain(at..at + len);
+            }
+            _ => {
+                let at = rng.gen_range(0..m.len());
+                let junk: Vec<u8> = (0..rng.gen_range(1..16)).map(|_| rng.gen()).collect();
+                m.splice(at..at, junk);
+            }
+        }
+        match verify_evidence(&s.ring, &s.trust, &s.policy, &m, NOW) {
+            Ok(v) => accepted += usize::from(v.accepted),
+            Err(err) => {
+                let status = err.http_status();
+                assert!((400..500).contains(&status), "{status}");
+                assert!(!err.to_string().contains('\n'));
+            }
+        }
+    }
+    // Every byte of the compact document matters (base64 must be canonical): no mutation is
+    // accepted.
+    assert_eq!(accepted, 0, "mutated documents accepted");
+}
+
+#[test]
+fn the_evidence_of_both_proofs_follows_its_json_schema() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schema");
+    let schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("remote-evidence.schema.json")).unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let s = server();
+    for p in [ca_profile(), aa_profile()] {
+        let (_, e) = phone(&s, &mut chip(p), "tx-schema", Expectations::default());
+        let doc: serde_json::Value = serde_json::from_slice(&e.to_json()).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+    // The schema refuses what the parser refuses.
+    let bad = serde_json::json!({"version": 2, "token": "x", "context": "", "files": {"DG0": "A"}, "proof": {"type": "none"}});
+    assert!(!validator.is_valid(&bad));
+}
