@@ -1,4 +1,4 @@
-//! Active Authentication verification (`emrtd_auth::aa::verify`) of arbitrary chip answers,
+//! Active Authentication verification (`emrtd_access::aa::verify`) of arbitrary chip answers,
 //! with fixed public keys (RSA-2048, EC P-256, brainpoolP256r1 named and explicit) and a
 //! challenge from the input; also the ISO/IEC 9796-2 representative check on arbitrary
 //! recovered messages (what a forged RSA answer would have to produce), and hostile keys
@@ -7,7 +7,7 @@
 //! ActiveAuthenticationInfo with one of the ECDSA OIDs. Asserts only "no panic".
 #![no_main]
 
-use emrtd_auth::aa::{self, iso9796, AaPublicKey};
+use emrtd_access::aa::{self, iso9796, AaPublicKey};
 use emrtd_fuzz::Input;
 use emrtd_lds::security_infos::ActiveAuthenticationInfo;
 use libfuzzer_sys::fuzz_target;

@@ -13,7 +13,7 @@
 #![no_main]
 
 use emrtd_apdu::{CommandApdu, ResponseApdu};
-use emrtd_auth::ca::{self, CaChip, CaTerminal};
+use emrtd_access::ca::{self, CaChip, CaTerminal};
 use emrtd_crypto::pk::Group;
 use emrtd_fuzz::Input;
 use emrtd_lds::security_infos::{CaAlgorithm, SecurityInfos};

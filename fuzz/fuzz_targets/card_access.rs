@@ -24,8 +24,8 @@ fn exercise(infos: &SecurityInfos) {
     }
     let _ = infos.chip_authentication_infos().count();
     let _ = infos.active_authentication_info();
-    let _ = emrtd_auth::aa::find_aa_info(infos);
-    let _ = emrtd_auth::ca::select(infos);
+    let _ = emrtd_access::aa::find_aa_info(infos);
+    let _ = emrtd_access::ca::select(infos);
     for info in &infos.infos {
         let _ = info.protocol();
     }

@@ -11,9 +11,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod aa;
 pub mod anchors;
-pub mod ca;
 pub mod cert;
 pub mod error;
 pub mod pa;

@@ -19,6 +19,7 @@ use std::path::Path;
 /// Status of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum CheckStatus {
     /// The check ran and succeeded.
     Passed,
@@ -287,6 +288,7 @@ fn plain(checks: &[Typed]) -> Vec<Check> {
 /// Overall verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Verdict {
     /// Signature, chain to a trust anchor and every read data group verified; nothing failed.
     Valid,
@@ -310,6 +312,7 @@ impl Verdict {
 /// Result of comparing one data group with its hash in EF.SOD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum DgStatus {
     /// Hash of the bytes read equals the hash in EF.SOD.
     Match,

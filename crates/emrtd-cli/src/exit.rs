@@ -51,7 +51,8 @@ impl From<emrtd_auth::Verdict> for Exit {
         match v {
             emrtd_auth::Verdict::Valid => Exit::Valid,
             emrtd_auth::Verdict::Invalid => Exit::Invalid,
-            emrtd_auth::Verdict::Unverified => Exit::Unverified,
+            // Unverified, or a verdict this build does not know: never success.
+            _ => Exit::Unverified,
         }
     }
 }

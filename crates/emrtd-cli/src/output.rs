@@ -333,7 +333,7 @@ fn verdict_word(v: Verdict) -> &'static str {
     match v {
         Verdict::Valid => "valid",
         Verdict::Invalid => "invalid",
-        Verdict::Unverified => "unverified",
+        other => other.as_str(),
     }
 }
 
@@ -366,7 +366,7 @@ fn status_word(c: &Check) -> &'static str {
         CheckStatus::Failed if c.informational => "findings",
         CheckStatus::Failed => "FAILED",
         CheckStatus::Skipped => "skipped",
-        CheckStatus::NotChecked => "not checked",
+        _ => "not checked",
     }
 }
 
@@ -407,7 +407,7 @@ fn overall_reason(verdict: &ReadVerdict) -> String {
                 )
             }
         }
-        Verdict::Invalid | Verdict::Unverified => {
+        _ => {
             if pa.status != Verdict::Valid {
                 let why = pa.errors.first().cloned().unwrap_or_default();
                 return format!(

@@ -23,7 +23,8 @@ impl From<emrtd_auth::Verdict> for VerdictStatus {
         match v {
             emrtd_auth::Verdict::Valid => VerdictStatus::Valid,
             emrtd_auth::Verdict::Invalid => VerdictStatus::Invalid,
-            emrtd_auth::Verdict::Unverified => VerdictStatus::Unverified,
+            // Unverified, or a verdict this build does not know: never valid.
+            _ => VerdictStatus::Unverified,
         }
     }
 }
@@ -45,7 +46,8 @@ impl From<AuthCheckStatus> for CheckStatus {
             AuthCheckStatus::Passed => CheckStatus::Passed,
             AuthCheckStatus::Failed => CheckStatus::Failed,
             AuthCheckStatus::Skipped => CheckStatus::Skipped,
-            AuthCheckStatus::NotChecked => CheckStatus::NotChecked,
+            // Not checked, or an outcome this build does not know.
+            _ => CheckStatus::NotChecked,
         }
     }
 }
@@ -135,7 +137,8 @@ impl From<&PassiveAuthReport> for PassiveAuthentication {
                     DgStatus::Mismatch => DataGroupStatus::Mismatch,
                     DgStatus::NotRead => DataGroupStatus::NotRead,
                     DgStatus::NotInSod => DataGroupStatus::NotInSod,
-                    DgStatus::NotChecked => DataGroupStatus::NotChecked,
+                    // Not checked, or a status this build does not know.
+                    _ => DataGroupStatus::NotChecked,
                 },
             })
             .collect();

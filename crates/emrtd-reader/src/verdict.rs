@@ -169,8 +169,9 @@ pub fn verify_document_at(doc: &Document, trust: &TrustStore, clock: &dyn Clock)
                 offered += 1;
                 statuses.push(Verdict::Invalid)
             }
-            CheckStatus::NotChecked => statuses.push(Verdict::Unverified),
             CheckStatus::Skipped => {}
+            // Not checked, or an outcome this reader does not know: never `valid`.
+            _ => statuses.push(Verdict::Unverified),
         }
     }
     let status = if statuses.contains(&Verdict::Invalid) {
@@ -184,14 +185,14 @@ pub fn verify_document_at(doc: &Document, trust: &TrustStore, clock: &dyn Clock)
     let word = |s: Verdict| match s {
         Verdict::Valid => "valid",
         Verdict::Invalid => "INVALID",
-        Verdict::Unverified => "unverified",
+        other => other.as_str(),
     };
     let mark = |c: &Check| match c.status {
         CheckStatus::Passed => "passed",
         CheckStatus::Failed if c.informational => "findings (not counted)",
         CheckStatus::Failed => "FAILED",
         CheckStatus::Skipped => "skipped",
-        CheckStatus::NotChecked => "not checked",
+        _ => "not checked",
     };
     let mut summary = vec![format!(
         "Passive Authentication: {}{}",

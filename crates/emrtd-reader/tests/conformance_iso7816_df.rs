@@ -5,8 +5,8 @@
 mod conformance_support;
 
 use conformance_support::*;
+use emrtd_access::aa::{AaChipKey, Iso9796Trailer};
 use emrtd_apdu::{ins, CommandApdu, StatusWord};
-use emrtd_auth::aa::{AaChipKey, Iso9796Trailer};
 use emrtd_auth::CheckStatus;
 use emrtd_crypto::sig::HashAlg;
 use emrtd_lds::security_infos::{

@@ -386,8 +386,8 @@ fn check_aa(
     } else {
         None
     };
-    let aa_info = infos.as_ref().and_then(emrtd_auth::aa::find_aa_info);
-    let result = emrtd_auth::aa::verify(&key, &challenge, signature, aa_info);
+    let aa_info = infos.as_ref().and_then(emrtd_access::aa::find_aa_info);
+    let result = emrtd_access::aa::verify(&key, &challenge, signature, aa_info);
     if result.passed {
         ChipProof {
             method: M,

@@ -90,8 +90,8 @@ pub struct VirtualChip {
     current_ef: Option<usize>,
     bac: Option<BacChip>,
     pace: Option<PaceChip>,
-    aa: Option<emrtd_auth::aa::AaChipKey>,
-    ca: Option<emrtd_auth::ca::CaChip>,
+    aa: Option<emrtd_access::aa::AaChipKey>,
+    ca: Option<emrtd_access::ca::CaChip>,
     eac: Option<crate::eac::EacChip>,
     /// Session that replaces the current one once the current response is protected
     /// (Chip Authentication switches keys after its answer).
@@ -165,7 +165,7 @@ impl VirtualChip {
                 }
                 let chip = ca_chip(cfg, &mut *rng)?;
                 dg14.infos.extend(
-                    chip.security_infos(emrtd_auth::ca::DomainParameterEncoding::Standardized)
+                    chip.security_infos(emrtd_access::ca::DomainParameterEncoding::Standardized)
                         .map_err(|e| ProfileError::Invalid(format!("Chip Authentication: {e}")))?,
                 );
                 Some(chip)
@@ -1319,7 +1319,7 @@ fn generate_key(
 fn ca_chip(
     cfg: &crate::profile::CaConfig,
     rng: &mut dyn ChipRng,
-) -> Result<emrtd_auth::ca::CaChip, ProfileError> {
+) -> Result<emrtd_access::ca::CaChip, ProfileError> {
     use emrtd_lds::security_infos::{CaAlgorithm, CipherSuite, KeyAgreement};
     let group = emrtd_crypto::pk::Group::standardized(cfg.parameter_id)
         .map_err(|e| ProfileError::Invalid(format!("Chip Authentication parameters: {e}")))?;
@@ -1334,14 +1334,14 @@ fn ca_chip(
     } else {
         KeyAgreement::Dh
     };
-    let info = emrtd_auth::ca::chip_authentication_info(
+    let info = emrtd_access::ca::chip_authentication_info(
         CaAlgorithm {
             key_agreement,
             cipher,
         },
         cfg.key_id,
     );
-    emrtd_auth::ca::CaChip::generate(group, &info, &mut &mut *rng)
+    emrtd_access::ca::CaChip::generate(group, &info, &mut &mut *rng)
         .map_err(|e| ProfileError::Invalid(format!("Chip Authentication key: {e}")))
 }
 
@@ -1361,8 +1361,8 @@ fn status_key(key: &str, value: Option<&str>) -> Result<Option<StatusWord>, Prof
     }
 }
 
-fn aa_key(name: &str) -> Result<Option<emrtd_auth::aa::AaChipKey>, ProfileError> {
-    use emrtd_auth::aa::AaChipKey;
+fn aa_key(name: &str) -> Result<Option<emrtd_access::aa::AaChipKey>, ProfileError> {
+    use emrtd_access::aa::AaChipKey;
     let der: &[u8] = match name {
         "none" => return Ok(None),
         "rsa-2048" | "rsa-2048-sha256" => include_bytes!("../pki/aa_rsa2048.pk8.der"),

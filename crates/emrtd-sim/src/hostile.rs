@@ -13,9 +13,9 @@
 
 use crate::chip::ResponseHook;
 use crate::VirtualChip;
+use emrtd_access::aa::AaChipKey;
 use emrtd_access::bac::BacKeys;
 use emrtd_apdu::{ins, CommandApdu, ResponseApdu, StatusWord, Transport, TransportError};
-use emrtd_auth::aa::AaChipKey;
 use emrtd_crypto::sig::HashAlg;
 use emrtd_crypto::sym;
 use emrtd_lds::sod::{

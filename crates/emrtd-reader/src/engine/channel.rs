@@ -1113,7 +1113,7 @@ impl Channel {
         dg14: &[u8],
     ) -> Result<(Option<emrtd_auth::Check>, bool), ReadError> {
         use crate::verdict::{failed, passed};
-        use emrtd_auth::ca::{self, CaTerminal};
+        use emrtd_access::ca::{self, CaTerminal};
         const NAME: &str = "chip_authentication";
         let infos = match SecurityInfos::parse_dg14(dg14) {
             Ok(i) => i,
@@ -1215,11 +1215,11 @@ impl Channel {
         let infos = dg14.and_then(|b| SecurityInfos::parse_dg14(b).ok());
         let aa_info = infos
             .as_ref()
-            .and_then(emrtd_auth::aa::find_aa_info)
+            .and_then(emrtd_access::aa::find_aa_info)
             .cloned();
         drop(infos);
-        let challenge = emrtd_auth::aa::new_challenge(&mut self.rng.clone());
-        let cmd = emrtd_auth::aa::internal_authenticate_command(challenge);
+        let challenge = emrtd_access::aa::new_challenge(&mut self.rng.clone());
+        let cmd = emrtd_access::aa::internal_authenticate_command(challenge);
         let cmd = match (signature_len(&key), self.extended_max) {
             // A signature longer than a short response (RSA above 2048 bits) from a chip that
             // announced extended length, when its largest response holds it with the secure
@@ -1250,7 +1250,7 @@ impl Channel {
                 format!("the chip refused INTERNAL AUTHENTICATE ({})", resp.sw),
             ));
         }
-        let result = emrtd_auth::aa::verify(&key, &challenge, &resp.data, aa_info.as_ref());
+        let result = emrtd_access::aa::verify(&key, &challenge, &resp.data, aa_info.as_ref());
         let reason = format!("{}: {}", result.key, result.reason);
         Ok(if result.passed {
             passed(NAME, reason)
@@ -1273,7 +1273,7 @@ impl Channel {
         let mut out = crate::RemoteProofTranscript::default();
         match proof {
             crate::RemoteProof::ActiveAuthentication { challenge } => {
-                let cmd = emrtd_auth::aa::internal_authenticate_command(*challenge);
+                let cmd = emrtd_access::aa::internal_authenticate_command(*challenge);
                 let resp = self.internal_authenticate(cmd).await?;
                 if self.session_lost.is_some() {
                     return Err(ReadError::Status {

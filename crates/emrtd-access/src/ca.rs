@@ -28,7 +28,7 @@ mod terminal;
 pub use chip::{chip_authentication_info, CaChip, DomainParameterEncoding};
 pub use terminal::CaTerminal;
 
-use emrtd_access::pace::{group_from_domain_parameters, PaceError};
+use crate::pace::{group_from_domain_parameters, PaceError};
 use emrtd_apdu::{CommandApdu, ResponseApdu, StatusWord};
 use emrtd_crypto::pk::{Group, PkError};
 use emrtd_crypto::sym::{kdf, Cipher, SymKey, KDF_ENC, KDF_MAC};
@@ -37,7 +37,6 @@ use emrtd_lds::security_infos::{
     DomainParameters, KeyAgreement, SecurityInfos,
 };
 use emrtd_sm::SmError;
-use serde::Serialize;
 
 /// INS of MANAGE SECURITY ENVIRONMENT.
 const INS_MSE: u8 = 0x22;
@@ -141,8 +140,7 @@ pub enum CaError {
 }
 
 /// Which commands carry the ephemeral public key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CaCommandStyle {
     /// `MSE:Set KAT` (3DES only; the ICAO 9303-11 form for 3DES).
     MseSetKat,
@@ -161,8 +159,7 @@ impl CaCommandStyle {
 }
 
 /// Outcome of Chip Authentication.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CaStatus {
     /// The chip answered correctly under the new session keys: it holds the private key.
     Passed,
@@ -173,7 +170,7 @@ pub enum CaStatus {
 }
 
 /// Chip Authentication verdict for reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaReport {
     /// Passed, pending confirmation or failed.
     pub status: CaStatus,

@@ -10,7 +10,6 @@
 use emrtd_crypto::sig::HashAlg;
 use rsa::traits::PublicKeyParts;
 use rsa::BigUint;
-use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 /// The header octet of a partial-recovery representative.
@@ -21,8 +20,7 @@ pub const TRAILER_IMPLICIT: u8 = 0xBC;
 pub const TRAILER_EXPLICIT: u8 = 0xCC;
 
 /// The trailer of a message representative, which names its hash function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Iso9796Trailer {
     /// `BC`: SHA-1, implied.
     Implicit,

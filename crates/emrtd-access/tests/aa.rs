@@ -2,10 +2,10 @@
 //! ISO/IEC 9796-2 example), OpenSSL ECDSA signatures, DG15 samples, chip → terminal round trips
 //! and rejection of damaged or foreign signatures.
 
-use emrtd_apdu::{CommandApdu, ResponseApdu};
-use emrtd_auth::aa::{
+use emrtd_access::aa::{
     self, iso9796, AaAlgorithm, AaChipKey, AaPublicKey, EcdsaFormat, Iso9796Error, Iso9796Trailer,
 };
+use emrtd_apdu::{CommandApdu, ResponseApdu};
 use emrtd_crypto::sig::HashAlg;
 use emrtd_lds::dg15::Dg15;
 use emrtd_lds::security_infos::ActiveAuthenticationInfo;
