@@ -307,6 +307,16 @@ impl Verdict {
             Verdict::Unverified => "unverified",
         }
     }
+
+    /// The weaker of two verdicts: `Invalid` if either is, else `Unverified` if either is, else
+    /// `Valid`. Combining with it never turns a failed or unchecked step into `Valid`.
+    pub fn weakest(self, other: Verdict) -> Verdict {
+        match (self, other) {
+            (Verdict::Invalid, _) | (_, Verdict::Invalid) => Verdict::Invalid,
+            (Verdict::Unverified, _) | (_, Verdict::Unverified) => Verdict::Unverified,
+            (Verdict::Valid, Verdict::Valid) => Verdict::Valid,
+        }
+    }
 }
 
 /// Result of comparing one data group with its hash in EF.SOD.
@@ -1779,6 +1789,18 @@ pub struct DumpVerification {
     pub verified_at: String,
 }
 
+impl DumpVerification {
+    /// The one verdict of a dumped folder, for every caller (CLI, FFI): Passive Authentication
+    /// combined with EF.CardSecurity's signature when the folder has one ([`Verdict::weakest`]).
+    pub fn verdict(&self) -> Verdict {
+        self.card_security
+            .as_ref()
+            .map_or(self.passive_authentication.status, |cs| {
+                self.passive_authentication.status.weakest(cs.status)
+            })
+    }
+}
+
 /// Sizes of a trust store.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrustStoreSummary {
@@ -2093,4 +2115,28 @@ pub fn check_card_access_consistency(
         &mut report.errors,
         check,
     );
+}
+
+#[cfg(test)]
+mod verdict_tests {
+    use super::Verdict::{self, Invalid, Unverified, Valid};
+
+    #[test]
+    fn weakest_verdict_is_valid_only_when_both_are_valid() {
+        let all = [Valid, Invalid, Unverified];
+        for a in all {
+            for b in all {
+                let w = a.weakest(b);
+                assert_eq!(w, b.weakest(a), "order must not matter");
+                let expected: Verdict = if a == Invalid || b == Invalid {
+                    Invalid
+                } else if a == Unverified || b == Unverified {
+                    Unverified
+                } else {
+                    Valid
+                };
+                assert_eq!(w, expected, "{a:?} with {b:?}");
+            }
+        }
+    }
 }

@@ -820,7 +820,7 @@ fn cmd_verify(args: &VerifyArgs) -> Result<Exit, Failure> {
     let mut exit = Exit::Valid;
     for (dir, result) in args.dirs.iter().zip(results) {
         let result = result.map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
-        let status = output::dump_verdict(&result);
+        let status = result.verdict();
         exit = exit.worst(status.into());
         if args.json {
             outln!("{}", output::verify_json(dir, status, &result));

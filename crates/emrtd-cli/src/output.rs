@@ -675,21 +675,6 @@ fn print_pa_lines(pa: &emrtd_auth::PassiveAuthReport) {
     }
 }
 
-/// One verdict for a dump: Passive Authentication and, when present, EF.CardSecurity.
-pub fn dump_verdict(result: &emrtd_auth::pa::DumpVerification) -> Verdict {
-    let statuses = std::iter::once(result.passive_authentication.status)
-        .chain(result.card_security.as_ref().map(|c| c.status));
-    let mut overall = Verdict::Valid;
-    for s in statuses {
-        overall = match (overall, s) {
-            (Verdict::Invalid, _) | (_, Verdict::Invalid) => Verdict::Invalid,
-            (Verdict::Unverified, _) | (_, Verdict::Unverified) => Verdict::Unverified,
-            _ => Verdict::Valid,
-        };
-    }
-    overall
-}
-
 /// One line of `emrtd verify --json` (`docs/schema/verify.schema.json`).
 pub fn verify_json(
     dir: &Path,

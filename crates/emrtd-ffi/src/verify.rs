@@ -372,14 +372,11 @@ fn dump_error(e: emrtd_auth::AuthError, what_to_do: &str) -> EmrtdError {
 }
 
 fn dump_verdict(report: &emrtd_auth::DumpVerification) -> DumpVerdict {
-    let mut statuses = vec![report.passive_authentication.status];
-    statuses.extend(report.card_security.as_ref().map(|c| c.status));
-    let status = if statuses.contains(&emrtd_auth::Verdict::Invalid) {
-        VerdictStatus::Invalid
-    } else if statuses.contains(&emrtd_auth::Verdict::Unverified) {
-        VerdictStatus::Unverified
-    } else {
-        VerdictStatus::Valid
+    let status = match report.verdict() {
+        emrtd_auth::Verdict::Valid => VerdictStatus::Valid,
+        emrtd_auth::Verdict::Invalid => VerdictStatus::Invalid,
+        // Unverified, and any verdict a later version adds: never valid.
+        _ => VerdictStatus::Unverified,
     };
     DumpVerdict {
         status,
