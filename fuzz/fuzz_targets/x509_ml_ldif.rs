@@ -75,7 +75,8 @@ fuzz_target!(|data: &[u8]| {
             let _ = t.add_master_list(rest, None);
             let _ = t.add_crl_der(rest);
             let _ = t.add_der_certificate(rest);
-            if let Some(c) = t.csca().first().or(t.dsc().first()) {
+            let cscas = t.csca();
+            if let Some(c) = cscas.first().copied().or(t.dsc().first()) {
                 let _ = t.issuer_candidates(c);
                 let _ = t.key_id_candidates(c);
             }
