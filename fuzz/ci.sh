@@ -38,6 +38,9 @@ main() {
         cargo install cargo-fuzz --locked
     fi
 
+    echo "== fuzz targets formatted (cargo fmt --check; the workspace's cargo fmt does not see them)"
+    cargo fmt --check
+
     echo "== seeding corpora from fixtures/"
     bash seed.sh
 

@@ -14,7 +14,10 @@ fuzz_target!(|data: &[u8]| {
             .to_bytes()
             .expect("a parsed command APDU must encode again");
         let again = CommandApdu::parse(&bytes).expect("an encoded command APDU must parse");
-        assert_eq!(cmd, again, "command APDU changed in a parse/encode round trip");
+        assert_eq!(
+            cmd, again,
+            "command APDU changed in a parse/encode round trip"
+        );
         let bytes2 = again.to_bytes().expect("second encoding");
         assert_eq!(bytes, bytes2, "command APDU encoding is not stable");
     }
@@ -24,6 +27,9 @@ fuzz_target!(|data: &[u8]| {
         let bytes = resp.to_bytes();
         assert_eq!(bytes, data, "response APDU bytes changed in a round trip");
         let again = ResponseApdu::parse(&bytes).expect("an encoded response APDU must parse");
-        assert_eq!(resp, again, "response APDU changed in a parse/encode round trip");
+        assert_eq!(
+            resp, again,
+            "response APDU changed in a parse/encode round trip"
+        );
     }
 });

@@ -98,7 +98,11 @@ fuzz_target!(|data: &[u8]| {
                 chip.handle_get_challenge_with(rnd_ic);
                 let k_ic: [u8; 16] = plain[16..].try_into().expect("16 bytes");
                 let (answer, chip_sm) = chip.handle_external_authenticate_with(&cmd, k_ic);
-                assert_eq!(answer.sw, StatusWord::OK, "chip refused the terminal's cryptogram");
+                assert_eq!(
+                    answer.sw,
+                    StatusWord::OK,
+                    "chip refused the terminal's cryptogram"
+                );
                 let mut chip_sm = chip_sm.expect("chip session");
                 let probe = CommandApdu::new(0, ins::SELECT, 2, 0x0C).with_data(vec![1, 0x1E]);
                 let protected = sm.protect(&probe).expect("protect");

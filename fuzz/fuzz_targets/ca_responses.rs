@@ -12,8 +12,8 @@
 //! which feeds `CaReport::confirm`. Asserts only "no panic".
 #![no_main]
 
-use emrtd_apdu::{CommandApdu, ResponseApdu};
 use emrtd_access::ca::{self, CaChip, CaTerminal};
+use emrtd_apdu::{CommandApdu, ResponseApdu};
 use emrtd_crypto::pk::Group;
 use emrtd_fuzz::Input;
 use emrtd_lds::security_infos::{CaAlgorithm, SecurityInfos};
@@ -44,7 +44,8 @@ fn traces() -> &'static [Trace] {
             .values()
             .filter_map(|s| {
                 let dg14 = hex::decode(s["dg14"].as_str()?).ok()?;
-                let ephemeral = hex::decode(s["terminal_ec_keypairs"][0]["private"].as_str()?).ok()?;
+                let ephemeral =
+                    hex::decode(s["terminal_ec_keypairs"][0]["private"].as_str()?).ok()?;
                 Some(Trace { dg14, ephemeral })
             })
             .collect()
@@ -58,14 +59,18 @@ fn run_terminal(mut term: CaTerminal, input: &mut Input<'_>) {
     }
     for _ in 1..commands.len() {
         let Some(c) = input.chunk() else { return };
-        let Ok(resp) = ResponseApdu::parse(c) else { return };
+        let Ok(resp) = ResponseApdu::parse(c) else {
+            return;
+        };
         if let Err(e) = term.check_intermediate(&resp) {
             let _ = term.failure_report(&e);
             return;
         }
     }
     let Some(c) = input.chunk() else { return };
-    let Ok(resp) = ResponseApdu::parse(c) else { return };
+    let Ok(resp) = ResponseApdu::parse(c) else {
+        return;
+    };
     match term.finish(&resp) {
         Ok((mut sm, mut report)) => {
             let _ = sm.protect(&ca::confirmation_command());

@@ -26,8 +26,15 @@ fuzz_target!(|data: &[u8]| {
         let within_budget = image_header(face.image).is_ok_and(|h| h.check_budget().is_ok());
         match face_to_png(face.image) {
             Ok(png) => {
-                assert!(within_budget, "face_to_png decoded an image over the budget");
-                assert_eq!(&png[1..4], b"PNG", "face_to_png returned something other than PNG");
+                assert!(
+                    within_budget,
+                    "face_to_png decoded an image over the budget"
+                );
+                assert_eq!(
+                    &png[1..4],
+                    b"PNG",
+                    "face_to_png returned something other than PNG"
+                );
             }
             Err(e) => {
                 let _ = e.to_string();

@@ -17,6 +17,10 @@ fuzz_target!(|data: &[u8]| {
     HOOK.call_once(|| std::panic::set_hook(Box::new(|info| eprintln!("{info}"))));
     let _ = ImageFormat::detect(data);
     if let Ok(png) = face_to_png(data) {
-        assert_eq!(&png[1..4], b"PNG", "face_to_png returned something other than PNG");
+        assert_eq!(
+            &png[1..4],
+            b"PNG",
+            "face_to_png returned something other than PNG"
+        );
     }
 });

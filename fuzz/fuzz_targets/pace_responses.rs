@@ -112,11 +112,9 @@ fuzz_target!(|data: &[u8]| {
         }
         return;
     }
-    let Ok(mut term) = PaceTerminal::with_secrets(
-        ex.params.clone(),
-        ex.password.clone(),
-        ex.terminal.clone(),
-    ) else {
+    let Ok(mut term) =
+        PaceTerminal::with_secrets(ex.params.clone(), ex.password.clone(), ex.terminal.clone())
+    else {
         return;
     };
     if term.start().is_err() {

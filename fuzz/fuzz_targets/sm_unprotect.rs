@@ -22,8 +22,13 @@ const K_MAC: [u8; 32] = [0x22; 32];
 
 fn session(cipher: Cipher, ssc: &[u8]) -> SecureMessaging {
     let n = cipher.key_len();
-    SecureMessaging::new(cipher, &K_ENC[..n], &K_MAC[..n], &ssc[..cipher.block_size()])
-        .expect("valid fixed keys")
+    SecureMessaging::new(
+        cipher,
+        &K_ENC[..n],
+        &K_MAC[..n],
+        &ssc[..cipher.block_size()],
+    )
+    .expect("valid fixed keys")
 }
 
 fuzz_target!(|data: &[u8]| {

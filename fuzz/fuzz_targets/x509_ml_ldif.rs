@@ -6,9 +6,9 @@
 #![no_main]
 
 use emrtd_auth::cert::{parse_time, Certificate};
-use emrtd_crypto::sig::PublicKey;
 use emrtd_auth::trust::{Crl, MasterList};
 use emrtd_auth::TrustStore;
+use emrtd_crypto::sig::PublicKey;
 use libfuzzer_sys::fuzz_target;
 
 const NOW: i64 = 1_700_000_000;

@@ -194,7 +194,11 @@ pub const SPECIMEN_MRZ: &str =
 /// (the ID card profile has it off): the harness opens sessions with BAC, because PACE costs
 /// hundreds of milliseconds per run in an instrumented build.
 pub fn sim_profile(id_card: bool, bac: bool) -> emrtd_sim::Profile {
-    let name = if id_card { "norway-id" } else { "norway-passport" };
+    let name = if id_card {
+        "norway-id"
+    } else {
+        "norway-passport"
+    };
     let mut p = emrtd_sim::Profile::builtin(name).expect("built-in profile");
     p.access.bac |= bac;
     p
@@ -229,7 +233,9 @@ pub fn open_sim_session(
     let info = chip.profile().parsed_mrz().ok()?.access_key_info().ok()?;
     let mut term = BacTerminal::new(BacKeys::from_mrz_information(&info));
     let challenge = sim_exchange(chip, &term.get_challenge_command())?;
-    let cmd = term.external_authenticate_command(&challenge, &mut rng).ok()?;
+    let cmd = term
+        .external_authenticate_command(&challenge, &mut rng)
+        .ok()?;
     let resp = sim_exchange(chip, &cmd)?;
     term.finish(&resp).ok()
 }
