@@ -131,26 +131,6 @@ pub(crate) fn pkcs1v15(h: HashAlg) -> rsa::Pkcs1v15Sign {
     }
 }
 
-/// Adapter: `&mut dyn CryptoRngCore` as a sized RNG (for the `rsa` and `ecdsa` crates).
-struct RngRef<'a>(&'a mut dyn CryptoRngCore);
-
-impl rand_core::RngCore for RngRef<'_> {
-    fn next_u32(&mut self) -> u32 {
-        self.0.next_u32()
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
-    }
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        self.0.fill_bytes(dest)
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        self.0.try_fill_bytes(dest)
-    }
-}
-
-impl rand_core::CryptoRng for RngRef<'_> {}
-
 impl Pkcs8Signer {
     /// Load a PKCS#8 `PrivateKeyInfo` (DER) to sign with `algorithm`, which must suit the key
     /// (RSA algorithms for RSA keys, ECDSA for EC keys).
@@ -306,7 +286,7 @@ impl TerminalSigner for Pkcs8Signer {
         let fail = |e: String| SignerError::Failed(e);
         match (&self.key, self.algorithm) {
             (Key::Rsa(k), TaAlgorithm::RsaPkcs1v15(h)) => k
-                .sign_with_rng(&mut RngRef(rng), pkcs1v15(h.into()), &hashed)
+                .sign_with_rng(&mut &mut *rng, pkcs1v15(h.into()), &hashed)
                 .map_err(|e| fail(e.to_string())),
             (Key::Rsa(k), TaAlgorithm::RsaPss(h)) => {
                 let h = HashAlg::from(h);
@@ -319,7 +299,7 @@ impl TerminalSigner for Pkcs8Signer {
                         h.output_len(),
                     )));
                 }
-                k.sign_with_rng(&mut RngRef(rng), pss_sign(h), &hashed)
+                k.sign_with_rng(&mut &mut *rng, pss_sign(h), &hashed)
                     .map_err(|e| fail(e.to_string()))
             }
             (Key::Ec { curve, d }, TaAlgorithm::Ecdsa(_)) => {
@@ -359,7 +339,7 @@ fn nist_sign(
             buf[$len - v.len()..].copy_from_slice(v);
             let key = $c::ecdsa::SigningKey::from_slice(&buf[..]).map_err(fail)?;
             let sig: $c::ecdsa::Signature = key
-                .sign_prehash_with_rng(&mut RngRef(rng), hashed)
+                .sign_prehash_with_rng(&mut &mut *rng, hashed)
                 .map_err(fail)?;
             Ok(sig.to_bytes().to_vec())
         }};

@@ -59,7 +59,7 @@ pub fn ecdsa_sign_prehashed(
     let e = hash_int(curve, &n, hashed);
     let len = curve.order_size();
     for _ in 0..64 {
-        let k = curve.random_scalar(&mut RngRef(rng));
+        let k = curve.random_scalar(&mut &mut *rng);
         let k_bytes = curve.scalar_to_bytes(&k);
         let Ok(rp) = curve.mul(&curve.generator(), &k) else {
             continue;
@@ -87,26 +87,6 @@ pub fn ecdsa_sign_prehashed(
     }
     None
 }
-
-/// Adapter: `&mut dyn CryptoRngCore` as a sized RNG.
-struct RngRef<'a>(pub &'a mut dyn CryptoRngCore);
-
-impl rand_core::RngCore for RngRef<'_> {
-    fn next_u32(&mut self) -> u32 {
-        self.0.next_u32()
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
-    }
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        self.0.fill_bytes(dest)
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        self.0.try_fill_bytes(dest)
-    }
-}
-
-impl rand_core::CryptoRng for RngRef<'_> {}
 
 #[cfg(test)]
 mod tests {
