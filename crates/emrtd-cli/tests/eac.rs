@@ -1,60 +1,20 @@
 //! `emrtd read --ta-chain … --ta-key …` against a virtual EAC passport (BAC, Chip
 //! Authentication, DG3/DG4 of the BSI 2008 specimen) with a test PKI built here.
 
-use emrtd_eac::cert::{CertificateBody, CvPublicKey};
+mod support;
+
 use emrtd_eac::*;
-use p256::pkcs8::EncodePrivateKey;
-use rand::SeedableRng;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use support::eac_pki::{date, issue, key_der, signer};
 
 const DG3: &[u8] = include_bytes!("../../../fixtures/lds/bsi2008/Datagroup3.bin");
 const DG4: &[u8] = include_bytes!("../../../fixtures/lds/bsi2008/Datagroup4.bin");
 
-fn key_der(seed: u64) -> Vec<u8> {
-    p256::SecretKey::random(&mut rand::rngs::StdRng::seed_from_u64(seed))
-        .to_pkcs8_der()
-        .unwrap()
-        .as_bytes()
-        .to_vec()
-}
-
-fn signer(seed: u64) -> Pkcs8Signer {
-    Pkcs8Signer::from_pkcs8_der(
-        &key_der(seed),
-        TaAlgorithm::Ecdsa(HashAlg::Sha256),
-        Box::new(rand::rngs::StdRng::seed_from_u64(seed + 1000)),
-    )
-    .unwrap()
-}
-
-fn issue(
-    issuer: &Pkcs8Signer,
-    subject: &Pkcs8Signer,
-    car: &str,
-    chr: &str,
-    role: Role,
-) -> CvCertificate {
-    let mut data = subject.public_key_data().unwrap();
-    if let (Role::Cvca, KeyData::Ec { domain, .. }) = (role, &mut data) {
-        *domain = subject.ec_domain();
-    }
-    let body = CertificateBody {
-        profile_identifier: 0,
-        car: CvReference::from_text(car).unwrap(),
-        public_key: CvPublicKey {
-            algorithm: subject.algorithm(),
-            data,
-        },
-        chr: CvReference::from_text(chr).unwrap(),
-        chat: Chat::inspection_system(role, IsRights::DG3_DG4),
-        effective_date: CvDate::new(2026, 1, 1).unwrap(),
-        expiration_date: CvDate::new(2028, 1, 1).unwrap(),
-        extensions: None,
-    };
-    let sig = issuer.sign(&body.encode()).unwrap();
-    CvCertificate::from_parts(body, sig)
+/// The validity of every certificate of this PKI.
+fn validity() -> (CvDate, CvDate) {
+    (date(2026, 1, 1), date(2028, 1, 1))
 }
 
 /// A folder with the profile, the DV and IS certificates and the IS key; removed on drop.
@@ -78,23 +38,23 @@ impl Setup {
         let cvca = issue(
             &cvca_key,
             &cvca_key,
-            "NOCVCA00001",
-            "NOCVCA00001",
+            ("NOCVCA00001", "NOCVCA00001"),
             Role::Cvca,
+            validity(),
         );
         let dv = issue(
             &cvca_key,
             &dv_key,
-            "NOCVCA00001",
-            "NODVPOLICE001",
+            ("NOCVCA00001", "NODVPOLICE001"),
             Role::DvOfficialDomestic,
+            validity(),
         );
         let is = issue(
             &dv_key,
             &is_key,
-            "NODVPOLICE001",
-            "NOISGATE00042",
+            ("NODVPOLICE001", "NOISGATE00042"),
             Role::Terminal,
+            validity(),
         );
         std::fs::write(dir.join("dv.cvcert"), dv.encode()).unwrap();
         std::fs::write(dir.join("is.cvcert"), is.encode()).unwrap();

@@ -1,0 +1,3 @@
+//! Code shared by the CLI's integration tests.
+
+pub mod eac_pki;
