@@ -11,6 +11,7 @@ mod exit;
 mod out;
 mod output;
 mod secret;
+mod serve;
 mod trace;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
@@ -79,6 +80,12 @@ enum Command {
     /// Folders are verified in parallel; the trust anchors are loaded once.
     #[command(after_help = EXIT_STATUS_HELP)]
     Verify(VerifyArgs),
+    /// Run the remote verification server: POST /v1/challenge, POST /v1/verify, GET /healthz,
+    /// GET /metrics (see docs/remote-verification.md).
+    ///
+    /// Keys come from files or environment variables named in the configuration (or
+    /// EMRTD_TOKEN_KEY), never from the command line. Stops on Ctrl-C or SIGTERM.
+    Serve(serve::ServeArgs),
     /// List the smart-card readers and whether a card is present.
     Readers {
         /// Print JSON.
@@ -317,6 +324,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Read(args) => cmd_read(&args),
         Command::Verify(args) => cmd_verify(&args),
         Command::Readers { json } => cmd_readers(json),
+        Command::Serve(args) => serve::cmd_serve(&args),
         Command::Sim { vpcd, profile } => cmd_sim(&vpcd, &profile),
         Command::Profiles => {
             for name in Profile::builtin_names() {
