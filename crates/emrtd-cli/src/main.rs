@@ -15,6 +15,7 @@ mod serve;
 mod trace;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use emrtd_auth::source::{BuiltIn, CertificateSource, DerCertificates, TrustPath};
 use emrtd_auth::TrustStore;
 use emrtd_mrz::Mrz;
 use emrtd_reader::{
@@ -494,15 +495,17 @@ fn access_key(args: &ReadArgs) -> Result<AccessKey, Failure> {
     }
 }
 
+/// The trust store of `read` and `verify`, assembled from its sources: the built-in anchors,
+/// every `--trust` path, and with `--sim` the virtual chip's test CSCA.
 fn load_trust(paths: &[PathBuf], sim: bool, builtin: bool) -> Result<TrustStore, Failure> {
     let mut trust = TrustStore::new();
     if builtin {
-        trust
-            .add_norwegian_cscas()
+        BuiltIn::NorwegianCscas
+            .load_into(&mut trust)
             .map_err(|e| Failure::internal(format!("built-in Norwegian CSCAs: {e}")))?;
     }
     for p in paths {
-        trust.load_path(p).map_err(|e| {
+        TrustPath::new(p).load_into(&mut trust).map_err(|e| {
             Failure::usage(format!(
                 "--trust {}: cannot load trust anchors: {e}",
                 p.display()
@@ -510,9 +513,12 @@ fn load_trust(paths: &[PathBuf], sim: bool, builtin: bool) -> Result<TrustStore,
         })?;
     }
     if sim {
-        trust
-            .add_der_certificate(emrtd_sim::pki::TEST_CSCA)
-            .map_err(|e| Failure::internal(format!("test CSCA: {e}")))?;
+        DerCertificates::new(
+            "the virtual chip's test CSCA",
+            vec![emrtd_sim::pki::TEST_CSCA.to_vec()],
+        )
+        .load_into(&mut trust)
+        .map_err(|e| Failure::internal(e.to_string()))?;
     }
     Ok(trust)
 }
