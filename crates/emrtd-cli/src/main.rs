@@ -98,11 +98,11 @@ enum Command {
         /// Where pcscd's vpcd driver listens.
         #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:35963")]
         vpcd: String,
-        /// Profile: a built-in name or a .toml/.json file.
+        /// Profile: a built-in name or a .toml/.json file, optionally followed by :ATTACK.
         #[arg(long, default_value = DEFAULT_PROFILE)]
         profile: String,
     },
-    /// List the built-in virtual documents.
+    /// List the built-in virtual documents and the attacks they can play (PROFILE:ATTACK).
     Profiles,
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     ///
@@ -134,7 +134,8 @@ enum AccessChoice {
 
 #[derive(Args)]
 struct ReadArgs {
-    /// Read the built-in virtual chip (or a profile file .toml/.json) instead of a card.
+    /// Read the built-in virtual chip (or a profile file .toml/.json) instead of a card;
+    /// PROFILE:ATTACK plays an attack (clone, replay, wrong-aa-key, dg14-swap; see `profiles`).
     #[arg(long, value_name = "PROFILE", num_args = 0..=1, default_missing_value = DEFAULT_PROFILE)]
     sim: Option<String>,
     /// PC/SC reader to use (name or part of it); default: the first reader with a card.
@@ -333,6 +334,11 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
                     .map(|p| p.description)
                     .unwrap_or_default();
                 outln!("{name:20} {description}");
+            }
+            outln!();
+            outln!("Attacks on remote verification (e.g. --sim norway-id:clone):");
+            for attack in emrtd_sim::Attack::ALL {
+                outln!("  :{:18} {}", attack.name(), attack.description());
             }
             Ok(Exit::Valid)
         }
