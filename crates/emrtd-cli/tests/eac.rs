@@ -70,6 +70,7 @@ impl Setup {
             cvca: hex::encode(cvca.encode()),
             date: "2026-12-06".into(),
             static_binding: false,
+            ..Default::default()
         });
         p.files.insert("DG3".into(), hex::encode(DG3));
         p.files.insert("DG4".into(), hex::encode(DG4));

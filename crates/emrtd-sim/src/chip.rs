@@ -12,6 +12,7 @@ use emrtd_lds::com::{dg_tag, EfCom};
 use emrtd_lds::dg1::Dg1;
 use emrtd_lds::security_infos::{
     ChipAuthenticationPublicKeyInfo, PaceAlgorithm, PaceInfo, SecurityInfo, SecurityInfos,
+    TerminalAuthenticationInfo,
 };
 use emrtd_sm::SecureMessaging;
 use rand_core::{CryptoRng, RngCore};
@@ -153,6 +154,41 @@ impl VirtualChip {
                 dg14.infos.push(SecurityInfo::ActiveAuthentication(info));
             }
         }
+        let eac_version2 = profile.eac.as_ref().is_some_and(|e| e.version >= 2);
+        // SecurityInfos EF.CardAccess lists besides PACE (TR-03110-3 §A.1.2.1: Terminal and
+        // Chip Authentication version 2).
+        let mut card_access_extra = Vec::new();
+        if let Some(e) = &profile.eac {
+            if e.version > 2 {
+                return Err(ProfileError::Invalid(format!(
+                    "eac.version = {}: use 1 or 2",
+                    e.version
+                ))
+                .into());
+            }
+            let ta = if eac_version2 {
+                Some(TerminalAuthenticationInfo {
+                    version: 2,
+                    ef_cvca: None,
+                })
+            } else {
+                e.ta_info_ef_cvca
+                    .as_deref()
+                    .map(|spec| {
+                        ta_info_file(spec).map(|file| TerminalAuthenticationInfo {
+                            version: 1,
+                            ef_cvca: Some(file),
+                        })
+                    })
+                    .transpose()?
+            };
+            if let Some(ta) = ta {
+                if eac_version2 {
+                    card_access_extra.push(SecurityInfo::TerminalAuthentication(ta.clone()));
+                }
+                dg14.infos.push(SecurityInfo::TerminalAuthentication(ta));
+            }
+        }
         let ca = match &profile.chip_authentication {
             Some(cfg) => {
                 if let Ok(group) = emrtd_crypto::pk::Group::standardized(cfg.parameter_id) {
@@ -163,11 +199,16 @@ impl VirtualChip {
                         cfg.parameter_id,
                     )?;
                 }
-                let chip = ca_chip(cfg, &mut *rng)?;
+                let chip = ca_chip(cfg, eac_version2, &mut *rng)?;
                 dg14.infos.extend(
                     chip.security_infos(emrtd_access::ca::DomainParameterEncoding::Standardized)
                         .map_err(|e| ProfileError::Invalid(format!("Chip Authentication: {e}")))?,
                 );
+                if eac_version2 {
+                    card_access_extra.push(SecurityInfo::ChipAuthentication(
+                        chip.chip_authentication_info(),
+                    ));
+                }
                 Some(chip)
             }
             None => None,
@@ -212,6 +253,7 @@ impl VirtualChip {
                     .ok_or_else(|| ProfileError::Invalid("PACEInfo".into()))?;
                 infos.infos.push(SecurityInfo::Pace(info));
             }
+            infos.infos.extend(card_access_extra.iter().cloned());
             files
                 .entry("CARDACCESS".into())
                 .or_insert_with(|| infos.to_der());
@@ -859,14 +901,28 @@ impl VirtualChip {
             .chip_authentication
             .as_ref()
             .is_some_and(|c| c.parameter_id <= 2);
-        let (resp, session) = ca.handle(cmd);
-        if let (Some(eac), Some(_), Some(key)) = (self.eac.as_mut(), &session, key) {
-            let key = if dh {
+        let compressed = key.map(|key| {
+            if dh {
                 emrtd_eac::ta::EphemeralKey::Dh(key)
             } else {
                 emrtd_eac::ta::EphemeralKey::Ec(key)
-            };
-            eac.chip_authenticated(key.compressed());
+            }
+            .compressed()
+        });
+        let version2 = self.eac.as_ref().is_some_and(|e| e.is_version2());
+        if let (Some(eac), Some(comp), true) = (self.eac.as_ref(), &compressed, version2) {
+            // Chip Authentication v2 follows Terminal Authentication v2, with the key it named.
+            if let Err(sw) = eac.check_ca_v2_key(comp) {
+                return ResponseApdu::status(sw);
+            }
+        }
+        let (resp, session) = ca.handle_with_rng(cmd, &mut *self.rng);
+        if let (Some(eac), Some(_), Some(comp)) = (self.eac.as_mut(), &session, compressed) {
+            if version2 {
+                eac.chip_authenticated_v2();
+            } else {
+                eac.chip_authenticated(comp);
+            }
         }
         self.next_sm = session;
         resp
@@ -1113,13 +1169,37 @@ fn eac_chip(
         .len()
         .checked_sub(14)
         .ok_or_else(|| ProfileError::Invalid("MRZ information too short".into()))?;
+    let document_number = match &cfg.id_document_number {
+        Some(n) => n.as_bytes().to_vec(),
+        None => mrz_information.as_bytes()[..end].to_vec(),
+    };
     crate::eac::EacChip::new(
         cvca,
         date,
-        mrz_information.as_bytes()[..end].to_vec(),
+        document_number,
         cfg.static_binding,
+        cfg.version >= 2,
     )
     .map_err(ProfileError::Invalid)
+}
+
+/// `efCVCA` of a TerminalAuthenticationInfo from `"FFFF"` or `"FFFF/SS"` (hex).
+fn ta_info_file(spec: &str) -> Result<emrtd_lds::security_infos::FileId, ProfileError> {
+    let bad = || {
+        ProfileError::Invalid(format!(
+            "eac.ta_info_ef_cvca = {spec:?}: use FFFF or FFFF/SS (hex file identifier, short file identifier)"
+        ))
+    };
+    let (fid, sfid) = match spec.split_once('/') {
+        Some((f, s)) => (f, Some(s)),
+        None => (spec, None),
+    };
+    let fid = hex::decode(fid).ok().filter(|f| f.len() == 2).ok_or_else(bad)?;
+    let sfid = match sfid {
+        Some(s) => Some(hex::decode(s).ok().filter(|s| s.len() == 1).ok_or_else(bad)?),
+        None => None,
+    };
+    Ok(emrtd_lds::security_infos::FileId { fid, sfid })
 }
 
 /// The terminal's ephemeral public key in a Chip Authentication command (MSE:Set KAT `91`,
@@ -1318,6 +1398,7 @@ fn generate_key(
 
 fn ca_chip(
     cfg: &crate::profile::CaConfig,
+    version2: bool,
     rng: &mut dyn ChipRng,
 ) -> Result<emrtd_access::ca::CaChip, ProfileError> {
     use emrtd_lds::security_infos::{CaAlgorithm, CipherSuite, KeyAgreement};
@@ -1334,13 +1415,15 @@ fn ca_chip(
     } else {
         KeyAgreement::Dh
     };
-    let info = emrtd_access::ca::chip_authentication_info(
-        CaAlgorithm {
-            key_agreement,
-            cipher,
-        },
-        cfg.key_id,
-    );
+    let algorithm = CaAlgorithm {
+        key_agreement,
+        cipher,
+    };
+    let info = if version2 {
+        emrtd_access::ca::chip_authentication_info_v2(algorithm, cfg.key_id)
+    } else {
+        emrtd_access::ca::chip_authentication_info(algorithm, cfg.key_id)
+    };
     emrtd_access::ca::CaChip::generate(group, &info, &mut &mut *rng)
         .map_err(|e| ProfileError::Invalid(format!("Chip Authentication key: {e}")))
 }
