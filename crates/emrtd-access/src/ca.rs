@@ -34,7 +34,9 @@
 mod chip;
 mod terminal;
 
-pub use chip::{chip_authentication_info, chip_authentication_info_v2, CaChip, DomainParameterEncoding};
+pub use chip::{
+    chip_authentication_info, chip_authentication_info_v2, CaChip, DomainParameterEncoding,
+};
 pub use terminal::CaTerminal;
 
 use crate::pace::{group_from_domain_parameters, PaceError};
@@ -389,7 +391,10 @@ pub fn authentication_token_v2(
         algorithm.key_agreement == KeyAgreement::Ecdh,
     );
     if k_mac.cipher() == Cipher::Tdes {
-        k_mac.mac8(&emrtd_crypto::sym::pad(&input, emrtd_crypto::sym::DES_BLOCK))
+        k_mac.mac8(&emrtd_crypto::sym::pad(
+            &input,
+            emrtd_crypto::sym::DES_BLOCK,
+        ))
     } else {
         k_mac.mac8(&input)
     }

@@ -352,7 +352,8 @@ fn bsi_worked_example_v2(kind: &str, card_security: &str) {
     // Version 1 is not offered by this card: no v1 key is chosen for it.
     assert!(ca::select(&infos).is_err());
     let cipher = info.algorithm.unwrap().cipher;
-    let (k_enc, k_mac) = ca::session_keys_v2(&h(&ex["shared_secret_k"]), &h(&ex["nonce_r_picc"]), cipher);
+    let (k_enc, k_mac) =
+        ca::session_keys_v2(&h(&ex["shared_secret_k"]), &h(&ex["nonce_r_picc"]), cipher);
     assert_eq!(k_enc.as_bytes(), h(&ex["k_enc"]).as_slice());
     assert_eq!(k_mac.as_bytes(), h(&ex["k_mac"]).as_slice());
     let pcd_public = h(&ex["pcd_ephemeral_public"]);
@@ -380,7 +381,11 @@ fn bsi_worked_example_v2(kind: &str, card_security: &str) {
     let mut chip = CaChip::new(group, &h(&ex["picc_static_private"]), info).unwrap();
     let commands = t.commands();
     assert_eq!(commands.len(), 2);
-    assert_eq!(commands[0].data[..2], [0x80, 0x0A], "MSE:Set AT names the protocol");
+    assert_eq!(
+        commands[0].data[..2],
+        [0x80, 0x0A],
+        "MSE:Set AT names the protocol"
+    );
     let (resp, session) = chip.handle(&commands[0]);
     assert_eq!(resp.sw, StatusWord::OK);
     assert!(session.is_none());
@@ -393,7 +398,10 @@ fn bsi_worked_example_v2(kind: &str, card_security: &str) {
     )
     .unwrap();
     no_rng.handle(&commands[0]);
-    assert_eq!(no_rng.handle(&commands[1]).0.sw, StatusWord::CONDITIONS_NOT_SATISFIED);
+    assert_eq!(
+        no_rng.handle(&commands[1]).0.sw,
+        StatusWord::CONDITIONS_NOT_SATISFIED
+    );
 
     let mut nonce = Fixed(h(&ex["nonce_r_picc"]));
     let (resp, chip_session) = chip.handle_with_rng(&commands[1], &mut nonce);
@@ -426,13 +434,20 @@ fn bsi_worked_example_v2(kind: &str, card_security: &str) {
     assert_eq!(report.status, CaStatus::Passed, "{}", report.reason);
     assert_eq!(report.version, Some(ca::CaVersion::V2));
     let cmd = chip_session
-        .unprotect_command(&terminal_session.protect(&ca::confirmation_command()).unwrap())
+        .unprotect_command(
+            &terminal_session
+                .protect(&ca::confirmation_command())
+                .unwrap(),
+        )
         .unwrap();
     assert_eq!(cmd.data, [0x01, 0x1E]);
     let answer = chip_session
         .protect_response(&ResponseApdu::status(StatusWord::OK))
         .unwrap();
-    assert_eq!(terminal_session.unprotect(&answer).unwrap().sw, StatusWord::OK);
+    assert_eq!(
+        terminal_session.unprotect(&answer).unwrap().sw,
+        StatusWord::OK
+    );
 }
 
 #[test]

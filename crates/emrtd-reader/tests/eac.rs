@@ -5,8 +5,8 @@
 use emrtd_eac::cert::{CertificateBody, CvPublicKey};
 use emrtd_eac::*;
 use emrtd_reader::{
-    read_document, AccessKey, CheckOutcome, Document, EfId, ReadOptions, Refusal,
-    TaVersionChoice, TerminalAuthConfig,
+    read_document, AccessKey, CheckOutcome, Document, EfId, ReadOptions, Refusal, TaVersionChoice,
+    TerminalAuthConfig,
 };
 use emrtd_sim::profile::{CaConfig, EacConfig};
 use emrtd_sim::{Profile, VirtualChip};
@@ -585,7 +585,9 @@ fn ta_v2_refuses_an_expired_chain_a_missing_right_an_unknown_cvca_and_a_wrong_ke
     );
     let ca = chip_authentication(&doc);
     assert_eq!(ca.status, emrtd_auth::CheckStatus::NotChecked);
-    assert!(ca.reason.contains("only after Terminal Authentication version 2"));
+    assert!(ca
+        .reason
+        .contains("only after Terminal Authentication version 2"));
     for dg in [3, 4] {
         assert_eq!(
             doc.refused.get(&EfId::Dg(dg)),
@@ -638,7 +640,12 @@ fn ta_v2_without_a_configured_chain_leaves_chip_authentication_v2_not_checked() 
     let doc = read_after_pace(&mut eac_chip_v2(), Pace::Can, None);
     assert!(!doc.terminal_authentication.as_ref().unwrap().configured);
     let ca = chip_authentication(&doc);
-    assert_eq!(ca.status, emrtd_auth::CheckStatus::NotChecked, "{}", ca.reason);
+    assert_eq!(
+        ca.status,
+        emrtd_auth::CheckStatus::NotChecked,
+        "{}",
+        ca.reason
+    );
     assert!(ca.reason.contains("version 2 only"), "{}", ca.reason);
     assert_eq!(
         doc.refused.get(&EfId::Dg(3)),

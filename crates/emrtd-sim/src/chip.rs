@@ -1194,9 +1194,17 @@ fn ta_info_file(spec: &str) -> Result<emrtd_lds::security_infos::FileId, Profile
         Some((f, s)) => (f, Some(s)),
         None => (spec, None),
     };
-    let fid = hex::decode(fid).ok().filter(|f| f.len() == 2).ok_or_else(bad)?;
+    let fid = hex::decode(fid)
+        .ok()
+        .filter(|f| f.len() == 2)
+        .ok_or_else(bad)?;
     let sfid = match sfid {
-        Some(s) => Some(hex::decode(s).ok().filter(|s| s.len() == 1).ok_or_else(bad)?),
+        Some(s) => Some(
+            hex::decode(s)
+                .ok()
+                .filter(|s| s.len() == 1)
+                .ok_or_else(bad)?,
+        ),
         None => None,
     };
     Ok(emrtd_lds::security_infos::FileId { fid, sfid })

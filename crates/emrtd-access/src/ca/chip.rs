@@ -2,8 +2,8 @@
 
 use super::{
     authentication_token_v2, check_key_id, parse_key_id, protocol_oid, session_keys,
-    session_keys_v2, status, CaError, CaVersion, INS_GA, INS_MSE, NONCE_LEN, P1_SET_COMPUTE,
-    P2_AT, P2_KAT, TAG_DYNAMIC, TAG_GA_PUBLIC_KEY, TAG_KAT_PUBLIC_KEY, TAG_KEY_ID, TAG_OID,
+    session_keys_v2, status, CaError, CaVersion, INS_GA, INS_MSE, NONCE_LEN, P1_SET_COMPUTE, P2_AT,
+    P2_KAT, TAG_DYNAMIC, TAG_GA_PUBLIC_KEY, TAG_KAT_PUBLIC_KEY, TAG_KEY_ID, TAG_OID,
 };
 use emrtd_apdu::{CommandApdu, ResponseApdu, StatusWord};
 use emrtd_crypto::pk::{Group, PrivateKey};

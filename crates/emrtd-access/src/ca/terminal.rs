@@ -6,8 +6,6 @@ use super::{
     Resolved, INS_GA, INS_MSE, NONCE_LEN, P1_SET_COMPUTE, P2_AT, P2_KAT, TAG_DYNAMIC,
     TAG_GA_PUBLIC_KEY, TAG_KAT_PUBLIC_KEY, TAG_KEY_ID, TAG_OID,
 };
-use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
 use emrtd_apdu::{CommandApdu, ResponseApdu, SHORT_LC_MAX};
 use emrtd_crypto::pk::{PkError, PrivateKey};
 use emrtd_crypto::sym::SymKey;
@@ -18,6 +16,8 @@ use emrtd_sm::SecureMessaging;
 use emrtd_tlv::encode;
 use rand_core::CryptoRngCore;
 use sha1::{Digest, Sha1};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 
 /// Terminal side of Chip Authentication (version 1, or version 2 for a version-2
 /// ChipAuthenticationInfo), as a sans-IO state machine.
@@ -327,7 +327,9 @@ impl CaTerminal {
             }
         }
         let nonce = nonce.ok_or_else(|| {
-            unexpected("no nonce '81': the chip answered as for Chip Authentication version 1".into())
+            unexpected(
+                "no nonce '81': the chip answered as for Chip Authentication version 1".into(),
+            )
         })?;
         let token = token.ok_or_else(|| unexpected("no authentication token '82'".into()))?;
         if nonce.len() != NONCE_LEN {

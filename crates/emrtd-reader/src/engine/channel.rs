@@ -1173,7 +1173,10 @@ impl Channel {
             rights,
         };
         let none = emrtd_eac::IsRights::default();
-        let pace_key = match (self.access.as_ref().map(|a| a.protocol), &self.pace_chip_key) {
+        let pace_key = match (
+            self.access.as_ref().map(|a| a.protocol),
+            &self.pace_chip_key,
+        ) {
             (Some(AccessProtocol::Pace), Some(k)) => k.clone(),
             _ => {
                 let why = "Terminal Authentication version 2 runs after PACE only; this chip was opened with BAC";
