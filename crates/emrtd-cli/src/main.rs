@@ -196,6 +196,10 @@ struct ReadArgs {
     /// The inspection system certificate's private key (PKCS#8, DER or PEM).
     #[arg(long, value_name = "FILE", requires = "ta_chain")]
     ta_key: Option<PathBuf>,
+    /// Terminal Authentication version: `auto` (version 2 after PACE when the chip announces
+    /// it, else 1), `1` or `2` (docs/eac.md).
+    #[arg(long, value_name = "VERSION", default_value = "auto", value_parser = ["auto", "1", "2"], requires = "ta_chain")]
+    ta_version: String,
     /// Print APDU count, bytes each way and (virtual chip) the modelled link time.
     #[arg(long)]
     stats: bool,
@@ -606,7 +610,16 @@ fn plan_read(args: &ReadArgs) -> Result<ReadPlan, Failure> {
             AccessChoice::Bac => emrtd_reader::AccessChoice::Bac,
         },
         max_block: args.block.map(|b| b as usize),
-        terminal_authentication: eac_args::load(&args.ta_chain, args.ta_key.as_deref())?,
+        terminal_authentication: eac_args::load(&args.ta_chain, args.ta_key.as_deref())?.map(
+            |mut ta| {
+                ta.version = match args.ta_version.as_str() {
+                    "1" => emrtd_reader::TaVersionChoice::V1,
+                    "2" => emrtd_reader::TaVersionChoice::V2,
+                    _ => emrtd_reader::TaVersionChoice::Auto,
+                };
+                ta
+            },
+        ),
         ..ReadOptions::default()
     };
     Ok(ReadPlan {
