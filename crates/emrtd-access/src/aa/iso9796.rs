@@ -79,6 +79,7 @@ pub fn hash_identifier(hash: HashAlg) -> u8 {
 
 /// Why a signature does not open to a valid representative, or the representative is invalid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Iso9796Error {
     /// The signature is empty or longer than the modulus.
     #[error("signature is {got} bytes; an RSA-{bits} signature has {expected} bytes")]
