@@ -2,13 +2,15 @@
 //! parameters (p, a, b, G, n, h).
 //!
 //! Curves with a RustCrypto fixed-width implementation (P-192/224/256/384/521,
-//! brainpoolP256r1/P384r1) use it for every scalar multiplication (the private module `named`),
-//! whether they were given by id or as explicit parameters equal to the standardized ones. The other
-//! curves use `crypto-bigint` Montgomery residues with a fixed width of 576 bits, enough for
-//! every curve up to P-521. Point arithmetic uses the complete projective addition
-//! formulas of Renes, Costello and Batina (2016, algorithm 1, any `a`), so adding and doubling
-//! never branch on the operands. Secret-scalar multiplication uses a fixed 4-bit window over a
-//! public number of bits, with constant-time table selection.
+//! brainpoolP256r1/P384r1) use it for every secret scalar multiplication (the private module
+//! `named`), whether they were given by id or as explicit parameters equal to the standardized
+//! ones. The other curves up to 512 bits use the narrow-width Montgomery arithmetic of the
+//! private module `narrow`; so does ECDSA verification on brainpoolP256r1/P384r1, where its
+//! variable-time Jacobian wNAF is faster than the crates. Curves above 512 bits without a crate
+//! use `crypto-bigint` residues with a fixed width of 576 bits (the generic reference): complete
+//! projective addition formulas of Renes, Costello and Batina (2016, algorithm 1, any `a`), so
+//! adding and doubling never branch on the operands, and secret-scalar multiplication with a
+//! fixed 4-bit window over a public number of bits and constant-time table selection.
 
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
 use crypto_bigint::{NonZero, Uint, U576};
