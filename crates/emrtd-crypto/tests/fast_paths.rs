@@ -333,3 +333,23 @@ fn explicit_copy_of_a_named_curve_is_set_up_in_milliseconds_without_an_order_che
     // generous bound for a loaded 2-core machine
     assert!(took.as_millis() < 10, "explicit curve set-up took {took:?}");
 }
+
+#[test]
+fn ecdsa_on_explicit_parameters_whose_base_point_has_order_three_fails_without_panicking() {
+    // y² = x³ + 1 over the P-256 prime: (0, 1) is a flex, of order 3, so n = 3 passes the
+    // n·G = O check. Hostile parameters like these must neither panic nor loop nor verify.
+    let p = ec(12).p();
+    let curve = EcCurve::new(&p, &[0], &[1], &[0], &[1], &[3], &[1]).expect("n·G = O holds");
+    assert!(curve.has_fast_arithmetic());
+    let q = curve
+        .decode_point(&curve.encode_point(&curve.generator()))
+        .unwrap();
+    for (r, s) in [(1u8, 1u8), (1, 2), (2, 1), (2, 2)] {
+        for hash in [[0u8; 32], [0xA5; 32]] {
+            assert!(!curve.ecdsa_verify_prehashed(&q, &hash, &[r], &[s]));
+            assert!(!curve
+                .generic_reference()
+                .ecdsa_verify_prehashed(&q, &hash, &[r], &[s]));
+        }
+    }
+}

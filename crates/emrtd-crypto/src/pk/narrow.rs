@@ -475,13 +475,18 @@ impl<const L: usize> Arith<L> {
                 z: f.one,
             };
             let jac = self.odd_multiples(&g, W_G);
-            // G has prime order n > 2^(W_G−1): none of these multiples is the point at
-            // infinity, so every Z is invertible.
+            // On a real curve G has prime order n > 2^(W_G−1), so none of these multiples is
+            // the point at infinity and every Z is invertible. Explicit parameters are not
+            // checked for that (n need not be prime): a multiple at infinity leaves the table
+            // empty, and verification on such a curve fails.
             let mut prefix = Vec::with_capacity(jac.len());
             let mut acc = f.one;
             for p in &jac {
                 prefix.push(acc);
                 acc = f.mul(&acc, &p.z);
+            }
+            if acc == Uint::ZERO {
+                return Vec::new();
             }
             let mut inv = f.invert(&acc);
             let mut out = vec![(Uint::ZERO, Uint::ZERO); jac.len()];
@@ -508,6 +513,9 @@ impl<const L: usize> Arith<L> {
         let n1 = wnaf(&to_be(u1, order_len), W_G);
         let n2 = wnaf(&to_be(u2, order_len), W_Q);
         let gt = self.g_table();
+        if gt.is_empty() {
+            return None;
+        }
         let qj = Jac {
             x: f.enter(&shrink(q.0)),
             y: f.enter(&shrink(q.1)),
