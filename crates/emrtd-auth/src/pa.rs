@@ -481,8 +481,8 @@ fn verify_signed_data_typed(
                 "eContentType is id-data ({}), not id-icao-mrtd-security-ldsSecurityObject \
                  ({expected_content_type}): refused, as ICAO 9303-10 requires and BSI \
                  TR-03105-5.1 LDS_H_24 tests; documents of issuers known to use it are \
-                 verified with VerifyOptions::accept_id_data_content_type, which reports it \
-                 as a finding",
+                 verified with VerifyOptions::accept_id_data_content_type (`emrtd read` and \
+                 `emrtd verify`: --accept-id-data), which reports it as a finding",
                 oid::DATA
             )
         } else {

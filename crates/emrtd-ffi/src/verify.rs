@@ -35,7 +35,9 @@ impl From<emrtd_auth::Verdict> for VerdictStatus {
 /// Outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum CheckStatus {
+    /// The check ran and passed.
     Passed,
+    /// The check ran and failed: do not trust the data.
     Failed,
     /// Not run (the chip does not offer it, or an earlier step failed).
     Skipped,
@@ -60,6 +62,7 @@ impl From<AuthCheckStatus> for CheckStatus {
 pub struct CheckResult {
     /// Machine name, e.g. `signature`, `chip_authentication`.
     pub name: String,
+    /// Outcome of the check.
     pub status: CheckStatus,
     /// Why, in words.
     pub reason: String,
@@ -98,12 +101,14 @@ pub enum DataGroupStatus {
 pub struct DataGroupCheck {
     /// `DG1` … `DG16`.
     pub data_group: String,
+    /// Outcome of the hash comparison.
     pub status: DataGroupStatus,
 }
 
 /// Passive Authentication: EF.SOD signature, certificate chain, data-group hashes.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PassiveAuthentication {
+    /// `Valid` only when the signature, the chain and every data-group hash passed.
     pub status: VerdictStatus,
     /// Does the EF.SOD signature verify with the Document Signer key?
     pub signature_valid: Option<bool>,
@@ -113,6 +118,7 @@ pub struct PassiveAuthentication {
     pub data_groups: Vec<DataGroupCheck>,
     /// What failed or could not be checked, for people.
     pub errors: Vec<String>,
+    /// What is unusual but does not fail the verification, for people.
     pub warnings: Vec<String>,
     /// Every step.
     pub checks: Vec<CheckResult>,
@@ -162,11 +168,17 @@ impl From<&PassiveAuthReport> for PassiveAuthentication {
 /// Verification of a signed object (EF.CardSecurity).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SignatureCheck {
+    /// `Valid` only when the signature and the chain passed.
     pub status: VerdictStatus,
+    /// Does the signature verify with the signer's key? (`None`: not checked.)
     pub signature_valid: Option<bool>,
+    /// Does the signer chain to a trusted CSCA? (`None`: not checked.)
     pub chain_valid: Option<bool>,
+    /// What failed or could not be checked, for people.
     pub errors: Vec<String>,
+    /// What is unusual but does not fail the verification, for people.
     pub warnings: Vec<String>,
+    /// Every step.
     pub checks: Vec<CheckResult>,
 }
 
@@ -190,6 +202,7 @@ pub struct Verdict {
     pub status: VerdictStatus,
     /// Same as `status == Valid`.
     pub valid: bool,
+    /// Passive Authentication of EF.SOD and the data groups.
     pub passive_authentication: PassiveAuthentication,
     /// EF.CardSecurity, when the chip has one.
     pub card_security: Option<SignatureCheck>,
@@ -233,7 +246,9 @@ pub struct DumpVerdict {
     pub valid: bool,
     /// The files found in the folder.
     pub files: Vec<String>,
+    /// Passive Authentication of EF.SOD and the data groups.
     pub passive_authentication: PassiveAuthentication,
+    /// EF.CardSecurity, when the dump has one.
     pub card_security: Option<SignatureCheck>,
     /// The time used as "now" (UTC).
     pub verified_at: String,
@@ -246,7 +261,9 @@ pub struct LoadSummary {
     pub csca: u32,
     /// New Document Signer certificates (never trusted by themselves).
     pub dsc: u32,
+    /// New certificate revocation lists.
     pub crls: u32,
+    /// Master lists read.
     pub master_lists: u32,
     /// Entries skipped, with why.
     pub skipped: Vec<String>,

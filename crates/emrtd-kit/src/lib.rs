@@ -140,7 +140,9 @@ pub mod verify {
     };
     pub use emrtd_auth::trust::LoadSummary;
     pub use emrtd_auth::{verify_dump, verify_sod, AuthError, TrustStore, VerifyOptions};
-    pub use emrtd_reader::{document_validity, verify_document, verify_document_at};
+    pub use emrtd_reader::{
+        document_validity, verify_document, verify_document_at, verify_document_with,
+    };
 }
 
 /// What reads and verifications produce.
