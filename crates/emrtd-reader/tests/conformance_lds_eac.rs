@@ -437,3 +437,49 @@ fn ef_cvca_is_read_whole_and_its_second_car_can_choose_the_chain() {
     assert_eq!(ta.outcome, CheckOutcome::Verified);
     assert!(doc.files.contains_key(&EfId::Dg(3)));
 }
+
+// ---- beyond the plan: DG14 with bytes after its SecurityInfos (field quirk D15) --------------
+
+/// Some Swedish ID cards carry bytes inside DG14 after the SET of SecurityInfos. The file is
+/// signed as it is: Chip Authentication uses the SET and passes, the verdict is valid, and the
+/// LDS check lists the trailing bytes as a finding (informational).
+#[test]
+fn a_dg14_with_bytes_after_its_security_infos_is_verified_with_a_finding() {
+    let mut p = bac_profile();
+    p.chip_authentication = Some(CaConfig {
+        cipher: "3DES".into(),
+        parameter_id: 10,
+        key_id: None,
+    });
+    let dg14 = chip(&p).file("DG14").unwrap().to_vec();
+    let outer = emrtd_tlv::parse_exact(&dg14).unwrap();
+    let with_trailing = emrtd_tlv::encode(0x6E, &[outer.value, &[0x00, 0x00, 0x90, 0x00]].concat());
+    p.files.insert("DG14".into(), hex::encode(&with_trailing));
+    let verdict = inspect_with(chip(&p), &mrz_key(&p), &trust(), Some(&data_page(&p)))
+        .failed_only_on_findings("D15");
+    assert_eq!(
+        verdict.passive_authentication.data_groups["DG14"],
+        emrtd_auth::DgStatus::Match
+    );
+    assert_eq!(
+        verdict.chip_authentication.status,
+        emrtd_auth::CheckStatus::Passed,
+        "{}",
+        verdict.chip_authentication.reason
+    );
+    assert_eq!(
+        verdict.status,
+        emrtd_auth::Verdict::Valid,
+        "{:?}",
+        verdict.summary
+    );
+    assert!(verdict.lds_conformance.informational);
+    assert!(
+        verdict
+            .lds_conformance
+            .reason
+            .contains("DG14: SecurityInfos: 4 byte(s) after the SET"),
+        "{}",
+        verdict.lds_conformance.reason
+    );
+}
