@@ -11,9 +11,11 @@ mod exit;
 mod out;
 mod output;
 mod secret;
+mod serve;
 mod trace;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use emrtd_auth::source::{BuiltIn, CertificateSource, DerCertificates, TrustPath};
 use emrtd_auth::TrustStore;
 use emrtd_mrz::Mrz;
 use emrtd_reader::{
@@ -79,6 +81,12 @@ enum Command {
     /// Folders are verified in parallel; the trust anchors are loaded once.
     #[command(after_help = EXIT_STATUS_HELP)]
     Verify(VerifyArgs),
+    /// Run the remote verification server: POST /v1/challenge, POST /v1/verify, GET /healthz,
+    /// GET /metrics (see docs/remote-verification.md).
+    ///
+    /// Keys come from files or environment variables named in the configuration (or
+    /// EMRTD_TOKEN_KEY), never from the command line. Stops on Ctrl-C or SIGTERM.
+    Serve(serve::ServeArgs),
     /// List the smart-card readers and whether a card is present.
     Readers {
         /// Print JSON.
@@ -90,11 +98,11 @@ enum Command {
         /// Where pcscd's vpcd driver listens.
         #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:35963")]
         vpcd: String,
-        /// Profile: a built-in name or a .toml/.json file.
+        /// Profile: a built-in name or a .toml/.json file, optionally followed by :ATTACK.
         #[arg(long, default_value = DEFAULT_PROFILE)]
         profile: String,
     },
-    /// List the built-in virtual documents.
+    /// List the built-in virtual documents and the attacks they can play (PROFILE:ATTACK).
     Profiles,
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     ///
@@ -126,7 +134,8 @@ enum AccessChoice {
 
 #[derive(Args)]
 struct ReadArgs {
-    /// Read the built-in virtual chip (or a profile file .toml/.json) instead of a card.
+    /// Read the built-in virtual chip (or a profile file .toml/.json) instead of a card;
+    /// PROFILE:ATTACK plays an attack (clone, replay, wrong-aa-key, dg14-swap; see `profiles`).
     #[arg(long, value_name = "PROFILE", num_args = 0..=1, default_missing_value = DEFAULT_PROFILE)]
     sim: Option<String>,
     /// PC/SC reader to use (name or part of it); default: the first reader with a card.
@@ -187,6 +196,10 @@ struct ReadArgs {
     /// The inspection system certificate's private key (PKCS#8, DER or PEM).
     #[arg(long, value_name = "FILE", requires = "ta_chain")]
     ta_key: Option<PathBuf>,
+    /// Terminal Authentication version: `auto` (version 2 after PACE when the chip announces
+    /// it, else 1), `1` or `2` (docs/eac.md).
+    #[arg(long, value_name = "VERSION", default_value = "auto", value_parser = ["auto", "1", "2"], requires = "ta_chain")]
+    ta_version: String,
     /// Print APDU count, bytes each way and (virtual chip) the modelled link time.
     #[arg(long)]
     stats: bool,
@@ -336,6 +349,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Read(args) => cmd_read(&args),
         Command::Verify(args) => cmd_verify(&args),
         Command::Readers { json } => cmd_readers(json),
+        Command::Serve(args) => serve::cmd_serve(&args),
         Command::Sim { vpcd, profile } => cmd_sim(&vpcd, &profile),
         Command::Profiles => {
             for name in Profile::builtin_names() {
@@ -343,6 +357,11 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
                     .map(|p| p.description)
                     .unwrap_or_default();
                 outln!("{name:20} {description}");
+            }
+            outln!();
+            outln!("Attacks on remote verification (e.g. --sim norway-id:clone):");
+            for attack in emrtd_sim::Attack::ALL {
+                outln!("  :{:18} {}", attack.name(), attack.description());
             }
             Ok(Exit::Valid)
         }
@@ -505,15 +524,17 @@ fn access_key(args: &ReadArgs) -> Result<AccessKey, Failure> {
     }
 }
 
+/// The trust store of `read` and `verify`, assembled from its sources: the built-in anchors,
+/// every `--trust` path, and with `--sim` the virtual chip's test CSCA.
 fn load_trust(paths: &[PathBuf], sim: bool, builtin: bool) -> Result<TrustStore, Failure> {
     let mut trust = TrustStore::new();
     if builtin {
-        trust
-            .add_norwegian_cscas()
+        BuiltIn::NorwegianCscas
+            .load_into(&mut trust)
             .map_err(|e| Failure::internal(format!("built-in Norwegian CSCAs: {e}")))?;
     }
     for p in paths {
-        trust.load_path(p).map_err(|e| {
+        TrustPath::new(p).load_into(&mut trust).map_err(|e| {
             Failure::usage(format!(
                 "--trust {}: cannot load trust anchors: {e}",
                 p.display()
@@ -521,9 +542,12 @@ fn load_trust(paths: &[PathBuf], sim: bool, builtin: bool) -> Result<TrustStore,
         })?;
     }
     if sim {
-        trust
-            .add_der_certificate(emrtd_sim::pki::TEST_CSCA)
-            .map_err(|e| Failure::internal(format!("test CSCA: {e}")))?;
+        DerCertificates::new(
+            "the virtual chip's test CSCA",
+            vec![emrtd_sim::pki::TEST_CSCA.to_vec()],
+        )
+        .load_into(&mut trust)
+        .map_err(|e| Failure::internal(e.to_string()))?;
     }
     Ok(trust)
 }
@@ -607,7 +631,16 @@ fn plan_read(args: &ReadArgs) -> Result<ReadPlan, Failure> {
         max_block: args.block.map(|b| b as usize),
         no_extended_length: args.no_extended_length,
         command_budget: args.command_timeout.map(Duration::from_secs),
-        terminal_authentication: eac_args::load(&args.ta_chain, args.ta_key.as_deref())?,
+        terminal_authentication: eac_args::load(&args.ta_chain, args.ta_key.as_deref())?.map(
+            |mut ta| {
+                ta.version = match args.ta_version.as_str() {
+                    "1" => emrtd_reader::TaVersionChoice::V1,
+                    "2" => emrtd_reader::TaVersionChoice::V2,
+                    _ => emrtd_reader::TaVersionChoice::Auto,
+                };
+                ta
+            },
+        ),
         ..ReadOptions::default()
     };
     Ok(ReadPlan {

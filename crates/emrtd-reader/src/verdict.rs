@@ -52,6 +52,11 @@ pub fn skipped(name: &str, reason: impl Into<String>) -> Check {
     check(name, CheckStatus::Skipped, reason)
 }
 
+/// A step that could not run (an input or a precondition is missing), with why.
+pub fn not_checked(name: &str, reason: impl Into<String>) -> Check {
+    check(name, CheckStatus::NotChecked, reason)
+}
+
 /// A step that passed.
 pub fn passed(name: &str, reason: impl Into<String>) -> Check {
     check(name, CheckStatus::Passed, reason)

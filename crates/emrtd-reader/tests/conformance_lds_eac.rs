@@ -50,6 +50,7 @@ fn eac_profile() -> Profile {
         cvca: hex::encode(fixture("eac/test-pki/NOCVCA00001.cvcert")),
         date: "2026-12-06".into(),
         static_binding: false,
+        ..EacConfig::default()
     });
     p.files.insert(
         "DG3".into(),
