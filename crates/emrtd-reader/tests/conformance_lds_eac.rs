@@ -484,3 +484,42 @@ fn a_dg14_with_bytes_after_its_security_infos_is_verified_with_a_finding() {
         verdict.lds_conformance.reason
     );
 }
+
+// ---- beyond the plan: data-group hashes in another algorithm (field quirk D8) ----------------
+
+/// Some EF.SODs hash the data groups with one algorithm (the LDSSecurityObject's, here
+/// SHA-512) and digest the signed content with another (the SignerInfo's, here SHA-256). Each
+/// is used where RFC 5652 and ICAO 9303-10 put it: the document verifies.
+#[test]
+fn data_group_hashes_in_another_algorithm_than_the_signers_digest_verify() {
+    use emrtd_crypto::sig::HashAlg;
+    use emrtd_sim::hostile::{ecdsa_oid, SodSpec};
+    let mut p = bac_profile();
+    let plain = chip(&p);
+    let dgs: Vec<(u8, Vec<u8>)> = [1u8, 2]
+        .iter()
+        .map(|n| (*n, plain.file(&format!("DG{n}")).unwrap().to_vec()))
+        .collect();
+    let refs: Vec<(u8, &[u8])> = dgs.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    let mut spec = SodSpec::with_hash(&refs, HashAlg::Sha512);
+    spec.digest_algorithm = HashAlg::Sha256.oid().into();
+    spec.signature_algorithm = ecdsa_oid(HashAlg::Sha256, false).into();
+    p.files
+        .insert("SOD".into(), hex::encode(spec.sign().unwrap()));
+    let (_, verdict) = inspect(chip(&p), &p).successful("D8");
+    let pa = &verdict.passive_authentication;
+    for dg in ["DG1", "DG2"] {
+        assert_eq!(pa.data_groups[dg], emrtd_auth::DgStatus::Match, "{dg}");
+    }
+    // The same EF.SOD with one data group changed fails: the SHA-512 hashes are compared.
+    let mut tampered = p.clone();
+    let mut dg1 = dgs[0].1.clone();
+    let last = dg1.len() - 1;
+    dg1[last] ^= 0x01;
+    tampered.files.insert("DG1".into(), hex::encode(&dg1));
+    let v = inspect(chip(&tampered), &tampered).verify_failure("D8 tampered");
+    assert_eq!(
+        v.passive_authentication.data_groups["DG1"],
+        emrtd_auth::DgStatus::Mismatch
+    );
+}
