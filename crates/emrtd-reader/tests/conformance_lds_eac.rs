@@ -523,3 +523,45 @@ fn data_group_hashes_in_another_algorithm_than_the_signers_digest_verify() {
         emrtd_auth::DgStatus::Mismatch
     );
 }
+
+// ---- beyond the plan: no Active Authentication without DG15 (field quirk C4) ----------------
+
+/// Counts the INTERNAL AUTHENTICATE commands sent through it (plain or protected).
+struct CountingInternalAuthenticate<T> {
+    inner: T,
+    sent: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl<T: emrtd_apdu::Transport> emrtd_apdu::Transport for CountingInternalAuthenticate<T> {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, emrtd_apdu::TransportError> {
+        if apdu.get(1) == Some(&emrtd_apdu::ins::INTERNAL_AUTHENTICATE) {
+            self.sent.set(self.sent.get() + 1);
+        }
+        self.inner.transmit(apdu)
+    }
+}
+
+/// Chips without DG15 answer INTERNAL AUTHENTICATE with 6A88 (field quirk C4): the reader sends
+/// none to a chip whose EF.COM and EF.SOD list no DG15, and reports Active Authentication as
+/// not offered (skipped), never as passed. With DG15 it is sent.
+#[test]
+fn a_chip_without_dg15_gets_no_internal_authenticate() {
+    let run = |p: &Profile| {
+        let sent = std::rc::Rc::new(std::cell::Cell::new(0));
+        let transport = CountingInternalAuthenticate {
+            inner: chip(p),
+            sent: sent.clone(),
+        };
+        let (_, verdict) = inspect(transport, p).successful("C4");
+        (sent.get(), verdict.active_authentication.status)
+    };
+    let without = bac_profile();
+    assert_eq!(without.active_authentication, "none");
+    assert!(chip(&without).file("DG15").is_none());
+    assert_eq!(run(&without), (0, emrtd_auth::CheckStatus::Skipped));
+    let mut with = bac_profile();
+    with.active_authentication = "ec-p256".into();
+    let (sent, status) = run(&with);
+    assert!(sent >= 1);
+    assert_eq!(status, emrtd_auth::CheckStatus::Passed);
+}
