@@ -1,6 +1,9 @@
 //! Trust stores and verdicts.
 
 use crate::EmrtdError;
+use emrtd_auth::source::{
+    BuiltIn, CertificateSource, DerCertificates, LdifFile, MasterListFile, TrustPath,
+};
 use emrtd_auth::{CheckStatus as AuthCheckStatus, DgStatus, PassiveAuthReport, SignedObjectReport};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -283,7 +286,13 @@ impl From<emrtd_auth::trust::LoadSummary> for LoadSummary {
 }
 
 fn trust_error(e: emrtd_auth::AuthError) -> EmrtdError {
-    EmrtdError::InvalidCertificate(e.to_string())
+    match e {
+        // The file or folder cannot be read: the path is wrong, not a certificate.
+        emrtd_auth::AuthError::Io { .. } => {
+            EmrtdError::Io(format!("{e}; check the path of the trust anchors"))
+        }
+        other => EmrtdError::InvalidCertificate(other.to_string()),
+    }
 }
 
 /// CSCA trust anchors (and Document Signer certificates, CRLs) to verify documents against.
@@ -319,7 +328,7 @@ impl TrustStore {
 
     /// Add one DER certificate (a CSCA becomes a trust anchor).
     pub fn add_der_certificate(&self, der: Vec<u8>) -> Result<LoadSummary, EmrtdError> {
-        self.add(|t| t.add_der_certificate(&der))
+        self.add(|t| DerCertificates::new("the certificate given", vec![der]).load_into(t))
     }
 
     /// Add every certificate and CRL in PEM text.
@@ -335,7 +344,7 @@ impl TrustStore {
 
     /// Add the Norwegian CSCAs built into the library (from the German CSCA master list).
     pub fn add_norwegian_cscas(&self) -> Result<LoadSummary, EmrtdError> {
-        self.add(|t| t.add_norwegian_cscas())
+        self.add(|t| BuiltIn::NorwegianCscas.load_into(t))
     }
 
     /// Add a DER CRL.
@@ -345,7 +354,28 @@ impl TrustStore {
 
     /// Load a file or folder: PEM, DER certificates, CRLs, master lists (`.ml`), PKD LDIF.
     pub fn load_path(&self, path: String) -> Result<LoadSummary, EmrtdError> {
-        self.add(|t| t.load_path(Path::new(&path)))
+        self.add(|t| TrustPath::new(path).load_into(t))
+    }
+
+    /// Load an ICAO master list file. With `signer_roots` (e.g. a store holding the issuing
+    /// country's CSCA) its signer must chain to them now, or nothing is added; without, its
+    /// CSCAs are unverified anchors (the master list's own signature is checked either way).
+    pub fn load_master_list_file(
+        &self,
+        path: String,
+        signer_roots: Option<Arc<TrustStore>>,
+    ) -> Result<LoadSummary, EmrtdError> {
+        let mut source = MasterListFile::new(path);
+        if let Some(roots) = signer_roots {
+            let roots = roots.with(|r| Arc::new(r.clone()));
+            source = source.signer_roots(roots, emrtd_auth::VerifyOptions::now().now);
+        }
+        self.add(|t| source.load_into(t))
+    }
+
+    /// Load the certificates, CRLs and master lists of an ICAO PKD LDIF file.
+    pub fn load_ldif_file(&self, path: String) -> Result<LoadSummary, EmrtdError> {
+        self.add(|t| LdifFile::new(path).load_into(t))
     }
 
     /// Number of trust anchors.
