@@ -425,3 +425,31 @@ fn three_hundred_mutated_evidence_documents_never_get_a_5xx_and_metrics_count_th
         1
     );
 }
+
+#[test]
+fn a_dump_posted_without_its_proof_is_data_authentic_but_not_a_genuine_chip() {
+    let s = start(KEY_A);
+    let genuine = phone(&s.url(), ca_profile(), "tx-dump");
+    let mut evidence = emrtd_remote::Evidence::parse(&genuine).unwrap();
+    evidence.proof = emrtd_remote::Proof::None;
+    let (status, text) = post(
+        &format!("{}/v1/verify", s.url()),
+        "application/json",
+        &evidence.to_json(),
+    );
+    assert_eq!(status, 200, "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["data_authentic"], true, "{text}");
+    assert_eq!(v["genuine_chip"], false, "{text}");
+    assert_eq!(v["accepted"], false, "{text}");
+    assert_eq!(v["chip_proof"]["status"], "failed", "{text}");
+    let (_, metrics) = get(&format!("{}/metrics", s.url()));
+    assert_eq!(
+        metric(
+            &metrics,
+            "emrtd_verifications_total{outcome=\"refused\",reason=\"chip_proof_failed\"}"
+        ),
+        1,
+        "{metrics}"
+    );
+}
