@@ -282,3 +282,19 @@ fn emrtd_serve_without_a_token_key_stops_with_a_usage_error() {
     assert!(err.contains("no token key"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_clone_and_a_swapped_dg14_are_refused_by_the_server_with_exit_status_1() {
+    let s = server();
+    for (profile, data_authentic) in [("norway-id:clone", true), ("norway-id:dg14-swap", false)] {
+        let out = read_remote(&s.url(), profile, &[]);
+        let v = json(&out);
+        assert_eq!(out.status.code(), Some(1), "{profile}: {v}");
+        let verdict = &v["verdict"];
+        assert_eq!(verdict["accepted"], false, "{profile}: {v}");
+        assert_eq!(verdict["genuine_chip"], false, "{profile}: {v}");
+        assert_eq!(verdict["chip_proof"]["method"], "chip_authentication");
+        assert_eq!(verdict["chip_proof"]["status"], "failed");
+        assert_eq!(verdict["data_authentic"], data_authentic, "{profile}: {v}");
+    }
+}
