@@ -107,6 +107,33 @@ fn main() {
     let documents: Arc<Vec<Vec<u8>>> = Arc::new((0..DOCUMENTS as u64).map(evidence).collect());
     let size = documents.iter().map(Vec::len).sum::<usize>() / DOCUMENTS;
 
+    // The verification alone, in-process on one thread: the server's CPU cost per request.
+    {
+        let ring = KeyRing::new(ServerKey::from_hex("k1", KEY).expect("key"));
+        let mut trust = emrtd_auth::TrustStore::new();
+        trust
+            .add_der_certificate(emrtd_sim::pki::TEST_CSCA)
+            .expect("test CSCA");
+        let policy = emrtd_remote::Policy::default();
+        let n = 200;
+        let t = Instant::now();
+        for i in 0..n {
+            let v = emrtd_remote::verify_evidence(
+                &ring,
+                &trust,
+                &policy,
+                &documents[i % DOCUMENTS],
+                NOW,
+            )
+            .expect("verdict");
+            assert!(v.accepted);
+        }
+        println!(
+            "in-process verify_evidence: {:.0} µs per verification (one thread, {n} runs)",
+            t.elapsed().as_secs_f64() * 1e6 / n as f64
+        );
+    }
+
     // Warm up: every document once (and check that each is accepted).
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
