@@ -195,7 +195,14 @@ fn read_norway_id_with_can_reports_pace_and_a_valid_verdict() {
 fn read_sim_with_an_attack_plays_it_and_the_local_verdict_sees_the_clone() {
     // The clone's files are the genuine ones (Passive Authentication valid), its Chip
     // Authentication key is its own: the chip fails Chip Authentication.
-    let out = emrtd(&["read", "--sim", "norway-id:clone", "--can", "123456", "--json"]);
+    let out = emrtd(&[
+        "read",
+        "--sim",
+        "norway-id:clone",
+        "--can",
+        "123456",
+        "--json",
+    ]);
     assert_eq!(
         out.status.code(),
         Some(1),
