@@ -1,5 +1,6 @@
-//! Chip Authentication version 1 (ICAO Doc 9303-11 §6.2, BSI TR-03110-1 §3.4, TR-03110-3 §B.2)
-//! as sans-IO state machines: [`CaTerminal`] for the reader, [`CaChip`] for a virtual chip.
+//! Chip Authentication versions 1 and 2 (ICAO Doc 9303-11 §6.2, BSI TR-03110-1 §3.4,
+//! TR-03110-3 §A.2.3, §A.2.4, §B.2) as sans-IO state machines: [`CaTerminal`] for the reader,
+//! [`CaChip`] for a virtual chip.
 //!
 //! The chip proves it holds the private key of the Chip Authentication public key in DG14 (or
 //! EF.CardSecurity): the terminal sends an ephemeral public key on the chip's domain parameters,
@@ -21,11 +22,21 @@
 //! must send one more command under the new session (for instance [`confirmation_command`],
 //! or simply the next READ BINARY) and pass the unprotected result to [`CaReport::confirm`].
 //! Passive Authentication of DG14 is needed as well: it is what binds the key to the issuer.
+//!
+//! Version 2 ([`CaVersion::V2`], a ChipAuthenticationInfo with version 2; after PACE and
+//! Terminal Authentication version 2, which has already named the terminal's ephemeral key) uses
+//! the MSE:Set AT + GENERAL AUTHENTICATE sequence, and the chip answers
+//! `7C { 81 r_PICC, 82 T_PICC }`: a fresh 8-byte nonce and an authentication token. Both sides
+//! derive `KS_enc = KDF(K ‖ r_PICC, 1)`, `KS_mac = KDF(K ‖ r_PICC, 2)` (TR-03110-3 §A.2.3) and
+//! `T_PICC = MAC(KS_mac, 7F49 { 06 CA-OID, 86/84 PK_PCD })` (§A.2.4). The terminal checks the
+//! token in constant time: the chip is authenticated explicitly, [`CaStatus::Passed`] at once.
 
 mod chip;
 mod terminal;
 
-pub use chip::{chip_authentication_info, CaChip, DomainParameterEncoding};
+pub use chip::{
+    chip_authentication_info, chip_authentication_info_v2, CaChip, DomainParameterEncoding,
+};
 pub use terminal::CaTerminal;
 
 use crate::pace::{group_from_domain_parameters, PaceError};
@@ -63,6 +74,7 @@ const MAX_KEY_ID: i64 = u32::MAX as i64;
 
 /// Why Chip Authentication could not be set up or failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CaError {
     /// No ChipAuthenticationPublicKeyInfo in DG14 / EF.CardSecurity.
     #[error("the document offers no Chip Authentication public key (no ChipAuthenticationPublicKeyInfo in DG14 or EF.CardSecurity); Chip Authentication cannot be performed")]
@@ -87,9 +99,22 @@ pub enum CaError {
     /// The protocol OID is not one of the eight Chip Authentication OIDs.
     #[error("unknown Chip Authentication protocol {0}: not one of id-CA-DH/ECDH-3DES-CBC-CBC or -AES-CBC-CMAC-128/192/256")]
     UnknownProtocol(String),
-    /// Only version 1 is implemented.
-    #[error("ChipAuthenticationInfo has version {0}; this implementation performs Chip Authentication version 1 only")]
+    /// Only versions 1 and 2 are implemented (version 3 is the eIDAS tokens' pseudonymous
+    /// signature).
+    #[error("ChipAuthenticationInfo has version {0}; this implementation performs Chip Authentication versions 1 and 2 only")]
     UnsupportedVersion(i64),
+    /// The document offers no Chip Authentication key of the version asked for.
+    #[error("the document offers no Chip Authentication version {0} key (no ChipAuthenticationInfo of that version with a matching ChipAuthenticationPublicKeyInfo)")]
+    NoKeyForVersion(u8),
+    /// Version 2 needs MSE:Set AT + GENERAL AUTHENTICATE.
+    #[error("MSE:Set KAT cannot run Chip Authentication version 2: it needs MSE:Set AT + GENERAL AUTHENTICATE")]
+    KatWithVersion2,
+    /// Version 2: the chip's authentication token does not verify.
+    #[error("the chip's Chip Authentication token T_PICC does not verify: the chip does not hold the private key of its Chip Authentication public key (possible clone) or the answer was corrupted")]
+    TokenMismatch,
+    /// The authentication token could not be computed (a key of the wrong size).
+    #[error("the Chip Authentication token could not be computed: {0}")]
+    Mac(emrtd_crypto::sym::SymError),
     /// The public key is neither id-PK-DH nor id-PK-ECDH.
     #[error(
         "the Chip Authentication public key has protocol {0}, expected id-PK-DH or id-PK-ECDH"
@@ -139,6 +164,34 @@ pub enum CaError {
     InvalidState(&'static str),
 }
 
+/// The version of Chip Authentication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CaVersion {
+    /// Version 1: implicit authentication, keys `KDF(K, c)`, answer `7C 00` (ICAO 9303-11).
+    V1,
+    /// Version 2: nonce and authentication token, keys `KDF(K ‖ r_PICC, c)` (TR-03110-2/-3).
+    V2,
+}
+
+impl CaVersion {
+    /// The version of a ChipAuthenticationInfo (`None` for any other number).
+    pub fn of(version: i64) -> Option<CaVersion> {
+        match version {
+            1 => Some(CaVersion::V1),
+            2 => Some(CaVersion::V2),
+            _ => None,
+        }
+    }
+
+    /// The version number.
+    pub fn number(self) -> u8 {
+        match self {
+            CaVersion::V1 => 1,
+            CaVersion::V2 => 2,
+        }
+    }
+}
+
 /// Which commands carry the ephemeral public key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CaCommandStyle {
@@ -174,6 +227,8 @@ pub enum CaStatus {
 pub struct CaReport {
     /// Passed, pending confirmation or failed.
     pub status: CaStatus,
+    /// The version run (`None` when it failed before one was chosen).
+    pub version: Option<CaVersion>,
     /// Protocol OID, dotted (when known).
     pub protocol: Option<String>,
     /// Protocol name, e.g. `id-CA-ECDH-AES-CBC-CMAC-128`.
@@ -200,6 +255,7 @@ impl CaReport {
     ) -> Self {
         CaReport {
             status: CaStatus::Failed,
+            version: info.and_then(|i| CaVersion::of(i.version)),
             protocol: info.map(|i| i.protocol.clone()),
             algorithm: info.and_then(|i| i.algorithm).map(|a| protocol_name(&a)),
             protocol_inferred: false,
@@ -306,6 +362,46 @@ pub fn session_keys(shared_secret: &[u8], cipher: CipherSuite) -> (SymKey, SymKe
     )
 }
 
+/// Length of the chip's nonce r_PICC in Chip Authentication version 2 (TR-03110-3 §B.2.2).
+pub const NONCE_LEN: usize = 8;
+
+/// Version 2 session keys `(KDF(K ‖ r_PICC, 1), KDF(K ‖ r_PICC, 2))` (TR-03110-3 §A.2.3).
+pub fn session_keys_v2(
+    shared_secret: &[u8],
+    nonce: &[u8],
+    cipher: CipherSuite,
+) -> (SymKey, SymKey) {
+    let mut input = zeroize::Zeroizing::new(Vec::with_capacity(shared_secret.len() + nonce.len()));
+    input.extend_from_slice(shared_secret);
+    input.extend_from_slice(nonce);
+    session_keys(&input, cipher)
+}
+
+/// The version 2 authentication token `T_PICC = MAC(KS_mac, 7F49 { 06 OID, 86/84 PK_PCD })`
+/// over the terminal's ephemeral public key as sent (TR-03110-3 §A.2.4): retail MAC for 3DES,
+/// CMAC truncated to 8 bytes for AES.
+pub fn authentication_token_v2(
+    k_mac: &SymKey,
+    algorithm: &CaAlgorithm,
+    terminal_public_key: &[u8],
+) -> Result<[u8; 8], CaError> {
+    let oid = emrtd_lds::sod::oid_from_str(&protocol_oid(algorithm)).unwrap_or_default();
+    let input = crate::pace::protocol::authentication_token_input(
+        &oid,
+        terminal_public_key,
+        algorithm.key_agreement == KeyAgreement::Ecdh,
+    );
+    if k_mac.cipher() == Cipher::Tdes {
+        k_mac.mac8(&emrtd_crypto::sym::pad(
+            &input,
+            emrtd_crypto::sym::DES_BLOCK,
+        ))
+    } else {
+        k_mac.mac8(&input)
+    }
+    .map_err(CaError::Mac)
+}
+
 /// Picks the Chip Authentication entries to use from DG14 / EF.CardSecurity: a version-1
 /// ChipAuthenticationInfo with a known protocol and its public key (matched by key id, or
 /// the only key). AES is preferred over 3DES, longer keys over shorter, then file order.
@@ -320,12 +416,41 @@ pub fn select(
     ),
     CaError,
 > {
+    select_version(infos, CaVersion::V1)
+}
+
+/// As [`select`], for a version: version 2 needs a ChipAuthenticationInfo of version 2 (no
+/// inference without one); entries of other versions are skipped.
+pub fn select_version(
+    infos: &SecurityInfos,
+    version: CaVersion,
+) -> Result<
+    (
+        Option<&ChipAuthenticationInfo>,
+        &ChipAuthenticationPublicKeyInfo,
+    ),
+    CaError,
+> {
     let keys: Vec<&ChipAuthenticationPublicKeyInfo> =
         infos.chip_authentication_public_keys().collect();
     if keys.is_empty() {
         return Err(CaError::NoPublicKey);
     }
-    let ca_infos: Vec<&ChipAuthenticationInfo> = infos.chip_authentication_infos().collect();
+    let all_infos: Vec<&ChipAuthenticationInfo> = infos.chip_authentication_infos().collect();
+    let ca_infos: Vec<&ChipAuthenticationInfo> = match version {
+        CaVersion::V1 => all_infos.clone(),
+        CaVersion::V2 => {
+            let v2: Vec<_> = all_infos
+                .iter()
+                .copied()
+                .filter(|i| i.version == 2)
+                .collect();
+            if v2.is_empty() {
+                return Err(CaError::NoKeyForVersion(2));
+            }
+            v2
+        }
+    };
     if ca_infos.is_empty() {
         return match keys.as_slice() {
             [only] => Ok((None, only)),
@@ -340,7 +465,7 @@ pub fn select(
     )> = None;
     for info in ca_infos {
         let candidate = (|| {
-            if info.version != 1 {
+            if CaVersion::of(info.version) != Some(version) {
                 return Err(CaError::UnsupportedVersion(info.version));
             }
             let alg = info
@@ -385,6 +510,7 @@ pub fn select(
 /// Everything both sides agree on before the key agreement.
 #[derive(Debug, Clone)]
 struct Resolved {
+    version: CaVersion,
     algorithm: CaAlgorithm,
     inferred: bool,
     key_id: Option<i64>,
@@ -401,11 +527,11 @@ fn resolve(
         oid::PK_ECDH => KeyAgreement::Ecdh,
         other => return Err(CaError::UnknownKeyType(other.to_string())),
     };
+    let mut version = CaVersion::V1;
     let (algorithm, inferred) = match info {
         Some(info) => {
-            if info.version != 1 {
-                return Err(CaError::UnsupportedVersion(info.version));
-            }
+            version =
+                CaVersion::of(info.version).ok_or(CaError::UnsupportedVersion(info.version))?;
             let alg = info
                 .algorithm
                 .ok_or_else(|| CaError::UnknownProtocol(info.protocol.clone()))?;
@@ -449,6 +575,7 @@ fn resolve(
         )));
     }
     Ok(Resolved {
+        version,
         algorithm,
         inferred,
         key_id,

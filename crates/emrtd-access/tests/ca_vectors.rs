@@ -1,5 +1,6 @@
 //! Chip Authentication v1 against recorded real sessions (gmrtd traces of AT, DE, MY and FR
-//! passports) and the BSI TR-03110 EAC worked example (key agreement and KDF of its CA part).
+//! passports) and the BSI TR-03110 EAC worked example (key agreement and KDF of its CA part,
+//! and its Chip Authentication version 2: nonce, session keys and token, byte for byte).
 
 use emrtd_access::ca::{self, CaChip, CaCommandStyle, CaError, CaStatus, CaTerminal};
 use emrtd_apdu::{CommandApdu, ResponseApdu, StatusWord};
@@ -314,4 +315,147 @@ fn sample_dg14_files_set_up() {
         assert_eq!(report.domain_parameters.as_deref(), Some(domain), "{file}");
         assert_eq!(t.command_style(), CaCommandStyle::MseSetKat);
     }
+}
+
+/// A random source that hands out fixed bytes (the worked example's nonce r_PICC).
+struct Fixed(Vec<u8>);
+
+impl rand_core::RngCore for Fixed {
+    fn next_u32(&mut self) -> u32 {
+        unreachable!("only fill_bytes is used")
+    }
+    fn next_u64(&mut self) -> u64 {
+        unreachable!("only fill_bytes is used")
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        assert_eq!(dest.len(), self.0.len(), "the nonce is drawn in one piece");
+        dest.copy_from_slice(&self.0);
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+/// Chip Authentication version 2 of the BSI worked example, both sides: the chip (static key,
+/// the example's nonce) answers `7C { 81 r_PICC, 82 T_PICC }` with the published token; the
+/// keys KDF(K ‖ r_PICC, 1/2) are the published ones; the terminal (the example's ephemeral
+/// key) accepts the answer and refuses it with any token bit changed; both sessions agree.
+fn bsi_worked_example_v2(kind: &str, card_security: &str) {
+    let all = json("bsi_tr03110_eac_worked_example_openpace.json");
+    let ex = &all[kind]["chip_authentication_v2"];
+    let file = std::fs::read(format!("{SECURITY_INFOS}{card_security}")).unwrap();
+    let (_, infos) = SecurityInfos::parse_card_security(&file).unwrap();
+    let (info, key) = ca::select_version(&infos, ca::CaVersion::V2).unwrap();
+    let info = info.unwrap();
+    assert_eq!(info.version, 2);
+    // Version 1 is not offered by this card: no v1 key is chosen for it.
+    assert!(ca::select(&infos).is_err());
+    let cipher = info.algorithm.unwrap().cipher;
+    let (k_enc, k_mac) =
+        ca::session_keys_v2(&h(&ex["shared_secret_k"]), &h(&ex["nonce_r_picc"]), cipher);
+    assert_eq!(k_enc.as_bytes(), h(&ex["k_enc"]).as_slice());
+    assert_eq!(k_mac.as_bytes(), h(&ex["k_mac"]).as_slice());
+    let pcd_public = h(&ex["pcd_ephemeral_public"]);
+    assert_eq!(
+        ca::authentication_token_v2(&k_mac, &info.algorithm.unwrap(), &pcd_public)
+            .unwrap()
+            .to_vec(),
+        h(&ex["authentication_token_picc"])
+    );
+
+    let make_terminal = || {
+        CaTerminal::with_ephemeral_private_key(Some(info), key, &h(&ex["pcd_ephemeral_private"]))
+            .unwrap()
+    };
+    let mut t = make_terminal();
+    assert_eq!(t.version(), ca::CaVersion::V2);
+    assert_eq!(t.ephemeral_public_key(), pcd_public.as_slice());
+    assert!(t.session_keys().is_none(), "version 2 keys need the nonce");
+    assert!(matches!(
+        make_terminal().with_command_style(CaCommandStyle::MseSetKat),
+        Err(CaError::KatWithVersion2)
+    ));
+    let group =
+        emrtd_access::pace::group_from_domain_parameters(&key.public_key.algorithm).unwrap();
+    let mut chip = CaChip::new(group, &h(&ex["picc_static_private"]), info).unwrap();
+    let commands = t.commands();
+    assert_eq!(commands.len(), 2);
+    assert_eq!(
+        commands[0].data[..2],
+        [0x80, 0x0A],
+        "MSE:Set AT names the protocol"
+    );
+    let (resp, session) = chip.handle(&commands[0]);
+    assert_eq!(resp.sw, StatusWord::OK);
+    assert!(session.is_none());
+    t.check_intermediate(&resp).unwrap();
+    // Without a random source the version 2 chip cannot answer.
+    let mut no_rng = CaChip::new(
+        emrtd_access::pace::group_from_domain_parameters(&key.public_key.algorithm).unwrap(),
+        &h(&ex["picc_static_private"]),
+        info,
+    )
+    .unwrap();
+    no_rng.handle(&commands[0]);
+    assert_eq!(
+        no_rng.handle(&commands[1]).0.sw,
+        StatusWord::CONDITIONS_NOT_SATISFIED
+    );
+
+    let mut nonce = Fixed(h(&ex["nonce_r_picc"]));
+    let (resp, chip_session) = chip.handle_with_rng(&commands[1], &mut nonce);
+    assert_eq!(resp.sw, StatusWord::OK);
+    let expected = [
+        vec![0x7C, 0x14, 0x81, 0x08],
+        h(&ex["nonce_r_picc"]),
+        vec![0x82, 0x08],
+        h(&ex["authentication_token_picc"]),
+    ]
+    .concat();
+    assert_eq!(resp.data, expected, "the chip's answer, byte for byte");
+    let mut chip_session = chip_session.unwrap();
+
+    // A token with one bit changed is refused; so is an answer without the nonce.
+    for i in 0..8 {
+        let mut bad = resp.clone();
+        let at = bad.data.len() - 1 - i;
+        bad.data[at] ^= 0x01;
+        let mut t2 = make_terminal();
+        assert_eq!(t2.finish(&bad).unwrap_err(), CaError::TokenMismatch);
+    }
+    let v1_answer = ResponseApdu::new(vec![0x7C, 0x00], StatusWord::OK);
+    assert!(matches!(
+        make_terminal().finish(&v1_answer),
+        Err(CaError::UnexpectedResponse { .. })
+    ));
+
+    let (mut terminal_session, report) = t.finish(&resp).unwrap();
+    assert_eq!(report.status, CaStatus::Passed, "{}", report.reason);
+    assert_eq!(report.version, Some(ca::CaVersion::V2));
+    let cmd = chip_session
+        .unprotect_command(
+            &terminal_session
+                .protect(&ca::confirmation_command())
+                .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(cmd.data, [0x01, 0x1E]);
+    let answer = chip_session
+        .protect_response(&ResponseApdu::status(StatusWord::OK))
+        .unwrap();
+    assert_eq!(
+        terminal_session.unprotect(&answer).unwrap().sw,
+        StatusWord::OK
+    );
+}
+
+#[test]
+fn bsi_worked_example_ca_v2_ecdh_reproduces_nonce_keys_and_token() {
+    bsi_worked_example_v2("ecdh", "tc_ecdh_ef_cardsecurity.bin");
+}
+
+#[test]
+fn bsi_worked_example_ca_v2_dh_reproduces_nonce_keys_and_token() {
+    bsi_worked_example_v2("dh", "tc_dh_ef_cardsecurity.bin");
 }

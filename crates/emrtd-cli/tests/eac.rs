@@ -31,6 +31,12 @@ impl Drop for Setup {
 
 impl Setup {
     fn new(name: &str) -> Setup {
+        Setup::with_version(name, 1)
+    }
+
+    /// `version` 1: the BAC passport; 2: the PACE ID card `norway-id` with Terminal
+    /// Authentication version 2 (and Chip Authentication version 2).
+    fn with_version(name: &str, version: u8) -> Setup {
         let dir = std::env::temp_dir().join(format!("emrtd-cli-eac-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -60,16 +66,23 @@ impl Setup {
         std::fs::write(dir.join("is.cvcert"), is.encode()).unwrap();
         std::fs::write(dir.join("is.pk8"), key_der(3)).unwrap();
         std::fs::write(dir.join("other.pk8"), key_der(9)).unwrap();
-        let mut p = emrtd_sim::Profile::builtin("norway-passport").unwrap();
-        p.chip_authentication = Some(emrtd_sim::profile::CaConfig {
-            cipher: "3DES".into(),
-            parameter_id: 12,
-            key_id: None,
-        });
+        let mut p = if version == 2 {
+            emrtd_sim::Profile::builtin("norway-id").unwrap()
+        } else {
+            let mut p = emrtd_sim::Profile::builtin("norway-passport").unwrap();
+            p.chip_authentication = Some(emrtd_sim::profile::CaConfig {
+                cipher: "3DES".into(),
+                parameter_id: 12,
+                key_id: None,
+            });
+            p
+        };
         p.eac = Some(emrtd_sim::profile::EacConfig {
             cvca: hex::encode(cvca.encode()),
             date: "2026-12-06".into(),
             static_binding: false,
+            version,
+            ..Default::default()
         });
         p.files.insert("DG3".into(), hex::encode(DG3));
         p.files.insert("DG4".into(), hex::encode(DG4));
@@ -117,6 +130,33 @@ fn read_with_ta_chain_and_key_reads_dg3_and_dg4_and_reports_terminal_authenticat
         line.contains("passed") && line.contains("read DG3 (fingerprints)"),
         "{line}"
     );
+}
+
+#[test]
+fn ta_version_auto_and_2_run_version_2_on_a_chip_that_announces_it_and_1_fails_there() {
+    let s = Setup::with_version("v2", 2);
+    let (dv, is, key) = (s.path("dv.cvcert"), s.path("is.cvcert"), s.path("is.pk8"));
+    for (choice, outcome, version) in [
+        (None, "passed", 2),
+        (Some("2"), "passed", 2),
+        (Some("1"), "not_performed", 0),
+    ] {
+        let mut args = vec!["--json", "--ta-chain", &dv, &is, "--ta-key", &key];
+        if let Some(c) = choice {
+            args.extend(["--ta-version", c]);
+        }
+        let out = s.read(&args);
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let ta = &v["terminal_authentication"];
+        assert_eq!(ta["outcome"], outcome, "{choice:?}: {ta}");
+        if version == 2 {
+            assert_eq!(ta["version"], 2, "{ta}");
+            assert_eq!(v["files"]["DG3"], DG3.len());
+        } else {
+            assert!(v["files"]["DG3"].is_null(), "{choice:?}");
+        }
+    }
 }
 
 #[test]

@@ -25,6 +25,8 @@ pub use files::EfId;
 pub use report::{
     AccessChoice, AccessKey, AccessProtocol, AccessReport, CheckOutcome, CipherSuite, Document,
     PaceMapping, Password, Progress, ReadOptions, Refusal, RemoteProof, RemoteProofTranscript,
-    TerminalAuthConfig, TerminalAuthReport, DEFAULT_COMMAND_BUDGET,
+    TaVersionChoice, TerminalAuthConfig, TerminalAuthReport, DEFAULT_COMMAND_BUDGET,
 };
-pub use verdict::{document_validity, verify_document, verify_document_at, ReadVerdict};
+pub use verdict::{
+    document_validity, verify_document, verify_document_at, verify_document_with, ReadVerdict,
+};

@@ -436,6 +436,23 @@ pub struct RemoteProofTranscript {
     pub failure: Option<String>,
 }
 
+/// Which version of Terminal Authentication a read runs (docs/eac.md, "Which Terminal
+/// Authentication, in which order").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum TaVersionChoice {
+    /// Version 2 when the chip was opened with PACE, announces Terminal Authentication version
+    /// 2 (a TerminalAuthenticationInfo of version 2 in EF.CardAccess or DG14) and DG14 holds a
+    /// Chip Authentication version 2 key; version 1 otherwise (every ePassport of TR-03110-1).
+    #[default]
+    Auto,
+    /// Always version 1: Chip Authentication v1 (or PACE-CAM) first, then TA v1.
+    V1,
+    /// Always version 2: after PACE, TA v2 naming a fresh ephemeral key, then Chip
+    /// Authentication v2 with it; reported failed where the chip cannot run it.
+    V2,
+}
+
 /// What Terminal Authentication needs: the certificate chains the inspection system holds and
 /// the key of its terminal certificate.
 #[derive(Clone)]
@@ -443,6 +460,8 @@ pub struct TerminalAuthConfig {
     /// Chains, each ordered link certificates → DV → terminal (IS); the one starting at a CVCA
     /// the chip lists in EF.CVCA is sent.
     pub chains: Vec<Vec<emrtd_eac::CvCertificate>>,
+    /// Version 1, version 2, or as the chip announces (the default).
+    pub version: TaVersionChoice,
     /// The terminal certificate's private key (or an HSM behind the trait).
     pub signer: std::sync::Arc<dyn emrtd_eac::TerminalSigner + Send + Sync>,
 }
@@ -457,6 +476,7 @@ impl fmt::Debug for TerminalAuthConfig {
         f.debug_struct("TerminalAuthConfig")
             .field("chains", &chrs)
             .field("signer", &self.signer.algorithm())
+            .field("version", &self.version)
             .finish()
     }
 }
@@ -470,6 +490,7 @@ impl TerminalAuthConfig {
         TerminalAuthConfig {
             chains: vec![chain],
             signer,
+            version: TaVersionChoice::Auto,
         }
     }
 
@@ -493,7 +514,8 @@ pub struct TerminalAuthReport {
     pub outcome: CheckOutcome,
     /// Was Terminal Authentication configured for this read (chain and key)?
     pub configured: bool,
-    /// Version run (1 after Chip Authentication, TR-03110-1 §3.5).
+    /// Version run (1 after Chip Authentication, TR-03110-1 §3.5; 2 after PACE and before Chip
+    /// Authentication version 2).
     pub version: Option<emrtd_eac::TaVersion>,
     /// CHR of the terminal certificate sent.
     pub terminal: Option<emrtd_eac::CvReference>,

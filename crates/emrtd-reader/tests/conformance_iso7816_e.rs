@@ -159,6 +159,7 @@ fn chip(cvca: &CvCertificate, tweak: impl FnOnce(&mut Profile)) -> VirtualChip {
         cvca: hex::encode(cvca.encode()),
         date: "2026-12-06".into(),
         static_binding: false,
+        ..Default::default()
     });
     p.files.insert("DG3".into(), hex::encode(DG3));
     p.files.insert("DG4".into(), hex::encode(DG4));

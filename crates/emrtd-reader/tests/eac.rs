@@ -5,7 +5,7 @@
 use emrtd_eac::cert::{CertificateBody, CvPublicKey};
 use emrtd_eac::*;
 use emrtd_reader::{
-    read_document, AccessKey, CheckOutcome, Document, EfId, ReadOptions, Refusal,
+    read_document, AccessKey, CheckOutcome, Document, EfId, ReadOptions, Refusal, TaVersionChoice,
     TerminalAuthConfig,
 };
 use emrtd_sim::profile::{CaConfig, EacConfig};
@@ -144,6 +144,7 @@ fn eac_chip(base: &str, static_binding: bool) -> VirtualChip {
         ),
         date: "2026-12-06".into(),
         static_binding,
+        ..Default::default()
     });
     p.files.insert("DG3".into(), hex::encode(DG3));
     p.files.insert("DG4".into(), hex::encode(DG4));
@@ -372,6 +373,7 @@ fn after_pace_cam_terminal_authentication_binds_to_the_terminals_pace_key_withou
             ),
             date: "2026-12-06".into(),
             static_binding: false,
+            ..Default::default()
         });
         p.files.insert("DG3".into(), hex::encode(DG3));
         p.files.insert("DG4".into(), hex::encode(DG4));
@@ -495,4 +497,198 @@ fn after_pace_the_chip_forgets_the_rights_when_the_card_is_lost_and_terminal_aut
     );
     assert_eq!(doc.files.get(&EfId::Dg(3)).map(Vec::as_slice), Some(DG3));
     assert_eq!(doc.files.get(&EfId::Dg(4)).map(Vec::as_slice), Some(DG4));
+}
+
+/// The `norway-id` chip (PACE, Chip Authentication AES-128 on brainpoolP256r1) with Terminal
+/// Authentication version 2: its Chip Authentication key is a version 2 key, DG14 and
+/// EF.CardAccess list TerminalAuthenticationInfo version 2.
+fn eac_chip_v2() -> VirtualChip {
+    let mut p = Profile::builtin("norway-id").unwrap();
+    assert!(p.chip_authentication.is_some());
+    p.eac = Some(EacConfig {
+        cvca: hex::encode(
+            pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01")
+                .cvca
+                .encode(),
+        ),
+        date: "2026-12-06".into(),
+        version: 2,
+        ..Default::default()
+    });
+    p.files.insert("DG3".into(), hex::encode(DG3));
+    p.files.insert("DG4".into(), hex::encode(DG4));
+    VirtualChip::new(p).unwrap()
+}
+
+fn chip_authentication(doc: &Document) -> &emrtd_auth::Check {
+    doc.chip_authentication.as_ref().unwrap()
+}
+
+#[test]
+fn ta_v2_after_pace_is_followed_by_chip_authentication_v2_and_dg3_and_dg4_are_read() {
+    for password in [Pace::Mrz, Pace::Can] {
+        let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
+        let mut chip = eac_chip_v2();
+        let doc = read_after_pace(&mut chip, password, config(p.chain, 3));
+        let ta = doc.terminal_authentication.as_ref().unwrap();
+        assert_eq!(ta.outcome, CheckOutcome::Verified, "{password:?}");
+        assert_eq!(ta.version, Some(TaVersion::V2));
+        assert_eq!(ta.rights, IsRights::DG3_DG4);
+        let ca = chip_authentication(&doc);
+        assert_eq!(ca.status, emrtd_auth::CheckStatus::Passed, "{}", ca.reason);
+        assert!(ca.reason.contains("version 2"), "{}", ca.reason);
+        assert_eq!(doc.files.get(&EfId::Dg(3)).map(Vec::as_slice), Some(DG3));
+        assert_eq!(doc.files.get(&EfId::Dg(4)).map(Vec::as_slice), Some(DG4));
+        assert!(doc.refused.is_empty(), "{:?}", doc.refused);
+        // PACE → Terminal Authentication v2 → Chip Authentication v2 → DG3 (v1 is the
+        // other way round).
+        assert_eq!(protocol_order(&chip), ["PACE", "TA", "CA", "DG3"]);
+    }
+}
+
+#[test]
+fn ta_v1_forced_on_a_v2_chip_fails_and_its_v2_key_is_not_run_alone() {
+    // The chip refuses MSE:Set AT without `91` (version 1's form) and Chip Authentication v2
+    // before Terminal Authentication v2.
+    let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
+    let mut ta = config(p.chain, 3).unwrap();
+    ta.version = TaVersionChoice::V1;
+    let doc = read_after_pace(&mut eac_chip_v2(), Pace::Can, Some(ta));
+    let outcome = &doc.terminal_authentication.as_ref().unwrap().outcome;
+    assert!(!outcome.is_verified(), "{outcome}");
+    assert_eq!(
+        chip_authentication(&doc).status,
+        emrtd_auth::CheckStatus::NotChecked,
+        "a version 2 key is not run on its own: {}",
+        chip_authentication(&doc).reason
+    );
+    for dg in [3, 4] {
+        assert!(!doc.files.contains_key(&EfId::Dg(dg)));
+    }
+}
+
+#[test]
+fn ta_v2_refuses_an_expired_chain_a_missing_right_an_unknown_cvca_and_a_wrong_key() {
+    // Expired IS certificate: TA fails, Chip Authentication v2 cannot follow (not checked,
+    // never passed), DG3/DG4 refused because of TA.
+    let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2026-12-03");
+    let mut chip = eac_chip_v2();
+    let doc = read_after_pace(&mut chip, Pace::Mrz, config(p.chain, 3));
+    assert!(
+        failure(&doc).contains("refused certificate NOISGATE00042"),
+        "{}",
+        failure(&doc)
+    );
+    assert_eq!(
+        doc.terminal_authentication.as_ref().unwrap().version,
+        Some(TaVersion::V2)
+    );
+    let ca = chip_authentication(&doc);
+    assert_eq!(ca.status, emrtd_auth::CheckStatus::NotChecked);
+    assert!(ca
+        .reason
+        .contains("only after Terminal Authentication version 2"));
+    for dg in [3, 4] {
+        assert_eq!(
+            doc.refused.get(&EfId::Dg(dg)),
+            Some(&Refusal::TerminalAuthenticationFailed)
+        );
+    }
+    assert_eq!(protocol_order(&chip), ["PACE", "TA", "DG3"]);
+
+    // Without the fingerprint right: DG4 read, DG3 refused.
+    let iris = IsRights::default().with(IsRight::ReadDg4);
+    let p = pki(1, "NOCVCA00001", iris, "2027-01-01");
+    let doc = read_after_pace(&mut eac_chip_v2(), Pace::Can, config(p.chain, 3));
+    assert_eq!(doc.terminal_authentication.as_ref().unwrap().rights, iris);
+    assert_eq!(
+        chip_authentication(&doc).status,
+        emrtd_auth::CheckStatus::Passed
+    );
+    assert_eq!(doc.refused.get(&EfId::Dg(3)), Some(&Refusal::RightMissing));
+    assert_eq!(doc.files.get(&EfId::Dg(4)).map(Vec::as_slice), Some(DG4));
+
+    // A chain from a CVCA the chip does not list: nothing sent.
+    let p = pki(50, "XXCVCA00009", IsRights::DG3_DG4, "2027-01-01");
+    let mut chip = eac_chip_v2();
+    let doc = read_after_pace(&mut chip, Pace::Can, config(p.chain, 3));
+    let why = failure(&doc);
+    assert!(why.contains("EF.CVCA lists NOCVCA00001"), "{why}");
+    assert_eq!(
+        doc.refused.get(&EfId::Dg(3)),
+        Some(&Refusal::TerminalAuthenticationFailed)
+    );
+    assert_eq!(protocol_order(&chip), ["PACE", "DG3"]);
+
+    // A wrong terminal key: rejected at EXTERNAL AUTHENTICATE; version 2 has no static
+    // binding to retry (one session).
+    let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
+    let mut chip = eac_chip_v2();
+    let doc = read_after_pace(&mut chip, Pace::Mrz, config(p.chain, 77));
+    let why = failure(&doc);
+    assert!(why.contains("rejected the terminal's signature"), "{why}");
+    assert!(!why.contains("static binding"), "{why}");
+    assert_eq!(
+        doc.refused.get(&EfId::Dg(4)),
+        Some(&Refusal::TerminalAuthenticationFailed)
+    );
+    assert_eq!(protocol_order(&chip), ["PACE", "TA", "DG3"]);
+}
+
+#[test]
+fn ta_v2_without_a_configured_chain_leaves_chip_authentication_v2_not_checked() {
+    let doc = read_after_pace(&mut eac_chip_v2(), Pace::Can, None);
+    assert!(!doc.terminal_authentication.as_ref().unwrap().configured);
+    let ca = chip_authentication(&doc);
+    assert_eq!(
+        ca.status,
+        emrtd_auth::CheckStatus::NotChecked,
+        "{}",
+        ca.reason
+    );
+    assert!(ca.reason.contains("version 2 only"), "{}", ca.reason);
+    assert_eq!(
+        doc.refused.get(&EfId::Dg(3)),
+        Some(&Refusal::NoTerminalAuthentication)
+    );
+}
+
+#[test]
+fn ta_v2_forced_on_a_bac_passport_is_reported_failed() {
+    let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
+    let mut ta = config(p.chain, 3).unwrap();
+    ta.version = TaVersionChoice::V2;
+    let doc = read(Some(ta));
+    let why = failure(&doc);
+    assert!(why.contains("after PACE only"), "{why}");
+    assert_eq!(
+        doc.refused.get(&EfId::Dg(3)),
+        Some(&Refusal::TerminalAuthenticationFailed)
+    );
+}
+
+#[test]
+fn ta_v2_and_chip_authentication_v2_run_again_after_the_card_is_lost() {
+    let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
+    let mut chip = eac_chip_v2();
+    // Lost while DG3 is read (after TA v2 and CA v2): the chip forgets the rights.
+    chip.lose_card_after(45);
+    let doc = read_after_pace(&mut chip, Pace::Can, config(p.chain, 3));
+    assert_eq!(doc.resumes, 1);
+    assert_eq!(
+        doc.terminal_authentication.as_ref().unwrap().outcome,
+        CheckOutcome::Verified
+    );
+    assert_eq!(
+        chip_authentication(&doc).status,
+        emrtd_auth::CheckStatus::Passed
+    );
+    assert_eq!(doc.files.get(&EfId::Dg(3)).map(Vec::as_slice), Some(DG3));
+    assert_eq!(doc.files.get(&EfId::Dg(4)).map(Vec::as_slice), Some(DG4));
+    let order = protocol_order(&chip);
+    assert_eq!(
+        order.iter().filter(|w| **w == "TA").count(),
+        2,
+        "TA v2 ran again: {order:?}"
+    );
 }

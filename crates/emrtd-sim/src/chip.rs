@@ -12,6 +12,7 @@ use emrtd_lds::com::{dg_tag, EfCom};
 use emrtd_lds::dg1::Dg1;
 use emrtd_lds::security_infos::{
     ChipAuthenticationPublicKeyInfo, PaceAlgorithm, PaceInfo, SecurityInfo, SecurityInfos,
+    TerminalAuthenticationInfo,
 };
 use emrtd_sm::SecureMessaging;
 use rand_core::{CryptoRng, RngCore};
@@ -143,12 +144,14 @@ fn attack_needs(attack: Attack, what: &str) -> ProfileError {
 /// Authentication infos (none: the chip has no DG14).
 fn dg14_of(
     aa: Option<&emrtd_access::aa::AaChipKey>,
+    extra: &[SecurityInfo],
     ca: Option<&emrtd_access::ca::CaChip>,
 ) -> Result<Option<Vec<u8>>, ProfileError> {
     let mut dg14 = SecurityInfos { infos: Vec::new() };
     if let Some(info) = aa.and_then(|k| k.active_authentication_info()) {
         dg14.infos.push(SecurityInfo::ActiveAuthentication(info));
     }
+    dg14.infos.extend(extra.iter().cloned());
     if let Some(chip) = ca {
         dg14.infos.extend(
             chip.security_infos(emrtd_access::ca::DomainParameterEncoding::Standardized)
@@ -189,6 +192,43 @@ impl VirtualChip {
         if let Some(key) = &aa {
             files.insert("DG15".into(), key.dg15());
         }
+        let eac_version2 = profile.eac.as_ref().is_some_and(|e| e.version >= 2);
+        // SecurityInfos EF.CardAccess lists besides PACE (TR-03110-3 §A.1.2.1: Terminal and
+        // Chip Authentication version 2).
+        let mut card_access_extra = Vec::new();
+        // DG14 lists TerminalAuthenticationInfo besides the CA and AA infos.
+        let mut dg14_extra = Vec::new();
+        if let Some(e) = &profile.eac {
+            if e.version > 2 {
+                return Err(ProfileError::Invalid(format!(
+                    "eac.version = {}: use 1 or 2",
+                    e.version
+                ))
+                .into());
+            }
+            let ta = if eac_version2 {
+                Some(TerminalAuthenticationInfo {
+                    version: 2,
+                    ef_cvca: None,
+                })
+            } else {
+                e.ta_info_ef_cvca
+                    .as_deref()
+                    .map(|spec| {
+                        ta_info_file(spec).map(|file| TerminalAuthenticationInfo {
+                            version: 1,
+                            ef_cvca: Some(file),
+                        })
+                    })
+                    .transpose()?
+            };
+            if let Some(ta) = ta {
+                if eac_version2 {
+                    card_access_extra.push(SecurityInfo::TerminalAuthentication(ta.clone()));
+                }
+                dg14_extra.push(SecurityInfo::TerminalAuthentication(ta));
+            }
+        }
         let mut ca = match &profile.chip_authentication {
             Some(cfg) => {
                 if let Ok(group) = emrtd_crypto::pk::Group::standardized(cfg.parameter_id) {
@@ -199,11 +239,17 @@ impl VirtualChip {
                         cfg.parameter_id,
                     )?;
                 }
-                Some(ca_chip(cfg, &mut *rng)?)
+                let chip = ca_chip(cfg, eac_version2, &mut *rng)?;
+                if eac_version2 {
+                    card_access_extra.push(SecurityInfo::ChipAuthentication(
+                        chip.chip_authentication_info(),
+                    ));
+                }
+                Some(chip)
             }
             None => None,
         };
-        if let Some(dg14) = dg14_of(aa.as_ref(), ca.as_ref())? {
+        if let Some(dg14) = dg14_of(aa.as_ref(), &dg14_extra, ca.as_ref())? {
             files.insert("DG14".into(), dg14);
         }
         if let Some(cfg) = &profile.eac {
@@ -243,6 +289,7 @@ impl VirtualChip {
                     .ok_or_else(|| ProfileError::Invalid("PACEInfo".into()))?;
                 infos.infos.push(SecurityInfo::Pace(info));
             }
+            infos.infos.extend(card_access_extra.iter().cloned());
             files
                 .entry("CARDACCESS".into())
                 .or_insert_with(|| infos.to_der());
@@ -315,7 +362,7 @@ impl VirtualChip {
             Some(Attack::Clone) => {
                 // The copied files stay; every private key is the clone's own.
                 if let Some(cfg) = &profile.chip_authentication {
-                    ca = Some(ca_chip(cfg, &mut *rng)?);
+                    ca = Some(ca_chip(cfg, eac_version2, &mut *rng)?);
                 }
                 if aa.is_some() {
                     aa = aa_key(&profile.active_authentication, true)?;
@@ -345,8 +392,8 @@ impl VirtualChip {
                 };
                 // The other document: its own Chip Authentication key and the DG14 that
                 // publishes it; EF.SOD stays this document's.
-                let other = ca_chip(cfg, &mut *rng)?;
-                if let Some(dg14) = dg14_of(aa.as_ref(), Some(&other))? {
+                let other = ca_chip(cfg, eac_version2, &mut *rng)?;
+                if let Some(dg14) = dg14_of(aa.as_ref(), &dg14_extra, Some(&other))? {
                     files.insert("DG14".into(), dg14);
                 }
                 ca = Some(other);
@@ -965,14 +1012,28 @@ impl VirtualChip {
             .chip_authentication
             .as_ref()
             .is_some_and(|c| c.parameter_id <= 2);
-        let (resp, session) = ca.handle(cmd);
-        if let (Some(eac), Some(_), Some(key)) = (self.eac.as_mut(), &session, key) {
-            let key = if dh {
+        let compressed = key.map(|key| {
+            if dh {
                 emrtd_eac::ta::EphemeralKey::Dh(key)
             } else {
                 emrtd_eac::ta::EphemeralKey::Ec(key)
-            };
-            eac.chip_authenticated(key.compressed());
+            }
+            .compressed()
+        });
+        let version2 = self.eac.as_ref().is_some_and(|e| e.is_version2());
+        if let (Some(eac), Some(comp), true) = (self.eac.as_ref(), &compressed, version2) {
+            // Chip Authentication v2 follows Terminal Authentication v2, with the key it named.
+            if let Err(sw) = eac.check_ca_v2_key(comp) {
+                return ResponseApdu::status(sw);
+            }
+        }
+        let (resp, session) = ca.handle_with_rng(cmd, &mut *self.rng);
+        if let (Some(eac), Some(_), Some(comp)) = (self.eac.as_mut(), &session, compressed) {
+            if version2 {
+                eac.chip_authenticated_v2();
+            } else {
+                eac.chip_authenticated(comp);
+            }
         }
         self.next_sm = session;
         resp
@@ -1219,13 +1280,45 @@ fn eac_chip(
         .len()
         .checked_sub(14)
         .ok_or_else(|| ProfileError::Invalid("MRZ information too short".into()))?;
+    let document_number = match &cfg.id_document_number {
+        Some(n) => n.as_bytes().to_vec(),
+        None => mrz_information.as_bytes()[..end].to_vec(),
+    };
     crate::eac::EacChip::new(
         cvca,
         date,
-        mrz_information.as_bytes()[..end].to_vec(),
+        document_number,
         cfg.static_binding,
+        cfg.version >= 2,
     )
     .map_err(ProfileError::Invalid)
+}
+
+/// `efCVCA` of a TerminalAuthenticationInfo from `"FFFF"` or `"FFFF/SS"` (hex).
+fn ta_info_file(spec: &str) -> Result<emrtd_lds::security_infos::FileId, ProfileError> {
+    let bad = || {
+        ProfileError::Invalid(format!(
+            "eac.ta_info_ef_cvca = {spec:?}: use FFFF or FFFF/SS (hex file identifier, short file identifier)"
+        ))
+    };
+    let (fid, sfid) = match spec.split_once('/') {
+        Some((f, s)) => (f, Some(s)),
+        None => (spec, None),
+    };
+    let fid = hex::decode(fid)
+        .ok()
+        .filter(|f| f.len() == 2)
+        .ok_or_else(bad)?;
+    let sfid = match sfid {
+        Some(s) => Some(
+            hex::decode(s)
+                .ok()
+                .filter(|s| s.len() == 1)
+                .ok_or_else(bad)?,
+        ),
+        None => None,
+    };
+    Ok(emrtd_lds::security_infos::FileId { fid, sfid })
 }
 
 /// The terminal's ephemeral public key in a Chip Authentication command (MSE:Set KAT `91`,
@@ -1424,6 +1517,7 @@ fn generate_key(
 
 fn ca_chip(
     cfg: &crate::profile::CaConfig,
+    version2: bool,
     rng: &mut dyn ChipRng,
 ) -> Result<emrtd_access::ca::CaChip, ProfileError> {
     use emrtd_lds::security_infos::{CaAlgorithm, CipherSuite, KeyAgreement};
@@ -1440,13 +1534,15 @@ fn ca_chip(
     } else {
         KeyAgreement::Dh
     };
-    let info = emrtd_access::ca::chip_authentication_info(
-        CaAlgorithm {
-            key_agreement,
-            cipher,
-        },
-        cfg.key_id,
-    );
+    let algorithm = CaAlgorithm {
+        key_agreement,
+        cipher,
+    };
+    let info = if version2 {
+        emrtd_access::ca::chip_authentication_info_v2(algorithm, cfg.key_id)
+    } else {
+        emrtd_access::ca::chip_authentication_info(algorithm, cfg.key_id)
+    };
     emrtd_access::ca::CaChip::generate(group, &info, &mut &mut *rng)
         .map_err(|e| ProfileError::Invalid(format!("Chip Authentication key: {e}")))
 }

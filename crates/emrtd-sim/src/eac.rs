@@ -1,7 +1,9 @@
 //! The chip side of Extended Access Control: Terminal Authentication v1 (TR-03110-1 §3.5,
-//! TR-03110-3 §B.3) after BAC or PACE and Chip Authentication (or PACE-CAM), with the
-//! chip-side functions of `emrtd-eac`. The rights it grants are bound to the secure messaging
-//! session of the authenticated ephemeral key.
+//! TR-03110-3 §B.3) after BAC or PACE and Chip Authentication (or PACE-CAM), or version 2
+//! (TR-03110-2/-3) after PACE and before Chip Authentication version 2, with the chip-side
+//! functions of `emrtd-eac`. The rights it grants are bound to the secure messaging session of
+//! the authenticated ephemeral key: in version 2 they hold only once Chip Authentication v2
+//! with the key Terminal Authentication named has passed.
 //!
 //! ID_PICC, the chip's identity in the data the terminal signs, is the document number with its
 //! check digit after BAC and Comp of the chip's ephemeral PACE key after PACE (dynamic binding),
@@ -44,6 +46,13 @@ pub(crate) struct EacChip {
     granted: IsRights,
     /// Command chaining buffer of PSO:Verify Certificate.
     chained: Vec<u8>,
+    /// Terminal Authentication version 2 (after PACE, before Chip Authentication v2).
+    version2: bool,
+    /// The session was opened with PACE (version 2 needs it).
+    pace_session: bool,
+    /// Version 2: Comp(PK_PCD) named by the Terminal Authentication that passed, and the
+    /// rights it grants once Chip Authentication v2 with that key has passed.
+    ta_v2_pending: Option<(Vec<u8>, IsRights)>,
 }
 
 impl EacChip {
@@ -52,6 +61,7 @@ impl EacChip {
         date: CvDate,
         document_number: Vec<u8>,
         static_binding: bool,
+        version2: bool,
     ) -> Result<EacChip, String> {
         let trust = TrustPoint::new(cvca).map_err(|e| format!("EAC trust point: {e}"))?;
         Ok(EacChip {
@@ -67,6 +77,9 @@ impl EacChip {
             challenge: None,
             granted: IsRights::default(),
             chained: Vec::new(),
+            version2,
+            pace_session: false,
+            ta_v2_pending: None,
         })
     }
 
@@ -74,6 +87,7 @@ impl EacChip {
     pub(crate) fn end_session(&mut self) {
         self.id_picc = None;
         self.ca_ephemeral = None;
+        self.pace_session = false;
         self.reset_terminal_authentication();
     }
 
@@ -85,6 +99,7 @@ impl EacChip {
         self.granted = IsRights::default();
         self.authenticated = false;
         self.chained.clear();
+        self.ta_v2_pending = None;
     }
 
     /// BAC established a session: ID_PICC is the document number with its check digit.
@@ -110,6 +125,31 @@ impl EacChip {
             (true, StaticPassword::Can(can)) => IdPicc::Can(can),
         });
         self.ca_ephemeral = cam_terminal_key;
+        self.pace_session = true;
+    }
+
+    /// Terminal Authentication version 2 is this chip's.
+    pub(crate) fn is_version2(&self) -> bool {
+        self.version2
+    }
+
+    /// Version 2: may Chip Authentication v2 run with the terminal's key `comp` (compressed)?
+    /// `Err(6985)` before Terminal Authentication v2, `Err(6A80)` for another key than the one
+    /// it named.
+    pub(crate) fn check_ca_v2_key(&self, comp: &[u8]) -> Result<(), StatusWord> {
+        match &self.ta_v2_pending {
+            None => Err(StatusWord::CONDITIONS_NOT_SATISFIED),
+            Some((named, _)) if named.as_slice() != comp => Err(StatusWord::WRONG_DATA),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Version 2: Chip Authentication v2 passed with the key Terminal Authentication named; the
+    /// rights hold in the new session.
+    pub(crate) fn chip_authenticated_v2(&mut self) {
+        if let Some((_, rights)) = self.ta_v2_pending.take() {
+            self.granted = rights;
+        }
     }
 
     /// Chip Authentication passed with the terminal's ephemeral key `comp` (compressed): the
@@ -140,7 +180,13 @@ impl EacChip {
     }
 
     pub(crate) fn set_dst(&mut self, cmd: &CommandApdu) -> ResponseApdu {
-        if self.ca_ephemeral.is_none() || self.id_picc.is_none() || self.authenticated {
+        // Version 1 follows Chip Authentication (or PACE-CAM); version 2 follows PACE.
+        let ready = if self.version2 {
+            self.pace_session
+        } else {
+            self.ca_ephemeral.is_some()
+        };
+        if !ready || self.id_picc.is_none() || self.authenticated {
             return ResponseApdu::status(StatusWord::CONDITIONS_NOT_SATISFIED);
         }
         let car = match ta::parse_set_dst(&cmd.data) {
@@ -199,6 +245,10 @@ impl EacChip {
             Ok(r) => r,
             Err(_) => return ResponseApdu::status(StatusWord::WRONG_DATA),
         };
+        // Version 2 needs Comp(PK_PCD) of the coming Chip Authentication (TR-03110-3 §B.3).
+        if self.version2 && received.compressed_ephemeral.is_none() {
+            return ResponseApdu::status(StatusWord::WRONG_DATA);
+        }
         let Some(verified) = self.verifier.clone().and_then(|v| v.finish().ok()) else {
             return ResponseApdu::status(StatusWord::CONDITIONS_NOT_SATISFIED);
         };
@@ -219,12 +269,14 @@ impl EacChip {
     pub(crate) fn external_authenticate(&mut self, cmd: &CommandApdu) -> ResponseApdu {
         let challenge = self.challenge.take();
         let set_at = self.set_at.take();
-        let (Some(r), Some((received, verified)), Some(comp), Some(id)) = (
-            challenge,
-            set_at,
-            self.ca_ephemeral.clone(),
-            self.id_picc.clone(),
-        ) else {
+        let key = match (&set_at, self.version2) {
+            // Version 2: the key MSE:Set AT named, which Chip Authentication v2 must then use.
+            (Some((received, _)), true) => received.compressed_ephemeral.clone(),
+            _ => self.ca_ephemeral.clone(),
+        };
+        let (Some(r), Some((received, verified)), Some(comp), Some(id)) =
+            (challenge, set_at, key, self.id_picc.clone())
+        else {
             return ResponseApdu::status(StatusWord::CONDITIONS_NOT_SATISFIED);
         };
         // Version 2's MSE:Set AT names the ephemeral key; it must be this session's.
@@ -244,7 +296,12 @@ impl EacChip {
             &cmd.data,
         ) {
             Ok(()) => {
-                self.granted = verified.inspection_rights().unwrap_or_default();
+                let rights = verified.inspection_rights().unwrap_or_default();
+                if self.version2 {
+                    self.ta_v2_pending = Some((comp, rights));
+                } else {
+                    self.granted = rights;
+                }
                 self.authenticated = true;
                 // TR-03110-3 §2.5: the current date moves forward with accepted certificates.
                 if verified.current_date > self.date {

@@ -184,7 +184,7 @@ impl Default for AccessConfig {
 }
 
 /// The chip's Extended Access Control: its CVCA trust point and current date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EacConfig {
     /// The CVCA certificate the chip trusts (hex of `7F21 …`); EF.CVCA lists its CHR.
@@ -197,6 +197,26 @@ pub struct EacConfig {
     /// (TR-03110-1 §3.5), which inspection systems try when the dynamic binding fails.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub static_binding: bool,
+    /// Terminal Authentication version: 1 (also 0, the default: after Chip Authentication v1,
+    /// TR-03110-1) or 2 (after PACE, TR-03110-2/-3: MSE:Set AT names Comp of the terminal's
+    /// ephemeral key, Chip Authentication version 2 with that key follows, and the rights hold
+    /// only once it passed). Version 2 makes the Chip Authentication key of the profile a
+    /// version-2 key and lists TerminalAuthenticationInfo version 2 in DG14 and EF.CardAccess.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub version: u8,
+    /// The document number with its check digit the chip binds Terminal Authentication to
+    /// (ID_PICC after BAC), when it is not the MRZ's: a faulty chip (TR-03105-5.1 ISO7816_E_11).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_document_number: Option<String>,
+    /// Lists a TerminalAuthenticationInfo (version 1) in DG14 whose `efCVCA` names this file:
+    /// `"FFFF"` (file identifier) or `"FFFF/SS"` (with a short file identifier), hex. EF.CVCA
+    /// itself stays at 011C / 1C (TR-03105-5.1 ISO7816_E_22/E_23 when they differ).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ta_info_ef_cvca: Option<String>,
+}
+
+fn is_zero(v: &u8) -> bool {
+    *v == 0
 }
 
 /// The Chip Authentication key of DG14.

@@ -1,9 +1,9 @@
-//! Chip side of Chip Authentication version 1 (for the virtual chip).
+//! Chip side of Chip Authentication versions 1 and 2 (for the virtual chip).
 
 use super::{
-    check_key_id, parse_key_id, protocol_oid, session_keys, status, CaError, INS_GA, INS_MSE,
-    P1_SET_COMPUTE, P2_AT, P2_KAT, TAG_DYNAMIC, TAG_GA_PUBLIC_KEY, TAG_KAT_PUBLIC_KEY, TAG_KEY_ID,
-    TAG_OID,
+    authentication_token_v2, check_key_id, parse_key_id, protocol_oid, session_keys,
+    session_keys_v2, status, CaError, CaVersion, INS_GA, INS_MSE, NONCE_LEN, P1_SET_COMPUTE, P2_AT,
+    P2_KAT, TAG_DYNAMIC, TAG_GA_PUBLIC_KEY, TAG_KAT_PUBLIC_KEY, TAG_KEY_ID, TAG_OID,
 };
 use emrtd_apdu::{CommandApdu, ResponseApdu, StatusWord};
 use emrtd_crypto::pk::{Group, PrivateKey};
@@ -13,7 +13,7 @@ use emrtd_lds::security_infos::{
 };
 use emrtd_sm::SecureMessaging;
 use emrtd_tlv::{encode, parse_all};
-use rand_core::CryptoRngCore;
+use rand_core::{CryptoRngCore, RngCore};
 
 /// A plain response and, after a successful key agreement, the new session.
 type Handled = Result<(ResponseApdu, Option<SecureMessaging>), StatusWord>;
@@ -31,13 +31,15 @@ pub enum DomainParameterEncoding {
     Standardized,
 }
 
-/// Chip side of Chip Authentication version 1: one static key pair and its protocol.
+/// Chip side of Chip Authentication (version 1, or version 2 for a version-2
+/// ChipAuthenticationInfo): one static key pair and its protocol.
 ///
 /// [`handle`](CaChip::handle) takes commands already unwrapped from secure messaging and
 /// returns the plain response plus, when the key agreement succeeded, the new session. The
 /// chip must protect that response with the OLD session and only then install the new one
 /// (SSC 0). A chip with several keys uses one `CaChip` per key and routes by key id.
 pub struct CaChip {
+    version: CaVersion,
     algorithm: CaAlgorithm,
     key_id: Option<i64>,
     group: Group,
@@ -50,6 +52,7 @@ pub struct CaChip {
 impl core::fmt::Debug for CaChip {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("CaChip")
+            .field("version", &self.version)
             .field("algorithm", &self.algorithm)
             .field("key_id", &self.key_id)
             .field("group", &self.group.name())
@@ -71,9 +74,20 @@ pub fn chip_authentication_info(
     }
 }
 
+/// A version-2 ChipAuthenticationInfo for an algorithm and optional key id (TR-03110-3 §A.1.1.2).
+pub fn chip_authentication_info_v2(
+    algorithm: CaAlgorithm,
+    key_id: Option<i64>,
+) -> ChipAuthenticationInfo {
+    ChipAuthenticationInfo {
+        version: 2,
+        ..chip_authentication_info(algorithm, key_id)
+    }
+}
+
 impl CaChip {
     /// A chip key from its private key (big-endian; EC: 1 ≤ k < n, DH: 1 ≤ x < p) on `group`,
-    /// for the protocol of `info` (version 1, key agreement matching the group).
+    /// for the protocol of `info` (version 1 or 2, key agreement matching the group).
     pub fn new(
         group: Group,
         private_key: &[u8],
@@ -96,9 +110,8 @@ impl CaChip {
     }
 
     fn build(group: Group, sk: PrivateKey, info: &ChipAuthenticationInfo) -> Result<Self, CaError> {
-        if info.version != 1 {
-            return Err(CaError::UnsupportedVersion(info.version));
-        }
+        let version =
+            CaVersion::of(info.version).ok_or(CaError::UnsupportedVersion(info.version))?;
         let algorithm = info
             .algorithm
             .ok_or_else(|| CaError::UnknownProtocol(info.protocol.clone()))?;
@@ -124,6 +137,7 @@ impl CaChip {
             .encode_public_key(&pk)
             .map_err(CaError::KeyAgreement)?;
         Ok(CaChip {
+            version,
             algorithm,
             key_id: info.key_id,
             group,
@@ -131,6 +145,11 @@ impl CaChip {
             public_key,
             selected: false,
         })
+    }
+
+    /// The version this key runs.
+    pub fn version(&self) -> CaVersion {
+        self.version
     }
 
     /// The protocol.
@@ -148,9 +167,12 @@ impl CaChip {
         &self.public_key
     }
 
-    /// The ChipAuthenticationInfo of this key (version 1).
+    /// The ChipAuthenticationInfo of this key (its version).
     pub fn chip_authentication_info(&self) -> ChipAuthenticationInfo {
-        chip_authentication_info(self.algorithm, self.key_id)
+        ChipAuthenticationInfo {
+            version: i64::from(self.version.number()),
+            ..chip_authentication_info(self.algorithm, self.key_id)
+        }
     }
 
     /// The ChipAuthenticationPublicKeyInfo of this key for DG14 / EF.CardSecurity.
@@ -202,15 +224,34 @@ impl CaChip {
             || (cmd.ins == INS_GA && self.selected)
     }
 
-    /// Answers one plain (SM-unwrapped) command. Returns the plain response and, on a
-    /// successful key agreement, the new session to install after protecting the response with
-    /// the old one. Errors: unusable data or invalid terminal key `6A80`, unknown key
-    /// reference `6A88`, GENERAL AUTHENTICATE without MSE:Set AT `6985`.
+    /// Answers one plain (SM-unwrapped) command of version 1. Returns the plain response and,
+    /// on a successful key agreement, the new session to install after protecting the response
+    /// with the old one. Errors: unusable data or invalid terminal key `6A80`, unknown key
+    /// reference `6A88`, GENERAL AUTHENTICATE without MSE:Set AT `6985`. A version-2 key draws
+    /// its nonce from a random source: use [`handle_with_rng`](Self::handle_with_rng) (here its
+    /// GENERAL AUTHENTICATE is refused with `6985`).
     pub fn handle(&mut self, cmd: &CommandApdu) -> (ResponseApdu, Option<SecureMessaging>) {
+        self.dispatch(cmd, None)
+    }
+
+    /// As [`handle`](Self::handle), with the random source of the version 2 nonce r_PICC.
+    pub fn handle_with_rng(
+        &mut self,
+        cmd: &CommandApdu,
+        rng: &mut dyn RngCore,
+    ) -> (ResponseApdu, Option<SecureMessaging>) {
+        self.dispatch(cmd, Some(rng))
+    }
+
+    fn dispatch(
+        &mut self,
+        cmd: &CommandApdu,
+        rng: Option<&mut dyn RngCore>,
+    ) -> (ResponseApdu, Option<SecureMessaging>) {
         let result = match (cmd.ins, cmd.p1, cmd.p2) {
             (INS_MSE, P1_SET_COMPUTE, P2_KAT) => self.set_kat(&cmd.data),
             (INS_MSE, P1_SET_COMPUTE, P2_AT) => self.set_at(&cmd.data),
-            (INS_GA, _, _) => self.general_authenticate(cmd),
+            (INS_GA, _, _) => self.general_authenticate(cmd, rng),
             _ => Err(StatusWord::INS_NOT_SUPPORTED),
         };
         match result {
@@ -224,15 +265,16 @@ impl CaChip {
 
     fn set_kat(&mut self, data: &[u8]) -> Handled {
         self.selected = false;
-        if self.algorithm.cipher != CipherSuite::Tdes {
-            // TR-03110-3 §B.2: MSE:Set KAT only for the 3DES protocols.
+        if self.algorithm.cipher != CipherSuite::Tdes || self.version == CaVersion::V2 {
+            // TR-03110-3 §B.2: MSE:Set KAT only for version 1 with 3DES.
             return Err(StatusWord::WRONG_DATA);
         }
         let (public_key, key_ref) = split_objects(data, TAG_KAT_PUBLIC_KEY)?;
         let public_key = public_key.ok_or(StatusWord::WRONG_DATA)?;
         self.check_key_ref(key_ref)?;
-        let session = self.agree(public_key)?;
-        Ok((status(StatusWord::OK), Some(session)))
+        let k = self.agree(public_key)?;
+        let (k_enc, k_mac) = session_keys(&k, self.algorithm.cipher);
+        Ok((status(StatusWord::OK), Some(new_session(k_enc, k_mac)?)))
     }
 
     fn set_at(&mut self, data: &[u8]) -> Handled {
@@ -250,7 +292,11 @@ impl CaChip {
         Ok((status(StatusWord::OK), None))
     }
 
-    fn general_authenticate(&mut self, cmd: &CommandApdu) -> Handled {
+    fn general_authenticate(
+        &mut self,
+        cmd: &CommandApdu,
+        rng: Option<&mut dyn RngCore>,
+    ) -> Handled {
         if !self.selected {
             return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
         }
@@ -269,11 +315,31 @@ impl CaChip {
         if inner.tag != TAG_GA_PUBLIC_KEY {
             return Err(StatusWord::WRONG_DATA);
         }
-        let session = self.agree(inner.value)?;
-        Ok((
-            ResponseApdu::new(encode(TAG_DYNAMIC, &[]), StatusWord::OK),
-            Some(session),
-        ))
+        match self.version {
+            CaVersion::V1 => {
+                let k = self.agree(inner.value)?;
+                let (k_enc, k_mac) = session_keys(&k, self.algorithm.cipher);
+                Ok((
+                    ResponseApdu::new(encode(TAG_DYNAMIC, &[]), StatusWord::OK),
+                    Some(new_session(k_enc, k_mac)?),
+                ))
+            }
+            CaVersion::V2 => {
+                let rng = rng.ok_or(StatusWord::CONDITIONS_NOT_SATISFIED)?;
+                let k = self.agree(inner.value)?;
+                let mut nonce = [0u8; NONCE_LEN];
+                rng.fill_bytes(&mut nonce);
+                let (k_enc, k_mac) = session_keys_v2(&k, &nonce, self.algorithm.cipher);
+                let token = authentication_token_v2(&k_mac, &self.algorithm, inner.value)
+                    .map_err(|_| StatusWord::UNKNOWN)?;
+                let mut data = encode(0x81, &nonce);
+                data.extend(encode(0x82, &token));
+                Ok((
+                    ResponseApdu::new(encode(TAG_DYNAMIC, &data), StatusWord::OK),
+                    Some(new_session(k_enc, k_mac)?),
+                ))
+            }
+        }
     }
 
     /// A key reference must name this key; absent is fine (one key).
@@ -289,20 +355,25 @@ impl CaChip {
         }
     }
 
-    /// Validates the terminal's ephemeral public key and derives the new session.
-    fn agree(&self, terminal_key: &[u8]) -> Result<SecureMessaging, StatusWord> {
+    /// Validates the terminal's ephemeral public key and computes the shared secret K.
+    fn agree(&self, terminal_key: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, StatusWord> {
         let peer = self
             .group
             .decode_public_key(terminal_key)
             .map_err(|_| StatusWord::WRONG_DATA)?;
-        let k = self
-            .group
+        self.group
             .shared_secret(&self.private_key, &peer)
-            .map_err(|_| StatusWord::WRONG_DATA)?;
-        let (k_enc, k_mac) = session_keys(&k, self.algorithm.cipher);
-        let ssc = vec![0u8; k_enc.cipher().block_size()];
-        SecureMessaging::from_keys(k_enc, k_mac, &ssc).map_err(|_| StatusWord::UNKNOWN)
+            .map_err(|_| StatusWord::WRONG_DATA)
     }
+}
+
+/// A session with the new keys and the send sequence counter at zero.
+fn new_session(
+    k_enc: emrtd_crypto::sym::SymKey,
+    k_mac: emrtd_crypto::sym::SymKey,
+) -> Result<SecureMessaging, StatusWord> {
+    let ssc = vec![0u8; k_enc.cipher().block_size()];
+    SecureMessaging::from_keys(k_enc, k_mac, &ssc).map_err(|_| StatusWord::UNKNOWN)
 }
 
 /// The main data object and the key reference of an MSE command.

@@ -1,9 +1,10 @@
-//! Terminal (reader) side of Chip Authentication version 1.
+//! Terminal (reader) side of Chip Authentication versions 1 and 2.
 
 use super::{
-    describe_group, key_id_bytes, protocol_name, protocol_oid, resolve, session_keys,
-    CaCommandStyle, CaError, CaReport, CaStatus, Resolved, INS_GA, INS_MSE, P1_SET_COMPUTE, P2_AT,
-    P2_KAT, TAG_DYNAMIC, TAG_GA_PUBLIC_KEY, TAG_KAT_PUBLIC_KEY, TAG_KEY_ID, TAG_OID,
+    authentication_token_v2, describe_group, key_id_bytes, protocol_name, protocol_oid, resolve,
+    session_keys, session_keys_v2, CaCommandStyle, CaError, CaReport, CaStatus, CaVersion,
+    Resolved, INS_GA, INS_MSE, NONCE_LEN, P1_SET_COMPUTE, P2_AT, P2_KAT, TAG_DYNAMIC,
+    TAG_GA_PUBLIC_KEY, TAG_KAT_PUBLIC_KEY, TAG_KEY_ID, TAG_OID,
 };
 use emrtd_apdu::{CommandApdu, ResponseApdu, SHORT_LC_MAX};
 use emrtd_crypto::pk::{PkError, PrivateKey};
@@ -15,8 +16,11 @@ use emrtd_sm::SecureMessaging;
 use emrtd_tlv::encode;
 use rand_core::CryptoRngCore;
 use sha1::{Digest, Sha1};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 
-/// Terminal side of Chip Authentication version 1, as a sans-IO state machine.
+/// Terminal side of Chip Authentication (version 1, or version 2 for a version-2
+/// ChipAuthenticationInfo), as a sans-IO state machine.
 ///
 /// 1. [`CaTerminal::new`] (or [`CaTerminal::with_ephemeral_private_key`] to replay a trace)
 ///    checks the chip's key, generates the ephemeral key pair and derives the new keys.
@@ -25,13 +29,15 @@ use sha1::{Digest, Sha1};
 ///    to [`check_intermediate`](CaTerminal::check_intermediate); stop at the first error.
 /// 3. Pass the unprotected response to the last command to [`finish`](CaTerminal::finish):
 ///    it returns the new session (SSC 0) and a report pending confirmation.
-/// 4. Send one command with the new session and give the unprotected result to
-///    [`CaReport::confirm`].
+/// 4. Version 1: send one command with the new session and give the unprotected result to
+///    [`CaReport::confirm`]. Version 2: the chip's token was checked by `finish`; the report
+///    is already [`CaStatus::Passed`].
 ///
 /// On an error, [`failure_report`](CaTerminal::failure_report) gives the failed report; the
 /// chip keeps the previous session when it refused a command.
 #[derive(Debug)]
 pub struct CaTerminal {
+    version: CaVersion,
     algorithm: CaAlgorithm,
     inferred: bool,
     key_id: Option<i64>,
@@ -40,6 +46,8 @@ pub struct CaTerminal {
     ephemeral_public: Vec<u8>,
     compressed: Vec<u8>,
     keys: Option<(SymKey, SymKey)>,
+    /// Version 2: K, until the chip's nonce gives the session keys.
+    shared_secret: Option<Zeroizing<Vec<u8>>>,
 }
 
 impl CaTerminal {
@@ -104,27 +112,44 @@ impl CaTerminal {
         let k = group
             .shared_secret(sk, &pk_ic)
             .map_err(CaError::KeyAgreement)?;
-        let keys = session_keys(&k, r.algorithm.cipher);
+        let (keys, shared_secret, style) = match r.version {
+            CaVersion::V1 => (
+                Some(session_keys(&k, r.algorithm.cipher)),
+                None,
+                CaCommandStyle::default_for(r.algorithm.cipher),
+            ),
+            CaVersion::V2 => (None, Some(k), CaCommandStyle::MseSetAtGeneralAuthenticate),
+        };
         Ok(CaTerminal {
+            version: r.version,
             algorithm: r.algorithm,
             inferred: r.inferred,
             key_id: r.key_id,
             group_name: describe_group(group),
-            style: CaCommandStyle::default_for(r.algorithm.cipher),
+            style,
             ephemeral_public,
             compressed,
-            keys: Some(keys),
+            keys,
+            shared_secret,
         })
     }
 
     /// Chooses the commands (default: [`CaCommandStyle::default_for`] the cipher). Set KAT
     /// cannot be chosen for AES.
     pub fn with_command_style(mut self, style: CaCommandStyle) -> Result<Self, CaError> {
+        if style == CaCommandStyle::MseSetKat && self.version == CaVersion::V2 {
+            return Err(CaError::KatWithVersion2);
+        }
         if style == CaCommandStyle::MseSetKat && self.algorithm.cipher != CipherSuite::Tdes {
             return Err(CaError::KatWithAes);
         }
         self.style = style;
         Ok(self)
+    }
+
+    /// The version run (that of the ChipAuthenticationInfo; 1 without one).
+    pub fn version(&self) -> CaVersion {
+        self.version
     }
 
     /// The protocol (key agreement and cipher).
@@ -153,7 +178,8 @@ impl CaTerminal {
         &self.compressed
     }
 
-    /// The derived `(KS_enc, KS_mac)`, until [`finish`](Self::finish) moves them into the session.
+    /// The derived `(KS_enc, KS_mac)` of version 1, until [`finish`](Self::finish) moves them
+    /// into the session (version 2 derives them in `finish`, with the chip's nonce: `None`).
     pub fn session_keys(&self) -> Option<(&SymKey, &SymKey)> {
         self.keys.as_ref().map(|(e, m)| (e, m))
     }
@@ -236,6 +262,9 @@ impl CaTerminal {
         };
         let command = self.command_name(last);
         check_status(command, last_response)?;
+        if self.version == CaVersion::V2 {
+            return self.finish_v2(&last_response.data);
+        }
         let note = match self.style {
             CaCommandStyle::MseSetKat => {
                 if !last_response.data.is_empty() {
@@ -264,6 +293,69 @@ impl CaTerminal {
         Ok((session, report))
     }
 
+    /// Version 2: `7C { 81 r_PICC, 82 T_PICC }` → keys from K ‖ r_PICC, token checked in
+    /// constant time, the new session and a passed report.
+    fn finish_v2(&mut self, data: &[u8]) -> Result<(SecureMessaging, CaReport), CaError> {
+        const GA: &str = "GENERAL AUTHENTICATE";
+        let unexpected = |reason: String| CaError::UnexpectedResponse {
+            command: GA,
+            reason,
+        };
+        let outer = emrtd_tlv::parse_exact(data)
+            .map_err(|e| unexpected(format!("malformed response data: {e}")))?;
+        if outer.tag != TAG_DYNAMIC {
+            return Err(unexpected(format!(
+                "expected dynamic authentication data '7C', found tag {:X}",
+                outer.tag
+            )));
+        }
+        let objects = emrtd_tlv::parse_all(outer.value)
+            .map_err(|e| unexpected(format!("malformed dynamic authentication data: {e}")))?;
+        let (mut nonce, mut token) = (None, None);
+        for o in &objects {
+            let slot = match o.tag {
+                0x81 => &mut nonce,
+                0x82 => &mut token,
+                other => {
+                    return Err(unexpected(format!(
+                        "unexpected data object '{other:X}' (version 2 answers '81' nonce and '82' token)"
+                    )))
+                }
+            };
+            if slot.replace(o.value).is_some() {
+                return Err(unexpected(format!("data object '{:X}' repeated", o.tag)));
+            }
+        }
+        let nonce = nonce.ok_or_else(|| {
+            unexpected(
+                "no nonce '81': the chip answered as for Chip Authentication version 1".into(),
+            )
+        })?;
+        let token = token.ok_or_else(|| unexpected("no authentication token '82'".into()))?;
+        if nonce.len() != NONCE_LEN {
+            return Err(unexpected(format!(
+                "the nonce has {} bytes, expected {NONCE_LEN}",
+                nonce.len()
+            )));
+        }
+        let k = self
+            .shared_secret
+            .take()
+            .ok_or(CaError::InvalidState("finish() was already called"))?;
+        let (k_enc, k_mac) = session_keys_v2(&k, nonce, self.algorithm.cipher);
+        let expected = authentication_token_v2(&k_mac, &self.algorithm, &self.ephemeral_public)?;
+        if token.len() != expected.len() || !bool::from(expected.ct_eq(token)) {
+            return Err(CaError::TokenMismatch);
+        }
+        let ssc = vec![0u8; k_enc.cipher().block_size()];
+        let session = SecureMessaging::from_keys(k_enc, k_mac, &ssc).map_err(CaError::Sm)?;
+        let report = self.report(
+            CaStatus::Passed,
+            "version 2: the chip's authentication token verifies over the terminal's ephemeral key: it holds the Chip Authentication private key; secure messaging restarted with the new keys".into(),
+        );
+        Ok((session, report))
+    }
+
     /// The failed report for an error of [`check_intermediate`](Self::check_intermediate) or
     /// [`finish`](Self::finish) (or of the transport).
     pub fn failure_report(&self, error: &CaError) -> CaReport {
@@ -273,6 +365,7 @@ impl CaTerminal {
     fn report(&self, status: CaStatus, reason: String) -> CaReport {
         CaReport {
             status,
+            version: Some(self.version),
             protocol: Some(protocol_oid(&self.algorithm)),
             algorithm: Some(protocol_name(&self.algorithm)),
             protocol_inferred: self.inferred,

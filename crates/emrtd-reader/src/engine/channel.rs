@@ -68,6 +68,9 @@ pub struct Channel {
     ta_cvca: Option<Vec<u8>>,
     /// The latest Terminal Authentication outcome.
     pub(crate) ta_report: Option<crate::report::TerminalAuthReport>,
+    /// EF.CVCA and DG14 of a Terminal Authentication v2 + Chip Authentication v2 that passed in
+    /// this session: both rerun whenever the session is opened again.
+    ta_v2: Option<(Vec<u8>, Vec<u8>)>,
     /// ID_PICC after PACE is the static binding (document number or CAN): the chip rejected
     /// the dynamic binding's signature (kept when the session is opened again).
     ta_static_binding: bool,
@@ -141,6 +144,7 @@ impl Channel {
             pace_chip_key: None,
             ta_cvca: None,
             ta_report: None,
+            ta_v2: None,
             ta_static_binding: false,
             ta_dynamic_rejected: false,
             offset_hint: 0,
@@ -687,6 +691,13 @@ impl Channel {
         content: &mut Vec<u8>,
         report: bool,
     ) -> Result<(), ReadError> {
+        if ef == EfId::Cvca {
+            // EF.CVCA is not one TLV object: its CARs (`42 len CAR`, one or two) are padded
+            // with 00 to 36 bytes. Read by a TLV header, only the first CAR would be read.
+            return self
+                .continue_fixed_size(ef, content, emrtd_lds::cvca::CVCA_FILE_SIZE, report)
+                .await;
+        }
         let name = ef.name();
         let mut ended = false;
         // First block: as large as the chip takes; it holds the TLV header and usually more.
@@ -761,6 +772,34 @@ impl Channel {
             self.progress(Progress::FileDone {
                 file: ef,
                 size: total,
+            });
+        }
+        Ok(())
+    }
+
+    /// Read the rest of a file without a TLV header, up to `size` bytes; it ends early where the
+    /// chip says the file ends (end of file, fewer bytes than asked, nothing more).
+    async fn continue_fixed_size(
+        &mut self,
+        ef: EfId,
+        content: &mut Vec<u8>,
+        size: usize,
+        report: bool,
+    ) -> Result<(), ReadError> {
+        while content.len() < size {
+            let offset = content.len();
+            let want = (size - offset).min(self.block);
+            let (data, sw, asked) = self.read_block(ef, offset, want).await?;
+            let take = data.len().min(size - offset);
+            content.extend_from_slice(&data[..take]);
+            if data.is_empty() || sw == StatusWord::END_OF_FILE || data.len() < asked {
+                break;
+            }
+        }
+        if report {
+            self.progress(Progress::FileDone {
+                file: ef,
+                size: content.len(),
             });
         }
         Ok(())
@@ -937,6 +976,14 @@ impl Channel {
             let report = self.terminal_authentication(&cvca).await?;
             self.ta_report = Some(report);
         }
+        // Version 2: TA v2 and Chip Authentication v2, which must pass again.
+        if let Some((cvca, dg14)) = self.ta_v2.clone() {
+            let (report, check, _) = self.terminal_authentication_v2(&cvca, &dg14).await?;
+            if check.status != emrtd_auth::CheckStatus::Passed {
+                return Err(ReadError::ChipChanged(check.reason));
+            }
+            self.ta_report = Some(report);
+        }
         Ok(())
     }
 
@@ -948,7 +995,7 @@ impl Channel {
         cvca: &[u8],
     ) -> Result<crate::report::TerminalAuthReport, ReadError> {
         use crate::report::TerminalAuthReport;
-        use emrtd_eac::ta::{choose_chain, IdPicc, TaStep, TaVersion, TerminalAuthentication};
+        use emrtd_eac::ta::{IdPicc, TaStep, TaVersion, TerminalAuthentication};
         let Some(config) = self.config.options.terminal_authentication.clone() else {
             return Ok(TerminalAuthReport {
                 configured: false,
@@ -962,25 +1009,9 @@ impl Channel {
             outcome: CheckOutcome::Failed(why),
             ..TerminalAuthReport::not_performed("")
         };
-        let cars = match emrtd_lds::cvca::EfCvca::decode(cvca) {
-            Ok(c) => c.cars,
-            Err(e) => return Ok(failed(format!("EF.CVCA cannot be decoded: {e}"))),
-        };
-        let refs: Vec<emrtd_eac::CvReference> = cars
-            .iter()
-            .filter_map(|c| emrtd_eac::CvReference::from_text(c).ok())
-            .collect();
-        let Some(chain) = choose_chain(&config.chains, &refs) else {
-            let starts: Vec<String> = config
-                .chains
-                .iter()
-                .filter_map(|c| c.first().map(|f| f.car().to_string()))
-                .collect();
-            return Ok(failed(format!(
-                "no configured chain starts at a CVCA the chip trusts (EF.CVCA lists {}; the chain starts at {}): get the certificates of this document's country",
-                cars.join(", "),
-                starts.join(", ")
-            )));
+        let chain = match configured_chain(&config, cvca) {
+            Ok(c) => c,
+            Err(why) => return Ok(failed(why)),
         };
         let cvca_ref = chain.first().map(|c| c.car().clone());
         let terminal = chain.last().map(|c| c.chr().clone());
@@ -1014,13 +1045,7 @@ impl Channel {
                 ))
             }
         };
-        // Effective rights as far as the chain shows (the chip also ANDs its CVCA's).
-        let rights = chain
-            .iter()
-            .filter_map(|c| c.body.chat.inspection_rights())
-            .fold(emrtd_eac::IsRights::from_byte(0xFF), |acc, r| {
-                emrtd_eac::IsRights::from_byte(acc.bits() & r.bits())
-            });
+        let rights = chain_rights(&chain);
         let signer = config.signer.clone();
         let mut ta = match TerminalAuthentication::new(
             chain.to_vec(),
@@ -1091,6 +1116,256 @@ impl Channel {
         Ok(self.ta_report.take())
     }
 
+    /// Does this read run Terminal Authentication version 2 (then Chip Authentication v2
+    /// follows it, and Chip Authentication v1 does not run before it)? As
+    /// [`TaVersionChoice`](crate::TaVersionChoice) says: `Auto` takes version 2 when the chip
+    /// was opened with PACE, EF.CardAccess or DG14 lists a TerminalAuthenticationInfo of
+    /// version 2, and DG14 has a Chip Authentication version 2 key.
+    pub fn runs_ta_v2(&self, dg14: &[u8]) -> bool {
+        use crate::report::TaVersionChoice;
+        use emrtd_access::ca::{select_version, CaVersion};
+        let Some(config) = &self.config.options.terminal_authentication else {
+            return false;
+        };
+        match config.version {
+            TaVersionChoice::V1 => false,
+            TaVersionChoice::V2 => true,
+            _ => {
+                let pace = self.access.as_ref().map(|a| a.protocol) == Some(AccessProtocol::Pace);
+                let announces = |infos: &SecurityInfos| {
+                    infos.infos.iter().any(|i| {
+                        matches!(i, emrtd_lds::security_infos::SecurityInfo::TerminalAuthentication(t) if t.version == 2)
+                    })
+                };
+                let card_access = self
+                    .card_access
+                    .as_deref()
+                    .and_then(|b| SecurityInfos::parse(b).ok())
+                    .is_some_and(|i| announces(&i));
+                let dg14 = SecurityInfos::parse_dg14(dg14).ok();
+                let dg14_announces = dg14.as_ref().is_some_and(announces);
+                let key = dg14
+                    .as_ref()
+                    .is_some_and(|i| select_version(i, CaVersion::V2).is_ok());
+                pace && (card_access || dg14_announces) && key
+            }
+        }
+    }
+
+    /// Terminal Authentication version 2 then Chip Authentication version 2 (TR-03110-2,
+    /// TR-03110-3 §B.2, §B.3), after PACE: a fresh ephemeral key pair on the domain parameters
+    /// of DG14's Chip Authentication v2 key; MSE:Set AT of TA names Comp of its public key
+    /// (`91`); the terminal signs ID_PICC (Comp of the chip's PACE key) ‖ r_PICC ‖ Comp(PK_PCD);
+    /// then MSE:Set AT + GENERAL AUTHENTICATE of CA v2 with that very key, the chip's nonce and
+    /// token checked, and secure messaging restarted with the new keys. Returns the TA report,
+    /// the Chip Authentication check, and whether the chip's session ended (a failed token:
+    /// the chip already uses keys this reader does not have). Only a lost card is an error.
+    pub async fn terminal_authentication_v2(
+        &mut self,
+        cvca: &[u8],
+        dg14: &[u8],
+    ) -> Result<(crate::report::TerminalAuthReport, emrtd_auth::Check, bool), ReadError> {
+        use crate::report::TerminalAuthReport;
+        use crate::verdict::{failed, not_checked, passed};
+        use emrtd_access::ca::{self, CaTerminal, CaVersion};
+        use emrtd_eac::ta::{IdPicc, TaStep, TaVersion, TerminalAuthentication};
+        const NAME: &str = "chip_authentication";
+        let ca_not_run = |why: &str| {
+            not_checked(
+                NAME,
+                format!("Chip Authentication version 2 did not run: {why} (the chip accepts it only after Terminal Authentication version 2)"),
+            )
+        };
+        let Some(config) = self.config.options.terminal_authentication.clone() else {
+            return Ok((
+                TerminalAuthReport {
+                    configured: false,
+                    ..TerminalAuthReport::not_performed("no Terminal Authentication configured")
+                },
+                ca_not_run("no Terminal Authentication configured"),
+                false,
+            ));
+        };
+        let failed_ta = |why: String| TerminalAuthReport {
+            outcome: CheckOutcome::Failed(why),
+            version: Some(TaVersion::V2),
+            ..TerminalAuthReport::not_performed("")
+        };
+        let chain = match configured_chain(&config, cvca) {
+            Ok(c) => c,
+            Err(why) => {
+                return Ok((failed_ta(why), ca_not_run("no chain for this chip"), false));
+            }
+        };
+        let cvca_ref = chain.first().map(|c| c.car().clone());
+        let terminal_chr = chain.last().map(|c| c.chr().clone());
+        let report = |outcome: CheckOutcome, rights| TerminalAuthReport {
+            outcome,
+            configured: true,
+            version: Some(TaVersion::V2),
+            terminal: terminal_chr.clone(),
+            cvca: cvca_ref.clone(),
+            rights,
+        };
+        let none = emrtd_eac::IsRights::default();
+        let pace_key = match (
+            self.access.as_ref().map(|a| a.protocol),
+            &self.pace_chip_key,
+        ) {
+            (Some(AccessProtocol::Pace), Some(k)) => k.clone(),
+            _ => {
+                let why = "Terminal Authentication version 2 runs after PACE only; this chip was opened with BAC";
+                return Ok((
+                    report(CheckOutcome::Failed(why.into()), none),
+                    ca_not_run(why),
+                    false,
+                ));
+            }
+        };
+        // The Chip Authentication v2 key and a fresh ephemeral key pair on its parameters.
+        let infos = match SecurityInfos::parse_dg14(dg14) {
+            Ok(i) => i,
+            Err(e) => {
+                let why = format!("DG14 cannot be decoded: {e}");
+                return Ok((
+                    report(CheckOutcome::Failed(why.clone()), none),
+                    failed(NAME, why),
+                    false,
+                ));
+            }
+        };
+        let mut terminal = match ca::select_version(&infos, CaVersion::V2)
+            .and_then(|(info, key)| CaTerminal::new(info, key, &mut self.rng.clone()))
+        {
+            Ok(t) => t,
+            Err(e) => {
+                let why = format!("no usable Chip Authentication version 2 key in DG14: {e}");
+                return Ok((
+                    report(CheckOutcome::Failed(why.clone()), none),
+                    failed(NAME, why),
+                    false,
+                ));
+            }
+        };
+        drop(infos);
+        let rights = chain_rights(&chain);
+        let signer = config.signer.clone();
+        let mut ta = match TerminalAuthentication::new(
+            chain,
+            &*signer,
+            TaVersion::V2,
+            IdPicc::PaceEphemeral(pace_key),
+            terminal.compressed_ephemeral_public_key().to_vec(),
+            None,
+        ) {
+            Ok(t) => t,
+            Err(e) => {
+                return Ok((
+                    report(CheckOutcome::Failed(e.to_string()), none),
+                    ca_not_run("Terminal Authentication could not start"),
+                    false,
+                ))
+            }
+        };
+        let mut cmd = ta.start();
+        self.current_ef = None;
+        loop {
+            let resp = match self.send_chained(&cmd).await {
+                Ok(r) => r,
+                Err(e) if e.is_card_lost() => return Err(e),
+                Err(e) => {
+                    return Ok((
+                        report(CheckOutcome::Failed(e.to_string()), none),
+                        ca_not_run("Terminal Authentication failed"),
+                        false,
+                    ))
+                }
+            };
+            match ta.on_response(&resp) {
+                Ok(TaStep::Send(next)) => cmd = next,
+                Ok(TaStep::Authenticated) => break,
+                Err(e) => {
+                    return Ok((
+                        report(CheckOutcome::Failed(e.to_string()), none),
+                        ca_not_run("Terminal Authentication failed"),
+                        false,
+                    ))
+                }
+            }
+        }
+        drop(ta);
+        // Chip Authentication v2 with the key TA named.
+        let describe = |r: &ca::CaReport| {
+            format!(
+                "{}{}: {}",
+                r.algorithm.clone().unwrap_or_default(),
+                r.domain_parameters
+                    .as_ref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default(),
+                r.reason
+            )
+        };
+        let commands = terminal.commands();
+        let mut last = None;
+        for (i, cmd) in commands.iter().enumerate() {
+            let resp = match self.transmit(cmd).await {
+                Ok(r) => r,
+                Err(e) if e.is_card_lost() => return Err(e),
+                Err(e) => {
+                    return Ok((
+                        report(CheckOutcome::Verified, rights),
+                        failed(NAME, format!("Chip Authentication version 2: {e}")),
+                        self.sm.is_none(),
+                    ));
+                }
+            };
+            if i + 1 < commands.len() {
+                if let Err(e) = terminal.check_intermediate(&resp) {
+                    let r = terminal.failure_report(&e);
+                    return Ok((
+                        report(CheckOutcome::Verified, rights),
+                        failed(NAME, describe(&r)),
+                        false,
+                    ));
+                }
+            }
+            last = Some(resp);
+        }
+        let Some(last) = last else {
+            return Ok((
+                report(CheckOutcome::Verified, rights),
+                failed(NAME, "no Chip Authentication command"),
+                false,
+            ));
+        };
+        match terminal.finish(&last) {
+            Ok((sm, r)) => {
+                self.sm = Some(sm);
+                self.current_ef = None;
+                self.ta_v2 = Some((cvca.to_vec(), dg14.to_vec()));
+                Ok((
+                    report(CheckOutcome::Verified, rights),
+                    passed(NAME, describe(&r)),
+                    false,
+                ))
+            }
+            Err(e) => {
+                let r = terminal.failure_report(&e);
+                // A chip that answered with a nonce has switched to keys of its own.
+                let ended = last.sw.is_ok();
+                if ended {
+                    self.sm = None;
+                }
+                Ok((
+                    report(CheckOutcome::Verified, rights),
+                    failed(NAME, describe(&r)),
+                    ended,
+                ))
+            }
+        }
+    }
+
     /// Send a command, with ISO 7816-4 command chaining when its data does not fit a short
     /// APDU under secure messaging.
     async fn send_chained(&mut self, cmd: &CommandApdu) -> Result<ResponseApdu, ReadError> {
@@ -1129,6 +1404,17 @@ impl Channel {
         }
         let terminal = match ca::select(&infos) {
             Ok((info, key)) => CaTerminal::new(info, key, &mut self.rng.clone()),
+            // Version 2 keys only: Chip Authentication v2 runs after Terminal Authentication
+            // v2 (read.rs), never on its own.
+            Err(_) if ca::select_version(&infos, ca::CaVersion::V2).is_ok() => {
+                return Ok((
+                    Some(crate::verdict::not_checked(
+                        NAME,
+                        "DG14 offers Chip Authentication version 2 only, which the chip runs after Terminal Authentication version 2: configure Terminal Authentication (--ta-chain, --ta-key) and read DG3/DG4 to run both",
+                    )),
+                    false,
+                ))
+            }
             Err(e) => return Ok((Some(failed(NAME, e.to_string())), false)),
         };
         drop(infos);
@@ -1524,6 +1810,46 @@ const SESSION_ENDED: [StatusWord; 3] = [
 const SHORT_COMMAND_DATA: usize = 223;
 
 /// Comp() of TR-03110-3 §A.2.2.3 of an ephemeral key as sent in PACE.
+/// The configured chain for the CVCAs EF.CVCA lists (see [`emrtd_eac::ta::choose_chain`]),
+/// or why there is none.
+fn configured_chain(
+    config: &crate::report::TerminalAuthConfig,
+    cvca: &[u8],
+) -> Result<Vec<emrtd_eac::CvCertificate>, String> {
+    let cars = emrtd_lds::cvca::EfCvca::decode(cvca)
+        .map_err(|e| format!("EF.CVCA cannot be decoded: {e}"))?
+        .cars;
+    let refs: Vec<emrtd_eac::CvReference> = cars
+        .iter()
+        .filter_map(|c| emrtd_eac::CvReference::from_text(c).ok())
+        .collect();
+    match emrtd_eac::ta::choose_chain(&config.chains, &refs) {
+        Some(chain) => Ok(chain.to_vec()),
+        None => {
+            let starts: Vec<String> = config
+                .chains
+                .iter()
+                .filter_map(|c| c.first().map(|f| f.car().to_string()))
+                .collect();
+            Err(format!(
+                "no configured chain starts at a CVCA the chip trusts (EF.CVCA lists {}; the chain starts at {}): get the certificates of this document's country",
+                cars.join(", "),
+                starts.join(", ")
+            ))
+        }
+    }
+}
+
+/// Effective rights as far as the chain shows (the chip also ANDs its CVCA's).
+fn chain_rights(chain: &[emrtd_eac::CvCertificate]) -> emrtd_eac::IsRights {
+    chain
+        .iter()
+        .filter_map(|c| c.body.chat.inspection_rights())
+        .fold(emrtd_eac::IsRights::from_byte(0xFF), |acc, r| {
+            emrtd_eac::IsRights::from_byte(acc.bits() & r.bits())
+        })
+}
+
 fn compress(ka: emrtd_access::pace::KeyAgreement, key: &[u8]) -> Vec<u8> {
     use emrtd_eac::ta::EphemeralKey;
     match ka {

@@ -77,8 +77,15 @@ pub(crate) async fn read(mut ch: Channel) -> Result<Document, ReadError> {
     // A remote verifier's proof replaces the read's own Chip Authentication (which would
     // change the keys) and Active Authentication: DG14 is read with the other files.
     let remote = ch.config.options.remote_proof.clone();
+    let eac_wanted = wanted.contains(&EfId::Dg(3)) || wanted.contains(&EfId::Dg(4));
+    // Terminal Authentication v2: Chip Authentication (v2) follows it, below.
+    let mut ta_v2_dg14 = None;
     if wanted.contains(&EfId::Dg(14)) && remote.is_none() {
         match read_resumable(&mut ch, EfId::Dg(14)).await {
+            Ok(dg14) if eac_wanted && ch.runs_ta_v2(&dg14) => {
+                ta_v2_dg14 = Some(dg14.clone());
+                files.insert(EfId::Dg(14), dg14);
+            }
             Ok(dg14) => {
                 chip_authentication = resumable!(ch, Some(EfId::Dg(14)), {
                     match ch.chip_authentication(&dg14).await {
@@ -97,9 +104,45 @@ pub(crate) async fn read(mut ch: Channel) -> Result<Document, ReadError> {
             Err(e) => return Err(e),
         }
     }
-    // Terminal Authentication v1 after Chip Authentication (TR-03110-1 §3.5), before DG3/DG4.
-    let eac_wanted = wanted.contains(&EfId::Dg(3)) || wanted.contains(&EfId::Dg(4));
-    if eac_wanted {
+    // Terminal Authentication v1 after Chip Authentication (TR-03110-1 §3.5), or v2 before
+    // Chip Authentication v2 (TR-03110-2), before DG3/DG4.
+    if let (true, Some(dg14)) = (eac_wanted, &ta_v2_dg14) {
+        ch.ta_report = Some(match read_resumable(&mut ch, EfId::Cvca).await {
+            Ok(cvca) => {
+                let (report, check) = resumable!(ch, Some(EfId::Cvca), {
+                    match ch.terminal_authentication_v2(&cvca, dg14).await {
+                        // A failed token ended the chip's session: open it again to go on
+                        // reading (the verdict already says the chip failed).
+                        Ok((report, check, true)) => ch.open().await.map(|()| (report, check)),
+                        Ok((report, check, false)) => Ok((report, check)),
+                        Err(e) => Err(e),
+                    }
+                });
+                files.insert(EfId::Cvca, cvca);
+                chip_authentication = Some(check);
+                report
+            }
+            Err(ReadError::FileNotFound { .. }) => {
+                chip_authentication = Some(crate::verdict::not_checked(
+                    "chip_authentication",
+                    "Chip Authentication version 2 did not run: the chip has no EF.CVCA, so Terminal Authentication version 2, which it follows, could not run",
+                ));
+                TerminalAuthReport::not_performed(
+                    "the chip has no EF.CVCA: it does not offer Terminal Authentication",
+                )
+            }
+            Err(ReadError::Status { sw, .. }) => {
+                chip_authentication = Some(crate::verdict::not_checked(
+                    "chip_authentication",
+                    format!("Chip Authentication version 2 did not run: EF.CVCA could not be read ({sw}), so Terminal Authentication version 2, which it follows, could not run"),
+                ));
+                TerminalAuthReport::not_performed(format!(
+                    "the chip refused to let EF.CVCA be read ({sw})"
+                ))
+            }
+            Err(e) => return Err(e),
+        });
+    } else if eac_wanted {
         ch.ta_report = Some(match ch.config.options.terminal_authentication {
             None => resumable!(ch, None, ch.terminal_authentication(&[]).await),
             Some(_) => match read_resumable(&mut ch, EfId::Cvca).await {
