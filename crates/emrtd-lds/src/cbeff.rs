@@ -426,6 +426,12 @@ macro_rules! raw_biometric_dg {
             pub fn check(&self) -> Vec<$crate::check::Issue> {
                 let mut issues = Vec::new();
                 for t in &self.group.templates {
+                    if t.bdb_tag == $crate::cbeff::BDB_CONSTRUCTED_TAG {
+                        // ISO/IEC 39794 (tagged ASN.1, no format identifier): the owner and the
+                        // biometric type are checked, the format type is the data block's own.
+                        t.header.check($file, &[t.header.format_type], $btype, &mut issues);
+                        continue;
+                    }
                     t.header.check($file, &$types, $btype, &mut issues);
                     if !t.data.starts_with($magic) {
                         issues.push($crate::check::Issue::new(
