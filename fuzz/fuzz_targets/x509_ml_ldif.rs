@@ -6,7 +6,8 @@
 #![no_main]
 
 use emrtd_auth::cert::{parse_time, Certificate};
-use emrtd_auth::trust::{Crl, MasterList};
+use emrtd_auth::trust::Crl;
+use emrtd_auth::MasterList;
 use emrtd_auth::TrustStore;
 use emrtd_crypto::sig::PublicKey;
 use libfuzzer_sys::fuzz_target;

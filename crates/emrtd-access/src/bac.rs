@@ -23,6 +23,7 @@ const ZERO_IV: [u8; 8] = [0; 8];
 
 /// Errors of the terminal side of BAC.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BacError {
     /// The chip rejected the authentication (63xx / 6982): the access key is wrong.
     #[error("the chip refused the access key: check the MRZ (document number, date of birth, date of expiry)")]

@@ -74,6 +74,7 @@ const MAX_KEY_ID: i64 = u32::MAX as i64;
 
 /// Why Chip Authentication could not be set up or failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CaError {
     /// No ChipAuthenticationPublicKeyInfo in DG14 / EF.CardSecurity.
     #[error("the document offers no Chip Authentication public key (no ChipAuthenticationPublicKeyInfo in DG14 or EF.CardSecurity); Chip Authentication cannot be performed")]

@@ -461,6 +461,7 @@ fn parse_pace_oid(dotted: &str) -> Option<(KeyAgreement, Mapping, Cipher)> {
 
 /// Why PACE failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PaceError {
     /// The chip rejected the terminal's authentication token: the password is wrong.
     #[error("the chip refused the password: check the {kind} (chip answered {sw:?}{})", retries_left.map(|n| format!(", {n} attempt(s) left")).unwrap_or_default())]

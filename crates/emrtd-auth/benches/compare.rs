@@ -7,6 +7,9 @@
 //! * `compare verify SPKI.der DIGEST.bin SIG.der ITERATIONS [pss]`: signature verification of a
 //!   SHA-256 digest (ECDSA, or RSASSA-PSS with MGF1-SHA-256 and a 32-byte salt), key decoded
 //!   once; median of 7 batches.
+//! * `compare throughput N`: Passive Authentication of the UK dump on two threads with a warm
+//!   trust store, N dumps per thread; prints dumps per second of wall time and the dumps per
+//!   second two cores give by thread CPU time (what a busy shared machine still lets us measure).
 //! * `--test` (as `cargo bench -- --test` passes it) or no arguments: one quick run of each kind
 //!   on built-in data, checking the results.
 
@@ -90,6 +93,58 @@ fn verify(spki: &[u8], digest: &[u8], signature: &[u8], iterations: usize, pss: 
     )
 }
 
+/// Passive Authentication of the UK dump (EF.SOD, DG1, DG2 with its face image) on two
+/// threads sharing one warm trust store, `per_thread` dumps each. Returns (dumps per second of
+/// wall time, dumps per second two cores give by CPU time: 2 / mean thread CPU time per dump).
+fn throughput(per_thread: usize) -> (f64, f64) {
+    use emrtd_auth::pa;
+    use emrtd_auth::trust::TrustStore;
+    use emrtd_auth::{Verdict, VerifyOptions};
+    use emrtd_lds::sod::Sod;
+    use std::collections::BTreeMap;
+    let f = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/sod/gmrtd");
+    let rd = |name: &str| read(&format!("{f}/{name}"));
+    let mut store = TrustStore::new();
+    store
+        .add_der_certificate(&rd("UK_imported_CSCA.cer"))
+        .expect("UK CSCA");
+    let sod_bytes = rd("UK_imported_EF.SOD.bin");
+    let dgs: BTreeMap<u8, Vec<u8>> = [
+        (1, rd("UK_imported_DG1.bin")),
+        (2, rd("UK_imported_DG2.bin")),
+    ]
+    .into_iter()
+    .collect();
+    let opts = VerifyOptions::at(1_760_000_000);
+    // One dump as a server gets it: EF.SOD parsed, then verified with its data groups.
+    let one = || {
+        let sod = Sod::parse(&sod_bytes).expect("SOD");
+        pa::verify_sod(&sod, &dgs, &store, &opts).status == Verdict::Valid
+    };
+    assert!(one(), "the UK dump verifies"); // warms the store's chain cache
+    let started = std::time::Instant::now();
+    let cpu: Vec<f64> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    let t = ThreadTime::now();
+                    let valid = (0..per_thread).filter(|_| one()).count();
+                    assert_eq!(valid, per_thread);
+                    t.elapsed().as_secs_f64()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("worker"))
+            .collect()
+    });
+    let wall = started.elapsed().as_secs_f64();
+    let dumps = (2 * per_thread) as f64;
+    let cpu_per_dump = cpu.iter().sum::<f64>() / dumps;
+    (dumps / wall, 2.0 / cpu_per_dump)
+}
+
 fn read(path: &str) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
@@ -120,11 +175,17 @@ fn main() {
                 rest.first() == Some(&"pss"),
             )
         ),
+        ["throughput", n] => {
+            let (wall, cpu) = throughput(num(&n.to_string()));
+            println!("{wall:.0} {cpu:.0}");
+        }
         _ => {
-            // `cargo bench -- --test` or a bare run: a smoke test of both probes.
+            // `cargo bench -- --test` or a bare run: a smoke test of the probes.
             for id in [2, 13] {
                 assert!(pace(id, 1) > 0.0);
             }
+            let (wall, cpu) = throughput(2);
+            assert!(wall > 0.0 && cpu > 0.0);
             println!("compare: ok");
         }
     }

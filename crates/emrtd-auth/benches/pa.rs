@@ -13,7 +13,8 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use emrtd_auth::cert::Certificate;
 use emrtd_auth::pa::{self, verify_certificate_chain};
-use emrtd_auth::trust::{MasterList, TrustStore};
+use emrtd_auth::trust::TrustStore;
+use emrtd_auth::MasterList;
 use emrtd_auth::{Verdict, VerifyOptions};
 use emrtd_lds::sod::Sod;
 use std::collections::BTreeMap;

@@ -56,4 +56,22 @@ pub enum AuthError {
         /// Why it cannot be used.
         reason: String,
     },
+    /// A file's content cannot be used: what is wrong with it, typed.
+    #[error("{}: {error}", path.display())]
+    InFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with its content.
+        #[source]
+        error: Box<AuthError>,
+    },
+    /// A certificate source that is not a file (built in, in memory) failed.
+    #[error("{source_name}: {error}")]
+    InSource {
+        /// The source, as [`crate::source::CertificateSource::name`] says.
+        source_name: String,
+        /// What failed.
+        #[source]
+        error: Box<AuthError>,
+    },
 }

@@ -2,8 +2,12 @@
 //!
 //! * [`pa`]: EF.SOD / EF.CardSecurity / master-list CMS verification, data-group hashes,
 //!   verdict reports ([`pa::PassiveAuthReport`]) and [`pa::verify_dump`] for dumped folders.
-//! * [`trust`]: CSCA trust stores from PEM/DER files, folders, ICAO master lists, PKD LDIF, CRLs;
+//! * [`trust`]: CSCA trust stores (anchors, Document Signers, CRLs, the chains built to them);
+//!   [`load`]: loading them from PEM/DER files, folders, ICAO master lists, PKD LDIF, CRLs;
+//!   [`source`]: where they come from ([`CertificateSource`]: folders, master lists, LDIF,
+//!   built-in anchors, a cache), assembled with [`TrustStore::from_sources`];
 //!   [`anchors`]: the Norwegian CSCAs built in.
+//! * [`check`]: what a check is about ([`check::CheckId`]) and how it came out.
 //! * [`cert`]: certificates and name comparison by value.
 //!
 //! Signature verification itself is `emrtd_crypto::sig`.
@@ -13,13 +17,18 @@
 
 pub mod anchors;
 pub mod cert;
+pub mod check;
 pub mod error;
+pub mod load;
 pub mod pa;
+pub mod source;
 pub mod trust;
 
 pub use error::AuthError;
+pub use load::MasterList;
 pub use pa::{
     verify_dump, verify_sod, Check, CheckStatus, DgStatus, DumpVerification, PassiveAuthReport,
     SignedObjectReport, Verdict, VerifyOptions,
 };
+pub use source::CertificateSource;
 pub use trust::TrustStore;

@@ -269,7 +269,7 @@ fn measure_memory(mode: &str, n: u32) {
         assert_eq!(r.status, Verdict::Valid, "{:#?}", r.errors);
         (Box::new(t) as Box<dyn std::any::Any>, "trust store")
     } else {
-        let decoded = emrtd_auth::trust::MasterList::parse(&ml).unwrap();
+        let decoded = emrtd_auth::MasterList::parse(&ml).unwrap();
         assert_eq!(decoded.certificates.len(), n as usize + 1);
         (
             Box::new(decoded) as Box<dyn std::any::Any>,
@@ -303,7 +303,7 @@ fn a_master_list_larger_than_32_mib_is_refused_with_a_typed_error() {
         other => panic!("expected MasterListTooLarge, got {other:?}"),
     }
     assert!(matches!(
-        emrtd_auth::trust::MasterList::parse(&big),
+        emrtd_auth::MasterList::parse(&big),
         Err(emrtd_auth::AuthError::MasterListTooLarge { .. })
     ));
     assert!(t.is_empty());

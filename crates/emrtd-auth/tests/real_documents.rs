@@ -2,7 +2,8 @@
 
 use emrtd_auth::cert::Certificate;
 use emrtd_auth::pa::{self, verify_certificate_chain};
-use emrtd_auth::trust::{MasterList, TrustStore};
+use emrtd_auth::trust::TrustStore;
+use emrtd_auth::MasterList;
 use emrtd_auth::{CheckStatus, DgStatus, Verdict, VerifyOptions};
 use emrtd_lds::sod::{SignerIdentifier, Sod};
 use std::collections::BTreeMap;

@@ -199,7 +199,7 @@ fn hostile_bytes_never_panic() {
         assert_eq!(r.status, Verdict::Invalid);
         assert!(!r.errors.is_empty());
         let _ = pa::verify_card_security(h, &empty, &opts);
-        let _ = emrtd_auth::trust::MasterList::parse(h);
+        let _ = emrtd_auth::MasterList::parse(h);
         let _ = emrtd_auth::cert::Certificate::from_der(h);
         let _ = TrustStore::new().add_ldif(&String::from_utf8_lossy(h));
     }

@@ -101,9 +101,19 @@ impl From<emrtd_reader::ReadError> for Failure {
             E::AccessDenied | E::InvalidCan | E::Mrz(_) => Exit::Usage,
             _ => Exit::Device,
         };
-        Failure {
-            exit,
-            message: e.to_string(),
-        }
+        let message = match &e {
+            // Name the option of this command, not the library field.
+            E::ChipTooSlow {
+                command,
+                elapsed_ms,
+                budget_ms,
+            } => format!(
+                "the chip took {elapsed_ms} ms to answer {command}, more than the {budget_ms} ms \
+                 one command may take: keep the document still on the reader and read it again, \
+                 or allow more time with --command-timeout SECONDS"
+            ),
+            _ => e.to_string(),
+        };
+        Failure { exit, message }
     }
 }

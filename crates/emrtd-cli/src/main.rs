@@ -11,13 +11,15 @@ mod exit;
 mod out;
 mod output;
 mod secret;
+mod serve;
 mod trace;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use emrtd_auth::source::{BuiltIn, CertificateSource, DerCertificates, TrustPath};
 use emrtd_auth::TrustStore;
 use emrtd_mrz::Mrz;
 use emrtd_reader::{
-    read_document_with_progress, verify_document, AccessKey, Document, EfId, ReadOptions,
+    read_document_with_progress, verify_document_with, AccessKey, Document, EfId, ReadOptions,
 };
 use emrtd_sim::{ChipFamily, Platform, Profile, VirtualChip, DEFAULT_PROFILE};
 use exit::{Exit, Failure};
@@ -79,6 +81,12 @@ enum Command {
     /// Folders are verified in parallel; the trust anchors are loaded once.
     #[command(after_help = EXIT_STATUS_HELP)]
     Verify(VerifyArgs),
+    /// Run the remote verification server: POST /v1/challenge, POST /v1/verify, GET /healthz,
+    /// GET /metrics (see docs/remote-verification.md).
+    ///
+    /// Keys come from files or environment variables named in the configuration (or
+    /// EMRTD_TOKEN_KEY), never from the command line. Stops on Ctrl-C or SIGTERM.
+    Serve(serve::ServeArgs),
     /// List the smart-card readers and whether a card is present.
     Readers {
         /// Print JSON.
@@ -90,11 +98,11 @@ enum Command {
         /// Where pcscd's vpcd driver listens.
         #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:35963")]
         vpcd: String,
-        /// Profile: a built-in name or a .toml/.json file.
+        /// Profile: a built-in name or a .toml/.json file, optionally followed by :ATTACK.
         #[arg(long, default_value = DEFAULT_PROFILE)]
         profile: String,
     },
-    /// List the built-in virtual documents.
+    /// List the built-in virtual documents and the attacks they can play (PROFILE:ATTACK).
     Profiles,
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     ///
@@ -126,7 +134,8 @@ enum AccessChoice {
 
 #[derive(Args)]
 struct ReadArgs {
-    /// Read the built-in virtual chip (or a profile file .toml/.json) instead of a card.
+    /// Read the built-in virtual chip (or a profile file .toml/.json) instead of a card;
+    /// PROFILE:ATTACK plays an attack (clone, replay, wrong-aa-key, dg14-swap; see `profiles`).
     #[arg(long, value_name = "PROFILE", num_args = 0..=1, default_missing_value = DEFAULT_PROFILE)]
     sim: Option<String>,
     /// PC/SC reader to use (name or part of it); default: the first reader with a card.
@@ -209,6 +218,20 @@ struct ReadArgs {
     /// Largest READ BINARY block, 1 to 65536 (default: the largest the chip accepts).
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u32).range(1..=65536))]
     block: Option<u32>,
+    /// Longest wait for one answer of the chip, 1 to 300 seconds (default 10). Raise it for
+    /// slow chips that stop the read with "the chip took … ms" (RSA-4096 Active
+    /// Authentication, DH key agreement, readers granting long waiting-time extensions).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=300))]
+    command_timeout: Option<u64>,
+    /// Never send extended-length APDUs, even where the chip announces them (readers or
+    /// drivers that do not forward commands or answers longer than 261 bytes).
+    #[arg(long)]
+    no_extended_length: bool,
+    /// Accept an EF.SOD signed over the generic content type id-data (some issuers, Chinese
+    /// passports among them): verified, and reported as a finding. Refused by default, as
+    /// ICAO 9303-10 requires (BSI TR-03105-5.1 LDS_H_24).
+    #[arg(long)]
+    accept_id_data: bool,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -232,6 +255,11 @@ struct VerifyArgs {
     /// Print one JSON document per folder, one per line.
     #[arg(long)]
     json: bool,
+    /// Accept an EF.SOD signed over the generic content type id-data (some issuers, Chinese
+    /// passports among them): verified, and reported as a finding. Refused by default, as
+    /// ICAO 9303-10 requires (BSI TR-03105-5.1 LDS_H_24).
+    #[arg(long)]
+    accept_id_data: bool,
 }
 
 fn parse_platform(s: &str) -> Result<Platform, String> {
@@ -321,6 +349,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Read(args) => cmd_read(&args),
         Command::Verify(args) => cmd_verify(&args),
         Command::Readers { json } => cmd_readers(json),
+        Command::Serve(args) => serve::cmd_serve(&args),
         Command::Sim { vpcd, profile } => cmd_sim(&vpcd, &profile),
         Command::Profiles => {
             for name in Profile::builtin_names() {
@@ -328,6 +357,11 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
                     .map(|p| p.description)
                     .unwrap_or_default();
                 outln!("{name:20} {description}");
+            }
+            outln!();
+            outln!("Attacks on remote verification (e.g. --sim norway-id:clone):");
+            for attack in emrtd_sim::Attack::ALL {
+                outln!("  :{:18} {}", attack.name(), attack.description());
             }
             Ok(Exit::Valid)
         }
@@ -490,15 +524,17 @@ fn access_key(args: &ReadArgs) -> Result<AccessKey, Failure> {
     }
 }
 
+/// The trust store of `read` and `verify`, assembled from its sources: the built-in anchors,
+/// every `--trust` path, and with `--sim` the virtual chip's test CSCA.
 fn load_trust(paths: &[PathBuf], sim: bool, builtin: bool) -> Result<TrustStore, Failure> {
     let mut trust = TrustStore::new();
     if builtin {
-        trust
-            .add_norwegian_cscas()
+        BuiltIn::NorwegianCscas
+            .load_into(&mut trust)
             .map_err(|e| Failure::internal(format!("built-in Norwegian CSCAs: {e}")))?;
     }
     for p in paths {
-        trust.load_path(p).map_err(|e| {
+        TrustPath::new(p).load_into(&mut trust).map_err(|e| {
             Failure::usage(format!(
                 "--trust {}: cannot load trust anchors: {e}",
                 p.display()
@@ -506,9 +542,12 @@ fn load_trust(paths: &[PathBuf], sim: bool, builtin: bool) -> Result<TrustStore,
         })?;
     }
     if sim {
-        trust
-            .add_der_certificate(emrtd_sim::pki::TEST_CSCA)
-            .map_err(|e| Failure::internal(format!("test CSCA: {e}")))?;
+        DerCertificates::new(
+            "the virtual chip's test CSCA",
+            vec![emrtd_sim::pki::TEST_CSCA.to_vec()],
+        )
+        .load_into(&mut trust)
+        .map_err(|e| Failure::internal(e.to_string()))?;
     }
     Ok(trust)
 }
@@ -590,6 +629,8 @@ fn plan_read(args: &ReadArgs) -> Result<ReadPlan, Failure> {
             AccessChoice::Bac => emrtd_reader::AccessChoice::Bac,
         },
         max_block: args.block.map(|b| b as usize),
+        no_extended_length: args.no_extended_length,
+        command_budget: args.command_timeout.map(Duration::from_secs),
         terminal_authentication: eac_args::load(&args.ta_chain, args.ta_key.as_deref())?.map(
             |mut ta| {
                 ta.version = match args.ta_version.as_str() {
@@ -682,7 +723,7 @@ fn cmd_read(args: &ReadArgs) -> Result<Exit, Failure> {
             return Err(e.into());
         }
     };
-    let verdict = verify_document(&doc, &plan.trust);
+    let verdict = verify_document_with(&doc, &plan.trust, &verify_options(args.accept_id_data));
     if let Some(dir) = &args.out {
         write_dump(&doc, dir)?;
     }
@@ -798,6 +839,14 @@ fn write_face(doc: &Document, path: &Path, kind: FaceOutput) -> Result<(), Failu
         .map_err(|e| Failure::internal(format!("cannot write {}: {e}", path.display())))
 }
 
+/// Verification options of `read` and `verify`: now, and the id-data opt-in.
+fn verify_options(accept_id_data: bool) -> emrtd_auth::VerifyOptions {
+    emrtd_auth::VerifyOptions {
+        accept_id_data_content_type: accept_id_data,
+        ..emrtd_auth::VerifyOptions::now()
+    }
+}
+
 /// Does `dir` hold an EF.SOD dump (`SOD.bin`, in any letter case)?
 fn has_sod(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|entries| {
@@ -825,10 +874,11 @@ fn cmd_verify(args: &VerifyArgs) -> Result<Exit, Failure> {
         }
     }
     let trust = load_trust(&args.trust, false, !args.no_builtin_trust)?;
+    let options = verify_options(args.accept_id_data);
     let results: Vec<_> = args
         .dirs
         .par_iter()
-        .map(|dir| emrtd_auth::verify_dump(dir, &trust))
+        .map(|dir| emrtd_auth::pa::verify_dump_with(dir, &trust, &options))
         .collect();
     let mut exit = Exit::Valid;
     for (dir, result) in args.dirs.iter().zip(results) {

@@ -192,6 +192,31 @@ fn read_norway_id_with_can_reports_pace_and_a_valid_verdict() {
 }
 
 #[test]
+fn read_sim_with_an_attack_plays_it_and_the_local_verdict_sees_the_clone() {
+    // The clone's files are the genuine ones (Passive Authentication valid), its Chip
+    // Authentication key is its own: the chip fails Chip Authentication.
+    let out = emrtd(&["read", "--sim", "norway-id:clone", "--can", "123456", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(v["passive_authentication"]["status"], "valid");
+    assert_eq!(v["verdict"]["valid"], false);
+    let out = emrtd(&["read", "--sim", "norway-id:teleport", "--can", "123456"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown attack"), "{stderr}");
+    let out = emrtd(&["profiles"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for attack in [":clone", ":replay", ":wrong-aa-key", ":dg14-swap"] {
+        assert!(stdout.contains(attack), "{stdout}");
+    }
+}
+
+#[test]
 fn read_with_wrong_can_fails_with_a_clear_message() {
     // The chip refused the key the person gave: an input error (exit 2).
     let out = emrtd(&["read", "--sim", "--can", "999999"]);

@@ -239,6 +239,15 @@ fn bad_options_fail_before_a_reader_is_touched() {
         vec!["read", "--can", CAN, "--trust", "/nonexistent/trust.ml"],
         vec!["read", "--can", CAN, "--access", "bac"],
         vec!["read", "--can", CAN, "--wait", "0"],
+        vec!["read", "--can", CAN, "--command-timeout", "0"],
+        vec!["read", "--can", CAN, "--command-timeout", "301"],
+        vec!["read", "--can", CAN, "--command-timeout", "2.5"],
+        vec!["read", "--can", CAN, "--command-timeout", "ten"],
+        vec!["read", "--can", CAN, "--command-timeout", "-1"],
+        vec!["read", "--can", CAN, "--command-timeout"],
+        vec!["read", "--can", CAN, "--no-extended-length=yes"],
+        vec!["read", "--can", CAN, "--accept-id-data=1"],
+        vec!["verify", "--accept-id-data=1", "."],
     ];
     for args in cases {
         let start = Instant::now();
@@ -665,4 +674,146 @@ fn dg11_and_dg12_fields_are_shown_and_in_json() {
     assert!(text.contains("place of birth: OSLO"), "{text}");
     assert!(text.contains("date of issue: 2021-06-11"), "{text}");
     let _ = std::fs::remove_file(&profile);
+}
+
+// ---- options for awkward chips ----------------------------------------------------------------
+
+/// Lines of `--trace` output that carry a command APDU (`>>` then the bytes in hex).
+fn traced_commands(err: &str) -> Vec<Vec<u8>> {
+    err.lines()
+        .filter_map(|l| l.trim_start().strip_prefix(">>"))
+        .filter_map(|hex_part| {
+            let hex_text: String = hex_part
+                .split_whitespace()
+                .take_while(|w| w.chars().all(|c| c.is_ascii_hexdigit()))
+                .collect();
+            hex::decode(hex_text).ok()
+        })
+        .collect()
+}
+
+/// An extended-length command APDU: Lc or Le in the 3-byte form (a 00 byte after the header
+/// followed by two length bytes), as ISO/IEC 7816-4 encodes lengths above 255.
+fn is_extended(apdu: &[u8]) -> bool {
+    apdu.len() >= 7 && apdu[4] == 0x00
+}
+
+#[test]
+fn no_extended_length_and_command_timeout_are_taken_by_read() {
+    // The virtual ID card announces extended length: without the option the read uses it,
+    // with --no-extended-length no command is extended; a generous --command-timeout reads
+    // the document as valid all the same.
+    let run = |extra: &[&str]| {
+        let out = emrtd()
+            .args(["read", "--sim", "--can", "-", "-q", "--trace"])
+            .args(extra)
+            .write_stdin(CAN)
+            .env("EMRTD_PCSC_LIBRARY", "/nonexistent/libpcsclite.so.1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{extra:?}: {}", stderr(&out));
+        traced_commands(&stderr(&out))
+    };
+    let default = run(&[]);
+    assert!(
+        default.len() > 10,
+        "no APDUs traced: the trace format changed"
+    );
+    assert!(
+        default.iter().any(|a| is_extended(a)),
+        "no extended APDU without the option"
+    );
+    let short = run(&["--no-extended-length", "--command-timeout", "300"]);
+    assert!(short.len() > 10);
+    assert!(
+        !short.iter().any(|a| is_extended(a)),
+        "an extended APDU with --no-extended-length"
+    );
+}
+
+/// An EF.SOD signed over id-data (as some issuers do) is refused by default, and the refusal
+/// names the option; with --accept-id-data it verifies, with the finding, in `read` and in
+/// `verify`.
+#[test]
+fn accept_id_data_lets_an_id_data_sod_verify_in_read_and_verify() {
+    use emrtd_sim::hostile::SodSpec;
+    let dir = temp_dir("id-data");
+    let passport = emrtd_sim::Profile::builtin("norway-passport").unwrap();
+    let mrz = passport.mrz.join("\n");
+    emrtd()
+        .args([
+            "read",
+            "--sim",
+            "norway-passport",
+            "--mrz",
+            "-",
+            "-q",
+            "--out",
+        ])
+        .arg(&dir)
+        .write_stdin(mrz.clone())
+        .assert()
+        .code(0);
+    let dgs: Vec<(u8, Vec<u8>)> = (1..=16)
+        .filter_map(|n| {
+            std::fs::read(dir.join(format!("DG{n}.bin")))
+                .ok()
+                .map(|b| (n, b))
+        })
+        .collect();
+    assert!(dgs.len() >= 2, "DG1 and DG2 dumped");
+    let refs: Vec<(u8, &[u8])> = dgs.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    let sod = SodSpec {
+        content_type: "1.2.840.113549.1.7.1".into(),
+        ..SodSpec::new(&refs)
+    }
+    .sign()
+    .unwrap();
+    std::fs::write(dir.join("SOD.bin"), &sod).unwrap();
+    let csca = Path::new(env!("CARGO_MANIFEST_DIR")).join("../emrtd-sim/pki/csca.der");
+
+    // verify: refused (exit 1, the reason names the option), then accepted with the finding.
+    let verify = |extra: &[&str]| {
+        emrtd()
+            .args(["verify", "--no-builtin-trust", "--json", "--trust"])
+            .arg(&csca)
+            .arg(&dir)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = verify(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("--accept-id-data"), "{text}");
+    let out = verify(&["--accept-id-data"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("non_icao_content_type"), "{text}");
+
+    // read: a virtual passport whose chip holds that EF.SOD.
+    let mut profile = passport.clone();
+    profile.files.insert("SOD".into(), hex::encode(&sod));
+    let profile_path = temp_dir("id-data-profile.json");
+    std::fs::write(&profile_path, serde_json::to_string(&profile).unwrap()).unwrap();
+    let read = |extra: &[&str]| {
+        emrtd()
+            .args(["read", "--mrz", "-", "-q", "--json", "--sim"])
+            .arg(&profile_path)
+            .args(extra)
+            .write_stdin(mrz.clone())
+            .output()
+            .unwrap()
+    };
+    let out = read(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = stdout_json(&out);
+    assert_eq!(doc["verdict"]["status"], "invalid", "{doc}");
+    assert!(doc.to_string().contains("--accept-id-data"), "{doc}");
+    let out = read(&["--accept-id-data"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = stdout_json(&out);
+    assert!(doc.to_string().contains("non_icao_content_type"), "{doc}");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&profile_path);
 }

@@ -100,32 +100,61 @@ proptest! {
         hash in proptest::collection::vec(any::<u8>(), 20..65),
         flip in any::<u8>(),
     ) {
-        let fast = ec(FAST_IDS[idx]);
-        let slow = fast.generic_reference();
-        let (d, k) = (key(&fast, &d), key(&fast, &nonce));
-        let q = fast.mul(&fast.generator(), &d).unwrap();
-        let (r, s) = sign(&slow, &d, &k, &hash);
-        prop_assert!(slow.ecdsa_verify_prehashed(&q, &hash, &r, &s));
-        prop_assert!(fast.ecdsa_verify_prehashed(&q, &hash, &r, &s));
-        // tampered hash: both reject
-        let mut bad = hash.clone();
-        let at = usize::from(flip) % bad.len();
-        bad[at] ^= 1 << (flip % 8);
-        let (f, g) = (
-            fast.ecdsa_verify_prehashed(&q, &bad, &r, &s),
-            slow.ecdsa_verify_prehashed(&q, &bad, &r, &s),
-        );
-        prop_assert_eq!(f, g);
-        // a flipped bit beyond the order's length is ignored by both (SEC 1 truncation)
-        prop_assert_eq!(f, truncated_equal(&fast, &hash, &bad));
-        // r and s swapped: both reject
-        prop_assert!(!fast.ecdsa_verify_prehashed(&q, &hash, &s, &r) || r == s);
-        prop_assert!(!slow.ecdsa_verify_prehashed(&q, &hash, &s, &r) || r == s);
-        // r = 0 and s = n are out of range
-        prop_assert!(!fast.ecdsa_verify_prehashed(&q, &hash, &[0], &s));
-        prop_assert!(!fast.ecdsa_verify_prehashed(&q, &hash, &r, &fast.order()));
-        prop_assert!(!slow.ecdsa_verify_prehashed(&q, &hash, &r, &slow.order()));
+        ecdsa_paths_agree(&ec(FAST_IDS[idx]), &d, &nonce, &hash, flip)?;
     }
+
+    #[test]
+    fn ecdsa_narrow_width_wnaf_and_576_bit_shamir_agree_on_valid_and_tampered_signatures(
+        idx in 0usize..NARROW_IDS.len(),
+        d in proptest::collection::vec(any::<u8>(), 66),
+        nonce in proptest::collection::vec(any::<u8>(), 66),
+        hash in proptest::collection::vec(any::<u8>(), 20..65),
+        flip in any::<u8>(),
+    ) {
+        ecdsa_paths_agree(&ec(NARROW_IDS[idx]), &d, &nonce, &hash, flip)?;
+    }
+}
+
+/// A signature made on the generic reference verifies on both `fast` (a width-specific
+/// path) and the reference; a tampered hash, swapped or out-of-range r and s give the same
+/// answer on both.
+fn ecdsa_paths_agree(
+    fast: &EcCurve,
+    d: &[u8],
+    nonce: &[u8],
+    hash: &[u8],
+    flip: u8,
+) -> Result<(), TestCaseError> {
+    prop_assert!(fast.has_fast_arithmetic());
+    let slow = fast.generic_reference();
+    let (d, k) = (key(fast, d), key(fast, nonce));
+    let q = fast.mul(&fast.generator(), &d).unwrap();
+    let (r, s) = sign(&slow, &d, &k, hash);
+    prop_assert!(slow.ecdsa_verify_prehashed(&q, hash, &r, &s));
+    prop_assert!(fast.ecdsa_verify_prehashed(&q, hash, &r, &s));
+    // tampered hash: both reject
+    let mut bad = hash.to_vec();
+    let at = usize::from(flip) % bad.len();
+    bad[at] ^= 1 << (flip % 8);
+    let (f, g) = (
+        fast.ecdsa_verify_prehashed(&q, &bad, &r, &s),
+        slow.ecdsa_verify_prehashed(&q, &bad, &r, &s),
+    );
+    prop_assert_eq!(f, g);
+    // a flipped bit beyond the order's length is ignored by both (SEC 1 truncation)
+    prop_assert_eq!(f, truncated_equal(fast, hash, &bad));
+    // r and s swapped: both reject
+    prop_assert!(!fast.ecdsa_verify_prehashed(&q, hash, &s, &r) || r == s);
+    prop_assert!(!slow.ecdsa_verify_prehashed(&q, hash, &s, &r) || r == s);
+    // r = 0 and s = n are out of range
+    prop_assert!(!fast.ecdsa_verify_prehashed(&q, hash, &[0], &s));
+    prop_assert!(!fast.ecdsa_verify_prehashed(&q, hash, &r, &fast.order()));
+    prop_assert!(!slow.ecdsa_verify_prehashed(&q, hash, &r, &slow.order()));
+    // another key: both reject
+    let other = fast.mul(&q, &k).unwrap();
+    prop_assert!(!fast.ecdsa_verify_prehashed(&other, hash, &r, &s));
+    prop_assert!(!slow.ecdsa_verify_prehashed(&other, hash, &r, &s));
+    Ok(())
 }
 
 /// Whether two hashes agree on their leftmost order-bits bits.

@@ -28,6 +28,7 @@ pub enum ImageFormat {
 pub struct FaceImage {
     /// The encoded image exactly as stored on the chip.
     pub image: Vec<u8>,
+    /// Encoding of `image`, recognised from its first bytes.
     pub format: ImageFormat,
     /// `image/jpeg`, `image/jp2`, `image/j2k` or `application/octet-stream`.
     pub mime_type: String,
@@ -42,19 +43,29 @@ pub struct FaceImage {
 pub struct PersonalDetails {
     /// Full name, primary and secondary identifiers separated by `<<`.
     pub full_name: Option<String>,
+    /// Other names, each in the same form as `full_name`.
     pub other_names: Vec<String>,
+    /// Personal number (national identity number).
     pub personal_number: Option<String>,
     /// `YYYYMMDD`.
     pub full_date_of_birth: Option<String>,
+    /// Place of birth, as stored (its parts separated by `<`).
     pub place_of_birth: Option<String>,
+    /// Permanent address, as stored (its parts separated by `<`).
     pub address: Option<String>,
+    /// Telephone number.
     pub telephone: Option<String>,
+    /// Profession.
     pub profession: Option<String>,
+    /// Title.
     pub title: Option<String>,
+    /// Personal summary.
     pub personal_summary: Option<String>,
     /// Image of a proof of citizenship (JPEG/JPEG 2000).
     pub proof_of_citizenship: Option<Vec<u8>>,
+    /// Numbers of other valid travel documents, as stored (separated by `<`).
     pub other_td_numbers: Option<String>,
+    /// Custody information.
     pub custody: Option<String>,
 }
 
@@ -81,16 +92,23 @@ impl From<Dg11> for PersonalDetails {
 /// DG12: additional document details (every element is optional).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct DocumentDetails {
+    /// Issuing authority.
     pub issuing_authority: Option<String>,
     /// `YYYYMMDD`.
     pub date_of_issue: Option<String>,
+    /// Names of other persons included in the document.
     pub other_persons: Vec<String>,
+    /// Endorsements and observations.
     pub endorsements: Option<String>,
+    /// Tax or exit requirements.
     pub tax_exit_requirements: Option<String>,
+    /// Image of the front of the document (JPEG/JPEG 2000).
     pub image_front: Option<Vec<u8>>,
+    /// Image of the rear of the document (JPEG/JPEG 2000).
     pub image_rear: Option<Vec<u8>>,
     /// `YYYYMMDDhhmmss`.
     pub personalisation_time: Option<String>,
+    /// Serial number of the personalisation system.
     pub personalisation_device: Option<String>,
 }
 

@@ -106,7 +106,10 @@ pub enum NfcError {
     TagLost,
     /// Any other I/O failure of the NFC stack.
     #[error("NFC I/O error: {reason}")]
-    Io { reason: String },
+    Io {
+        /// What failed, in words (the platform exception's message).
+        reason: String,
+    },
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for NfcError {

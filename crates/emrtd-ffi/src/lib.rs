@@ -10,6 +10,8 @@
 //! Kotlin, Swift and Python sources are generated from this crate's cdylib by the
 //! `emrtd-bindgen` binary (UniFFI's `uniffi-bindgen`, cargo feature `cli`); see `docs/mobile.md`.
 
+#![deny(missing_docs)]
+
 uniffi::setup_scaffolding!("emrtd");
 
 mod async_read;

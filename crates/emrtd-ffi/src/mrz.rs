@@ -44,6 +44,7 @@ pub struct MrzCheck {
 /// Text fields are as printed, fillers removed; names have inner fillers turned into spaces.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct MrzInfo {
+    /// Layout (TD1, TD2, TD3, MRV-A, MRV-B).
     pub format: MrzFormat,
     /// `P`, `I`, `ID`, `AC`, `V`, …
     pub document_code: String,

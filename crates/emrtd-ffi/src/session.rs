@@ -133,7 +133,9 @@ impl ReadOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 #[non_exhaustive]
 pub enum AccessProtocol {
+    /// Basic Access Control (ICAO 9303-11 §4.3): the chip has no PACE.
     Bac,
+    /// PACE (ICAO 9303-11 §4.4).
     Pace,
     /// The chip has no access control: the data was read without secure messaging.
     NoAccessControl,
@@ -155,9 +157,13 @@ pub enum PaceMapping {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 #[non_exhaustive]
 pub enum CipherSuite {
+    /// Two-key 3DES with the ISO 9797-1 retail MAC.
     Tdes,
+    /// AES with a 128-bit key, CMAC.
     Aes128,
+    /// AES with a 192-bit key, CMAC.
     Aes192,
+    /// AES with a 256-bit key, CMAC.
     Aes256,
     /// No secure messaging (a chip without access control).
     NoSecureMessaging,
@@ -167,7 +173,9 @@ pub enum CipherSuite {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 #[non_exhaustive]
 pub enum PasswordKind {
+    /// The key derived from the MRZ (document number, date of birth, date of expiry).
     Mrz,
+    /// The card access number.
     Can,
     /// No password (a chip without access control).
     NoPassword,
@@ -180,9 +188,15 @@ pub enum CheckOutcome {
     /// The check ran and the chip passed it.
     Verified,
     /// The check ran and the chip failed it.
-    Failed { reason: String },
+    Failed {
+        /// Why it failed, in words.
+        reason: String,
+    },
     /// The check could not be run.
-    NotPerformed { reason: String },
+    NotPerformed {
+        /// Why it could not run, in words.
+        reason: String,
+    },
     /// The chip does not offer the check.
     NotSupported,
 }
@@ -296,15 +310,41 @@ pub enum ReadProgress {
     /// Access control is running.
     Opening,
     /// The chip is open.
-    Opened { access: AccessInfo },
+    Opened {
+        /// How the chip was opened.
+        access: AccessInfo,
+    },
     /// Bytes of a file read so far.
-    Reading { file: String, done: u64, total: u64 },
+    Reading {
+        /// File name: `COM`, `SOD`, `DG1` … `DG16`, `CardAccess`, `CardSecurity`.
+        file: String,
+        /// Bytes read so far.
+        done: u64,
+        /// Size of the file, in bytes.
+        total: u64,
+    },
     /// A file was read completely.
-    FileDone { file: String, size: u64 },
+    FileDone {
+        /// File name, as in `Reading`.
+        file: String,
+        /// Size of the file, in bytes.
+        size: u64,
+    },
     /// The document left the field; the transport's `reconnect` is waiting for it.
-    CardLost { attempt: u32, max: u32 },
+    CardLost {
+        /// How many times the document has left the field during this read, this time
+        /// included.
+        attempt: u32,
+        /// How many losses the read survives.
+        max: u32,
+    },
     /// The document is back and the read goes on.
-    Resumed { file: Option<String>, offset: u64 },
+    Resumed {
+        /// The file being read when the document left (`None`: between files).
+        file: Option<String>,
+        /// Where reading that file goes on, in bytes.
+        offset: u64,
+    },
 }
 
 fn count(n: usize) -> u64 {
@@ -342,6 +382,7 @@ impl From<Progress> for ReadProgress {
 /// Receives progress reports during a read (on the reading thread). It must not throw.
 #[uniffi::export(callback_interface)]
 pub trait ProgressListener: Send + Sync {
+    /// One progress report; return quickly (post it to the UI thread, do not block).
     fn on_progress(&self, progress: ReadProgress);
 }
 

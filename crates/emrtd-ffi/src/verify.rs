@@ -1,6 +1,9 @@
 //! Trust stores and verdicts.
 
 use crate::EmrtdError;
+use emrtd_auth::source::{
+    BuiltIn, CertificateSource, DerCertificates, LdifFile, MasterListFile, TrustPath,
+};
 use emrtd_auth::{CheckStatus as AuthCheckStatus, DgStatus, PassiveAuthReport, SignedObjectReport};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -32,7 +35,9 @@ impl From<emrtd_auth::Verdict> for VerdictStatus {
 /// Outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum CheckStatus {
+    /// The check ran and passed.
     Passed,
+    /// The check ran and failed: do not trust the data.
     Failed,
     /// Not run (the chip does not offer it, or an earlier step failed).
     Skipped,
@@ -57,6 +62,7 @@ impl From<AuthCheckStatus> for CheckStatus {
 pub struct CheckResult {
     /// Machine name, e.g. `signature`, `chip_authentication`.
     pub name: String,
+    /// Outcome of the check.
     pub status: CheckStatus,
     /// Why, in words.
     pub reason: String,
@@ -95,12 +101,14 @@ pub enum DataGroupStatus {
 pub struct DataGroupCheck {
     /// `DG1` … `DG16`.
     pub data_group: String,
+    /// Outcome of the hash comparison.
     pub status: DataGroupStatus,
 }
 
 /// Passive Authentication: EF.SOD signature, certificate chain, data-group hashes.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PassiveAuthentication {
+    /// `Valid` only when the signature, the chain and every data-group hash passed.
     pub status: VerdictStatus,
     /// Does the EF.SOD signature verify with the Document Signer key?
     pub signature_valid: Option<bool>,
@@ -110,6 +118,7 @@ pub struct PassiveAuthentication {
     pub data_groups: Vec<DataGroupCheck>,
     /// What failed or could not be checked, for people.
     pub errors: Vec<String>,
+    /// What is unusual but does not fail the verification, for people.
     pub warnings: Vec<String>,
     /// Every step.
     pub checks: Vec<CheckResult>,
@@ -159,11 +168,17 @@ impl From<&PassiveAuthReport> for PassiveAuthentication {
 /// Verification of a signed object (EF.CardSecurity).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SignatureCheck {
+    /// `Valid` only when the signature and the chain passed.
     pub status: VerdictStatus,
+    /// Does the signature verify with the signer's key? (`None`: not checked.)
     pub signature_valid: Option<bool>,
+    /// Does the signer chain to a trusted CSCA? (`None`: not checked.)
     pub chain_valid: Option<bool>,
+    /// What failed or could not be checked, for people.
     pub errors: Vec<String>,
+    /// What is unusual but does not fail the verification, for people.
     pub warnings: Vec<String>,
+    /// Every step.
     pub checks: Vec<CheckResult>,
 }
 
@@ -187,6 +202,7 @@ pub struct Verdict {
     pub status: VerdictStatus,
     /// Same as `status == Valid`.
     pub valid: bool,
+    /// Passive Authentication of EF.SOD and the data groups.
     pub passive_authentication: PassiveAuthentication,
     /// EF.CardSecurity, when the chip has one.
     pub card_security: Option<SignatureCheck>,
@@ -230,7 +246,9 @@ pub struct DumpVerdict {
     pub valid: bool,
     /// The files found in the folder.
     pub files: Vec<String>,
+    /// Passive Authentication of EF.SOD and the data groups.
     pub passive_authentication: PassiveAuthentication,
+    /// EF.CardSecurity, when the dump has one.
     pub card_security: Option<SignatureCheck>,
     /// The time used as "now" (UTC).
     pub verified_at: String,
@@ -243,7 +261,9 @@ pub struct LoadSummary {
     pub csca: u32,
     /// New Document Signer certificates (never trusted by themselves).
     pub dsc: u32,
+    /// New certificate revocation lists.
     pub crls: u32,
+    /// Master lists read.
     pub master_lists: u32,
     /// Entries skipped, with why.
     pub skipped: Vec<String>,
@@ -266,7 +286,13 @@ impl From<emrtd_auth::trust::LoadSummary> for LoadSummary {
 }
 
 fn trust_error(e: emrtd_auth::AuthError) -> EmrtdError {
-    EmrtdError::InvalidCertificate(e.to_string())
+    match e {
+        // The file or folder cannot be read: the path is wrong, not a certificate.
+        emrtd_auth::AuthError::Io { .. } => {
+            EmrtdError::Io(format!("{e}; check the path of the trust anchors"))
+        }
+        other => EmrtdError::InvalidCertificate(other.to_string()),
+    }
 }
 
 /// CSCA trust anchors (and Document Signer certificates, CRLs) to verify documents against.
@@ -302,7 +328,7 @@ impl TrustStore {
 
     /// Add one DER certificate (a CSCA becomes a trust anchor).
     pub fn add_der_certificate(&self, der: Vec<u8>) -> Result<LoadSummary, EmrtdError> {
-        self.add(|t| t.add_der_certificate(&der))
+        self.add(|t| DerCertificates::new("the certificate given", vec![der]).load_into(t))
     }
 
     /// Add every certificate and CRL in PEM text.
@@ -318,7 +344,7 @@ impl TrustStore {
 
     /// Add the Norwegian CSCAs built into the library (from the German CSCA master list).
     pub fn add_norwegian_cscas(&self) -> Result<LoadSummary, EmrtdError> {
-        self.add(|t| t.add_norwegian_cscas())
+        self.add(|t| BuiltIn::NorwegianCscas.load_into(t))
     }
 
     /// Add a DER CRL.
@@ -328,7 +354,28 @@ impl TrustStore {
 
     /// Load a file or folder: PEM, DER certificates, CRLs, master lists (`.ml`), PKD LDIF.
     pub fn load_path(&self, path: String) -> Result<LoadSummary, EmrtdError> {
-        self.add(|t| t.load_path(Path::new(&path)))
+        self.add(|t| TrustPath::new(path).load_into(t))
+    }
+
+    /// Load an ICAO master list file. With `signer_roots` (e.g. a store holding the issuing
+    /// country's CSCA) its signer must chain to them now, or nothing is added; without, its
+    /// CSCAs are unverified anchors (the master list's own signature is checked either way).
+    pub fn load_master_list_file(
+        &self,
+        path: String,
+        signer_roots: Option<Arc<TrustStore>>,
+    ) -> Result<LoadSummary, EmrtdError> {
+        let mut source = MasterListFile::new(path);
+        if let Some(roots) = signer_roots {
+            let roots = roots.with(|r| Arc::new(r.clone()));
+            source = source.signer_roots(roots, emrtd_auth::VerifyOptions::now().now);
+        }
+        self.add(|t| source.load_into(t))
+    }
+
+    /// Load the certificates, CRLs and master lists of an ICAO PKD LDIF file.
+    pub fn load_ldif_file(&self, path: String) -> Result<LoadSummary, EmrtdError> {
+        self.add(|t| LdifFile::new(path).load_into(t))
     }
 
     /// Number of trust anchors.

@@ -9,7 +9,7 @@
 
 use emrtd_kit::pcsc::Pcsc;
 use emrtd_kit::{read_document_with_progress, verify_document, AccessKey, ReadOptions};
-use emrtd_kit::{TrustStore, Verdict};
+use emrtd_kit::{BuiltIn, Sources, TrustPath, TrustStore, Verdict};
 use std::time::Duration;
 
 fn main() {
@@ -29,11 +29,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let key = AccessKey::from_can(&can)?;
 
     // Load the trust anchors first: a wrong path fails before anyone waits at the reader.
-    let mut trust = TrustStore::new();
-    trust.add_norwegian_cscas()?;
+    let mut sources = Sources::new().with(BuiltIn::NorwegianCscas);
     for path in args {
-        trust.load_path(path.as_ref())?;
+        sources.push(Box::new(TrustPath::new(path)));
     }
+    let (trust, _) = TrustStore::from_sources(&[&sources])?;
 
     let pcsc = Pcsc::establish()?;
     eprintln!("Hold the document to the reader…");

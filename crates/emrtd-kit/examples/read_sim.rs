@@ -4,7 +4,7 @@
 //! is another built-in profile).
 
 use emrtd_kit::{read_blocking, verify_document, AccessKey, Engine, EngineConfig};
-use emrtd_kit::{ReadOptions, SystemClock, TrustStore, Verdict};
+use emrtd_kit::{DerCertificates, ReadOptions, SystemClock, TrustStore, Verdict};
 use emrtd_sim::{Profile, VirtualChip};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -37,8 +37,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // The virtual chip's data is signed by a published test CSCA: trust it for this demo only.
-    let mut trust = TrustStore::new();
-    trust.add_der_certificate(emrtd_sim::pki::TEST_CSCA)?;
+    let test_csca = DerCertificates::new("test CSCA", vec![emrtd_sim::pki::TEST_CSCA.to_vec()]);
+    let (trust, _) = TrustStore::from_sources(&[&test_csca])?;
     let verdict = verify_document(&document, &trust);
     for line in &verdict.summary {
         println!("  {line}");

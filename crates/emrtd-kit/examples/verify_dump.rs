@@ -7,25 +7,31 @@
 //! folder and verifies that against the virtual chip's test CSCA.
 
 use emrtd_kit::report::DgStatus;
-use emrtd_kit::{read_document, verify_dump, AccessKey, ReadOptions, TrustStore, Verdict};
+use emrtd_kit::{
+    read_document, verify_dump, AccessKey, BuiltIn, CertificateSource, DerCertificates,
+    ReadOptions, Sources, TrustPath, TrustStore, Verdict,
+};
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let mut trust = TrustStore::new();
+    let mut sources = Sources::new();
     let (dir, demo) = match args.next() {
         Some(dir) => {
-            trust.add_norwegian_cscas()?;
+            sources.push(Box::new(BuiltIn::NorwegianCscas));
             for path in args {
-                trust.load_path(path.as_ref())?;
+                sources.push(Box::new(TrustPath::new(path)));
             }
             (PathBuf::from(dir), false)
         }
         None => {
-            trust.add_der_certificate(emrtd_sim::pki::TEST_CSCA)?;
+            let test_csca = emrtd_sim::pki::TEST_CSCA.to_vec();
+            sources.push(Box::new(DerCertificates::new("test CSCA", vec![test_csca])));
             (demo_dump()?, true)
         }
     };
+    let mut trust = TrustStore::new();
+    sources.load_into(&mut trust)?;
 
     let result = verify_dump(&dir, &trust);
     if demo {

@@ -10,7 +10,8 @@
 //! * [`read`]: the sans-IO read [`Engine`] and its two drivers, [`read_blocking`] over a
 //!   [`Transport`] and [`read_async`] over an [`AsyncTransport`].
 //! * [`verify`]: [`verify_document`] after a read, [`verify_dump`] for files on disk, and the
-//!   [`TrustStore`] of CSCA certificates (files, folders, ICAO master lists, PKD LDIF, CRLs).
+//!   [`TrustStore`] of CSCA certificates, assembled from [`CertificateSource`]s (files and
+//!   folders, ICAO master lists, PKD LDIF, the built-in anchors) and cached with [`Cached`].
 //! * [`report`]: what a read and a verification produce.
 //! * [`lds`]: decoders of every LDS file (EF.COM, EF.SOD, DG1–DG16, EF.CardAccess, …).
 //! * [`pcsc`] (feature `pcsc`, on by default): USB and NFC readers through PC/SC.
@@ -22,7 +23,7 @@
 //!
 //! ```
 //! use emrtd_kit::{read_blocking, verify_document, AccessKey, Engine, EngineConfig};
-//! use emrtd_kit::{ReadOptions, SystemClock, TrustStore, Verdict};
+//! use emrtd_kit::{DerCertificates, ReadOptions, SystemClock, TrustStore, Verdict};
 //! use emrtd_sim::{Profile, VirtualChip};
 //!
 //! let mut chip = VirtualChip::new(Profile::builtin("norway-id")?)?;
@@ -34,8 +35,9 @@
 //! );
 //! let document = read_blocking(&mut chip, engine, &mut |progress| eprintln!("{progress:?}"))?;
 //!
-//! let mut trust = TrustStore::new();
-//! trust.add_der_certificate(emrtd_sim::pki::TEST_CSCA)?; // the virtual chip's test CSCA
+//! // The virtual chip's test CSCA; an application adds TrustPath, MasterListFile, BuiltIn …
+//! let test_csca = DerCertificates::new("test CSCA", vec![emrtd_sim::pki::TEST_CSCA.to_vec()]);
+//! let (trust, _) = TrustStore::from_sources(&[&test_csca])?;
 //! let verdict = verify_document(&document, &trust);
 //! assert_eq!(verdict.status, Verdict::Valid);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -132,9 +134,15 @@ pub mod read {
 /// Authentication and PACE-CAM.
 pub mod verify {
     pub use emrtd_auth::pa::verify_dump_with;
+    pub use emrtd_auth::source::{
+        BuiltIn, Cached, CertificateSource, DerCertificates, LdifFile, MasterListFile, Sources,
+        TrustPath,
+    };
     pub use emrtd_auth::trust::LoadSummary;
     pub use emrtd_auth::{verify_dump, verify_sod, AuthError, TrustStore, VerifyOptions};
-    pub use emrtd_reader::{document_validity, verify_document, verify_document_at};
+    pub use emrtd_reader::{
+        document_validity, verify_document, verify_document_at, verify_document_with,
+    };
 }
 
 /// What reads and verifications produce.
@@ -168,4 +176,7 @@ pub use read::{
     AsyncTransport, Engine, EngineConfig, Event, ReadError, ReadOptions, SystemClock, Transport,
 };
 pub use report::{Document, ReadVerdict, Verdict};
-pub use verify::{verify_document, verify_dump, TrustStore};
+pub use verify::{
+    verify_document, verify_dump, BuiltIn, Cached, CertificateSource, DerCertificates, LdifFile,
+    MasterListFile, Sources, TrustPath, TrustStore,
+};

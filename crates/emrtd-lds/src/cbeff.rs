@@ -173,6 +173,9 @@ impl BiometricHeader {
                 ),
             ));
         }
+        if let Some(issue) = self.subtype_issue(file, biometric_type) {
+            issues.push(issue);
+        }
         if let Some(t) = &self.biometric_type {
             match self.biometric_type_value() {
                 Some(v) if v == biometric_type && (t.len() == 1 || t.len() == 3) => {}
@@ -186,6 +189,55 @@ impl BiometricHeader {
                 )),
             }
         }
+    }
+}
+
+impl BiometricHeader {
+    /// The biometric subtype (`82`) rule of ICAO 9303-10 for fingerprints (DG3) and irises
+    /// (DG4): present, one byte, coded as CBEFF (ISO/IEC 19785-3) says — bit 1 right, bit 2
+    /// left (not both); for fingers, bits 3–5 the finger (0 none, 1 thumb … 5 little finger);
+    /// no other bit. Faces (DG2) may leave it out.
+    fn subtype_issue(&self, file: &'static str, biometric_type: u32) -> Option<Issue> {
+        const ELEMENT: &str = "biometric subtype (82)";
+        let fingers = match biometric_type {
+            BIOMETRIC_TYPE_FINGERPRINT => true,
+            BIOMETRIC_TYPE_IRIS => false,
+            _ => return None,
+        };
+        let Some(value) = &self.biometric_subtype else {
+            return Some(Issue::new(
+                file,
+                ELEMENT,
+                "missing (mandatory for fingerprints and irises)",
+            ));
+        };
+        let &[v] = value.as_slice() else {
+            return Some(Issue::new(
+                file,
+                ELEMENT,
+                format!("{} is not one byte", hex_string(value)),
+            ));
+        };
+        let side_ok = v & 0x03 != 0x03;
+        let finger = (v >> 2) & 0x07;
+        let rest_ok = if fingers {
+            finger <= 5 && v & 0xE0 == 0
+        } else {
+            v & 0xFC == 0
+        };
+        if side_ok && rest_ok {
+            return None;
+        }
+        let expected = if fingers {
+            "a side (01 right, 02 left) with a finger (04 thumb, 08 index, 0C middle, 10 ring, 14 little)"
+        } else {
+            "00, 01 (right eye) or 02 (left eye)"
+        };
+        Some(Issue::new(
+            file,
+            ELEMENT,
+            format!("{v:02X} is not a CBEFF subtype here (expected {expected})"),
+        ))
     }
 }
 
@@ -387,7 +439,7 @@ impl<R: BiometricData> BiometricGroup<R> {
 
 /// Defines a data group holding CBEFF templates whose data blocks are kept as bytes (DG3, DG4).
 macro_rules! raw_biometric_dg {
-    ($(#[$doc:meta])* $name:ident, $tag:expr, $file:expr, $types:expr, $btype:expr, $magic:expr) => {
+    ($(#[$doc:meta])* $name:ident, $tag:expr, $file:expr, $types:expr, $btype:expr, $magic:expr, $record:ty, $record39794:ty) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct $name {
@@ -421,8 +473,9 @@ macro_rules! raw_biometric_dg {
                 self.group.templates.iter().map(|t| t.data.as_slice()).collect()
             }
 
-            /// Rules the CBEFF headers break (format owner, format type, biometric type), and
-            /// records that do not start with the format identifier of their format.
+            /// Rules the CBEFF headers break (format owner, format type, biometric type and
+            /// subtype), records that do not start with the format identifier of their format,
+            /// and records that cannot be decoded.
             pub fn check(&self) -> Vec<$crate::check::Issue> {
                 let mut issues = Vec::new();
                 for t in &self.group.templates {
@@ -430,6 +483,13 @@ macro_rules! raw_biometric_dg {
                         // ISO/IEC 39794 (tagged ASN.1, no format identifier): the owner and the
                         // biometric type are checked, the format type is the data block's own.
                         t.header.check($file, &[t.header.format_type], $btype, &mut issues);
+                        if let Err(e) = <$record39794>::decode(&t.data, $file) {
+                            issues.push($crate::check::Issue::new(
+                                $file,
+                                "biometric data block",
+                                format!("the ISO/IEC 39794 data block cannot be decoded: {e}"),
+                            ));
+                        }
                         continue;
                     }
                     t.header.check($file, &$types, $btype, &mut issues);
@@ -438,6 +498,12 @@ macro_rules! raw_biometric_dg {
                             $file,
                             "biometric data block",
                             format!("does not start with the format identifier {:?}", String::from_utf8_lossy($magic)),
+                        ));
+                    } else if let Err(e) = <$record>::decode(&t.data) {
+                        issues.push($crate::check::Issue::new(
+                            $file,
+                            "biometric data block",
+                            format!("the record cannot be decoded: {e}"),
                         ));
                     }
                 }

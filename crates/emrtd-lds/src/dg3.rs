@@ -11,7 +11,9 @@ raw_biometric_dg!(
     "DG3",
     [FORMAT_TYPE_FINGER_19794],
     BIOMETRIC_TYPE_FINGERPRINT,
-    b"FIR\0"
+    b"FIR\0",
+    crate::iso19794_4::FingerImageRecord,
+    crate::iso39794_4_6::FingerImageData
 );
 
 use crate::iso19794_4::{FingerImageRecord, StoredImage};

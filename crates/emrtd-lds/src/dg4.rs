@@ -11,7 +11,9 @@ raw_biometric_dg!(
     "DG4",
     [FORMAT_TYPE_IRIS_19794],
     BIOMETRIC_TYPE_IRIS,
-    b"IIR\0"
+    b"IIR\0",
+    crate::iso19794_6::IrisImageRecord,
+    crate::iso39794_4_6::IrisImageData
 );
 
 use crate::iso19794_4::StoredImage;

@@ -275,6 +275,8 @@ fn dg(file_tag: u32, btype: u8, format_type: [u8; 2], block: &[u8]) -> Vec<u8> {
         0xA1,
         &[
             tlv(0x81, &[btype]),
+            // Subtype: right index finger (09) / right eye (01).
+            tlv(0x82, &[if btype == 0x08 { 0x09 } else { 0x01 }]),
             tlv(0x87, &[0x01, 0x01]),
             tlv(0x88, &format_type),
         ]
@@ -393,4 +395,81 @@ fn iso39794_blocks_missing_required_elements_or_too_many_are_refused() {
             let _ = d.images();
         }
     }
+}
+
+/// The biometric subtype (82) of fingerprints and irises is mandatory and follows the CBEFF
+/// coding: side bits 01/02 (not both), for fingers a finger code 1–5 in bits 3–5, nothing else.
+#[test]
+fn biometric_subtypes_of_fingers_and_irises_follow_the_cbeff_coding() {
+    let subtype_issues = |issues: Vec<emrtd_lds::check::Issue>| {
+        issues
+            .iter()
+            .filter(|i| i.element == "biometric subtype (82)")
+            .count()
+    };
+    let dg3 = Dg3::decode(&fixture("bsi2008/Datagroup3.bin")).unwrap();
+    assert!(dg3.check().is_empty(), "{:?}", dg3.check());
+    for (subtype, ok) in [
+        (Some(vec![0x00]), true),
+        (Some(vec![0x05]), true),  // right thumb
+        (Some(vec![0x09]), true),  // right index
+        (Some(vec![0x0A]), true),  // left index
+        (Some(vec![0x16]), true),  // left little
+        (Some(vec![0x03]), false), // right and left
+        (Some(vec![0x19]), false), // finger code 6
+        (Some(vec![0x21]), false), // a reserved bit
+        (Some(vec![0xFE]), false), // LDS_D_12
+        (Some(vec![0x09, 0x00]), false),
+        (None, false), // LDS_D_13
+    ] {
+        let mut dg = dg3.clone();
+        dg.group.templates[0].header.biometric_subtype = subtype.clone();
+        let issues = dg.check();
+        assert_eq!(
+            subtype_issues(issues),
+            usize::from(!ok),
+            "DG3 {subtype:02X?}"
+        );
+    }
+    let dg4 = Dg4::decode(&fixture("bsi2008/Datagroup4.bin")).unwrap();
+    assert!(dg4.check().is_empty(), "{:?}", dg4.check());
+    for (subtype, ok) in [
+        (Some(vec![0x00]), true),
+        (Some(vec![0x01]), true),
+        (Some(vec![0x02]), true),
+        (Some(vec![0x03]), false),
+        (Some(vec![0x09]), false), // a finger code on an iris
+        (Some(vec![0xFE]), false), // LDS_E_11
+        (None, false),             // LDS_E_12
+    ] {
+        let mut dg = dg4.clone();
+        dg.group.templates[1].header.biometric_subtype = subtype.clone();
+        assert_eq!(
+            subtype_issues(dg.check()),
+            usize::from(!ok),
+            "DG4 {subtype:02X?}"
+        );
+    }
+}
+
+/// A record that starts with the right format identifier but cannot be decoded is a finding of
+/// the data group's check, not silently accepted.
+#[test]
+fn undecodable_finger_and_iris_records_are_findings() {
+    let mut dg3 = Dg3::decode(&fixture("bsi2008/Datagroup3.bin")).unwrap();
+    dg3.group.templates[1].data.truncate(40);
+    let issues: Vec<String> = dg3.check().iter().map(ToString::to_string).collect();
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert!(
+        issues[0].contains("the record cannot be decoded"),
+        "{issues:?}"
+    );
+    let mut dg4 = Dg4::decode(&fixture("bsi2008/Datagroup4.bin")).unwrap();
+    dg4.group.templates[0].data.truncate(50);
+    let issues: Vec<String> = dg4.check().iter().map(ToString::to_string).collect();
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert!(
+        issues[0].contains("the record cannot be decoded"),
+        "{issues:?}"
+    );
 }

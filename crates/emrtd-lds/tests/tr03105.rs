@@ -1,5 +1,6 @@
-//! BSI TR-03105-5.1 data-level test cases LDS_A (EF.COM), LDS_B (DG1), LDS_C (DG2), LDS_F
-//! (DG14), LDS_G (EF.CVCA), LDS_I (DG15) and LDS_K (EF.ATR/INFO), built as fixtures by
+//! BSI TR-03105-5.1 data-level test cases LDS_A (EF.COM), LDS_B (DG1), LDS_C (DG2), LDS_D
+//! (DG3), LDS_E (DG4), LDS_F (DG14), LDS_G (EF.CVCA), LDS_I (DG15) and LDS_K (EF.ATR/INFO),
+//! built as fixtures by
 //! fixtures/lds/tr03105/make_fixtures.py. A case the plan says must fail must be rejected: the
 //! file does not decode, its conformance check finds an issue, or (DG1) it differs from the data
 //! page. A case that must pass decodes without findings.
@@ -42,7 +43,7 @@ fn verdict(kind: &str, bytes: &[u8], data_page: Option<&str>) -> Option<String> 
 fn every_case_reaches_the_expected_verdict() {
     let manifest = json("tr03105/manifest.json");
     let cases = manifest["cases"].as_array().expect("cases");
-    assert_eq!(cases.len(), 86);
+    assert_eq!(cases.len(), 116);
     let mut failures = Vec::new();
     for case in cases {
         let id = case["id"].as_str().unwrap();
@@ -111,6 +112,30 @@ fn rejections_name_the_right_element() {
         ("LDS_C_26", "face image type"),
         ("LDS_C_27", "image data type"),
         ("LDS_C_28", "biometric data block"),
+        ("LDS_D_04", "expected tag 63"),
+        ("LDS_D_05", "DG3"),
+        ("LDS_D_06", "DG3"),
+        ("LDS_D_07", "number of instances (02)"),
+        ("LDS_D_08", "format owner (87): 01FF"),
+        ("LDS_D_09", "format owner (87)"),
+        ("LDS_D_10", "format type (88): 0009"),
+        ("LDS_D_11", "format type (88)"),
+        ("LDS_D_12", "biometric subtype (82): FE"),
+        ("LDS_D_13", "biometric subtype (82): missing"),
+        ("LDS_D_14", "format identifier \"FIR\\0\""),
+        ("LDS_D_15", "biometric data block (5F2E)"),
+        ("LDS_E_03", "expected tag 76"),
+        ("LDS_E_04", "DG4"),
+        ("LDS_E_05", "DG4"),
+        ("LDS_E_06", "number of instances (02)"),
+        ("LDS_E_07", "format owner (87): 01FF"),
+        ("LDS_E_08", "format owner (87)"),
+        ("LDS_E_09", "format type (88): 000F"),
+        ("LDS_E_10", "format type (88)"),
+        ("LDS_E_11", "biometric subtype (82): FE"),
+        ("LDS_E_12", "biometric subtype (82): missing"),
+        ("LDS_E_13", "format identifier \"IIR\\0\""),
+        ("LDS_E_14", "biometric data block (5F2E)"),
         ("LDS_F_01", "expected tag 6E"),
         ("LDS_F_04", "ChipAuthenticationPublicKeyInfo"),
         ("LDS_F_05", "SecurityInfo"),
@@ -154,5 +179,64 @@ fn accepted_cases_round_trip() {
         let bytes = fixture(&format!("tr03105/{}", case["fixture"].as_str().unwrap()));
         let file = decode_file(file_id(case["file"].as_str().unwrap()), &bytes).unwrap();
         assert_eq!(file.encode(), bytes, "{}", case["id"]);
+    }
+}
+
+/// The cases that must pass hold the image sets of the plan's annex (8.2.6–8.2.10): the number
+/// of instances, the CBEFF subtypes, and images in the format their record declares.
+#[test]
+fn image_set_cases_hold_the_images_the_plan_describes() {
+    use emrtd_lds::iso19794_4::BiometricImageFormat as F;
+    let bytes = |id: &str| fixture(&format!("tr03105/{id}.bin"));
+    for (id, subtypes, format) in [
+        ("LDS_D_01", &[0x09, 0x0A][..], F::Jpeg2000),
+        ("LDS_D_02", &[0x09, 0x0A][..], F::Wsq),
+        ("LDS_D_03", &[0x09, 0x0A, 0x05][..], F::Wsq),
+        ("LDS_D_16", &[0x09, 0x0A][..], F::Raw),
+    ] {
+        let LdsFile::Dg3(dg3) = decode_file(FileId::Dg(3), &bytes(id)).unwrap() else {
+            panic!("{id}: not DG3")
+        };
+        let found: Vec<u8> = dg3
+            .group
+            .templates
+            .iter()
+            .map(|t| t.header.biometric_subtype.as_deref().unwrap()[0])
+            .collect();
+        assert_eq!(found, subtypes, "{id}");
+        let images = dg3.images().unwrap();
+        assert_eq!(images.len(), subtypes.len(), "{id}");
+        for image in &images {
+            assert_eq!(image.format, Some(format), "{id}");
+            assert!(!image.format_mismatch(), "{id}");
+        }
+        if format == F::Raw {
+            for r in dg3.finger_records().unwrap() {
+                let img = &r.images[0];
+                assert_eq!(
+                    img.data.len(),
+                    usize::from(img.width) * usize::from(img.height)
+                );
+            }
+        }
+    }
+    for (id, format) in [("LDS_E_01", F::Jpeg2000), ("LDS_E_02", F::Raw)] {
+        let LdsFile::Dg4(dg4) = decode_file(FileId::Dg(4), &bytes(id)).unwrap() else {
+            panic!("{id}: not DG4")
+        };
+        let images = dg4.images().unwrap();
+        assert_eq!(images.len(), 2, "{id}");
+        let names: Vec<&str> = images.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["iris-1-right-1", "iris-2-left-1"], "{id}");
+        for image in &images {
+            assert_eq!(image.format, Some(format), "{id}");
+            assert!(!image.format_mismatch(), "{id}");
+        }
+        if format == F::Raw {
+            for r in dg4.iris_records().unwrap() {
+                let expected = usize::from(r.width) * usize::from(r.height);
+                assert_eq!(r.images[0].data.len(), expected, "{id}");
+            }
+        }
     }
 }

@@ -27,4 +27,6 @@ pub use report::{
     PaceMapping, Password, Progress, ReadOptions, Refusal, RemoteProof, RemoteProofTranscript,
     TaVersionChoice, TerminalAuthConfig, TerminalAuthReport, DEFAULT_COMMAND_BUDGET,
 };
-pub use verdict::{document_validity, verify_document, verify_document_at, ReadVerdict};
+pub use verdict::{
+    document_validity, verify_document, verify_document_at, verify_document_with, ReadVerdict,
+};

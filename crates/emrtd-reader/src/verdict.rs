@@ -80,7 +80,18 @@ pub fn verify_document(doc: &Document, trust: &TrustStore) -> ReadVerdict {
 
 /// [`verify_document`] at the time `clock` says (certificate validity, document validity).
 pub fn verify_document_at(doc: &Document, trust: &TrustStore, clock: &dyn Clock) -> ReadVerdict {
-    let opts = emrtd_auth::VerifyOptions::at(clock.now());
+    verify_document_with(doc, trust, &emrtd_auth::VerifyOptions::at(clock.now()))
+}
+
+/// [`verify_document`] with explicit options: "now" (`opts.now`, also for document
+/// validity), Document Signer certificates for an EF.SOD that embeds none, and the opt-in
+/// for EF.SODs signed over `id-data`
+/// ([`VerifyOptions::accept_id_data_content_type`](emrtd_auth::VerifyOptions::accept_id_data_content_type)).
+pub fn verify_document_with(
+    doc: &Document,
+    trust: &TrustStore,
+    opts: &emrtd_auth::VerifyOptions,
+) -> ReadVerdict {
     let dgs: BTreeMap<u8, Vec<u8>> = doc
         .files
         .iter()
@@ -90,9 +101,9 @@ pub fn verify_document_at(doc: &Document, trust: &TrustStore, clock: &dyn Clock)
         })
         .collect();
     let mut pa = match doc.files.get(&EfId::Sod) {
-        Some(sod) => verify_sod_bytes(sod, &dgs, trust, &opts),
+        Some(sod) => verify_sod_bytes(sod, &dgs, trust, opts),
         None => {
-            let mut r = verify_sod_bytes(&[], &dgs, trust, &opts);
+            let mut r = verify_sod_bytes(&[], &dgs, trust, opts);
             r.status = Verdict::Invalid;
             r.errors = vec!["EF.SOD was not read: the data cannot be verified".into()];
             r
@@ -127,7 +138,7 @@ pub fn verify_document_at(doc: &Document, trust: &TrustStore, clock: &dyn Clock)
         pa.status = Verdict::Invalid;
     }
     let card_security = doc.files.get(&EfId::CardSecurity).map(|b| {
-        let mut report = verify_card_security(b, trust, &opts);
+        let mut report = verify_card_security(b, trust, opts);
         if let Some(ca) = doc.files.get(&EfId::CardAccess) {
             check_card_access_consistency(&mut report, ca, b);
         }
@@ -278,7 +289,7 @@ pub fn document_validity(doc: &Document, today: Option<emrtd_mrz::Date>) -> Chec
 
 /// Decode every file read and collect its conformance findings. A data group or EF.SOD that
 /// cannot be decoded fails the check (signed data nobody can interpret); rule findings of
-/// readable files (`emrtd-lds` `check()`) and problems of the unsigned EF.ATR/INFO are reported
+/// readable files (`emrtd-lds` `check()`) and problems of the unsigned EF.ATR/INFO and EF.CVCA are reported
 /// as failed but informational: they do not change the verdict, and a stricter inspection
 /// system (as the TR-03105-5.1 harness in the tests) can count them.
 fn lds_conformance(doc: &Document) -> Check {
@@ -295,8 +306,9 @@ fn lds_conformance(doc: &Document) -> Check {
             EfId::AtrInfo => (FileId::AtrInfo, false),
             // Decoded and checked by PACE and EF.CardSecurity verification.
             EfId::CardAccess | EfId::CardSecurity => continue,
-            // Not signed by EF.SOD; its key references are used by Terminal Authentication.
-            EfId::Cvca => continue,
+            // Not signed by EF.SOD (its key references choose the Terminal Authentication
+            // chain): a broken one is a finding (TR-03105-5.1 LDS_G), never a failed verdict.
+            EfId::Cvca => (FileId::Cvca, false),
         };
         match decode_file(id, bytes) {
             Ok(f) => {

@@ -147,3 +147,77 @@ fn the_summary_adds_up() {
     assert!(doc.contains(&expected), "summary should start: {expected}");
     assert!(covered * 100 >= applicable * 80, "coverage below 80 %");
 }
+
+/// Every `.rs` file under `dir`, recursively.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let path = e.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every test the page names anywhere (the plan's table above, the Passive Authentication
+/// rules, the field quirks), written `file.rs::name`, `module::name` or
+/// `crate/tests/file.rs::name`, is a function of that file (module paths such as
+/// `ta::choose_chain` name a public function or constant). Type paths (`ReadOptions::…`) and
+/// crate paths (`emrtd_sim::…`) are API names, checked by the compiler where code uses them.
+#[test]
+fn every_test_the_page_names_exists() {
+    let doc = read("docs/conformance.md");
+    let mut files = Vec::new();
+    rust_files(std::path::Path::new(&format!("{ROOT}/crates")), &mut files);
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for span in doc.split('`').skip(1).step_by(2) {
+        let Some((file, name)) = span.split_once("::") else {
+            continue;
+        };
+        let is_ident =
+            |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !is_ident(name)
+            || file.starts_with(|c: char| c.is_ascii_uppercase())
+            || file.starts_with("emrtd_")
+            || file.contains(' ')
+        {
+            continue;
+        }
+        let stem = file.strip_suffix(".rs").unwrap_or(file);
+        let candidates: Vec<&std::path::PathBuf> = files
+            .iter()
+            .filter(|p| {
+                let p = p.to_string_lossy().replace('\\', "/");
+                if stem.contains('/') {
+                    p.ends_with(&format!("crates/{stem}.rs"))
+                } else {
+                    p.ends_with(&format!("/{stem}.rs"))
+                }
+            })
+            .collect();
+        let found = candidates.iter().any(|p| {
+            std::fs::read_to_string(p).is_ok_and(|src| {
+                src.lines().any(|l| {
+                    let l = l.trim_start();
+                    let l = l.strip_prefix("pub ").unwrap_or(l);
+                    l.starts_with(&format!("fn {name}("))
+                        || l.starts_with(&format!("fn {name}<"))
+                        || l.starts_with(&format!("const {name}:"))
+                        || l.starts_with(&format!("async fn {name}("))
+                        || l.starts_with(&format!("{name} => "))
+                })
+            })
+        });
+        checked += 1;
+        if !found {
+            missing.push(format!("{file}::{name}"));
+        }
+    }
+    assert!(checked > 300, "only {checked} test names found in the page");
+    assert!(missing.is_empty(), "named but not found: {missing:?}");
+}

@@ -11,7 +11,7 @@ use emrtd_remote::{
     FileName, KeyRing, Policy, Proof, ProofMethod, ProofStatus, RemoteVerdict, RequestError,
     ServerKey,
 };
-use emrtd_sim::{Profile, VirtualChip};
+use emrtd_sim::{Attack, Profile, VirtualChip};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::collections::BTreeMap;
@@ -95,6 +95,19 @@ fn phone(
     expect: Expectations,
 ) -> (ChallengeResponse, Evidence) {
     let pre = proof_files(chip);
+    read_with_proof(server, chip, context, expect, &pre, 11)
+}
+
+/// Ask for a challenge disclosing `pre` (the challenge drawn with `seed`), then read the chip
+/// in one session with the proof the server asked for.
+fn read_with_proof(
+    server: &Server,
+    chip: &mut VirtualChip,
+    context: &str,
+    expect: Expectations,
+    pre: &BTreeMap<EfId, Vec<u8>>,
+    seed: u64,
+) -> (ChallengeResponse, Evidence) {
     let body = challenge_request(
         context,
         expect,
@@ -102,7 +115,7 @@ fn phone(
         pre.get(&EfId::Dg(14)).map(Vec::as_slice),
         pre.get(&EfId::Dg(15)).map(Vec::as_slice),
     );
-    let challenge = server.challenge(&body, 11);
+    let challenge = server.challenge(&body, seed);
     let remote_proof = challenge
         .proof
         .instructions()
@@ -128,6 +141,31 @@ fn phone(
 fn chip(p: Profile) -> VirtualChip {
     VirtualChip::new(p).unwrap()
 }
+
+/// A chip of the profile playing `attack`, its keys drawn from a source seeded with `seed`:
+/// with the same seed and no attack, the genuine document the attack starts from.
+fn seeded(p: Profile, attack: Option<Attack>, seed: u64) -> VirtualChip {
+    let p = Profile { attack, ..p };
+    VirtualChip::with_rng(p, Box::new(StdRng::seed_from_u64(seed))).unwrap()
+}
+
+/// Both chips serve these files byte for byte.
+fn assert_same_files(a: &VirtualChip, b: &VirtualChip, names: &[&str]) {
+    for n in names {
+        assert!(a.file(n).is_some(), "{n}");
+        assert_eq!(a.file(n), b.file(n), "{n}");
+    }
+}
+
+const COPIED: [&str; 7] = [
+    "COM",
+    "SOD",
+    "DG1",
+    "DG2",
+    "DG14",
+    "CardAccess",
+    "CardSecurity",
+];
 
 #[test]
 fn a_genuine_chip_with_chip_authentication_is_accepted() {
@@ -183,31 +221,15 @@ fn a_mismatching_expected_identity_is_refused() {
     assert!(v.reasons.iter().any(|r| r.contains("document number")));
 }
 
-/// A clone: the genuine chip's files in a chip that lacks its private keys.
-fn clone_of(genuine: &VirtualChip, profile: Profile) -> VirtualChip {
-    let mut p = profile;
-    for name in [
-        "COM",
-        "SOD",
-        "DG1",
-        "DG2",
-        "DG14",
-        "DG15",
-        "CardAccess",
-        "CardSecurity",
-    ] {
-        if let Some(b) = genuine.file(name) {
-            p.files.insert(name.into(), hex::encode(b));
-        }
-    }
-    chip(p)
-}
-
 #[test]
 fn a_clone_without_the_ca_private_key_is_refused() {
     let s = server();
-    let genuine = chip(ca_profile());
-    let mut clone = clone_of(&genuine, ca_profile());
+    let mut genuine = seeded(ca_profile(), None, 40);
+    let mut clone = seeded(ca_profile(), Some(Attack::Clone), 40);
+    assert_same_files(&genuine, &clone, &COPIED);
+    let (_, e) = phone(&s, &mut genuine, "tx-4", Expectations::default());
+    let v = s.verify(&e, NOW).unwrap();
+    assert!(v.genuine_chip && v.accepted, "{:?}", v.reasons);
     let (_, e) = phone(&s, &mut clone, "tx-4", Expectations::default());
     let v = s.verify(&e, NOW).unwrap();
     assert!(v.data_authentic, "the copied files are genuine");
@@ -224,17 +246,102 @@ fn a_clone_without_the_ca_private_key_is_refused() {
 #[test]
 fn a_clone_without_the_aa_private_key_is_refused() {
     let s = server();
-    let genuine = chip(aa_profile());
-    // The virtual chips of one key type share their AA key: the clone signs with another.
-    let mut other = aa_profile();
-    other.active_authentication = "ec-brainpoolp256r1".into();
-    let mut clone = clone_of(&genuine, other);
+    let genuine = seeded(aa_profile(), None, 41);
+    let mut clone = seeded(aa_profile(), Some(Attack::Clone), 41);
+    assert_same_files(
+        &genuine,
+        &clone,
+        &["COM", "SOD", "DG1", "DG2", "DG14", "DG15"],
+    );
     let (_, e) = phone(&s, &mut clone, "tx-5", Expectations::default());
     let v = s.verify(&e, NOW).unwrap();
     assert!(v.data_authentic);
     assert!(!v.genuine_chip);
     assert_eq!(v.chip_proof.method, ProofMethod::ActiveAuthentication);
+    assert!(
+        v.chip_proof
+            .reason
+            .contains("does not verify with the DG15 key"),
+        "{}",
+        v.chip_proof.reason
+    );
     assert!(!v.accepted);
+}
+
+#[test]
+fn a_chip_signing_with_a_key_that_is_not_dg15s_is_refused() {
+    let s = server();
+    let mut genuine = seeded(aa_profile(), None, 42);
+    let mut wrong = seeded(aa_profile(), Some(Attack::WrongAaKey), 42);
+    assert_same_files(
+        &genuine,
+        &wrong,
+        &["COM", "SOD", "DG1", "DG2", "DG14", "DG15"],
+    );
+    let (_, e) = phone(&s, &mut genuine, "tx-5b", Expectations::default());
+    assert!(s.verify(&e, NOW).unwrap().genuine_chip);
+    let (_, e) = phone(&s, &mut wrong, "tx-5b", Expectations::default());
+    let v = s.verify(&e, NOW).unwrap();
+    assert!(v.data_authentic, "the files are the genuine chip's");
+    assert!(!v.genuine_chip);
+    assert_eq!(v.chip_proof.status, ProofStatus::Failed);
+    assert!(
+        v.chip_proof
+            .reason
+            .contains("does not verify with the DG15 key"),
+        "{}",
+        v.chip_proof.reason
+    );
+    assert!(!v.accepted);
+}
+
+#[test]
+fn a_chip_replaying_a_recorded_session_is_refused() {
+    let s = server();
+    for (profile, seed) in [(ca_profile(), 43), (aa_profile(), 44)] {
+        let mut replayer = seeded(profile, Some(Attack::Replay), seed);
+        // What the attacker's app disclosed once and keeps disclosing.
+        let mut pre = BTreeMap::new();
+        for (ef, name) in [(EfId::Dg(14), "DG14"), (EfId::Dg(15), "DG15")] {
+            if let Some(b) = replayer.file(name) {
+                pre.insert(ef, b.to_vec());
+            }
+        }
+        // The recorded session: the genuine chip answering a proof for challenge 1.
+        let (_, recorded) =
+            read_with_proof(&s, &mut replayer, "tx-7b", Expectations::default(), &pre, 1);
+        let v = s.verify(&recorded, NOW).unwrap();
+        assert!(v.genuine_chip && v.accepted, "{:?}", v.reasons);
+        // Later, challenge 2: the app repeats its commands (same randomness, so access
+        // control replays too) and the chip answers from the recording.
+        let (_, replayed) =
+            read_with_proof(&s, &mut replayer, "tx-7b", Expectations::default(), &pre, 2);
+        assert_eq!(replayed.files, recorded.files);
+        let v = s.verify(&replayed, NOW).unwrap();
+        assert!(v.data_authentic);
+        assert!(!v.genuine_chip);
+        assert_eq!(v.chip_proof.status, ProofStatus::Failed);
+        assert!(
+            v.chip_proof.reason.contains("does not verify"),
+            "{}",
+            v.chip_proof.reason
+        );
+        assert!(!v.accepted);
+    }
+}
+
+#[test]
+fn a_replay_chip_fails_access_control_with_a_reader_that_draws_fresh_randomness() {
+    let mut replayer = seeded(ca_profile(), Some(Attack::Replay), 45);
+    // The recorded session, then a read with other randomness: the replayed PACE answers do
+    // not fit the reader's nonces, and the read stops before any file.
+    let _ = proof_files(&mut replayer);
+    let engine = Engine::new(
+        EngineConfig::new(key(), ReadOptions::default()),
+        StdRng::seed_from_u64(4545),
+        FixedClock(NOW),
+    );
+    assert!(read_blocking(&mut replayer, engine, &mut |_| {}).is_err());
 }
 
 #[test]
@@ -420,12 +527,23 @@ fn a_dg14_swapped_for_another_documents_is_refused() {
         "{}",
         v.chip_proof.reason
     );
-    // Posting B's DG14 with A's other files: DG14 fails Passive Authentication.
-    e.files
-        .insert(FileName::Dg(14), own.file("DG14").unwrap().to_vec());
+    // A chip holding B's DG14 and CA key with A's other files (the dg14-swap profile): the
+    // proof runs with B's key, but DG14 fails Passive Authentication against A's EF.SOD.
+    let genuine = seeded(ca_profile(), None, 46);
+    let mut swapped = seeded(ca_profile(), Some(Attack::Dg14Swap), 46);
+    assert_same_files(&genuine, &swapped, &["COM", "SOD", "DG1", "DG2"]);
+    assert_ne!(genuine.file("DG14"), swapped.file("DG14"));
+    let (_, e) = phone(&s, &mut swapped, "tx-13", Expectations::default());
     let v = s.verify(&e, NOW).unwrap();
     assert!(!v.genuine_chip);
     assert!(!v.data_authentic);
+    assert!(
+        v.chip_proof
+            .reason
+            .contains("DG14 is not authenticated by EF.SOD"),
+        "{}",
+        v.chip_proof.reason
+    );
     assert!(!v.accepted);
 }
 

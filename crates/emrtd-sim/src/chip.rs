@@ -1,7 +1,7 @@
 //! The virtual chip: an ICAO 9303 LDS1 application answering APDUs.
 
 use crate::link::{ChipOp, LinkStats, Phase};
-use crate::profile::{Profile, ProfileError};
+use crate::profile::{Attack, Profile, ProfileError};
 use emrtd_access::bac::{BacChip, BacKeys};
 use emrtd_access::pace::{Mapping, PaceChip, PaceParams, PacePassword};
 use emrtd_apdu::{
@@ -115,8 +115,50 @@ pub struct VirtualChip {
     extended_refusal: Option<StatusWord>,
     /// The command being executed ends the secure messaging session (`le_refusal = "6b00-drop"`).
     drop_session: bool,
+    /// The recording of [`Attack::Replay`].
+    replay: Option<Replay>,
     #[cfg(feature = "hostile")]
     response_hook: Option<ResponseHook>,
+}
+
+/// The state of [`Attack::Replay`]: the answers of the first session, and where a later session
+/// is in them.
+#[derive(Debug, Default)]
+struct Replay {
+    recording: Vec<Vec<u8>>,
+    playing: bool,
+    next: usize,
+}
+
+/// Answers a replay chip records at most (a complete read takes a few hundred).
+const MAX_RECORDED_ANSWERS: usize = 4096;
+
+/// The error of a profile whose attack lacks what it attacks.
+fn attack_needs(attack: Attack, what: &str) -> ProfileError {
+    ProfileError::Invalid(format!(
+        "attack {attack} needs a profile with {what}: the genuine chip has no such key to replace"
+    ))
+}
+
+/// DG14 of a chip with these keys: the Active Authentication info, then the Chip
+/// Authentication infos (none: the chip has no DG14).
+fn dg14_of(
+    aa: Option<&emrtd_access::aa::AaChipKey>,
+    extra: &[SecurityInfo],
+    ca: Option<&emrtd_access::ca::CaChip>,
+) -> Result<Option<Vec<u8>>, ProfileError> {
+    let mut dg14 = SecurityInfos { infos: Vec::new() };
+    if let Some(info) = aa.and_then(|k| k.active_authentication_info()) {
+        dg14.infos.push(SecurityInfo::ActiveAuthentication(info));
+    }
+    dg14.infos.extend(extra.iter().cloned());
+    if let Some(chip) = ca {
+        dg14.infos.extend(
+            chip.security_infos(emrtd_access::ca::DomainParameterEncoding::Standardized)
+                .map_err(|e| ProfileError::Invalid(format!("Chip Authentication: {e}")))?,
+        );
+    }
+    Ok((!dg14.infos.is_empty()).then(|| dg14.to_dg14()))
 }
 
 #[cfg(feature = "hostile")]
@@ -146,18 +188,16 @@ impl VirtualChip {
         if let Some(dg2) = build_dg2(&profile.face)? {
             files.insert("DG2".into(), dg2);
         }
-        let aa = aa_key(&profile.active_authentication)?;
-        let mut dg14 = SecurityInfos { infos: Vec::new() };
+        let mut aa = aa_key(&profile.active_authentication, false)?;
         if let Some(key) = &aa {
             files.insert("DG15".into(), key.dg15());
-            if let Some(info) = key.active_authentication_info() {
-                dg14.infos.push(SecurityInfo::ActiveAuthentication(info));
-            }
         }
         let eac_version2 = profile.eac.as_ref().is_some_and(|e| e.version >= 2);
         // SecurityInfos EF.CardAccess lists besides PACE (TR-03110-3 §A.1.2.1: Terminal and
         // Chip Authentication version 2).
         let mut card_access_extra = Vec::new();
+        // DG14 lists TerminalAuthenticationInfo besides the CA and AA infos.
+        let mut dg14_extra = Vec::new();
         if let Some(e) = &profile.eac {
             if e.version > 2 {
                 return Err(ProfileError::Invalid(format!(
@@ -186,10 +226,10 @@ impl VirtualChip {
                 if eac_version2 {
                     card_access_extra.push(SecurityInfo::TerminalAuthentication(ta.clone()));
                 }
-                dg14.infos.push(SecurityInfo::TerminalAuthentication(ta));
+                dg14_extra.push(SecurityInfo::TerminalAuthentication(ta));
             }
         }
-        let ca = match &profile.chip_authentication {
+        let mut ca = match &profile.chip_authentication {
             Some(cfg) => {
                 if let Ok(group) = emrtd_crypto::pk::Group::standardized(cfg.parameter_id) {
                     require_extended_length(
@@ -200,10 +240,6 @@ impl VirtualChip {
                     )?;
                 }
                 let chip = ca_chip(cfg, eac_version2, &mut *rng)?;
-                dg14.infos.extend(
-                    chip.security_infos(emrtd_access::ca::DomainParameterEncoding::Standardized)
-                        .map_err(|e| ProfileError::Invalid(format!("Chip Authentication: {e}")))?,
-                );
                 if eac_version2 {
                     card_access_extra.push(SecurityInfo::ChipAuthentication(
                         chip.chip_authentication_info(),
@@ -213,8 +249,8 @@ impl VirtualChip {
             }
             None => None,
         };
-        if !dg14.infos.is_empty() {
-            files.insert("DG14".into(), dg14.to_dg14());
+        if let Some(dg14) = dg14_of(aa.as_ref(), &dg14_extra, ca.as_ref())? {
+            files.insert("DG14".into(), dg14);
         }
         if let Some(cfg) = &profile.eac {
             let cvca = emrtd_eac::CvCertificate::decode(&hex_bytes(&cfg.cvca, "eac.cvca")?)
@@ -241,7 +277,7 @@ impl VirtualChip {
             require_extended_length(&profile, params.group(), "PACE", p.parameter_id)?;
             pace_params.push(params);
         }
-        let pace = if pace_params.is_empty() {
+        let mut pace = if pace_params.is_empty() {
             None
         } else {
             let mut infos = SecurityInfos { infos: Vec::new() };
@@ -317,6 +353,52 @@ impl VirtualChip {
             let sod =
                 crate::pki::sign_sod(&dgs).map_err(|e| ProfileError::Invalid(e.to_string()))?;
             files.insert("SOD".into(), sod);
+        }
+        // The attack, last: every genuine key and file above is drawn exactly as for the
+        // genuine chip (a chip built with the same seeded random source has the same files).
+        let mut replay = None;
+        match profile.attack {
+            None => {}
+            Some(Attack::Clone) => {
+                // The copied files stay; every private key is the clone's own.
+                if let Some(cfg) = &profile.chip_authentication {
+                    ca = Some(ca_chip(cfg, eac_version2, &mut *rng)?);
+                }
+                if aa.is_some() {
+                    aa = aa_key(&profile.active_authentication, true)?;
+                }
+                if let (Some(chip), Some(cam)) = (
+                    pace.as_mut(),
+                    pace_params
+                        .iter()
+                        .find(|p| p.mapping() == Mapping::ChipAuthentication),
+                ) {
+                    let (secret, _) = generate_key(cam.group(), &mut *rng)?;
+                    chip.set_cam_key(&secret)
+                        .map_err(|e| ProfileError::Invalid(format!("CAM key: {e}")))?;
+                }
+            }
+            Some(Attack::WrongAaKey) => {
+                if aa.is_none() {
+                    return Err(attack_needs(Attack::WrongAaKey, "active_authentication").into());
+                }
+                aa = aa_key(&profile.active_authentication, true)?;
+            }
+            Some(Attack::Dg14Swap) => {
+                let Some(cfg) = &profile.chip_authentication else {
+                    return Err(
+                        attack_needs(Attack::Dg14Swap, "a [chip_authentication] table").into(),
+                    );
+                };
+                // The other document: its own Chip Authentication key and the DG14 that
+                // publishes it; EF.SOD stays this document's.
+                let other = ca_chip(cfg, eac_version2, &mut *rng)?;
+                if let Some(dg14) = dg14_of(aa.as_ref(), &dg14_extra, Some(&other))? {
+                    files.insert("DG14".into(), dg14);
+                }
+                ca = Some(other);
+            }
+            Some(Attack::Replay) => replay = Some(Replay::default()),
         }
         let files = files
             .into_iter()
@@ -397,6 +479,7 @@ impl VirtualChip {
             phase: Phase::Other,
             time: crate::link::ModelledTime::default(),
             until_tag_loss,
+            replay,
             #[cfg(feature = "hostile")]
             response_hook: None,
         })
@@ -458,12 +541,40 @@ impl VirtualChip {
         if let Some(eac) = &mut self.eac {
             eac.end_session();
         }
+        if let Some(replay) = &mut self.replay {
+            // The recording ends with the first session that recorded something.
+            replay.playing |= !replay.recording.is_empty();
+            replay.next = 0;
+        }
+    }
+
+    /// The attack this chip plays, if any (see [`Attack`]).
+    pub fn attack(&self) -> Option<Attack> {
+        self.profile.attack
     }
 
     /// Process one command APDU and return the response bytes (data + SW).
     pub fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
         self.work.clear();
-        let response = self.process_inner(apdu).to_bytes();
+        let response = match self.replay.as_mut().filter(|r| r.playing) {
+            Some(r) => {
+                // Whatever was sent: the next recorded answer (6F00 once they run out).
+                let answer = r.recording.get(r.next).cloned();
+                r.next = r.next.saturating_add(1);
+                answer.unwrap_or_else(|| ResponseApdu::status(StatusWord(0x6F00)).to_bytes())
+            }
+            None => {
+                let response = self.process_inner(apdu).to_bytes();
+                if let Some(r) = self
+                    .replay
+                    .as_mut()
+                    .filter(|r| r.recording.len() < MAX_RECORDED_ANSWERS)
+                {
+                    r.recording.push(response.clone());
+                }
+                response
+            }
+        };
         let mut us = self.stats.record(
             &self.profile.link,
             apdu.len(),
@@ -1452,16 +1563,25 @@ fn status_key(key: &str, value: Option<&str>) -> Result<Option<StatusWord>, Prof
     }
 }
 
-fn aa_key(name: &str) -> Result<Option<emrtd_access::aa::AaChipKey>, ProfileError> {
+/// The Active Authentication key of a profile's key type; `other`: a second key of the same
+/// type (the one a clone or a wrong-key chip signs with), which DG15 never holds.
+fn aa_key(name: &str, other: bool) -> Result<Option<emrtd_access::aa::AaChipKey>, ProfileError> {
     use emrtd_access::aa::AaChipKey;
-    let der: &[u8] = match name {
-        "none" => return Ok(None),
-        "rsa-2048" | "rsa-2048-sha256" => include_bytes!("../pki/aa_rsa2048.pk8.der"),
-        "rsa-3072" => include_bytes!("../pki/aa_rsa3072.pk8.der"),
-        "rsa-4096" => include_bytes!("../pki/aa_rsa4096.pk8.der"),
-        "ec-p256" => include_bytes!("../pki/aa_ec_p256.pk8.der"),
-        "ec-brainpoolp256r1" => include_bytes!("../pki/aa_ec_brainpoolp256r1.pk8.der"),
-        other => {
+    let der: &[u8] = match (name, other) {
+        ("none", _) => return Ok(None),
+        ("rsa-2048" | "rsa-2048-sha256", false) => include_bytes!("../pki/aa_rsa2048.pk8.der"),
+        ("rsa-3072", false) => include_bytes!("../pki/aa_rsa3072.pk8.der"),
+        ("rsa-4096", false) => include_bytes!("../pki/aa_rsa4096.pk8.der"),
+        ("ec-p256", false) => include_bytes!("../pki/aa_ec_p256.pk8.der"),
+        ("ec-brainpoolp256r1", false) => include_bytes!("../pki/aa_ec_brainpoolp256r1.pk8.der"),
+        ("rsa-2048" | "rsa-2048-sha256", true) => include_bytes!("../pki/aa_other_rsa2048.pk8.der"),
+        ("rsa-3072", true) => include_bytes!("../pki/aa_other_rsa3072.pk8.der"),
+        ("rsa-4096", true) => include_bytes!("../pki/aa_other_rsa4096.pk8.der"),
+        ("ec-p256", true) => include_bytes!("../pki/aa_other_ec_p256.pk8.der"),
+        ("ec-brainpoolp256r1", true) => {
+            include_bytes!("../pki/aa_other_ec_brainpoolp256r1.pk8.der")
+        }
+        (other, _) => {
             return Err(ProfileError::Invalid(format!(
                 "active_authentication {other:?}: use none, rsa-2048, rsa-2048-sha256, rsa-3072, rsa-4096, ec-p256 or ec-brainpoolp256r1"
             )))

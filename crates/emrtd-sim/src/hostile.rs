@@ -753,6 +753,9 @@ pub struct SodSpec {
     pub signing_time: Option<Vec<u8>>,
     /// Raw DER eContent to sign instead of `lso` (for structures the encoder cannot make).
     pub content: Option<Vec<u8>>,
+    /// eContentType and the signed content-type attribute (dotted OID; by default
+    /// id-icao-mrtd-security-ldsSecurityObject).
+    pub content_type: String,
 }
 
 impl SodSpec {
@@ -781,6 +784,7 @@ impl SodSpec {
             message_digest: None,
             signing_time: None,
             content: None,
+            content_type: oid::LDS_SECURITY_OBJECT.into(),
         }
     }
 
@@ -808,7 +812,7 @@ impl SodSpec {
             signing_time: self.signing_time.clone(),
         };
         let alg = self.signature_algorithm.clone();
-        let ci = encode_signed_data(oid::LDS_SECURITY_OBJECT, &content, &parts, |attrs| {
+        let ci = encode_signed_data(&self.content_type, &content, &parts, |attrs| {
             sign_ecdsa(&alg, attrs)
         })
         .map_err(|e| crate::pki::PkiError(format!("{e:?}")))?;

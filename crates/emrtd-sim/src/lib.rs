@@ -18,4 +18,4 @@ pub mod vpcd;
 
 pub use chip::{VirtualChip, LDS1_AID};
 pub use link::{ChipFamily, ChipOp, LinkModel, LinkStats, ModelledTime, Phase, Platform};
-pub use profile::{Profile, ProfileError, DEFAULT_PROFILE};
+pub use profile::{Attack, Profile, ProfileError, DEFAULT_PROFILE};

@@ -84,6 +84,82 @@ pub struct Profile {
     /// the files the chip would otherwise build itself.
     #[serde(default)]
     pub files: BTreeMap<String, String>,
+    /// An attack on remote verification the chip plays (see [`Attack`]); `None`: a genuine
+    /// chip. `Profile::load("norway-id:clone")` sets it from a name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attack: Option<Attack>,
+}
+
+/// Attacks on remote verification (`docs/remote-verification.md`), played by a virtual chip
+/// built from an otherwise genuine profile. Profile key `attack = "clone"`, or `NAME:ATTACK`
+/// where a profile is named (`emrtd read --sim norway-id:clone`, the bindings' `VirtualCard`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Attack {
+    /// The genuine document's files (EF.SOD, DG14, DG15, EF.CardSecurity, … exactly as the
+    /// genuine chip serves them) on a chip that lacks its private keys: Chip Authentication,
+    /// Active Authentication and PACE-CAM answer with keys of the clone's own.
+    Clone,
+    /// The genuine chip during its first session (from power-on to the first reset or
+    /// reconnect), which it records; from then on it answers every session with the recorded
+    /// answers in order, whatever it is sent. A reader with fresh randomness fails already at
+    /// access control; a modified app that repeats its recorded commands gets through and
+    /// relays proofs that belong to the recorded challenge.
+    Replay,
+    /// Signs Active Authentication with a key of the same type that is not DG15's; everything
+    /// else is genuine. Needs a profile with `active_authentication`.
+    WrongAaKey,
+    /// DG14 of another document, with that document's Chip Authentication private key, while
+    /// every other file (EF.SOD among them) is this document's. Needs `chip_authentication`.
+    Dg14Swap,
+}
+
+impl Attack {
+    /// Every attack, in the order `emrtd profiles` lists them.
+    pub const ALL: [Attack; 4] = [
+        Attack::Clone,
+        Attack::Replay,
+        Attack::WrongAaKey,
+        Attack::Dg14Swap,
+    ];
+
+    /// The attack's name in profiles and on the command line (`clone`, `replay`,
+    /// `wrong-aa-key`, `dg14-swap`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Attack::Clone => "clone",
+            Attack::Replay => "replay",
+            Attack::WrongAaKey => "wrong-aa-key",
+            Attack::Dg14Swap => "dg14-swap",
+        }
+    }
+
+    /// One line for humans.
+    pub fn description(self) -> &'static str {
+        match self {
+            Attack::Clone => {
+                "the genuine files on a chip without the genuine CA/AA/CAM private keys"
+            }
+            Attack::Replay => {
+                "records its first session, then answers every later one with that recording"
+            }
+            Attack::WrongAaKey => "signs Active Authentication with a key that is not DG15's",
+            Attack::Dg14Swap => {
+                "DG14 and Chip Authentication key of another document, this document's EF.SOD"
+            }
+        }
+    }
+
+    /// The attack of a name (see [`Attack::name`]).
+    pub fn from_name(name: &str) -> Option<Attack> {
+        Attack::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+impl std::fmt::Display for Attack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Access control offered by the chip.
@@ -314,8 +390,30 @@ impl Profile {
         Ok(serde_json::from_str(text)?)
     }
 
-    /// A built-in profile name, or a path to a `.toml` / `.json` profile file.
+    /// A built-in profile name, or a path to a `.toml` / `.json` profile file, optionally
+    /// followed by `:ATTACK` (an [`Attack`] name: `norway-id:clone`).
     pub fn load(name_or_path: &str) -> Result<Profile, ProfileError> {
+        if let Some((base, attack)) = name_or_path.rsplit_once(':') {
+            if let Some(attack) = Attack::from_name(attack) {
+                let mut profile = Profile::load_plain(base)?;
+                profile.attack = Some(attack);
+                return Ok(profile);
+            }
+            if !base.is_empty()
+                && !name_or_path.ends_with(".toml")
+                && !name_or_path.ends_with(".json")
+            {
+                let names: Vec<&str> = Attack::ALL.iter().map(|a| a.name()).collect();
+                return Err(ProfileError::Invalid(format!(
+                    "unknown attack {attack:?} after the profile name; attacks are: {}",
+                    names.join(", ")
+                )));
+            }
+        }
+        Profile::load_plain(name_or_path)
+    }
+
+    fn load_plain(name_or_path: &str) -> Result<Profile, ProfileError> {
         let path = Path::new(name_or_path);
         let is_file = name_or_path.ends_with(".toml") || name_or_path.ends_with(".json");
         if !is_file {

@@ -21,6 +21,7 @@ pub const MIN_RSA_BITS: usize = 1024;
 
 /// Why a chip key cannot be loaded or cannot sign.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AaError {
     /// The key file is not a usable PKCS#8 private key.
     #[error("Active Authentication key: {0}")]

@@ -7,6 +7,7 @@
 //! `xx CC` with the ISO/IEC 10118-3 hash-function identifier `xx`. M2 (the terminal's
 //! challenge) is not recovered: the verifier supplies it.
 
+use emrtd_crypto::pk::rsa::{rsa_public_op, RsaError};
 use emrtd_crypto::sig::HashAlg;
 use rsa::traits::PublicKeyParts;
 use rsa::BigUint;
@@ -78,6 +79,7 @@ pub fn hash_identifier(hash: HashAlg) -> u8 {
 
 /// Why a signature does not open to a valid representative, or the representative is invalid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Iso9796Error {
     /// The signature is empty or longer than the modulus.
     #[error("signature is {got} bytes; an RSA-{bits} signature has {expected} bytes")]
@@ -95,6 +97,9 @@ pub enum Iso9796Error {
     /// The modulus length is not a whole number of octets.
     #[error("RSA modulus of {0} bits is not a multiple of 8 bits, which ISO/IEC 9796-2 representatives here require")]
     ModulusNotByteAligned(usize),
+    /// The public key cannot be used (modulus or exponent out of range).
+    #[error("the RSA public key is unusable: {0}")]
+    Key(RsaError),
     /// Neither J nor n − J ends in the nibble C: wrong key, or not an ISO/IEC 9796-2 signature.
     #[error("the opened signature does not end in the trailer nibble C (neither s^e mod n nor n − s^e mod n): wrong public key or corrupted signature")]
     NotIso9796,
@@ -248,24 +253,25 @@ pub fn open_rsa(key: &rsa::RsaPublicKey, signature: &[u8]) -> Result<Vec<u8>, Is
     if bits & 7 != 0 {
         return Err(Iso9796Error::ModulusNotByteAligned(bits));
     }
-    let s = BigUint::from_bytes_be(signature);
-    if &s >= key.n() {
-        return Err(Iso9796Error::OutOfRange);
+    // RSAVP1 on emrtd-crypto's Montgomery arithmetic (public inputs, variable time); the
+    // signature is left-padded to the modulus length it may have lost leading zeros from.
+    let n = key.n().to_bytes_be();
+    let mut padded = vec![0u8; k - signature.len()];
+    padded.extend_from_slice(signature);
+    let j = rsa_public_op(&n, &key.e().to_bytes_be(), &padded).map_err(|e| match e {
+        RsaError::Signature => Iso9796Error::OutOfRange,
+        other => Iso9796Error::Key(other),
+    })?;
+    if j.last().is_some_and(|b| b & 0x0F == 0x0C) {
+        return Ok(j);
     }
-    let j = rsa::hazmat::rsa_encrypt(key, &s).map_err(|_| Iso9796Error::OutOfRange)?;
-    let ends_in_c = |v: &BigUint| v.to_bytes_be().last().is_some_and(|b| b & 0x0F == 0x0C);
-    let f = if ends_in_c(&j) {
-        j
-    } else {
-        let alt = key.n() - &j;
-        if !ends_in_c(&alt) {
-            return Err(Iso9796Error::NotIso9796);
-        }
-        alt
-    };
-    let bytes = f.to_bytes_be();
-    let mut out = vec![0u8; k.saturating_sub(bytes.len())];
-    out.extend_from_slice(&bytes);
+    // n − J (J < n): its last nibble must then be C.
+    let alt = (key.n() - BigUint::from_bytes_be(&j)).to_bytes_be();
+    if alt.last().is_none_or(|b| b & 0x0F != 0x0C) {
+        return Err(Iso9796Error::NotIso9796);
+    }
+    let mut out = vec![0u8; k.saturating_sub(alt.len())];
+    out.extend_from_slice(&alt);
     Ok(out)
 }
 

@@ -11,7 +11,7 @@
 //! public number of bits, with constant-time table selection.
 
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
-use crypto_bigint::{Uint, U576};
+use crypto_bigint::{NonZero, Uint, U576};
 use rand_core::CryptoRngCore;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
@@ -135,10 +135,9 @@ impl EcCurve {
             .iter()
             .find(|c| c.same_parameters(&curve))
         {
+            // Share the standardized curve's arithmetic (and its table of multiples of G).
             curve.fast = std.fast;
-            if curve.fast.is_some() {
-                curve.narrow = None;
-            }
+            curve.narrow = std.narrow.clone();
             return Ok(curve);
         }
         curve.check_order()?;
@@ -243,7 +242,8 @@ impl EcCurve {
         }
         let mut curve = curve;
         if curve.fast.is_none() {
-            curve.narrow = Narrow::for_field(&p_int, &a_int, &b_int, field_bits);
+            curve.narrow =
+                Narrow::for_field(&p_int, &a_int, &b_int, (&gx_int, &gy_int), field_bits);
         }
         if let Some(fast) = curve.fast {
             if fast.generator() != curve.encode_point(&curve.g) {
@@ -735,6 +735,38 @@ impl EcCurve {
         self.generic_ecdsa_verify(q, &e, r, s)
     }
 
+    /// SEC 1 §4.1.4 steps 1–5: r and s in [1, n−1], then u1 = e·s⁻¹ and u2 = r·s⁻¹ mod n.
+    /// Returns (r, u1, u2); `None` if r or s is out of range.
+    fn ecdsa_scalars(&self, e: &[u8], r: &[u8], s: &[u8]) -> Option<(EcUint, EcUint, EcUint)> {
+        let parse = |v: &[u8]| -> Option<EcUint> {
+            let v = from_be::<EC_LIMBS>(v)?;
+            (v != EcUint::ZERO && v.cmp_vartime(&self.n) == core::cmp::Ordering::Less).then_some(v)
+        };
+        let r_i = parse(r)?;
+        let s_i = parse(s)?;
+        let e_i = from_be::<EC_LIMBS>(e)?;
+        let modn = |x: &EcUint| DynResidue::new(x, self.fn_params);
+        // e < 2^order_bits < 2n: one conditional subtraction reduces it.
+        let e_red = if e_i.cmp_vartime(&self.n) == core::cmp::Ordering::Less {
+            e_i
+        } else {
+            e_i.wrapping_sub(&self.n)
+        };
+        let w = modn(&s_i).pow_bounded_exp(&self.n_minus_2, self.order_bits);
+        let u1 = (modn(&e_red) * w).retrieve();
+        let u2 = (modn(&r_i) * w).retrieve();
+        Some((r_i, u1, u2))
+    }
+
+    /// SEC 1 §4.1.4 step 8: x mod n = r. A true remainder: on an explicit curve n may be far
+    /// smaller than p, so repeated subtraction could run for ever.
+    fn x_matches_r(&self, x: &EcUint, r: &EcUint) -> bool {
+        let Some(n) = Option::<NonZero<EcUint>>::from(NonZero::new(self.n)) else {
+            return false;
+        };
+        x.rem(&n) == *r
+    }
+
     /// The leftmost order-bits bits of a hash, big-endian (not reduced).
     fn bits2int(&self, hashed: &[u8]) -> Vec<u8> {
         let hashed = &hashed[..hashed.len().min(self.order_len)];
@@ -752,26 +784,18 @@ impl EcCurve {
     }
 
     fn generic_ecdsa_verify(&self, q: &EcPoint, e: &[u8], r: &[u8], s: &[u8]) -> bool {
-        let parse = |v: &[u8]| -> Option<EcUint> {
-            let v = from_be::<EC_LIMBS>(v)?;
-            (v != EcUint::ZERO && v.cmp_vartime(&self.n) == core::cmp::Ordering::Less).then_some(v)
-        };
-        let (Some(r_i), Some(s_i)) = (parse(r), parse(s)) else {
+        let Some((r_i, u1, u2)) = self.ecdsa_scalars(e, r, s) else {
             return false;
         };
-        let Some(e_i) = from_be::<EC_LIMBS>(e) else {
-            return false;
-        };
-        let modn = |x: &EcUint| DynResidue::new(x, self.fn_params);
-        // e < 2^order_bits < 2n: one conditional subtraction reduces it.
-        let e_red = if e_i.cmp_vartime(&self.n) == core::cmp::Ordering::Less {
-            e_i
-        } else {
-            e_i.wrapping_sub(&self.n)
-        };
-        let w = modn(&s_i).pow_bounded_exp(&self.n_minus_2, self.order_bits);
-        let u1 = (modn(&e_red) * w).retrieve();
-        let u2 = (modn(&r_i) * w).retrieve();
+        if let Some(nw) = &self.narrow {
+            // Interleaved wNAF in Jacobian coordinates at the width of p (variable time:
+            // the public key, the signature and the hash are public).
+            let qx = q.x.retrieve();
+            let qy = q.y.retrieve();
+            return nw
+                .lincomb_vartime(&u1, (&qx, &qy), &u2, self.order_len)
+                .is_some_and(|x| self.x_matches_r(&x, &r_i));
+        }
         // Shamir's trick: one pass over the bits of u1 and u2 with G, Q and G + Q.
         let g = self.to_proj(&self.g);
         let qp = self.to_proj(q);
@@ -790,13 +814,7 @@ impl EcCurve {
         let Some(pt) = self.to_affine(&acc) else {
             return false;
         };
-        let x = pt.x.retrieve();
-        // x mod n == r, with x < p (x − n at most a few times since p < 2^(order_bits+1)·h)
-        let mut x_red = x;
-        while x_red.cmp_vartime(&self.n) != core::cmp::Ordering::Less {
-            x_red = x_red.wrapping_sub(&self.n);
-        }
-        x_red == r_i
+        self.x_matches_r(&pt.x.retrieve(), &r_i)
     }
 
     /// Generic Mapping G' = s·G + H (ICAO 9303-11 §4.4.3.3.1), s given as big-endian bytes.

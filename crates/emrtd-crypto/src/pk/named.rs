@@ -31,7 +31,7 @@ const W_Q: u32 = 5;
 
 /// Width-w NAF of a big-endian unsigned integer, least significant digit first. Public data
 /// only: the running time depends on the value.
-fn wnaf(be: &[u8], w: u32) -> Vec<i8> {
+pub(crate) fn wnaf(be: &[u8], w: u32) -> Vec<i8> {
     // little-endian 64-bit limbs, one spare limb for the carries of the recoding
     let mut limbs = vec![0u64; be.len().div_ceil(8) + 1];
     for (i, b) in be.iter().rev().enumerate() {

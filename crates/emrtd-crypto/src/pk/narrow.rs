@@ -1,14 +1,31 @@
 //! Width-specific Montgomery arithmetic for curves without a RustCrypto implementation
 //! (brainpoolP192r1/P224r1/P320r1/P512r1, explicit curves): the scalar multiplications run on
-//! `crypto-bigint` residues of the smallest width (3, 4, 5, 6 or 8 limbs) that holds p, instead
-//! of the shared 576-bit width. Same algorithms as [`super::ec`]: complete projective formulas
-//! (Renes–Costello–Batina 2016, algorithm 1) and a constant-time fixed 4-bit window.
+//! `crypto-bigint` integers of the smallest width (3, 4, 5, 6 or 8 limbs) that holds p, kept
+//! in Montgomery form and multiplied with the crate's constant-time `mul_wide` /
+//! `square_wide` and `montgomery_reduction` (a field element is just its limbs; no modulus
+//! copied along with every value).
+//!
+//! Two kinds of operation, kept apart:
+//!
+//! * **Secret scalars** ([`Narrow::mul_add`]: key agreement, the Generic Mapping, Chip
+//!   Authentication): complete projective formulas (Renes–Costello–Batina 2016, algorithm 1,
+//!   any `a`) and a fixed 4-bit window with constant-time table selection. No branch or
+//!   memory access depends on the scalar.
+//! * **Public data only** ([`Narrow::lincomb_vartime`]: ECDSA verification): Jacobian
+//!   coordinates (formulas `dbl-2007-bl`, `add-2007-bl`, `madd-2007-bl` of the Explicit-Formulas
+//!   Database, any `a`) and interleaved width-w NAF, with a table of odd multiples of G in
+//!   affine form built once per curve. Its running time depends on the inputs.
 
+use std::sync::{Arc, OnceLock};
+
+use crypto_bigint::modular::montgomery_reduction;
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
-use crypto_bigint::Uint;
+use crypto_bigint::{Limb, Uint, Word};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
 use super::ec::{EcUint, EC_LIMBS};
+use super::named::wnaf;
+use super::uint::to_be;
 
 fn shrink<const L: usize>(x: &EcUint) -> Uint<L> {
     let mut words = [0; L];
@@ -22,109 +39,230 @@ fn grow<const L: usize>(x: &Uint<L>) -> EcUint {
     Uint::from_words(words)
 }
 
-/// Curve constants at width `L`.
-#[derive(Clone, Debug)]
-pub(crate) struct Arith<const L: usize> {
-    fp: DynResidueParams<L>,
-    a: DynResidue<L>,
-    b3: DynResidue<L>,
-    p_minus_2: Uint<L>,
-    field_bits: usize,
+/// −p⁻¹ mod 2^64 (Newton's iteration: each step doubles the number of correct low bits).
+fn neg_inv(p0: Word) -> Limb {
+    let mut x: Word = 1; // p odd: correct to 1 bit
+    for _ in 0..6 {
+        x = x.wrapping_mul((2 as Word).wrapping_sub(p0.wrapping_mul(x)));
+    }
+    Limb(x.wrapping_neg())
 }
 
+/// The prime field at width `L`; elements are `Uint<L>` in Montgomery form, always < p.
+/// Every operation is constant time (crypto-bigint's `const fn` arithmetic).
+#[derive(Clone, Debug)]
+struct Field<const L: usize> {
+    p: Uint<L>,
+    inv: Limb,
+    /// R² mod p (R = 2^(64·L)), to enter Montgomery form.
+    r2: Uint<L>,
+    /// R mod p: the element 1.
+    one: Uint<L>,
+    p_minus_2: Uint<L>,
+    bits: usize,
+}
+
+impl<const L: usize> Field<L> {
+    fn new(p: &Uint<L>, bits: usize) -> Self {
+        let params = DynResidueParams::new(p);
+        let one = *DynResidue::one(params).as_montgomery();
+        let r2 = *DynResidue::new(&one, params).as_montgomery();
+        Field {
+            p: *p,
+            inv: neg_inv(p.as_words()[0]),
+            r2,
+            one,
+            p_minus_2: p.wrapping_sub(&Uint::from_u8(2)),
+            bits,
+        }
+    }
+
+    #[inline(always)]
+    fn mul(&self, a: &Uint<L>, b: &Uint<L>) -> Uint<L> {
+        montgomery_reduction(&a.mul_wide(b), &self.p, self.inv)
+    }
+
+    #[inline(always)]
+    fn sq(&self, a: &Uint<L>) -> Uint<L> {
+        montgomery_reduction(&a.square_wide(), &self.p, self.inv)
+    }
+
+    #[inline(always)]
+    fn add(&self, a: &Uint<L>, b: &Uint<L>) -> Uint<L> {
+        a.add_mod(b, &self.p)
+    }
+
+    #[inline(always)]
+    fn sub(&self, a: &Uint<L>, b: &Uint<L>) -> Uint<L> {
+        a.sub_mod(b, &self.p)
+    }
+
+    #[inline(always)]
+    fn dbl(&self, a: &Uint<L>) -> Uint<L> {
+        a.add_mod(a, &self.p)
+    }
+
+    /// An integer < p into Montgomery form.
+    fn enter(&self, x: &Uint<L>) -> Uint<L> {
+        self.mul(x, &self.r2)
+    }
+
+    /// Montgomery form back to the integer.
+    fn leave(&self, x: &Uint<L>) -> Uint<L> {
+        montgomery_reduction(&(*x, Uint::ZERO), &self.p, self.inv)
+    }
+
+    /// x⁻¹ = x^(p−2) (Fermat; p prime). Square-and-multiply over the public exponent: the
+    /// same sequence of operations for every x of one field. 0 maps to 0.
+    fn invert(&self, x: &Uint<L>) -> Uint<L> {
+        let mut acc = self.one;
+        for i in (0..self.bits).rev() {
+            acc = self.sq(&acc);
+            if self.p_minus_2.bit_vartime(i) {
+                acc = self.mul(&acc, x);
+            }
+        }
+        acc
+    }
+}
+
+/// Projective point (X:Y:Z) for the complete formulas; the identity is (0:1:0).
 #[derive(Clone, Copy)]
 struct Proj<const L: usize> {
-    x: DynResidue<L>,
-    y: DynResidue<L>,
-    z: DynResidue<L>,
+    x: Uint<L>,
+    y: Uint<L>,
+    z: Uint<L>,
 }
 
 impl<const L: usize> ConditionallySelectable for Proj<L> {
     fn conditional_select(a: &Self, b: &Self, choice: Choice) -> Self {
         Proj {
-            x: DynResidue::conditional_select(&a.x, &b.x, choice),
-            y: DynResidue::conditional_select(&a.y, &b.y, choice),
-            z: DynResidue::conditional_select(&a.z, &b.z, choice),
+            x: Uint::conditional_select(&a.x, &b.x, choice),
+            y: Uint::conditional_select(&a.y, &b.y, choice),
+            z: Uint::conditional_select(&a.z, &b.z, choice),
         }
     }
 }
 
+/// Jacobian point (X:Y:Z) = (X/Z², Y/Z³) for variable-time arithmetic on public points;
+/// Z = 0 is the point at infinity.
+#[derive(Clone, Copy)]
+struct Jac<const L: usize> {
+    x: Uint<L>,
+    y: Uint<L>,
+    z: Uint<L>,
+}
+
+impl<const L: usize> Jac<L> {
+    const INFINITY: Self = Jac {
+        x: Uint::ZERO,
+        y: Uint::ZERO,
+        z: Uint::ZERO,
+    };
+
+    fn is_infinity(&self) -> bool {
+        self.z == Uint::ZERO
+    }
+}
+
+/// Odd multiples G, 3G, …, (2^(W_G−1) − 1)·G of the base point, affine, Montgomery form.
+type GTable<const L: usize> = Vec<(Uint<L>, Uint<L>)>;
+
+/// wNAF window of u1 (multiplier of G, from the table built once).
+const W_G: u32 = 7;
+/// wNAF window of u2 (multiplier of the public key, table built per verification).
+const W_Q: u32 = 5;
+
+/// Curve constants at width `L`.
+#[derive(Clone, Debug)]
+pub(crate) struct Arith<const L: usize> {
+    f: Field<L>,
+    a: Uint<L>,
+    b3: Uint<L>,
+    /// Base point, affine, Montgomery form.
+    g: (Uint<L>, Uint<L>),
+    /// Built on the first verification and shared by every copy of this curve.
+    g_table: Arc<OnceLock<GTable<L>>>,
+}
+
 impl<const L: usize> Arith<L> {
-    fn new(p: &EcUint, a: &EcUint, b: &EcUint, field_bits: usize) -> Self {
-        let p = shrink::<L>(p);
-        let fp = DynResidueParams::new(&p);
-        let a = DynResidue::new(&shrink(a), fp);
-        let b = DynResidue::new(&shrink(b), fp);
+    fn new(p: &EcUint, a: &EcUint, b: &EcUint, g: (&EcUint, &EcUint), field_bits: usize) -> Self {
+        let f = Field::new(&shrink::<L>(p), field_bits);
+        let a = f.enter(&shrink(a));
+        let b = f.enter(&shrink(b));
+        let b3 = f.add(&f.dbl(&b), &b);
+        let g = (f.enter(&shrink(g.0)), f.enter(&shrink(g.1)));
         Arith {
-            fp,
+            f,
             a,
-            b3: b + b + b,
-            p_minus_2: p.wrapping_sub(&Uint::from_u8(2)),
-            field_bits,
+            b3,
+            g,
+            g_table: Arc::new(OnceLock::new()),
         }
     }
 
     fn identity(&self) -> Proj<L> {
         Proj {
-            x: DynResidue::zero(self.fp),
-            y: DynResidue::one(self.fp),
-            z: DynResidue::zero(self.fp),
+            x: Uint::ZERO,
+            y: self.f.one,
+            z: Uint::ZERO,
         }
     }
 
     fn point(&self, x: &EcUint, y: &EcUint) -> Proj<L> {
         Proj {
-            x: DynResidue::new(&shrink(x), self.fp),
-            y: DynResidue::new(&shrink(y), self.fp),
-            z: DynResidue::one(self.fp),
+            x: self.f.enter(&shrink(x)),
+            y: self.f.enter(&shrink(y)),
+            z: self.f.one,
         }
     }
 
-    /// Complete addition (RCB 2016, algorithm 1).
+    /// Complete addition (RCB 2016, algorithm 1): no exceptional case, no branch.
     fn add(&self, p1: &Proj<L>, p2: &Proj<L>) -> Proj<L> {
-        let (x1, y1, z1) = (p1.x, p1.y, p1.z);
-        let (x2, y2, z2) = (p2.x, p2.y, p2.z);
-        let (a, b3) = (self.a, self.b3);
-        let mut t0 = x1 * x2;
-        let mut t1 = y1 * y2;
-        let mut t2 = z1 * z2;
-        let mut t3 = x1 + y1;
-        let mut t4 = x2 + y2;
-        t3 *= t4;
-        t4 = t0 + t1;
-        t3 -= t4;
-        t4 = x1 + z1;
-        let mut t5 = x2 + z2;
-        t4 *= t5;
-        t5 = t0 + t2;
-        t4 -= t5;
-        t5 = y1 + z1;
-        let mut x3 = y2 + z2;
-        t5 *= x3;
-        x3 = t1 + t2;
-        t5 -= x3;
-        let mut z3 = a * t4;
-        x3 = b3 * t2;
-        z3 = x3 + z3;
-        x3 = t1 - z3;
-        z3 += t1;
-        let mut y3 = x3 * z3;
-        t1 = t0 + t0;
-        t1 += t0;
-        t2 = a * t2;
-        t4 = b3 * t4;
-        t1 += t2;
-        t2 = t0 - t2;
-        t2 = a * t2;
-        t4 += t2;
-        t0 = t1 * t4;
-        y3 += t0;
-        t0 = t5 * t4;
-        x3 *= t3;
-        x3 -= t0;
-        t0 = t3 * t1;
-        z3 *= t5;
-        z3 += t0;
+        let f = &self.f;
+        let (x1, y1, z1) = (&p1.x, &p1.y, &p1.z);
+        let (x2, y2, z2) = (&p2.x, &p2.y, &p2.z);
+        let (a, b3) = (&self.a, &self.b3);
+        let mut t0 = f.mul(x1, x2);
+        let mut t1 = f.mul(y1, y2);
+        let mut t2 = f.mul(z1, z2);
+        let mut t3 = f.add(x1, y1);
+        let mut t4 = f.add(x2, y2);
+        t3 = f.mul(&t3, &t4);
+        t4 = f.add(&t0, &t1);
+        t3 = f.sub(&t3, &t4);
+        t4 = f.add(x1, z1);
+        let mut t5 = f.add(x2, z2);
+        t4 = f.mul(&t4, &t5);
+        t5 = f.add(&t0, &t2);
+        t4 = f.sub(&t4, &t5);
+        t5 = f.add(y1, z1);
+        let mut x3 = f.add(y2, z2);
+        t5 = f.mul(&t5, &x3);
+        x3 = f.add(&t1, &t2);
+        t5 = f.sub(&t5, &x3);
+        let mut z3 = f.mul(a, &t4);
+        x3 = f.mul(b3, &t2);
+        z3 = f.add(&x3, &z3);
+        x3 = f.sub(&t1, &z3);
+        z3 = f.add(&z3, &t1);
+        let mut y3 = f.mul(&x3, &z3);
+        t1 = f.add(&t0, &t0);
+        t1 = f.add(&t1, &t0);
+        t2 = f.mul(a, &t2);
+        t4 = f.mul(b3, &t4);
+        t1 = f.add(&t1, &t2);
+        t2 = f.sub(&t0, &t2);
+        t2 = f.mul(a, &t2);
+        t4 = f.add(&t4, &t2);
+        t0 = f.mul(&t1, &t4);
+        y3 = f.add(&y3, &t0);
+        t0 = f.mul(&t5, &t4);
+        x3 = f.mul(&x3, &t3);
+        x3 = f.sub(&x3, &t0);
+        t0 = f.mul(&t3, &t1);
+        z3 = f.mul(&z3, &t5);
+        z3 = f.add(&z3, &t0);
         Proj {
             x: x3,
             y: y3,
@@ -173,14 +311,208 @@ impl<const L: usize> Arith<L> {
         if let Some(q) = q {
             acc = self.add(&acc, &self.point(q.0, q.1));
         }
-        if bool::from(acc.z.retrieve().ct_eq(&Uint::ZERO)) {
+        if bool::from(acc.z.ct_eq(&Uint::ZERO)) {
             return None;
         }
-        let zinv = acc.z.pow_bounded_exp(&self.p_minus_2, self.field_bits);
+        let f = &self.f;
+        let zinv = f.invert(&acc.z);
         Some((
-            grow(&(acc.x * zinv).retrieve()),
-            grow(&(acc.y * zinv).retrieve()),
+            grow(&f.leave(&f.mul(&acc.x, &zinv))),
+            grow(&f.leave(&f.mul(&acc.y, &zinv))),
         ))
+    }
+
+    // ---- variable time, public data only ------------------------------------------------
+
+    /// 2·P (EFD `dbl-2007-bl`, any a). A point with Y = 0 gives Z3 = 0, the point at infinity.
+    fn jac_double(&self, p: &Jac<L>) -> Jac<L> {
+        if p.is_infinity() {
+            return *p;
+        }
+        let f = &self.f;
+        let xx = f.sq(&p.x);
+        let yy = f.sq(&p.y);
+        let yyyy = f.sq(&yy);
+        let zz = f.sq(&p.z);
+        let s = f.dbl(&f.sub(&f.sub(&f.sq(&f.add(&p.x, &yy)), &xx), &yyyy));
+        let m = f.add(&f.add(&f.dbl(&xx), &xx), &f.mul(&self.a, &f.sq(&zz)));
+        let t = f.sub(&f.sq(&m), &f.dbl(&s));
+        let yyyy8 = f.dbl(&f.dbl(&f.dbl(&yyyy)));
+        Jac {
+            x: t,
+            y: f.sub(&f.mul(&m, &f.sub(&s, &t)), &yyyy8),
+            z: f.sub(&f.sub(&f.sq(&f.add(&p.y, &p.z)), &yy), &zz),
+        }
+    }
+
+    /// P + Q, both Jacobian (EFD `add-2007-bl`), with the exceptional cases handled.
+    fn jac_add(&self, p: &Jac<L>, q: &Jac<L>) -> Jac<L> {
+        if p.is_infinity() {
+            return *q;
+        }
+        if q.is_infinity() {
+            return *p;
+        }
+        let f = &self.f;
+        let z1z1 = f.sq(&p.z);
+        let z2z2 = f.sq(&q.z);
+        let u1 = f.mul(&p.x, &z2z2);
+        let u2 = f.mul(&q.x, &z1z1);
+        let s1 = f.mul(&f.mul(&p.y, &q.z), &z2z2);
+        let s2 = f.mul(&f.mul(&q.y, &p.z), &z1z1);
+        let h = f.sub(&u2, &u1);
+        let r = f.dbl(&f.sub(&s2, &s1));
+        if h == Uint::ZERO {
+            return if r == Uint::ZERO {
+                self.jac_double(p)
+            } else {
+                Jac::INFINITY
+            };
+        }
+        let i = f.sq(&f.dbl(&h));
+        let j = f.mul(&h, &i);
+        let v = f.mul(&u1, &i);
+        let x3 = f.sub(&f.sub(&f.sq(&r), &j), &f.dbl(&v));
+        let y3 = f.sub(&f.mul(&r, &f.sub(&v, &x3)), &f.dbl(&f.mul(&s1, &j)));
+        let z3 = f.mul(&f.sub(&f.sub(&f.sq(&f.add(&p.z, &q.z)), &z1z1), &z2z2), &h);
+        Jac {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
+    /// P + (x2, y2) with the second point affine (EFD `madd-2007-bl`).
+    fn jac_add_affine(&self, p: &Jac<L>, x2: &Uint<L>, y2: &Uint<L>) -> Jac<L> {
+        let f = &self.f;
+        if p.is_infinity() {
+            return Jac {
+                x: *x2,
+                y: *y2,
+                z: f.one,
+            };
+        }
+        let z1z1 = f.sq(&p.z);
+        let u2 = f.mul(x2, &z1z1);
+        let s2 = f.mul(&f.mul(y2, &p.z), &z1z1);
+        let h = f.sub(&u2, &p.x);
+        let r = f.dbl(&f.sub(&s2, &p.y));
+        if h == Uint::ZERO {
+            return if r == Uint::ZERO {
+                self.jac_double(p)
+            } else {
+                Jac::INFINITY
+            };
+        }
+        let hh = f.sq(&h);
+        let i = f.dbl(&f.dbl(&hh));
+        let j = f.mul(&h, &i);
+        let v = f.mul(&p.x, &i);
+        let x3 = f.sub(&f.sub(&f.sq(&r), &j), &f.dbl(&v));
+        let y3 = f.sub(&f.mul(&r, &f.sub(&v, &x3)), &f.dbl(&f.mul(&p.y, &j)));
+        let z3 = f.sub(&f.sub(&f.sq(&f.add(&p.z, &h)), &z1z1), &hh);
+        Jac {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
+    /// Odd multiples of `p`: p, 3p, …, (2^(w−1) − 1)·p, Jacobian.
+    fn odd_multiples(&self, p: &Jac<L>, w: u32) -> Vec<Jac<L>> {
+        let p2 = self.jac_double(p);
+        let mut out = Vec::with_capacity(1 << (w - 2));
+        let mut acc = *p;
+        for _ in 0..1usize << (w - 2) {
+            out.push(acc);
+            acc = self.jac_add(&acc, &p2);
+        }
+        out
+    }
+
+    /// The odd multiples of G in affine form (one inversion for all: Montgomery's trick).
+    fn g_table(&self) -> &GTable<L> {
+        self.g_table.get_or_init(|| {
+            let f = &self.f;
+            let g = Jac {
+                x: self.g.0,
+                y: self.g.1,
+                z: f.one,
+            };
+            let jac = self.odd_multiples(&g, W_G);
+            // G has prime order n > 2^(W_G−1): none of these multiples is the point at
+            // infinity, so every Z is invertible.
+            let mut prefix = Vec::with_capacity(jac.len());
+            let mut acc = f.one;
+            for p in &jac {
+                prefix.push(acc);
+                acc = f.mul(&acc, &p.z);
+            }
+            let mut inv = f.invert(&acc);
+            let mut out = vec![(Uint::ZERO, Uint::ZERO); jac.len()];
+            for (i, p) in jac.iter().enumerate().rev() {
+                let zinv = f.mul(&inv, &prefix[i]);
+                inv = f.mul(&inv, &p.z);
+                let zinv2 = f.sq(&zinv);
+                out[i] = (f.mul(&p.x, &zinv2), f.mul(&p.y, &f.mul(&zinv2, &zinv)));
+            }
+            out
+        })
+    }
+
+    /// x(u1·G + u2·Q) as a canonical integer, `None` for the point at infinity. Variable
+    /// time: for public inputs only (ECDSA verification).
+    fn lincomb_vartime(
+        &self,
+        u1: &EcUint,
+        q: (&EcUint, &EcUint),
+        u2: &EcUint,
+        order_len: usize,
+    ) -> Option<EcUint> {
+        let f = &self.f;
+        let n1 = wnaf(&to_be(u1, order_len), W_G);
+        let n2 = wnaf(&to_be(u2, order_len), W_Q);
+        let gt = self.g_table();
+        let qj = Jac {
+            x: f.enter(&shrink(q.0)),
+            y: f.enter(&shrink(q.1)),
+            z: f.one,
+        };
+        let qt = self.odd_multiples(&qj, W_Q);
+        let neg = |y: &Uint<L>| f.sub(&Uint::ZERO, y);
+        let mut acc = Jac::INFINITY;
+        for i in (0..n1.len().max(n2.len())).rev() {
+            acc = self.jac_double(&acc);
+            match n1.get(i).copied().unwrap_or(0) {
+                0 => {}
+                d if d > 0 => {
+                    let (x, y) = &gt[(d as usize) >> 1];
+                    acc = self.jac_add_affine(&acc, x, y);
+                }
+                d => {
+                    let (x, y) = &gt[(d.unsigned_abs() as usize) >> 1];
+                    acc = self.jac_add_affine(&acc, x, &neg(y));
+                }
+            }
+            match n2.get(i).copied().unwrap_or(0) {
+                0 => {}
+                d if d > 0 => acc = self.jac_add(&acc, &qt[(d as usize) >> 1]),
+                d => {
+                    let t = &qt[(d.unsigned_abs() as usize) >> 1];
+                    let t = Jac {
+                        x: t.x,
+                        y: neg(&t.y),
+                        z: t.z,
+                    };
+                    acc = self.jac_add(&acc, &t);
+                }
+            }
+        }
+        if acc.is_infinity() {
+            return None;
+        }
+        let zinv = f.invert(&acc.z);
+        Some(grow(&f.leave(&f.mul(&acc.x, &f.sq(&zinv)))))
     }
 }
 
@@ -195,16 +527,35 @@ pub(crate) enum Narrow {
     W8(Arith<8>),
 }
 
+macro_rules! each_width {
+    ($self:expr, $a:ident => $e:expr) => {
+        match $self {
+            Narrow::W3($a) => $e,
+            Narrow::W4($a) => $e,
+            Narrow::W5($a) => $e,
+            Narrow::W6($a) => $e,
+            Narrow::W8($a) => $e,
+        }
+    };
+}
+
 impl Narrow {
     /// The narrowest width for a field of `field_bits` bits; `None` above 512 bits (the
-    /// 576-bit arithmetic of [`super::ec`] is then already the right width).
-    pub(crate) fn for_field(p: &EcUint, a: &EcUint, b: &EcUint, field_bits: usize) -> Option<Self> {
+    /// 576-bit arithmetic of [`super::ec`] is then already the right width). `p` odd, `a`,
+    /// `b` and the base point `g` reduced mod p.
+    pub(crate) fn for_field(
+        p: &EcUint,
+        a: &EcUint,
+        b: &EcUint,
+        g: (&EcUint, &EcUint),
+        field_bits: usize,
+    ) -> Option<Self> {
         Some(match field_bits.div_ceil(64) {
-            0..=3 => Narrow::W3(Arith::new(p, a, b, field_bits)),
-            4 => Narrow::W4(Arith::new(p, a, b, field_bits)),
-            5 => Narrow::W5(Arith::new(p, a, b, field_bits)),
-            6 => Narrow::W6(Arith::new(p, a, b, field_bits)),
-            7 | 8 => Narrow::W8(Arith::new(p, a, b, field_bits)),
+            0..=3 => Narrow::W3(Arith::new(p, a, b, g, field_bits)),
+            4 => Narrow::W4(Arith::new(p, a, b, g, field_bits)),
+            5 => Narrow::W5(Arith::new(p, a, b, g, field_bits)),
+            6 => Narrow::W6(Arith::new(p, a, b, g, field_bits)),
+            7 | 8 => Narrow::W8(Arith::new(p, a, b, g, field_bits)),
             _ => return None,
         })
     }
@@ -217,12 +568,51 @@ impl Narrow {
         bits: usize,
         q: Option<(&EcUint, &EcUint)>,
     ) -> Option<(EcUint, EcUint)> {
-        match self {
-            Narrow::W3(a) => a.mul_add(p, k, bits, q),
-            Narrow::W4(a) => a.mul_add(p, k, bits, q),
-            Narrow::W5(a) => a.mul_add(p, k, bits, q),
-            Narrow::W6(a) => a.mul_add(p, k, bits, q),
-            Narrow::W8(a) => a.mul_add(p, k, bits, q),
+        each_width!(self, a => a.mul_add(p, k, bits, q))
+    }
+
+    /// The affine x-coordinate of u1·G + u2·Q, `None` for the point at infinity; u1, u2 < n
+    /// (`order_len` octets), Q a validated point. **Variable time: public data only.**
+    pub(crate) fn lincomb_vartime(
+        &self,
+        u1: &EcUint,
+        q: (&EcUint, &EcUint),
+        u2: &EcUint,
+        order_len: usize,
+    ) -> Option<EcUint> {
+        each_width!(self, a => a.lincomb_vartime(u1, q, u2, order_len))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn montgomery_inverse_of_the_low_limb_is_exact() {
+        for p0 in [
+            1u64,
+            3,
+            0xFFFF_FFFF,
+            u64::MAX,
+            0x1234_5679,
+            0xD7C1_34AA_2643_6687,
+        ] {
+            let p0 = p0 as Word;
+            let inv = neg_inv(p0 | 1);
+            assert_eq!((p0 | 1).wrapping_mul(inv.0), Word::MAX, "p0 = {p0:#x}");
+        }
+    }
+
+    #[test]
+    fn field_inversion_and_montgomery_form_round_trip() {
+        // p = 2^127 − 1 at two limbs
+        let p = Uint::<2>::MAX.shr_vartime(1);
+        let f = Field::new(&p, 127);
+        for v in [1u64, 2, 12345, u64::MAX] {
+            let x = f.enter(&Uint::from_u64(v));
+            assert_eq!(f.leave(&x), Uint::from_u64(v));
+            assert_eq!(f.leave(&f.mul(&x, &f.invert(&x))), Uint::ONE);
         }
     }
 }

@@ -695,6 +695,13 @@ impl Channel {
         content: &mut Vec<u8>,
         report: bool,
     ) -> Result<(), ReadError> {
+        if ef == EfId::Cvca {
+            // EF.CVCA is not one TLV object: its CARs (`42 len CAR`, one or two) are padded
+            // with 00 to 36 bytes. Read by a TLV header, only the first CAR would be read.
+            return self
+                .continue_fixed_size(ef, content, emrtd_lds::cvca::CVCA_FILE_SIZE, report)
+                .await;
+        }
         let name = ef.name();
         let mut ended = false;
         // First block: as large as the chip takes; it holds the TLV header and usually more.
@@ -769,6 +776,34 @@ impl Channel {
             self.progress(Progress::FileDone {
                 file: ef,
                 size: total,
+            });
+        }
+        Ok(())
+    }
+
+    /// Read the rest of a file without a TLV header, up to `size` bytes; it ends early where the
+    /// chip says the file ends (end of file, fewer bytes than asked, nothing more).
+    async fn continue_fixed_size(
+        &mut self,
+        ef: EfId,
+        content: &mut Vec<u8>,
+        size: usize,
+        report: bool,
+    ) -> Result<(), ReadError> {
+        while content.len() < size {
+            let offset = content.len();
+            let want = (size - offset).min(self.block);
+            let (data, sw, asked) = self.read_block(ef, offset, want).await?;
+            let take = data.len().min(size - offset);
+            content.extend_from_slice(&data[..take]);
+            if data.is_empty() || sw == StatusWord::END_OF_FILE || data.len() < asked {
+                break;
+            }
+        }
+        if report {
+            self.progress(Progress::FileDone {
+                file: ef,
+                size: content.len(),
             });
         }
         Ok(())

@@ -123,7 +123,18 @@ pub fn inspect_with<T: Transport>(
     trust: &TrustStore,
     data_page: Option<&str>,
 ) -> Outcome {
-    let doc = match read_document(chip, key, &ReadOptions::default()) {
+    inspect_with_options(chip, key, trust, data_page, &ReadOptions::default())
+}
+
+/// [`inspect_with`] with read options (Terminal Authentication for the EAC units).
+pub fn inspect_with_options<T: Transport>(
+    chip: T,
+    key: &AccessKey,
+    trust: &TrustStore,
+    data_page: Option<&str>,
+    options: &ReadOptions,
+) -> Outcome {
+    let doc = match read_document(chip, key, options) {
         Ok(d) => d,
         Err(e) => {
             return Outcome::Failed {
