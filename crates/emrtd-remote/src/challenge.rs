@@ -3,7 +3,7 @@
 use crate::error::RequestError;
 use crate::evidence::{check_context, parse_files, FileName, MAX_BODY};
 use crate::expect::Expectations;
-use crate::token::{seal, Claims, KeyRing, ProofPlan, RelayRead};
+use crate::token::{seal, Claims, KeyRing, ProofPlan, RelayRead, SealedCipher, SealedSessionKeys};
 use crate::Policy;
 use emrtd_access::ca::{self, CaTerminal};
 use emrtd_apdu::CommandApdu;
@@ -108,6 +108,21 @@ pub(crate) fn session_at(terminal: &CaTerminal, ssc: u64) -> Result<SecureMessag
     .map_err(|e| e.to_string())
 }
 
+/// The secure messaging session at send sequence counter `ssc` from sealed session keys.
+pub(crate) fn session_from(keys: &SealedSessionKeys, ssc: u64) -> Result<SecureMessaging, String> {
+    let cipher = keys.cipher.cipher();
+    let key = |h: &str| {
+        let bytes = Zeroizing::new(hex::decode(h).map_err(|_| "the token's keys are unusable")?);
+        emrtd_crypto::sym::SymKey::new(cipher, &bytes).map_err(|e| e.to_string())
+    };
+    SecureMessaging::from_keys(
+        key(&keys.enc)?,
+        key(&keys.mac)?,
+        &ssc_block(ssc, cipher.block_size()),
+    )
+    .map_err(|e| e.to_string())
+}
+
 /// The wrapped relay commands.
 pub(crate) fn wrap_reads(
     terminal: &CaTerminal,
@@ -205,6 +220,13 @@ pub fn issue_challenge(
         .and_then(|dg14| ca_terminal_for(dg14, rng).ok().map(|t| (dg14, t)));
     let (plan, request) = match ca {
         Some((dg14, (terminal, sk))) => {
+            // The session keys are sealed instead of the ephemeral key where the terminal has
+            // them (CA version 1): verification then needs no key agreement.
+            let session_keys = terminal.session_keys().map(|(enc, mac)| SealedSessionKeys {
+                cipher: SealedCipher::of(enc.cipher()),
+                enc: hex(enc.as_bytes()),
+                mac: hex(mac.as_bytes()),
+            });
             let commands = terminal
                 .commands()
                 .iter()
@@ -214,7 +236,12 @@ pub fn issue_challenge(
             let relay = wrap_reads(&terminal, &RELAY_READS).map_err(RequestError::Field)?;
             (
                 ProofPlan::ChipAuthentication {
-                    ephemeral_private_key: hex(&sk),
+                    ephemeral_private_key: if session_keys.is_some() {
+                        String::new()
+                    } else {
+                        hex(&sk)
+                    },
+                    session_keys,
                     dg14_sha256: hex(&Sha256::digest(dg14)),
                     reads: RELAY_READS.to_vec(),
                 },

@@ -158,12 +158,69 @@ pub enum ProofPlan {
     /// Chip Authentication with a server-chosen ephemeral key.
     ChipAuthentication {
         /// The server's ephemeral private key, hex (sealed: never leaves the token in clear).
+        /// Empty when `session_keys` is given (tokens of this version).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         ephemeral_private_key: String,
+        /// The secure messaging keys the key agreement gave (sealed), so that verification
+        /// needs no elliptic-curve or DH arithmetic. Absent in older tokens: the key agreement
+        /// is then computed again from `ephemeral_private_key`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session_keys: Option<SealedSessionKeys>,
         /// SHA-256 of the DG14 the key agreement was computed against, hex.
         dg14_sha256: String,
         /// The reads wrapped under the CA session keys, in order.
         reads: Vec<RelayRead>,
     },
+}
+
+/// The cipher of sealed secure messaging keys.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SealedCipher {
+    /// Two-key 3DES.
+    Tdes,
+    /// AES-128.
+    Aes128,
+    /// AES-192.
+    Aes192,
+    /// AES-256.
+    Aes256,
+}
+
+impl SealedCipher {
+    /// The cipher of a key.
+    pub fn of(c: emrtd_crypto::sym::Cipher) -> SealedCipher {
+        use emrtd_crypto::sym::Cipher;
+        match c {
+            Cipher::Tdes => SealedCipher::Tdes,
+            Cipher::Aes128 => SealedCipher::Aes128,
+            Cipher::Aes192 => SealedCipher::Aes192,
+            Cipher::Aes256 => SealedCipher::Aes256,
+        }
+    }
+
+    /// The cipher.
+    pub fn cipher(self) -> emrtd_crypto::sym::Cipher {
+        use emrtd_crypto::sym::Cipher;
+        match self {
+            SealedCipher::Tdes => Cipher::Tdes,
+            SealedCipher::Aes128 => Cipher::Aes128,
+            SealedCipher::Aes192 => Cipher::Aes192,
+            SealedCipher::Aes256 => Cipher::Aes256,
+        }
+    }
+}
+
+/// KS_enc and KS_mac after Chip Authentication, sealed in the token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SealedSessionKeys {
+    /// Their cipher.
+    pub cipher: SealedCipher,
+    /// KS_enc, hex.
+    pub enc: String,
+    /// KS_mac, hex.
+    pub mac: String,
 }
 
 /// A READ BINARY the server wrapped for the phone to relay after Chip Authentication.
@@ -200,10 +257,15 @@ impl Drop for Claims {
     fn drop(&mut self) {
         if let ProofPlan::ChipAuthentication {
             ephemeral_private_key,
+            session_keys,
             ..
         } = &mut self.proof
         {
             ephemeral_private_key.zeroize();
+            if let Some(k) = session_keys {
+                k.enc.zeroize();
+                k.mac.zeroize();
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `POST /v1/verify`: from evidence to verdict.
 
-use crate::challenge::{ca_terminal_with, read_command, session_at};
+use crate::challenge::{ca_terminal_with, read_command, session_at, session_from};
 use crate::error::RequestError;
 use crate::evidence::{Evidence, FileName, Proof};
 use crate::expect::{compare, digits, name_tokens, normalize_document_number, ExpectationOutcomes};
@@ -339,11 +339,20 @@ fn check_proof(claims: &Claims, evidence: &Evidence, authentic: &dyn Fn(u8) -> b
         (
             ProofPlan::ChipAuthentication {
                 ephemeral_private_key,
+                session_keys,
                 dg14_sha256,
                 reads,
             },
             Proof::ChipAuthentication { exchanges },
-        ) => check_ca(ephemeral_private_key, dg14_sha256, reads, exchanges, evidence, authentic),
+        ) => check_ca(
+            ephemeral_private_key,
+            session_keys.as_ref(),
+            dg14_sha256,
+            reads,
+            exchanges,
+            evidence,
+            authentic,
+        ),
         (ProofPlan::ChipAuthentication { .. }, _) => failed(
             ProofMethod::ChipAuthentication,
             "the challenge asked for Chip Authentication but the evidence carries no relayed answers",
@@ -410,6 +419,7 @@ fn check_aa(
 
 fn check_ca(
     sk_hex: &str,
+    session_keys: Option<&crate::token::SealedSessionKeys>,
     dg14_sha256: &str,
     reads: &[RelayRead],
     exchanges: &[crate::evidence::Exchange],
@@ -439,12 +449,19 @@ fn check_ca(
             "DG14 is not authenticated by EF.SOD (swapped or altered): its key proves nothing",
         );
     }
-    let Some(sk) = unhex(sk_hex) else {
-        return failed(M, "the token's key is unusable");
-    };
-    let terminal = match ca_terminal_with(dg14, &sk) {
-        Ok(t) => t,
-        Err(e) => return failed(M, format!("Chip Authentication cannot be computed: {e}")),
+    // Tokens of this version carry the session keys; older ones the ephemeral key, from
+    // which the key agreement is computed again.
+    let terminal = match session_keys {
+        Some(_) => None,
+        None => {
+            let Some(sk) = unhex(sk_hex) else {
+                return failed(M, "the token's key is unusable");
+            };
+            match ca_terminal_with(dg14, &sk) {
+                Ok(t) => Some(t),
+                Err(e) => return failed(M, format!("Chip Authentication cannot be computed: {e}")),
+            }
+        }
     };
     if exchanges.len() != reads.len() {
         return failed(
@@ -458,7 +475,12 @@ fn check_ca(
     }
     for (i, (read, x)) in reads.iter().zip(exchanges).enumerate() {
         let ssc = 2 * i as u64;
-        let mut sm = match session_at(&terminal, ssc) {
+        let session = match (session_keys, &terminal) {
+            (Some(k), _) => session_from(k, ssc),
+            (None, Some(t)) => session_at(t, ssc),
+            (None, None) => Err("the token has no Chip Authentication keys".to_string()),
+        };
+        let mut sm = match session {
             Ok(s) => s,
             Err(e) => return failed(M, e),
         };
