@@ -8,6 +8,9 @@
 #      (a Python transport, blocking and asyncio, between the Rust reader and the virtual chip);
 #   4. the Kotlin JUnit 5 tests on the JVM (Maven: a Kotlin `suspend` transport, the async read,
 #      cancellation, resumption, typed errors), with the library generate.sh built.
+# The remote-verification tests of steps 3 and 4 (test_remote.py, RemoteTest.kt) start
+# `emrtd serve`: target/debug/emrtd as the workspace's tests build it (`cargo test --workspace`,
+# which CI ran before: nothing is compiled again), or the binary in $EMRTD_BIN.
 # Needs python3 (venv, pip), a JDK 17 and Maven; maturin and the Maven artifacts come from PyPI
 # and Maven Central (or the local caches). Everything it writes goes to a temporary folder
 # (Maven's target/ too): the working tree stays clean. Run from anywhere:
@@ -50,7 +53,9 @@ check "$out/kotlin/uniffi/emrtd/emrtd.kt" \
   'suspend fun `readDocument`(' 'open class CancellationToken' 'fun `cancel`()' \
   'fun `facePng`(' 'fun `mrz`()' 'data class Reading(' 'class Io(' \
   'fun `onProgress`(`progress`: ReadProgress)' 'var `extendedLength`: kotlin.Boolean' \
-  'suspend fun `readDocument`(`transport`: AsyncNfcTransport, `key`: AccessKey, `options`: ReadOptions? = null, `listener`: ProgressListener? = null, `cancel`: CancellationToken? = null)'
+  'suspend fun `readDocument`(`transport`: AsyncNfcTransport, `key`: AccessKey, `options`: ReadOptions? = null, `listener`: ProgressListener? = null, `cancel`: CancellationToken? = null)' \
+  'suspend fun `readProofFiles`(' 'fun `remoteChallengeRequest`(' 'fun `fromJson`(' \
+  'suspend fun `readForRemoteVerification`(' 'fun `evidenceJson`()' 'enum class RemoteProofMethod'
 check "$out/swift/emrtd.swift" \
   "protocol NfcTransport" "class ReadSession" "enum NfcError" "case TagLost" \
   "static func fromCan(" "func verify(" "protocol ProgressListener" \
@@ -59,10 +64,23 @@ check "$out/swift/emrtd.swift" \
   "func cancel()" "case reading(file: String, done: UInt64, total: UInt64" \
   "static func fromCan(can: String)" "func verify(trust: TrustStore)" "case Io(reason: String" \
   "func onProgress(progress: ReadProgress)" "case Cancelled(" \
-  "func readDocument(transport: AsyncNfcTransport, key: AccessKey, options: ReadOptions? = nil, listener: ProgressListener? = nil, cancel: CancellationToken? = nil)"
+  "func readDocument(transport: AsyncNfcTransport, key: AccessKey, options: ReadOptions? = nil, listener: ProgressListener? = nil, cancel: CancellationToken? = nil)" \
+  "func readProofFiles(" "func remoteChallengeRequest(" "static func fromJson(json: String)" \
+  "func readForRemoteVerification(" "func evidenceJson()"
 check "$out/swift/emrtdFFI.h"
 check "$out/swift/emrtdFFI.modulemap"
 echo "Kotlin and Swift sources generated"
+
+step "emrtd binary for the remote-verification tests (the workspace tests' build, reused)"
+if [ -z "${EMRTD_BIN:-}" ]; then
+  cargo test -q --workspace --no-run >"$out/no-run.log" 2>&1 || { cat "$out/no-run.log" >&2; exit 1; }
+  EMRTD_BIN="$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/debug/emrtd"
+fi
+[ -x "$EMRTD_BIN" ] || { echo "no emrtd binary at $EMRTD_BIN" >&2; exit 1; }
+EMRTD_BIN="$(cd "$(dirname "$EMRTD_BIN")" && pwd)/$(basename "$EMRTD_BIN")" # the tests run elsewhere
+export EMRTD_BIN
+"$EMRTD_BIN" serve --help >/dev/null
 
 step "Python wheel (maturin, dev profile, virtual chip)"
 python3 -m venv "$out/build-venv"
@@ -82,6 +100,7 @@ python3 -m venv "$out/test-venv"
 assert "/test-venv/" in emrtd.__file__, emrtd.__file__
 print("emrtd imported from", emrtd.__file__)'
   PYTHONDONTWRITEBYTECODE=1 test-venv/bin/python "$OLDPWD/bindings/python/test_emrtd.py"
+  PYTHONDONTWRITEBYTECODE=1 test-venv/bin/python "$OLDPWD/bindings/python/test_remote.py"
 )
 
 step "Kotlin (JVM) tests: JUnit 5 through Maven"

@@ -114,6 +114,30 @@ pub async fn read_document(
 ) -> Result<Arc<Document>, EmrtdError> {
     let options = options.unwrap_or_default();
     let reader_options = options.to_reader()?;
+    let doc = drive(
+        transport,
+        &key,
+        &options,
+        reader_options,
+        listener,
+        cancel,
+        |c| emrtd_reader::Engine::new(c, rand_core::OsRng, emrtd_reader::SystemClock),
+    )
+    .await?;
+    Ok(Arc::new(Document::new(doc)))
+}
+
+/// Run an engine made by `engine` (from the configuration of `key` and the options) over the
+/// app's transport, with progress reports, the cancellation token and resumption.
+pub(crate) async fn drive<T: Send + 'static>(
+    transport: Arc<dyn AsyncNfcTransport>,
+    key: &AccessKey,
+    options: &ReadOptions,
+    reader_options: emrtd_reader::ReadOptions,
+    listener: Option<Box<dyn ProgressListener>>,
+    cancel: Option<Arc<CancellationToken>>,
+    engine: impl FnOnce(emrtd_reader::EngineConfig) -> emrtd_reader::Engine<T>,
+) -> Result<T, EmrtdError> {
     let mut transport = ForeignTransport {
         inner: transport,
         cancel: cancel.clone(),
@@ -126,11 +150,10 @@ pub async fn read_document(
     };
     let config = emrtd_reader::EngineConfig::new(key.reader_key().clone(), reader_options)
         .link_extended_length(transport.may_support_extended_length());
-    let engine = emrtd_reader::Engine::new(config, rand_core::OsRng, emrtd_reader::SystemClock);
-    let result = emrtd_reader::read_async(&mut transport, engine, &mut report).await;
+    let result = emrtd_reader::read_async(&mut transport, engine(config), &mut report).await;
     let cancelled = cancel.as_ref().is_some_and(|t| t.is_cancelled());
     match result {
-        Ok(doc) => Ok(Arc::new(Document::new(doc))),
+        Ok(out) => Ok(out),
         Err(_) if cancelled => Err(EmrtdError::Cancelled),
         Err(e) => Err(e.into()),
     }

@@ -35,7 +35,9 @@ impl VirtualCard {
 #[uniffi::export]
 impl VirtualCard {
     /// A chip from a built-in profile (`norway-id`: PACE, CAN 123456; `norway-passport`: BAC)
-    /// or a path to a `.toml` / `.json` profile (see docs/profiles.md).
+    /// or a path to a `.toml` / `.json` profile (see docs/profiles.md), optionally followed by
+    /// `:ATTACK` to play an attack on remote verification (`norway-id:clone`; see
+    /// [`virtual_card_attacks`]).
     #[uniffi::constructor(default(profile = "norway-id"))]
     pub fn new(profile: String) -> Result<Arc<Self>, EmrtdError> {
         Self::build(Profile::load(&profile).map_err(sim_error)?)
@@ -87,4 +89,14 @@ pub fn virtual_card_profiles() -> Vec<String> {
 #[uniffi::export]
 pub fn virtual_card_test_csca() -> Vec<u8> {
     emrtd_sim::pki::TEST_CSCA.to_vec()
+}
+
+/// Names of the attacks on remote verification a virtual card can play (`clone`, `replay`,
+/// `wrong-aa-key`, `dg14-swap`): append one to a profile name, `norway-id:clone`. TEST only.
+#[uniffi::export]
+pub fn virtual_card_attacks() -> Vec<String> {
+    emrtd_sim::Attack::ALL
+        .into_iter()
+        .map(|a| a.name().to_string())
+        .collect()
 }
