@@ -463,10 +463,10 @@ fn a_dg14_with_bytes_after_its_security_infos_is_verified_with_a_finding() {
         emrtd_auth::DgStatus::Match
     );
     assert_eq!(
-        verdict.chip_authentication.status,
+        verdict.chip_authentication.status(),
         emrtd_auth::CheckStatus::Passed,
         "{}",
-        verdict.chip_authentication.reason
+        verdict.chip_authentication.reason()
     );
     assert_eq!(
         verdict.status,
@@ -478,10 +478,10 @@ fn a_dg14_with_bytes_after_its_security_infos_is_verified_with_a_finding() {
     assert!(
         verdict
             .lds_conformance
-            .reason
+            .reason()
             .contains("DG14: SecurityInfos: 4 byte(s) after the SET"),
         "{}",
-        verdict.lds_conformance.reason
+        verdict.lds_conformance.reason()
     );
 }
 
@@ -553,7 +553,7 @@ fn a_chip_without_dg15_gets_no_internal_authenticate() {
             sent: sent.clone(),
         };
         let (_, verdict) = inspect(transport, p).successful("C4");
-        (sent.get(), verdict.active_authentication.status)
+        (sent.get(), verdict.active_authentication.status())
     };
     let without = bac_profile();
     assert_eq!(without.active_authentication, "none");
