@@ -27,8 +27,8 @@ pub mod trust;
 pub use error::AuthError;
 pub use load::MasterList;
 pub use pa::{
-    verify_dump, verify_sod, Check, CheckStatus, DgStatus, DumpVerification, PassiveAuthReport,
-    SignedObjectReport, Verdict, VerifyOptions,
+    verify_dump, verify_sod, Check, CheckId, CheckOutcome, CheckStatus, DgStatus, DumpVerification,
+    NotPerformed, PassiveAuthReport, SignedObjectReport, Verdict, VerifyOptions,
 };
 pub use source::CertificateSource;
 pub use trust::TrustStore;

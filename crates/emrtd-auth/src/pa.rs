@@ -16,7 +16,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub use crate::check::{Check, CheckId, CheckStatus};
+pub use crate::check::{Check, CheckId, CheckOutcome, CheckStatus, NotPerformed};
 
 /// Where a data group is listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -118,24 +118,6 @@ impl std::fmt::Display for Finding {
     }
 }
 
-/// A check with its typed identity, while a report is built.
-#[derive(Debug, Clone)]
-struct Typed {
-    id: CheckId,
-    check: Check,
-}
-
-fn tc(id: CheckId, status: CheckStatus, reason: impl Into<String>) -> Typed {
-    Typed {
-        id,
-        check: Check::of(id, status, reason),
-    }
-}
-
-fn plain(checks: &[Typed]) -> Vec<Check> {
-    checks.iter().map(|t| t.check.clone()).collect()
-}
-
 /// Overall verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -222,6 +204,7 @@ impl VerifyOptions {
 
 /// Details of a CMS signature verification, shared by EF.SOD, EF.CardSecurity and master lists.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct SignatureDetails {
     /// eContentType (dotted OID).
     pub content_type: String,
@@ -251,6 +234,7 @@ pub struct SignatureDetails {
 
 /// Verdict on one CMS signed object (EF.CardSecurity, a master list, or the CMS part of EF.SOD).
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct SignedObjectReport {
     /// Overall verdict.
     pub status: Verdict,
@@ -276,6 +260,7 @@ pub struct SignedObjectReport {
 
 /// Verdict of Passive Authentication.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct PassiveAuthReport {
     /// Overall verdict.
     pub status: Verdict,
@@ -307,24 +292,21 @@ pub struct PassiveAuthReport {
     pub details: Option<SignatureDetails>,
 }
 
-fn not_checked(id: CheckId, reason: &str) -> Typed {
-    tc(id, CheckStatus::NotChecked, reason)
+fn not_checked(id: CheckId, reason: &str) -> Check {
+    Check::missing_input(id, reason)
 }
 
 /// `valid` needs the signature and the chain, every essential check present passed, and
 /// nothing that counts failed.
-fn verdict(checks: &[Typed], signature_valid: Option<bool>, chain_valid: Option<bool>) -> Verdict {
-    if checks
-        .iter()
-        .any(|c| !c.check.informational && c.check.status == CheckStatus::Failed)
-    {
+fn verdict(checks: &[Check], signature_valid: Option<bool>, chain_valid: Option<bool>) -> Verdict {
+    if checks.iter().any(|c| c.counts_as_failure()) {
         Verdict::Invalid
     } else if signature_valid == Some(true)
         && chain_valid == Some(true)
         && checks
             .iter()
             .filter(|c| c.id.essential())
-            .all(|c| c.check.status == CheckStatus::Passed)
+            .all(|c| c.is_verified())
     {
         Verdict::Valid
     } else {
@@ -332,18 +314,18 @@ fn verdict(checks: &[Typed], signature_valid: Option<bool>, chain_valid: Option<
     }
 }
 
-fn errors_of(checks: &[Typed], status: Verdict) -> Vec<String> {
-    let line = |c: &Typed| format!("{}: {}", c.check.name, c.check.reason);
+fn errors_of(checks: &[Check], status: Verdict) -> Vec<String> {
+    let line = |c: &Check| format!("{}: {}", c.id, c.reason());
     let mut out: Vec<String> = checks
         .iter()
-        .filter(|c| !c.check.informational && c.check.status == CheckStatus::Failed)
+        .filter(|c| c.counts_as_failure())
         .map(line)
         .collect();
     if status == Verdict::Unverified {
         out.extend(
             checks
                 .iter()
-                .filter(|c| c.id.essential() && c.check.status != CheckStatus::Passed)
+                .filter(|c| c.id.essential() && !c.is_verified())
                 .map(line),
         );
     }
@@ -355,17 +337,17 @@ fn add_to_report(
     checks: &mut Vec<Check>,
     status: &mut Verdict,
     errors: &mut Vec<String>,
-    check: Typed,
+    check: Check,
 ) {
-    if check.check.status == CheckStatus::Failed && !check.check.informational {
+    if check.counts_as_failure() {
         if *status != Verdict::Invalid {
             // Only failures are listed for an invalid verdict.
             errors.clear();
         }
         *status = Verdict::Invalid;
-        errors.push(format!("{}: {}", check.check.name, check.check.reason));
+        errors.push(format!("{}: {}", check.id, check.reason()));
     }
-    checks.push(check.check);
+    checks.push(check);
 }
 
 /// Verify a CMS SignedData: structure, signed attributes, signature, signer profile, chain to
@@ -384,18 +366,14 @@ pub fn verify_signed_data(
 pub(crate) fn own_signature_holds(sd: &SignedData, content_type: &str) -> Result<(), String> {
     let (report, checks) =
         verify_signed_data_typed(sd, content_type, &TrustStore::new(), &VerifyOptions::now());
-    let passed = |id: CheckId| {
-        checks
-            .iter()
-            .any(|c| c.id == id && c.check.status == CheckStatus::Passed)
-    };
+    let passed = |id: CheckId| checks.iter().any(|c| c.id == id && c.is_verified());
     if report.signature_valid == Some(true) && passed(CheckId::MessageDigest) {
         return Ok(());
     }
     Err(checks
         .iter()
         .filter(|c| {
-            !c.check.informational
+            !c.informational
                 && matches!(
                     c.id,
                     CheckId::Signature
@@ -404,9 +382,9 @@ pub(crate) fn own_signature_holds(sd: &SignedData, content_type: &str) -> Result
                         | CheckId::SignedAttributes
                         | CheckId::SignatureAlgorithm
                 )
-                && c.check.status != CheckStatus::Passed
+                && !c.is_verified()
         })
-        .map(|c| format!("{}: {}", c.check.name, c.check.reason))
+        .map(|c| format!("{}: {}", c.id, c.reason()))
         .collect::<Vec<_>>()
         .join("; "))
 }
@@ -416,8 +394,8 @@ fn verify_signed_data_typed(
     expected_content_type: &str,
     trust: &TrustStore,
     opts: &VerifyOptions,
-) -> (SignedObjectReport, Vec<Typed>) {
-    let mut checks: Vec<Typed> = Vec::new();
+) -> (SignedObjectReport, Vec<Check>) {
+    let mut checks: Vec<Check> = Vec::new();
     let mut warnings: Vec<String> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
     if !sd.der_lengths {
@@ -433,22 +411,19 @@ fn verify_signed_data_typed(
         csca: None,
         chain: Vec::new(),
         root_reached: false,
-        validity_at_signing: not_checked(CheckId::ValidityAtSigning, "no signer certificate").check,
-        validity_now: Check {
-            informational: true,
-            ..not_checked(CheckId::ValidityNow, "no signer certificate").check
-        },
-        crl: not_checked(CheckId::Crl, "no signer certificate").check,
+        validity_at_signing: not_checked(CheckId::ValidityAtSigning, "no signer certificate"),
+        validity_now: not_checked(CheckId::ValidityNow, "no signer certificate").informational(),
+        crl: not_checked(CheckId::Crl, "no signer certificate"),
     };
     let mut signature_valid = None;
     let mut chain_valid = None;
     let mut signer_certificate = None;
 
-    let push = |checks: &mut Vec<Typed>, id: CheckId, ok: bool, pass: String, fail: String| {
+    let push = |checks: &mut Vec<Check>, id: CheckId, ok: bool, pass: String, fail: String| {
         checks.push(if ok {
-            tc(id, CheckStatus::Passed, pass)
+            Check::verified(id, pass)
         } else {
-            tc(id, CheckStatus::Failed, fail)
+            Check::failed(id, fail)
         });
     };
 
@@ -493,9 +468,8 @@ fn verify_signed_data_typed(
         },
     );
     if sd.digest_algorithms.is_empty() {
-        checks.push(tc(
+        checks.push(Check::failed(
             CheckId::DigestAlgorithms,
-            CheckStatus::Failed,
             "SignedData.digestAlgorithms is empty",
         ));
     }
@@ -503,9 +477,8 @@ fn verify_signed_data_typed(
     let si = match sd.signer_infos.as_slice() {
         [si] => si,
         [] => {
-            checks.push(tc(
+            checks.push(Check::failed(
                 CheckId::SignerInfos,
-                CheckStatus::Failed,
                 "SignedData has no SignerInfo",
             ));
             return finish(
@@ -519,9 +492,8 @@ fn verify_signed_data_typed(
             );
         }
         many => {
-            checks.push(tc(
+            checks.push(Check::failed(
                 CheckId::SignerInfos,
-                CheckStatus::Failed,
                 format!(
                     "SignedData has {} SignerInfos; exactly one is allowed (the first is checked)",
                     many.len()
@@ -572,9 +544,8 @@ fn verify_signed_data_typed(
             .iter()
             .any(|a| a.oid == si.digest_algorithm.oid)
     {
-        checks.push(tc(
+        checks.push(Check::failed(
             CheckId::DigestAlgorithms,
-            CheckStatus::Failed,
             format!(
                 "SignedData.digestAlgorithms does not list the SignerInfo's {}",
                 si.digest_algorithm.oid
@@ -586,9 +557,8 @@ fn verify_signed_data_typed(
     let content = sd.content.as_deref();
     let signed_message: Option<Vec<u8>> = match &si.signed_attrs {
         None => {
-            checks.push(tc(
+            checks.push(Check::failed(
                 CheckId::SignedAttributes,
-                CheckStatus::Failed,
                 "SignerInfo has no signed attributes; ICAO Doc 9303 requires them",
             ));
             None
@@ -609,19 +579,16 @@ fn verify_signed_data_typed(
                 },
             );
             match (attrs.message_digest(), content, digest) {
-                (None, _, _) => checks.push(tc(
+                (None, _, _) => checks.push(Check::failed(
                     CheckId::MessageDigest,
-                    CheckStatus::Failed,
                     "message-digest attribute is missing or malformed",
                 )),
-                (_, None, _) => checks.push(tc(
+                (_, None, _) => checks.push(Check::failed(
                     CheckId::MessageDigest,
-                    CheckStatus::Failed,
                     "the encapsulated content is absent",
                 )),
-                (_, _, None) => checks.push(tc(
+                (_, _, None) => checks.push(Check::after_failure(
                     CheckId::MessageDigest,
-                    CheckStatus::Skipped,
                     "digest algorithm not allowed",
                 )),
                 (Some(md), Some(c), Some(h)) => {
@@ -641,9 +608,8 @@ fn verify_signed_data_typed(
             if let Some(t) = attrs.signing_time() {
                 match cert::parse_time(t) {
                     Some(secs) => details.signing_time = Some(cert::format_time(secs)),
-                    None => checks.push(tc(
+                    None => checks.push(Check::failed(
                         CheckId::SigningTime,
-                        CheckStatus::Failed,
                         "signing-time attribute is not a valid UTCTime/GeneralizedTime",
                     )),
                 }
@@ -672,11 +638,7 @@ fn verify_signed_data_typed(
             CheckId::SignatureAlgorithm,
             &format!("signature algorithm not supported by this verifier: {s}"),
         )),
-        Err(e) => checks.push(tc(
-            CheckId::SignatureAlgorithm,
-            CheckStatus::Failed,
-            e.to_string(),
-        )),
+        Err(e) => checks.push(Check::failed(CheckId::SignatureAlgorithm, e.to_string())),
     }
 
     // Locate the signer certificate.
@@ -712,9 +674,8 @@ fn verify_signed_data_typed(
             }
             details.signer_source = Some(source.to_string());
             details.signer = Some(c.summary());
-            checks.push(tc(
+            checks.push(Check::verified(
                 CheckId::SignerCertificate,
-                CheckStatus::Passed,
                 format!("signer certificate {} ({source})", c.subject()),
             ));
             Some(c)
@@ -722,9 +683,8 @@ fn verify_signed_data_typed(
         None => {
             let count = embedded.len() + opts.dsc.len() + trust.dsc().len();
             if !undecodable.is_empty() {
-                checks.push(tc(
+                checks.push(Check::failed(
                     CheckId::SignerCertificate,
-                    CheckStatus::Failed,
                     undecodable.join("; "),
                 ));
             } else if count == 0 {
@@ -733,9 +693,7 @@ fn verify_signed_data_typed(
                     "no Document Signer certificate: none is embedded and none was supplied",
                 ));
             } else {
-                checks.push(tc(
-                    CheckId::SignerCertificate,
-                    CheckStatus::Failed,
+                checks.push(Check::failed(CheckId::SignerCertificate,
                     format!(
                         "the SignerInfo's signer identifier ({}) matches none of the {count} available certificate(s)",
                         describe_sid(&si.sid)
@@ -749,14 +707,13 @@ fn verify_signed_data_typed(
     // Signature: valid only together with a message digest equal to the content's digest.
     let digest_bound = checks
         .iter()
-        .any(|c| c.id == CheckId::MessageDigest && c.check.status == CheckStatus::Passed);
+        .any(|c| c.id == CheckId::MessageDigest && c.is_verified());
     match (&dsc, &scheme, &signed_message) {
         (Some(c), Ok(s), Some(msg)) => match c.public_key() {
             Err(e) => {
                 signature_valid = Some(false);
-                checks.push(tc(
+                checks.push(Check::failed(
                     CheckId::Signature,
-                    CheckStatus::Failed,
                     format!("signer public key unusable: {e}"),
                 ));
             }
@@ -765,9 +722,7 @@ fn verify_signed_data_typed(
                     // The signature covers attributes whose message digest is not that of
                     // the content present: it does not vouch for this content.
                     signature_valid = Some(false);
-                    checks.push(tc(
-                        CheckId::Signature,
-                        CheckStatus::Failed,
+                    checks.push(Check::failed(CheckId::Signature,
                         format!(
                             "{} signature by {} verifies over the signed attributes, but their message-digest is not the digest of the security object present: the signature does not cover this content",
                             s.describe(),
@@ -777,9 +732,7 @@ fn verify_signed_data_typed(
                 }
                 Ok(()) => {
                     signature_valid = Some(true);
-                    checks.push(tc(
-                        CheckId::Signature,
-                        CheckStatus::Passed,
+                    checks.push(Check::verified(CheckId::Signature,
                         format!(
                             "{} signature by {} verifies, and its message-digest is that of the content",
                             s.describe(),
@@ -789,7 +742,7 @@ fn verify_signed_data_typed(
                 }
                 Err(e) => {
                     signature_valid = Some(false);
-                    checks.push(tc(CheckId::Signature, CheckStatus::Failed, e));
+                    checks.push(Check::failed(CheckId::Signature, e));
                 }
             },
         },
@@ -798,14 +751,12 @@ fn verify_signed_data_typed(
             CheckId::Signature,
             &format!("signature algorithm not supported: {s}"),
         )),
-        (_, Err(_), _) => checks.push(tc(
+        (_, Err(_), _) => checks.push(Check::after_failure(
             CheckId::Signature,
-            CheckStatus::Skipped,
             "signature algorithm not allowed or malformed",
         )),
-        (_, _, None) => checks.push(tc(
+        (_, _, None) => checks.push(Check::after_failure(
             CheckId::Signature,
-            CheckStatus::Skipped,
             "no signed attributes",
         )),
     }
@@ -814,10 +765,7 @@ fn verify_signed_data_typed(
         checks.extend(signer_profile_checks(c));
         let chain = verify_certificate_chain(c, trust);
         chain_valid = chain.valid;
-        checks.push(Typed {
-            id: CheckId::CertificateChain,
-            check: chain.check.clone(),
-        });
+        checks.push(chain.check.clone());
         if let Some(a) = chain.certs.first().filter(|_| chain.valid == Some(true)) {
             if trust.is_unverified_anchor(a) {
                 findings.push(Finding::UnverifiedAnchor {
@@ -829,38 +777,34 @@ fn verify_signed_data_typed(
         details.root_reached = chain.root_reached;
         details.csca = chain.certs.first().map(Certificate::summary);
         let anchor = chain.certs.first().filter(|_| chain.valid == Some(true));
-        details.validity_at_signing = validity_check(c, anchor, signing_time).check;
+        details.validity_at_signing =
+            validity_check(CheckId::ValidityAtSigning, c, anchor, signing_time);
         if signing_time.is_none() && !c.valid_at(opts.now) && c.not_after() < opts.now {
             findings.push(Finding::ExpiredSignerWithoutSigningTime {
                 not_after: cert::format_time(c.not_after()),
             });
-            details.validity_at_signing.reason = format!(
-                "no signing-time attribute and the signer certificate expired on {}: assumed signed at issuance",
-                cert::format_time(c.not_after())
+            details.validity_at_signing = Check::missing_input(
+                CheckId::ValidityAtSigning,
+                format!(
+                    "no signing-time attribute and the signer certificate expired on {}: assumed signed at issuance",
+                    cert::format_time(c.not_after())
+                ),
             );
         }
-        details.validity_now = Check {
-            informational: true,
-            ..validity_check(c, anchor, Some(opts.now)).check
-        };
-        details.validity_now.name = CheckId::ValidityNow.as_str().into();
-        if details.validity_now.status == CheckStatus::Failed {
+        details.validity_now =
+            validity_check(CheckId::ValidityNow, c, anchor, Some(opts.now)).informational();
+        if details.validity_now.outcome.is_failed() {
             warnings.push(format!(
                 "{} (informational: documents outlive their signer certificates)",
-                details.validity_now.reason
+                details.validity_now.reason()
             ));
         }
-        details.crl = crl_check(c, anchor, trust, sd, opts.now, &mut warnings).check;
-        for (id, check) in [
-            (CheckId::ValidityAtSigning, &details.validity_at_signing),
-            (CheckId::ValidityNow, &details.validity_now),
-            (CheckId::Crl, &details.crl),
-        ] {
-            checks.push(Typed {
-                id,
-                check: check.clone(),
-            });
-        }
+        details.crl = crl_check(c, anchor, trust, sd, opts.now, &mut warnings);
+        checks.extend([
+            details.validity_at_signing.clone(),
+            details.validity_now.clone(),
+            details.crl.clone(),
+        ]);
         signer_certificate = Some(c.clone());
     }
 
@@ -876,14 +820,14 @@ fn verify_signed_data_typed(
 }
 
 fn finish(
-    checks: Vec<Typed>,
+    checks: Vec<Check>,
     warnings: Vec<String>,
     findings: Vec<Finding>,
     details: SignatureDetails,
     signature_valid: Option<bool>,
     chain_valid: Option<bool>,
     signer_certificate: Option<Certificate>,
-) -> (SignedObjectReport, Vec<Typed>) {
+) -> (SignedObjectReport, Vec<Check>) {
     let status = verdict(&checks, signature_valid, chain_valid);
     let report = SignedObjectReport {
         status,
@@ -892,7 +836,7 @@ fn finish(
         errors: errors_of(&checks, status),
         warnings,
         findings,
-        checks: plain(&checks),
+        checks: checks.clone(),
         details,
         signer_certificate,
     };
@@ -967,7 +911,7 @@ pub fn sid_match(sid: &SignerIdentifier, c: &Certificate) -> Option<SignerMatch>
 }
 
 /// ICAO Doc 9303-12 profile of a Document Signer certificate (the parts TR-03105 tests).
-fn signer_profile_checks(c: &Certificate) -> Vec<Typed> {
+fn signer_profile_checks(c: &Certificate) -> Vec<Check> {
     let mut problems = Vec::new();
     if c.version() != 3 {
         problems.push(format!(
@@ -993,17 +937,12 @@ fn signer_profile_checks(c: &Certificate) -> Vec<Typed> {
         problems.push(p);
     }
     vec![if problems.is_empty() {
-        tc(
+        Check::verified(
             CheckId::SignerCertificateProfile,
-            CheckStatus::Passed,
             "v3 with keyUsage digitalSignature and authorityKeyIdentifier",
         )
     } else {
-        tc(
-            CheckId::SignerCertificateProfile,
-            CheckStatus::Failed,
-            problems.join("; "),
-        )
+        Check::failed(CheckId::SignerCertificateProfile, problems.join("; "))
     }]
 }
 
@@ -1049,9 +988,9 @@ pub fn verify_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> Certi
 }
 
 fn build_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> CertificateChain {
-    let broken = |check: Typed| CertificateChain {
+    let broken = |check: Check| CertificateChain {
         valid: Some(false),
-        check: check.check,
+        check,
         certs: Vec::new(),
         root_reached: false,
     };
@@ -1063,9 +1002,7 @@ fn build_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> Certificat
                 .and_then(|k| leaf.verify_signed_by(&k))
                 .is_ok()
         }) {
-            return broken(tc(
-                CheckId::CertificateChain,
-                CheckStatus::Failed,
+            return broken(Check::failed(CheckId::CertificateChain,
                 format!(
                     "the certificate's issuer name {} does not match the subject {} of the CSCA that signed it",
                     leaf.issuer(),
@@ -1111,7 +1048,7 @@ fn build_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> Certificat
         };
         return CertificateChain {
             valid: None,
-            check: not_checked(CheckId::CertificateChain, &why).check,
+            check: not_checked(CheckId::CertificateChain, &why),
             certs: Vec::new(),
             root_reached: false,
         };
@@ -1130,9 +1067,7 @@ fn build_certificate_chain(leaf: &Certificate, trust: &TrustStore) -> Certificat
     let Some(anchor) = anchor else {
         // A CSCA of that name (and key identifier, when both carry one) is trusted, but its
         // key did not sign this certificate: someone else's CSCA uses the name.
-        return broken(tc(
-            CheckId::CertificateChain,
-            CheckStatus::Failed,
+        return broken(Check::failed(CheckId::CertificateChain,
             format!(
                 "impostor CSCA: name matches, key does not: the signer certificate's signature verifies with none of the {} CSCA certificate(s) named {} (or the certificate was altered): {}",
                 candidates.len(),
@@ -1174,18 +1109,20 @@ fn chain_from(anchor: Certificate, trust: &TrustStore) -> CertificateChain {
     }
     CertificateChain {
         valid: Some(true),
-        check: tc(CheckId::CertificateChain, CheckStatus::Passed, reason).check,
+        check: Check::verified(CheckId::CertificateChain, reason),
         certs,
         root_reached,
     }
 }
 
-fn validity_check(dsc: &Certificate, anchor: Option<&Certificate>, at: Option<i64>) -> Typed {
+fn validity_check(
+    id: CheckId,
+    dsc: &Certificate,
+    anchor: Option<&Certificate>,
+    at: Option<i64>,
+) -> Check {
     let Some(t) = at else {
-        return not_checked(
-            CheckId::ValidityAtSigning,
-            "no signing-time attribute: the signing time is unknown",
-        );
+        return not_checked(id, "no signing-time attribute: the signing time is unknown");
     };
     let when = cert::format_time(t);
     let mut problems = Vec::new();
@@ -1201,20 +1138,15 @@ fn validity_check(dsc: &Certificate, anchor: Option<&Certificate>, at: Option<i6
         }
     }
     if problems.is_empty() {
-        tc(
-            CheckId::ValidityAtSigning,
-            CheckStatus::Passed,
+        Check::verified(
+            id,
             format!(
                 "signer certificate{} valid at {when}",
                 if anchor.is_some() { " and CSCA" } else { "" }
             ),
         )
     } else {
-        tc(
-            CheckId::ValidityAtSigning,
-            CheckStatus::Failed,
-            problems.join("; "),
-        )
+        Check::failed(id, problems.join("; "))
     }
 }
 
@@ -1225,7 +1157,7 @@ fn crl_check(
     sd: &SignedData,
     now: i64,
     warnings: &mut Vec<String>,
-) -> Typed {
+) -> Check {
     let mut crls: Vec<crate::trust::Crl> = trust.crls().to_vec();
     crls.extend(
         sd.crls
@@ -1273,9 +1205,8 @@ fn crl_check(
     }
     for c in &verified {
         if let Some(when) = c.revocation_of(dsc.serial()) {
-            return tc(
+            return Check::failed(
                 CheckId::Crl,
-                CheckStatus::Failed,
                 format!(
                     "signer certificate serial {} is revoked since {} (CRL issued {})",
                     dsc.serial_hex(),
@@ -1292,9 +1223,8 @@ fn crl_check(
     {
         warnings.push("every CRL for the signer's CSCA is past its nextUpdate".into());
     }
-    tc(
+    Check::verified(
         CheckId::Crl,
-        CheckStatus::Passed,
         format!(
             "signer certificate not revoked (CRL issued {})",
             cert::format_time(newest)
@@ -1362,15 +1292,11 @@ pub fn verify_sod(
         (0, None) | (1, Some(_))
     );
     checks.push(if v_ok {
-        tc(
-            CheckId::LdsSecurityObjectVersion,
-            CheckStatus::Passed,
+        Check::verified(CheckId::LdsSecurityObjectVersion,
             format!("LDSSecurityObject version {}", lso.version),
         )
     } else {
-        tc(
-            CheckId::LdsSecurityObjectVersion,
-            CheckStatus::Failed,
+        Check::failed(CheckId::LdsSecurityObjectVersion,
             format!(
                 "LDSSecurityObject version {} {} LDSVersionInfo (version 0 has none, version 1 has one)",
                 lso.version,
@@ -1423,17 +1349,12 @@ pub fn verify_sod(
                 ));
             }
             checks.push(if !bad.is_empty() {
-                tc(
-                    CheckId::DataGroupHashes,
-                    CheckStatus::Failed,
-                    bad.join("; "),
-                )
+                Check::failed(CheckId::DataGroupHashes, bad.join("; "))
             } else if matched == 0 {
                 not_checked(CheckId::DataGroupHashes, "no data group was supplied")
             } else {
-                tc(
+                Check::verified(
                     CheckId::DataGroupHashes,
-                    CheckStatus::Passed,
                     format!("{matched} data group hash(es) match"),
                 )
             });
@@ -1441,7 +1362,7 @@ pub fn verify_sod(
             map
         }
         Err(e) => {
-            checks.push(tc(CheckId::DataGroupHashes, CheckStatus::Failed, e));
+            checks.push(Check::failed(CheckId::DataGroupHashes, e));
             BTreeMap::new()
         }
     };
@@ -1455,7 +1376,7 @@ pub fn verify_sod(
         errors: errors_of(&checks, status),
         warnings,
         findings,
-        checks: plain(&checks),
+        checks: checks.clone(),
         hash_algorithm: Some(digest_display(&lso.hash_algorithm.oid)),
         lds_security_object_version: Some(lso.version),
         lds_version: lso.lds_version_info.as_ref().map(|v| v.0.clone()),
@@ -1466,14 +1387,10 @@ pub fn verify_sod(
 
 /// DG1 (the MRZ) must be in EF.SOD and match; DG2 (the face) must match when EF.SOD lists it.
 /// Without them a signature proves nothing about whom the document describes.
-fn required_data_groups(lso: &LdsSecurityObject, map: &BTreeMap<String, DgStatus>) -> Typed {
+fn required_data_groups(lso: &LdsSecurityObject, map: &BTreeMap<String, DgStatus>) -> Check {
     let id = CheckId::RequiredDataGroups;
     if lso.hash_of(1).is_none() {
-        return tc(
-            id,
-            CheckStatus::Failed,
-            "EF.SOD has no hash for DG1: the MRZ data is not signed",
-        );
+        return Check::failed(id, "EF.SOD has no hash for DG1: the MRZ data is not signed");
     }
     let wanted: Vec<u8> = [1u8, 2]
         .into_iter()
@@ -1498,9 +1415,8 @@ fn required_data_groups(lso: &LdsSecurityObject, map: &BTreeMap<String, DgStatus
         .collect::<Vec<_>>()
         .join(" and ");
     if !mismatched.is_empty() {
-        tc(
+        Check::failed(
             id,
-            CheckStatus::Failed,
             format!("{} do(es) not match EF.SOD", mismatched.join(" and ")),
         )
     } else if !missing.is_empty() {
@@ -1512,11 +1428,7 @@ fn required_data_groups(lso: &LdsSecurityObject, map: &BTreeMap<String, DgStatus
             ),
         )
     } else {
-        tc(
-            id,
-            CheckStatus::Passed,
-            format!("{names} compared and matching"),
-        )
+        Check::verified(id, format!("{names} compared and matching"))
     }
 }
 
@@ -1528,7 +1440,7 @@ fn digest_display(oid: &str) -> String {
 
 /// A report for an EF.SOD that could not even be decoded.
 fn undecodable(reason: String) -> PassiveAuthReport {
-    let checks = vec![tc(CheckId::EfSod, CheckStatus::Failed, reason)];
+    let checks = vec![Check::failed(CheckId::EfSod, reason)];
     PassiveAuthReport {
         status: Verdict::Invalid,
         signature_valid: None,
@@ -1537,7 +1449,7 @@ fn undecodable(reason: String) -> PassiveAuthReport {
         errors: errors_of(&checks, Verdict::Invalid),
         warnings: Vec::new(),
         findings: Vec::new(),
-        checks: plain(&checks),
+        checks: checks.clone(),
         hash_algorithm: None,
         lds_security_object_version: None,
         lds_version: None,
@@ -1577,9 +1489,8 @@ pub fn verify_card_security(
     match SignedData::parse(bytes) {
         Ok(sd) => verify_signed_data(&sd, oid::SECURITY_OBJECT, trust, opts),
         Err(e) => {
-            let checks = vec![tc(
+            let checks = vec![Check::failed(
                 CheckId::EfCardSecurity,
-                CheckStatus::Failed,
                 format!("EF.CardSecurity cannot be decoded: {e}"),
             )];
             SignedObjectReport {
@@ -1589,7 +1500,7 @@ pub fn verify_card_security(
                 errors: errors_of(&checks, Verdict::Invalid),
                 warnings: Vec::new(),
                 findings: Vec::new(),
-                checks: plain(&checks),
+                checks: checks.clone(),
                 details: SignatureDetails {
                     content_type: String::new(),
                     digest_algorithm: None,
@@ -1600,10 +1511,9 @@ pub fn verify_card_security(
                     csca: None,
                     chain: Vec::new(),
                     root_reached: false,
-                    validity_at_signing: not_checked(CheckId::ValidityAtSigning, "not decoded")
-                        .check,
-                    validity_now: not_checked(CheckId::ValidityNow, "not decoded").check,
-                    crl: not_checked(CheckId::Crl, "not decoded").check,
+                    validity_at_signing: not_checked(CheckId::ValidityAtSigning, "not decoded"),
+                    validity_now: not_checked(CheckId::ValidityNow, "not decoded"),
+                    crl: not_checked(CheckId::Crl, "not decoded"),
                 },
                 signer_certificate: None,
             }
@@ -1613,6 +1523,7 @@ pub fn verify_card_security(
 
 /// Verification of a folder of dumped files.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct DumpVerification {
     /// The folder.
     pub directory: String,
@@ -1642,6 +1553,7 @@ impl DumpVerification {
 
 /// Sizes of a trust store.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct TrustStoreSummary {
     /// CSCA certificates (trust anchors).
     pub csca: usize,
@@ -1772,8 +1684,10 @@ fn verify_named_files(
     let mut pa = match files.get("sod.bin") {
         Some((_, sod)) => verify_sod_bytes(sod, &data_groups, trust, opts),
         None => {
-            let checks =
-                vec![not_checked(CheckId::EfSod, "SOD.bin is missing: nothing to verify").check];
+            let checks = vec![not_checked(
+                CheckId::EfSod,
+                "SOD.bin is missing: nothing to verify",
+            )];
             PassiveAuthReport {
                 status: Verdict::Unverified,
                 signature_valid: None,
@@ -1842,9 +1756,8 @@ pub fn check_ef_com_consistency(pa: &mut PassiveAuthReport, com: &[u8], sod: &[u
         return; // the report already says EF.SOD cannot be decoded
     };
     let check = match emrtd_lds::com::EfCom::decode(com) {
-        Err(e) => tc(
+        Err(e) => Check::failed(
             CheckId::EfComConsistency,
-            CheckStatus::Failed,
             format!("EF.COM cannot be decoded: {e}"),
         ),
         Ok(c) => {
@@ -1878,18 +1791,16 @@ pub fn check_ef_com_consistency(pa: &mut PassiveAuthReport, com: &[u8], sod: &[u
                     .join(",")
             };
             if in_com == in_sod {
-                tc(
+                Check::verified(
                     CheckId::EfComConsistency,
-                    CheckStatus::Passed,
                     format!(
                         "EF.COM and EF.SOD list the same data groups ({})",
                         fmt(&in_sod)
                     ),
                 )
             } else {
-                tc(
+                Check::failed(
                     CheckId::EfComConsistency,
-                    CheckStatus::Failed,
                     format!(
                         "EF.COM lists {} but EF.SOD hashes {}",
                         fmt(&in_com),
@@ -1914,14 +1825,12 @@ pub fn check_card_access_consistency(
         emrtd_lds::security_infos::SecurityInfos::parse(card_access),
         emrtd_lds::security_infos::SecurityInfos::parse_card_security(card_security),
     ) {
-        (Err(e), _) => tc(
+        (Err(e), _) => Check::failed(
             CheckId::CardAccessConsistency,
-            CheckStatus::Failed,
             format!("EF.CardAccess cannot be decoded: {e}"),
         ),
-        (_, Err(e)) => tc(
+        (_, Err(e)) => Check::failed(
             CheckId::CardAccessConsistency,
-            CheckStatus::Failed,
             format!("EF.CardSecurity cannot be decoded: {e}"),
         ),
         (Ok(access), Ok((_, secured))) => {
@@ -1932,15 +1841,12 @@ pub fn check_card_access_consistency(
                 .filter(|i| !signed.contains(&i.to_der()))
                 .count();
             if missing == 0 {
-                tc(
+                Check::verified(
                     CheckId::CardAccessConsistency,
-                    CheckStatus::Passed,
                     "every SecurityInfo of EF.CardAccess is in the signed EF.CardSecurity",
                 )
             } else {
-                tc(
-                    CheckId::CardAccessConsistency,
-                    CheckStatus::Failed,
+                Check::failed(CheckId::CardAccessConsistency,
                     format!(
                         "{missing} SecurityInfo(s) of EF.CardAccess are not in the signed EF.CardSecurity: EF.CardAccess may have been altered"
                     ),

@@ -36,6 +36,7 @@ impl std::fmt::Debug for ChainCache {
 
 /// Outcome of building a certificate's chain to a trust anchor.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct CertificateChain {
     /// `Some(true)` when an anchor verified the certificate, `Some(false)` when anchors with its
     /// issuer's name exist but none verifies it, `None` when no anchor matched.
@@ -149,6 +150,7 @@ fn secs(t: &x509_cert::time::Time) -> i64 {
 
 /// What one load added.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct LoadSummary {
     /// New CSCA / link certificates (anchors).
     pub csca: usize,

@@ -670,7 +670,7 @@ fn signing_time_validity_and_crls() {
     );
     let r = run(&w, &make_sod(&w, &o));
     assert_eq!(
-        r.details.as_ref().unwrap().validity_at_signing.status,
+        r.details.as_ref().unwrap().validity_at_signing.status(),
         CheckStatus::Passed
     );
     assert_eq!(
@@ -714,11 +714,14 @@ fn signing_time_validity_and_crls() {
     );
     let r = verify_with(crl(&[7], &w.csca_key));
     valid("not revoked", &r);
-    assert_eq!(r.details.as_ref().unwrap().crl.status, CheckStatus::Passed);
+    assert_eq!(
+        r.details.as_ref().unwrap().crl.status(),
+        CheckStatus::Passed
+    );
     let r = verify_with(crl(&[w.ds_serial], &w.ds_key));
     valid("forged CRL ignored", &r);
     assert_eq!(
-        r.details.as_ref().unwrap().crl.status,
+        r.details.as_ref().unwrap().crl.status(),
         CheckStatus::NotChecked
     );
     assert!(r
@@ -746,9 +749,11 @@ fn lds_h_dsa_with_sha1_sha224_sha256() {
         let signer = r.details.as_ref().unwrap().signer.as_ref().unwrap();
         assert_eq!(signer.public_key, "DSA-2048", "{case}");
         assert!(
-            r.checks.iter().any(|c| c.name == "signature"
-                && c.status == CheckStatus::Passed
-                && c.reason.contains("DSA with")),
+            r.checks
+                .iter()
+                .any(|c| c.id == emrtd_auth::CheckId::Signature
+                    && c.status() == CheckStatus::Passed
+                    && c.reason().contains("DSA with")),
             "{case}: {:#?}",
             r.checks
         );

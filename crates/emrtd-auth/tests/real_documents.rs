@@ -116,7 +116,7 @@ fn real_sods_chain_to_the_german_master_list_except_indonesia() {
             csca.subject
         );
         assert!(d.root_reached || !d.chain.is_empty());
-        assert_eq!(d.crl.status, CheckStatus::NotChecked);
+        assert_eq!(d.crl.status(), CheckStatus::NotChecked);
     }
 }
 
@@ -203,9 +203,9 @@ fn uk_set_is_valid_with_its_csca_and_the_corrupted_dg2_is_a_mismatch() {
     assert_eq!(v.files, ["DG1.bin", "DG2.bin", "SOD.bin"]);
     // The DSC expired in 2022: reported, informational only.
     let d = r.details.as_ref().unwrap();
-    assert_eq!(d.validity_now.status, CheckStatus::Failed);
+    assert_eq!(d.validity_now.status(), CheckStatus::Failed);
     assert!(d.validity_now.informational);
-    assert_eq!(d.validity_at_signing.status, CheckStatus::NotChecked);
+    assert_eq!(d.validity_at_signing.status(), CheckStatus::NotChecked);
 
     let json = serde_json::to_value(&v).unwrap();
     let p = &json["passive_authentication"];
@@ -526,7 +526,7 @@ fn indonesian_link_certificates_chain_2010_2016_2020() {
     // Root plus the 2016 link: 2020 link -> 2016 link -> 2010 root.
     t.add_certificate(link2016.clone());
     let chain = verify_certificate_chain(&link2020, &t);
-    assert_eq!(chain.valid, Some(true), "{}", chain.check.reason);
+    assert_eq!(chain.valid, Some(true), "{}", chain.check.reason());
     assert!(chain.root_reached);
     let fps: Vec<String> = chain.certs.iter().map(Certificate::fingerprint).collect();
     assert_eq!(fps, [link2016.fingerprint(), c2010.fingerprint()]);
@@ -568,8 +568,8 @@ fn colombian_crl_loads_and_verifies_with_a_colombian_csca() {
     let r = pa::verify_sod_bytes(&rd("sod/gmrtd/FR_EF.SOD.bin"), &no_dgs(), &t, &opts());
     assert_sod_only_holds(&r);
     let d = r.details.unwrap();
-    assert_eq!(d.crl.status, CheckStatus::NotChecked);
-    assert!(d.crl.reason.contains("no CRL from"));
+    assert_eq!(d.crl.status(), CheckStatus::NotChecked);
+    assert!(d.crl.reason().contains("no CRL from"));
 }
 
 fn b64_folded(name: &str, der: &[u8]) -> String {
@@ -693,9 +693,9 @@ fn dump_with_com_and_card_security() {
     let com = r
         .checks
         .iter()
-        .find(|c| c.name == "ef_com_consistency")
+        .find(|c| c.id == emrtd_auth::CheckId::EfComConsistency)
         .unwrap();
-    assert_eq!(com.status, CheckStatus::Passed, "{}", com.reason);
+    assert_eq!(com.status(), CheckStatus::Passed, "{}", com.reason());
     assert_eq!(v.card_security.as_ref().unwrap().status, Verdict::Valid);
     let json = serde_json::to_value(&v).unwrap();
     assert_eq!(json["card_security"]["status"], "valid");
@@ -717,7 +717,7 @@ fn built_in_norwegian_cscas_are_those_of_the_german_master_list() {
     // The 2022 link certificate chains to the 2017 CSCA; adding them again adds nothing.
     let link = Certificate::from_der(emrtd_auth::anchors::NORWAY[3]).unwrap();
     let chain = verify_certificate_chain(&link, &t);
-    assert_eq!(chain.valid, Some(true), "{}", chain.check.reason);
+    assert_eq!(chain.valid, Some(true), "{}", chain.check.reason());
     assert_eq!(t.add_norwegian_cscas().unwrap().csca, 0);
 }
 

@@ -7,7 +7,7 @@
 use crate::exit::Failure;
 use crate::out::outln;
 use crate::SCHEMA_VERSION;
-use emrtd_auth::{Check, CheckStatus, Verdict};
+use emrtd_auth::{Check, CheckId, CheckOutcome, CheckStatus, Verdict};
 use emrtd_mrz::{Date, Mrz};
 use emrtd_reader::{Document, EfId, Progress, ReadVerdict};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -267,7 +267,7 @@ fn terminal_authentication_json(ta: &emrtd_reader::TerminalAuthReport) -> Value 
     let (outcome, reason) = match &ta.outcome {
         CheckOutcome::Verified => ("passed", None),
         CheckOutcome::Failed(why) => ("failed", Some(why.clone())),
-        CheckOutcome::NotPerformed(why) => ("not_performed", Some(why.clone())),
+        CheckOutcome::NotPerformed(why) => ("not_performed", Some(why.reason().to_string())),
         other => ("not_performed", Some(other.to_string())),
     };
     json!({
@@ -338,15 +338,15 @@ fn verdict_word(v: Verdict) -> &'static str {
 }
 
 /// The one name of each check in text output.
-fn check_title(name: &str) -> String {
-    match name {
-        "chip_authentication" => "Chip Authentication".into(),
-        "active_authentication" => "Active Authentication".into(),
-        "pace_cam" => "PACE-CAM".into(),
-        "lds_conformance" => "LDS conformance".into(),
-        "document_validity" => "Document validity".into(),
+fn check_title(id: CheckId) -> String {
+    match id {
+        CheckId::ChipAuthentication => "Chip Authentication".into(),
+        CheckId::ActiveAuthentication => "Active Authentication".into(),
+        CheckId::PaceCam => "PACE-CAM".into(),
+        CheckId::LdsConformance => "LDS conformance".into(),
+        CheckId::DocumentValidity => "Document validity".into(),
         other => {
-            let mut s = other.replace('_', " ");
+            let mut s = other.as_str().replace('_', " ");
             if let Some(first) = s.get_mut(0..1) {
                 first.make_ascii_uppercase();
             }
@@ -356,12 +356,12 @@ fn check_title(name: &str) -> String {
 }
 
 fn status_word(c: &Check) -> &'static str {
-    match (c.name.as_str(), c.status) {
-        ("document_validity", CheckStatus::Passed) => return "in force",
-        ("document_validity", CheckStatus::Failed) => return "expired",
+    match (c.id, &c.outcome) {
+        (CheckId::DocumentValidity, CheckOutcome::Verified) => return "in force",
+        (CheckId::DocumentValidity, CheckOutcome::Failed(_)) => return "expired",
         _ => {}
     }
-    match c.status {
+    match c.status() {
         CheckStatus::Passed => "passed",
         CheckStatus::Failed if c.informational => "findings",
         CheckStatus::Failed => "FAILED",
@@ -395,8 +395,8 @@ fn overall_reason(verdict: &ReadVerdict) -> String {
         Verdict::Valid => {
             let clones: Vec<String> = required[1..]
                 .iter()
-                .filter(|c| c.status == CheckStatus::Passed)
-                .map(|c| check_title(&c.name))
+                .filter(|c| c.is_verified())
+                .map(|c| check_title(c.id))
                 .collect();
             if clones.is_empty() {
                 "the data is signed by a trusted issuer; the chip offers no clone detection".into()
@@ -438,14 +438,14 @@ fn overall_reason(verdict: &ReadVerdict) -> String {
                 .iter()
                 .find(|c| {
                     !c.informational
-                        && matches!(c.status, CheckStatus::Failed | CheckStatus::NotChecked)
+                        && matches!(c.status(), CheckStatus::Failed | CheckStatus::NotChecked)
                 })
                 .map(|c| {
                     format!(
                         "{} {}: {}",
-                        check_title(&c.name),
+                        check_title(c.id),
                         status_word(c).to_lowercase(),
-                        without_repeated_label(&c.reason)
+                        without_repeated_label(c.reason())
                     )
                 })
                 .unwrap_or_else(|| "a required check did not pass".into())
@@ -569,9 +569,7 @@ pub fn print_read(doc: &Document, verdict: &ReadVerdict, stats: Option<&Value>) 
         &verdict.pace_cam,
         &verdict.document_validity,
     ] {
-        let note = if c.informational
-            && c.status == CheckStatus::Failed
-            && c.name != "document_validity"
+        let note = if c.informational && c.outcome.is_failed() && c.id != CheckId::DocumentValidity
         {
             " (not counted)"
         } else {
@@ -579,9 +577,9 @@ pub fn print_read(doc: &Document, verdict: &ReadVerdict, stats: Option<&Value>) 
         };
         outln!(
             "  {:<26} {:<11} {}{note}",
-            check_title(&c.name),
+            check_title(c.id),
             status_word(c),
-            without_repeated_label(&c.reason)
+            without_repeated_label(c.reason())
         );
     }
     print_terminal_authentication(doc);
@@ -711,9 +709,9 @@ pub fn print_verify(
     for c in &pa.checks {
         outln!(
             "    {:<30} {:<11} {}",
-            c.name.replace('_', " "),
+            c.id.as_str().replace('_', " "),
             status_word(c),
-            without_repeated_label(&c.reason)
+            without_repeated_label(c.reason())
         );
     }
     if let Some(cs) = &result.card_security {

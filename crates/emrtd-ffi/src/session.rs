@@ -273,8 +273,8 @@ impl From<&emrtd_reader::CheckOutcome> for CheckOutcome {
             emrtd_reader::CheckOutcome::Failed(reason) => CheckOutcome::Failed {
                 reason: reason.clone(),
             },
-            emrtd_reader::CheckOutcome::NotPerformed(reason) => CheckOutcome::NotPerformed {
-                reason: reason.clone(),
+            emrtd_reader::CheckOutcome::NotPerformed(why) => CheckOutcome::NotPerformed {
+                reason: why.reason().to_string(),
             },
             // NotSupported, and any outcome added later: never reported as verified.
             _ => CheckOutcome::NotSupported,

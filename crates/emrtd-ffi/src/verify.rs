@@ -73,9 +73,9 @@ pub struct CheckResult {
 impl From<&emrtd_auth::Check> for CheckResult {
     fn from(c: &emrtd_auth::Check) -> Self {
         CheckResult {
-            name: c.name.clone(),
-            status: c.status.into(),
-            reason: c.reason.clone(),
+            name: c.id.as_str().to_string(),
+            status: c.status().into(),
+            reason: c.reason().to_string(),
             informational: c.informational,
         }
     }

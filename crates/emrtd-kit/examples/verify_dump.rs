@@ -40,7 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let result = result?;
     let pa = &result.passive_authentication;
     for check in &pa.checks {
-        println!("{:<28} {:?}  {}", check.name, check.status, check.reason);
+        println!("{:<28} {:?}  {}", check.id, check.outcome, check.reason());
     }
     for (dg, status) in &pa.data_groups {
         let mark = if *status == DgStatus::Match {

@@ -149,12 +149,12 @@ pub mod verify {
 pub mod report {
     pub use emrtd_auth::pa::TrustStoreSummary;
     pub use emrtd_auth::{
-        Check, CheckStatus, DgStatus, DumpVerification, PassiveAuthReport, SignedObjectReport,
-        Verdict,
+        Check, CheckId, CheckOutcome, CheckStatus, DgStatus, DumpVerification, NotPerformed,
+        PassiveAuthReport, SignedObjectReport, Verdict,
     };
     pub use emrtd_reader::{
-        AccessProtocol, AccessReport, CheckOutcome, CipherSuite, Document, PaceMapping, Password,
-        ReadVerdict, Refusal, TerminalAuthReport,
+        AccessProtocol, AccessReport, CipherSuite, Document, PaceMapping, Password, ReadVerdict,
+        Refusal, TerminalAuthReport,
     };
 }
 

@@ -213,37 +213,9 @@ impl fmt::Display for Password {
     }
 }
 
-/// The outcome of a check the reader runs on the chip while reading (PACE-CAM).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CheckOutcome {
-    /// The check ran and the chip passed it.
-    Verified,
-    /// The check ran and the chip failed it, with why.
-    Failed(String),
-    /// The check could not be run, with why.
-    NotPerformed(String),
-    /// The chip does not offer the check.
-    NotSupported,
-}
-
-impl CheckOutcome {
-    /// Did the check run and pass?
-    pub fn is_verified(&self) -> bool {
-        matches!(self, CheckOutcome::Verified)
-    }
-}
-
-impl fmt::Display for CheckOutcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CheckOutcome::Verified => f.write_str("passed"),
-            CheckOutcome::Failed(why) => write!(f, "failed: {why}"),
-            CheckOutcome::NotPerformed(why) => write!(f, "not performed: {why}"),
-            CheckOutcome::NotSupported => f.write_str("not supported by the chip"),
-        }
-    }
-}
+/// The outcome of a check the reader runs on the chip while reading (PACE-CAM, Terminal
+/// Authentication): the one outcome type of every report, from `emrtd-auth`.
+pub use emrtd_auth::{CheckOutcome, NotPerformed};
 
 /// Why the chip did not let a file be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -280,17 +252,11 @@ impl fmt::Display for Refusal {
     }
 }
 
-serialize_display!(
-    AccessProtocol,
-    PaceMapping,
-    CipherSuite,
-    Password,
-    CheckOutcome,
-    Refusal
-);
+serialize_display!(AccessProtocol, PaceMapping, CipherSuite, Password, Refusal);
 
 /// Which access control opened the chip.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct AccessReport {
     /// BAC, PACE or none.
     pub protocol: AccessProtocol,
@@ -509,6 +475,7 @@ impl TerminalAuthConfig {
 
 /// The outcome of Terminal Authentication in a read.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TerminalAuthReport {
     /// Verified, failed (why), or not performed (why).
     pub outcome: CheckOutcome,
@@ -530,7 +497,7 @@ impl TerminalAuthReport {
     pub(crate) fn not_performed(why: impl Into<String>) -> TerminalAuthReport {
         TerminalAuthReport {
             configured: true,
-            outcome: CheckOutcome::NotPerformed(why.into()),
+            outcome: CheckOutcome::NotPerformed(NotPerformed::MissingInput(why.into())),
             version: None,
             terminal: None,
             cvca: None,
@@ -556,6 +523,7 @@ impl TerminalAuthReport {
 
 /// What was read from a chip.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Document {
     /// How the chip was opened (BAC or PACE, mapping, cipher, key kind).
     pub access: AccessReport,

@@ -1,16 +1,20 @@
 //! The verdict on a read document: is the data genuine, is the chip genuine?
 
 use crate::engine::{Clock, SystemClock};
-use crate::report::{CheckOutcome, Refusal};
+use crate::report::Refusal;
 use crate::{Document, EfId};
 use emrtd_auth::pa::{
     check_card_access_consistency, check_ef_com_consistency, verify_card_security, verify_sod_bytes,
 };
-use emrtd_auth::{Check, CheckStatus, PassiveAuthReport, SignedObjectReport, TrustStore, Verdict};
+use emrtd_auth::{
+    Check, CheckId, CheckOutcome, CheckStatus, NotPerformed, PassiveAuthReport, SignedObjectReport,
+    TrustStore, Verdict,
+};
 use std::collections::BTreeMap;
 
 /// Every verification step of a read, with an overall answer nobody can misread.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct ReadVerdict {
     /// `valid` only when every required check passed; `unverified` when nothing failed but a
     /// required check could not run (for example no trust anchor); otherwise `invalid`.
@@ -36,35 +40,6 @@ pub struct ReadVerdict {
     pub document_validity: Check,
     /// The checks, one line each, for people.
     pub summary: Vec<String>,
-}
-
-fn check(name: &str, status: CheckStatus, reason: impl Into<String>) -> Check {
-    Check {
-        name: name.into(),
-        status,
-        reason: reason.into(),
-        informational: false,
-    }
-}
-
-/// A step that was not run, with why.
-pub fn skipped(name: &str, reason: impl Into<String>) -> Check {
-    check(name, CheckStatus::Skipped, reason)
-}
-
-/// A step that could not run (an input or a precondition is missing), with why.
-pub fn not_checked(name: &str, reason: impl Into<String>) -> Check {
-    check(name, CheckStatus::NotChecked, reason)
-}
-
-/// A step that passed.
-pub fn passed(name: &str, reason: impl Into<String>) -> Check {
-    check(name, CheckStatus::Passed, reason)
-}
-
-/// A step that failed.
-pub fn failed(name: &str, reason: impl Into<String>) -> Check {
-    check(name, CheckStatus::Failed, reason)
 }
 
 /// Verify a read document against a trust store.
@@ -133,7 +108,7 @@ pub fn verify_document_with(
             hidden.join(", ")
         );
         pa.checks
-            .push(failed("data_groups_present", reason.clone()));
+            .push(Check::failed(CheckId::DataGroupsPresent, reason.clone()));
         pa.errors.push(reason);
         pa.status = Verdict::Invalid;
     }
@@ -146,32 +121,32 @@ pub fn verify_document_with(
     });
 
     let ca = doc.chip_authentication.clone().unwrap_or_else(|| {
-        skipped(
-            "chip_authentication",
+        Check::not_supported(
+            CheckId::ChipAuthentication,
             "the chip offers no Chip Authentication key (no DG14)",
         )
     });
     let aa = doc.active_authentication.clone().unwrap_or_else(|| {
-        skipped(
-            "active_authentication",
+        Check::not_supported(
+            CheckId::ActiveAuthentication,
             "the chip offers no Active Authentication key (no DG15)",
         )
     });
     let cam = match &doc.access.chip_authentication_mapping {
-        Some(CheckOutcome::Verified) => passed(
-            "pace_cam",
+        Some(CheckOutcome::Verified) => Check::verified(
+            CheckId::PaceCam,
             "the chip proved its EF.CardSecurity key in PACE",
         ),
         // PACE-CAM was used: anything but a verified proof fails (never "valid" unchecked).
-        Some(other) => failed("pace_cam", other.to_string()),
-        None => skipped("pace_cam", "PACE-CAM was not used"),
+        Some(other) => Check::failed(CheckId::PaceCam, other.to_string()),
+        None => Check::not_applicable(CheckId::PaceCam, "PACE-CAM was not used"),
     };
 
     let lds = lds_conformance(doc);
     let validity = document_validity(doc, today(opts.now));
 
     let mut statuses = vec![pa.status];
-    if lds.status == CheckStatus::Failed && !lds.informational {
+    if lds.counts_as_failure() {
         statuses.push(Verdict::Invalid);
     }
     if let Some(cs) = &card_security {
@@ -179,14 +154,16 @@ pub fn verify_document_with(
     }
     let mut offered = 0;
     for c in [&ca, &aa, &cam] {
-        match c.status {
-            CheckStatus::Passed => offered += 1,
-            CheckStatus::Failed => {
+        match &c.outcome {
+            CheckOutcome::Verified => offered += 1,
+            CheckOutcome::Failed(_) => {
                 offered += 1;
                 statuses.push(Verdict::Invalid)
             }
-            CheckStatus::Skipped => {}
-            // Not checked, or an outcome this reader does not know: never `valid`.
+            // The chip does not offer it, or it does not apply to this read.
+            CheckOutcome::NotSupported
+            | CheckOutcome::NotPerformed(NotPerformed::NotApplicable(_)) => {}
+            // Offered but not checked, or an outcome this reader does not know: never `valid`.
             _ => statuses.push(Verdict::Unverified),
         }
     }
@@ -203,7 +180,7 @@ pub fn verify_document_with(
         Verdict::Invalid => "INVALID",
         other => other.as_str(),
     };
-    let mark = |c: &Check| match c.status {
+    let mark = |c: &Check| match c.status() {
         CheckStatus::Passed => "passed",
         CheckStatus::Failed if c.informational => "findings (not counted)",
         CheckStatus::Failed => "FAILED",
@@ -234,9 +211,9 @@ pub fn verify_document_with(
         ));
     }
     for c in [&lds, &ca, &aa, &cam] {
-        summary.push(format!("{}: {} ({})", c.name, mark(c), c.reason));
+        summary.push(format!("{}: {} ({})", c.id, mark(c), c.reason()));
     }
-    summary.push(format!("document validity: {}", validity.reason));
+    summary.push(format!("document validity: {}", validity.reason()));
     if offered == 0 {
         summary.push("clone detection: not checked (the chip offers no CA, AA or PACE-CAM)".into());
     }
@@ -266,25 +243,23 @@ fn today(now: i64) -> Option<emrtd_mrz::Date> {
 
 /// Is the document past its date of expiry (DG1) on `today`? An informational check.
 pub fn document_validity(doc: &Document, today: Option<emrtd_mrz::Date>) -> Check {
-    const NAME: &str = "document_validity";
+    const NAME: CheckId = CheckId::DocumentValidity;
     let expiry = doc
         .dg1
         .as_ref()
         .and_then(|d| d.mrz().ok())
         .and_then(|m| m.expiry_date());
     let check = match (expiry, today) {
-        (None, _) => skipped(NAME, "no date of expiry in DG1"),
-        (Some(_), None) => skipped(NAME, "today's date is not known"),
-        (Some(e), Some(t)) if e >= t => passed(NAME, format!("valid until {e}")),
-        (Some(e), Some(_)) => failed(
+        // Reported as skipped, as before: an informational check that does not apply.
+        (None, _) => Check::not_applicable(NAME, "no date of expiry in DG1"),
+        (Some(_), None) => Check::not_applicable(NAME, "today's date is not known"),
+        (Some(e), Some(t)) if e >= t => Check::verified(NAME, format!("valid until {e}")),
+        (Some(e), Some(_)) => Check::failed(
             NAME,
             format!("expired on {e} (whether the data and the chip are genuine is told above)"),
         ),
     };
-    Check {
-        informational: true,
-        ..check
-    }
+    check.informational()
 }
 
 /// Decode every file read and collect its conformance findings. A data group or EF.SOD that
@@ -294,7 +269,7 @@ pub fn document_validity(doc: &Document, today: Option<emrtd_mrz::Date>) -> Chec
 /// system (as the TR-03105-5.1 harness in the tests) can count them.
 fn lds_conformance(doc: &Document) -> Check {
     use emrtd_lds::{decode_file, FileId};
-    const NAME: &str = "lds_conformance";
+    const NAME: CheckId = CheckId::LdsConformance;
     let mut errors = Vec::new();
     let mut findings = Vec::new();
     let mut decoded = 0;
@@ -321,16 +296,13 @@ fn lds_conformance(doc: &Document) -> Check {
     }
     if !errors.is_empty() {
         errors.extend(findings);
-        failed(NAME, errors.join("; "))
+        Check::failed(NAME, errors.join("; "))
     } else if !findings.is_empty() {
-        Check {
-            informational: true,
-            ..failed(NAME, findings.join("; "))
-        }
+        Check::failed(NAME, findings.join("; ")).informational()
     } else if decoded == 0 {
-        skipped(NAME, "no file was read")
+        Check::not_applicable(NAME, "no file was read")
     } else {
-        passed(
+        Check::verified(
             NAME,
             format!("{decoded} file(s) decode and follow the LDS rules"),
         )

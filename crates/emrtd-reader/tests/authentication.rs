@@ -39,10 +39,10 @@ fn active_authentication_with_every_key_type() {
         let doc = read(profile(aa));
         let v = verify_document(&doc, &trust());
         assert_eq!(
-            v.active_authentication.status,
+            v.active_authentication.status(),
             CheckStatus::Passed,
             "{aa}: {}",
-            v.active_authentication.reason
+            v.active_authentication.reason()
         );
         assert_eq!(v.status, Verdict::Valid, "{aa}: {:?}", v.summary);
     }
@@ -58,7 +58,7 @@ fn a_chip_whose_key_does_not_match_dg15_fails_active_authentication() {
     let doc = read(p);
     let v = verify_document(&doc, &trust());
     assert_eq!(v.passive_authentication.status, Verdict::Valid);
-    assert_eq!(v.active_authentication.status, CheckStatus::Failed);
+    assert_eq!(v.active_authentication.status(), CheckStatus::Failed);
     assert_eq!(v.status, Verdict::Invalid);
     assert!(!v.valid);
 }
@@ -73,7 +73,7 @@ fn pace_cam_and_card_security_are_verified() {
     }];
     let doc = read(p);
     let v = verify_document(&doc, &trust());
-    assert_eq!(v.pace_cam.status, CheckStatus::Passed);
+    assert_eq!(v.pace_cam.status(), CheckStatus::Passed);
     assert_eq!(v.card_security.as_ref().unwrap().status, Verdict::Valid);
     assert_eq!(v.status, Verdict::Valid);
 }
@@ -94,8 +94,8 @@ fn skipped_checks_are_reported_as_skipped() {
     p.chip_authentication = None;
     let doc = read(p);
     let v = verify_document(&doc, &trust());
-    assert_eq!(v.active_authentication.status, CheckStatus::Skipped);
-    assert_eq!(v.chip_authentication.status, CheckStatus::Skipped);
+    assert_eq!(v.active_authentication.status(), CheckStatus::Skipped);
+    assert_eq!(v.chip_authentication.status(), CheckStatus::Skipped);
     assert!(v
         .summary
         .iter()
@@ -124,13 +124,13 @@ fn chip_authentication_after_pace_and_after_bac_then_active_authentication() {
         let doc = read(with_ca(profile("rsa-2048-sha256"), cipher, id));
         let v = verify_document(&doc, &trust());
         assert_eq!(
-            v.chip_authentication.status,
+            v.chip_authentication.status(),
             CheckStatus::Passed,
             "{cipher} {id}: {}",
-            v.chip_authentication.reason
+            v.chip_authentication.reason()
         );
         assert_eq!(
-            v.active_authentication.status,
+            v.active_authentication.status(),
             CheckStatus::Passed,
             "{cipher} {id}"
         );
@@ -143,10 +143,10 @@ fn chip_authentication_after_pace_and_after_bac_then_active_authentication() {
     assert_eq!(doc.access.protocol, emrtd_reader::AccessProtocol::Bac);
     let v = verify_document(&doc, &trust());
     assert_eq!(
-        v.chip_authentication.status,
+        v.chip_authentication.status(),
         CheckStatus::Passed,
         "{}",
-        v.chip_authentication.reason
+        v.chip_authentication.reason()
     );
     assert_eq!(v.status, Verdict::Valid);
 }
@@ -163,10 +163,10 @@ fn a_cloned_chip_fails_chip_authentication() {
     let v = verify_document(&doc, &trust());
     assert_eq!(v.passive_authentication.status, Verdict::Valid);
     assert_eq!(
-        v.chip_authentication.status,
+        v.chip_authentication.status(),
         CheckStatus::Failed,
         "{}",
-        v.chip_authentication.reason
+        v.chip_authentication.reason()
     );
     assert_eq!(v.status, Verdict::Invalid);
     // The reader re-opened the chip and still read every file.
@@ -202,12 +202,12 @@ fn lds_decode_errors_fail_the_verdict_and_findings_are_listed() {
     p.files.insert("DG11".into(), "6B04FF000000".into());
     let v = verify_document(&read(p), &trust());
     assert_eq!(v.passive_authentication.status, Verdict::Valid);
-    assert_eq!(v.lds_conformance.status, CheckStatus::Failed);
+    assert_eq!(v.lds_conformance.status(), CheckStatus::Failed);
     assert!(!v.lds_conformance.informational);
     assert!(
-        v.lds_conformance.reason.contains("DG11"),
+        v.lds_conformance.reason().contains("DG11"),
         "{}",
-        v.lds_conformance.reason
+        v.lds_conformance.reason()
     );
     assert_eq!(v.status, Verdict::Invalid);
 
@@ -226,7 +226,7 @@ fn lds_decode_errors_fail_the_verdict_and_findings_are_listed() {
     p.files.insert("COM".into(), hex::encode(&changed));
     let v = verify_document(&read(p), &trust());
     assert_eq!(
-        v.lds_conformance.status,
+        v.lds_conformance.status(),
         CheckStatus::Failed,
         "{:?}",
         v.summary
@@ -245,14 +245,14 @@ fn document_expiry_is_reported_and_never_changes_the_verdict() {
     let doc = read(profile("none"));
     let on = |y, m, d| emrtd_reader::document_validity(&doc, emrtd_mrz::Date::new(y, m, d));
     let before = on(2026, 6, 11);
-    assert_eq!(before.status, CheckStatus::Passed);
-    assert_eq!(before.reason, "valid until 2026-06-11");
+    assert_eq!(before.status(), CheckStatus::Passed);
+    assert_eq!(before.reason(), "valid until 2026-06-11");
     let after = on(2026, 6, 12);
-    assert_eq!(after.status, CheckStatus::Failed);
+    assert_eq!(after.status(), CheckStatus::Failed);
     assert!(after.informational);
-    assert!(after.reason.contains("expired on 2026-06-11"));
+    assert!(after.reason().contains("expired on 2026-06-11"));
     assert_eq!(
-        emrtd_reader::document_validity(&doc, None).status,
+        emrtd_reader::document_validity(&doc, None).status(),
         CheckStatus::Skipped
     );
     let v = verify_document(&doc, &trust());

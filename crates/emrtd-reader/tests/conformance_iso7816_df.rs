@@ -39,10 +39,10 @@ fn default_ca() -> Profile {
 fn ca_passes(case: &str, p: &Profile) {
     let (_, v) = inspect(chip(p), p).successful(case);
     assert_eq!(
-        v.chip_authentication.status,
+        v.chip_authentication.status(),
         CheckStatus::Passed,
         "{case}: {}",
-        v.chip_authentication.reason
+        v.chip_authentication.reason()
     );
 }
 
@@ -56,13 +56,13 @@ fn ca_fails(case: &str, chip: impl emrtd_apdu::Transport, p: &Profile) -> String
             ..
         } => {
             assert_eq!(
-                v.chip_authentication.status,
+                v.chip_authentication.status(),
                 CheckStatus::Failed,
                 "{case}: {:?}",
                 v.summary
             );
-            eprintln!("{case}: {}", v.chip_authentication.reason);
-            v.chip_authentication.reason
+            eprintln!("{case}: {}", v.chip_authentication.reason());
+            v.chip_authentication.reason().to_string()
         }
         other => panic!("{case}: expected Chip Authentication to fail, got {other:?}"),
     }
@@ -168,7 +168,7 @@ fn iso7816_d_03_dg14_with_one_key_reference() {
         let p = ca_profile(cipher, 13, Some(1));
         let (chip, log) = recorded(&p);
         let (_, v) = inspect(chip, &p).successful("ISO7816_D_03");
-        assert_eq!(v.chip_authentication.status, CheckStatus::Passed);
+        assert_eq!(v.chip_authentication.status(), CheckStatus::Passed);
         assert_eq!(key_reference(&log), Some(vec![0x01]), "{cipher}");
     }
 }
@@ -187,7 +187,7 @@ fn several_keys(case: &str, others: usize) {
     let p = with_dg14(&p, infos);
     let (chip, log) = recorded(&p);
     let (_, v) = inspect(chip, &p).successful(case);
-    assert_eq!(v.chip_authentication.status, CheckStatus::Passed);
+    assert_eq!(v.chip_authentication.status(), CheckStatus::Passed);
     // The reader chose the AES key and named it.
     assert_eq!(key_reference(&log), Some(vec![chip_id as u8]), "{case}");
 }
@@ -247,7 +247,7 @@ fn iso7816_d_09_old_session_keys_after_chip_authentication() {
         let p = ca_profile(cipher, id, None);
         let (chip, log) = recorded(&p);
         let (doc, v) = inspect(chip, &p).successful("ISO7816_D_09");
-        assert_eq!(v.chip_authentication.status, CheckStatus::Passed);
+        assert_eq!(v.chip_authentication.status(), CheckStatus::Passed);
         let log = log.lock().unwrap();
         let ca_at = log
             .iter()
@@ -337,7 +337,7 @@ fn iso7816_d_14_chip_authentication_with_extended_length() {
         let p = ca_profile(cipher, 2, None);
         let mut chip = emrtd_sim::hostile::HostileChip::new(chip(&p), vec![]);
         let (_, v) = inspect(&mut chip, &p).successful("ISO7816_D_14");
-        assert_eq!(v.chip_authentication.status, CheckStatus::Passed);
+        assert_eq!(v.chip_authentication.status(), CheckStatus::Passed);
         assert!(
             chip.exchanges().iter().any(|(c, _)| {
                 let c = CommandApdu::parse(c).unwrap();
@@ -523,25 +523,25 @@ fn aa_profile(key: &str) -> Profile {
 fn aa_passes(case: &str, c: VirtualChip, p: &Profile) -> String {
     let (_, v) = inspect(c, p).successful(case);
     assert_eq!(
-        v.active_authentication.status,
+        v.active_authentication.status(),
         CheckStatus::Passed,
         "{case}: {}",
-        v.active_authentication.reason
+        v.active_authentication.reason()
     );
-    v.active_authentication.reason
+    v.active_authentication.reason().to_string()
 }
 
 #[track_caller]
 fn aa_fails(case: &str, c: VirtualChip, p: &Profile) -> String {
     let v = inspect(c, p).verify_failure(case);
-    eprintln!("{case}: {}", v.active_authentication.reason);
+    eprintln!("{case}: {}", v.active_authentication.reason());
     assert_eq!(
-        v.active_authentication.status,
+        v.active_authentication.status(),
         CheckStatus::Failed,
         "{case}: {:?}",
         v.summary
     );
-    v.active_authentication.reason
+    v.active_authentication.reason().to_string()
 }
 
 #[test]

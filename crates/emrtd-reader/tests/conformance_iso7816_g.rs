@@ -743,12 +743,12 @@ fn cam_failure(case: &str, p: &Profile, faults: Vec<Fault>) -> String {
             ..
         } => {
             assert_eq!(
-                v.pace_cam.status,
+                v.pace_cam.status(),
                 emrtd_auth::CheckStatus::Failed,
                 "{case}: {:?}",
                 v.summary
             );
-            format!("pace_cam: {}", v.pace_cam.reason)
+            format!("pace_cam: {}", v.pace_cam.reason())
         }
         other => panic!("{case}: expected PACE-CAM to fail, got {other:?}"),
     }
@@ -836,7 +836,7 @@ fn iso7816_g_34_cam_with_passive_authentication() {
         doc.access.mapping,
         Some(emrtd_reader::PaceMapping::ChipAuthentication)
     );
-    assert_eq!(verdict.pace_cam.status, emrtd_auth::CheckStatus::Passed);
+    assert_eq!(verdict.pace_cam.status(), emrtd_auth::CheckStatus::Passed);
     assert_eq!(
         verdict.card_security.as_ref().unwrap().status,
         emrtd_auth::Verdict::Valid
@@ -900,7 +900,7 @@ fn iso7816_g_38_dg14_without_security_info_during_pace_cam() {
     p.files.insert("DG14".into(), "6E023100".into());
     let (doc, verdict) = inspect(pace_chip(&p, vec![]), &p).successful("ISO7816_G_38");
     assert!(doc.files.contains_key(&emrtd_reader::EfId::Dg(14)));
-    assert_eq!(verdict.pace_cam.status, emrtd_auth::CheckStatus::Passed);
+    assert_eq!(verdict.pace_cam.status(), emrtd_auth::CheckStatus::Passed);
 }
 
 #[test]
@@ -933,7 +933,7 @@ fn iso7816_g_41_standardized_domain_parameters_with_cam() {
         let p = cam_profile(id);
         let (doc, verdict) = inspect(pace_chip(&p, vec![]), &p).successful("ISO7816_G_41");
         assert_eq!(doc.access.parameter_id, Some(id));
-        assert_eq!(verdict.pace_cam.status, emrtd_auth::CheckStatus::Passed);
+        assert_eq!(verdict.pace_cam.status(), emrtd_auth::CheckStatus::Passed);
     }
 }
 
@@ -954,7 +954,7 @@ fn lds_j_01_card_security_with_more_security_infos() {
     p.files
         .insert("CardSecurity".into(), signed_card_security(&infos));
     let (_, verdict) = inspect(pace_chip(&p, vec![]), &p).successful("LDS_J_01");
-    assert_eq!(verdict.pace_cam.status, emrtd_auth::CheckStatus::Passed);
+    assert_eq!(verdict.pace_cam.status(), emrtd_auth::CheckStatus::Passed);
 }
 
 #[test]

@@ -121,10 +121,10 @@ fn successful(id: &str) {
         assert_eq!(doc.files.get(&EfId::Dg(n)), Some(&stored), "{id}: {dg}");
     }
     assert_eq!(
-        verdict.lds_conformance.status,
+        verdict.lds_conformance.status(),
         emrtd_auth::CheckStatus::Passed,
         "{id}: {}",
-        verdict.lds_conformance.reason
+        verdict.lds_conformance.reason()
     );
     assert!(
         verdict.passive_authentication.data_groups[name] == emrtd_auth::DgStatus::Match,
@@ -180,7 +180,7 @@ fn failed_on_content(id: &str, says: &str) {
         verdict.summary
     );
     assert_eq!(
-        verdict.lds_conformance.status,
+        verdict.lds_conformance.status(),
         emrtd_auth::CheckStatus::Failed,
         "{id}"
     );
@@ -367,7 +367,7 @@ fn cvca_case(id: &str, ta_says: &str, lds_says: &str) {
     assert!(reason.contains("CVCA"), "{id}: {reason}");
     assert!(reason.contains(lds_says), "{id}: {reason}");
     assert_eq!(
-        verdict.lds_conformance.status,
+        verdict.lds_conformance.status(),
         emrtd_auth::CheckStatus::Failed
     );
     // The same read, for the report of Terminal Authentication.
@@ -414,10 +414,10 @@ fn the_default_eac_configuration_is_successful() {
     assert!(doc.files.contains_key(&EfId::Cvca));
     assert!(doc.files.contains_key(&EfId::Dg(3)) && doc.files.contains_key(&EfId::Dg(4)));
     assert_eq!(
-        verdict.lds_conformance.status,
+        verdict.lds_conformance.status(),
         emrtd_auth::CheckStatus::Passed,
         "{}",
-        verdict.lds_conformance.reason
+        verdict.lds_conformance.reason()
     );
 }
 
@@ -463,10 +463,10 @@ fn a_dg14_with_bytes_after_its_security_infos_is_verified_with_a_finding() {
         emrtd_auth::DgStatus::Match
     );
     assert_eq!(
-        verdict.chip_authentication.status,
+        verdict.chip_authentication.status(),
         emrtd_auth::CheckStatus::Passed,
         "{}",
-        verdict.chip_authentication.reason
+        verdict.chip_authentication.reason()
     );
     assert_eq!(
         verdict.status,
@@ -478,10 +478,10 @@ fn a_dg14_with_bytes_after_its_security_infos_is_verified_with_a_finding() {
     assert!(
         verdict
             .lds_conformance
-            .reason
+            .reason()
             .contains("DG14: SecurityInfos: 4 byte(s) after the SET"),
         "{}",
-        verdict.lds_conformance.reason
+        verdict.lds_conformance.reason()
     );
 }
 
@@ -553,7 +553,7 @@ fn a_chip_without_dg15_gets_no_internal_authenticate() {
             sent: sent.clone(),
         };
         let (_, verdict) = inspect(transport, p).successful("C4");
-        (sent.get(), verdict.active_authentication.status)
+        (sent.get(), verdict.active_authentication.status())
     };
     let without = bac_profile();
     assert_eq!(without.active_authentication, "none");

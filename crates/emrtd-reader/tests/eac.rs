@@ -535,8 +535,13 @@ fn ta_v2_after_pace_is_followed_by_chip_authentication_v2_and_dg3_and_dg4_are_re
         assert_eq!(ta.version, Some(TaVersion::V2));
         assert_eq!(ta.rights, IsRights::DG3_DG4);
         let ca = chip_authentication(&doc);
-        assert_eq!(ca.status, emrtd_auth::CheckStatus::Passed, "{}", ca.reason);
-        assert!(ca.reason.contains("version 2"), "{}", ca.reason);
+        assert_eq!(
+            ca.status(),
+            emrtd_auth::CheckStatus::Passed,
+            "{}",
+            ca.reason()
+        );
+        assert!(ca.reason().contains("version 2"), "{}", ca.reason());
         assert_eq!(doc.files.get(&EfId::Dg(3)).map(Vec::as_slice), Some(DG3));
         assert_eq!(doc.files.get(&EfId::Dg(4)).map(Vec::as_slice), Some(DG4));
         assert!(doc.refused.is_empty(), "{:?}", doc.refused);
@@ -557,10 +562,10 @@ fn ta_v1_forced_on_a_v2_chip_fails_and_its_v2_key_is_not_run_alone() {
     let outcome = &doc.terminal_authentication.as_ref().unwrap().outcome;
     assert!(!outcome.is_verified(), "{outcome}");
     assert_eq!(
-        chip_authentication(&doc).status,
+        chip_authentication(&doc).status(),
         emrtd_auth::CheckStatus::NotChecked,
         "a version 2 key is not run on its own: {}",
-        chip_authentication(&doc).reason
+        chip_authentication(&doc).reason()
     );
     for dg in [3, 4] {
         assert!(!doc.files.contains_key(&EfId::Dg(dg)));
@@ -584,9 +589,9 @@ fn ta_v2_refuses_an_expired_chain_a_missing_right_an_unknown_cvca_and_a_wrong_ke
         Some(TaVersion::V2)
     );
     let ca = chip_authentication(&doc);
-    assert_eq!(ca.status, emrtd_auth::CheckStatus::NotChecked);
+    assert_eq!(ca.status(), emrtd_auth::CheckStatus::NotChecked);
     assert!(ca
-        .reason
+        .reason()
         .contains("only after Terminal Authentication version 2"));
     for dg in [3, 4] {
         assert_eq!(
@@ -602,7 +607,7 @@ fn ta_v2_refuses_an_expired_chain_a_missing_right_an_unknown_cvca_and_a_wrong_ke
     let doc = read_after_pace(&mut eac_chip_v2(), Pace::Can, config(p.chain, 3));
     assert_eq!(doc.terminal_authentication.as_ref().unwrap().rights, iris);
     assert_eq!(
-        chip_authentication(&doc).status,
+        chip_authentication(&doc).status(),
         emrtd_auth::CheckStatus::Passed
     );
     assert_eq!(doc.refused.get(&EfId::Dg(3)), Some(&Refusal::RightMissing));
@@ -641,12 +646,12 @@ fn ta_v2_without_a_configured_chain_leaves_chip_authentication_v2_not_checked() 
     assert!(!doc.terminal_authentication.as_ref().unwrap().configured);
     let ca = chip_authentication(&doc);
     assert_eq!(
-        ca.status,
+        ca.status(),
         emrtd_auth::CheckStatus::NotChecked,
         "{}",
-        ca.reason
+        ca.reason()
     );
-    assert!(ca.reason.contains("version 2 only"), "{}", ca.reason);
+    assert!(ca.reason().contains("version 2 only"), "{}", ca.reason());
     assert_eq!(
         doc.refused.get(&EfId::Dg(3)),
         Some(&Refusal::NoTerminalAuthentication)
@@ -680,7 +685,7 @@ fn ta_v2_and_chip_authentication_v2_run_again_after_the_card_is_lost() {
         CheckOutcome::Verified
     );
     assert_eq!(
-        chip_authentication(&doc).status,
+        chip_authentication(&doc).status(),
         emrtd_auth::CheckStatus::Passed
     );
     assert_eq!(doc.files.get(&EfId::Dg(3)).map(Vec::as_slice), Some(DG3));

@@ -158,9 +158,12 @@ fn a_read_of_the_simulator_is_a_sequence_of_events_ending_in_done() {
     assert_eq!(doc.files.get(&EfId::Dg(2)), Some(&reference));
     assert_eq!(doc.read_at, NOW);
     assert_eq!(doc.resumes, 0);
-    assert_eq!(doc.chip_authentication.unwrap().status, CheckStatus::Passed);
     assert_eq!(
-        doc.active_authentication.unwrap().status,
+        doc.chip_authentication.unwrap().status(),
+        CheckStatus::Passed
+    );
+    assert_eq!(
+        doc.active_authentication.unwrap().status(),
         CheckStatus::Passed
     );
 }
@@ -222,12 +225,12 @@ fn card_lost_at_20_random_points_resumes_to_the_same_files() {
         assert_eq!(doc.refused, undisturbed.refused, "lost at APDU {at}");
         assert_eq!(doc.access, undisturbed.access, "lost at APDU {at}");
         assert_eq!(
-            doc.chip_authentication.as_ref().map(|c| c.status),
+            doc.chip_authentication.as_ref().map(|c| c.status()),
             Some(CheckStatus::Passed),
             "lost at APDU {at}"
         );
         assert_eq!(
-            doc.active_authentication.as_ref().map(|c| c.status),
+            doc.active_authentication.as_ref().map(|c| c.status()),
             Some(CheckStatus::Passed),
             "lost at APDU {at}"
         );
@@ -263,12 +266,12 @@ fn card_lost_as_an_empty_response_or_6986_after_a_reset_is_resumed_at_random_poi
         assert_eq!(doc.files, undisturbed.files, "{how:?} at APDU {at}");
         assert_eq!(doc.access, undisturbed.access, "{how:?} at APDU {at}");
         assert_eq!(
-            doc.chip_authentication.as_ref().map(|c| c.status),
+            doc.chip_authentication.as_ref().map(|c| c.status()),
             Some(CheckStatus::Passed),
             "{how:?} at APDU {at}"
         );
         assert_eq!(
-            doc.active_authentication.as_ref().map(|c| c.status),
+            doc.active_authentication.as_ref().map(|c| c.status()),
             Some(CheckStatus::Passed),
             "{how:?} at APDU {at}"
         );

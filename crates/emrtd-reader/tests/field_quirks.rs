@@ -182,7 +182,7 @@ fn aa_status(key: &str, mode: &str) -> (emrtd_auth::CheckStatus, String) {
     p.chip.aa_response = mode.into();
     let doc = read(p).unwrap_or_else(|e| panic!("{key} {mode}: {e}"));
     let aa = doc.active_authentication.expect("DG15 present: AA runs");
-    (aa.status, aa.reason)
+    (aa.status(), aa.reason().to_string())
 }
 
 #[test]
@@ -238,10 +238,10 @@ fn rsa_3072_and_4096_active_authentication_uses_one_extended_apdu_where_the_chip
         let (doc, chip) = read_recorded(p);
         let aa = doc.unwrap().active_authentication.expect("DG15: AA runs");
         assert_eq!(
-            aa.status,
+            aa.status(),
             emrtd_auth::CheckStatus::Passed,
             "{key}: {}",
-            aa.reason
+            aa.reason()
         );
         let ia = commands_with_ins(&chip, 0x88);
         assert_eq!(ia.len(), 1, "{key}");
@@ -263,10 +263,10 @@ fn rsa_3072_and_4096_signatures_come_in_61xx_parts_to_a_short_le_and_are_joined(
             let (doc, chip) = read_recorded(p);
             let aa = doc.unwrap().active_authentication.expect("DG15: AA runs");
             assert_eq!(
-                aa.status,
+                aa.status(),
                 emrtd_auth::CheckStatus::Passed,
                 "{base} {key}: {}",
-                aa.reason
+                aa.reason()
             );
             let ia = commands_with_ins(&chip, 0x88);
             assert!(ia.iter().all(|c| !is_extended(c)), "{base} {key}");
@@ -284,7 +284,12 @@ fn a_chip_that_refuses_extended_apdus_gets_its_long_signature_in_parts_after_reo
     p.chip.extended_refusal = Some("6700".into());
     let (doc, chip) = read_recorded(p);
     let aa = doc.unwrap().active_authentication.expect("DG15: AA runs");
-    assert_eq!(aa.status, emrtd_auth::CheckStatus::Passed, "{}", aa.reason);
+    assert_eq!(
+        aa.status(),
+        emrtd_auth::CheckStatus::Passed,
+        "{}",
+        aa.reason()
+    );
     assert!(commands_with_ins(&chip, 0x88)
         .iter()
         .all(|c| !is_extended(c)));
@@ -299,8 +304,8 @@ fn a_truncated_rsa_4096_signature_with_9000_is_a_failed_check() {
         p.chip.aa_response = "truncate".into();
         let doc = read(p).unwrap();
         let aa = doc.active_authentication.expect("DG15: AA runs");
-        assert_eq!(aa.status, emrtd_auth::CheckStatus::Failed, "{key}");
-        assert!(!aa.reason.is_empty());
+        assert_eq!(aa.status(), emrtd_auth::CheckStatus::Failed, "{key}");
+        assert!(!aa.reason().is_empty());
     }
 }
 
@@ -397,7 +402,12 @@ fn long_chip_work_within_the_default_budget_is_waited_for() {
     // RSA-4096 on a slow chip: 9 s for INTERNAL AUTHENTICATE, under the 10 s default.
     let (result, micros) = read_slow_aa(9_000, None);
     let aa = result.unwrap().active_authentication.expect("AA runs");
-    assert_eq!(aa.status, emrtd_auth::CheckStatus::Passed, "{}", aa.reason);
+    assert_eq!(
+        aa.status(),
+        emrtd_auth::CheckStatus::Passed,
+        "{}",
+        aa.reason()
+    );
     assert!(micros > 9_000_000, "{micros} µs modelled");
     assert_eq!(
         ReadOptions::default().command_budget(),

@@ -256,7 +256,11 @@ fn chip_authentication_is_redone_after_a_tag_loss() {
             .unwrap_or_else(|e| panic!("tag loss after {after}: {e}"));
         assert_eq!(doc.resumes, 1, "after {after}");
         let ca = doc.chip_authentication.as_ref().expect("CA ran");
-        assert_eq!(ca.status, emrtd_auth::CheckStatus::Passed, "after {after}");
+        assert_eq!(
+            ca.status(),
+            emrtd_auth::CheckStatus::Passed,
+            "after {after}"
+        );
         assert_eq!(
             doc.files[&EfId::Dg(2)].as_slice(),
             reference.file("DG2").unwrap()

@@ -14,6 +14,28 @@ use super::{
     PaceSummary,
 };
 
+/// The General Authenticate steps of PACE, for decisions on the chip's status words (only a
+/// refused mutual authentication means a wrong password) and for error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PaceStep {
+    EncryptedNonce,
+    MapNonce,
+    KeyAgreement,
+    MutualAuthentication,
+}
+
+impl PaceStep {
+    /// The step's name in errors.
+    fn name(self) -> &'static str {
+        match self {
+            PaceStep::EncryptedNonce => "encrypted nonce",
+            PaceStep::MapNonce => "map nonce",
+            PaceStep::KeyAgreement => "key agreement",
+            PaceStep::MutualAuthentication => "mutual authentication",
+        }
+    }
+}
+
 /// Fixed terminal secrets, to replay published examples: the ephemeral private keys and the
 /// Integrated Mapping nonce t. Zeroized on drop.
 #[derive(Clone, Default, Zeroize, ZeroizeOnDrop)]
@@ -160,19 +182,19 @@ impl PaceTerminal {
         result
     }
 
-    fn check_sw(&self, resp: &ResponseApdu, step: &'static str) -> Result<(), PaceError> {
+    fn check_sw(&self, resp: &ResponseApdu, step: PaceStep) -> Result<(), PaceError> {
         let sw = resp.sw;
         if sw == StatusWord::OK {
             return Ok(());
         }
         let kind = self.password.kind();
         Err(match (sw.sw1(), sw.sw2()) {
-            (0x63, 0x00) if step == "mutual authentication" => PaceError::WrongPassword {
+            (0x63, 0x00) if step == PaceStep::MutualAuthentication => PaceError::WrongPassword {
                 kind,
                 sw,
                 retries_left: None,
             },
-            (0x63, x) if x & 0xF0 == 0xC0 && step == "mutual authentication" => {
+            (0x63, x) if x & 0xF0 == 0xC0 && step == PaceStep::MutualAuthentication => {
                 PaceError::WrongPassword {
                     kind,
                     sw,
@@ -180,7 +202,10 @@ impl PaceTerminal {
                 }
             }
             (0x69, 0x83) | (0x69, 0x84) => PaceError::PasswordBlocked { kind, sw },
-            _ => PaceError::ChipError { step, sw },
+            _ => PaceError::ChipError {
+                step: step.name(),
+                sw,
+            },
         })
     }
 
@@ -207,8 +232,8 @@ impl PaceTerminal {
                 Ok(Step::Send(apdus::general_authenticate(&[], false, false)))
             }
             State::AwaitNonce => {
-                let step = "encrypted nonce";
-                self.check_sw(resp, step)?;
+                let step = PaceStep::EncryptedNonce.name();
+                self.check_sw(resp, PaceStep::EncryptedNonce)?;
                 let dos = apdus::parse_dynamic(&resp.data, step)?;
                 let z = apdus::take(&dos, TAG_NONCE, step, "the encrypted nonce")?;
                 let k_pi = protocol::password_key(&self.password, self.params.cipher);
@@ -243,8 +268,8 @@ impl PaceTerminal {
                 mapping_key,
                 mapping_public,
             } => {
-                let step = "map nonce";
-                self.check_sw(resp, step)?;
+                let step = PaceStep::MapNonce.name();
+                self.check_sw(resp, PaceStep::MapNonce)?;
                 let dos = apdus::parse_dynamic(&resp.data, step)?;
                 let chip_map = apdus::take(&dos, TAG_MAP_IC, step, "the chip's mapping public key")?;
                 let peer = protocol::decode_peer_key(&group, &chip_map)?;
@@ -268,8 +293,8 @@ impl PaceTerminal {
             }
             State::AwaitImAck { key, public } => {
                 // Answer to the Integrated Mapping nonce t: empty, or an empty DO'82'.
-                let step = "map nonce";
-                self.check_sw(resp, step)?;
+                let step = PaceStep::MapNonce.name();
+                self.check_sw(resp, PaceStep::MapNonce)?;
                 let dos = apdus::parse_dynamic(&resp.data, step)?;
                 if dos.iter().any(|(t, v)| *t != TAG_MAP_IC || !v.is_empty()) {
                     return Err(PaceError::MalformedResponse {
@@ -290,8 +315,8 @@ impl PaceTerminal {
                 public,
                 chip_mapping_public,
             } => {
-                let step = "key agreement";
-                self.check_sw(resp, step)?;
+                let step = PaceStep::KeyAgreement.name();
+                self.check_sw(resp, PaceStep::KeyAgreement)?;
                 let dos = apdus::parse_dynamic(&resp.data, step)?;
                 let chip_public = apdus::take(&dos, TAG_PK_IC, step, "the chip's ephemeral public key")?;
                 let peer = protocol::decode_peer_key(&group, &chip_public)?;
@@ -322,8 +347,8 @@ impl PaceTerminal {
                 chip_public,
                 chip_mapping_public,
             } => {
-                let step = "mutual authentication";
-                self.check_sw(resp, step)?;
+                let step = PaceStep::MutualAuthentication.name();
+                self.check_sw(resp, PaceStep::MutualAuthentication)?;
                 let dos = apdus::parse_dynamic(&resp.data, step)?;
                 let t_ic = apdus::take(&dos, TAG_TOKEN_IC, step, "the chip's authentication token")?;
                 let ec = self.params.key_agreement == KeyAgreement::Ecdh;

@@ -968,11 +968,11 @@ impl Channel {
         }
         if let Some(dg14) = self.chip_authenticated.clone() {
             match self.chip_authentication(&dg14).await {
-                Ok((Some(check), _)) if check.status == emrtd_auth::CheckStatus::Passed => {}
+                Ok((Some(check), _)) if check.is_verified() => {}
                 Ok((check, _)) => {
                     return Err(ReadError::ChipChanged(
                         check
-                            .map(|c| c.reason)
+                            .map(|c| c.reason().to_string())
                             .unwrap_or_else(|| "DG14 has no Chip Authentication key".into()),
                     ))
                 }
@@ -987,8 +987,8 @@ impl Channel {
         // Version 2: TA v2 and Chip Authentication v2, which must pass again.
         if let Some((cvca, dg14)) = self.ta_v2.clone() {
             let (report, check, _) = self.terminal_authentication_v2(&cvca, &dg14).await?;
-            if check.status != emrtd_auth::CheckStatus::Passed {
-                return Err(ReadError::ChipChanged(check.reason));
+            if !check.is_verified() {
+                return Err(ReadError::ChipChanged(check.reason().to_string()));
             }
             self.ta_report = Some(report);
         }
@@ -1174,13 +1174,18 @@ impl Channel {
         dg14: &[u8],
     ) -> Result<(crate::report::TerminalAuthReport, emrtd_auth::Check, bool), ReadError> {
         use crate::report::TerminalAuthReport;
-        use crate::verdict::{failed, not_checked, passed};
         use emrtd_access::ca::{self, CaTerminal, CaVersion};
+        use emrtd_auth::{Check, CheckId};
         use emrtd_eac::ta::{IdPicc, TaStep, TaVersion, TerminalAuthentication};
-        const NAME: &str = "chip_authentication";
+        fn failed(why: impl Into<String>) -> Check {
+            Check::failed(CheckId::ChipAuthentication, why)
+        }
+        fn passed(what: impl Into<String>) -> Check {
+            Check::verified(CheckId::ChipAuthentication, what)
+        }
         let ca_not_run = |why: &str| {
-            not_checked(
-                NAME,
+            Check::missing_input(
+                CheckId::ChipAuthentication,
                 format!("Chip Authentication version 2 did not run: {why} (the chip accepts it only after Terminal Authentication version 2)"),
             )
         };
@@ -1237,7 +1242,7 @@ impl Channel {
                 let why = format!("DG14 cannot be decoded: {e}");
                 return Ok((
                     report(CheckOutcome::Failed(why.clone()), none),
-                    failed(NAME, why),
+                    failed(why),
                     false,
                 ));
             }
@@ -1250,7 +1255,7 @@ impl Channel {
                 let why = format!("no usable Chip Authentication version 2 key in DG14: {e}");
                 return Ok((
                     report(CheckOutcome::Failed(why.clone()), none),
-                    failed(NAME, why),
+                    failed(why),
                     false,
                 ));
             }
@@ -1323,7 +1328,7 @@ impl Channel {
                 Err(e) => {
                     return Ok((
                         report(CheckOutcome::Verified, rights),
-                        failed(NAME, format!("Chip Authentication version 2: {e}")),
+                        failed(format!("Chip Authentication version 2: {e}")),
                         self.sm.is_none(),
                     ));
                 }
@@ -1333,7 +1338,7 @@ impl Channel {
                     let r = terminal.failure_report(&e);
                     return Ok((
                         report(CheckOutcome::Verified, rights),
-                        failed(NAME, describe(&r)),
+                        failed(describe(&r)),
                         false,
                     ));
                 }
@@ -1343,7 +1348,7 @@ impl Channel {
         let Some(last) = last else {
             return Ok((
                 report(CheckOutcome::Verified, rights),
-                failed(NAME, "no Chip Authentication command"),
+                failed("no Chip Authentication command"),
                 false,
             ));
         };
@@ -1354,7 +1359,7 @@ impl Channel {
                 self.ta_v2 = Some((cvca.to_vec(), dg14.to_vec()));
                 Ok((
                     report(CheckOutcome::Verified, rights),
-                    passed(NAME, describe(&r)),
+                    passed(describe(&r)),
                     false,
                 ))
             }
@@ -1367,7 +1372,7 @@ impl Channel {
                 }
                 Ok((
                     report(CheckOutcome::Verified, rights),
-                    failed(NAME, describe(&r)),
+                    failed(describe(&r)),
                     ended,
                 ))
             }
@@ -1395,17 +1400,17 @@ impl Channel {
         &mut self,
         dg14: &[u8],
     ) -> Result<(Option<emrtd_auth::Check>, bool), ReadError> {
-        use crate::verdict::{failed, passed};
         use emrtd_access::ca::{self, CaTerminal};
-        const NAME: &str = "chip_authentication";
+        use emrtd_auth::{Check, CheckId};
+        fn failed(why: impl Into<String>) -> Check {
+            Check::failed(CheckId::ChipAuthentication, why)
+        }
+        fn passed(what: impl Into<String>) -> Check {
+            Check::verified(CheckId::ChipAuthentication, what)
+        }
         let infos = match SecurityInfos::parse_dg14(dg14) {
             Ok(i) => i,
-            Err(e) => {
-                return Ok((
-                    Some(failed(NAME, format!("DG14 cannot be decoded: {e}"))),
-                    false,
-                ))
-            }
+            Err(e) => return Ok((Some(failed(format!("DG14 cannot be decoded: {e}"))), false)),
         };
         if infos.chip_authentication_public_keys().next().is_none() {
             return Ok((None, false));
@@ -1416,19 +1421,19 @@ impl Channel {
             // v2 (read.rs), never on its own.
             Err(_) if ca::select_version(&infos, ca::CaVersion::V2).is_ok() => {
                 return Ok((
-                    Some(crate::verdict::not_checked(
-                        NAME,
+                    Some(Check::missing_input(
+                        CheckId::ChipAuthentication,
                         "DG14 offers Chip Authentication version 2 only, which the chip runs after Terminal Authentication version 2: configure Terminal Authentication (--ta-chain, --ta-key) and read DG3/DG4 to run both",
                     )),
                     false,
                 ))
             }
-            Err(e) => return Ok((Some(failed(NAME, e.to_string())), false)),
+            Err(e) => return Ok((Some(failed(e.to_string())), false)),
         };
         drop(infos);
         let mut terminal = match terminal {
             Ok(t) => t,
-            Err(e) => return Ok((Some(failed(NAME, e.to_string())), false)),
+            Err(e) => return Ok((Some(failed(e.to_string())), false)),
         };
         let commands = terminal.commands();
         let mut last = None;
@@ -1436,7 +1441,7 @@ impl Channel {
             let resp = match self.transmit(cmd).await {
                 Ok(r) => r,
                 Err(e) if e.is_card_lost() => return Err(e),
-                Err(e) => return Ok((Some(failed(NAME, e.to_string())), self.sm.is_none())),
+                Err(e) => return Ok((Some(failed(e.to_string())), self.sm.is_none())),
             };
             if self.session_lost.is_some() {
                 // The chip lost the session before Chip Authentication (a reset): resumed.
@@ -1448,22 +1453,17 @@ impl Channel {
             if i + 1 < commands.len() {
                 if let Err(e) = terminal.check_intermediate(&resp) {
                     let report = terminal.failure_report(&e);
-                    return Ok((Some(failed(NAME, report.reason)), false));
+                    return Ok((Some(failed(report.reason)), false));
                 }
             }
             last = Some(resp);
         }
         let Some(last) = last else {
-            return Ok((Some(failed(NAME, "no Chip Authentication command")), false));
+            return Ok((Some(failed("no Chip Authentication command")), false));
         };
         let (sm, mut report) = match terminal.finish(&last) {
             Ok(r) => r,
-            Err(e) => {
-                return Ok((
-                    Some(failed(NAME, terminal.failure_report(&e).reason)),
-                    false,
-                ))
-            }
+            Err(e) => return Ok((Some(failed(terminal.failure_report(&e).reason)), false)),
         };
         self.sm = Some(sm);
         self.current_ef = None;
@@ -1486,9 +1486,9 @@ impl Channel {
         Ok(if report.is_passed() {
             self.chip_authenticated = Some(dg14.to_vec());
             self.ta_ephemeral = Some(terminal.compressed_ephemeral_public_key().to_vec());
-            (Some(passed(NAME, what)), false)
+            (Some(passed(what)), false)
         } else {
-            (Some(failed(NAME, what)), true)
+            (Some(failed(what)), true)
         })
     }
 
@@ -1500,11 +1500,16 @@ impl Channel {
         dg15: &[u8],
         dg14: Option<&[u8]>,
     ) -> Result<emrtd_auth::Check, ReadError> {
-        use crate::verdict::{failed, passed};
-        const NAME: &str = "active_authentication";
+        use emrtd_auth::{Check, CheckId};
+        fn failed(why: impl Into<String>) -> Check {
+            Check::failed(CheckId::ActiveAuthentication, why)
+        }
+        fn passed(what: impl Into<String>) -> Check {
+            Check::verified(CheckId::ActiveAuthentication, what)
+        }
         let key = match emrtd_lds::dg15::Dg15::decode(dg15) {
             Ok(d) => d.public_key,
-            Err(e) => return Ok(failed(NAME, format!("DG15 cannot be decoded: {e}"))),
+            Err(e) => return Ok(failed(format!("DG15 cannot be decoded: {e}"))),
         };
         let infos = dg14.and_then(|b| SecurityInfos::parse_dg14(b).ok());
         let aa_info = infos
@@ -1529,7 +1534,7 @@ impl Channel {
             Err(e) if e.is_card_lost() || matches!(e, ReadError::ChipTooSlow { .. }) => {
                 return Err(e)
             }
-            Err(e) => return Ok(failed(NAME, format!("INTERNAL AUTHENTICATE failed: {e}"))),
+            Err(e) => return Ok(failed(format!("INTERNAL AUTHENTICATE failed: {e}"))),
         };
         if self.session_lost.is_some() {
             // The chip ended the session: resumed (access control, then AA again).
@@ -1539,17 +1544,17 @@ impl Channel {
             });
         }
         if !resp.sw.is_ok() {
-            return Ok(failed(
-                NAME,
-                format!("the chip refused INTERNAL AUTHENTICATE ({})", resp.sw),
-            ));
+            return Ok(failed(format!(
+                "the chip refused INTERNAL AUTHENTICATE ({})",
+                resp.sw
+            )));
         }
         let result = emrtd_access::aa::verify(&key, &challenge, &resp.data, aa_info.as_ref());
         let reason = format!("{}: {}", result.key, result.reason);
         Ok(if result.passed {
-            passed(NAME, reason)
+            passed(reason)
         } else {
-            failed(NAME, reason)
+            failed(reason)
         })
     }
 

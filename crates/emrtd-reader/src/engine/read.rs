@@ -127,8 +127,8 @@ pub(crate) async fn read(mut ch: Channel) -> Result<Document, ReadError> {
                 report
             }
             Err(ReadError::FileNotFound { .. }) => {
-                chip_authentication = Some(crate::verdict::not_checked(
-                    "chip_authentication",
+                chip_authentication = Some(emrtd_auth::Check::missing_input(
+                    emrtd_auth::CheckId::ChipAuthentication,
                     "Chip Authentication version 2 did not run: the chip has no EF.CVCA, so Terminal Authentication version 2, which it follows, could not run",
                 ));
                 TerminalAuthReport::not_performed(
@@ -136,8 +136,8 @@ pub(crate) async fn read(mut ch: Channel) -> Result<Document, ReadError> {
                 )
             }
             Err(ReadError::Status { sw, .. }) => {
-                chip_authentication = Some(crate::verdict::not_checked(
-                    "chip_authentication",
+                chip_authentication = Some(emrtd_auth::Check::missing_input(
+                    emrtd_auth::CheckId::ChipAuthentication,
                     format!("Chip Authentication version 2 did not run: EF.CVCA could not be read ({sw}), so Terminal Authentication version 2, which it follows, could not run"),
                 ));
                 TerminalAuthReport::not_performed(format!(

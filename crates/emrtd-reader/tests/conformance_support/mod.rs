@@ -167,12 +167,12 @@ pub fn inspect_with_options<T: Transport>(
     let verdict = verify_document(&doc, trust);
     // The verdict includes the LDS conformance of every file read; the plan's inspection
     // procedure is strict and also counts the rule findings the verdict lists as informational.
-    if verdict.lds_conformance.status == emrtd_auth::CheckStatus::Failed
+    if verdict.lds_conformance.status() == emrtd_auth::CheckStatus::Failed
         && verdict.passive_authentication.status == Verdict::Valid
     {
         return Outcome::Failed {
             stage: Stage::Lds,
-            reason: verdict.lds_conformance.reason.clone(),
+            reason: verdict.lds_conformance.reason().to_string(),
             error: None,
             verdict: Some(Box::new(verdict)),
         };
