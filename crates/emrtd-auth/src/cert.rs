@@ -18,7 +18,28 @@ pub struct Certificate {
     /// Where the issuer `Name` lies in `der`, as encoded there.
     issuer: Option<std::ops::Range<usize>>,
     cert: x509_cert::Certificate,
+    /// Text forms for reports, made on first use.
+    texts: Texts,
 }
+
+/// The text forms of a certificate's names and its report summary, made once (formatting a
+/// name looks up every attribute type in a table of OIDs) and carried by clones: the chains a
+/// trust store caches keep them, so a warm store formats no name twice.
+#[derive(Debug, Clone, Default)]
+struct Texts {
+    subject: std::sync::OnceLock<String>,
+    issuer: std::sync::OnceLock<String>,
+    summary: std::sync::OnceLock<CertSummary>,
+}
+
+/// Derived from the certificate's bytes, which the comparison already covers.
+impl PartialEq for Texts {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Texts {}
 
 /// Largest certificate accepted (64 KiB).
 pub const MAX_CERT_LEN: usize = 64 * 1024;
@@ -55,6 +76,7 @@ impl Certificate {
             tbs: range_of(tbs.raw),
             issuer,
             cert,
+            texts: Texts::default(),
         })
     }
 
@@ -95,12 +117,18 @@ impl Certificate {
 
     /// Subject as an RFC 4514 string.
     pub fn subject(&self) -> String {
-        self.cert.tbs_certificate.subject.to_string()
+        self.texts
+            .subject
+            .get_or_init(|| self.cert.tbs_certificate.subject.to_string())
+            .clone()
     }
 
     /// Issuer as an RFC 4514 string.
     pub fn issuer(&self) -> String {
-        self.cert.tbs_certificate.issuer.to_string()
+        self.texts
+            .issuer
+            .get_or_init(|| self.cert.tbs_certificate.issuer.to_string())
+            .clone()
     }
 
     /// Subject name.
@@ -261,6 +289,13 @@ impl Certificate {
 
     /// A short serializable description.
     pub fn summary(&self) -> CertSummary {
+        self.texts
+            .summary
+            .get_or_init(|| self.make_summary())
+            .clone()
+    }
+
+    fn make_summary(&self) -> CertSummary {
         CertSummary {
             subject: self.subject(),
             issuer: self.issuer(),

@@ -339,6 +339,10 @@ impl TrustStore {
 
     /// Remember the chain built for the certificate with this DER.
     pub(crate) fn cache_chain(&self, der: &[u8], chain: &CertificateChain) {
+        // Make the report texts now, so that every copy handed out carries them.
+        for c in &chain.certs {
+            let _ = (c.summary(), c.subject(), c.issuer());
+        }
         if let Ok(mut map) = self.chains.0.write() {
             if map.len() < MAX_CACHED_CHAINS {
                 map.insert(der.to_vec(), chain.clone());

@@ -10,6 +10,7 @@ mod eac_args;
 mod exit;
 mod out;
 mod output;
+mod remote;
 mod secret;
 mod serve;
 mod trace;
@@ -41,7 +42,8 @@ Exit status:
   1  invalid: a check failed (signature, hash, chip authentication, MRZ check digit)
   2  usage or input error (wrong option, access key, file or folder); nothing was read
   3  read, but unverified: a required check could not run (no trust anchor, …)
-  4  card or reader error (no PC/SC service, no reader, card removed, chip refused)
+  4  card or reader error (no PC/SC service, no reader, card removed, chip refused), or the
+     verification server (--remote) could not be reached or failed
   5  internal error, or the output could not be written
 
 Access keys are best given on standard input (--can - / --mrz -), in a file (--can-file,
@@ -232,6 +234,24 @@ struct ReadArgs {
     /// ICAO 9303-10 requires (BSI TR-03105-5.1 LDS_H_24).
     #[arg(long)]
     accept_id_data: bool,
+    /// Remote verification: let the verification server at URL (`emrtd serve`) decide. Ask it
+    /// for a challenge, read the chip with the proof it asks for, post the evidence and print
+    /// its verdict (exit status 0 accepted, 1 refused, 3 chip not proven).
+    #[arg(long, value_name = "URL", conflicts_with_all = ["out", "face", "ta_chain", "stats", "accept_id_data"])]
+    remote: Option<String>,
+    /// With --remote: the relying party's context (a transaction id) sealed into the challenge;
+    /// default: a random one.
+    #[arg(long, value_name = "TEXT", requires = "remote")]
+    context: Option<String>,
+    /// With --remote: the national identity number the document must carry.
+    #[arg(long, value_name = "DIGITS", requires = "remote")]
+    expect_national_id: Option<String>,
+    /// With --remote: the document number the document must carry.
+    #[arg(long, value_name = "TEXT", requires = "remote")]
+    expect_document_number: Option<String>,
+    /// With --remote: the holder's name the document must carry ("PRIMARY SECONDARY").
+    #[arg(long, value_name = "NAME", requires = "remote")]
+    expect_name: Option<String>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -653,6 +673,9 @@ fn plan_read(args: &ReadArgs) -> Result<ReadPlan, Failure> {
 }
 
 fn cmd_read(args: &ReadArgs) -> Result<Exit, Failure> {
+    if let Some(url) = &args.remote {
+        return cmd_read_remote(args, url);
+    }
     let plan = plan_read(args)?;
     let show_progress = !args.quiet
         && !args.json
@@ -740,6 +763,60 @@ fn cmd_read(args: &ReadArgs) -> Result<Exit, Failure> {
         output::print_read(&doc, &verdict, stats.as_ref());
     }
     Ok(verdict.status.into())
+}
+
+/// `read --remote`: the verification server decides (see `remote`).
+fn cmd_read_remote(args: &ReadArgs, url: &str) -> Result<Exit, Failure> {
+    let remote = remote::RemoteArgs::new(
+        url,
+        args.context.as_deref(),
+        remote::expectations(
+            args.expect_national_id.as_deref(),
+            args.expect_document_number.as_deref(),
+            args.expect_name.as_deref(),
+        ),
+        args.json,
+    )?;
+    let plan = plan_read(args)?;
+    let show_progress = !args.quiet
+        && !args.json
+        && std::io::stderr().is_terminal()
+        && std::io::stdout().is_terminal();
+    let mut progress = output::ProgressDisplay::new(show_progress, args.quiet);
+    let result = if let Some(profile) = plan.profile.clone() {
+        let mut chip =
+            VirtualChip::new(profile).map_err(|e| Failure::usage(format!("--sim: {e}")))?;
+        let mut transport = trace::Traced::new(&mut chip, args.trace);
+        progress.count_apdus(transport.apdu_counter());
+        remote::run(
+            &mut transport,
+            &plan.key,
+            &plan.options,
+            &remote,
+            &mut |p| progress.update(&p),
+        )
+    } else {
+        let pcsc = emrtd_pcsc::Pcsc::establish()?;
+        if let Some(name) = &args.reader {
+            check_reader_exists(&pcsc, name)?;
+        }
+        if !args.quiet && !args.json {
+            eprintln!("Waiting for a document on the reader…");
+        }
+        let name = pcsc.wait_for_card(args.reader.as_deref(), Duration::from_secs(args.wait))?;
+        let card = pcsc.connect(Some(&name))?;
+        let mut transport = trace::Traced::new(card, args.trace);
+        progress.count_apdus(transport.apdu_counter());
+        remote::run(
+            &mut transport,
+            &plan.key,
+            &plan.options,
+            &remote,
+            &mut |p| progress.update(&p),
+        )
+    };
+    progress.finish();
+    result
 }
 
 fn write_dump(doc: &Document, dir: &Path) -> Result<(), Failure> {

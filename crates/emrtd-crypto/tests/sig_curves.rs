@@ -25,3 +25,52 @@ fn p521_with_a_hash_shorter_than_half_the_field_verifies_and_tampering_fails() {
     bad[last] ^= 1;
     assert!(verify(&key, &scheme, P521_MESSAGE, &bad).is_err());
 }
+
+/// DER `ECDSA-Sig-Value` with `r` and `s` re-encoded: each INTEGER's content after its
+/// tag and length, then the SEQUENCE around them.
+fn der_sig(r: &[u8], s: &[u8]) -> Vec<u8> {
+    let int = |v: &[u8]| {
+        let mut t = vec![0x02];
+        t.extend(der_len(v.len()));
+        t.extend_from_slice(v);
+        t
+    };
+    let body = [int(r), int(s)].concat();
+    let mut out = vec![0x30];
+    out.extend(der_len(body.len()));
+    out.extend(body);
+    out
+}
+
+fn der_len(n: usize) -> Vec<u8> {
+    match n {
+        0..=0x7F => vec![n as u8],
+        0x80..=0xFF => vec![0x81, n as u8],
+        _ => vec![0x82, (n >> 8) as u8, n as u8],
+    }
+}
+
+/// Field quirk D7: some EF.SODs encode ECDSA `r` and `s` with superfluous leading zero bytes
+/// (not minimal DER, which OpenSSL refuses). The numbers are the same, so the signature is
+/// verified as it is; a negative INTEGER or another number still fails.
+#[test]
+fn ecdsa_r_and_s_with_superfluous_leading_zero_bytes_verify() {
+    let key = PublicKey::from_spki_der(&hex::decode(P521_SPKI).unwrap()).unwrap();
+    let scheme = SignatureScheme::Ecdsa {
+        hash: HashAlg::Sha256,
+        plain: false,
+    };
+    let sig = hex::decode(P521_SIG).unwrap();
+    // 30 81 87 | 02 41 r | 02 42 s
+    let (r, s) = (&sig[5..5 + 0x41], &sig[5 + 0x41 + 2..]);
+    assert_eq!(der_sig(r, s), sig, "the re-encoding is right");
+    let padded = der_sig(&[&[0, 0][..], r].concat(), &[&[0][..], s].concat());
+    assert_ne!(padded, sig);
+    assert_eq!(verify(&key, &scheme, P521_MESSAGE, &padded), Ok(()));
+    // Another number in front is another r: fails.
+    let other = der_sig(&[&[0, 1][..], r].concat(), s);
+    assert!(verify(&key, &scheme, P521_MESSAGE, &other).is_err());
+    // A negative INTEGER is not an ECDSA value.
+    let negative = der_sig(&[&[0xFF][..], r].concat(), s);
+    assert!(verify(&key, &scheme, P521_MESSAGE, &negative).is_err());
+}

@@ -244,18 +244,28 @@ pub enum CommandDataError {
 }
 
 /// Choose, among the chains an inspection system holds (each ordered link certificates → DV →
-/// terminal), the one whose first certificate is issued by a CVCA the chip lists in EF.CVCA
-/// (`cars`, most recent first): the most recent CAR wins. `None` when no chain fits (the
-/// document's state did not authorize this inspection system).
+/// terminal), the one with a certificate issued by a CVCA the chip lists in EF.CVCA (`cars`,
+/// most recent first): the most recent CAR wins. The chain is returned from that certificate
+/// on: CVCA link certificates before it lead to a CVCA the chip already trusts and are not
+/// sent (TR-03105-5.1 ISO7816_E_34: a trust anchor update the chip no longer needs). Only link
+/// certificates are skipped, never a DV certificate. `None` when no chain fits (the document's
+/// state did not authorize this inspection system).
 pub fn choose_chain<'a>(
     chains: &'a [Vec<CvCertificate>],
     cars: &[CvReference],
 ) -> Option<&'a [CvCertificate]> {
     cars.iter().find_map(|car| {
-        chains
-            .iter()
-            .find(|c| c.first().is_some_and(|f| f.car() == car))
-            .map(Vec::as_slice)
+        chains.iter().find_map(|chain| {
+            for (i, cert) in chain.iter().enumerate() {
+                if cert.car() == car {
+                    return chain.get(i..);
+                }
+                if cert.body.chat.role() != crate::chat::Role::Cvca {
+                    break;
+                }
+            }
+            None
+        })
     })
 }
 

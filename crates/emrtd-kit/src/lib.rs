@@ -125,7 +125,7 @@ pub mod read {
     pub use emrtd_reader::{
         read_async, read_blocking, read_document, read_document_with_progress, AccessChoice,
         AccessKey, Clock, EfId, Engine, EngineConfig, EngineError, Event, FixedClock, Progress,
-        ReadError, ReadOptions, SystemClock, TerminalAuthConfig,
+        ReadError, ReadOptions, SystemClock, TaVersionChoice, TerminalAuthConfig,
     };
 }
 

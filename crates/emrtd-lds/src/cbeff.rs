@@ -439,7 +439,7 @@ impl<R: BiometricData> BiometricGroup<R> {
 
 /// Defines a data group holding CBEFF templates whose data blocks are kept as bytes (DG3, DG4).
 macro_rules! raw_biometric_dg {
-    ($(#[$doc:meta])* $name:ident, $tag:expr, $file:expr, $types:expr, $btype:expr, $magic:expr, $record:ty) => {
+    ($(#[$doc:meta])* $name:ident, $tag:expr, $file:expr, $types:expr, $btype:expr, $magic:expr, $record:ty, $record39794:ty) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         pub struct $name {
@@ -479,6 +479,19 @@ macro_rules! raw_biometric_dg {
             pub fn check(&self) -> Vec<$crate::check::Issue> {
                 let mut issues = Vec::new();
                 for t in &self.group.templates {
+                    if t.bdb_tag == $crate::cbeff::BDB_CONSTRUCTED_TAG {
+                        // ISO/IEC 39794 (tagged ASN.1, no format identifier): the owner and the
+                        // biometric type are checked, the format type is the data block's own.
+                        t.header.check($file, &[t.header.format_type], $btype, &mut issues);
+                        if let Err(e) = <$record39794>::decode(&t.data, $file) {
+                            issues.push($crate::check::Issue::new(
+                                $file,
+                                "biometric data block",
+                                format!("the ISO/IEC 39794 data block cannot be decoded: {e}"),
+                            ));
+                        }
+                        continue;
+                    }
                     t.header.check($file, &$types, $btype, &mut issues);
                     if !t.data.starts_with($magic) {
                         issues.push($crate::check::Issue::new(

@@ -49,6 +49,49 @@ pub(crate) fn utf8(
     })
 }
 
+/// A date stored as 4 BCD bytes `CC YY MM DD` instead of the 8 ASCII digits `YYYYMMDD` ICAO
+/// 9303-10 prescribes (field quirks D10, D11: French, Malaysian, Belgian documents), as that
+/// text. `None` unless the bytes are decimal BCD with century 19 or 20, month 01–12 and day
+/// 00–31 (so that 4 ASCII characters are never taken for BCD).
+pub(crate) fn bcd_date(value: &[u8]) -> Option<String> {
+    let &[cc, yy, mm, dd] = value else {
+        return None;
+    };
+    let decimal = value.iter().all(|b| b >> 4 <= 9 && b & 0x0F <= 9);
+    (decimal
+        && matches!(cc, 0x19 | 0x20)
+        && (0x01..=0x12).contains(&mm)
+        && dd <= 0x31
+        && yy <= 0x99)
+        .then(|| value.iter().map(|b| format!("{b:02X}")).collect())
+}
+
+/// A date element: its text, or a 4-byte BCD date ([`bcd_date`]) as the text it stands for.
+pub(crate) fn date_text(
+    value: &[u8],
+    file: &'static str,
+    element: &'static str,
+) -> Result<String, LdsError> {
+    match bcd_date(value) {
+        Some(text) => Ok(text),
+        None => utf8(value, file, element),
+    }
+}
+
+/// The tags among `tags` whose element, directly inside the outer TLV of `raw`, is a BCD date
+/// ([`bcd_date`]): reported by the checks of DG11 and DG12.
+pub(crate) fn bcd_date_tags(raw: &[u8], tags: &[u32]) -> Vec<u32> {
+    let Ok(outer) = emrtd_tlv::parse_exact(raw) else {
+        return Vec::new();
+    };
+    emrtd_tlv::parse_all(outer.value)
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| tags.contains(&c.tag) && bcd_date(c.value).is_some())
+        .map(|c| c.tag)
+        .collect()
+}
+
 /// A "number of ..." element (`02`), one byte as ICAO 9303-10 prescribes.
 pub(crate) fn count(
     value: &[u8],

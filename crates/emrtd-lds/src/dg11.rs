@@ -182,7 +182,7 @@ impl Dg11 {
                 )?,
                 0x5F2B => set_once(
                     &mut dg.full_date_of_birth,
-                    text("full date of birth (5F2B)")?,
+                    crate::common::date_text(c.value, FILE, "full date of birth (5F2B)")?,
                     FILE,
                     "full date of birth (5F2B)",
                 )?,
@@ -324,6 +324,13 @@ impl Dg11 {
                 FILE,
                 "other names (5F0F)",
                 "not wrapped in an A0 template with a count",
+            ));
+        }
+        if !crate::common::bcd_date_tags(&self.raw, &[0x5F2B]).is_empty() {
+            issues.push(Issue::new(
+                FILE,
+                "full date of birth (5F2B)",
+                "stored as 4 BCD bytes, not as the 8 digits YYYYMMDD (read all the same)",
             ));
         }
         issues

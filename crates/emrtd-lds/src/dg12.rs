@@ -64,7 +64,7 @@ impl Dg12 {
                 )?,
                 0x5F26 => set_once(
                     &mut dg.date_of_issue,
-                    text("date of issue (5F26)")?,
+                    crate::common::date_text(c.value, FILE, "date of issue (5F26)")?,
                     FILE,
                     "date of issue (5F26)",
                 )?,
@@ -195,6 +195,13 @@ impl Dg12 {
         let mut present = self.present_tags();
         present.extend(unknown_tags(&self.unknown));
         compare_tag_lists(FILE, &listed, &present, &mut issues);
+        if !crate::common::bcd_date_tags(&self.raw, &[0x5F26]).is_empty() {
+            issues.push(Issue::new(
+                FILE,
+                "date of issue (5F26)",
+                "stored as 4 BCD bytes, not as the 8 digits YYYYMMDD (read all the same)",
+            ));
+        }
         issues
     }
 }

@@ -14,6 +14,10 @@ pub struct Dg14 {
     /// The `SET OF SecurityInfo` (tag `31`), complete, as stored.
     #[serde(skip)]
     pub content: Vec<u8>,
+    /// Bytes inside `6E` after the SET (some Swedish ID cards have them, field quirk D15):
+    /// kept, and reported by [`Dg14::check`].
+    #[serde(skip)]
+    pub trailing: Vec<u8>,
     /// The file exactly as decoded (empty when built in code).
     #[serde(skip)]
     pub raw: Vec<u8>,
@@ -24,6 +28,7 @@ impl Dg14 {
     pub fn new(content: Vec<u8>) -> Dg14 {
         Dg14 {
             content,
+            trailing: Vec::new(),
             raw: Vec::new(),
         }
     }
@@ -33,11 +38,13 @@ impl Dg14 {
         Dg14::new(infos.to_der())
     }
 
-    /// Decode DG14: the outer `6E` must hold exactly one `SET` (`31`). The SecurityInfos are
-    /// decoded on demand by [`Dg14::security_infos`].
+    /// Decode DG14: the outer `6E` must start with one `SET` (`31`); bytes after it are kept in
+    /// [`Dg14::trailing`] and reported by [`Dg14::check`] (the file is signed as it is, and
+    /// Chip Authentication reads only the SET). The SecurityInfos are decoded on demand by
+    /// [`Dg14::security_infos`].
     pub fn decode(bytes: &[u8]) -> Result<Dg14, LdsError> {
         let outer = outer(bytes, 0x6E, FILE)?;
-        let set = emrtd_tlv::parse_exact(outer.value).map_err(LdsError::tlv(FILE))?;
+        let (set, trailing) = emrtd_tlv::parse_one(outer.value).map_err(LdsError::tlv(FILE))?;
         if set.tag != 0x31 {
             return Err(LdsError::UnexpectedTag {
                 file: FILE,
@@ -47,6 +54,7 @@ impl Dg14 {
         }
         Ok(Dg14 {
             content: set.raw.to_vec(),
+            trailing: trailing.to_vec(),
             raw: bytes.to_vec(),
         })
     }
@@ -58,12 +66,12 @@ impl Dg14 {
 
     /// Encode DG14.
     pub fn encode(&self) -> Vec<u8> {
-        emrtd_tlv::encode(0x6E, &self.content)
+        emrtd_tlv::encode(0x6E, &[self.content.as_slice(), &self.trailing].concat())
     }
 
     /// Rules of ICAO 9303-11 §9.2 / TR-03110 the SecurityInfos break: they do not decode, an
     /// entry of a known protocol is malformed, no ChipAuthenticationPublicKeyInfo, a
-    /// ChipAuthenticationInfo version other than 1, 2 or 3.
+    /// ChipAuthenticationInfo version other than 1, 2 or 3; and bytes after the SET.
     pub fn check(&self) -> Vec<Issue> {
         let infos = match self.security_infos() {
             Ok(i) => i,
@@ -76,6 +84,16 @@ impl Dg14 {
             }
         };
         let mut issues = Vec::new();
+        if !self.trailing.is_empty() {
+            issues.push(Issue::new(
+                FILE,
+                "SecurityInfos",
+                format!(
+                    "{} byte(s) after the SET of SecurityInfos (ignored by Chip Authentication)",
+                    self.trailing.len()
+                ),
+            ));
+        }
         for info in &infos.infos {
             match info {
                 SecurityInfo::Other(o) => {

@@ -148,7 +148,7 @@ impl Dg2 {
                             "002A (ISO/IEC 39794-5) but the data is an ISO/IEC 19794-5 record",
                         ));
                     }
-                    r.check(FILE, &mut issues)
+                    r.check(FILE, &mut issues);
                 }
                 FaceRecord::Iso39794(d) => {
                     if t.header.format_type == FORMAT_TYPE_FACE_19794 {
@@ -162,7 +162,42 @@ impl Dg2 {
                 }
             }
         }
+        for (declared, actual) in self.facial_record_lengths() {
+            if declared != actual {
+                issues.push(Issue::new(
+                    FILE,
+                    "record length of the facial record header",
+                    format!(
+                        "says {declared} bytes, the data block has {actual} (read all the same)"
+                    ),
+                ));
+            }
+        }
         issues
+    }
+
+    /// The record length each ISO/IEC 19794-5 record's header declares, and its data block's
+    /// length, from the file as decoded (the decoded records recompute their lengths).
+    fn facial_record_lengths(&self) -> Vec<(usize, usize)> {
+        let Ok(outer) = outer(&self.raw, 0x75, FILE) else {
+            return Vec::new();
+        };
+        fn children<'a>(t: &emrtd_tlv::TlvRef<'a>) -> Vec<emrtd_tlv::TlvRef<'a>> {
+            emrtd_tlv::parse_all(t.value).unwrap_or_default()
+        }
+        let mut out = Vec::new();
+        for group in children(&outer).iter().filter(|t| t.tag == 0x7F61) {
+            for bit in children(group).iter().filter(|t| t.tag == 0x7F60) {
+                for bdb in children(bit).iter().filter(|t| t.tag == BDB_TAG) {
+                    let v = bdb.value;
+                    if v.len() >= 12 && v.starts_with(b"FAC\0") {
+                        let declared = u32::from_be_bytes([v[8], v[9], v[10], v[11]]) as usize;
+                        out.push((declared, v.len()));
+                    }
+                }
+            }
+        }
+        out
     }
 }
 

@@ -25,6 +25,9 @@ pub const VERSION_2005: [u8; 4] = *b"010\0";
 pub const MAX_IMAGES: usize = 64;
 
 const HEADER_LEN: usize = 14;
+/// Most bytes the record length of the facial record header may fall short of the data block
+/// (field quirk D13: 8 in NZ passports, 1 in UK passports); the difference is a finding.
+pub const RECORD_LENGTH_SLACK: usize = 8;
 const FIB_LEN: usize = 20;
 const FEATURE_POINT_LEN: usize = 8;
 const IIB_LEN: usize = 12;
@@ -166,7 +169,10 @@ impl FacialRecord {
             });
         }
         let record_len = r.u32("record length")? as usize;
-        if record_len != data.len() {
+        // Issuers that count the record length a few bytes short (NZ: 8, UK: 1, field quirk
+        // D13) are read; `Dg2::check` reports the difference.
+        let short_by = data.len().saturating_sub(record_len);
+        if record_len != data.len() && !(1..=RECORD_LENGTH_SLACK).contains(&short_by) {
             return Err(invalid(
                 file,
                 "record length of the facial record header",

@@ -260,12 +260,12 @@ pub struct FaceImageData {
 // ---------------------------------------------------------------------------------------------
 // Decoding helpers
 
-struct Ctx {
-    file: &'static str,
+pub(crate) struct Ctx {
+    pub(crate) file: &'static str,
 }
 
 impl Ctx {
-    fn invalid(&self, element: &'static str, reason: impl Into<String>) -> LdsError {
+    pub(crate) fn invalid(&self, element: &'static str, reason: impl Into<String>) -> LdsError {
         LdsError::Invalid {
             file: self.file,
             element,
@@ -273,18 +273,18 @@ impl Ctx {
         }
     }
 
-    fn unexpected(&self, element: &'static str, tag: u32) -> LdsError {
+    pub(crate) fn unexpected(&self, element: &'static str, tag: u32) -> LdsError {
         self.invalid(element, format!("unexpected element with tag {tag:X}"))
     }
 
-    fn missing(&self, element: &'static str) -> LdsError {
+    pub(crate) fn missing(&self, element: &'static str) -> LdsError {
         LdsError::Missing {
             file: self.file,
             element,
         }
     }
 
-    fn kids<'a>(
+    pub(crate) fn kids<'a>(
         &self,
         tlv: &TlvRef<'a>,
         constructed_tag: u32,
@@ -300,7 +300,7 @@ impl Ctx {
     }
 
     /// Signed INTEGER content (two's complement, 1 to 8 bytes).
-    fn int(&self, value: &[u8], element: &'static str) -> Result<i64, LdsError> {
+    pub(crate) fn int(&self, value: &[u8], element: &'static str) -> Result<i64, LdsError> {
         if value.is_empty() || value.len() > 8 {
             return Err(self.invalid(
                 element,
@@ -313,12 +313,12 @@ impl Ctx {
             .fold(first, |acc, b| (acc << 8) | *b as i64))
     }
 
-    fn uint(&self, value: &[u8], element: &'static str) -> Result<u64, LdsError> {
+    pub(crate) fn uint(&self, value: &[u8], element: &'static str) -> Result<u64, LdsError> {
         let v = self.int(value, element)?;
         u64::try_from(v).map_err(|_| self.invalid(element, "must not be negative"))
     }
 
-    fn boolean(&self, value: &[u8], element: &'static str) -> Result<bool, LdsError> {
+    pub(crate) fn boolean(&self, value: &[u8], element: &'static str) -> Result<bool, LdsError> {
         match value {
             [b] => Ok(*b != 0),
             _ => Err(self.invalid(element, "BOOLEAN must be one byte")),
@@ -326,7 +326,7 @@ impl Ctx {
     }
 
     /// A coded value: `[n]` constructed holding `80 int` or `A1 { 80 int }`.
-    fn code(&self, tlv: &TlvRef<'_>, element: &'static str) -> Result<Code, LdsError> {
+    pub(crate) fn code(&self, tlv: &TlvRef<'_>, element: &'static str) -> Result<Code, LdsError> {
         let inner = parse_exact(tlv.value).map_err(LdsError::tlv(self.file))?;
         match inner.tag {
             0x80 => Ok(Code::base(self.uint(inner.value, element)?)),

@@ -29,6 +29,7 @@ pub mod imaging;
 pub mod iso19794_4;
 pub mod iso19794_5;
 pub mod iso19794_6;
+pub mod iso39794_4_6;
 pub mod iso39794_5;
 pub mod opaque;
 pub mod security_infos;

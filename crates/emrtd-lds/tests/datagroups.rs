@@ -484,3 +484,53 @@ fn ef_atr_info() {
     let short = EfAtrInfo::decode(&hex("7F660602010002010F")).unwrap();
     assert_eq!(short.check().len(), 1, "lengths within short APDUs");
 }
+
+/// Field quirks D10 and D11: a full date of birth (DG11 `5F2B`) or date of issue (DG12
+/// `5F26`) stored as 4 BCD bytes (French, Malaysian, Belgian documents) reads as the
+/// `YYYYMMDD` it stands for, with a finding; 4 ASCII characters are not taken for BCD, and
+/// bytes that are neither stay an error.
+#[test]
+fn bcd_dates_in_dg11_and_dg12_read_as_dates_with_a_finding() {
+    let dg11 = |date: &[u8]| {
+        emrtd_tlv::encode(
+            0x6B,
+            &[
+                emrtd_tlv::encode(0x5C, &[0x5F, 0x0E, 0x5F, 0x2B]),
+                emrtd_tlv::encode(0x5F0E, b"MUSTERMANN<<ERIKA"),
+                emrtd_tlv::encode(0x5F2B, date),
+            ]
+            .concat(),
+        )
+    };
+    let bcd = Dg11::decode(&dg11(&[0x19, 0x96, 0x08, 0x12])).unwrap();
+    assert_eq!(bcd.full_date_of_birth.as_deref(), Some("19960812"));
+    let issues: Vec<String> = bcd.check().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        issues,
+        ["DG11: full date of birth (5F2B): stored as 4 BCD bytes, not as the 8 digits YYYYMMDD (read all the same)"]
+    );
+    let ascii = Dg11::decode(&dg11(b"19960812")).unwrap();
+    assert_eq!(ascii.full_date_of_birth.as_deref(), Some("19960812"));
+    assert!(ascii.check().is_empty(), "{:?}", ascii.check());
+    // Four ASCII digits are text (0x31 is no century), not BCD.
+    let year = Dg11::decode(&dg11(b"1996")).unwrap();
+    assert_eq!(year.full_date_of_birth.as_deref(), Some("1996"));
+    // Neither text nor a BCD date (month 13).
+    assert!(Dg11::decode(&dg11(&[0x19, 0x96, 0x13, 0x92])).is_err());
+
+    let dg12 = |date: &[u8]| {
+        emrtd_tlv::encode(
+            0x6C,
+            &[
+                emrtd_tlv::encode(0x5C, &[0x5F, 0x26]),
+                emrtd_tlv::encode(0x5F26, date),
+            ]
+            .concat(),
+        )
+    };
+    let bcd = Dg12::decode(&dg12(&[0x20, 0x15, 0x03, 0x01])).unwrap();
+    assert_eq!(bcd.date_of_issue.as_deref(), Some("20150301"));
+    assert_eq!(bcd.check().len(), 1, "{:?}", bcd.check());
+    let ascii = Dg12::decode(&dg12(b"20150301")).unwrap();
+    assert!(ascii.check().is_empty(), "{:?}", ascii.check());
+}

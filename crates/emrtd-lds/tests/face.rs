@@ -484,3 +484,38 @@ mod png {
         assert!(err.to_string().to_lowercase().contains("limit"), "{err}");
     }
 }
+
+/// Field quirk D13: NZ passports declare the facial record 8 bytes short in its header, UK
+/// passports 1 byte. A shortfall of 1 to 8 bytes is read, the face is the same, and the check
+/// reports the difference; more, or a record longer than its data block, is refused.
+#[test]
+fn facial_record_lengths_a_few_bytes_short_are_read_with_a_finding() {
+    let dg2 = fixture("bsi2008/Datagroup2.bin");
+    let at = dg2
+        .windows(4)
+        .position(|w| w == b"FAC\0")
+        .expect("a 19794-5 record");
+    let declared = u32::from_be_bytes(dg2[at + 8..at + 12].try_into().unwrap());
+    let with = |length: u32| {
+        let mut d = dg2.clone();
+        d[at + 8..at + 12].copy_from_slice(&length.to_be_bytes());
+        d
+    };
+    let good = Dg2::decode(&dg2).unwrap();
+    assert!(good.check().is_empty(), "{:?}", good.check());
+    for short in [1, 8] {
+        let dg = Dg2::decode(&with(declared - short)).unwrap();
+        assert_eq!(record_19794(&dg), record_19794(&good), "short by {short}");
+        let issues: Vec<String> = dg.check().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            issues,
+            [format!(
+                "DG2: record length of the facial record header: says {} bytes, the data block has {declared} (read all the same)",
+                declared - short
+            )]
+        );
+    }
+    for bad in [declared - 9, declared + 1] {
+        assert!(Dg2::decode(&with(bad)).is_err(), "{bad}");
+    }
+}

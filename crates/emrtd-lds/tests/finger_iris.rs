@@ -199,6 +199,204 @@ fn image_formats_are_recognised_by_their_magic_bytes() {
     assert_eq!(BiometricImageFormat::detect(&[0x00, 0x01]), None);
 }
 
+// ISO/IEC 39794-4 / 39794-6 data blocks, written here element by element from the ASN.1 modules'
+// structure (fixtures/README.md): no sample of another project is used.
+
+use emrtd_lds::iso39794_4_6::{EyeLabel, FingerImageData, IrisImageData, MAX_REPRESENTATIONS};
+use emrtd_tlv::encode as tlv;
+
+/// A PNG signature and IHDR start, a WSQ start of image, a JPEG 2000 codestream start.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D,
+];
+const WSQ: &[u8] = &[0xFF, 0xA0, 0xFF, 0xA8, 0x00, 0x02, 0xFF, 0xA1];
+const J2K: &[u8] = &[0xFF, 0x4F, 0xFF, 0x51, 0x00, 0x29, 0x00, 0x00];
+
+/// A code (CHOICE): `[n] { 80 value }`, or the extension form `[n] { A1 { 80 value } }`.
+fn code(n: u32, value: u8, extension: bool) -> Vec<u8> {
+    let base = tlv(0x80, &[value]);
+    tlv(0xA0 | n, &if extension { tlv(0xA1, &base) } else { base })
+}
+
+/// Version block: generation 1, year 2019 (`A0 { 80 01, 81 07E3 }`).
+fn version() -> Vec<u8> {
+    tlv(0xA0, &[tlv(0x80, &[1]), tlv(0x81, &[0x07, 0xE3])].concat())
+}
+
+/// A finger RepresentationBlock: position, impression, format, image, and a capture date block
+/// `[4]` (kept raw).
+fn finger_rep(position: u8, format: u8, image: &[u8]) -> Vec<u8> {
+    tlv(
+        0x30,
+        &[
+            code(0, position, false),
+            code(1, 0, false),
+            code(2, format, position == 7),
+            tlv(0x83, image),
+            tlv(0xA4, &tlv(0x80, &[0x07, 0xEA])),
+        ]
+        .concat(),
+    )
+}
+
+/// An iris RepresentationBlock: eye, kind, bit depth, format, orientation ×2, compression
+/// history, range, capture date, image.
+fn iris_rep(eye: u8, format: u8, image: &[u8]) -> Vec<u8> {
+    tlv(
+        0x30,
+        &[
+            tlv(0x80, &[eye]),
+            code(1, 3, false),
+            tlv(0x82, &[8]),
+            code(3, format, false),
+            tlv(0x84, &[1]),
+            tlv(0x85, &[1]),
+            tlv(0x86, &[1]),
+            tlv(0xA7, &tlv(0x80, &[0x01, 0x2C])),
+            tlv(0xA8, &tlv(0x80, &[0x07, 0xEA])),
+            tlv(0x89, image),
+        ]
+        .concat(),
+    )
+}
+
+/// `A1 { tag { version, A1 { reps } } }`, the content of a `7F2E` data block.
+fn data_block(tag: u32, reps: &[Vec<u8>]) -> Vec<u8> {
+    tlv(
+        0xA1,
+        &tlv(tag, &[version(), tlv(0xA1, &reps.concat())].concat()),
+    )
+}
+
+/// A DG3 (`63`) or DG4 (`76`) with one CBEFF template holding `block` in `7F2E`; biometric
+/// type 08 (finger) or 10 (iris), format owner 0101.
+fn dg(file_tag: u32, btype: u8, format_type: [u8; 2], block: &[u8]) -> Vec<u8> {
+    let bht = tlv(
+        0xA1,
+        &[
+            tlv(0x81, &[btype]),
+            // Subtype: right index finger (09) / right eye (01).
+            tlv(0x82, &[if btype == 0x08 { 0x09 } else { 0x01 }]),
+            tlv(0x87, &[0x01, 0x01]),
+            tlv(0x88, &format_type),
+        ]
+        .concat(),
+    );
+    let template = tlv(0x7F60, &[bht, tlv(0x7F2E, block)].concat());
+    tlv(
+        file_tag,
+        &tlv(0x7F61, &[tlv(0x02, &[1]), template].concat()),
+    )
+}
+
+#[test]
+fn iso39794_4_finger_images_in_dg3_are_decoded_and_exported_as_stored() {
+    let block = data_block(0x64, &[finger_rep(2, 1, WSQ), finger_rep(7, 4, PNG)]);
+    let bytes = dg(0x63, 0x08, [0x00, 0x07], &block);
+    let dg3 = Dg3::decode(&bytes).unwrap();
+    assert!(dg3.check().is_empty(), "{:?}", dg3.check());
+    assert!(dg3.finger_records().unwrap().is_empty(), "no 19794 records");
+    let data = dg3.finger_data_39794().unwrap();
+    assert_eq!(data.len(), 1);
+    assert_eq!(
+        (data[0].version.generation, data[0].version.year),
+        (1, 2019)
+    );
+    let reps = &data[0].representations;
+    assert_eq!(reps.len(), 2);
+    assert_eq!(reps[0].position.value, 2);
+    assert_eq!(reps[0].declared_format(), Some(BiometricImageFormat::Wsq));
+    assert_eq!(reps[0].other, [tlv(0xA4, &tlv(0x80, &[0x07, 0xEA]))]);
+    assert!(reps[1].image_format.extension, "extension form of the code");
+    let images = dg3.images().unwrap();
+    let names: Vec<String> = images.iter().map(|i| i.file_name()).collect();
+    assert_eq!(
+        names,
+        ["finger-1-pos-2-rep-1.wsq", "finger-1-pos-7-rep-2.png"]
+    );
+    assert_eq!(images[0].data, WSQ);
+    assert_eq!(images[1].data, PNG);
+    assert!(images.iter().all(|i| !i.format_mismatch()));
+}
+
+#[test]
+fn iso39794_6_iris_images_in_dg4_are_decoded_and_exported_as_stored() {
+    let block = data_block(0x66, &[iris_rep(1, 3, J2K), iris_rep(2, 2, PNG)]);
+    let bytes = dg(0x76, 0x10, [0x00, 0x09], &block);
+    let dg4 = Dg4::decode(&bytes).unwrap();
+    assert!(dg4.check().is_empty(), "{:?}", dg4.check());
+    let data = dg4.iris_data_39794().unwrap();
+    let reps = &data[0].representations;
+    assert_eq!(reps[0].eye, EyeLabel::Right);
+    assert_eq!(reps[1].eye, EyeLabel::Left);
+    assert_eq!(reps[0].bit_depth, 8);
+    assert_eq!(reps[0].image_kind.value, 3);
+    assert_eq!(
+        reps[0].declared_format(),
+        Some(BiometricImageFormat::Jpeg2000)
+    );
+    assert_eq!(
+        reps[0].other.len(),
+        5,
+        "orientations, history, range, capture date"
+    );
+    let images = dg4.images().unwrap();
+    let names: Vec<String> = images.iter().map(|i| i.file_name()).collect();
+    assert_eq!(names, ["iris-1-right-1.jp2", "iris-1-left-2.png"]);
+    assert_eq!(images[0].data, J2K);
+    // The data block without the A1 wrapper decodes the same.
+    let inner = emrtd_tlv::parse_exact(&block).unwrap().value.to_vec();
+    assert_eq!(IrisImageData::decode(&inner, "DG4").unwrap(), data[0]);
+}
+
+#[test]
+fn iso39794_blocks_missing_required_elements_or_too_many_are_refused() {
+    // No image data in a finger representation.
+    let rep = tlv(
+        0x30,
+        &[code(0, 2, false), code(1, 0, false), code(2, 1, false)].concat(),
+    );
+    assert!(matches!(
+        FingerImageData::decode(&data_block(0x64, &[rep]), "DG3"),
+        Err(LdsError::Missing { .. })
+    ));
+    // An iris bit depth out of range; a repeated element.
+    let mut rep = iris_rep(1, 3, J2K);
+    let at = rep
+        .windows(3)
+        .position(|w| w == [0x82, 0x01, 0x08])
+        .unwrap();
+    rep[at + 2] = 40;
+    assert!(IrisImageData::decode(&data_block(0x66, &[rep]), "DG4").is_err());
+    let twice = tlv(0x30, &[tlv(0x80, &[1]), tlv(0x80, &[2])].concat());
+    assert!(IrisImageData::decode(&data_block(0x66, &[twice]), "DG4").is_err());
+    // The wrong data block (an iris block in DG3's decoder), no representation, too many.
+    assert!(FingerImageData::decode(&data_block(0x66, &[iris_rep(1, 3, J2K)]), "DG3").is_err());
+    assert!(FingerImageData::decode(&data_block(0x64, &[]), "DG3").is_err());
+    let many = vec![finger_rep(1, 1, WSQ); MAX_REPRESENTATIONS + 1];
+    assert!(FingerImageData::decode(&data_block(0x64, &many), "DG3").is_err());
+    let max = vec![finger_rep(1, 1, WSQ); MAX_REPRESENTATIONS];
+    assert_eq!(
+        FingerImageData::decode(&data_block(0x64, &max), "DG3")
+            .unwrap()
+            .representations
+            .len(),
+        MAX_REPRESENTATIONS
+    );
+    // Every truncation of a DG3 with a 39794-4 block fails cleanly.
+    let bytes = dg(
+        0x63,
+        0x08,
+        [0x00, 0x07],
+        &data_block(0x64, &[finger_rep(2, 1, WSQ)]),
+    );
+    for n in 0..bytes.len() {
+        if let Ok(d) = Dg3::decode(&bytes[..n]) {
+            let _ = d.images();
+        }
+    }
+}
+
 /// The biometric subtype (82) of fingerprints and irises is mandatory and follows the CBEFF
 /// coding: side bits 01/02 (not both), for fingers a finger code 1–5 in bits 3–5, nothing else.
 #[test]

@@ -387,3 +387,31 @@ fn malformed_inputs_are_errors_or_kept_raw() {
         let _ = SecurityInfos::parse(&file[..n]);
     }
 }
+
+/// Field quirk D15 (Swedish ID cards): bytes inside DG14 after the SET of SecurityInfos. DG14
+/// decodes, its SecurityInfos are those of the SET, the bytes are kept (the file re-encodes
+/// as stored) and reported by the check.
+#[test]
+fn dg14_with_bytes_after_its_security_infos_decodes_with_a_finding() {
+    let plain = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/lds/bsi2008/Datagroup14.bin"
+    ))
+    .unwrap();
+    let outer = emrtd_tlv::parse_exact(&plain).unwrap();
+    let bytes = emrtd_tlv::encode(0x6E, &[outer.value, &[0xFF, 0x00, 0x12]].concat());
+    let dg14 = emrtd_lds::dg14::Dg14::decode(&bytes).unwrap();
+    assert_eq!(dg14.trailing, [0xFF, 0x00, 0x12]);
+    assert_eq!(dg14.encode(), bytes);
+    let plain_dg14 = emrtd_lds::dg14::Dg14::decode(&plain).unwrap();
+    assert_eq!(
+        dg14.security_infos().unwrap(),
+        plain_dg14.security_infos().unwrap()
+    );
+    let issues: Vec<String> = dg14.check().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        issues,
+        ["DG14: SecurityInfos: 3 byte(s) after the SET of SecurityInfos (ignored by Chip Authentication)"]
+    );
+    assert!(plain_dg14.check().is_empty());
+}

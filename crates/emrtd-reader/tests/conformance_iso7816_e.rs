@@ -485,3 +485,77 @@ fn iso7816_e_27_chip_authentication_with_dh_2048_terminal_authentication_with_rs
     let doc = inspect(chip, p.chain, p.is_key);
     successful("E_27", &doc);
 }
+
+#[test]
+fn iso7816_e_11_external_authenticate_with_wrong_document_number() {
+    // The chip binds Terminal Authentication to document number M11T002JM (check digit 4), not
+    // the MRZ's: it rejects the inspection system's signature.
+    let p = valid(P256);
+    let chip = chip(&p.cvca, |pr| {
+        pr.eac.as_mut().unwrap().id_document_number = Some("M11T002JM4".into());
+    });
+    let doc = inspect(chip, p.chain, p.is_key);
+    failed("E_11", &doc, "rejected the terminal's signature");
+}
+
+/// DG14 lists a TerminalAuthenticationInfo whose `efCVCA` is `spec`; EF.CVCA stays at 011C/1C.
+fn ef_cvca_elsewhere(case: &str, spec: &str, says: &str) {
+    let p = valid(P256);
+    let chip = chip(&p.cvca, |pr| {
+        pr.eac.as_mut().unwrap().ta_info_ef_cvca = Some(spec.into());
+    });
+    let doc = inspect(chip, p.chain, p.is_key);
+    failed(case, &doc, says);
+    assert!(!doc.files.contains_key(&EfId::Cvca), "{case}");
+}
+
+#[test]
+fn iso7816_e_22_ta_info_file_id_does_not_match_ef_cvca() {
+    // EF.CVCA is read where DG14 says (SELECT 011F): not there.
+    ef_cvca_elsewhere("E_22", "011F", "file identifier 011F");
+}
+
+#[test]
+fn iso7816_e_23_ta_info_short_file_id_does_not_match_ef_cvca() {
+    // Read by short file identifier 1A, as DG14 says: not there (and not looked for by FID).
+    ef_cvca_elsewhere("E_23", "011C/1A", "short file identifier 1A");
+}
+
+#[test]
+fn ta_info_naming_the_default_ef_cvca_location_reads_it_there() {
+    // The same entry with the real location (FID only: read after SELECT 011C) succeeds.
+    for spec in ["011C", "011C/1C"] {
+        let p = valid(P256);
+        let chip = chip(&p.cvca, |pr| {
+            pr.eac.as_mut().unwrap().ta_info_ef_cvca = Some(spec.into());
+        });
+        let doc = inspect(chip, p.chain, p.is_key);
+        successful(spec, &doc);
+    }
+}
+
+#[test]
+fn iso7816_e_34_offered_but_not_needed_trust_anchor_update() {
+    // The chip already trusts NOCVCA00002 (EF.CVCA lists it); the inspection system offers the
+    // link certificate NOCVCA00001 → NOCVCA00002 before its DV: the link is not sent, the DV
+    // under NOCVCA00002 is.
+    let p = pki(P256, 1, IsRights::DG3_DG4, date(2027, 3, 1));
+    let link = p.chain[0].clone();
+    assert_eq!(link.chr().to_string(), "NOCVCA00002");
+    let mut chip = chip(&link, |_| {});
+    chip.record();
+    let access = AccessKey::from_mrz(&chip.profile().parsed_mrz().unwrap()).unwrap();
+    let options = ReadOptions {
+        terminal_authentication: Some(TerminalAuthConfig::new(p.chain, p.is_key)),
+        ..ReadOptions::default()
+    };
+    let doc = read_document(&mut chip, &access, &options).unwrap();
+    successful("E_34", &doc);
+    // Two certificates verified (DV, IS): two PSO:Verify Certificate (last part of each).
+    let pso = chip
+        .recorded()
+        .iter()
+        .filter(|(c, _)| c[1] == 0x2A && c[0] & 0x10 == 0)
+        .count();
+    assert_eq!(pso, 2);
+}

@@ -438,3 +438,130 @@ fn ef_cvca_is_read_whole_and_its_second_car_can_choose_the_chain() {
     assert_eq!(ta.outcome, CheckOutcome::Verified);
     assert!(doc.files.contains_key(&EfId::Dg(3)));
 }
+
+// ---- beyond the plan: DG14 with bytes after its SecurityInfos (field quirk D15) --------------
+
+/// Some Swedish ID cards carry bytes inside DG14 after the SET of SecurityInfos. The file is
+/// signed as it is: Chip Authentication uses the SET and passes, the verdict is valid, and the
+/// LDS check lists the trailing bytes as a finding (informational).
+#[test]
+fn a_dg14_with_bytes_after_its_security_infos_is_verified_with_a_finding() {
+    let mut p = bac_profile();
+    p.chip_authentication = Some(CaConfig {
+        cipher: "3DES".into(),
+        parameter_id: 10,
+        key_id: None,
+    });
+    let dg14 = chip(&p).file("DG14").unwrap().to_vec();
+    let outer = emrtd_tlv::parse_exact(&dg14).unwrap();
+    let with_trailing = emrtd_tlv::encode(0x6E, &[outer.value, &[0x00, 0x00, 0x90, 0x00]].concat());
+    p.files.insert("DG14".into(), hex::encode(&with_trailing));
+    let verdict = inspect_with(chip(&p), &mrz_key(&p), &trust(), Some(&data_page(&p)))
+        .failed_only_on_findings("D15");
+    assert_eq!(
+        verdict.passive_authentication.data_groups["DG14"],
+        emrtd_auth::DgStatus::Match
+    );
+    assert_eq!(
+        verdict.chip_authentication.status,
+        emrtd_auth::CheckStatus::Passed,
+        "{}",
+        verdict.chip_authentication.reason
+    );
+    assert_eq!(
+        verdict.status,
+        emrtd_auth::Verdict::Valid,
+        "{:?}",
+        verdict.summary
+    );
+    assert!(verdict.lds_conformance.informational);
+    assert!(
+        verdict
+            .lds_conformance
+            .reason
+            .contains("DG14: SecurityInfos: 4 byte(s) after the SET"),
+        "{}",
+        verdict.lds_conformance.reason
+    );
+}
+
+// ---- beyond the plan: data-group hashes in another algorithm (field quirk D8) ----------------
+
+/// Some EF.SODs hash the data groups with one algorithm (the LDSSecurityObject's, here
+/// SHA-512) and digest the signed content with another (the SignerInfo's, here SHA-256). Each
+/// is used where RFC 5652 and ICAO 9303-10 put it: the document verifies.
+#[test]
+fn data_group_hashes_in_another_algorithm_than_the_signers_digest_verify() {
+    use emrtd_crypto::sig::HashAlg;
+    use emrtd_sim::hostile::{ecdsa_oid, SodSpec};
+    let mut p = bac_profile();
+    let plain = chip(&p);
+    let dgs: Vec<(u8, Vec<u8>)> = [1u8, 2]
+        .iter()
+        .map(|n| (*n, plain.file(&format!("DG{n}")).unwrap().to_vec()))
+        .collect();
+    let refs: Vec<(u8, &[u8])> = dgs.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    let mut spec = SodSpec::with_hash(&refs, HashAlg::Sha512);
+    spec.digest_algorithm = HashAlg::Sha256.oid().into();
+    spec.signature_algorithm = ecdsa_oid(HashAlg::Sha256, false).into();
+    p.files
+        .insert("SOD".into(), hex::encode(spec.sign().unwrap()));
+    let (_, verdict) = inspect(chip(&p), &p).successful("D8");
+    let pa = &verdict.passive_authentication;
+    for dg in ["DG1", "DG2"] {
+        assert_eq!(pa.data_groups[dg], emrtd_auth::DgStatus::Match, "{dg}");
+    }
+    // The same EF.SOD with one data group changed fails: the SHA-512 hashes are compared.
+    let mut tampered = p.clone();
+    let mut dg1 = dgs[0].1.clone();
+    let last = dg1.len() - 1;
+    dg1[last] ^= 0x01;
+    tampered.files.insert("DG1".into(), hex::encode(&dg1));
+    let v = inspect(chip(&tampered), &tampered).verify_failure("D8 tampered");
+    assert_eq!(
+        v.passive_authentication.data_groups["DG1"],
+        emrtd_auth::DgStatus::Mismatch
+    );
+}
+
+// ---- beyond the plan: no Active Authentication without DG15 (field quirk C4) ----------------
+
+/// Counts the INTERNAL AUTHENTICATE commands sent through it (plain or protected).
+struct CountingInternalAuthenticate<T> {
+    inner: T,
+    sent: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl<T: emrtd_apdu::Transport> emrtd_apdu::Transport for CountingInternalAuthenticate<T> {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, emrtd_apdu::TransportError> {
+        if apdu.get(1) == Some(&emrtd_apdu::ins::INTERNAL_AUTHENTICATE) {
+            self.sent.set(self.sent.get() + 1);
+        }
+        self.inner.transmit(apdu)
+    }
+}
+
+/// Chips without DG15 answer INTERNAL AUTHENTICATE with 6A88 (field quirk C4): the reader sends
+/// none to a chip whose EF.COM and EF.SOD list no DG15, and reports Active Authentication as
+/// not offered (skipped), never as passed. With DG15 it is sent.
+#[test]
+fn a_chip_without_dg15_gets_no_internal_authenticate() {
+    let run = |p: &Profile| {
+        let sent = std::rc::Rc::new(std::cell::Cell::new(0));
+        let transport = CountingInternalAuthenticate {
+            inner: chip(p),
+            sent: sent.clone(),
+        };
+        let (_, verdict) = inspect(transport, p).successful("C4");
+        (sent.get(), verdict.active_authentication.status)
+    };
+    let without = bac_profile();
+    assert_eq!(without.active_authentication, "none");
+    assert!(chip(&without).file("DG15").is_none());
+    assert_eq!(run(&without), (0, emrtd_auth::CheckStatus::Skipped));
+    let mut with = bac_profile();
+    with.active_authentication = "ec-p256".into();
+    let (sent, status) = run(&with);
+    assert!(sent >= 1);
+    assert_eq!(status, emrtd_auth::CheckStatus::Passed);
+}

@@ -692,3 +692,87 @@ fn ta_v2_and_chip_authentication_v2_run_again_after_the_card_is_lost() {
         "TA v2 ran again: {order:?}"
     );
 }
+
+/// The virtual chip's side of version 2, command by command after PACE: Chip Authentication
+/// before TA v2 is refused (6985); MSE:Set AT of TA without `91` is refused (6A80) while the
+/// chain and the same MSE:Set AT with `91` are accepted. (The key TA v2 names is then the only
+/// one CA v2 takes: `emrtd-sim`'s unit test `ca_v2_takes_only_the_key_ta_v2_named`.)
+#[test]
+fn the_v2_chip_refuses_chip_authentication_before_ta_v2_and_mse_set_at_without_the_key() {
+    use emrtd_apdu::{CommandApdu, StatusWord};
+    use emrtd_eac::ta::{EphemeralKey, IdPicc, TaStep, TerminalAuthentication};
+    use emrtd_reader::{read_blocking, Engine, EngineConfig, SystemClock};
+    let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
+    let signer = key(3);
+    let mut chip = eac_chip_v2();
+    let config = EngineConfig::new(
+        AccessKey::from_can("123456").unwrap(),
+        ReadOptions::default(),
+    );
+    let engine = Engine::with_procedure(config, rng(8), SystemClock, move |mut ch| async move {
+        ch.open().await?;
+        // The chip's CA key: brainpoolP256r1 (13), AES-128, key id 1 (norway-id).
+        let group = emrtd_crypto::pk::Group::standardized(13).unwrap();
+        let point = |seed| {
+            let sk = group.generate_private_key(&mut rng(seed));
+            let pk = group.public_key(&sk, &group.generator()).unwrap();
+            group.encode_public_key(&pk).unwrap()
+        };
+        let (a, b) = (point(21), point(22));
+        let mse_ca = CommandApdu::new(0x00, 0x22, 0x41, 0xA4)
+            .with_data(hex::decode("800A04007F00070202030202840101").unwrap());
+        let ga = |key: &[u8]| {
+            CommandApdu::new(0x00, 0x86, 0x00, 0x00)
+                .with_data(emrtd_tlv::encode(0x7C, &emrtd_tlv::encode(0x80, key)))
+                .with_le(256)
+        };
+        let mut sws = Vec::new();
+        sws.push(ch.transmit(&mse_ca).await?.sw);
+        sws.push(ch.transmit(&ga(&b)).await?.sw);
+        // TA v2 naming key A; its MSE:Set AT without `91` first.
+        let id = IdPicc::PaceEphemeral(Vec::new());
+        let mut ta = TerminalAuthentication::new(
+            p.chain.clone(),
+            &signer,
+            TaVersion::V2,
+            id,
+            EphemeralKey::Ec(a.clone()).compressed(),
+            None,
+        )
+        .unwrap();
+        let mut cmd = ta.start();
+        loop {
+            if cmd.ins == 0x22 && cmd.p2 == 0xA4 {
+                let without = emrtd_tlv::parse_all(&cmd.data)
+                    .unwrap()
+                    .iter()
+                    .filter(|d| d.tag != 0x91)
+                    .flat_map(|d| d.raw.to_vec())
+                    .collect::<Vec<u8>>();
+                let plain = CommandApdu::new(0x00, 0x22, 0x81, 0xA4).with_data(without);
+                sws.push(ch.transmit(&plain).await?.sw);
+            }
+            let resp = ch.transmit(&cmd).await?;
+            match ta.on_response(&resp) {
+                Ok(TaStep::Send(next)) => cmd = next,
+                // ID_PICC here is not the chip's: EXTERNAL AUTHENTICATE is refused, which is
+                // all this test needs from it.
+                _ => {
+                    sws.push(resp.sw);
+                    break;
+                }
+            }
+        }
+        Ok(sws)
+    });
+    let sws = read_blocking(&mut chip, engine, &mut |_| {}).unwrap();
+    assert_eq!(
+        sws,
+        [
+            StatusWord::OK,
+            StatusWord::CONDITIONS_NOT_SATISFIED,
+            StatusWord::WRONG_DATA,
+            StatusWord::SECURITY_STATUS_NOT_SATISFIED,
+        ]
+    );
+}

@@ -1,33 +1,6 @@
 //! Typed errors. Each is a client error (HTTP 4xx) with a one-line reason that says what to do.
 
-/// Why a token cannot be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum TokenError {
-    /// Longer than any token this server issues.
-    #[error(
-        "the token is longer than {} bytes: not a token of this server",
-        crate::token::MAX_TOKEN_LEN
-    )]
-    TooLong,
-    /// Not `v1.<kid>.<base64url>`.
-    #[error("the token is malformed: ask for a new challenge")]
-    Malformed,
-    /// Another format version.
-    #[error("the token has an unknown format version: ask for a new challenge")]
-    UnknownVersion,
-    /// The key id is not in the server's key ring.
-    #[error("the token was sealed with a key this server does not hold: ask for a new challenge")]
-    UnknownKey,
-    /// The seal does not open: forged or changed.
-    #[error("the token's seal does not verify (forged or altered): ask for a new challenge")]
-    BadSeal,
-    /// A key id that cannot be used.
-    #[error("a key id must be 1 to 32 characters A-Z, a-z, 0-9, '-' or '_'")]
-    BadKeyId,
-    /// A key that is not 64 hex digits.
-    #[error("a server key must be 64 hexadecimal digits (32 bytes)")]
-    BadKeyMaterial,
-}
+pub use crate::token::TokenError;
 
 /// Why a request or an evidence document is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

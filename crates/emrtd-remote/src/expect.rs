@@ -45,7 +45,7 @@ impl Expectations {
 }
 
 /// Outcome of one expectation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Expected {
     /// The authenticated document says the same.
@@ -60,7 +60,7 @@ pub enum Expected {
 }
 
 /// The outcome of each expectation.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ExpectationOutcomes {
     /// National identity number.
     pub national_identity_number: Expected,

@@ -3,7 +3,6 @@
 //! Format: `v1.<kid>.<base64url(nonce ‖ ciphertext ‖ tag)>`, with the `v1.<kid>` prefix as
 //! associated data. Any server holding key `kid` opens the token; nothing is stored.
 
-use crate::error::TokenError;
 use crate::expect::Expectations;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -17,6 +16,36 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 const VERSION: &str = "v1";
 /// Longest token accepted (a CA token carries a private key and a few hashes: well below).
 pub const MAX_TOKEN_LEN: usize = 8 * 1024;
+
+/// Why a token cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// Longer than any token this server issues.
+    #[error(
+        "the token is longer than {} bytes: not a token of this server",
+        MAX_TOKEN_LEN
+    )]
+    TooLong,
+    /// Not `v1.<kid>.<base64url>`.
+    #[error("the token is malformed: ask for a new challenge")]
+    Malformed,
+    /// Another format version.
+    #[error("the token has an unknown format version: ask for a new challenge")]
+    UnknownVersion,
+    /// The key id is not in the server's key ring.
+    #[error("the token was sealed with a key this server does not hold: ask for a new challenge")]
+    UnknownKey,
+    /// The seal does not open: forged or changed.
+    #[error("the token's seal does not verify (forged or altered): ask for a new challenge")]
+    BadSeal,
+    /// A key id that cannot be used.
+    #[error("a key id must be 1 to 32 characters A-Z, a-z, 0-9, '-' or '_'")]
+    BadKeyId,
+    /// A key that is not 64 hex digits.
+    #[error("a server key must be 64 hexadecimal digits (32 bytes)")]
+    BadKeyMaterial,
+}
+
 /// Longest key id (letters, digits, `-`, `_`).
 pub const MAX_KID_LEN: usize = 32;
 /// AES-GCM nonce length.

@@ -11,13 +11,13 @@ use emrtd_apdu::{CommandApdu, ResponseApdu};
 use emrtd_auth::pa::{verify_files, DgStatus, Verdict as PaVerdict, VerifyOptions};
 use emrtd_auth::TrustStore;
 use emrtd_lds::security_infos::SecurityInfos;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use zeroize::Zeroizing;
 
 /// Which chip proof was checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProofMethod {
     /// Chip Authentication with the server's ephemeral key and server-wrapped reads.
@@ -29,7 +29,7 @@ pub enum ProofMethod {
 }
 
 /// Outcome of the chip proof.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProofStatus {
     /// The chip proved it holds the private key, freshly, for this challenge.
@@ -41,7 +41,7 @@ pub enum ProofStatus {
 }
 
 /// The chip proof in the verdict.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ChipProof {
     /// Which proof.
     pub method: ProofMethod,
@@ -52,7 +52,7 @@ pub struct ChipProof {
 }
 
 /// The verified face image.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FaceImage {
     /// MIME type (`image/jpeg`, `image/jp2`), when recognised.
     pub mime_type: Option<String>,
@@ -61,7 +61,7 @@ pub struct FaceImage {
 }
 
 /// The server's verdict.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RemoteVerdict {
     /// Every requirement of the policy held.
     pub accepted: bool,
@@ -92,7 +92,7 @@ pub struct RemoteVerdict {
 }
 
 /// Passive Authentication in short.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct PaSummary {
     /// `valid`, `invalid` or `unverified`.
     pub status: String,

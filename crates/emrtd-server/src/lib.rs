@@ -410,3 +410,44 @@ fn printable(s: &str) -> String {
         .map(|c| if c.is_ascii_graphic() { c } else { '?' })
         .collect()
 }
+
+/// A server running on its own thread and runtime (for tests, benchmarks and examples).
+#[derive(Clone)]
+pub struct Background {
+    /// The bound address.
+    pub addr: std::net::SocketAddr,
+    /// The shared state (its metrics).
+    pub state: Arc<AppState>,
+}
+
+impl Background {
+    /// `http://IP:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+/// Start a server with `state` on `addr` (port 0: a free port) on a new thread with a
+/// `workers`-thread runtime; it runs until the process ends.
+pub fn start_in_background(
+    state: Arc<AppState>,
+    addr: std::net::SocketAddr,
+    workers: usize,
+) -> std::io::Result<Background> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers.max(1))
+        .enable_all()
+        .build()?;
+    let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
+    let addr = listener.local_addr()?;
+    let app = router(state.clone());
+    std::thread::Builder::new()
+        .name(format!("emrtd-serve-{addr}"))
+        .spawn(move || {
+            let result = runtime.block_on(serve(listener, app, std::future::pending()));
+            if let Err(e) = result {
+                tracing::error!(error = %e, "the background server stopped");
+            }
+        })?;
+    Ok(Background { addr, state })
+}

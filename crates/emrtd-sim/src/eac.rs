@@ -318,3 +318,65 @@ impl EacChip {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chip(version2: bool) -> EacChip {
+        EacChip {
+            trust: Vec::new(),
+            date: CvDate::new(2026, 12, 6).unwrap(),
+            document_number: b"X12345678<9".to_vec(),
+            static_binding: false,
+            id_picc: None,
+            ca_ephemeral: None,
+            authenticated: false,
+            verifier: None,
+            set_at: None,
+            challenge: None,
+            granted: IsRights::default(),
+            chained: Vec::new(),
+            version2,
+            pace_session: false,
+            ta_v2_pending: None,
+        }
+    }
+
+    #[test]
+    fn ca_v2_takes_only_the_key_ta_v2_named_and_grants_the_rights_then() {
+        let mut c = chip(true);
+        c.pace_established(vec![1; 32], StaticPassword::Mrz, None);
+        assert_eq!(
+            c.check_ca_v2_key(&[0xAA; 32]),
+            Err(StatusWord::CONDITIONS_NOT_SATISFIED),
+            "before Terminal Authentication v2"
+        );
+        // As a passed TA v2 leaves it: key A named, rights pending.
+        c.authenticated = true;
+        c.ta_v2_pending = Some((vec![0xAA; 32], IsRights::DG3_DG4));
+        assert!(!c.allows(3), "no rights before Chip Authentication v2");
+        assert_eq!(c.check_ca_v2_key(&[0xBB; 32]), Err(StatusWord::WRONG_DATA));
+        assert_eq!(c.check_ca_v2_key(&[0xAA; 32]), Ok(()));
+        c.chip_authenticated_v2();
+        assert!(c.allows(3) && c.allows(4));
+        // A new session forgets them.
+        c.end_session();
+        assert!(!c.allows(3));
+    }
+
+    #[test]
+    fn version_1_needs_chip_authentication_before_mse_set_dst_version_2_only_pace() {
+        let dst = CommandApdu::new(0x00, 0x22, 0x81, 0xB6)
+            .with_data(emrtd_tlv::encode(0x83, b"NOCVCA00001"));
+        let mut v1 = chip(false);
+        v1.pace_established(vec![1; 32], StaticPassword::Mrz, None);
+        assert_eq!(v1.set_dst(&dst).sw, StatusWord::CONDITIONS_NOT_SATISFIED);
+        let mut v2 = chip(true);
+        v2.pace_established(vec![1; 32], StaticPassword::Mrz, None);
+        // Past the precondition: the CAR names no trust point of this test chip.
+        assert_eq!(v2.set_dst(&dst).sw, REFERENCE_NOT_FOUND);
+        v2.bac_established();
+        assert_eq!(v2.set_dst(&dst).sw, StatusWord::CONDITIONS_NOT_SATISFIED);
+    }
+}

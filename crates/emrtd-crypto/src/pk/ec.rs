@@ -2,13 +2,15 @@
 //! parameters (p, a, b, G, n, h).
 //!
 //! Curves with a RustCrypto fixed-width implementation (P-192/224/256/384/521,
-//! brainpoolP256r1/P384r1) use it for every scalar multiplication (the private module `named`),
-//! whether they were given by id or as explicit parameters equal to the standardized ones. The other
-//! curves use `crypto-bigint` Montgomery residues with a fixed width of 576 bits, enough for
-//! every curve up to P-521. Point arithmetic uses the complete projective addition
-//! formulas of Renes, Costello and Batina (2016, algorithm 1, any `a`), so adding and doubling
-//! never branch on the operands. Secret-scalar multiplication uses a fixed 4-bit window over a
-//! public number of bits, with constant-time table selection.
+//! brainpoolP256r1/P384r1) use it for every secret scalar multiplication (the private module
+//! `named`), whether they were given by id or as explicit parameters equal to the standardized
+//! ones. The other curves up to 512 bits use the narrow-width Montgomery arithmetic of the
+//! private module `narrow`; so does ECDSA verification on brainpoolP256r1/P384r1, where its
+//! variable-time Jacobian wNAF is faster than the crates. Curves above 512 bits without a crate
+//! use `crypto-bigint` residues with a fixed width of 576 bits (the generic reference): complete
+//! projective addition formulas of Renes, Costello and Batina (2016, algorithm 1, any `a`), so
+//! adding and doubling never branch on the operands, and secret-scalar multiplication with a
+//! fixed 4-bit window over a public number of bits and constant-time table selection.
 
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
 use crypto_bigint::{NonZero, Uint, U576};
@@ -53,6 +55,10 @@ pub struct EcCurve {
     fast: Option<Named>,
     /// Otherwise: generic arithmetic at the narrowest width that holds p (up to 512 bits).
     narrow: Option<Narrow>,
+    /// For a named curve whose ECDSA verification is faster on the narrow-width Jacobian wNAF
+    /// than on its crate ([`Named::verifies_on_narrow`]): that arithmetic, for verification
+    /// only (public data); secret scalars stay on the crate's constant-time code.
+    verify_narrow: Option<Narrow>,
 }
 
 /// A finite point of an [`EcCurve`] in affine coordinates. Points are only produced by the
@@ -138,6 +144,7 @@ impl EcCurve {
             // Share the standardized curve's arithmetic (and its table of multiples of G).
             curve.fast = std.fast;
             curve.narrow = std.narrow.clone();
+            curve.verify_narrow = std.verify_narrow.clone();
             return Ok(curve);
         }
         curve.check_order()?;
@@ -234,6 +241,7 @@ impl EcCurve {
             order_len: byte_len(n_int.bits_vartime()),
             fast: id.and_then(Named::from_id),
             narrow: None,
+            verify_narrow: None,
         };
         if !curve.is_on_curve(&curve.g) {
             return Err(PkError::InvalidDomainParameters(
@@ -241,9 +249,11 @@ impl EcCurve {
             ));
         }
         let mut curve = curve;
-        if curve.fast.is_none() {
-            curve.narrow =
-                Narrow::for_field(&p_int, &a_int, &b_int, (&gx_int, &gy_int), field_bits);
+        let narrow = || Narrow::for_field(&p_int, &a_int, &b_int, (&gx_int, &gy_int), field_bits);
+        match curve.fast {
+            None => curve.narrow = narrow(),
+            Some(named) if named.verifies_on_narrow() => curve.verify_narrow = narrow(),
+            Some(_) => {}
         }
         if let Some(fast) = curve.fast {
             if fast.generator() != curve.encode_point(&curve.g) {
@@ -275,6 +285,7 @@ impl EcCurve {
         EcCurve {
             fast: None,
             narrow: None,
+            verify_narrow: None,
             ..self.clone()
         }
     }
@@ -729,6 +740,9 @@ impl EcCurve {
     /// other curves Shamir's trick on the generic arithmetic.
     pub fn ecdsa_verify_prehashed(&self, q: &EcPoint, hashed: &[u8], r: &[u8], s: &[u8]) -> bool {
         let e = self.bits2int(hashed);
+        if self.fast.is_some() && self.verify_narrow.is_some() {
+            return self.generic_ecdsa_verify(q, &e, r, s);
+        }
         if let Some(fast) = self.fast {
             return fast.ecdsa_verify_vartime(&self.encode_point(q), &e, r, s);
         }
@@ -787,7 +801,7 @@ impl EcCurve {
         let Some((r_i, u1, u2)) = self.ecdsa_scalars(e, r, s) else {
             return false;
         };
-        if let Some(nw) = &self.narrow {
+        if let Some(nw) = self.narrow.as_ref().or(self.verify_narrow.as_ref()) {
             // Interleaved wNAF in Jacobian coordinates at the width of p (variable time:
             // the public key, the signature and the hash are public).
             let qx = q.x.retrieve();

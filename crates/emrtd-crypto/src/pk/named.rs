@@ -376,6 +376,16 @@ impl Named {
         })
     }
 
+    /// Whether ECDSA verification on this curve runs faster on the narrow-width Jacobian wNAF
+    /// of [`super::narrow`] than on the crate's complete formulas (measured with
+    /// `perf/compare.sh`; a compile-time choice per curve).
+    pub(crate) fn verifies_on_narrow(self) -> bool {
+        // 2026-12-07, µs per verification (narrow / crate): brainpoolP256r1 205 / 275,
+        // brainpoolP384r1 630 / 774, P-256 203 / 176, P-384 653 / 662 (a tie: kept on the
+        // crate); P-521 is wider than the narrow widths.
+        matches!(self, Named::Bp256 | Named::Bp384)
+    }
+
     /// G, uncompressed.
     pub(crate) fn generator(self) -> Vec<u8> {
         dispatch!(self, generator())

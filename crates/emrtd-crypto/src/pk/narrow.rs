@@ -8,9 +8,11 @@
 //! Two kinds of operation, kept apart:
 //!
 //! * **Secret scalars** ([`Narrow::mul_add`]: key agreement, the Generic Mapping, Chip
-//!   Authentication): complete projective formulas (Renes–Costello–Batina 2016, algorithm 1,
-//!   any `a`) and a fixed 4-bit window with constant-time table selection. No branch or
-//!   memory access depends on the scalar.
+//!   Authentication): a fixed 4-bit window with constant-time table selection; the additions
+//!   use the complete projective formulas (Renes–Costello–Batina 2016, algorithm 1, any `a`),
+//!   the four doublings of each window the Jacobian formula `dbl-2007-bl` (no exceptional
+//!   case: the identity keeps Z = 0), with branch-free conversions between the two. No branch
+//!   or memory access depends on the scalar.
 //! * **Public data only** ([`Narrow::lincomb_vartime`]: ECDSA verification): Jacobian
 //!   coordinates (formulas `dbl-2007-bl`, `add-2007-bl`, `madd-2007-bl` of the Explicit-Formulas
 //!   Database, any `a`) and interleaved width-w NAF, with a table of odd multiples of G in
@@ -289,9 +291,13 @@ impl<const L: usize> Arith<L> {
         let bits = bits.min(EcUint::BITS);
         let mut acc = self.identity();
         for w in (0..bits.div_ceil(W)).rev() {
+            // The W doublings in Jacobian coordinates (cheaper than the complete addition
+            // formulas), converted without a branch; the identity keeps Z = 0 throughout.
+            let mut j = self.proj_to_jac(&acc);
             for _ in 0..W {
-                acc = self.add(&acc, &acc);
+                j = self.double_formula(&j);
             }
+            acc = self.jac_to_proj(&j);
             let mut nibble = 0u8;
             for j in (0..W).rev() {
                 let i = W * w + j;
@@ -322,13 +328,42 @@ impl<const L: usize> Arith<L> {
         ))
     }
 
+    /// (X:Y:Z) projective → (X·Z, Y·Z², Z) Jacobian (the same affine point); the identity
+    /// (Z = 0) becomes (1, 1, 0), which doubling keeps. Constant time.
+    fn proj_to_jac(&self, p: &Proj<L>) -> Jac<L> {
+        let f = &self.f;
+        let at_infinity = p.z.ct_eq(&Uint::ZERO);
+        Jac {
+            x: Uint::conditional_select(&f.mul(&p.x, &p.z), &f.one, at_infinity),
+            y: Uint::conditional_select(&f.mul(&p.y, &f.sq(&p.z)), &f.one, at_infinity),
+            z: p.z,
+        }
+    }
+
+    /// (X:Y:Z) Jacobian → (X·Z, Y, Z³) projective; Z = 0 gives (0, Y, 0), the identity for
+    /// Y ≠ 0 ((1, 1, 0) doubled stays (1, 1, 0)). Constant time.
+    fn jac_to_proj(&self, p: &Jac<L>) -> Proj<L> {
+        let f = &self.f;
+        Proj {
+            x: f.mul(&p.x, &p.z),
+            y: p.y,
+            z: f.mul(&f.sq(&p.z), &p.z),
+        }
+    }
+
     // ---- variable time, public data only ------------------------------------------------
 
-    /// 2·P (EFD `dbl-2007-bl`, any a). A point with Y = 0 gives Z3 = 0, the point at infinity.
+    /// 2·P, variable time (skips the point at infinity).
     fn jac_double(&self, p: &Jac<L>) -> Jac<L> {
         if p.is_infinity() {
             return *p;
         }
+        self.double_formula(p)
+    }
+
+    /// 2·P (EFD `dbl-2007-bl`, any a), without a branch: constant time. Z = 0 stays Z = 0
+    /// (the point at infinity; (1, 1, 0) maps to itself), and a point with Y = 0 gives Z3 = 0.
+    fn double_formula(&self, p: &Jac<L>) -> Jac<L> {
         let f = &self.f;
         let xx = f.sq(&p.x);
         let yy = f.sq(&p.y);

@@ -5,6 +5,8 @@
 
 use cbig7::modular::{BoxedMontyForm, BoxedMontyParams};
 use cbig7::{BoxedUint, Odd};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Largest modulus accepted, in bits.
 pub const MAX_MODULUS_BITS: usize = 16384;
@@ -26,6 +28,32 @@ pub enum RsaError {
 
 fn strip(v: &[u8]) -> &[u8] {
     &v[v.iter().position(|b| *b != 0).unwrap_or(v.len())..]
+}
+
+/// Moduli whose Montgomery parameters are remembered (a CSCA or Document Signer key verifies
+/// many signatures; computing R² mod n is a division of twice the modulus length, about a tenth
+/// of an RSA-4096 verification). The map is emptied when full.
+const MAX_CACHED_MODULI: usize = 256;
+
+type ParamsCache = Mutex<HashMap<Vec<u8>, Arc<BoxedMontyParams>>>;
+
+/// The Montgomery parameters of `n` (big-endian without leading zeros, `n_u` its value),
+/// from the cache or computed (variable time: n is public).
+fn params_for(n: &[u8], n_u: BoxedUint) -> Result<Arc<BoxedMontyParams>, RsaError> {
+    static CACHE: OnceLock<ParamsCache> = OnceLock::new();
+    let cache = CACHE.get_or_init(ParamsCache::default);
+    if let Some(p) = cache.lock().ok().and_then(|m| m.get(n).cloned()) {
+        return Ok(p);
+    }
+    let n_odd = Odd::new(n_u).into_option().ok_or(RsaError::Modulus)?;
+    let params = Arc::new(BoxedMontyParams::new_vartime(n_odd));
+    if let Ok(mut map) = cache.lock() {
+        if map.len() >= MAX_CACHED_MODULI {
+            map.clear();
+        }
+        map.insert(n.to_vec(), Arc::clone(&params));
+    }
+    Ok(params)
 }
 
 /// `s^e mod n` as `k` octets, `k` the length of n in octets (RSAVP1 then I2OSP). `s` must be
@@ -53,8 +81,7 @@ pub fn rsa_public_op(n: &[u8], e: &[u8], s: &[u8]) -> Result<Vec<u8>, RsaError> 
     if s_u >= n_u {
         return Err(RsaError::Signature);
     }
-    let n_odd = Odd::new(n_u).into_option().ok_or(RsaError::Modulus)?;
-    let params = BoxedMontyParams::new_vartime(n_odd);
+    let params = params_for(n, n_u)?;
     let base = BoxedMontyForm::new(s_u, &params);
     let mut acc = base.clone();
     let e_bits = e_u.bit_width_vartime();
@@ -89,6 +116,29 @@ mod tests {
             rsa_public_op(&n, &[3], &[0xC5; 64]),
             Err(RsaError::Signature)
         );
+    }
+
+    #[test]
+    fn a_remembered_modulus_gives_the_same_results_as_a_fresh_one() {
+        // Fill the cache past its bound with distinct moduli, then reuse the first: the
+        // answers never change, whether the parameters come from the cache or not.
+        let modulus = |i: usize| {
+            let mut n = vec![0xC5u8; 64];
+            n[62] = (i >> 8) as u8;
+            n[63] = (i as u8) | 1;
+            n
+        };
+        let mut s = vec![0u8; 64];
+        s[63] = 2;
+        let first = rsa_public_op(&modulus(1), &[17], &s).unwrap();
+        for i in 0..MAX_CACHED_MODULI + 3 {
+            let n = modulus(2 * i + 1);
+            let a = rsa_public_op(&n, &[3], &s).unwrap();
+            assert_eq!(a, rsa_public_op(&n, &[3], &s).unwrap());
+            assert_eq!(a[63], 8);
+        }
+        assert_eq!(rsa_public_op(&modulus(1), &[17], &s).unwrap(), first);
+        assert_eq!(&first[61..], &[0x02, 0x00, 0x00]);
     }
 
     #[test]

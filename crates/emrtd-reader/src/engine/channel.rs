@@ -68,6 +68,9 @@ pub struct Channel {
     ta_cvca: Option<Vec<u8>>,
     /// The latest Terminal Authentication outcome.
     pub(crate) ta_report: Option<crate::report::TerminalAuthReport>,
+    /// Where EF.CVCA is when DG14's TerminalAuthenticationInfo says (TR-03110-3 §A.1.1.3:
+    /// file identifier, short file identifier if any); `None`: 011C / 1C.
+    pub(crate) cvca_location: Option<(u16, Option<u8>)>,
     /// EF.CVCA and DG14 of a Terminal Authentication v2 + Chip Authentication v2 that passed in
     /// this session: both rerun whenever the session is opened again.
     ta_v2: Option<(Vec<u8>, Vec<u8>)>,
@@ -145,6 +148,7 @@ impl Channel {
             ta_cvca: None,
             ta_report: None,
             ta_v2: None,
+            cvca_location: None,
             ta_static_binding: false,
             ta_dynamic_rejected: false,
             offset_hint: 0,
@@ -814,12 +818,13 @@ impl Channel {
         mut le: usize,
     ) -> Result<(Vec<u8>, StatusWord, usize), ReadError> {
         loop {
-            if self.current_ef != Some(ef) && (offset > 0xFF || self.sfi_refused) {
+            let sfi = self.sfi_of(ef);
+            if self.current_ef != Some(ef) && (offset > 0xFF || self.sfi_refused || sfi.is_none()) {
                 self.select_ef(ef).await?;
             }
             let by_sfi = self.current_ef != Some(ef);
-            let cmd = if by_sfi {
-                CommandApdu::new(0x00, ins::READ_BINARY, 0x80 | ef.sfi(), offset as u8).with_le(le)
+            let cmd = if let (true, Some(sfi)) = (by_sfi, sfi) {
+                CommandApdu::new(0x00, ins::READ_BINARY, 0x80 | sfi, offset as u8).with_le(le)
             } else if offset <= 0x7FFF {
                 CommandApdu::new(0x00, ins::READ_BINARY, (offset >> 8) as u8, offset as u8)
                     .with_le(le)
@@ -846,9 +851,12 @@ impl Channel {
                 // for the rest of the read. A file is absent only when SELECT says 6A82 too.
                 // (6B00 to a first block larger than the header is first taken as a file
                 // shorter than the block, below; 6B00 to the header probe too means SFI.)
+                // (Not for EF.CVCA where DG14 names its short file identifier: the file must be
+                // there, TR-03105-5.1 ISO7816_E_23.)
                 sw if by_sfi
                     && SFI_REFUSALS.contains(&sw)
-                    && !(sw == StatusWord::WRONG_P1P2 && offset == 0 && le > HEADER_PROBE) =>
+                    && !(sw == StatusWord::WRONG_P1P2 && offset == 0 && le > HEADER_PROBE)
+                    && !(ef == EfId::Cvca && self.cvca_location.is_some()) =>
                 {
                     self.select_ef(ef).await?;
                     self.sfi_refused = true;
@@ -1652,7 +1660,7 @@ impl Channel {
     /// yet selected, e.g. when resuming).
     async fn select_ef(&mut self, ef: EfId) -> Result<(), ReadError> {
         let cmd = CommandApdu::new(0x00, ins::SELECT, 0x02, 0x0C)
-            .with_data(ef.fid().to_be_bytes().to_vec());
+            .with_data(self.fid_of(ef).to_be_bytes().to_vec());
         let resp = self.transmit(&cmd).await?;
         match resp.sw {
             sw if sw.is_ok() => {
@@ -1664,6 +1672,23 @@ impl Channel {
                 command: format!("SELECT {ef}"),
                 sw,
             }),
+        }
+    }
+
+    /// The file identifier of `ef` on this chip (EF.CVCA where DG14 says).
+    fn fid_of(&self, ef: EfId) -> u16 {
+        match (ef, self.cvca_location) {
+            (EfId::Cvca, Some((fid, _))) => fid,
+            _ => ef.fid(),
+        }
+    }
+
+    /// The short file identifier of `ef` on this chip; `None`: EF.CVCA where DG14 names a file
+    /// identifier without one (read after SELECT).
+    fn sfi_of(&self, ef: EfId) -> Option<u8> {
+        match (ef, self.cvca_location) {
+            (EfId::Cvca, Some((_, sfi))) => sfi,
+            _ => Some(ef.sfi()),
         }
     }
 

@@ -81,7 +81,11 @@ pub(crate) async fn read(mut ch: Channel) -> Result<Document, ReadError> {
     // Terminal Authentication v2: Chip Authentication (v2) follows it, below.
     let mut ta_v2_dg14 = None;
     if wanted.contains(&EfId::Dg(14)) && remote.is_none() {
-        match read_resumable(&mut ch, EfId::Dg(14)).await {
+        let dg14 = read_resumable(&mut ch, EfId::Dg(14)).await;
+        if let Ok(dg14) = &dg14 {
+            ch.cvca_location = cvca_location(dg14);
+        }
+        match dg14 {
             Ok(dg14) if eac_wanted && ch.runs_ta_v2(&dg14) => {
                 ta_v2_dg14 = Some(dg14.clone());
                 files.insert(EfId::Dg(14), dg14);
@@ -163,9 +167,20 @@ pub(crate) async fn read(mut ch: Channel) -> Result<Document, ReadError> {
                         }
                     }
                 }
-                Err(ReadError::FileNotFound { .. }) => TerminalAuthReport::not_performed(
-                    "the chip has no EF.CVCA: it does not offer Terminal Authentication",
-                ),
+                Err(ReadError::FileNotFound { .. }) => match ch.cvca_location {
+                    // DG14 names where EF.CVCA is, and it is not there: the chip is inconsistent.
+                    Some((fid, sfi)) => TerminalAuthReport {
+                        outcome: crate::CheckOutcome::Failed(format!(
+                            "EF.CVCA is not where DG14's TerminalAuthenticationInfo says (file identifier {fid:04X}{}): the chip's DG14 and its files disagree; Terminal Authentication cannot run",
+                            sfi.map(|s| format!(", short file identifier {s:02X}"))
+                                .unwrap_or_default()
+                        )),
+                        ..TerminalAuthReport::not_performed("")
+                    },
+                    None => TerminalAuthReport::not_performed(
+                        "the chip has no EF.CVCA: it does not offer Terminal Authentication",
+                    ),
+                },
                 Err(ReadError::Status { sw, .. }) => TerminalAuthReport::not_performed(format!(
                     "the chip refused to let EF.CVCA be read ({sw})"
                 )),
@@ -230,6 +245,31 @@ pub(crate) async fn read(mut ch: Channel) -> Result<Document, ReadError> {
         terminal_authentication: ch.ta_report.take(),
         read_at: ch.now(),
         remote_proof,
+    })
+}
+
+/// Where DG14's TerminalAuthenticationInfo (version 1) puts EF.CVCA, when it says
+/// (TR-03110-3 §A.1.1.3 `efCVCA`): file identifier and short file identifier. `None` for the
+/// default (011C / 1C), an unreadable DG14, or a malformed entry (two-byte FID, one-byte SFI
+/// of at most 1E).
+fn cvca_location(dg14: &[u8]) -> Option<(u16, Option<u8>)> {
+    use emrtd_lds::security_infos::SecurityInfo;
+    let infos = emrtd_lds::security_infos::SecurityInfos::parse_dg14(dg14).ok()?;
+    infos.infos.iter().find_map(|i| match i {
+        SecurityInfo::TerminalAuthentication(t) if t.version == 1 => {
+            let file = t.ef_cvca.as_ref()?;
+            let fid = match file.fid.as_slice() {
+                [a, b] => u16::from_be_bytes([*a, *b]),
+                _ => return None,
+            };
+            let sfi = match file.sfid.as_deref() {
+                None => None,
+                Some([s]) if (1..=0x1E).contains(s) => Some(*s),
+                Some(_) => return None,
+            };
+            ((fid, sfi) != (EfId::Cvca.fid(), Some(EfId::Cvca.sfi()))).then_some((fid, sfi))
+        }
+        _ => None,
     })
 }
 

@@ -67,6 +67,25 @@ impl Outcome {
         }
     }
 
+    /// The verdict of an inspection that is valid but that the strict procedure failed on LDS
+    /// findings alone (informational in the verdict); panics otherwise.
+    #[track_caller]
+    pub fn failed_only_on_findings(self, case: &str) -> ReadVerdict {
+        match self {
+            Outcome::Failed {
+                stage: Stage::Lds,
+                verdict: Some(v),
+                ..
+            } if v.status == Verdict::Valid => *v,
+            Outcome::Failed { stage, reason, .. } => {
+                panic!("{case}: expected only LDS findings, failed at {stage:?}: {reason}")
+            }
+            Outcome::Successful { .. } => {
+                panic!("{case}: expected LDS findings, but the inspection succeeded")
+            }
+        }
+    }
+
     /// The reader's error of a failed read; panics otherwise.
     #[track_caller]
     pub fn read_error(self, case: &str) -> ReadError {
