@@ -61,8 +61,8 @@ check "$out/swift/emrtd.swift" \
   "static func fromCan(" "func verify(" "protocol ProgressListener" \
   "protocol AsyncNfcTransport" "func transceive(apdu: Data) async throws" \
   "func reconnect() async throws" "func readDocument(" "class CancellationToken" \
-  "func cancel()" "case reading(file: String, done: UInt64, total: UInt64" \
-  "static func fromCan(can: String)" "func verify(trust: TrustStore)" "case Io(reason: String" \
+  "func cancel()" "case reading(" \
+  "static func fromCan(can: String)" "func verify(trust: TrustStore)" "case Io(" \
   "func onProgress(progress: ReadProgress)" "case Cancelled(" \
   "func readDocument(transport: AsyncNfcTransport, key: AccessKey, options: ReadOptions? = nil, listener: ProgressListener? = nil, cancel: CancellationToken? = nil)" \
   "func readProofFiles(" "func remoteChallengeRequest(" "static func fromJson(json: String)" \

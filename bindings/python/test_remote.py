@@ -49,10 +49,12 @@ class Server:
                 "[policy]\n"
                 "require_within_validity = false\n" % key
             )
+        self.log_path = os.path.join(self.dir.name, "serve.log")
+        self.log = open(self.log_path, "w")  # the server's logs (one line per request)
         self.process = subprocess.Popen(
             [EMRTD_BIN, "serve", "--config", config],
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
             text=True,
         )
         lines = queue.Queue()
@@ -64,7 +66,9 @@ class Server:
         prefix = "listening on "
         if not line.startswith(prefix):
             self.process.kill()
-            raise RuntimeError("emrtd serve did not start: %r %s" % (line, self.process.stderr.read()))
+            self.process.wait()
+            with open(self.log_path) as f:
+                raise RuntimeError("emrtd serve did not start: %r %s" % (line, f.read()))
         self.url = line[len(prefix):].strip()
         return self
 
@@ -76,7 +80,7 @@ class Server:
             self.process.kill()
             self.process.wait()
         self.process.stdout.close()
-        self.process.stderr.close()
+        self.log.close()
         self.dir.cleanup()
 
     def post(self, path, body):
