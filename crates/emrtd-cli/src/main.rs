@@ -712,17 +712,7 @@ fn cmd_read(args: &ReadArgs) -> Result<Exit, Failure> {
             }),
         )
     } else {
-        let pcsc = emrtd_pcsc::Pcsc::establish()?;
-        if let Some(name) = &args.reader {
-            // A reader name that matches nothing is an error now, not after the wait.
-            check_reader_exists(&pcsc, name)?;
-        }
-        if !args.quiet && !args.json {
-            eprintln!("Waiting for a document on the reader…");
-        }
-        let name = pcsc.wait_for_card(args.reader.as_deref(), Duration::from_secs(args.wait))?;
-        let card = pcsc.connect(Some(&name))?;
-        let mut counted = trace::Traced::new(card, args.trace);
+        let (name, mut counted) = wait_for_reader_card(args)?;
         progress.count_apdus(counted.apdu_counter());
         let doc = read_document_with_progress(&mut counted, &plan.key, &plan.options, &mut |p| {
             progress.update(&p)
@@ -796,16 +786,7 @@ fn cmd_read_remote(args: &ReadArgs, url: &str) -> Result<Exit, Failure> {
             &mut |p| progress.update(&p),
         )
     } else {
-        let pcsc = emrtd_pcsc::Pcsc::establish()?;
-        if let Some(name) = &args.reader {
-            check_reader_exists(&pcsc, name)?;
-        }
-        if !args.quiet && !args.json {
-            eprintln!("Waiting for a document on the reader…");
-        }
-        let name = pcsc.wait_for_card(args.reader.as_deref(), Duration::from_secs(args.wait))?;
-        let card = pcsc.connect(Some(&name))?;
-        let mut transport = trace::Traced::new(card, args.trace);
+        let (_, mut transport) = wait_for_reader_card(args)?;
         progress.count_apdus(transport.apdu_counter());
         remote::run(
             &mut transport,
@@ -1012,6 +993,24 @@ fn cmd_readers(json: bool) -> Result<Exit, Failure> {
 }
 
 /// Fail at once when no connected reader's name contains `name`, listing the readers.
+/// The name of the chosen PC/SC reader (or the first with a card) and its card, waited for up
+/// to `--wait`, with the APDU trace of `--trace`.
+fn wait_for_reader_card(
+    args: &ReadArgs,
+) -> Result<(String, trace::Traced<emrtd_pcsc::PcscTransport>), Failure> {
+    let pcsc = emrtd_pcsc::Pcsc::establish()?;
+    if let Some(name) = &args.reader {
+        // A reader name that matches nothing is an error now, not after the wait.
+        check_reader_exists(&pcsc, name)?;
+    }
+    if !args.quiet && !args.json {
+        eprintln!("Waiting for a document on the reader…");
+    }
+    let name = pcsc.wait_for_card(args.reader.as_deref(), Duration::from_secs(args.wait))?;
+    let card = pcsc.connect(Some(&name))?;
+    Ok((name, trace::Traced::new(card, args.trace)))
+}
+
 fn check_reader_exists(pcsc: &emrtd_pcsc::Pcsc, name: &str) -> Result<(), Failure> {
     let readers = pcsc.readers()?;
     if readers.iter().any(|r| r.name.contains(name)) {
