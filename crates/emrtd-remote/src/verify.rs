@@ -9,7 +9,7 @@ use crate::Policy;
 use base64ct::{Base64, Encoding};
 use emrtd_apdu::{CommandApdu, ResponseApdu};
 use emrtd_auth::pa::{verify_files, DgStatus, Verdict as PaVerdict, VerifyOptions};
-use emrtd_auth::TrustStore;
+use emrtd_auth::{DataGroup, TrustStore};
 use emrtd_lds::security_infos::SecurityInfos;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -177,7 +177,7 @@ fn judge(
         Err(e) => (PaVerdict::Invalid, vec![e.to_string()], BTreeMap::new()),
     };
     let authentic = |n: u8| {
-        dg_status.get(&format!("DG{n}")) == Some(&DgStatus::Match)
+        DataGroup::new(n).and_then(|dg| dg_status.get(&dg)) == Some(&DgStatus::Match)
             && evidence.files.contains_key(&FileName::Dg(n))
     };
     let data_authentic = pa_status == PaVerdict::Valid;
