@@ -587,3 +587,8 @@ mod tests {
         assert!(r.sw.is_ok());
     }
 }
+
+// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;

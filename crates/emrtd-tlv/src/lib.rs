@@ -505,3 +505,8 @@ mod tests {
         assert_eq!(v[1].tag, 0x81);
     }
 }
+
+// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
