@@ -132,6 +132,8 @@ pub mod oid {
 }
 
 /// A hash function ICAO Doc 9303 allows.
+// Not #[non_exhaustive]: ICAO 9303-12 allows exactly these hashes, and a new one needs code in every
+// protocol step (OIDs, KDF, trailers): exhaustive matches make the compiler find each place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HashAlg {
     /// SHA-1 (FIPS 180-4); still found in older documents.
@@ -224,6 +226,7 @@ impl HashAlg {
 
 /// A signature scheme with all its parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SignatureScheme {
     /// RSASSA-PKCS1-v1_5.
     RsaPkcs1v15 {
@@ -291,6 +294,7 @@ impl SignatureScheme {
 
 /// Why a signature algorithm cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AlgorithmProblem {
     /// Known, but ICAO Doc 9303 does not allow it (MD5, RIPEMD-160, ...): the object is invalid.
     NotAllowed(String),
@@ -460,6 +464,7 @@ fn alg_id(der: &[u8]) -> Option<(ObjectIdentifier, Option<&[u8]>)> {
 
 /// Named elliptic curves with RustCrypto implementations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NistCurve {
     /// NIST P-256 (secp256r1).
     P256,
@@ -471,6 +476,7 @@ pub enum NistCurve {
 
 /// An elliptic curve: a RustCrypto NIST curve, or any prime curve (standardized or explicit
 /// parameters) handled by the generic arithmetic of `emrtd_crypto::pk`.
+// Not #[non_exhaustive]: closed by design: every other curve is a `Prime` curve on the generic arithmetic.
 #[derive(Debug, Clone)]
 pub enum Curve {
     /// A NIST curve with its RustCrypto implementation.
@@ -481,6 +487,7 @@ pub enum Curve {
 
 /// A public key from a SubjectPublicKeyInfo.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum PublicKey {
     /// An RSA key.
     Rsa(rsa::RsaPublicKey),

@@ -172,6 +172,12 @@ impl RemoteChallenge {
             Instructions::None => RemoteProofMethod::None,
             Instructions::ActiveAuthentication { .. } => RemoteProofMethod::ActiveAuthentication,
             Instructions::ChipAuthentication { .. } => RemoteProofMethod::ChipAuthentication,
+            _ => {
+                return Err(EmrtdError::InvalidArgument(
+                    "the server asks for a chip proof this version cannot give: update the library"
+                        .into(),
+                ))
+            }
         };
         let proof = instructions.remote_proof().map_err(|e| {
             EmrtdError::InvalidArgument(format!("the challenge's proof is unusable: {e}"))

@@ -19,6 +19,7 @@ use zeroize::Zeroizing;
 /// Which chip proof was checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ProofMethod {
     /// Chip Authentication with the server's ephemeral key and server-wrapped reads.
     ChipAuthentication,
@@ -31,6 +32,7 @@ pub enum ProofMethod {
 /// Outcome of the chip proof.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ProofStatus {
     /// The chip proved it holds the private key, freshly, for this challenge.
     Proven,
@@ -42,6 +44,7 @@ pub enum ProofStatus {
 
 /// The chip proof in the verdict.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ChipProof {
     /// Which proof.
     pub method: ProofMethod,
@@ -62,6 +65,7 @@ pub struct FaceImage {
 
 /// The server's verdict.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RemoteVerdict {
     /// Every requirement of the policy held.
     pub accepted: bool,
@@ -93,6 +97,7 @@ pub struct RemoteVerdict {
 
 /// Passive Authentication in short.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PaSummary {
     /// `valid`, `invalid` or `unverified`.
     pub status: String,
