@@ -16,6 +16,7 @@ use der::{Decode, Encode};
 use sha2::Digest;
 use std::sync::{Arc, Mutex, OnceLock};
 
+mod assembly;
 mod ecdsa;
 
 pub use ecdsa::ecdsa_sign_prehashed;
@@ -749,14 +750,35 @@ fn digest_info_prefix(hash: HashAlg, with_null: bool) -> Vec<u8> {
 }
 
 /// Verify `signature` over `message` (hashing it as the scheme says).
+///
+/// ECDSA on P-256 (named or explicit parameters) with SHA-256/384, and RSA PKCS#1 v1.5
+/// and PSS (salt as long as the hash) with SHA-256/384/512 and 2048–8192-bit moduli, run on
+/// `ring`'s assembly ([`verifies_on_assembly`]); the rest, and any RSA signature `ring`
+/// rejects, on the own arithmetic of [`verify_prehashed`].
 pub fn verify(
     key: &PublicKey,
     scheme: &SignatureScheme,
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), String> {
+    match assembly::verify(key, scheme, message, signature) {
+        Some(true) => return Ok(()),
+        Some(false) => {
+            return Err(match scheme {
+                SignatureScheme::Ecdsa { .. } => "ECDSA signature does not verify".into(),
+                other => format!("{} signature does not verify", other.describe()),
+            })
+        }
+        None => {}
+    }
     let hashed = scheme.hash().digest(message);
     verify_prehashed(key, scheme, &hashed, signature)
+}
+
+/// Whether [`verify`] checks signatures of this scheme under this key on `ring` (assembly)
+/// rather than on the own arithmetic. [`verify_prehashed`] never does.
+pub fn verifies_on_assembly(key: &PublicKey, scheme: &SignatureScheme) -> bool {
+    assembly::applies(key, scheme)
 }
 
 /// Verify `signature` over a message whose hash (with the scheme's hash) is `hashed`.
