@@ -33,3 +33,8 @@ pub use pa::{
 };
 pub use source::CertificateSource;
 pub use trust::TrustStore;
+
+// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;

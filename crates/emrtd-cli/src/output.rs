@@ -274,9 +274,10 @@ fn terminal_authentication_json(ta: &emrtd_reader::TerminalAuthReport) -> Value 
         "outcome": outcome,
         "reason": reason,
         "configured": ta.configured,
-        "version": ta.version.map(|v| match v {
-            emrtd_eac::TaVersion::V1 => 1,
-            emrtd_eac::TaVersion::V2 => 2,
+        "version": ta.version.and_then(|v| match v {
+            emrtd_eac::TaVersion::V1 => Some(1),
+            emrtd_eac::TaVersion::V2 => Some(2),
+            _ => None,
         }),
         "cvca": ta.cvca.as_ref().map(ToString::to_string),
         "terminal": ta.terminal.as_ref().map(ToString::to_string),

@@ -16,6 +16,7 @@ use der::{Decode, Encode};
 use sha2::Digest;
 use std::sync::{Arc, Mutex, OnceLock};
 
+mod assembly;
 mod ecdsa;
 
 pub use ecdsa::ecdsa_sign_prehashed;
@@ -132,6 +133,8 @@ pub mod oid {
 }
 
 /// A hash function ICAO Doc 9303 allows.
+// Not #[non_exhaustive]: ICAO 9303-12 allows exactly these hashes, and a new one needs code in every
+// protocol step (OIDs, KDF, trailers): exhaustive matches make the compiler find each place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HashAlg {
     /// SHA-1 (FIPS 180-4); still found in older documents.
@@ -224,6 +227,7 @@ impl HashAlg {
 
 /// A signature scheme with all its parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SignatureScheme {
     /// RSASSA-PKCS1-v1_5.
     RsaPkcs1v15 {
@@ -291,6 +295,7 @@ impl SignatureScheme {
 
 /// Why a signature algorithm cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AlgorithmProblem {
     /// Known, but ICAO Doc 9303 does not allow it (MD5, RIPEMD-160, ...): the object is invalid.
     NotAllowed(String),
@@ -460,6 +465,7 @@ fn alg_id(der: &[u8]) -> Option<(ObjectIdentifier, Option<&[u8]>)> {
 
 /// Named elliptic curves with RustCrypto implementations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NistCurve {
     /// NIST P-256 (secp256r1).
     P256,
@@ -471,6 +477,7 @@ pub enum NistCurve {
 
 /// An elliptic curve: a RustCrypto NIST curve, or any prime curve (standardized or explicit
 /// parameters) handled by the generic arithmetic of `emrtd_crypto::pk`.
+// Not #[non_exhaustive]: closed by design: every other curve is a `Prime` curve on the generic arithmetic.
 #[derive(Debug, Clone)]
 pub enum Curve {
     /// A NIST curve with its RustCrypto implementation.
@@ -481,6 +488,7 @@ pub enum Curve {
 
 /// A public key from a SubjectPublicKeyInfo.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum PublicKey {
     /// An RSA key.
     Rsa(rsa::RsaPublicKey),
@@ -742,14 +750,35 @@ fn digest_info_prefix(hash: HashAlg, with_null: bool) -> Vec<u8> {
 }
 
 /// Verify `signature` over `message` (hashing it as the scheme says).
+///
+/// ECDSA on P-256 (named or explicit parameters) with SHA-256/384, and RSA PKCS#1 v1.5
+/// and PSS (salt as long as the hash) with SHA-256/384/512 and 2048–8192-bit moduli, run on
+/// `ring`'s assembly ([`verifies_on_assembly`]); the rest, and any RSA signature `ring`
+/// rejects, on the own arithmetic of [`verify_prehashed`].
 pub fn verify(
     key: &PublicKey,
     scheme: &SignatureScheme,
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), String> {
+    match assembly::verify(key, scheme, message, signature) {
+        Some(true) => return Ok(()),
+        Some(false) => {
+            return Err(match scheme {
+                SignatureScheme::Ecdsa { .. } => "ECDSA signature does not verify".into(),
+                other => format!("{} signature does not verify", other.describe()),
+            })
+        }
+        None => {}
+    }
     let hashed = scheme.hash().digest(message);
     verify_prehashed(key, scheme, &hashed, signature)
+}
+
+/// Whether [`verify`] checks signatures of this scheme under this key on `ring` (assembly)
+/// rather than on the own arithmetic. [`verify_prehashed`] never does.
+pub fn verifies_on_assembly(key: &PublicKey, scheme: &SignatureScheme) -> bool {
+    assembly::applies(key, scheme)
 }
 
 /// Verify `signature` over a message whose hash (with the scheme's hash) is `hashed`.

@@ -91,6 +91,7 @@ impl From<emrtd_apdu::ExchangeError> for ReadError {
         match e {
             emrtd_apdu::ExchangeError::Transport(t) => ReadError::Transport(t),
             emrtd_apdu::ExchangeError::Apdu(a) => ReadError::Malformed(a.to_string()),
+            other => ReadError::Malformed(other.to_string()),
         }
     }
 }

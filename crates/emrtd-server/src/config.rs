@@ -34,6 +34,7 @@ const MAX_TRUST_REFRESH_SECS: u64 = 86_400;
 
 /// Why the configuration cannot be used. Each message says what to change.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// A file cannot be read.
     #[error("cannot read {path}: {reason}")]
@@ -178,6 +179,7 @@ pub struct LimitsConfig {
 /// Log output format.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum LogFormat {
     /// One human-readable line per event.
     #[default]
@@ -189,6 +191,7 @@ pub enum LogFormat {
 /// Log level.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum LogLevel {
     /// Errors only.
     Error,

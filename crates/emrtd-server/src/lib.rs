@@ -118,11 +118,14 @@ fn json_response(status: StatusCode, body: String) -> Response {
     r
 }
 
-/// The service: `POST /v1/challenge`, `POST /v1/verify`, `GET /healthz`, `GET /metrics`.
+/// The service: `POST /v1/challenge`, `POST /v1/verify`, the server-driven PACE-CAM steps
+/// `POST /v1/pace/map` and `POST /v1/pace/agree`, `GET /healthz`, `GET /metrics`.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/challenge", post(challenge))
         .route("/v1/verify", post(verify))
+        .route("/v1/pace/map", post(pace_map))
+        .route("/v1/pace/agree", post(pace_agree))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .fallback(not_found)
@@ -331,6 +334,49 @@ async fn verify(State(state): State<Arc<AppState>>, req: Request) -> Response {
     }
 }
 
+/// Which server-driven PACE-CAM step.
+#[derive(Clone, Copy)]
+enum PaceStep {
+    Map,
+    Agree,
+}
+
+async fn pace_map(state: State<Arc<AppState>>, req: Request) -> Response {
+    pace_step(state, req, PaceStep::Map).await
+}
+
+async fn pace_agree(state: State<Arc<AppState>>, req: Request) -> Response {
+    pace_step(state, req, PaceStep::Agree).await
+}
+
+/// A PACE-CAM step: a few elliptic-curve multiplications, off the IO threads.
+async fn pace_step(State(state): State<Arc<AppState>>, req: Request, step: PaceStep) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = match json_body(&state, &parts.headers, body).await {
+        Ok(b) => b,
+        Err(r) => return refuse(r),
+    };
+    let now = (state.clock)();
+    let st = state.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let s = &st.settings;
+        let rng = &mut rand_core::OsRng;
+        match step {
+            PaceStep::Map => emrtd_remote::pace_map(&s.ring, &s.policy, &body, now, rng)
+                .map(|a| serde_json::to_string(&a)),
+            PaceStep::Agree => emrtd_remote::pace_agree(&s.ring, &s.policy, &body, now, rng)
+                .map(|a| serde_json::to_string(&a)),
+        }
+    })
+    .await;
+    match result {
+        Ok(Ok(Ok(text))) => json_response(StatusCode::OK, text),
+        Ok(Ok(Err(e))) => internal(&e),
+        Ok(Err(e)) => refuse(e.into()),
+        Err(e) => internal(&e),
+    }
+}
+
 /// The verdict JSON; with a signing key, the same object with `jws`: a compact ES256 JWS whose
 /// payload is the verdict JSON without `jws`.
 fn verdict_body(
@@ -381,7 +427,7 @@ async fn not_found(req: Request) -> Response {
         StatusCode::NOT_FOUND,
         "not_found",
         format!(
-            "no such endpoint {}: use POST /v1/challenge, POST /v1/verify, GET /healthz or GET /metrics",
+            "no such endpoint {}: use POST /v1/challenge, POST /v1/pace/map, POST /v1/pace/agree, POST /v1/verify, GET /healthz or GET /metrics",
             printable(req.uri().path())
         ),
     ))
@@ -389,7 +435,7 @@ async fn not_found(req: Request) -> Response {
 
 async fn method_not_allowed(method: Method, req: Request) -> Response {
     let allowed = match Route::of(req.uri().path()) {
-        Route::challenge | Route::verify => "POST",
+        Route::challenge | Route::verify | Route::pace_map | Route::pace_agree => "POST",
         _ => "GET",
     };
     let mut r = refuse(Refusal::new(

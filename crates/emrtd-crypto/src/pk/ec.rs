@@ -294,6 +294,12 @@ impl EcCurve {
         Zeroizing::new(to_be(&k.value, byte_len(k.bits)))
     }
 
+    /// The named curve these parameters are (also when they were given explicitly), if it has
+    /// a fixed-width implementation.
+    pub(crate) fn named(&self) -> Option<Named> {
+        self.fast
+    }
+
     /// Standardized domain parameter id (ICAO 9303-11 §9.5.1) if this is a standardized curve.
     pub fn standardized_id(&self) -> Option<u8> {
         self.id
