@@ -1395,7 +1395,7 @@ pub fn verify_sod(
     checks.push(issuing_state_check(
         data_groups
             .get(&1)
-            .filter(|_| data_group_statuses.get("DG1").copied() == Some(DgStatus::Match)),
+            .filter(|_| data_group_statuses.get(&DataGroup::DG1).copied() == Some(DgStatus::Match)),
         cms.anchor_certificate.as_ref(),
         cms.signer_certificate.as_ref(),
     ));

@@ -436,22 +436,13 @@ fn signers_with_explicit_ec_parameters_verify_with_a_finding() {
 /// A CSCA named `C=csca_c` and a Document Signer whose issuer field names `C=ds_issuer_c` (the
 /// rest of the name the same; when the two differ the CSCA is found by key identifier).
 fn world_of(csca_c: &str, ds_issuer_c: &str) -> World {
-    let (csca_key, ds_key) = (Key::p384(), Key::p256());
-    let csca = make_cert(
-        &CertOpts::csca(name(csca_c, "Test CSCA")),
-        &csca_key,
-        &csca_key,
-        &SOD_ALG,
-    );
-    let o = CertOpts::ds(name(ds_issuer_c, "Test CSCA"));
-    let ds = make_cert(&o, &ds_key, &csca_key, &SOD_ALG);
-    World {
-        csca_key,
-        csca,
-        ds_key,
-        ds,
-        ds_serial: o.serial.unwrap_or(0),
-    }
+    world_named(
+        Key::p384(),
+        Key::p256(),
+        SOD_ALG,
+        name(csca_c, "Test CSCA"),
+        |o| o.issuer = Some(name(ds_issuer_c, "Test CSCA")),
+    )
 }
 
 /// The default data groups with DG1 (TD3) naming `state` as the issuing state.
@@ -580,4 +571,34 @@ fn the_issuing_state_is_not_compared_when_dg1_does_not_match_ef_sod() {
     let c = check(&r, CheckId::IssuingState);
     assert_eq!(c.status(), CheckStatus::NotChecked);
     assert!(c.reason().contains("DG1 not read or not matching"));
+}
+
+#[test]
+fn ecdsa_with_a_hash_longer_than_the_curve_order_is_truncated_and_a_shorter_hash_verifies() {
+    // SHA-512 and SHA-384 on P-256 and P-224 (the hash cut to the order's bit length, X9.62
+    // §5.3.2 / SEC 1 §4.1.3), and SHA-256 on P-384 (shorter than the order): signed by the
+    // RustCrypto curve crates, verified by emrtd.
+    use emrtd_crypto::sig::HashAlg::{Sha384, Sha512};
+    for (name, ds_key, hash) in [
+        ("P-256 SHA-512", Key::p256(), Sha512),
+        ("P-256 SHA-384", Key::p256(), Sha384),
+        ("P-224 SHA-512", Key::p224(), Sha512),
+        ("P-384 SHA-256", Key::p384(), Sha256),
+    ] {
+        let sod_alg = alg(Kind::X962, hash);
+        let w = world(Key::p384(), ds_key, SOD_ALG, |_| {});
+        let o = SodOpts::new(sod_alg);
+        let sod = make_sod(&w, &o);
+        let r = verify(&w, &sod, &o.dgs);
+        assert_eq!(r.status, Verdict::Valid, "{name}: {:#?}", r.errors);
+        assert_eq!(check(&r, CheckId::Signature).status(), CheckStatus::Passed);
+        // A changed signature fails.
+        let parsed = sod::Sod::parse(&sod).unwrap();
+        let sig = parsed.signed_data.signer_infos[0].signature.clone();
+        let at = sod.windows(sig.len()).position(|w| w == sig).unwrap() + sig.len() / 2;
+        let mut bad = sod.clone();
+        bad[at] ^= 1;
+        let r = verify(&w, &bad, &o.dgs);
+        assert_eq!(r.status, Verdict::Invalid, "{name}");
+    }
 }

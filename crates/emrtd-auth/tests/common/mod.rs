@@ -465,13 +465,24 @@ pub fn world(
     chain_alg: SigAlg,
     tweak: impl FnOnce(&mut CertOpts),
 ) -> World {
+    world_named(csca_key, ds_key, chain_alg, csca_name(), tweak)
+}
+
+/// As [`world`], with a CSCA named `csca_subject` (the DS certificate's issuer by default).
+pub fn world_named(
+    csca_key: Key,
+    ds_key: Key,
+    chain_alg: SigAlg,
+    csca_subject: Vec<u8>,
+    tweak: impl FnOnce(&mut CertOpts),
+) -> World {
     let csca = make_cert(
-        &CertOpts::csca(csca_name()),
+        &CertOpts::csca(csca_subject.clone()),
         &csca_key,
         &csca_key,
         &chain_alg,
     );
-    let mut o = CertOpts::ds(csca_name());
+    let mut o = CertOpts::ds(csca_subject);
     tweak(&mut o);
     let ds = make_cert(&o, &ds_key, &csca_key, &chain_alg);
     World {
