@@ -773,3 +773,78 @@ fn hostile_inputs_fail_without_panicking() {
     let c: CommandApdu = aa::internal_authenticate_command([9; 8]);
     assert_eq!((c.cla, c.ins, c.p1, c.p2, c.le), (0, 0x88, 0, 0, Some(256)));
 }
+
+#[test]
+fn an_rsa_signature_whose_leading_zero_octets_were_dropped_still_verifies() {
+    // Field quirk C8: a signature (an integer below n) whose first octets are zero arrives
+    // without them from chips and stacks that convert big integers to bytes minimally; it is
+    // the same number, so it is read as the modulus-length value it stands for.
+    let chip = AaChipKey::from_pkcs8_der(&read("keys/aa_rsa2048.pk8.der")).expect("key");
+    let pk = public_key(&chip);
+    let mut r = rng(8);
+    for i in 0u64..4096 {
+        let challenge = i.to_be_bytes();
+        let sig = chip.sign_challenge(&challenge, &mut r).expect("signs");
+        if sig[0] != 0 {
+            continue;
+        }
+        let stripped = &sig[sig.iter().position(|b| *b != 0).unwrap_or(sig.len())..];
+        assert!(stripped.len() < 256);
+        let ok = aa::verify(&pk, &challenge, stripped, None);
+        assert!(ok.passed, "{ok}");
+        // Still the same number or nothing: a changed octet fails.
+        let mut changed = stripped.to_vec();
+        let mid = changed.len() / 2;
+        changed[mid] ^= 1;
+        assert!(!aa::verify(&pk, &challenge, &changed, None).passed);
+        return;
+    }
+    panic!("no signature with a leading zero octet in 4096 tries");
+}
+
+#[test]
+fn rsa_keys_below_2048_bits_still_in_circulation_verify_and_are_named_by_size() {
+    // Field quirk C6: 1024- and 1792-bit keys in DG15 of documents issued 2006–2015 (the real
+    // RSA-1792 session is `gmrtd_real_session_rsa1792_sha256`). They verify; the result names
+    // the key size so that a policy can weigh it. A wrong signature still fails.
+    for (file, bits) in [("aa_rsa1024", 1024u64), ("aa_rsa1536", 1536)] {
+        let chip = chip_key(file);
+        let pk = public_key(&chip);
+        let challenge = aa::new_challenge(&mut rng(bits));
+        let sig = chip.sign_challenge(&challenge, &mut rng(9)).expect("signs");
+        assert_eq!(sig.len() as u64, bits / 8);
+        let r = aa::verify(&pk, &challenge, &sig, None);
+        assert!(r.passed, "{file}: {r}");
+        assert!(r.to_string().contains(&bits.to_string()), "{file}: {r}");
+        let mut bad = sig.clone();
+        bad[10] ^= 1;
+        assert!(!aa::verify(&pk, &challenge, &bad, None).passed, "{file}");
+    }
+}
+
+#[test]
+fn ecdsa_active_authentication_on_brainpool_p320_verifies_plain_and_der() {
+    // Field quirk C7: Dutch passports use brainpoolP320r1 keys; chips send plain r‖s (BSI
+    // TR-03111) or DER (Portuguese ID card). Both forms verify, a changed signature does not.
+    let chip = chip_key("aa_ec_brainpoolp320r1").with_hash(HashAlg::Sha256);
+    let pk = public_key(&chip);
+    let info = chip
+        .active_authentication_info()
+        .expect("EC needs DG14 info");
+    let challenge = aa::new_challenge(&mut rng(320));
+    let sig = chip
+        .sign_challenge(&challenge, &mut rng(321))
+        .expect("signs");
+    assert_eq!(sig.len(), 80, "plain r‖s of 40 octets each");
+    for (form, s) in [("plain", sig.clone()), ("DER", plain_to_der(&sig))] {
+        let r = aa::verify(&pk, &challenge, &s, Some(&info));
+        assert!(r.passed, "{form}: {r}");
+        let mut bad = s.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        assert!(
+            !aa::verify(&pk, &challenge, &bad, Some(&info)).passed,
+            "{form}"
+        );
+    }
+}

@@ -291,6 +291,9 @@ pub enum CheckId {
     LdsConformance,
     /// The document's date of expiry has not passed (informational).
     DocumentValidity,
+    /// The issuing state in DG1 is the country of the CSCA (and of the Document Signer's
+    /// issuer) that signed the document.
+    IssuingState,
 }
 
 impl CheckId {
@@ -328,6 +331,7 @@ impl CheckId {
             CheckId::PaceCam => "pace_cam",
             CheckId::LdsConformance => "lds_conformance",
             CheckId::DocumentValidity => "document_validity",
+            CheckId::IssuingState => "issuing_state",
         }
     }
 
@@ -340,6 +344,7 @@ impl CheckId {
                 | CheckId::CertificateChain
                 | CheckId::DataGroupHashes
                 | CheckId::RequiredDataGroups
+                | CheckId::IssuingState
         )
     }
 }

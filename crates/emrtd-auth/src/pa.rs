@@ -272,6 +272,9 @@ pub struct SignedObjectReport {
     /// The signer certificate found.
     #[serde(skip)]
     pub signer_certificate: Option<Certificate>,
+    /// The trust anchor (CSCA) that verified the signer certificate, when one did.
+    #[serde(skip)]
+    pub anchor_certificate: Option<Certificate>,
 }
 
 /// Verdict of Passive Authentication.
@@ -435,6 +438,7 @@ fn verify_signed_data_typed(
     let mut signature_valid = None;
     let mut chain_valid = None;
     let mut signer_certificate = None;
+    let mut anchor_certificate = None;
 
     let push = |checks: &mut Vec<Check>, id: CheckId, ok: bool, pass: String, fail: String| {
         checks.push(if ok {
@@ -823,9 +827,10 @@ fn verify_signed_data_typed(
             details.crl.clone(),
         ]);
         signer_certificate = Some(c.clone());
+        anchor_certificate = anchor.cloned();
     }
 
-    finish(
+    let (mut report, checks) = finish(
         checks,
         warnings,
         findings,
@@ -833,7 +838,9 @@ fn verify_signed_data_typed(
         signature_valid,
         chain_valid,
         signer_certificate,
-    )
+    );
+    report.anchor_certificate = anchor_certificate;
+    (report, checks)
 }
 
 fn finish(
@@ -856,6 +863,7 @@ fn finish(
         checks: checks.clone(),
         details,
         signer_certificate,
+        anchor_certificate: None,
     };
     (report, checks)
 }
@@ -1384,6 +1392,14 @@ pub fn verify_sod(
         }
     };
 
+    checks.push(issuing_state_check(
+        data_groups
+            .get(&1)
+            .filter(|_| data_group_statuses.get(&DataGroup::DG1).copied() == Some(DgStatus::Match)),
+        cms.anchor_certificate.as_ref(),
+        cms.signer_certificate.as_ref(),
+    ));
+
     let status = verdict(&checks, cms.signature_valid, cms.chain_valid);
     PassiveAuthReport {
         status,
@@ -1446,6 +1462,100 @@ fn required_data_groups(lso: &LdsSecurityObject, map: &BTreeMap<DataGroup, DgSta
         )
     } else {
         Check::verified(id, format!("{names} compared and matching"))
+    }
+}
+
+/// The `C=` values of a name, upper case, in order.
+fn country_attributes(name: &x509_cert::name::Name) -> Vec<String> {
+    const COUNTRY: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("2.5.4.6");
+    name.0
+        .iter()
+        .flat_map(|rdn| rdn.0.iter())
+        .filter(|atv| atv.oid == COUNTRY)
+        .map(|atv| String::from_utf8_lossy(atv.value.value()).to_ascii_uppercase())
+        .collect()
+}
+
+/// Field quirk T10: the document's issuing state (DG1, as signed) must be the country of the
+/// CSCA that verified the Document Signer, and of the Document Signer's issuer. A chain that is
+/// only checked for a trusted anchor would accept a document of one state signed by another
+/// state's CSCA.
+///
+/// `dg1` is given only when its hash matched EF.SOD; `anchor` only when the chain verified.
+pub fn issuing_state_check(
+    dg1: Option<&Vec<u8>>,
+    anchor: Option<&Certificate>,
+    signer: Option<&Certificate>,
+) -> Check {
+    use emrtd_mrz::country::{csca_country, IssuerCountry};
+    let id = CheckId::IssuingState;
+    let Some(dg1) = dg1 else {
+        return Check::missing_input(
+            id,
+            "DG1 not read or not matching EF.SOD: the issuing state cannot be compared with the CSCA's country",
+        );
+    };
+    let (Some(anchor), Some(signer)) = (anchor, signer) else {
+        return Check::after_failure(
+            id,
+            "no trust anchor verified the Document Signer: there is no CSCA country to compare the issuing state with",
+        );
+    };
+    let state = match emrtd_lds::dg1::Dg1::decode(dg1)
+        .map_err(|e| e.to_string())
+        .and_then(|d| d.mrz().map_err(|e| e.to_string()))
+    {
+        Ok(m) => m.issuing_state,
+        Err(e) => {
+            return Check::missing_input(
+                id,
+                format!("DG1 cannot be decoded ({e}): the issuing state cannot be compared with the CSCA's country"),
+            )
+        }
+    };
+    let expected = match csca_country(&state) {
+        IssuerCountry::Alpha2(c) => c,
+        IssuerCountry::NoKnownCsca(what) => {
+            return Check::missing_input(
+                id,
+                format!("issuing state {state} is {what}: no CSCA country to check it against; the document cannot be called valid"),
+            )
+        }
+        _ => {
+            return Check::missing_input(
+                id,
+                format!("issuing state {state:?} is not an ISO 3166-1 alpha-3 or ICAO code: the CSCA's country cannot be checked; the document cannot be called valid"),
+            )
+        }
+    };
+    let csca_c = country_attributes(anchor.subject_name());
+    let dsc_c = country_attributes(signer.issuer_name());
+    let describe = |v: &[String]| {
+        if v.is_empty() {
+            "no C=".to_string()
+        } else {
+            v.iter()
+                .map(|c| format!("C={c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let all_expected = |v: &[String]| !v.is_empty() && v.iter().all(|c| c == expected);
+    if all_expected(&csca_c) && all_expected(&dsc_c) {
+        Check::verified(
+            id,
+            format!("issuing state {state} is signed by a CSCA of C={expected}"),
+        )
+    } else {
+        Check::failed(
+            id,
+            format!(
+                "issuing state {state} (CSCA country {expected}) but the CSCA {} has {} and the Document Signer's issuer {}: a state's CSCA signs only that state's documents, refuse this one",
+                anchor.subject(),
+                describe(&csca_c),
+                describe(&dsc_c)
+            ),
+        )
     }
 }
 
@@ -1533,6 +1643,7 @@ pub fn verify_card_security(
                     crl: not_checked(CheckId::Crl, "not decoded"),
                 },
                 signer_certificate: None,
+                anchor_certificate: None,
             }
         }
     }

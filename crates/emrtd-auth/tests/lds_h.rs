@@ -500,7 +500,7 @@ fn lds_h_48_68_document_signer_certificate() {
     case("LDS_H_68", |c| c.omit_signature = true, "cannot be decoded");
     case(
         "LDS_H_54",
-        |c| c.issuer = Some(name("UT", "Another CSCA")),
+        |c| c.issuer = Some(name("NO", "Another CSCA")),
         "does not match the subject",
     );
     case("LDS_H_55", |c| c.issuer = None, "cannot be decoded");

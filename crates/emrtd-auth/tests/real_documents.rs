@@ -303,14 +303,20 @@ fn my_signer_info_names_its_issuer_in_another_rdn_order_and_still_verifies() {
 }
 
 /// EF.SOD verified on its own: signature and chain hold, and with no data group to compare the
-/// verdict is `unverified` for that reason alone (no hash compared, DG1/DG2 not compared).
+/// verdict is `unverified` for that reason alone (no hash compared, DG1/DG2 not compared, so
+/// no issuing state to compare with the CSCA's country).
 fn assert_sod_only_holds(r: &pa::PassiveAuthReport) {
     assert_eq!(r.signature_valid, Some(true), "{:?}", r.errors);
     assert_eq!(r.chain_valid, Some(true), "{:?}", r.errors);
     assert_eq!(r.status, Verdict::Unverified, "{:?}", r.errors);
+    assert!(
+        r.errors[2].starts_with("issuing_state: DG1 not read"),
+        "{:?}",
+        r.errors
+    );
     assert_eq!(
         r.errors.len(),
-        2,
+        3,
         "nothing else may be wrong: {:?}",
         r.errors
     );

@@ -44,7 +44,8 @@ fn untouched_documents_verify() {
         assert_eq!(r.status, Verdict::Unverified);
         assert_eq!(r.errors[0], "data_group_hashes: no data group was supplied");
         assert!(r.errors[1].starts_with("required_data_groups: DG1 and DG2"));
-        assert_eq!(r.errors.len(), 2);
+        assert!(r.errors[2].starts_with("issuing_state: DG1 not read"));
+        assert_eq!(r.errors.len(), 3);
     }
 }
 

@@ -352,7 +352,7 @@ fn signer_issuer_named_in_another_rdn_order_verifies_with_a_finding() {
     let w = ec_world();
     let reversed = seq(&[
         tlv(0x31, &seq(&[oid("2.5.4.3"), tlv(0x0C, b"Test CSCA")])),
-        tlv(0x31, &seq(&[oid("2.5.4.6"), tlv(0x13, b"UT")])),
+        tlv(0x31, &seq(&[oid("2.5.4.6"), tlv(0x13, b"NO")])),
     ]);
     let r = verify(
         &w,
@@ -367,7 +367,7 @@ fn signer_issuer_named_in_another_rdn_order_verifies_with_a_finding() {
         &sod_with(
             &w,
             sod::oid::LDS_SECURITY_OBJECT,
-            Some(name("UT", "Other CSCA")),
+            Some(name("NO", "Other CSCA")),
         ),
         &default_dgs(),
     );
@@ -431,4 +431,174 @@ fn signers_with_explicit_ec_parameters_verify_with_a_finding() {
     }
     // RSA signers have none.
     assert!(!real("NZ").findings.contains(&Finding::ExplicitEcParameters));
+}
+
+/// A CSCA named `C=csca_c` and a Document Signer whose issuer field names `C=ds_issuer_c` (the
+/// rest of the name the same; when the two differ the CSCA is found by key identifier).
+fn world_of(csca_c: &str, ds_issuer_c: &str) -> World {
+    world_named(
+        Key::p384(),
+        Key::p256(),
+        SOD_ALG,
+        name(csca_c, "Test CSCA"),
+        |o| o.issuer = Some(name(ds_issuer_c, "Test CSCA")),
+    )
+}
+
+/// The default data groups with DG1 (TD3) naming `state` as the issuing state.
+fn sod_options_issued_by(state: &str) -> SodOpts {
+    let line1 = format!("P<{state:<<3}ERIKSSON<<ANNA<MARIA");
+    let mrz = format!("{line1:<<44}L898902C36UTO7408122F1204159ZE184226B<<<<<10");
+    assert_eq!(mrz.len(), 88);
+    let mut o = SodOpts::new(SOD_ALG);
+    o.dgs.insert(1, tlv(0x61, &tlv(0x5F1F, mrz.as_bytes())));
+    o
+}
+
+fn verify_issued_by(w: &World, state: &str) -> PassiveAuthReport {
+    let o = sod_options_issued_by(state);
+    verify(w, &make_sod(w, &o), &o.dgs)
+}
+
+#[test]
+fn a_document_signed_by_another_states_csca_is_invalid() {
+    let w = world_of("NO", "NO");
+    let r = verify_issued_by(&w, "SWE");
+    // Signature, chain and hashes all hold: only the country is wrong.
+    assert_eq!(r.signature_valid, Some(true), "{:#?}", r.errors);
+    assert_eq!(r.chain_valid, Some(true), "{:#?}", r.errors);
+    assert_eq!(r.status, Verdict::Invalid, "{:#?}", r.errors);
+    let c = check(&r, CheckId::IssuingState);
+    assert_eq!(c.status(), CheckStatus::Failed);
+    for part in [
+        "issuing state SWE",
+        "CSCA country SE",
+        "C=NO",
+        "signs only that state's documents",
+    ] {
+        assert!(c.reason().contains(part), "{part}: {}", c.reason());
+    }
+    assert_eq!(
+        r.errors,
+        vec![format!("issuing_state: {}", c.reason())],
+        "the country is the only failure"
+    );
+}
+
+#[test]
+fn issuing_states_verify_under_a_csca_of_their_own_country_including_icao_codes() {
+    for (state, country) in [
+        ("NOR", "NO"),
+        ("DEU", "DE"),
+        ("D", "DE"),
+        ("GBR", "GB"),
+        ("GBD", "GB"),
+        ("GBO", "GB"),
+        ("UNO", "UN"),
+        ("UNA", "UN"),
+        ("EUE", "EU"),
+        ("RKS", "KS"),
+        // Real master lists hold CSCAs whose country is written in lower case.
+        ("GBR", "gb"),
+    ] {
+        let r = verify_issued_by(&world_of(country, country), state);
+        assert_eq!(
+            r.status,
+            Verdict::Valid,
+            "{state} / C={country}: {:#?}",
+            r.errors
+        );
+        assert_eq!(
+            check(&r, CheckId::IssuingState).status(),
+            CheckStatus::Passed
+        );
+    }
+}
+
+#[test]
+fn germany_as_d_signed_by_a_csca_other_than_de_is_invalid() {
+    for (state, country) in [("D", "NO"), ("GBD", "IE"), ("UNO", "US"), ("NOR", "UN")] {
+        let r = verify_issued_by(&world_of(country, country), state);
+        assert_eq!(r.status, Verdict::Invalid, "{state} / C={country}");
+        assert_eq!(
+            check(&r, CheckId::IssuingState).status(),
+            CheckStatus::Failed
+        );
+    }
+}
+
+#[test]
+fn a_document_signer_whose_issuer_names_another_country_than_its_csca_is_invalid() {
+    // The CSCA (C=NO) signed the Document Signer, whose issuer field says C=SE: the key
+    // identifier leads to the CSCA and its key verifies, but the names differ, so the chain
+    // fails and the issuing state is never taken as checked.
+    let w = world_of("NO", "SE");
+    let r = verify_issued_by(&w, "NOR");
+    assert_eq!(r.status, Verdict::Invalid, "{:#?}", r.errors);
+    let chain = check(&r, CheckId::CertificateChain);
+    assert_eq!(chain.status(), CheckStatus::Failed);
+    assert!(chain.reason().contains("C=SE"), "{}", chain.reason());
+    assert_ne!(
+        check(&r, CheckId::IssuingState).status(),
+        CheckStatus::Passed
+    );
+}
+
+#[test]
+fn specimen_nationality_only_and_unknown_issuing_states_are_never_valid() {
+    for state in ["UTO", "XXA", "XXB", "XPO", "ZZZ"] {
+        let r = verify_issued_by(&world_of("NO", "NO"), state);
+        assert_eq!(r.status, Verdict::Unverified, "{state}: {:#?}", r.errors);
+        let c = check(&r, CheckId::IssuingState);
+        assert_eq!(c.status(), CheckStatus::NotChecked, "{state}");
+        assert!(
+            c.reason().contains("cannot be called valid"),
+            "{}",
+            c.reason()
+        );
+    }
+}
+
+#[test]
+fn the_issuing_state_is_not_compared_when_dg1_does_not_match_ef_sod() {
+    let w = world_of("NO", "NO");
+    let mut o = sod_options_issued_by("NOR");
+    let sod = make_sod(&w, &o);
+    // DG1 replaced after signing by one claiming Norway (it no longer matches its hash).
+    o.dgs.get_mut(&1).unwrap()[10] ^= 1;
+    let r = verify(&w, &sod, &o.dgs);
+    assert_eq!(r.status, Verdict::Invalid);
+    let c = check(&r, CheckId::IssuingState);
+    assert_eq!(c.status(), CheckStatus::NotChecked);
+    assert!(c.reason().contains("DG1 not read or not matching"));
+}
+
+#[test]
+fn ecdsa_with_a_hash_longer_than_the_curve_order_is_truncated_and_a_shorter_hash_verifies() {
+    // SHA-512 and SHA-384 on P-256 and P-224 (the hash cut to the order's bit length, X9.62
+    // §5.3.2 / SEC 1 §4.1.3), and SHA-256 on P-384 (shorter than the order): signed by the
+    // RustCrypto curve crates, verified by emrtd.
+    use emrtd_crypto::sig::HashAlg::{Sha384, Sha512};
+    for (name, ds_key, hash) in [
+        ("P-256 SHA-512", Key::p256(), Sha512),
+        ("P-256 SHA-384", Key::p256(), Sha384),
+        ("P-224 SHA-512", Key::p224(), Sha512),
+        ("P-384 SHA-256", Key::p384(), Sha256),
+    ] {
+        let sod_alg = alg(Kind::X962, hash);
+        let w = world(Key::p384(), ds_key, SOD_ALG, |_| {});
+        let o = SodOpts::new(sod_alg);
+        let sod = make_sod(&w, &o);
+        let r = verify(&w, &sod, &o.dgs);
+        assert_eq!(r.status, Verdict::Valid, "{name}: {:#?}", r.errors);
+        assert_eq!(check(&r, CheckId::Signature).status(), CheckStatus::Passed);
+        // A changed signature fails.
+        let parsed = sod::Sod::parse(&sod).unwrap();
+        let sig = parsed.signed_data.signer_infos[0].signature.clone();
+        let at = sod.windows(sig.len()).position(|w| w == sig).unwrap() + sig.len() / 2;
+        let mut bad = sod.clone();
+        bad[at] ^= 1;
+        let r = verify(&w, &bad, &o.dgs);
+        assert_eq!(r.status, Verdict::Invalid, "{name}");
+    }
 }

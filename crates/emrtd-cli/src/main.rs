@@ -563,8 +563,11 @@ fn load_trust(paths: &[PathBuf], sim: bool, builtin: bool) -> Result<TrustStore,
     }
     if sim {
         DerCertificates::new(
-            "the virtual chip's test CSCA",
-            vec![emrtd_sim::pki::TEST_CSCA.to_vec()],
+            "the virtual chip's test CSCAs",
+            emrtd_sim::pki::TEST_CSCAS
+                .iter()
+                .map(|c| c.to_vec())
+                .collect(),
         )
         .load_into(&mut trust)
         .map_err(|e| Failure::internal(e.to_string()))?;

@@ -29,7 +29,7 @@
 use crate::iso19794_4::{BiometricImageFormat, StoredImage};
 use crate::iso39794_5::{Code, Ctx, VersionBlock};
 use crate::LdsError;
-use emrtd_tlv::{parse_exact, TlvRef};
+use emrtd_tlv::TlvRef;
 
 /// Largest number of representations accepted in one data block.
 pub const MAX_REPRESENTATIONS: usize = 64;
@@ -145,36 +145,17 @@ fn blocks<'a>(
     tag: u32,
     what: &'static str,
 ) -> Result<(VersionBlock, Vec<TlvRef<'a>>), LdsError> {
-    let top = parse_exact(bdb).map_err(LdsError::tlv(ctx.file))?;
-    let block = match top.tag {
-        0xA1 => parse_exact(top.value).map_err(LdsError::tlv(ctx.file))?,
-        t if t == tag => top,
-        t => {
-            return Err(ctx.invalid(
-                what,
-                format!("starts with tag {t:X}, expected A1 or {tag:X}"),
-            ))
-        }
-    };
+    let (block, _) = ctx.data_block(bdb, tag, what)?;
     let mut version = None;
     let mut reps = None;
     for k in ctx.kids(&block, tag, what)? {
         match k.tag {
-            0xA0 => {
-                let (mut generation, mut year) = (None, None);
-                for v in ctx.kids(&k, 0xA0, "version block")? {
-                    match v.tag {
-                        0x80 => generation = Some(ctx.uint(v.value, "version generation")?),
-                        0x81 => year = Some(ctx.uint(v.value, "version year")?),
-                        t => return Err(ctx.unexpected("version block", t)),
-                    }
-                }
-                let vb = VersionBlock {
-                    generation: generation.ok_or(ctx.missing("version generation"))?,
-                    year: year.ok_or(ctx.missing("version year"))?,
-                };
-                crate::common::set_once(&mut version, vb, ctx.file, "version block")?;
-            }
+            0xA0 => crate::common::set_once(
+                &mut version,
+                VersionBlock::decode(ctx, &k)?,
+                ctx.file,
+                "version block",
+            )?,
             0xA1 => {
                 let list = ctx.kids(&k, 0xA1, "representation blocks")?;
                 if list.len() > MAX_REPRESENTATIONS {

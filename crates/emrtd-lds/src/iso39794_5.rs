@@ -275,7 +275,47 @@ pub(crate) struct Ctx {
     pub(crate) file: &'static str,
 }
 
+impl VersionBlock {
+    /// The version block (`A0 { 80 generation, 81 year }`) of an ISO/IEC 39794 data block.
+    pub(crate) fn decode(ctx: &Ctx, block: &TlvRef<'_>) -> Result<VersionBlock, LdsError> {
+        let (mut generation, mut year) = (None, None);
+        for v in ctx.kids(block, 0xA0, "version block")? {
+            match v.tag {
+                0x80 => generation = Some(ctx.uint(v.value, "version generation")?),
+                0x81 => year = Some(ctx.uint(v.value, "version year")?),
+                t => return Err(ctx.unexpected("version block", t)),
+            }
+        }
+        Ok(VersionBlock {
+            generation: generation.ok_or(ctx.missing("version generation"))?,
+            year: year.ok_or(ctx.missing("version year"))?,
+        })
+    }
+}
+
 impl Ctx {
+    /// The data block with `tag` in the content of a biometric data block: wrapped in `A1`
+    /// (`true`) or given directly (`false`).
+    pub(crate) fn data_block<'a>(
+        &self,
+        bdb: &'a [u8],
+        tag: u32,
+        what: &'static str,
+    ) -> Result<(TlvRef<'a>, bool), LdsError> {
+        let top = parse_exact(bdb).map_err(LdsError::tlv(self.file))?;
+        match top.tag {
+            0xA1 => Ok((
+                parse_exact(top.value).map_err(LdsError::tlv(self.file))?,
+                true,
+            )),
+            t if t == tag => Ok((top, false)),
+            t => Err(self.invalid(
+                what,
+                format!("starts with tag {t:X}, expected A1 or {tag:X}"),
+            )),
+        }
+    }
+
     pub(crate) fn invalid(&self, element: &'static str, reason: impl Into<String>) -> LdsError {
         LdsError::Invalid {
             file: self.file,
@@ -393,39 +433,19 @@ impl FaceImageData {
     /// wrapper).
     pub fn decode(bdb: &[u8], file: &'static str) -> Result<FaceImageData, LdsError> {
         let ctx = Ctx { file };
-        let top = parse_exact(bdb).map_err(LdsError::tlv(file))?;
-        let (block, wrapped) = match top.tag {
-            0xA1 => (parse_exact(top.value).map_err(LdsError::tlv(file))?, true),
-            0x65 => (top, false),
-            t => {
-                return Err(ctx.invalid(
-                    "face image data block",
-                    format!("starts with tag {t:X}, expected A1 or 65"),
-                ))
-            }
-        };
+        let (block, wrapped) = ctx.data_block(bdb, 0x65, "face image data block")?;
         let kids = ctx.kids(&block, 0x65, "face image data block (65)")?;
         let mut version = None;
         let mut reps = None;
         let mut unknown = Vec::new();
         for k in kids {
             match k.tag {
-                0xA0 => {
-                    let mut generation = None;
-                    let mut year = None;
-                    for v in ctx.kids(&k, 0xA0, "version block")? {
-                        match v.tag {
-                            0x80 => generation = Some(ctx.uint(v.value, "version generation")?),
-                            0x81 => year = Some(ctx.uint(v.value, "version year")?),
-                            t => return Err(ctx.unexpected("version block", t)),
-                        }
-                    }
-                    let vb = VersionBlock {
-                        generation: generation.ok_or(ctx.missing("version generation"))?,
-                        year: year.ok_or(ctx.missing("version year"))?,
-                    };
-                    set_once(&mut version, vb, file, "version block")?;
-                }
+                0xA0 => set_once(
+                    &mut version,
+                    VersionBlock::decode(&ctx, &k)?,
+                    file,
+                    "version block",
+                )?,
                 0xA1 => {
                     let mut list = Vec::new();
                     for r in ctx.kids(&k, 0xA1, "representation blocks")? {

@@ -170,3 +170,19 @@ fn malformed_headers_are_errors_not_panics() {
         }
     }
 }
+
+#[test]
+fn jpegs_without_jfif_and_jpeg_2000_files_with_padding_after_the_codestream_are_read() {
+    // Field quirk D14: JPEGs that do not start with the JFIF APP0 segment (here: SOF0 right
+    // after SOI), and JPEG 2000 files with padding after the codestream.
+    let jfif = jpeg_declaring(420, 525, 3);
+    let mut bare = vec![0xFF, 0xD8];
+    bare.extend_from_slice(&jfif[2 + 4 + 14..]);
+    assert_eq!(&bare[..4], &[0xFF, 0xD8, 0xFF, 0xC0]);
+    let h = image_header(&bare).expect("JPEG without JFIF");
+    assert_eq!((h.format, h.width, h.height), (ImageFormat::Jpeg, 420, 525));
+    let mut padded = jp2_declaring(420, 525, 3);
+    padded.extend([0u8; 64]);
+    let h = image_header(&padded).expect("JP2 with padding");
+    assert_eq!((h.format, h.width, h.height), (ImageFormat::Jp2, 420, 525));
+}

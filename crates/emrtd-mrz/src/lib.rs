@@ -4,12 +4,14 @@
 //!   records the outcome (a zone with a wrong check digit still parses; see [`Mrz::validate`]).
 //! * [`MrzBuilder`] writes a zone of any format from its fields, computing the check digits.
 //! * [`mrz_information`] gives the BAC / PACE "MRZ information" (ICAO 9303-11 §4.3).
+//! * [`country`] maps an issuing state to the country code of the CSCA that signs for it.
 //! * [`no`] reads Norwegian national identity numbers (fødselsnummer, D- and H-numbers).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod builder;
+pub mod country;
 mod date;
 mod error;
 mod format;

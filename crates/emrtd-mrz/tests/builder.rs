@@ -424,3 +424,15 @@ fn refusals() {
         .unwrap()
         .is_valid());
 }
+
+#[test]
+fn short_document_numbers_are_padded_with_fillers_in_the_mrz_information() {
+    // Field quirk A16 (Swedish passports): a document number shorter than 9 characters is
+    // padded with '<' before the access key is derived, or BAC fails with 6300.
+    let info = emrtd_mrz::mrz_information("L89890", "740812", "120415").unwrap();
+    assert_eq!(info.len(), 24, "{info}");
+    assert_eq!(&info[..9], "L89890<<<");
+    let cd = emrtd_mrz::check_digit("L89890<<<").unwrap();
+    assert_eq!(info[9..10], cd.to_string());
+    assert_eq!(&info[10..16], "740812");
+}

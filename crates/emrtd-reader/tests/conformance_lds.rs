@@ -354,7 +354,7 @@ fn lds_h_15_document_signer_not_stored_in_sod() {
     assert_eq!(stage, Stage::Verify);
     // ... with it preinstalled (plan chapter 2.2) the document is authentic.
     let mut t = trust();
-    t.add_der_certificate(emrtd_sim::pki::TEST_DSC).unwrap();
+    t.add_der_certificate(s.dsc).unwrap();
     inspect_with(chip(&p), &mrz_key(&p), &t, Some(&data_page(&p))).successful("LDS_H_15");
     // Also by subjectKeyIdentifier.
     s.sid = Sid::KeyIdentifier;
@@ -739,4 +739,26 @@ fn lds_h_93_ef_card_security_with_incorrect_signature() {
     p.files.insert("CardSecurity".into(), hex::encode(&bad));
     let v = inspect(chip(&p), &p).verify_failure("LDS_H_93");
     assert_eq!(v.card_security.unwrap().status, Verdict::Invalid);
+}
+
+/// Field quirk T10: the German data page signed by a Document Signer of the Norwegian test
+/// CSCA. Signature, chain and hashes hold; the document is refused because its issuing state
+/// (`D`) is not the CSCA's country (`NO`). Signed by the German test CSCA it is valid.
+#[test]
+fn a_document_signed_by_another_states_csca_fails_passive_authentication() {
+    let mut s = spec();
+    assert_eq!(
+        s.dsc,
+        emrtd_sim::pki::TEST_DSC_DE,
+        "the German page gets the German DSC"
+    );
+    sod_valid("T10 (own CSCA)", &signed(&s));
+    s.dsc = emrtd_sim::pki::TEST_DSC;
+    let errors = sod_invalid("T10 (Norwegian CSCA)", &signed(&s));
+    assert!(
+        errors.starts_with("issuing_state: issuing state D (CSCA country DE) but the CSCA")
+            && errors.contains("has C=NO")
+            && !errors.contains(';'),
+        "the issuing state is the only failure: {errors}"
+    );
 }

@@ -462,3 +462,115 @@ fn a_chip_slow_on_every_command_fails_at_its_first_command_past_the_budget() {
     // Nothing more went to the chip after the command that took too long.
     assert_eq!(chip.stats().apdus, 1);
 }
+
+/// The plain SELECT MF the reader sends before opening the chip again without a reset.
+const SELECT_MF_3F00: [u8; 7] = [0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00];
+
+/// A chip that drops its session after refusing a large Le (6B00, then 6987): the reader opens
+/// it again without a reset, and so sends SELECT MF first.
+fn reopened_without_reset(base: &str) -> Profile {
+    let mut p = Profile::builtin(base).unwrap();
+    p.chip.extended_length = false;
+    p.chip.max_read = 192;
+    p.chip.le_refusal = "6b00-drop".into();
+    p
+}
+
+#[test]
+fn chips_that_refuse_select_mf_with_any_status_are_opened_again_and_read() {
+    // Field quirks A1 (NZ 6982, China 6A81, Australia 6A86, Ukraine 6A87) and A3 (ID cards
+    // 6D00, 6985): the status of SELECT MF is not a reason to stop.
+    for sw in ["6982", "6A81", "6A86", "6A87", "6D00", "6985"] {
+        for base in ["norway-id", "norway-passport"] {
+            let mut p = reopened_without_reset(base);
+            p.chip.select_mf_refusal = Some(sw.into());
+            let (doc, chip) = read_recorded(p.clone());
+            let doc = doc.unwrap_or_else(|e| panic!("{base} {sw}: {e}"));
+            assert_complete(&p, &doc);
+            assert!(doc.resumes >= 1, "{base} {sw}: opened again");
+            let refused = chip
+                .recorded()
+                .iter()
+                .filter(|(c, r)| c[..] == SELECT_MF_3F00 && r.ends_with(&hex::decode(sw).unwrap()))
+                .count();
+            assert!(
+                refused >= 1,
+                "{base} {sw}: SELECT MF went out and was refused"
+            );
+        }
+    }
+}
+
+#[test]
+fn select_mf_is_always_sent_with_3f00_so_a_chip_ignoring_the_implicit_form_is_read() {
+    // Field quirk A2: the implicit SELECT MF (no data) answers 9000 but selects nothing.
+    for base in ["norway-id", "norway-passport"] {
+        let mut p = reopened_without_reset(base);
+        p.chip.select_mf_implicit_noop = true;
+        let (doc, chip) = read_recorded(p.clone());
+        let doc = doc.unwrap_or_else(|e| panic!("{base}: {e}"));
+        assert_complete(&p, &doc);
+        let select_mf: Vec<Vec<u8>> = commands_with_ins(&chip, 0xA4)
+            .into_iter()
+            .filter(|c| c.get(2) == Some(&0x00))
+            .collect();
+        assert!(!select_mf.is_empty(), "{base}: the chip was opened again");
+        assert!(
+            select_mf.iter().all(|c| c[..] == SELECT_MF_3F00),
+            "{base}: every SELECT MF names 3F00: {select_mf:02X?}"
+        );
+    }
+}
+
+#[test]
+fn bac_refused_with_6a88_is_reported_as_refused_not_as_a_wrong_mrz() {
+    // Field quirk A9: German passports with BAC disabled answer MUTUAL AUTHENTICATE with 6A88.
+    let mut p = Profile::builtin("norway-passport").unwrap();
+    p.chip.bac_refusal = Some("6A88".into());
+    let err = read(p).expect_err("BAC refused");
+    match &err {
+        ReadError::Bac(emrtd_access::bac::BacError::Refused(sw)) => {
+            assert_eq!(sw.0, 0x6A88)
+        }
+        other => panic!("expected BacError::Refused(6A88), got {other:?}"),
+    }
+    let text = err.to_string();
+    assert!(
+        text.contains("6A88") && !text.to_lowercase().contains("wrong"),
+        "{text}"
+    );
+    // A wrong MRZ (6300) is another error: access denied, not refused.
+    let mut p = Profile::builtin("norway-passport").unwrap();
+    p.chip.bac_refusal = Some("6300".into());
+    let wrong = read(p).expect_err("6300");
+    assert!(
+        !matches!(
+            wrong,
+            ReadError::Bac(emrtd_access::bac::BacError::Refused(_))
+        ),
+        "{wrong:?}"
+    );
+}
+
+#[test]
+fn a_chip_without_access_control_is_read_in_plain_and_the_report_says_so() {
+    // Field quirk A19 (Nigerian passport): no BAC, no PACE, EF.COM readable in plain.
+    let p = Profile::builtin("norway-passport").unwrap();
+    let plain = emrtd_sim::hostile::PlainChip::from_chip(&VirtualChip::new(p.clone()).unwrap());
+    let doc = read_document(plain, &key_for(&p), &ReadOptions::default()).unwrap();
+    assert_eq!(doc.access.protocol, AccessProtocol::None);
+    let note = doc.access.note.clone().unwrap_or_default();
+    assert!(note.contains("without secure messaging"), "{note}");
+    assert!(doc.files.contains_key(&EfId::Dg(1)));
+    assert!(doc.files.contains_key(&EfId::Sod));
+}
+
+#[test]
+fn an_empty_active_authentication_answer_with_9000_is_a_failed_check() {
+    // Field quirk C3: recent Chinese passports return 0 bytes to an extended-length Le.
+    for key in ["rsa-2048", "ec-p256"] {
+        let (status, reason) = aa_status(key, "empty");
+        assert_eq!(status, emrtd_auth::CheckStatus::Failed, "{key}: {reason}");
+        assert!(reason.contains("no signature"), "{key}: {reason}");
+    }
+}

@@ -111,6 +111,10 @@ pub struct VirtualChip {
     until_tag_loss: Option<usize>,
     /// Status answered to READ BINARY by short EF identifier (profile `[chip] sfi_refusal`).
     sfi_refusal: Option<StatusWord>,
+    /// Status answered to SELECT MF (profile `[chip] select_mf_refusal`).
+    select_mf_refusal: Option<StatusWord>,
+    /// Status answered to MUTUAL AUTHENTICATE (profile `[chip] bac_refusal`).
+    bac_refusal: Option<StatusWord>,
     /// The rest of a response announced with 61xx, for GET RESPONSE.
     pending_response: Vec<u8>,
     /// Status answered to extended-length APDUs (profile `[chip] extended_refusal`).
@@ -434,14 +438,19 @@ impl VirtualChip {
         };
         let until_tag_loss = profile.chip.tag_loss_after;
         let sfi_refusal = status_key("sfi_refusal", profile.chip.sfi_refusal.as_deref())?;
+        let select_mf_refusal = status_key(
+            "select_mf_refusal",
+            profile.chip.select_mf_refusal.as_deref(),
+        )?;
+        let bac_refusal = status_key("bac_refusal", profile.chip.bac_refusal.as_deref())?;
         let extended_refusal =
             status_key("extended_refusal", profile.chip.extended_refusal.as_deref())?;
         if !matches!(
             profile.chip.aa_response.as_str(),
-            "whole" | "61xx" | "6cxx" | "truncate"
+            "whole" | "61xx" | "6cxx" | "truncate" | "empty"
         ) {
             return Err(ProfileError::Invalid(format!(
-                "[chip] aa_response = {:?}: use whole, 61xx, 6cxx or truncate",
+                "[chip] aa_response = {:?}: use whole, 61xx, 6cxx, truncate or empty",
                 profile.chip.aa_response
             ))
             .into());
@@ -469,6 +478,8 @@ impl VirtualChip {
         Ok(VirtualChip {
             pending_response: Vec::new(),
             sfi_refusal,
+            select_mf_refusal,
+            bac_refusal,
             extended_refusal,
             drop_session: false,
             profile,
@@ -818,6 +829,12 @@ impl VirtualChip {
             }
             0x00 | 0x02 => {
                 if cmd.p1 == 0x00 && (cmd.data.is_empty() || cmd.data == [0x3F, 0x00]) {
+                    if let Some(sw) = self.select_mf_refusal {
+                        return ResponseApdu::status(sw);
+                    }
+                    if cmd.data.is_empty() && self.profile.chip.select_mf_implicit_noop {
+                        return ResponseApdu::status(StatusWord::OK);
+                    }
                     self.selected_df = Selected::MasterFile;
                     self.current_ef = None;
                     return ResponseApdu::status(StatusWord::OK);
@@ -847,7 +864,17 @@ impl VirtualChip {
 
     fn find(&self, pred: impl Fn(&ElementaryFile) -> bool) -> Option<usize> {
         let loc = self.location();
-        self.files.iter().position(|f| f.location == loc && pred(f))
+        self.files
+            .iter()
+            .position(|f| f.location == loc && pred(f))
+            .or_else(|| {
+                // A chip that refuses SELECT MF reaches the master file's EFs (EF.CardAccess)
+                // by their identifiers from anywhere, or nothing could be read after it.
+                self.select_mf_refusal?;
+                self.files
+                    .iter()
+                    .position(|f| f.location == Location::MasterFile && pred(f))
+            })
     }
 
     fn read_binary(&mut self, cmd: &CommandApdu) -> ResponseApdu {
@@ -1118,6 +1145,7 @@ impl VirtualChip {
                 sig.truncate(PART);
                 ResponseApdu::new(sig, StatusWord::OK)
             }
+            "empty" => ResponseApdu::new(Vec::new(), StatusWord::OK),
             _ if short_command && sig.len() > SHORT_LE_MAX => {
                 self.pending_response = sig.split_off(SHORT_PART);
                 let left = self.pending_response.len().min(255) as u8;
@@ -1225,6 +1253,9 @@ impl VirtualChip {
         let Some(bac) = self.bac.as_mut() else {
             return ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED);
         };
+        if let Some(sw) = self.bac_refusal {
+            return ResponseApdu::status(sw);
+        }
         self.work.push(ChipOp::SymmetricAuthentication);
         let (resp, session) = bac.handle_external_authenticate(cmd, &mut *self.rng);
         let established = session.is_some();

@@ -763,6 +763,9 @@ pub struct SodSpec {
     /// eContentType and the signed content-type attribute (dotted OID; by default
     /// id-icao-mrtd-security-ldsSecurityObject).
     pub content_type: String,
+    /// The Document Signer certificate named and embedded (DER): by default the test DSC of
+    /// the document's country ([`crate::pki::test_dsc_for`]); all test DSCs share one key.
+    pub dsc: &'static [u8],
 }
 
 impl SodSpec {
@@ -792,6 +795,7 @@ impl SodSpec {
             signing_time: None,
             content: None,
             content_type: oid::LDS_SECURITY_OBJECT.into(),
+            dsc: crate::pki::test_dsc_for(data_groups),
         }
     }
 
@@ -812,10 +816,8 @@ impl SodSpec {
                 .clone()
                 .unwrap_or_else(|| digest.digest(&content)),
             signature_algorithm: AlgorithmIdentifier::new(&self.signature_algorithm),
-            sid: signer_identifier(self.sid)?,
-            certificate: self
-                .embed_certificate
-                .then(|| crate::pki::TEST_DSC.to_vec()),
+            sid: signer_identifier(self.sid, self.dsc)?,
+            certificate: self.embed_certificate.then(|| self.dsc.to_vec()),
             signing_time: self.signing_time.clone(),
         };
         let alg = self.signature_algorithm.clone();
@@ -886,7 +888,7 @@ pub fn card_security(
         digest_algorithm: AlgorithmIdentifier::new(oid::SHA256),
         message_digest: HashAlg::Sha256.digest(content),
         signature_algorithm: AlgorithmIdentifier::new(ECDSA_WITH_SHA256),
-        sid: signer_identifier(Sid::IssuerSerial)?,
+        sid: signer_identifier(Sid::IssuerSerial, crate::pki::TEST_DSC)?,
         certificate: Some(crate::pki::TEST_DSC.to_vec()),
         signing_time: None,
     };
@@ -951,10 +953,10 @@ fn sign_ecdsa(alg: &str, data: &[u8]) -> Result<Vec<u8>, crate::pki::PkiError> {
     })
 }
 
-fn signer_identifier(sid: Sid) -> Result<SignerIdentifier, crate::pki::PkiError> {
+fn signer_identifier(sid: Sid, dsc: &[u8]) -> Result<SignerIdentifier, crate::pki::PkiError> {
     use der::{Decode, Encode};
     let err = |e: der::Error| crate::pki::PkiError(e.to_string());
-    let cert = x509_cert::Certificate::from_der(crate::pki::TEST_DSC).map_err(err)?;
+    let cert = x509_cert::Certificate::from_der(dsc).map_err(err)?;
     let issuer = cert.tbs_certificate.issuer.to_der().map_err(err)?;
     let serial = cert.tbs_certificate.serial_number.as_bytes().to_vec();
     let ski = cert

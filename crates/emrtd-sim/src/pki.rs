@@ -16,6 +16,31 @@ pub const TEST_CSCA: &[u8] = include_bytes!("../pki/csca.der");
 /// The test Document Signer certificate (DER), embedded in EF.SOD and EF.CardSecurity.
 pub const TEST_DSC: &[u8] = include_bytes!("../pki/dsc.der");
 const TEST_DSC_KEY: &[u8] = include_bytes!("../pki/dsc.key.der");
+/// The German test CSCA (`C=DE`, `crates/emrtd-sim/pki/generate_de.py`): the trust anchor of
+/// virtual documents whose issuing state is Germany (`D`), such as the TR-03105 data page.
+pub const TEST_CSCA_DE: &[u8] = include_bytes!("../pki/csca_de.der");
+/// The German test Document Signer certificate, for the same key as [`TEST_DSC`].
+pub const TEST_DSC_DE: &[u8] = include_bytes!("../pki/dsc_de.der");
+
+/// Both test CSCAs, every anchor a virtual document may need.
+pub const TEST_CSCAS: [&[u8]; 2] = [TEST_CSCA, TEST_CSCA_DE];
+
+/// The test Document Signer certificate for a document with these data groups: the German one
+/// when DG1 names Germany as the issuing state, the Norwegian one otherwise. A CSCA signs only
+/// its own state's documents (Passive Authentication checks it), and the two certificates share
+/// one key.
+pub fn test_dsc_for(data_groups: &[(u8, &[u8])]) -> &'static [u8] {
+    let state = data_groups
+        .iter()
+        .find(|(n, _)| *n == 1)
+        .and_then(|(_, b)| emrtd_lds::dg1::Dg1::decode(b).ok())
+        .and_then(|d| d.mrz().ok())
+        .map(|m| m.issuing_state);
+    match state.as_deref().map(emrtd_mrz::country::csca_country) {
+        Some(emrtd_mrz::country::IssuerCountry::Alpha2("DE")) => TEST_DSC_DE,
+        _ => TEST_DSC,
+    }
+}
 
 const ECDSA_WITH_SHA256: &str = "1.2.840.10045.4.3.2";
 
@@ -24,8 +49,8 @@ const ECDSA_WITH_SHA256: &str = "1.2.840.10045.4.3.2";
 #[error("test PKI unusable: {0}")]
 pub struct PkiError(pub String);
 
-fn signer_parts(content: &[u8]) -> Result<SignerParts, PkiError> {
-    let cert = x509_cert::Certificate::from_der(TEST_DSC).map_err(|e| PkiError(e.to_string()))?;
+fn signer_parts(content: &[u8], dsc: &[u8]) -> Result<SignerParts, PkiError> {
+    let cert = x509_cert::Certificate::from_der(dsc).map_err(|e| PkiError(e.to_string()))?;
     let issuer = cert
         .tbs_certificate
         .issuer
@@ -37,7 +62,7 @@ fn signer_parts(content: &[u8]) -> Result<SignerParts, PkiError> {
         message_digest: Sha256::digest(content).to_vec(),
         signature_algorithm: AlgorithmIdentifier::new(ECDSA_WITH_SHA256),
         sid: SignerIdentifier::IssuerAndSerialNumber { issuer, serial },
-        certificate: Some(TEST_DSC.to_vec()),
+        certificate: Some(dsc.to_vec()),
         signing_time: None,
     })
 }
@@ -48,7 +73,8 @@ fn sign(data: &[u8]) -> Result<Vec<u8>, PkiError> {
     Ok(sig.to_der().as_bytes().to_vec())
 }
 
-/// EF.SOD over the data groups (number, raw bytes), SHA-256 hashes, signed by the test DSC.
+/// EF.SOD over the data groups (number, raw bytes), SHA-256 hashes, signed by the test DSC
+/// of the document's country ([`test_dsc_for`]).
 pub fn sign_sod(data_groups: &[(u8, &[u8])]) -> Result<Vec<u8>, PkiError> {
     let lso = LdsSecurityObject {
         version: 0,
@@ -60,13 +86,13 @@ pub fn sign_sod(data_groups: &[(u8, &[u8])]) -> Result<Vec<u8>, PkiError> {
         lds_version_info: None,
     };
     let content = lso.to_der().map_err(|e| PkiError(e.to_string()))?;
-    let parts = signer_parts(&content)?;
+    let parts = signer_parts(&content, test_dsc_for(data_groups))?;
     Sod::encode(&lso, &parts, sign).map_err(|e| PkiError(format!("{e:?}")))
 }
 
 /// EF.CardSecurity: the SecurityInfos (DER) as signed content, signed by the test DSC.
 pub fn sign_card_security(security_infos: &[u8]) -> Result<Vec<u8>, PkiError> {
-    let parts = signer_parts(security_infos)?;
+    let parts = signer_parts(security_infos, TEST_DSC)?;
     encode_signed_data(oid::SECURITY_OBJECT, security_infos, &parts, sign)
         .map_err(|e| PkiError(format!("{e:?}")))
 }

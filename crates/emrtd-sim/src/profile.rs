@@ -305,9 +305,23 @@ pub struct ChipConfig {
     /// How INTERNAL AUTHENTICATE returns the signature: `whole` (default), `61xx` (the first
     /// 231 bytes with 61xx, the rest by GET RESPONSE, as Finnish passports), `6cxx` (6Cxx with
     /// the exact length unless Le is exactly the signature length, as Norwegian passports) or
-    /// `truncate` (cut to 231 bytes with 9000, as Australian R-series passports).
+    /// `truncate` (cut to 231 bytes with 9000, as Australian R-series passports) or `empty` (no
+    /// data with 9000, as recent Chinese passports answer an extended-length Le).
     #[serde(default = "default_aa_response")]
     pub aa_response: String,
+    /// Status word (hex) answered to SELECT MF in either form (with or without `3F00`), the
+    /// selection left as it was (New Zealand 6982, China 6A81, Australia 6A86, Ukraine 6A87;
+    /// ID cards 6D00, 6985). Such chips still reach EF.CardAccess by its identifiers.
+    #[serde(default)]
+    pub select_mf_refusal: Option<String>,
+    /// SELECT MF without data (the implicit form) answers 9000 but selects nothing, as some
+    /// European passports do; the `3F00` form works.
+    #[serde(default)]
+    pub select_mf_implicit_noop: bool,
+    /// Status word (hex) answered to BAC's MUTUAL AUTHENTICATE, GET CHALLENGE still working
+    /// (German passports with BAC disabled answer 6A88).
+    #[serde(default)]
+    pub bac_refusal: Option<String>,
     /// Chip time for INTERNAL AUTHENTICATE beyond the link model, milliseconds (RSA-4096
     /// Active Authentication takes seconds on slow chips; `link-timings.md`). Counts in the
     /// modelled time ([`crate::ModelledTime`]).
@@ -348,6 +362,9 @@ impl Default for ChipConfig {
             le_refusal: default_le_refusal(),
             extended_refusal: None,
             aa_response: default_aa_response(),
+            select_mf_refusal: None,
+            select_mf_implicit_noop: false,
+            bac_refusal: None,
             internal_authenticate_ms: 0,
         }
     }

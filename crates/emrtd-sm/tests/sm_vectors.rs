@@ -634,3 +634,22 @@ fn a_command_too_long_to_protect_keeps_the_ssc() {
         .expect("the session is still usable");
     assert_eq!(sm.ssc(), &[0, 0, 0, 0, 0, 0, 1, 0]);
 }
+
+#[test]
+fn the_send_sequence_counter_counts_unsigned_and_carries_across_every_byte() {
+    // Field quirk S6: a signed counter broke after enough commands. The SSC is an unsigned
+    // big-endian counter of the block size: 7F → 80 and FF → carry, never negative or stuck.
+    let cases = [
+        ("000000000000007F", "0000000000000080"),
+        ("00000000000000FF", "0000000000000100"),
+        ("00000000FFFFFFFF", "0000000100000000"),
+        ("7FFFFFFFFFFFFFFF", "8000000000000000"),
+        ("FFFFFFFFFFFFFFFF", "0000000000000000"),
+    ];
+    for (before, after) in cases {
+        let mut sm = tdes_sm(before);
+        let cmd = CommandApdu::new(0x00, 0xB0, 0x00, 0x00).with_le(4);
+        sm.protect(&cmd).unwrap();
+        assert_eq!(hx(sm.ssc()), after, "{before}");
+    }
+}

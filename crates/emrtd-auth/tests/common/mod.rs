@@ -368,7 +368,7 @@ impl CertOpts {
     pub fn ds(issuer: Vec<u8>) -> Self {
         CertOpts {
             serial: Some(0x1234),
-            subject: name("UT", "Test Document Signer"),
+            subject: name("NO", "Test Document Signer"),
             validity: Some((utc("240101000000Z"), utc("300101000000Z"))),
             key_usage: Some(KU_DIGITAL_SIGNATURE.to_vec()),
             ca: false,
@@ -455,7 +455,7 @@ pub struct World {
 }
 
 pub fn csca_name() -> Vec<u8> {
-    name("UT", "Test CSCA")
+    name("NO", "Test CSCA")
 }
 
 /// Build CSCA and DS with `chain_alg`, letting `tweak` change the DS certificate.
@@ -465,13 +465,24 @@ pub fn world(
     chain_alg: SigAlg,
     tweak: impl FnOnce(&mut CertOpts),
 ) -> World {
+    world_named(csca_key, ds_key, chain_alg, csca_name(), tweak)
+}
+
+/// As [`world`], with a CSCA named `csca_subject` (the DS certificate's issuer by default).
+pub fn world_named(
+    csca_key: Key,
+    ds_key: Key,
+    chain_alg: SigAlg,
+    csca_subject: Vec<u8>,
+    tweak: impl FnOnce(&mut CertOpts),
+) -> World {
     let csca = make_cert(
-        &CertOpts::csca(csca_name()),
+        &CertOpts::csca(csca_subject.clone()),
         &csca_key,
         &csca_key,
         &chain_alg,
     );
-    let mut o = CertOpts::ds(csca_name());
+    let mut o = CertOpts::ds(csca_subject);
     tweak(&mut o);
     let ds = make_cert(&o, &ds_key, &csca_key, &chain_alg);
     World {
@@ -490,7 +501,7 @@ pub fn rsa_world(chain: SigAlg) -> World {
 /// Default data groups: DG1, DG2, DG3, DG4, DG14 (content is opaque to PA).
 pub fn default_dgs() -> BTreeMap<u8, Vec<u8>> {
     let mut m = BTreeMap::new();
-    m.insert(1, tlv(0x61, &tlv(0x5F1F, b"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<L898902C36UTO7408122F1204159ZE184226B<<<<<10")));
+    m.insert(1, tlv(0x61, &tlv(0x5F1F, b"P<NORERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<L898902C36UTO7408122F1204159ZE184226B<<<<<10")));
     m.insert(2, tlv(0x75, &[0x02; 700]));
     m.insert(3, tlv(0x63, &[0x03; 300]));
     m.insert(4, tlv(0x76, &[0x04; 300]));

@@ -129,7 +129,11 @@ impl Outcome {
 /// the plan's chapter 2.2 assumes.
 pub fn trust() -> TrustStore {
     let mut t = TrustStore::new();
-    t.add_der_certificate(emrtd_sim::pki::TEST_CSCA).unwrap();
+    // The Norwegian and the German test CSCA: the data page of the plan is German (`D`), and
+    // a CSCA signs only its own state's documents.
+    for csca in emrtd_sim::pki::TEST_CSCAS {
+        t.add_der_certificate(csca).unwrap();
+    }
     t
 }
 
