@@ -452,6 +452,9 @@ pub fn group_from_domain_parameters(dp: &DomainParameters) -> Result<Group, Pace
         DomainParameters::Other { algorithm, .. } => Err(unsupported(format!(
             "domain parameters of type {algorithm}"
         ))),
+        _ => Err(unsupported(
+            "domain parameters of a kind this version cannot use".into(),
+        )),
     }
 }
 

@@ -20,6 +20,7 @@ pub const MAX_CHAIN_LEN: usize = 8;
 
 /// Why a chain is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ChainError {
     /// No certificate was given.
     #[error("the certificate chain is empty: give the DV and terminal certificates (and any CVCA link certificates)")]
@@ -237,6 +238,7 @@ impl TrustStore {
 
 /// A verified chain: the terminal's key, role and effective authorization.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct VerifiedChain {
     /// The terminal certificate (last of the chain).
     pub terminal: CvCertificate,

@@ -280,6 +280,7 @@ pub struct AccessReport {
 
 /// What happens during a read, for progress displays.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Progress {
     /// Opening the chip (access control).
     Opening,
@@ -393,6 +394,7 @@ pub enum RemoteProof {
 
 /// What the chip answered to a [`RemoteProof`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RemoteProofTranscript {
     /// The INTERNAL AUTHENTICATE answer (secure messaging removed).
     pub signature: Option<Vec<u8>>,

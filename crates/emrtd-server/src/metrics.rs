@@ -10,11 +10,16 @@ use prometheus_client::registry::Registry;
 /// The routes, as a label (unknown paths are one value, so the label set stays bounded).
 #[derive(Debug, Clone, Copy, Hash, PartialEq, Eq, EncodeLabelValue)]
 #[allow(non_camel_case_types)]
+#[non_exhaustive]
 pub enum Route {
     /// `POST /v1/challenge`.
     challenge,
     /// `POST /v1/verify`.
     verify,
+    /// `POST /v1/pace/map` (server-driven PACE-CAM).
+    pace_map,
+    /// `POST /v1/pace/agree` (server-driven PACE-CAM).
+    pace_agree,
     /// `GET /healthz`.
     healthz,
     /// `GET /metrics`.
@@ -29,6 +34,8 @@ impl Route {
         match path {
             "/v1/challenge" => Route::challenge,
             "/v1/verify" => Route::verify,
+            "/v1/pace/map" => Route::pace_map,
+            "/v1/pace/agree" => Route::pace_agree,
             "/healthz" => Route::healthz,
             "/metrics" => Route::metrics,
             _ => Route::other,
@@ -51,6 +58,7 @@ struct RouteLabels {
 /// that did not hold) or a refused request (with its error code).
 #[derive(Debug, Clone, Copy, Hash, PartialEq, Eq, EncodeLabelValue)]
 #[allow(non_camel_case_types)]
+#[non_exhaustive]
 pub enum Outcome {
     /// Every requirement held.
     accepted,
@@ -208,6 +216,8 @@ pub fn proof_label(proof: &ProofRequest) -> &'static str {
     match proof {
         ProofRequest::ChipAuthentication { .. } => "chip_authentication",
         ProofRequest::ActiveAuthentication { .. } => "active_authentication",
+        ProofRequest::PaceCam { .. } => "pace_cam",
         ProofRequest::None => "none",
+        _ => "other",
     }
 }

@@ -23,6 +23,7 @@ pub const LDS1_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
 
 /// Where a file lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Location {
     /// Master file (EF.CardAccess, EF.ATR/INFO, EF.CardSecurity, EF.DIR).
     MasterFile,
@@ -68,6 +69,7 @@ pub fn file_by_name(name: &str) -> Option<(u16, u8, Location, bool)> {
 
 /// Why a chip could not be built.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SimError {
     /// The profile cannot make a chip.
     #[error(transparent)]
