@@ -252,19 +252,27 @@ fn bsi_worked_example(kind: &str, card_security: &str) {
         }
     }
     let ((mut terminal_session, mut report), mut chip_session) = result.unwrap();
-    let cmd = chip_session
-        .unprotect_command(
-            &terminal_session
-                .protect(&ca::confirmation_command())
-                .unwrap(),
-        )
+    report.confirm(&confirm_under_new_keys(
+        &mut terminal_session,
+        &mut chip_session,
+    ));
+    assert!(report.is_passed(), "{}", report.reason);
+}
+
+/// The confirmation command (a read of EF.COM's first bytes) protected by the terminal's new
+/// session is understood by the chip's; the chip's answer, unprotected by the terminal.
+fn confirm_under_new_keys(
+    terminal: &mut emrtd_sm::SecureMessaging,
+    chip: &mut emrtd_sm::SecureMessaging,
+) -> Result<ResponseApdu, emrtd_sm::SmError> {
+    let cmd = chip
+        .unprotect_command(&terminal.protect(&ca::confirmation_command()).unwrap())
         .unwrap();
     assert_eq!(cmd.data, [0x01, 0x1E]);
-    let answer = chip_session
+    let answer = chip
         .protect_response(&ResponseApdu::status(StatusWord::OK))
         .unwrap();
-    report.confirm(&terminal_session.unprotect(&answer));
-    assert!(report.is_passed(), "{}", report.reason);
+    terminal.unprotect(&answer)
 }
 
 #[test]
@@ -433,19 +441,10 @@ fn bsi_worked_example_v2(kind: &str, card_security: &str) {
     let (mut terminal_session, report) = t.finish(&resp).unwrap();
     assert_eq!(report.status, CaStatus::Passed, "{}", report.reason);
     assert_eq!(report.version, Some(ca::CaVersion::V2));
-    let cmd = chip_session
-        .unprotect_command(
-            &terminal_session
-                .protect(&ca::confirmation_command())
-                .unwrap(),
-        )
-        .unwrap();
-    assert_eq!(cmd.data, [0x01, 0x1E]);
-    let answer = chip_session
-        .protect_response(&ResponseApdu::status(StatusWord::OK))
-        .unwrap();
     assert_eq!(
-        terminal_session.unprotect(&answer).unwrap().sw,
+        confirm_under_new_keys(&mut terminal_session, &mut chip_session)
+            .unwrap()
+            .sw,
         StatusWord::OK
     );
 }

@@ -202,6 +202,11 @@ struct ReadArgs {
     /// it, else 1), `1` or `2` (docs/eac.md).
     #[arg(long, value_name = "VERSION", default_value = "auto", value_parser = ["auto", "1", "2"], requires = "ta_chain")]
     ta_version: String,
+    /// The rights to ask for before Terminal Authentication version 2 (PACE's CHAT): `dg3`,
+    /// `dg4` or both, comma-separated; the chip grants at most these (and never more than the
+    /// certificates allow). Default: all the terminal certificate's rights (docs/eac.md).
+    #[arg(long, value_name = "RIGHTS", value_delimiter = ',', value_parser = ["dg3", "dg4"], requires = "ta_chain")]
+    ta_rights: Vec<String>,
     /// Print APDU count, bytes each way and (virtual chip) the modelled link time.
     #[arg(long)]
     stats: bool,
@@ -661,6 +666,18 @@ fn plan_read(args: &ReadArgs) -> Result<ReadPlan, Failure> {
                     "2" => emrtd_reader::TaVersionChoice::V2,
                     _ => emrtd_reader::TaVersionChoice::Auto,
                 };
+                if !args.ta_rights.is_empty() {
+                    ta.requested_rights = Some(args.ta_rights.iter().fold(
+                        emrtd_eac::IsRights::NONE,
+                        |acc, r| {
+                            acc.with(if r == "dg3" {
+                                emrtd_eac::IsRight::ReadDg3
+                            } else {
+                                emrtd_eac::IsRight::ReadDg4
+                            })
+                        },
+                    ));
+                }
                 ta
             },
         ),

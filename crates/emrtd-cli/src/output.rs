@@ -282,6 +282,12 @@ fn terminal_authentication_json(ta: &emrtd_reader::TerminalAuthReport) -> Value 
         "cvca": ta.cvca.as_ref().map(ToString::to_string),
         "terminal": ta.terminal.as_ref().map(ToString::to_string),
         "rights": rights_words(ta.rights),
+        "requested_rights": ta.requested.map(rights_words),
+        "chip_key_source": ta.chip_key_source.as_ref().map(|s| match s {
+            emrtd_reader::ChipKeySource::CardSecurity => json!({ "file": "CardSecurity" }),
+            emrtd_reader::ChipKeySource::Dg14(why) => json!({ "file": "DG14", "reason": why }),
+            _ => json!({ "file": null, "reason": s.to_string() }),
+        }),
     })
 }
 
@@ -307,7 +313,7 @@ fn print_terminal_authentication(doc: &Document) {
             (
                 "passed",
                 format!(
-                    "{} via {}; granted: {}",
+                    "{} via {}; granted: {}{}{}",
                     ta.terminal
                         .as_ref()
                         .map(ToString::to_string)
@@ -320,7 +326,14 @@ fn print_terminal_authentication(doc: &Document) {
                         "nothing".to_string()
                     } else {
                         rights.join(", ")
-                    }
+                    },
+                    ta.requested
+                        .map(|r| format!(" (asked for in PACE: {r})"))
+                        .unwrap_or_default(),
+                    ta.chip_key_source
+                        .as_ref()
+                        .map(|s| format!("; Chip Authentication key from {s}"))
+                        .unwrap_or_default()
                 ),
             )
         }

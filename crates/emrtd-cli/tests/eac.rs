@@ -160,6 +160,35 @@ fn ta_version_auto_and_2_run_version_2_on_a_chip_that_announces_it_and_1_fails_t
 }
 
 #[test]
+fn ta_rights_narrows_what_pace_asks_for_before_version_2_and_the_report_says_so() {
+    let s = Setup::with_version("rights", 2);
+    let (dv, is, key) = (s.path("dv.cvcert"), s.path("is.cvcert"), s.path("is.pk8"));
+    let args = ["--json", "--ta-chain", &dv, &is, "--ta-key", &key];
+    let out = s.read(&[&args[..], &["--ta-rights", "dg4"]].concat());
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let ta = &v["terminal_authentication"];
+    assert_eq!(ta["outcome"], "passed", "{ta}");
+    assert_eq!(ta["requested_rights"], serde_json::json!(["read_dg4"]));
+    assert_eq!(ta["rights"], serde_json::json!(["read_dg4"]));
+    assert_eq!(ta["chip_key_source"]["file"], "CardSecurity", "{ta}");
+    assert!(v["files"]["DG3"].is_null());
+    assert_eq!(v["files"]["DG4"], DG4.len());
+    // Without the option: all the certificate's rights.
+    let out = s.read(&args);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ta = &v["terminal_authentication"];
+    assert_eq!(
+        ta["requested_rights"],
+        serde_json::json!(["read_dg3", "read_dg4"])
+    );
+    assert_eq!(v["files"]["DG3"], DG3.len());
+    // Only dg3 and dg4 are rights.
+    let bad = s.read(&[&args[..], &["--ta-rights", "dg5"]].concat());
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
 fn without_ta_flags_the_report_says_dg3_and_dg4_need_terminal_authentication() {
     let s = Setup::new("none");
     let out = s.read(&["--json"]);

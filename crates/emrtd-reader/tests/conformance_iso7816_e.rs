@@ -559,3 +559,35 @@ fn iso7816_e_34_offered_but_not_needed_trust_anchor_update() {
         .count();
     assert_eq!(pso, 2);
 }
+
+/// Terminal Authentication version 2 (after PACE, before Chip Authentication v2) with RSA
+/// PKCS#1 v1.5, RSA-PSS and ECDSA terminal keys, as engine steps on a version 2 chip (the
+/// ISO7816_E cases above run version 1; the algorithms are the same, the data signed and the
+/// order of the steps are not).
+#[test]
+fn ta_v2_runs_with_rsa_pkcs1_v15_rsa_pss_and_ecdsa_terminal_keys() {
+    for alg in [
+        TaAlgorithm::RsaPkcs1v15(RsaHash::Sha256),
+        TaAlgorithm::RsaPss(RsaHash::Sha256),
+        TaAlgorithm::Ecdsa(HashAlg::Sha256),
+    ] {
+        let p = valid(alg);
+        let mut profile = Profile::builtin("norway-id").unwrap();
+        profile.eac = Some(EacConfig {
+            cvca: hex::encode(p.cvca.encode()),
+            date: "2026-12-06".into(),
+            version: 2,
+            ..Default::default()
+        });
+        profile.files.insert("DG3".into(), hex::encode(DG3));
+        profile.files.insert("DG4".into(), hex::encode(DG4));
+        let doc = inspect(VirtualChip::new(profile).unwrap(), p.chain, p.is_key);
+        successful(&format!("{alg:?}"), &doc);
+        let ta = doc.terminal_authentication.as_ref().unwrap();
+        assert_eq!(ta.version, Some(TaVersion::V2), "{alg:?}");
+        assert!(
+            doc.chip_authentication.as_ref().unwrap().is_verified(),
+            "{alg:?}"
+        );
+    }
+}

@@ -864,3 +864,47 @@ fn ta_v2_falls_back_to_the_dg14_key_and_says_why_when_ef_card_security_cannot_be
         "{why}"
     );
 }
+
+/// A hardware security module as the engine sees it: only the `TerminalSigner` trait (the key
+/// stays inside; here a PKCS#8 key stands for it), counting its signatures.
+struct Hsm {
+    key: Pkcs8Signer,
+    signatures: std::sync::atomic::AtomicUsize,
+}
+
+impl TerminalSigner for Hsm {
+    fn algorithm(&self) -> TaAlgorithm {
+        self.key.algorithm()
+    }
+    fn sign(&self, data: &[u8]) -> Result<Vec<u8>, SignerError> {
+        self.signatures
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.key.sign(data)
+    }
+}
+
+#[test]
+fn a_terminal_key_behind_the_signer_trait_signs_once_per_terminal_authentication() {
+    for v2 in [false, true] {
+        let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
+        let hsm = Arc::new(Hsm {
+            key: key(3),
+            signatures: Default::default(),
+        });
+        let ta = TerminalAuthConfig::new(p.chain, hsm.clone());
+        let mut chip = if v2 {
+            eac_chip_v2()
+        } else {
+            eac_chip("norway-id", false)
+        };
+        let doc = read_after_pace(&mut chip, Pace::Can, Some(ta));
+        let report = doc.terminal_authentication.as_ref().unwrap();
+        assert_eq!(report.outcome, CheckOutcome::Verified, "v2: {v2}");
+        assert_eq!(doc.files.get(&EfId::Dg(3)).map(Vec::as_slice), Some(DG3));
+        assert_eq!(
+            hsm.signatures.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "v2: {v2}"
+        );
+    }
+}

@@ -388,15 +388,22 @@ mod tests {
         Chat::inspection_system(emrtd_eac::Role::Terminal, rights).encode()
     }
 
+    /// PACE with the MRZ established, with PACE's `chat` (and after PACE-CAM `cam`).
+    fn after_pace(c: &mut EacChip, cam: Option<Vec<u8>>, chat: Option<&[u8]>) {
+        c.pace_established(vec![1; 32], StaticPassword::Mrz, cam, chat);
+    }
+
+    /// MSE:Set DST naming `NOCVCA00001`, which these test chips do not hold.
+    fn set_dst(c: &mut EacChip) -> StatusWord {
+        let dst = CommandApdu::new(0x00, 0x22, 0x81, 0xB6)
+            .with_data(emrtd_tlv::encode(0x83, b"NOCVCA00001"));
+        c.set_dst(&dst).sw
+    }
+
     #[test]
     fn ca_v2_takes_only_the_key_ta_v2_named_and_grants_the_rights_then() {
         let mut c = chip(true);
-        c.pace_established(
-            vec![1; 32],
-            StaticPassword::Mrz,
-            None,
-            Some(&is_chat(IsRights::DG3_DG4)),
-        );
+        after_pace(&mut c, None, Some(&is_chat(IsRights::DG3_DG4)));
         assert_eq!(
             c.check_ca_v2_key(&[0xAA; 32]),
             Err(StatusWord::CONDITIONS_NOT_SATISFIED),
@@ -417,55 +424,31 @@ mod tests {
 
     #[test]
     fn version_1_needs_chip_authentication_before_mse_set_dst_version_2_only_pace() {
-        let dst = CommandApdu::new(0x00, 0x22, 0x81, 0xB6)
-            .with_data(emrtd_tlv::encode(0x83, b"NOCVCA00001"));
         let mut v1 = chip(false);
-        v1.pace_established(
-            vec![1; 32],
-            StaticPassword::Mrz,
-            None,
-            Some(&is_chat(IsRights::DG3_DG4)),
-        );
-        assert_eq!(v1.set_dst(&dst).sw, StatusWord::CONDITIONS_NOT_SATISFIED);
+        after_pace(&mut v1, None, Some(&is_chat(IsRights::DG3_DG4)));
+        assert_eq!(set_dst(&mut v1), StatusWord::CONDITIONS_NOT_SATISFIED);
         let mut v2 = chip(true);
-        v2.pace_established(
-            vec![1; 32],
-            StaticPassword::Mrz,
-            None,
-            Some(&is_chat(IsRights::DG3_DG4)),
-        );
+        after_pace(&mut v2, None, Some(&is_chat(IsRights::DG3_DG4)));
         // Past the precondition: the CAR names no trust point of this test chip.
-        assert_eq!(v2.set_dst(&dst).sw, REFERENCE_NOT_FOUND);
+        assert_eq!(set_dst(&mut v2), REFERENCE_NOT_FOUND);
         v2.bac_established();
-        assert_eq!(v2.set_dst(&dst).sw, StatusWord::CONDITIONS_NOT_SATISFIED);
+        assert_eq!(set_dst(&mut v2), StatusWord::CONDITIONS_NOT_SATISFIED);
     }
 
     #[test]
     fn version_2_refuses_terminal_authentication_when_pace_carried_no_chat() {
-        let dst = CommandApdu::new(0x00, 0x22, 0x81, 0xB6)
-            .with_data(emrtd_tlv::encode(0x83, b"NOCVCA00001"));
         let mut v2 = chip(true);
-        v2.pace_established(vec![1; 32], StaticPassword::Mrz, None, None);
-        assert_eq!(v2.set_dst(&dst).sw, StatusWord::CONDITIONS_NOT_SATISFIED);
+        after_pace(&mut v2, None, None);
+        assert_eq!(set_dst(&mut v2), StatusWord::CONDITIONS_NOT_SATISFIED);
         // A CHAT that does not decode counts as none.
-        v2.pace_established(
-            vec![1; 32],
-            StaticPassword::Mrz,
-            None,
-            Some(&[0x7F, 0x4C, 0x01, 0x00]),
-        );
-        assert_eq!(v2.set_dst(&dst).sw, StatusWord::CONDITIONS_NOT_SATISFIED);
+        after_pace(&mut v2, None, Some(&[0x7F, 0x4C, 0x01, 0x00]));
+        assert_eq!(set_dst(&mut v2), StatusWord::CONDITIONS_NOT_SATISFIED);
         // With the CHAT: past the precondition (the CAR names no trust point of this chip).
-        v2.pace_established(
-            vec![1; 32],
-            StaticPassword::Mrz,
-            None,
-            Some(&is_chat(IsRights::DG3_DG4)),
-        );
-        assert_eq!(v2.set_dst(&dst).sw, REFERENCE_NOT_FOUND);
+        after_pace(&mut v2, None, Some(&is_chat(IsRights::DG3_DG4)));
+        assert_eq!(set_dst(&mut v2), REFERENCE_NOT_FOUND);
         // Version 1 does not need it.
         let mut v1 = chip(false);
-        v1.pace_established(vec![1; 32], StaticPassword::Mrz, Some(vec![2; 32]), None);
-        assert_eq!(v1.set_dst(&dst).sw, REFERENCE_NOT_FOUND);
+        after_pace(&mut v1, Some(vec![2; 32]), None);
+        assert_eq!(set_dst(&mut v1), REFERENCE_NOT_FOUND);
     }
 }
