@@ -407,9 +407,7 @@ impl ConfigFile {
             })?;
         }
         if self.trust.test_csca {
-            trust
-                .add_der_certificate(emrtd_sim::pki::TEST_CSCA)
-                .map_err(|e| ConfigError::Invalid(format!("test CSCA: {e}")))?;
+            add_test_csca(&mut trust, test_csca())?;
         }
         Ok(trust)
     }
@@ -538,4 +536,53 @@ fn signing_key(material: &[u8]) -> Result<SigningKey, ConfigError> {
 /// A message on one line.
 pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The simulator's test CSCA (feature `test-csca`).
+#[cfg(feature = "test-csca")]
+fn test_csca() -> Option<&'static [u8]> {
+    Some(emrtd_sim::pki::TEST_CSCA)
+}
+
+/// Without the feature `test-csca` there is no test CSCA to add.
+#[cfg(not(feature = "test-csca"))]
+fn test_csca() -> Option<&'static [u8]> {
+    None
+}
+
+/// Add the test CSCA (`[trust] test_csca = true`), or say why it cannot be.
+fn add_test_csca(trust: &mut TrustStore, der: Option<&[u8]>) -> Result<(), ConfigError> {
+    let der = der.ok_or_else(|| {
+        ConfigError::Invalid(
+            "trust.test_csca = true, but this build of emrtd-server has no simulator test CSCA: \
+             remove the key (real documents never chain to it) or build emrtd-server with the \
+             cargo feature `test-csca` (the `emrtd` command has it)"
+                .into(),
+        )
+    })?;
+    trust
+        .add_der_certificate(der)
+        .map(|_| ())
+        .map_err(|e| ConfigError::Invalid(format!("test CSCA: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_csca_without_the_feature_is_a_configuration_error_saying_what_to_change() {
+        let mut trust = TrustStore::new();
+        let e = add_test_csca(&mut trust, None).unwrap_err().to_string();
+        assert!(e.contains("trust.test_csca"), "{e}");
+        assert!(e.contains("feature `test-csca`"), "{e}");
+        assert!(!e.contains('\n'));
+    }
+
+    #[test]
+    fn the_test_csca_is_trusted_with_the_feature() {
+        let mut trust = TrustStore::new();
+        add_test_csca(&mut trust, test_csca()).unwrap();
+        assert!(!trust.is_empty());
+    }
 }
