@@ -159,6 +159,7 @@ fn to_public_key(key: &AaPublicKey) -> Result<PublicKey, String> {
         AaPublicKey::Other { algorithm, .. } => Err(format!(
             "DG15 public key algorithm {algorithm} is not RSA or EC"
         )),
+        _ => Err("DG15 public key is of a kind this version cannot use (not RSA or EC)".into()),
     }
 }
 
@@ -237,6 +238,11 @@ pub fn verify(
             &key_name,
             None,
             "Active Authentication uses RSA or ECDSA keys (ICAO 9303-11 §6.1), not DSA",
+        ),
+        _ => AaResult::fail(
+            &key_name,
+            None,
+            "Active Authentication uses RSA or ECDSA keys (ICAO 9303-11 §6.1), not this kind",
         ),
     }
 }

@@ -39,6 +39,7 @@ pub enum ApduError {
 }
 
 /// A command APDU.
+// Not #[non_exhaustive]: the fields of a command APDU are fixed by ISO/IEC 7816-4.
 #[derive(Clone, PartialEq, Eq)]
 pub struct CommandApdu {
     /// Class byte (CLA): channel and secure messaging indication.
@@ -315,6 +316,7 @@ impl fmt::Display for StatusWord {
 }
 
 /// A response APDU: data and status word.
+// Not #[non_exhaustive]: a response APDU is data and SW1 SW2 (ISO/IEC 7816-4), nothing more.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ResponseApdu {
     /// The response data field (possibly empty).
@@ -486,6 +488,7 @@ impl<T: AsyncTransport + ?Sized> AsyncTransport for &mut T {
 
 /// Errors of a command exchange (transport or malformed response).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ExchangeError {
     /// The link failed.
     #[error(transparent)]
@@ -584,3 +587,8 @@ mod tests {
         assert!(r.sw.is_ok());
     }
 }
+
+// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;

@@ -24,6 +24,7 @@ pub mod pa;
 pub mod source;
 pub mod trust;
 
+pub use emrtd_lds::DataGroup;
 pub use error::AuthError;
 pub use load::MasterList;
 pub use pa::{
@@ -32,3 +33,8 @@ pub use pa::{
 };
 pub use source::CertificateSource;
 pub use trust::TrustStore;
+
+// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;

@@ -274,9 +274,10 @@ fn terminal_authentication_json(ta: &emrtd_reader::TerminalAuthReport) -> Value 
         "outcome": outcome,
         "reason": reason,
         "configured": ta.configured,
-        "version": ta.version.map(|v| match v {
-            emrtd_eac::TaVersion::V1 => 1,
-            emrtd_eac::TaVersion::V2 => 2,
+        "version": ta.version.and_then(|v| match v {
+            emrtd_eac::TaVersion::V1 => Some(1),
+            emrtd_eac::TaVersion::V2 => Some(2),
+            _ => None,
         }),
         "cvca": ta.cvca.as_ref().map(ToString::to_string),
         "terminal": ta.terminal.as_ref().map(ToString::to_string),
@@ -650,9 +651,9 @@ fn print_fields(title: &str, fields: &Value) {
 }
 
 fn print_pa_lines(pa: &emrtd_auth::PassiveAuthReport) {
-    let mut dgs: Vec<_> = pa.data_groups.iter().collect();
-    dgs.sort_by_key(|(dg, _)| dg.trim_start_matches("DG").parse::<u8>().unwrap_or(u8::MAX));
-    let hashes: Vec<String> = dgs
+    // Keyed by `DataGroup`: in the order of the numbers.
+    let hashes: Vec<String> = pa
+        .data_groups
         .iter()
         .map(|(dg, s)| format!("{dg} {}", plain(s).replace('_', " ")))
         .collect();
@@ -837,7 +838,8 @@ impl ProgressDisplay {
                 Some(f) => eprintln!("Card back; resuming {f} at byte {offset}"),
                 None => eprintln!("Card back; session re-established"),
             },
-            Progress::Opened(_) => {}
+            // Opened, and kinds of report this build does not show.
+            _ => {}
         }
     }
 

@@ -309,6 +309,7 @@ fn method_name(m: ProofMethod) -> &'static str {
         ProofMethod::ActiveAuthentication => "Active Authentication",
         ProofMethod::PaceCam => "PACE-CAM (server-driven)",
         ProofMethod::None => "no chip proof",
+        _ => "a chip proof this version does not know",
     }
 }
 
@@ -318,6 +319,7 @@ fn expected_word(e: Expected) -> Option<&'static str> {
         Expected::Mismatch => Some("DIFFERS"),
         Expected::Unavailable => Some("not in the authenticated data"),
         Expected::NotRequested => None,
+        _ => Some("not compared by this version"),
     }
 }
 
@@ -339,6 +341,7 @@ fn print_verdict(server: &str, v: &RemoteVerdict, signed: bool) {
         ProofStatus::NotPerformed => {
             outln!("  - Chip not proven: {}", v.chip_proof.reason)
         }
+        _ => outln!("  - Chip not proven: {}", v.chip_proof.reason),
     }
     if v.data_authentic {
         outln!("  ✓ Data authentic: Passive Authentication valid");

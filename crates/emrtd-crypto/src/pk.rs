@@ -11,7 +11,7 @@
 
 pub mod dh;
 pub mod ec;
-mod named;
+pub(crate) mod named;
 mod narrow;
 pub mod rsa;
 mod standard;
@@ -68,6 +68,7 @@ pub enum PkError {
 
 /// Domain parameters: an elliptic curve or a MODP group.
 // Both variants are large (Montgomery parameters are stored inline); boxing one would not help.
+// Not #[non_exhaustive]: ICAO 9303-11 key agreement is DH or ECDH, nothing else.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Group {
@@ -78,6 +79,7 @@ pub enum Group {
 }
 
 /// A group element (public key, mapped generator, shared element).
+// Not #[non_exhaustive]: one variant per kind of `Group` (DH or ECDH, closed by ICAO 9303-11).
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug)]
 pub enum Element {
@@ -88,6 +90,7 @@ pub enum Element {
 }
 
 /// A private key; zeroized on drop.
+// Not #[non_exhaustive]: one variant per kind of `Group` (DH or ECDH, closed by ICAO 9303-11).
 #[derive(Clone, Debug)]
 pub enum PrivateKey {
     /// EC scalar.

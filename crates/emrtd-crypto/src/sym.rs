@@ -69,6 +69,8 @@ pub enum SymError {
 }
 
 /// Block ciphers (and key sizes) used by eMRTD access protocols and secure messaging.
+// Not #[non_exhaustive]: ICAO 9303-11 defines exactly these ciphers, and a new one needs code in every
+// protocol step (key and nonce lengths, KDF, OIDs): exhaustive matches find each place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Cipher {
     /// Two-key triple DES (EDE, 16-byte key K1||K2), 8-byte blocks.

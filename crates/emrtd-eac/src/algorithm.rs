@@ -9,6 +9,7 @@ pub use emrtd_crypto::sig::HashAlg;
 
 /// The hash functions TR-03110 pairs with RSA (Table 17).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RsaHash {
     /// SHA-1.
     Sha1,
@@ -32,6 +33,7 @@ impl From<RsaHash> for HashAlg {
 /// public key. RSA-PSS uses MGF1 with the same hash and a salt as long as the hash (§A.7.3.1);
 /// ECDSA signatures are in the plain format `r ‖ s` of BSI TR-03111.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TaAlgorithm {
     /// `id-TA-RSA-v1-5-SHA-1/256/512`.
     RsaPkcs1v15(RsaHash),

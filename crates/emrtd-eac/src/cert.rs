@@ -27,6 +27,7 @@ pub const MAX_EXTENSIONS: usize = 16;
 
 /// Why bytes are not a CV certificate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CvcError {
     /// The bytes are not well-formed TLV.
     #[error("CV certificate is not valid TLV: {0}")]
@@ -181,6 +182,7 @@ pub struct EcDomain {
 }
 
 /// The key material of a CV public key.
+// Not #[non_exhaustive]: TR-03110 CV certificates carry RSA or EC keys, nothing else.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyData {
     /// RSA modulus n (81) and public exponent e (82).

@@ -19,6 +19,7 @@ pub const ID_ROLES: [u8; 8] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x03, 0x01, 0x02];
 pub const MAX_AUTHORIZATION_LEN: usize = 16;
 
 /// The terminal type a CHAT is for.
+// Not #[non_exhaustive]: TR-03110 defines these terminal types (`Other` keeps any other OID).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TerminalType {
     /// `id-IS` (inspection system, ePassport application).
@@ -68,6 +69,7 @@ impl fmt::Display for TerminalType {
 }
 
 /// The role encoded in the two most significant bits of a relative authorization.
+// Not #[non_exhaustive]: the CHAT role is two bits: these four values (TR-03110).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     /// `11`: Country Verifying CA (self-signed or link certificate).
@@ -119,6 +121,7 @@ impl fmt::Display for Role {
 }
 
 /// One access right of an inspection system.
+// Not #[non_exhaustive]: an inspection system's CHAT has these two read rights (TR-03110).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IsRight {
     /// Read DG3 (fingerprints), bit 0.
@@ -207,6 +210,7 @@ impl fmt::Display for IsRights {
 
 /// Why a CHAT is malformed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ChatError {
     /// Not an OID followed by a relative authorization.
     #[error("the CHAT must hold an OID (06) then the relative authorization (53)")]

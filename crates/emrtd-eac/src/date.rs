@@ -5,6 +5,7 @@ use std::fmt;
 
 /// Why six bytes are not a CV certificate date.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DateError {
     /// Not 6 bytes.
     #[error("a date has 6 bytes (unpacked BCD YYMMDD), not {0}")]

@@ -13,6 +13,7 @@ pub const RSA_BITS: std::ops::RangeInclusive<usize> = 1024..=4096;
 
 /// Why a public key cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum KeyError {
     /// An EC key without domain parameters, and none inherited from a CVCA.
     #[error("the EC public key has no domain parameters and none were inherited from a CVCA")]
@@ -33,6 +34,7 @@ pub enum KeyError {
 
 /// Why a signature does not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SignatureError {
     /// The signature does not verify.
     #[error("{algorithm} signature does not verify")]
@@ -65,6 +67,7 @@ pub fn curve_from_domain(d: &EcDomain) -> Result<EcCurve, KeyError> {
 }
 
 /// A public key ready to verify signatures.
+// Not #[non_exhaustive]: TR-03110 terminal keys are RSA or EC, nothing else.
 #[derive(Debug, Clone)]
 pub enum VerifyingKey {
     /// An RSA key.

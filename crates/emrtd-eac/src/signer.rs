@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 
 /// Why a key cannot be loaded or cannot sign.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SignerError {
     /// The key is not a PKCS#8 private key.
     #[error("not a PKCS#8 private key: {0}")]

@@ -22,6 +22,7 @@ pub const CHALLENGE_LEN: usize = 8;
 
 /// The version of Terminal Authentication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TaVersion {
     /// After BAC (or PACE) and Chip Authentication v1 (ePassport, TR-03110-1): MSE:Set AT
     /// carries only the terminal's CHR; the chip knows Comp(PK_PCD) from Chip Authentication.
@@ -32,6 +33,7 @@ pub enum TaVersion {
 }
 
 /// ID_PICC, the chip identifier in the signed data.
+// Not #[non_exhaustive]: TR-03110 defines these three identifiers of the chip.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdPicc {
     /// After BAC: the document number as in the MRZ, with its check digit (TR-03110-1 §3.5).
@@ -65,6 +67,7 @@ impl IdPicc {
 }
 
 /// An ephemeral public key of PACE or Chip Authentication, as sent on the wire.
+// Not #[non_exhaustive]: Chip Authentication keys are DH or ECDH (TR-03110), nothing else.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EphemeralKey {
     /// Uncompressed EC point `04 ‖ X ‖ Y`.
@@ -225,6 +228,7 @@ pub fn verify_terminal_signature(
 
 /// Why a Terminal Authentication command's data is malformed (chip side).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CommandDataError {
     /// The data is not well-formed TLV.
     #[error("command data is not valid TLV: {0}")]
@@ -344,6 +348,7 @@ pub fn verify_external_authenticate(
 
 /// Why Terminal Authentication failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TaError {
     /// The chip does not know the key a certificate must be verified with.
     #[error("the chip refused MSE:Set DST for {car} ({sw}): it does not know this key; the chain must start at a CVCA listed in EF.CVCA")]
@@ -403,6 +408,7 @@ enum State {
 }
 
 /// What to do next.
+// Not #[non_exhaustive]: a step either sends the next command or ends the protocol.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TaStep {
     /// Send this command (protected by secure messaging) and pass the response back.

@@ -201,7 +201,7 @@ impl Document {
                     Some(F::Jpeg) => ImageFormat::Jpeg,
                     Some(F::Jp2) => ImageFormat::Jp2,
                     Some(F::J2k) => ImageFormat::J2k,
-                    None => ImageFormat::Unknown,
+                    Some(_) | None => ImageFormat::Unknown,
                 };
                 FaceImage {
                     image: f.image.to_vec(),

@@ -179,6 +179,12 @@ impl RemoteChallenge {
                     "the server asks for PACE-CAM, which this library's phone side does not run: build the challenge request with remote_challenge_request".into(),
                 ))
             }
+            _ => {
+                return Err(EmrtdError::InvalidArgument(
+                    "the server asks for a chip proof this version cannot give: update the library"
+                        .into(),
+                ))
+            }
         };
         let proof = instructions.remote_proof().map_err(|e| {
             EmrtdError::InvalidArgument(format!("the challenge's proof is unusable: {e}"))

@@ -2,93 +2,12 @@
 //! every APDU to a virtual chip; a minimal executor (thread park/unpark) polls the read, as the
 //! foreign language's coroutines or tasks do.
 
+mod common;
+
+use common::{block_on, can, AsyncForward, Events};
 use emrtd_ffi::*;
-use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake};
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Arc::new(Unpark(std::thread::current())).into();
-    let mut cx = Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-        std::thread::park();
-    }
-}
-
-/// Forwards to a virtual card, counts APDUs, can lose the tag once and cancel a token.
-struct AsyncForward {
-    card: Arc<VirtualCard>,
-    apdus: AtomicUsize,
-    lose_at: Mutex<Option<usize>>,
-    can_reconnect: bool,
-    reconnects: AtomicUsize,
-    cancel_at: Option<(usize, Arc<CancellationToken>)>,
-}
-
-impl AsyncForward {
-    fn new(card: Arc<VirtualCard>) -> Self {
-        AsyncForward {
-            card,
-            apdus: AtomicUsize::new(0),
-            lose_at: Mutex::new(None),
-            can_reconnect: false,
-            reconnects: AtomicUsize::new(0),
-            cancel_at: None,
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl AsyncNfcTransport for AsyncForward {
-    async fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, NfcError> {
-        let n = self.apdus.fetch_add(1, Ordering::SeqCst) + 1;
-        if let Some((at, token)) = &self.cancel_at {
-            if *at == n {
-                token.cancel();
-            }
-        }
-        let lose = self.lose_at.lock().unwrap().take_if(|at| *at == n);
-        if lose.is_some() {
-            self.card.reset();
-            return Err(NfcError::TagLost);
-        }
-        self.card.transceive(apdu)
-    }
-
-    async fn reconnect(&self) -> Result<(), NfcError> {
-        self.reconnects.fetch_add(1, Ordering::SeqCst);
-        if self.can_reconnect {
-            self.card.reset();
-            Ok(())
-        } else {
-            Err(NfcError::TagLost)
-        }
-    }
-}
-
-#[derive(Clone, Default)]
-struct Events(Arc<Mutex<Vec<ReadProgress>>>);
-
-impl ProgressListener for Events {
-    fn on_progress(&self, progress: ReadProgress) {
-        self.0.lock().unwrap().push(progress);
-    }
-}
-
-fn can(text: &str) -> Arc<AccessKey> {
-    AccessKey::from_can(text.into()).unwrap()
-}
 
 #[test]
 fn async_read_opens_the_id_card_with_pace_and_reports_progress() {

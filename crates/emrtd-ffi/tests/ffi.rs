@@ -3,6 +3,9 @@
 
 #![cfg(feature = "sim")]
 
+mod common;
+
+use common::Events;
 use emrtd_ffi::*;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -58,16 +61,6 @@ impl NfcTransport for Forward {
         } else {
             Err(NfcError::TagLost)
         }
-    }
-}
-
-/// Records every progress report.
-#[derive(Clone, Default)]
-struct Events(Arc<Mutex<Vec<ReadProgress>>>);
-
-impl ProgressListener for Events {
-    fn on_progress(&self, progress: ReadProgress) {
-        self.0.lock().unwrap().push(progress);
     }
 }
 

@@ -2,63 +2,16 @@
 //! proof files, the challenge request, the server's answer, the read with the proof through the
 //! async foreign transport, the evidence. The server half runs in-process (`emrtd-remote`).
 
+mod common;
+
+use common::{block_on, AsyncForward};
 use emrtd_ffi::*;
 use emrtd_remote::{KeyRing, Policy, RemoteVerdict, RequestError, ServerKey};
-use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 /// 2026-01-01 00:00 UTC: the virtual Norwegian ID card (expiry 2026-06-11) is valid.
 const NOW: i64 = 1_767_225_600;
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Arc::new(Unpark(std::thread::current())).into();
-    let mut cx = Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-        std::thread::park();
-    }
-}
-
-/// The app's NFC link: forwards to a virtual card; loses the tag once at APDU `lose_at`.
-struct Link {
-    card: Arc<VirtualCard>,
-    apdus: AtomicUsize,
-    lose_at: Mutex<Option<usize>>,
-}
-
-#[async_trait::async_trait]
-impl AsyncNfcTransport for Link {
-    async fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, NfcError> {
-        let n = self.apdus.fetch_add(1, Ordering::SeqCst) + 1;
-        if self
-            .lose_at
-            .lock()
-            .unwrap()
-            .take_if(|at| *at == n)
-            .is_some()
-        {
-            self.card.reset();
-            return Err(NfcError::TagLost);
-        }
-        self.card.transceive(apdu)
-    }
-
-    async fn reconnect(&self) -> Result<(), NfcError> {
-        self.card.reset();
-        Ok(())
-    }
-}
 
 struct Server {
     ring: KeyRing,
@@ -115,10 +68,10 @@ fn phone_with(
     card: Arc<VirtualCard>,
     lose_at: Option<usize>,
 ) -> (Arc<RemoteChallenge>, Arc<RemoteRead>) {
-    let link = Arc::new(Link {
-        card: card.clone(),
-        apdus: AtomicUsize::new(0),
-        lose_at: Mutex::new(None),
+    // The app's NFC link; the tag comes back whenever the app reconnects it.
+    let link = Arc::new(AsyncForward {
+        can_reconnect: true,
+        ..AsyncForward::new(card.clone())
     });
     let key = AccessKey::from_can("123456".into()).unwrap();
     let files = block_on(read_proof_files(

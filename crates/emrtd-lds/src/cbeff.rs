@@ -42,6 +42,7 @@ pub const BDB_CONSTRUCTED_TAG: u32 = 0x7F2E;
 
 /// Biometric header template (`A1`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BiometricHeader {
     /// `80` ICAO header version (normally `0101`).
     pub version: Option<Vec<u8>>,
@@ -286,6 +287,7 @@ impl BiometricData for Vec<u8> {
 
 /// One biometric information template (`7F60`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct BiometricTemplate<R> {
     /// The biometric header template.
     pub header: BiometricHeader,
@@ -351,6 +353,7 @@ impl<R: BiometricData> BiometricTemplate<R> {
 
 /// A biometric information group template (`7F61`) with its templates.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct BiometricGroup<R> {
     /// The templates, one per instance.
     pub templates: Vec<BiometricTemplate<R>>,

@@ -9,6 +9,7 @@ const FILE: &str = "EF.COM";
 
 /// Decoded EF.COM.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct EfCom {
     /// LDS version as printed, e.g. "0107" (version 1.7).
     pub lds_version: String,

@@ -12,6 +12,7 @@ pub const CVCA_FILE_SIZE: usize = 36;
 
 /// Decoded EF.CVCA.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EfCvca {
     /// The CARs (most recent first), e.g. "DETESTCVCA00001".
     pub cars: Vec<String>,

@@ -10,6 +10,7 @@ const FILE: &str = "DG1";
 
 /// Decoded DG1.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Dg1 {
     /// The MRZ characters exactly as stored (no line breaks).
     pub mrz_text: String,

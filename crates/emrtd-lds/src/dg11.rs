@@ -12,6 +12,7 @@ pub const MAX_LIST: usize = 64;
 
 /// How a counted list of names (DG11 other names, DG12 other persons) was stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub enum ListEncoding {
     /// In an `A0` template with a count (`02`), as ICAO 9303-10 prescribes.
     #[default]

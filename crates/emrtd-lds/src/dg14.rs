@@ -10,6 +10,7 @@ const FILE: &str = "DG14";
 
 /// Decoded DG14.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Dg14 {
     /// The `SET OF SecurityInfo` (tag `31`), complete, as stored.
     #[serde(skip)]

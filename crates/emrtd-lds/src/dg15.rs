@@ -46,6 +46,7 @@ pub struct EcParameters {
 }
 
 /// Curve of an EC public key.
+// Not #[non_exhaustive]: the ECParameters CHOICE of RFC 3279 has these three alternatives.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum EcCurve {
     /// Named curve, as a dotted OID (e.g. "1.3.36.3.3.2.8.1.1.7" for brainpoolP256r1).
@@ -83,6 +84,7 @@ const NAMED_CURVES: [(&str, &str); 12] = [
 
 /// The Active Authentication public key.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub enum AaPublicKey {
     /// RSA: modulus and public exponent, big-endian without leading zero bytes.
     Rsa {
@@ -110,6 +112,7 @@ pub enum AaPublicKey {
 
 /// Decoded DG15.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Dg15 {
     /// The public key.
     pub public_key: AaPublicKey,

@@ -18,6 +18,7 @@ const FILE: &str = "DG2";
 
 /// The content of one face biometric data block.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub enum FaceRecord {
     /// ISO/IEC 19794-5:2005 facial record.
     Iso19794(FacialRecord),
@@ -51,6 +52,7 @@ impl BiometricData for FaceRecord {
 
 /// Decoded DG2.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Dg2 {
     /// The biometric information group template with one template per face record.
     pub group: BiometricGroup<FaceRecord>,

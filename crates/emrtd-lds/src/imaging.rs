@@ -10,6 +10,7 @@
 
 /// Image encodings that appear in eMRTD data groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[non_exhaustive]
 pub enum ImageFormat {
     /// JPEG (JFIF/Exif), starts with `FF D8 FF`.
     Jpeg,

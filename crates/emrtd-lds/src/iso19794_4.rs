@@ -89,6 +89,7 @@ pub fn finger_compression(code: u8) -> Option<BiometricImageFormat> {
 
 /// One finger image.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct FingerImage {
     /// Finger position (ISO/IEC 19794-4 Table 5: 1 right thumb … 10 left little, 0 unknown).
     pub position: u8,
@@ -111,6 +112,7 @@ pub struct FingerImage {
 
 /// A finger image record.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct FingerImageRecord {
     /// Version string, e.g. "010".
     pub version: String,

@@ -23,6 +23,7 @@ pub const RECORD_HEADER_LEN: usize = 45;
 pub const MAX_IMAGES: usize = 64;
 
 /// The eye.
+// Not #[non_exhaustive]: ISO/IEC 19794-6 defines these labels (`Other` keeps any other code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Eye {
     /// Not said which eye (code 0).
@@ -63,6 +64,7 @@ pub fn iris_image_format(code: u16) -> Option<(BiometricImageFormat, bool)> {
 
 /// One iris image.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct IrisImage {
     /// Which eye.
     pub eye: Eye,
@@ -81,6 +83,7 @@ pub struct IrisImage {
 
 /// An iris image record.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct IrisImageRecord {
     /// Version string, e.g. "010".
     pub version: String,

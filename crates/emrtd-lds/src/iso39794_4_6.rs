@@ -41,6 +41,7 @@ const IRIS_BLOCK: u32 = 0x66;
 
 /// One finger image representation (ISO/IEC 39794-4 RepresentationBlock).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct FingerRepresentation {
     /// Finger position code (0 unknown, 1 right thumb … 10 left little finger, …).
     pub position: Code,
@@ -70,6 +71,7 @@ impl FingerRepresentation {
 }
 
 /// Which eye (ISO/IEC 39794-6 EyeLabelCode).
+// Not #[non_exhaustive]: ISO/IEC 39794-6 defines these labels (`Other` keeps any other code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum EyeLabel {
     /// 0.
@@ -84,6 +86,7 @@ pub enum EyeLabel {
 
 /// One iris image representation (ISO/IEC 39794-6 RepresentationBlock).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct IrisRepresentation {
     /// The eye.
     pub eye: EyeLabel,
@@ -116,6 +119,7 @@ impl IrisRepresentation {
 
 /// ISO/IEC 39794-4 finger image data (one DG3 biometric data block).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct FingerImageData {
     /// Generation and year of the standard.
     pub version: VersionBlock,
@@ -125,6 +129,7 @@ pub struct FingerImageData {
 
 /// ISO/IEC 39794-6 iris image data (one DG4 biometric data block).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct IrisImageData {
     /// Generation and year of the standard.
     pub version: VersionBlock,

@@ -51,6 +51,7 @@ impl Code {
 
 /// Version block: generation and year of the standard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct VersionBlock {
     /// Generation (3 for the 2019 edition).
     pub generation: u64,
@@ -60,6 +61,7 @@ pub struct VersionBlock {
 
 /// Capture date and time; each part optional.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct DateTime {
     /// Year.
     pub year: Option<u64>,
@@ -79,6 +81,7 @@ pub struct DateTime {
 
 /// Image size block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct ImageSize {
     /// Width in pixels.
     pub width: u64,
@@ -88,6 +91,7 @@ pub struct ImageSize {
 
 /// Image information 2D block.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct ImageInformation2D {
     /// `[0]` image data format: 0 unknown, 2 JPEG, 3 JPEG 2000 lossy, 4 JPEG 2000 lossless, ...
     pub image_data_format: Code,
@@ -121,6 +125,7 @@ pub struct ImageInformation2D {
 
 /// 2D image representation block.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct ImageRepresentation2D {
     /// `[0]` the encoded image.
     #[serde(skip)]
@@ -147,6 +152,7 @@ pub enum ImageRepresentation {
 
 /// Expression block: each flag optional.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct Expression {
     /// Neutral expression.
     pub neutral: Option<bool>,
@@ -167,6 +173,7 @@ pub struct Expression {
 
 /// One pose angle in degrees with its optional uncertainty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Angle {
     /// Angle in degrees (−180..=180).
     pub value: i64,
@@ -176,6 +183,7 @@ pub struct Angle {
 
 /// Pose angle block.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PoseAngles {
     /// Rotation about the vertical axis.
     pub yaw: Option<Angle>,
@@ -190,6 +198,7 @@ pub struct PoseAngles {
 
 /// Identity metadata block.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct IdentityMetadata {
     /// `[0]` gender: 0 unknown, 1 other, 2 male, 3 female.
     pub gender: Option<Code>,
@@ -213,6 +222,7 @@ pub struct IdentityMetadata {
 
 /// One representation block (one face image with its metadata).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Representation {
     /// `[0]` representation id.
     pub id: u64,
@@ -245,6 +255,7 @@ pub struct Representation {
 
 /// Face image data block (`65`, [APPLICATION 5]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct FaceImageData {
     /// `[0]` version block.
     pub version: VersionBlock,

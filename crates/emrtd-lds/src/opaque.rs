@@ -6,6 +6,7 @@ use crate::LdsError;
 
 /// A data group kept as its content bytes (DG6, DG8, DG9, DG10, DG13).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct OpaqueDg {
     /// Data-group number (6, 8, 9, 10 or 13).
     pub number: u8,

@@ -87,6 +87,7 @@ fn hex_upper_opt<S: Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, 
 // ---------------------------------------------------------------------------------------------
 
 /// Key agreement of a PACE or Chip Authentication protocol.
+// Not #[non_exhaustive]: ICAO 9303-11 key agreement is DH or ECDH, nothing else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum KeyAgreement {
     /// Diffie-Hellman over a MODP group.
@@ -96,6 +97,7 @@ pub enum KeyAgreement {
 }
 
 /// Nonce mapping of PACE.
+// Not #[non_exhaustive]: ICAO 9303-11 defines three PACE mappings (GM, IM, CAM).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum PaceMapping {
     /// Generic Mapping (GM).
@@ -107,6 +109,8 @@ pub enum PaceMapping {
 }
 
 /// Symmetric cipher suite of PACE / Chip Authentication (secure messaging and token).
+// Not #[non_exhaustive]: ICAO 9303-11 defines exactly these cipher suites, and a new one needs code in
+// every protocol step (key and nonce lengths, OIDs): exhaustive matches find each place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum CipherSuite {
     /// 3DES-CBC with retail MAC (112-bit keys).
@@ -331,6 +335,7 @@ pub struct DhParameters {
 
 /// The domain parameters an `AlgorithmIdentifier` designates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub enum DomainParameters {
     /// `standardizedDomainParameters` with the id (ICAO 9303-11 §9.5.1).
     Standardized(i64),
@@ -403,6 +408,7 @@ impl SubjectPublicKeyInfo {
 
 /// `PACEInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct PaceInfo {
     /// Protocol OID, dotted.
     pub protocol: String,
@@ -440,6 +446,7 @@ pub struct ChipAuthenticationInfo {
 
 /// `ChipAuthenticationDomainParameterInfo` (TR-03110, CA version 2/3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ChipAuthenticationDomainParameterInfo {
     /// Protocol OID (`id-CA-DH` or `id-CA-ECDH`), dotted.
     pub protocol: String,
@@ -491,6 +498,7 @@ pub struct TerminalAuthenticationInfo {
 
 /// A SecurityInfo not decoded: unknown protocol, or a known one whose structure is invalid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct OtherSecurityInfo {
     /// Protocol OID, dotted.
     pub protocol: String,

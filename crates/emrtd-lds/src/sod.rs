@@ -431,6 +431,7 @@ impl AlgorithmIdentifier {
 }
 
 /// How a SignerInfo names its signer's certificate.
+// Not #[non_exhaustive]: the SignerIdentifier CHOICE of RFC 5652 has these two alternatives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignerIdentifier {
     /// `issuerAndSerialNumber` (SignerInfo version 1).
@@ -446,6 +447,7 @@ pub enum SignerIdentifier {
 
 /// One CMS attribute: type and the raw TLV of each value.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Attribute {
     /// Dotted OID of the attribute type.
     pub oid: String,
@@ -455,6 +457,7 @@ pub struct Attribute {
 
 /// The `signedAttrs` of a SignerInfo.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SignedAttributes {
     /// The `[0] IMPLICIT` encoding exactly as in the file (first byte `A0`).
     pub raw: Vec<u8>,
@@ -517,6 +520,7 @@ impl SignedAttributes {
 
 /// One `SignerInfo`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SignerInfo {
     /// `version` (1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier).
     pub version: i64,
@@ -536,6 +540,7 @@ pub struct SignerInfo {
 
 /// A CMS `ContentInfo` carrying `SignedData`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SignedData {
     /// The `ContentInfo` encoding exactly as given.
     pub raw: Vec<u8>,
@@ -806,6 +811,7 @@ fn parse_signer_info(obj: &Ber<'_>, file: &'static str) -> Result<SignerInfo, Ld
 
 /// Digest algorithm of an LDSSecurityObject.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct DigestAlgorithm {
     /// Dotted OID.
     pub oid: String,
@@ -982,6 +988,7 @@ fn bad_oid(oid: &str) -> LdsError {
 
 /// A decoded EF.SOD.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Sod {
     /// The file exactly as read (tag `0x77` included, trailing bytes included).
     pub raw: Vec<u8>,

@@ -15,14 +15,14 @@ use emrtd_lds::{ImageFormat, LdsError};
 fn record_19794(dg2: &Dg2) -> &FacialRecord {
     match &dg2.group.templates[0].data {
         FaceRecord::Iso19794(r) => r,
-        FaceRecord::Iso39794(_) => panic!("19794-5 record expected"),
+        other => panic!("19794-5 record expected, got {other:?}"),
     }
 }
 
 fn record_39794(dg2: &Dg2) -> &FaceImageData {
     match &dg2.group.templates[0].data {
         FaceRecord::Iso39794(d) => d,
-        FaceRecord::Iso19794(_) => panic!("39794-5 data expected"),
+        other => panic!("39794-5 data expected, got {other:?}"),
     }
 }
 

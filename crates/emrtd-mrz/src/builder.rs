@@ -29,6 +29,7 @@ use crate::{char_value, check_digit_char, Mrz, MrzError, MrzFormat};
 /// assert!(mrz.is_valid());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MrzBuilder {
     /// The layout to write (TD1, TD2, TD3, MRV-A, MRV-B).
     pub format: MrzFormat,

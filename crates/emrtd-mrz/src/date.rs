@@ -7,6 +7,7 @@ use std::fmt;
 /// reading, and [`Date::is_valid`] tells whether a hand-made value is a real date.
 ///
 /// Dates order chronologically (year, then month, then day).
+// Not #[non_exhaustive]: a calendar date is a year, a month and a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Date {
     /// Four-digit year.

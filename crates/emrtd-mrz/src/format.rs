@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Layout of a machine readable zone.
+// Not #[non_exhaustive]: ICAO 9303 parts 4-7 define exactly these layouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MrzFormat {
     /// ID-1 size document: 3 lines of 30 characters (ICAO 9303-5).

@@ -80,6 +80,7 @@ pub enum BirthDateCheck {
 }
 
 /// Sex as encoded by the parity of the third individual digit (odd: male, even: female).
+// Not #[non_exhaustive]: the Norwegian number encodes two values (parity of the ninth digit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Sex {
     /// Even third individual digit (the ninth digit).
@@ -89,6 +90,7 @@ pub enum Sex {
 }
 
 /// Which first-control-digit rule the number satisfies.
+// Not #[non_exhaustive]: the Norwegian number has these two control-digit rules (the 2032 reform).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum ControlRule {
     /// Remainder 0: valid before and after 2032; the individual number gives century and sex.

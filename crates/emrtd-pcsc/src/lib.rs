@@ -510,3 +510,8 @@ mod tests {
         assert!(!s.card_present());
     }
 }
+
+// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;

@@ -4,6 +4,7 @@ use emrtd_apdu::{StatusWord, TransportError};
 
 /// Why a read failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReadError {
     /// The link to the card failed (card removed, no reader, timeout, cancelled).
     #[error("{0}")]
@@ -90,6 +91,7 @@ impl From<emrtd_apdu::ExchangeError> for ReadError {
         match e {
             emrtd_apdu::ExchangeError::Transport(t) => ReadError::Transport(t),
             emrtd_apdu::ExchangeError::Apdu(a) => ReadError::Malformed(a.to_string()),
+            other => ReadError::Malformed(other.to_string()),
         }
     }
 }

@@ -37,6 +37,7 @@ pub struct ChallengeRequest {
 /// The proof the phone must run, as instructions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
 pub enum ProofRequest {
     /// Nothing to run.
     None,

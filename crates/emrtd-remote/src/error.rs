@@ -4,6 +4,7 @@ pub use crate::token::TokenError;
 
 /// Why a request or an evidence document is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RequestError {
     /// The body is larger than accepted.
     #[error("the request body is {size} bytes; at most {max} are accepted")]

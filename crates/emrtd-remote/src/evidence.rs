@@ -21,6 +21,7 @@ pub const MAX_CONTEXT: usize = 256;
 
 /// An elementary file of the document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum FileName {
     /// EF.COM.
     Com,
@@ -89,6 +90,7 @@ pub struct Exchange {
 
 /// The chip proof carried by the evidence.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Proof {
     /// No proof.
     None,

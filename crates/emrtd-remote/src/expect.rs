@@ -47,6 +47,7 @@ impl Expectations {
 /// Outcome of one expectation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Expected {
     /// The authenticated document says the same.
     Match,
@@ -61,6 +62,7 @@ pub enum Expected {
 
 /// The outcome of each expectation.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ExpectationOutcomes {
     /// National identity number.
     pub national_identity_number: Expected,

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 /// The proof to run, decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Instructions {
     /// Nothing to run.
     None,

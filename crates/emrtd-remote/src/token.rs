@@ -19,6 +19,7 @@ pub const MAX_TOKEN_LEN: usize = 8 * 1024;
 
 /// Why a token cannot be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TokenError {
     /// Longer than any token this server issues.
     #[error(
@@ -147,6 +148,7 @@ impl KeyRing {
 /// Which chip proof the token asks for, with what the server needs to check it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
 pub enum ProofPlan {
     /// No chip proof: the verdict can only be "data authentic".
     None,
@@ -213,6 +215,7 @@ pub enum ProofPlan {
 /// The cipher of sealed secure messaging keys.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum SealedCipher {
     /// Two-key 3DES.
     Tdes,

@@ -10,7 +10,7 @@ use crate::Policy;
 use base64ct::{Base64, Encoding};
 use emrtd_apdu::{CommandApdu, ResponseApdu};
 use emrtd_auth::pa::{verify_files, DgStatus, Verdict as PaVerdict, VerifyOptions};
-use emrtd_auth::TrustStore;
+use emrtd_auth::{DataGroup, TrustStore};
 use emrtd_lds::security_infos::SecurityInfos;
 use emrtd_sm::SecureMessaging;
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,7 @@ use zeroize::Zeroizing;
 /// Which chip proof was checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ProofMethod {
     /// Chip Authentication with the server's ephemeral key and server-wrapped reads.
     ChipAuthentication,
@@ -36,6 +37,7 @@ pub enum ProofMethod {
 /// Outcome of the chip proof.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ProofStatus {
     /// The chip proved it holds the private key, freshly, for this challenge.
     Proven,
@@ -47,6 +49,7 @@ pub enum ProofStatus {
 
 /// The chip proof in the verdict.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ChipProof {
     /// Which proof.
     pub method: ProofMethod,
@@ -67,6 +70,7 @@ pub struct FaceImage {
 
 /// The server's verdict.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RemoteVerdict {
     /// Every requirement of the policy held.
     pub accepted: bool,
@@ -98,6 +102,7 @@ pub struct RemoteVerdict {
 
 /// Passive Authentication in short.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PaSummary {
     /// `valid`, `invalid` or `unverified`.
     pub status: String,
@@ -183,7 +188,7 @@ fn judge(
         Err(e) => (PaVerdict::Invalid, vec![e.to_string()], BTreeMap::new()),
     };
     let authentic = |n: u8| {
-        dg_status.get(&format!("DG{n}")) == Some(&DgStatus::Match)
+        DataGroup::new(n).and_then(|dg| dg_status.get(&dg)) == Some(&DgStatus::Match)
             && evidence.files.contains_key(&FileName::Dg(n))
     };
     let data_authentic = pa_status == PaVerdict::Valid;

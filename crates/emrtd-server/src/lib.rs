@@ -14,6 +14,7 @@
 
 pub mod config;
 pub mod metrics;
+pub mod trust;
 
 pub use config::{ConfigError, ConfigFile, Limits, LogConfig, LogFormat, LogLevel, Settings};
 
@@ -312,7 +313,9 @@ async fn verify(State(state): State<Arc<AppState>>, req: Request) -> Response {
     // Passive Authentication and the proofs are CPU work: off the IO threads.
     let result = tokio::task::spawn_blocking(move || {
         let s = &st.settings;
-        emrtd_remote::verify_evidence(&s.ring, &s.trust, &s.policy, &body, now)
+        s.trust.check_if_due(Instant::now());
+        let trust = s.trust.current();
+        emrtd_remote::verify_evidence(&s.ring, &trust, &s.policy, &body, now)
     })
     .await;
     match result {

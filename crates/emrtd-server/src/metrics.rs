@@ -10,6 +10,7 @@ use prometheus_client::registry::Registry;
 /// The routes, as a label (unknown paths are one value, so the label set stays bounded).
 #[derive(Debug, Clone, Copy, Hash, PartialEq, Eq, EncodeLabelValue)]
 #[allow(non_camel_case_types)]
+#[non_exhaustive]
 pub enum Route {
     /// `POST /v1/challenge`.
     challenge,
@@ -57,6 +58,7 @@ struct RouteLabels {
 /// that did not hold) or a refused request (with its error code).
 #[derive(Debug, Clone, Copy, Hash, PartialEq, Eq, EncodeLabelValue)]
 #[allow(non_camel_case_types)]
+#[non_exhaustive]
 pub enum Outcome {
     /// Every requirement held.
     accepted,
@@ -216,5 +218,6 @@ pub fn proof_label(proof: &ProofRequest) -> &'static str {
         ProofRequest::ActiveAuthentication { .. } => "active_authentication",
         ProofRequest::PaceCam { .. } => "pace_cam",
         ProofRequest::None => "none",
+        _ => "other",
     }
 }

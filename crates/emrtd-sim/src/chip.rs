@@ -23,6 +23,7 @@ pub const LDS1_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
 
 /// Where a file lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Location {
     /// Master file (EF.CardAccess, EF.ATR/INFO, EF.CardSecurity, EF.DIR).
     MasterFile,
@@ -68,6 +69,7 @@ pub fn file_by_name(name: &str) -> Option<(u16, u8, Location, bool)> {
 
 /// Why a chip could not be built.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SimError {
     /// The profile cannot make a chip.
     #[error(transparent)]
@@ -316,6 +318,14 @@ impl VirtualChip {
                         public,
                         cam.parameter_id().map(i64::from),
                     ),
+                ));
+            }
+            // Chip Authentication version 2: EF.CardSecurity holds the key (TR-03110-3
+            // §A.1.2.2: a ChipAuthenticationPublicKeyInfo for each ChipAuthenticationInfo).
+            if let (true, Some(chip)) = (eac_version2, ca.as_ref()) {
+                infos.infos.push(SecurityInfo::ChipAuthenticationPublicKey(
+                    chip.public_key_info(emrtd_access::ca::DomainParameterEncoding::Standardized)
+                        .map_err(|e| ProfileError::Invalid(format!("Chip Authentication: {e}")))?,
                 ));
             }
             if profile.sign && !overrides.contains_key("CARDSECURITY") {
@@ -1170,6 +1180,10 @@ impl VirtualChip {
         let Some(pace) = self.pace.as_mut() else {
             return ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED);
         };
+        if let Some(eac) = &self.eac {
+            // Answered in 87/88 when MSE:Set AT carries a CHAT (TR-03110-3 §B.1.4).
+            pace.set_certification_authority_references(eac.cars());
+        }
         let resp = pace.handle(cmd);
         if let Some(session) = pace.take_session() {
             self.sm = Some(session);
@@ -1193,7 +1207,12 @@ impl VirtualChip {
                         // TR-03110-1 §3.5: after PACE-CAM, C is Comp of the terminal's PACE key.
                         let cam = (s.mapping == Mapping::ChipAuthentication)
                             .then(|| comp(&s.terminal_ephemeral_public_key));
-                        eac.pace_established(comp(&s.chip_ephemeral_public_key), password, cam);
+                        eac.pace_established(
+                            comp(&s.chip_ephemeral_public_key),
+                            password,
+                            cam,
+                            s.chat.as_deref(),
+                        );
                     }
                     None => eac.end_session(),
                 }

@@ -25,6 +25,7 @@ use emrtd_tlv::Tlv;
 
 /// Which answers a fault breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum When {
     /// The `n`-th (from 0) answer to a command protected by secure messaging.
     Protected(usize),
@@ -49,6 +50,7 @@ impl When {
 
 /// A fault of the BAC EXTERNAL AUTHENTICATE answer.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum BacFault {
     /// A byte of the MAC `M_IC` is flipped (ISO7816_B_01).
     FlipMac,
@@ -63,6 +65,7 @@ pub enum BacFault {
 
 /// A fault of one PACE answer (the data objects inside the `7C` template).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum PaceFault {
     /// Answer with this status word and no data.
     Status(StatusWord),
@@ -87,6 +90,7 @@ pub enum PaceFault {
 
 /// What a [`HostileChip`] breaks.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Fault {
     /// Answer SELECT of the eMRTD application (P1 = 04) with this plain status word
     /// (ISO7816_A_03).
@@ -406,6 +410,7 @@ fn break_pace(fault: &PaceFault, cmd: &CommandApdu, resp: &[u8]) -> Vec<u8> {
 
 /// A fault of a protected answer that keeps a valid MAC (see [`sm_fault`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SmFault {
     /// DO'87' / DO'85' removed (ISO7816_B_06).
     DropCryptogram,
@@ -519,6 +524,7 @@ fn flip_cryptogram_byte(dos: &mut Vec<u8>, pos: usize) {
 }
 
 /// A fault of the Active Authentication answer (see [`aa_fault`]).
+#[non_exhaustive]
 pub enum AaFault {
     /// Sign the challenge with this key instead (e.g. the DG15 key with another hash, or
     /// another key altogether).
@@ -720,6 +726,7 @@ pub const ECDSA_WITH_SHA256: &str = "1.2.840.10045.4.3.2";
 
 /// Which SignerIdentifier an EF.SOD built by [`SodSpec`] carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Sid {
     /// issuerAndSerialNumber of the test Document Signer (SignerInfo version 1).
     IssuerSerial,

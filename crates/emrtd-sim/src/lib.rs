@@ -19,3 +19,8 @@ pub mod vpcd;
 pub use chip::{VirtualChip, LDS1_AID};
 pub use link::{ChipFamily, ChipOp, LinkModel, LinkStats, ModelledTime, Phase, Platform};
 pub use profile::{Attack, Profile, ProfileError, DEFAULT_PROFILE};
+
+// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;

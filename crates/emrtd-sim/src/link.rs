@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 /// Where the reader runs: sets the fixed cost per APDU and the host bus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Platform {
     /// A desk reader on PC/SC (USB).
     Pcsc,
@@ -86,6 +87,7 @@ impl Platform {
 /// The chip's hardware family: sets its public-key computing time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum ChipFamily {
     /// NXP SmartMX3 P71 (JCOP4 J3R180), the current generation.
     #[default]
@@ -97,6 +99,7 @@ pub enum ChipFamily {
 /// Work the chip does for one command, on top of receiving and sending it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "op")]
+#[non_exhaustive]
 pub enum ChipOp {
     /// Unwrapping a secure-messaging command and wrapping its response.
     SecureMessaging,
@@ -377,6 +380,7 @@ impl LinkModel {
 /// What an exchange belonged to, for time per phase.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "phase", content = "file")]
+#[non_exhaustive]
 pub enum Phase {
     /// Access control: BAC or PACE.
     Access,
@@ -410,6 +414,7 @@ impl std::fmt::Display for Phase {
 
 /// Time and traffic of one phase.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct PhaseStats {
     /// Which phase.
     #[serde(flatten)]
@@ -428,6 +433,7 @@ pub struct PhaseStats {
 
 /// What crossed the link.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct LinkStats {
     /// Command APDUs exchanged.
     pub apdus: usize,

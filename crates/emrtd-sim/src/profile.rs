@@ -9,6 +9,7 @@ use std::path::Path;
 
 /// Why a profile could not be loaded or turned into a chip.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProfileError {
     /// No built-in profile has that name (the name, and the built-in names).
     #[error("unknown built-in profile {0:?}; built-in profiles are: {1}")]
@@ -95,6 +96,7 @@ pub struct Profile {
 /// where a profile is named (`emrtd read --sim norway-id:clone`, the bindings' `VirtualCard`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Attack {
     /// The genuine document's files (EF.SOD, DG14, DG15, EF.CardSecurity, … exactly as the
     /// genuine chip serves them) on a chip that lacks its private keys: Chip Authentication,

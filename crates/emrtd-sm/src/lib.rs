@@ -77,6 +77,7 @@ pub enum SmError {
 }
 
 /// The cipher family of a secure messaging session.
+// Not #[non_exhaustive]: ICAO 9303-11 §9.8 defines two secure messaging families (3DES, AES).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SmCipher {
     /// 3DES (BAC, or PACE with 3DES): 8-byte SSC, retail MAC.

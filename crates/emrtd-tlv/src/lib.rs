@@ -66,6 +66,7 @@ pub enum TlvError {
 }
 
 /// Header of one TLV: tag, value length and how many bytes tag + length took.
+// Not #[non_exhaustive]: a BER header is a tag and a length (X.690), nothing more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
     /// The tag, its bytes read as a big-endian number (`5F1F`, `7F61`, …).
@@ -226,6 +227,7 @@ fn shift(e: TlvError, by: usize) -> TlvError {
 }
 
 /// One TLV borrowed from its input: the raw encoding and the value.
+// Not #[non_exhaustive]: a TLV is a tag and a value (X.690), nothing more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TlvRef<'a> {
     /// The tag, its bytes read as a big-endian number.
@@ -315,6 +317,7 @@ pub fn parse_all(mut input: &[u8]) -> Result<Vec<TlvRef<'_>>, TlvError> {
 }
 
 /// A fully parsed TLV tree, owned.
+// Not #[non_exhaustive]: X.690 has primitive and constructed encodings, nothing else.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tlv {
     /// A primitive TLV: a tag and its value bytes.
@@ -502,3 +505,8 @@ mod tests {
         assert_eq!(v[1].tag, 0x81);
     }
 }
+
+// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
