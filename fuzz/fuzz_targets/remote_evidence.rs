@@ -1,11 +1,14 @@
 //! Remote verification: `emrtd_remote::verify_evidence` on arbitrary request bodies (evidence
 //! parsing with its caps, token opening, and on a well-formed body the whole judgement),
-//! and `issue_challenge` on arbitrary challenge requests. Asserts only "no panic" and that
+//! `issue_challenge` on arbitrary challenge requests, and the server-driven PACE-CAM steps
+//! `pace_map` and `pace_agree` on arbitrary step requests. Asserts only "no panic" and that
 //! every refusal is a client error.
 #![no_main]
 
 use emrtd_auth::TrustStore;
-use emrtd_remote::{issue_challenge, verify_evidence, KeyRing, Policy, ServerKey};
+use emrtd_remote::{
+    issue_challenge, pace_agree, pace_map, verify_evidence, KeyRing, Policy, ServerKey,
+};
 use libfuzzer_sys::fuzz_target;
 use rand_core::{CryptoRng, RngCore};
 
@@ -40,6 +43,12 @@ fuzz_target!(|data: &[u8]| {
         assert!((400..500).contains(&e.http_status()));
     }
     if let Err(e) = issue_challenge(&ring, &policy, data, 1_767_225_600, &mut Counter(1)) {
+        assert!((400..500).contains(&e.http_status()));
+    }
+    if let Err(e) = pace_map(&ring, &policy, data, 1_767_225_600, &mut Counter(2)) {
+        assert!((400..500).contains(&e.http_status()));
+    }
+    if let Err(e) = pace_agree(&ring, &policy, data, 1_767_225_600, &mut Counter(3)) {
         assert!((400..500).contains(&e.http_status()));
     }
 });

@@ -220,3 +220,24 @@ fn a_challenge_request_without_files_asks_for_no_proof_and_bad_input_is_refused(
         assert!(matches!(err, EmrtdError::InvalidArgument(_)), "{err}");
     }
 }
+
+#[test]
+fn a_pace_cam_challenge_is_refused_with_a_reason_because_the_bindings_do_not_run_it() {
+    // The bindings' challenge request never offers PACE-CAM; a server asking anyway is told
+    // apart from a malformed answer.
+    let pace_cam = serde_json::json!({
+        "token": "v1.k.AAAA",
+        "expires_at": NOW + 300,
+        "proof": {
+            "type": "pace_cam",
+            "protocol": "0.4.0.127.0.7.2.2.4.6.2",
+            "parameter_id": 13,
+            "mapping_public_key": "04"
+        }
+    });
+    let err = RemoteChallenge::from_json(pace_cam.to_string()).unwrap_err();
+    let EmrtdError::InvalidArgument(reason) = err else {
+        panic!("{err}")
+    };
+    assert!(reason.contains("PACE-CAM"), "{reason}");
+}

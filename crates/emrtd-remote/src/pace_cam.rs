@@ -422,7 +422,7 @@ pub fn pace_agree(
     })
 }
 
-/// Why the PACE-CAM proof of an evidence failed, or the group and the parameter id it used.
+/// What a PACE-CAM token sealed for checking the chip's answers at `POST /v1/verify`.
 pub(crate) struct CamCheck<'a> {
     /// The PACE protocol OID, dotted.
     pub protocol: &'a str,

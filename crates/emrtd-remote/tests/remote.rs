@@ -579,15 +579,19 @@ fn ten_thousand_mutated_evidence_documents_get_a_client_error_or_a_refusal_and_n
 }
 
 #[test]
-fn the_evidence_of_both_proofs_follows_its_json_schema() {
+fn the_evidence_of_every_proof_follows_its_json_schema() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schema");
     let schema: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("remote-evidence.schema.json")).unwrap())
             .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let s = server();
-    for p in [ca_profile(), aa_profile()] {
-        let (_, e) = phone(&s, &mut chip(p), "tx-schema", Expectations::default());
+    let mut documents: Vec<Evidence> = [ca_profile(), aa_profile()]
+        .into_iter()
+        .map(|p| phone(&s, &mut chip(p), "tx-schema", Expectations::default()).1)
+        .collect();
+    documents.push(pace_cam_phone(&s, &mut chip(cam_profile()), "tx-schema", 70).0);
+    for e in documents {
         let doc: serde_json::Value = serde_json::from_slice(&e.to_json()).unwrap();
         let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{errors:#?}");
@@ -902,4 +906,90 @@ fn pace_cam_steps_refuse_bad_requests_with_a_reason() {
     e.token = challenge.token.clone();
     let v = s.verify(&e, NOW).unwrap();
     assert_chip_refused(&v, "not completed");
+}
+
+#[test]
+fn an_expected_national_identity_number_is_matched_against_the_authenticated_mrz() {
+    let s = server();
+    let mut p = ca_profile();
+    // An ID card whose MRZ optional data carry a valid Norwegian national identity number.
+    let mrz = emrtd_mrz::MrzBuilder::from_mrz(&p.parsed_mrz().unwrap())
+        .optional_data("150550<12374")
+        .build()
+        .unwrap();
+    p.mrz = mrz.to_string_lines().lines().map(String::from).collect();
+    for (nin, want) in [
+        ("15055012374", Expected::Match),
+        ("15055010010", Expected::Mismatch),
+    ] {
+        let expect = Expectations {
+            national_identity_number: Some(nin.into()),
+            ..Default::default()
+        };
+        let (_, e) = phone(&s, &mut chip(p.clone()), "tx-nin", expect);
+        let v = s.verify(&e, NOW).unwrap();
+        assert!(v.genuine_chip && v.data_authentic, "{:?}", v.reasons);
+        assert_eq!(v.expectations.national_identity_number, want, "{nin}");
+        assert_eq!(v.accepted, want == Expected::Match, "{:?}", v.reasons);
+        if want == Expected::Mismatch {
+            assert!(
+                v.reasons
+                    .iter()
+                    .any(|r| r.contains("national identity number differs")),
+                "{:?}",
+                v.reasons
+            );
+        }
+    }
+}
+
+#[test]
+fn a_document_past_its_date_of_expiry_is_refused_though_its_chip_is_genuine() {
+    // 2026-07-01 00:00 UTC: the virtual ID card expired on 2026-06-11.
+    const LATER: i64 = 1_782_864_000;
+    let s = server();
+    let mut c = chip(ca_profile());
+    let pre = proof_files(&mut c);
+    let body = challenge_request(
+        "tx-expired-doc",
+        Expectations::default(),
+        None,
+        pre.get(&EfId::Dg(14)).map(Vec::as_slice),
+        None,
+    );
+    let challenge = issue_challenge(
+        &s.ring,
+        &s.policy,
+        &body,
+        LATER,
+        &mut StdRng::seed_from_u64(5),
+    )
+    .unwrap();
+    let options = ReadOptions {
+        remote_proof: challenge
+            .proof
+            .instructions()
+            .unwrap()
+            .remote_proof()
+            .unwrap(),
+        ..ReadOptions::default()
+    };
+    c.reset();
+    let engine = Engine::new(
+        EngineConfig::new(key(), options),
+        StdRng::seed_from_u64(8),
+        FixedClock(LATER),
+    );
+    let doc = read_blocking(&mut c, engine, &mut |_| {}).unwrap();
+    let e = evidence_of(&challenge.token, "tx-expired-doc", &doc);
+    let v = s.verify(&e, LATER + 10).unwrap();
+    assert!(v.genuine_chip, "{:?}", v.chip_proof);
+    assert_eq!(v.date_of_expiry.as_deref(), Some("2026-06-11"));
+    assert_eq!(v.within_validity, Some(false));
+    assert!(!v.accepted);
+    assert!(
+        v.reasons.iter().any(|r| r == "the document has expired"),
+        "{:?}",
+        v.reasons
+    );
 }

@@ -408,6 +408,9 @@ impl ConfigFile {
                 "[trust] refresh_secs = {secs}: at most {MAX_TRUST_REFRESH_SECS} (0: only at start and on SIGHUP)"
             )));
         }
+        if t.test_csca {
+            require_test_csca(crate::trust::test_csca())?;
+        }
         let interval = (secs > 0).then(|| Duration::from_secs(secs));
         let sources = TrustAnchors::sources(t.builtin, &t.paths, t.test_csca);
         TrustAnchors::load(sources, interval)
@@ -539,4 +542,41 @@ fn signing_key(material: &[u8]) -> Result<SigningKey, ConfigError> {
 /// A message on one line.
 pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `[trust] test_csca = true` needs the test CSCA (`der`, from the feature `test-csca`).
+fn require_test_csca(der: Option<&[u8]>) -> Result<(), ConfigError> {
+    match der {
+        Some(_) => Ok(()),
+        None => Err(ConfigError::Invalid(
+            "trust.test_csca = true, but this build of emrtd-server has no simulator test CSCA: \
+             remove the key (real documents never chain to it) or build emrtd-server with the \
+             cargo feature `test-csca` (the `emrtd` command has it)"
+                .into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_csca_without_the_feature_is_a_configuration_error_saying_what_to_change() {
+        let e = require_test_csca(None).unwrap_err().to_string();
+        assert!(e.contains("trust.test_csca"), "{e}");
+        assert!(e.contains("feature `test-csca`"), "{e}");
+        assert!(!e.contains('\n'));
+    }
+
+    #[test]
+    fn the_test_csca_is_trusted_with_the_feature() {
+        require_test_csca(crate::trust::test_csca()).unwrap();
+        let anchors = crate::trust::TrustAnchors::load(
+            crate::trust::TrustAnchors::sources(false, &[], true),
+            None,
+        )
+        .unwrap();
+        assert!(!anchors.current().is_empty());
+    }
 }

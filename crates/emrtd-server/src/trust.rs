@@ -13,6 +13,18 @@ use emrtd_auth::{AuthError, TrustStore};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// The simulator's test CSCA (feature `test-csca`).
+#[cfg(feature = "test-csca")]
+pub fn test_csca() -> Option<&'static [u8]> {
+    Some(emrtd_sim::pki::TEST_CSCA)
+}
+
+/// The simulator's test CSCA: none without the feature `test-csca`.
+#[cfg(not(feature = "test-csca"))]
+pub fn test_csca() -> Option<&'static [u8]> {
+    None
+}
+
 /// Trust anchors loaded from their sources, reloaded when the sources change.
 pub struct TrustAnchors {
     cached: Cached<Sources>,
@@ -58,7 +70,9 @@ impl TrustAnchors {
     }
 
     /// The sources of a configuration: the built-in Norwegian CSCAs, the paths (files,
-    /// folders, master lists, LDIF) and the simulator's test CSCA, in that order.
+    /// folders, master lists, LDIF) and the simulator's test CSCA, in that order. The test
+    /// CSCA exists only with the cargo feature `test-csca` (without it, `test_csca` adds
+    /// nothing; the configuration refuses `test_csca = true` then).
     pub fn sources(builtin: bool, paths: &[std::path::PathBuf], test_csca: bool) -> Sources {
         let mut sources = Sources::new();
         if builtin {
@@ -67,10 +81,10 @@ impl TrustAnchors {
         for p in paths {
             sources = sources.with(TrustPath::new(p));
         }
-        if test_csca {
+        if let (true, Some(der)) = (test_csca, self::test_csca()) {
             sources = sources.with(DerCertificates::new(
                 "the simulator's test CSCA",
-                vec![emrtd_sim::pki::TEST_CSCA.to_vec()],
+                vec![der.to_vec()],
             ));
         }
         sources
