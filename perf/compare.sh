@@ -3,7 +3,7 @@
 # (ours / theirs; below 1.0 means emrtd is faster):
 #   * PACE, terminal side, Generic Mapping, AES-128, per standardized domain parameter id,
 #     against OpenPACE (Debian libeac-dev);
-#   * signature verification of a SHA-256 digest against OpenSSL's libcrypto: ECDSA per curve
+#   * signature verification of a message with SHA-256 (hashing included) against OpenSSL's libcrypto: ECDSA per curve
 #     (named and explicit parameters) and RSA-4096 RSASSA-PSS.
 # Both sides measure thread CPU time (see perf/*.c and crates/emrtd-auth/benches/compare.rs);
 # each cell is the median over ROUNDS (default 5) rounds, each round the median of many runs.
@@ -79,7 +79,7 @@ for round in $(seq 1 "$ROUNDS"); do
     done
     for c in "${VERIFY_CASES[@]}"; do
         IFS=: read -r name spki sig mode <<< "$c"
-        args=("$TMP/$spki" "$TMP/digest" "$TMP/$sig" "$VERIFY_ITERS")
+        args=("$TMP/$spki" "$TMP/msg" "$TMP/$sig" "$VERIFY_ITERS")
         [ -n "$mode" ] && args+=("$mode")
         if [ $((round % 2)) -eq 0 ]; then
             o=$("$OURS" verify "${args[@]}"); t=$("$TMP/openssl_verify" "${args[@]}")
@@ -112,7 +112,7 @@ for (kind, case), v in rows.items():
     o, t = med([x[0] for x in v]), med([x[1] for x in v])
     print(f"| {names[int(case)]} | {case} | {o:.0f} | {t:.0f} | {o / t:.2f} |")
 print()
-print("| verify (SHA-256 digest) | emrtd µs | OpenSSL µs | ratio |")
+print("| verify (message, SHA-256) | emrtd µs | OpenSSL µs | ratio |")
 print("|---|---|---|---|")
 for (kind, case), v in rows.items():
     if kind != "verify":

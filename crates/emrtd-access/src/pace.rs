@@ -174,6 +174,9 @@ pub struct PaceParams {
     parameter_id: Option<u32>,
     group: Group,
     send_parameter_id: bool,
+    /// Certificate Holder Authorization Template (`7F4C …`, encoded) sent in MSE:Set AT when
+    /// Terminal Authentication version 2 follows PACE (TR-03110-3 §B.1, §B.14.1).
+    chat: Option<Vec<u8>>,
 }
 
 fn family(ka: KeyAgreement, mapping: Mapping) -> Option<u8> {
@@ -254,6 +257,7 @@ impl PaceParams {
             parameter_id,
             group,
             send_parameter_id: true,
+            chat: None,
         })
     }
 
@@ -330,6 +334,20 @@ impl PaceParams {
     pub fn send_parameter_id(mut self, yes: bool) -> Self {
         self.send_parameter_id = yes;
         self
+    }
+
+    /// Send a Certificate Holder Authorization Template in MSE:Set AT: the whole `7F4C`
+    /// object, encoded (TR-03110-3 §B.14.1: REQUIRED when Terminal Authentication version 2
+    /// follows PACE; it names the terminal type and the rights the terminal asks for, and the
+    /// chip then answers the mutual authentication with the CARs of its CVCA keys, `87`/`88`).
+    pub fn with_chat(mut self, chat: Vec<u8>) -> Self {
+        self.chat = Some(chat);
+        self
+    }
+
+    /// The CHAT MSE:Set AT carries, if any (encoded `7F4C` object).
+    pub fn chat(&self) -> Option<&[u8]> {
+        self.chat.as_deref()
     }
 
     /// Protocol OID content octets (without tag 06).
@@ -581,6 +599,8 @@ pub struct PaceSummary {
     pub chip_ephemeral_public_key: Vec<u8>,
     /// Certification Authority References (DO'87', DO'88') if the chip sent them.
     pub car: Vec<Vec<u8>>,
+    /// The CHAT of MSE:Set AT (the whole `7F4C` object as sent / received), if any.
+    pub chat: Option<Vec<u8>>,
     /// For PACE-CAM: the chip static public key that was verified, once verified.
     pub cam_verified_key: Option<Vec<u8>>,
 }

@@ -251,7 +251,7 @@ impl Certificate {
     pub fn signature_scheme(&self) -> Result<SignatureScheme, AlgorithmProblem> {
         let alg = &self.cert.signature_algorithm;
         let params = alg.parameters.as_ref().and_then(|p| p.to_der().ok());
-        sig::scheme_from_algorithm(&alg.oid.to_string(), params.as_deref(), None)
+        sig::scheme_from_object_id(alg.oid, params.as_deref(), None)
     }
 
     /// Does `issuer`'s public key verify this certificate's signature?
@@ -318,6 +318,7 @@ impl Certificate {
 
 /// What a report says about a certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct CertSummary {
     /// Subject name, RFC 4514 text.
     pub subject: String,

@@ -24,6 +24,7 @@ pub mod pa;
 pub mod source;
 pub mod trust;
 
+pub use emrtd_lds::DataGroup;
 pub use error::AuthError;
 pub use load::MasterList;
 pub use pa::{

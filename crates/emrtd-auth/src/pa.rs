@@ -12,6 +12,7 @@ use crate::error::AuthError;
 use crate::trust::TrustStore;
 use emrtd_crypto::sig::{self, AlgorithmProblem, HashAlg};
 use emrtd_lds::sod::{oid, LdsSecurityObject, SignedData, SignerIdentifier, Sod};
+use emrtd_lds::DataGroup;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -169,8 +170,10 @@ pub enum DgStatus {
     NotChecked,
 }
 
-/// Inputs besides the object and the trust store.
+/// Inputs besides the object and the trust store: `VerifyOptions::at(now)` or
+/// `VerifyOptions::now()`, then the `with_…` methods.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct VerifyOptions {
     /// "Now", Unix seconds (validity and CRL checks).
     pub now: i64,
@@ -199,6 +202,19 @@ impl VerifyOptions {
             .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
             .unwrap_or(0);
         Self::at(now)
+    }
+
+    /// Document Signer certificates to use when the object embeds none.
+    pub fn with_dsc(mut self, dsc: Vec<Certificate>) -> Self {
+        self.dsc = dsc;
+        self
+    }
+
+    /// Accept (`true`) or refuse (`false`, the default) EF.SODs whose eContentType is the
+    /// generic `id-data`; see [`VerifyOptions::accept_id_data_content_type`].
+    pub fn with_id_data_content_type(mut self, accept: bool) -> Self {
+        self.accept_id_data_content_type = accept;
+        self
     }
 }
 
@@ -268,8 +284,9 @@ pub struct PassiveAuthReport {
     pub signature_valid: Option<bool>,
     /// Did the Document Signer chain to a CSCA? `None` when no trust anchor matched.
     pub chain_valid: Option<bool>,
-    /// `"DG1"` … `"DG16"` → `match`, `mismatch`, `not_read`, `not_in_sod`, `not_checked`.
-    pub data_groups: BTreeMap<String, DgStatus>,
+    /// DG1 … DG16 → `match`, `mismatch`, `not_read`, `not_in_sod`, `not_checked` (in JSON an
+    /// object keyed `"DG1"` … `"DG16"`, in the order of the numbers).
+    pub data_groups: BTreeMap<DataGroup, DgStatus>,
     /// Why the verdict is not `valid`.
     pub errors: Vec<String>,
     /// Remarks that do not change the verdict.
@@ -1237,7 +1254,7 @@ fn crl_check(
 pub fn compare_data_groups(
     lso: &LdsSecurityObject,
     data_groups: &BTreeMap<u8, Vec<u8>>,
-) -> Result<BTreeMap<String, DgStatus>, String> {
+) -> Result<BTreeMap<DataGroup, DgStatus>, String> {
     let hash = HashAlg::from_oid(&lso.hash_algorithm.oid).ok_or_else(|| {
         format!(
             "LDSSecurityObject hash algorithm {} is not allowed",
@@ -1245,8 +1262,8 @@ pub fn compare_data_groups(
         )
     })?;
     let mut out = BTreeMap::new();
-    for n in 1..=16u8 {
-        let status = match (lso.hash_of(n), data_groups.get(&n)) {
+    for dg in DataGroup::all() {
+        let status = match (lso.hash_of(dg.number()), data_groups.get(&dg.number())) {
             (Some(expected), Some(bytes)) => {
                 if ct_eq(&hash.digest(bytes), expected) {
                     DgStatus::Match
@@ -1258,7 +1275,7 @@ pub fn compare_data_groups(
             (None, Some(_)) => DgStatus::NotInSod,
             (None, None) => continue,
         };
-        out.insert(format!("DG{n}"), status);
+        out.insert(dg, status);
     }
     Ok(out)
 }
@@ -1329,10 +1346,10 @@ pub fn verify_sod(
                 })
                 .collect();
             let matched = map.values().filter(|s| **s == DgStatus::Match).count();
-            let not_read: Vec<&str> = map
+            let not_read: Vec<String> = map
                 .iter()
                 .filter(|(_, s)| **s == DgStatus::NotRead)
-                .map(|(k, _)| k.as_str())
+                .map(|(k, _)| k.to_string())
                 .collect();
             for (n, _) in &lso.data_group_hashes {
                 if !data_groups.contains_key(n) {
@@ -1387,31 +1404,31 @@ pub fn verify_sod(
 
 /// DG1 (the MRZ) must be in EF.SOD and match; DG2 (the face) must match when EF.SOD lists it.
 /// Without them a signature proves nothing about whom the document describes.
-fn required_data_groups(lso: &LdsSecurityObject, map: &BTreeMap<String, DgStatus>) -> Check {
+fn required_data_groups(lso: &LdsSecurityObject, map: &BTreeMap<DataGroup, DgStatus>) -> Check {
     let id = CheckId::RequiredDataGroups;
-    if lso.hash_of(1).is_none() {
+    if lso.hash_of(DataGroup::DG1.number()).is_none() {
         return Check::failed(id, "EF.SOD has no hash for DG1: the MRZ data is not signed");
     }
-    let wanted: Vec<u8> = [1u8, 2]
+    let wanted: Vec<DataGroup> = [DataGroup::DG1, DataGroup::DG2]
         .into_iter()
-        .filter(|n| lso.hash_of(*n).is_some())
+        .filter(|dg| lso.hash_of(dg.number()).is_some())
         .collect();
-    let status_of = |n: u8| map.get(&format!("DG{n}")).copied();
+    let status_of = |dg: DataGroup| map.get(&dg).copied();
     let mismatched: Vec<String> = wanted
         .iter()
-        .filter(|n| status_of(**n) == Some(DgStatus::Mismatch))
-        .map(|n| format!("DG{n}"))
+        .filter(|dg| status_of(**dg) == Some(DgStatus::Mismatch))
+        .map(DataGroup::to_string)
         .collect();
     let missing: Vec<String> = wanted
         .iter()
-        .filter(|n| {
-            status_of(**n) != Some(DgStatus::Match) && status_of(**n) != Some(DgStatus::Mismatch)
+        .filter(|dg| {
+            status_of(**dg) != Some(DgStatus::Match) && status_of(**dg) != Some(DgStatus::Mismatch)
         })
-        .map(|n| format!("DG{n}"))
+        .map(DataGroup::to_string)
         .collect();
     let names = wanted
         .iter()
-        .map(|n| format!("DG{n}"))
+        .map(DataGroup::to_string)
         .collect::<Vec<_>>()
         .join(" and ");
     if !mismatched.is_empty() {
@@ -1472,8 +1489,8 @@ pub fn verify_sod_bytes(
             // Still say which data groups were read.
             r.data_groups = data_groups
                 .keys()
-                .filter(|n| (1..=16).contains(*n))
-                .map(|n| (format!("DG{n}"), DgStatus::NotChecked))
+                .filter_map(|n| DataGroup::new(*n))
+                .map(|dg| (dg, DgStatus::NotChecked))
                 .collect();
             r
         }
@@ -1694,7 +1711,8 @@ fn verify_named_files(
                 chain_valid: None,
                 data_groups: data_groups
                     .keys()
-                    .map(|n| (format!("DG{n}"), DgStatus::NotChecked))
+                    .filter_map(|n| DataGroup::new(*n))
+                    .map(|dg| (dg, DgStatus::NotChecked))
                     .collect(),
                 errors: vec!["ef_sod: SOD.bin is missing: nothing to verify".into()],
                 warnings: Vec::new(),
@@ -1773,9 +1791,8 @@ pub fn check_ef_com_consistency(pa: &mut PassiveAuthReport, com: &[u8], sod: &[u
             in_sod.sort_unstable();
             for n in in_com.iter().filter(|n| !in_sod.contains(n)) {
                 // Listed in EF.COM only: it is missing unless the report shows it read.
-                let key = format!("DG{n}");
                 if !matches!(
-                    pa.data_groups.get(&key),
+                    DataGroup::new(*n).and_then(|dg| pa.data_groups.get(&dg)),
                     Some(DgStatus::NotInSod | DgStatus::Match | DgStatus::Mismatch)
                 ) {
                     pa.findings.push(Finding::DataGroupNotRead {

@@ -132,9 +132,8 @@ impl Crl {
             .parameters
             .as_ref()
             .and_then(|p| der::Encode::to_der(p).ok());
-        let scheme =
-            emrtd_crypto::sig::scheme_from_algorithm(&alg.oid.to_string(), params.as_deref(), None)
-                .map_err(|e| e.to_string())?;
+        let scheme = emrtd_crypto::sig::scheme_from_object_id(alg.oid, params.as_deref(), None)
+            .map_err(|e| e.to_string())?;
         let sig = self
             .list
             .signature

@@ -11,7 +11,7 @@ mod common;
 use common::*;
 use emrtd_auth::pa::{self, PassiveAuthReport};
 use emrtd_auth::trust::TrustStore;
-use emrtd_auth::{CheckStatus, DgStatus, Verdict, VerifyOptions};
+use emrtd_auth::{CheckStatus, DataGroup, DgStatus, Verdict, VerifyOptions};
 use emrtd_crypto::sig::HashAlg::{self, *};
 use emrtd_tlv::Tlv;
 use std::collections::BTreeMap;
@@ -398,12 +398,12 @@ fn lds_h_39_47_lds_security_object() {
     invalid("LDS_H_43", &r, "DG2 hash mismatch");
     assert_eq!(r.signature_valid, Some(true));
     // LDS_H_69: a wrong DG2 hash with a correct signature is still a failure.
-    assert_eq!(r.data_groups["DG2"], DgStatus::Mismatch);
+    assert_eq!(r.data_groups[&DataGroup::DG2], DgStatus::Mismatch);
     let mut o2 = o.clone();
     o2.hash_overrides = vec![(1, None)];
     let r = run(&w, &make_sod(&w, &o2));
     invalid("LDS_H_44", &r, "DG1 read but not in EF.SOD");
-    assert_eq!(r.data_groups["DG1"], DgStatus::NotInSod);
+    assert_eq!(r.data_groups[&DataGroup::DG1], DgStatus::NotInSod);
 }
 
 fn dump(case: &str, w: &World, sod: &[u8], com: &[u8]) -> PassiveAuthReport {
@@ -436,7 +436,10 @@ fn lds_h_45_90_92_consistency_with_ef_com() {
         &r,
         "EF.COM lists DG1,DG2,DG3,DG4,DG14 but EF.SOD hashes DG1,DG2,DG3,DG4,DG10,DG14",
     );
-    assert_eq!(r.data_groups["DG10"], DgStatus::NotRead);
+    assert_eq!(
+        r.data_groups[&DataGroup::new(10).unwrap()],
+        DgStatus::NotRead
+    );
     invalid(
         "LDS_H_90",
         &dump("h90", &w, &make_sod(&w, &o), &com_for(&[1, 2, 3, 4, 5, 14])),

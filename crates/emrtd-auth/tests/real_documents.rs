@@ -4,7 +4,7 @@ use emrtd_auth::cert::Certificate;
 use emrtd_auth::pa::{self, verify_certificate_chain};
 use emrtd_auth::trust::TrustStore;
 use emrtd_auth::MasterList;
-use emrtd_auth::{CheckStatus, DgStatus, Verdict, VerifyOptions};
+use emrtd_auth::{CheckStatus, DataGroup, DgStatus, Verdict, VerifyOptions};
 use emrtd_lds::sod::{SignerIdentifier, Sod};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -198,8 +198,8 @@ fn uk_set_is_valid_with_its_csca_and_the_corrupted_dg2_is_a_mismatch() {
     let v = pa::verify_dump_with(&dir, &trust, &opts()).unwrap();
     let r = &v.passive_authentication;
     assert_eq!(r.status, Verdict::Valid, "{:?}", r.errors);
-    assert_eq!(r.data_groups["DG1"], DgStatus::Match);
-    assert_eq!(r.data_groups["DG2"], DgStatus::Match);
+    assert_eq!(r.data_groups[&DataGroup::DG1], DgStatus::Match);
+    assert_eq!(r.data_groups[&DataGroup::DG2], DgStatus::Match);
     assert_eq!(v.files, ["DG1.bin", "DG2.bin", "SOD.bin"]);
     // The DSC expired in 2022: reported, informational only.
     let d = r.details.as_ref().unwrap();
@@ -226,8 +226,8 @@ fn uk_set_is_valid_with_its_csca_and_the_corrupted_dg2_is_a_mismatch() {
     assert_eq!(r.status, Verdict::Invalid);
     assert_eq!(r.signature_valid, Some(true));
     assert_eq!(r.chain_valid, Some(true));
-    assert_eq!(r.data_groups["DG1"], DgStatus::Match);
-    assert_eq!(r.data_groups["DG2"], DgStatus::Mismatch);
+    assert_eq!(r.data_groups[&DataGroup::DG1], DgStatus::Match);
+    assert_eq!(r.data_groups[&DataGroup::DG2], DgStatus::Mismatch);
     assert!(
         r.errors.iter().any(|e| e.contains("DG2 hash mismatch")),
         "{:?}",
@@ -268,7 +268,7 @@ fn uk_set_verifies_from_memory_too() {
     let v = pa::verify_files(&files, &trust, &opts()).unwrap();
     assert_eq!(v.passive_authentication.status, Verdict::Invalid);
     assert_eq!(
-        v.passive_authentication.data_groups["DG2"],
+        v.passive_authentication.data_groups[&DataGroup::DG2],
         DgStatus::Mismatch
     );
     // Names: each file once, data groups by their plain number.
@@ -345,9 +345,9 @@ fn bsi_and_etsi_reference_sets_verify_signatures_and_data_group_hashes() {
         let m = dgs(&[(1, dg1), (14, dg14)]);
         let r = pa::verify_sod_bytes(&rd(sod), &m, &empty, &opts());
         assert_eq!(r.signature_valid, Some(true), "{sod}");
-        assert_eq!(r.data_groups["DG1"], DgStatus::Match, "{sod}");
-        assert_eq!(r.data_groups["DG14"], DgStatus::Match, "{sod}");
-        assert_eq!(r.data_groups["DG2"], DgStatus::NotRead);
+        assert_eq!(r.data_groups[&DataGroup::DG1], DgStatus::Match, "{sod}");
+        assert_eq!(r.data_groups[&DataGroup::DG14], DgStatus::Match, "{sod}");
+        assert_eq!(r.data_groups[&DataGroup::DG2], DgStatus::NotRead);
         assert_eq!(r.status, Verdict::Unverified);
     }
     // The BSI SOD has no hash for DG15: reading one makes the document invalid.
@@ -358,7 +358,7 @@ fn bsi_and_etsi_reference_sets_verify_signatures_and_data_group_hashes() {
         &empty,
         &opts(),
     );
-    assert_eq!(r.data_groups["DG15"], DgStatus::NotInSod);
+    assert_eq!(r.data_groups[&DataGroup::DG15], DgStatus::NotInSod);
     assert_eq!(r.status, Verdict::Invalid);
     // ETSI TR 103 200 set.
     let m = dgs(&[
@@ -373,8 +373,8 @@ fn bsi_and_etsi_reference_sets_verify_signatures_and_data_group_hashes() {
         &opts(),
     );
     assert_eq!(r.signature_valid, Some(true));
-    for dg in ["DG1", "DG14", "DG15"] {
-        assert_eq!(r.data_groups[dg], DgStatus::Match);
+    for dg in [DataGroup::DG1, DataGroup::DG14, DataGroup::DG15] {
+        assert_eq!(r.data_groups[&dg], DgStatus::Match);
     }
     // The DSC supplied out of band is found when the store holds it (it is also embedded).
     let mut t = TrustStore::new();
@@ -688,8 +688,8 @@ fn dump_with_com_and_card_security() {
     }
     let v = pa::verify_dump_with(&dir, german_ml(), &opts()).unwrap();
     let r = &v.passive_authentication;
-    assert_eq!(r.data_groups["DG1"], DgStatus::Match);
-    assert_eq!(r.data_groups["DG14"], DgStatus::Match);
+    assert_eq!(r.data_groups[&DataGroup::DG1], DgStatus::Match);
+    assert_eq!(r.data_groups[&DataGroup::DG14], DgStatus::Match);
     let com = r
         .checks
         .iter()

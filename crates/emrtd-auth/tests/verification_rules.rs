@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use emrtd_auth::pa::{self, CheckId, Finding, ListedIn, PassiveAuthReport};
 use emrtd_auth::trust::TrustStore;
-use emrtd_auth::{CheckStatus, DgStatus, Verdict, VerifyOptions};
+use emrtd_auth::{CheckStatus, DataGroup, DgStatus, Verdict, VerifyOptions};
 use emrtd_crypto::sig::HashAlg::Sha256;
 use emrtd_lds::sod::{self, AlgorithmIdentifier, SignerIdentifier, SignerParts};
 use emrtd_tlv::encode as tlv;
@@ -181,7 +181,7 @@ fn data_groups_listed_but_not_read_are_missing_and_dg2_is_required() {
     dgs.remove(&3);
     let r = verify(&w, &sod, &dgs);
     assert_eq!(r.status, Verdict::Unverified, "{:#?}", r.checks);
-    assert_eq!(r.data_groups["DG2"], DgStatus::NotRead);
+    assert_eq!(r.data_groups[&DataGroup::DG2], DgStatus::NotRead);
     for n in [2, 3] {
         assert!(r.findings.contains(&Finding::DataGroupNotRead {
             data_group: n,
@@ -315,10 +315,7 @@ fn a_csca_of_the_same_name_with_another_key_identifier_is_named_but_not_called_f
 #[test]
 fn issuer_content_types_verify_with_a_finding_id_data_only_when_asked() {
     let w = ec_world();
-    let lenient = VerifyOptions {
-        accept_id_data_content_type: true,
-        ..VerifyOptions::at(NOW)
-    };
+    let lenient = VerifyOptions::at(NOW).with_id_data_content_type(true);
     for ct in sod::oid::LDS_SECURITY_OBJECT_ALTERNATIVES {
         let sod = sod_with(&w, ct, None);
         let r = pa::verify_sod_bytes(&sod, &default_dgs(), &trust_of(&w), &lenient);

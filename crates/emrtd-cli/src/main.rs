@@ -899,10 +899,7 @@ fn write_face(doc: &Document, path: &Path, kind: FaceOutput) -> Result<(), Failu
 
 /// Verification options of `read` and `verify`: now, and the id-data opt-in.
 fn verify_options(accept_id_data: bool) -> emrtd_auth::VerifyOptions {
-    emrtd_auth::VerifyOptions {
-        accept_id_data_content_type: accept_id_data,
-        ..emrtd_auth::VerifyOptions::now()
-    }
+    emrtd_auth::VerifyOptions::now().with_id_data_content_type(accept_id_data)
 }
 
 /// Does `dir` hold an EF.SOD dump (`SOD.bin`, in any letter case)?

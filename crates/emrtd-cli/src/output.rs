@@ -651,9 +651,9 @@ fn print_fields(title: &str, fields: &Value) {
 }
 
 fn print_pa_lines(pa: &emrtd_auth::PassiveAuthReport) {
-    let mut dgs: Vec<_> = pa.data_groups.iter().collect();
-    dgs.sort_by_key(|(dg, _)| dg.trim_start_matches("DG").parse::<u8>().unwrap_or(u8::MAX));
-    let hashes: Vec<String> = dgs
+    // Keyed by `DataGroup`: in the order of the numbers.
+    let hashes: Vec<String> = pa
+        .data_groups
         .iter()
         .map(|(dg, s)| format!("{dg} {}", plain(s).replace('_', " ")))
         .collect();
@@ -838,7 +838,8 @@ impl ProgressDisplay {
                 Some(f) => eprintln!("Card back; resuming {f} at byte {offset}"),
                 None => eprintln!("Card back; session re-established"),
             },
-            Progress::Opened(_) => {}
+            // Opened, and kinds of report this build does not show.
+            _ => {}
         }
     }
 

@@ -10,7 +10,9 @@ use emrtd_apdu::Transport;
 use emrtd_reader::{
     read_blocking, AccessKey, EfId, Engine, EngineConfig, Progress, ReadOptions, SystemClock,
 };
-use emrtd_remote::phone::{challenge_request, evidence_of};
+use emrtd_remote::phone::{
+    challenge_request_with, evidence_of, evidence_with, PaceCamPhone, PaceCamStep,
+};
 use emrtd_remote::RemoteVerdict;
 use emrtd_remote::{ChallengeResponse, Expectations, Expected, ProofMethod, ProofStatus};
 use std::time::Duration;
@@ -168,12 +170,13 @@ pub fn run(
     let engine = Engine::proof_files(config(options.clone()), rand_core::OsRng, SystemClock);
     let pre = read_blocking(transport, engine, progress)?;
     // 2. The challenge.
-    let body = challenge_request(
+    let body = challenge_request_with(
         &remote.context,
         remote.expect.clone(),
         pre.get(&EfId::CardAccess).map(Vec::as_slice),
         pre.get(&EfId::Dg(14)).map(Vec::as_slice),
         pre.get(&EfId::Dg(15)).map(Vec::as_slice),
+        true,
     );
     let url = format!("{}/v1/challenge", remote.base);
     let (status, answer) = post(&agent, &url, &body)?;
@@ -203,8 +206,18 @@ pub fn run(
     };
     let engine = Engine::new(config(options), rand_core::OsRng, SystemClock);
     let doc = read_blocking(transport, engine, progress)?;
-    // 4. The evidence.
-    let evidence = evidence_of(&challenge.token, &remote.context, &doc).to_json();
+    // 4. The evidence; for PACE-CAM, first the server-driven PACE run on a new session.
+    let evidence = if matches!(challenge.proof, emrtd_remote::ProofRequest::PaceCam { .. }) {
+        transport.reconnect().map_err(|e| {
+            Failure::device(format!(
+                "cannot reconnect to the chip for the server's PACE-CAM run: {e}"
+            ))
+        })?;
+        let (token, proof) = pace_cam(transport, key, &challenge, &agent, &remote.base)?;
+        evidence_with(&token, &remote.context, &doc, proof).to_json()
+    } else {
+        evidence_of(&challenge.token, &remote.context, &doc).to_json()
+    };
     let url = format!("{}/v1/verify", remote.base);
     let (status, answer) = post(&agent, &url, &evidence)?;
     if status != 200 {
@@ -232,6 +245,45 @@ pub fn run(
     Ok(exit_of(&verdict))
 }
 
+/// Run the server-driven PACE-CAM: relay between the chip and the server's steps. The token
+/// and the proof for the evidence.
+fn pace_cam(
+    transport: &mut dyn Transport,
+    key: &AccessKey,
+    challenge: &ChallengeResponse,
+    agent: &ureq::Agent,
+    base: &str,
+) -> Result<(String, emrtd_remote::Proof), Failure> {
+    let bad = |e: String| Failure::device(format!("PACE-CAM with the server: {e}"));
+    let mut phone = PaceCamPhone::new(challenge, key).map_err(bad)?;
+    let mut transmit = |cmd: &[u8]| {
+        transport
+            .transmit(cmd)
+            .map_err(|e| Failure::device(format!("the chip did not answer during PACE-CAM: {e}")))
+    };
+    let first = transmit(&phone.start())?;
+    let mut step = phone.chip(&first).map_err(bad)?;
+    // MSE:Set AT, four GENERAL AUTHENTICATE, two server steps and the relayed commands.
+    for _ in 0..(8 + emrtd_remote::evidence::MAX_EXCHANGES) {
+        step = match step {
+            PaceCamStep::Chip(cmd) => {
+                let answer = transmit(&cmd)?;
+                phone.chip(&answer).map_err(bad)?
+            }
+            PaceCamStep::Server { path, body } => {
+                let url = format!("{base}{path}");
+                let (status, answer) = post(agent, &url, &body)?;
+                if status != 200 {
+                    return Err(refused("PACE-CAM step", status, &answer));
+                }
+                phone.server(&answer).map_err(bad)?
+            }
+            PaceCamStep::Done { token, proof } => return Ok((token, proof)),
+        };
+    }
+    Err(bad("the run did not end".into()))
+}
+
 /// The exit status of a verdict: 0 accepted; 1 when something was proven wrong (a failed
 /// chip proof, data not authentic, an expectation not met); 3 when it was only not proven.
 pub fn exit_of(v: &RemoteVerdict) -> Exit {
@@ -255,6 +307,7 @@ fn method_name(m: ProofMethod) -> &'static str {
     match m {
         ProofMethod::ChipAuthentication => "Chip Authentication",
         ProofMethod::ActiveAuthentication => "Active Authentication",
+        ProofMethod::PaceCam => "PACE-CAM (server-driven)",
         ProofMethod::None => "no chip proof",
         _ => "a chip proof this version does not know",
     }

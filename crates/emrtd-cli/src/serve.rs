@@ -68,6 +68,11 @@ pub fn cmd_serve(args: &ServeArgs) -> Result<Exit, Failure> {
             let _ = out.flush();
         }
         tracing::info!(%addr, token_key = settings.ring.current_kid(), "emrtd serve started");
+        // SIGHUP: check the trust anchors' files now (they are also checked every
+        // [trust] refresh_secs).
+        tokio::spawn(emrtd_server::trust::reload_on_sighup(
+            settings.trust.clone(),
+        ));
         let app = emrtd_server::router(emrtd_server::AppState::new(
             settings,
             emrtd_server::system_clock(),

@@ -298,3 +298,50 @@ fn a_clone_and_a_swapped_dg14_are_refused_by_the_server_with_exit_status_1() {
         assert_eq!(verdict["data_authentic"], data_authentic, "{profile}: {v}");
     }
 }
+
+#[test]
+fn a_chip_with_only_pace_cam_is_proven_by_the_server_driven_run_and_its_clone_is_refused() {
+    let s = server();
+    let dir = temp_dir("cam");
+    let mut profile = emrtd_sim::Profile::builtin("norway-id").unwrap();
+    profile.chip_authentication = None;
+    profile.access.pace[0].mapping = "CAM".into();
+    let genuine = dir.join("cam.json");
+    std::fs::write(&genuine, serde_json::to_vec(&profile).unwrap()).unwrap();
+    profile.attack = Some(emrtd_sim::Attack::Clone);
+    let clone = dir.join("cam-clone.json");
+    std::fs::write(&clone, serde_json::to_vec(&profile).unwrap()).unwrap();
+
+    let out = read_remote(&s.url(), genuine.to_str().unwrap(), &[]);
+    let v = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{v}");
+    assert_eq!(v["verdict"]["chip_proof"]["method"], "pace_cam", "{v}");
+    assert_eq!(v["verdict"]["genuine_chip"], true, "{v}");
+
+    let out = read_remote(&s.url(), clone.to_str().unwrap(), &[]);
+    let v = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{v}");
+    assert_eq!(v["verdict"]["chip_proof"]["method"], "pace_cam", "{v}");
+    assert_eq!(v["verdict"]["chip_proof"]["status"], "failed", "{v}");
+    assert_eq!(v["verdict"]["data_authentic"], true, "{v}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_replaying_chip_fails_the_remote_read_at_pace_with_exit_status_4() {
+    // The replaying chip answers the read with the proof from its recording of the first
+    // session: the reader's fresh PACE randomness does not fit, so no evidence is posted.
+    let s = server();
+    let out = read_remote(&s.url(), "norway-id:replay", &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    let v = json(&out);
+    assert!(v.get("verdict").is_none(), "{v}");
+    assert_eq!(v["exit_status"], 4);
+    assert!(
+        v["error"].as_str().unwrap().starts_with("PACE failed"),
+        "{v}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

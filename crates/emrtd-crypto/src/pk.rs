@@ -11,7 +11,7 @@
 
 pub mod dh;
 pub mod ec;
-mod named;
+pub(crate) mod named;
 mod narrow;
 pub mod rsa;
 mod standard;

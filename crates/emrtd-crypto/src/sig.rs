@@ -11,19 +11,125 @@
 //! the CV certificates and Terminal Authentication of `emrtd-eac`.
 
 use crate::pk::{EcCurve, Group};
+use const_oid::ObjectIdentifier;
 use der::{Decode, Encode};
 use sha2::Digest;
 use std::sync::{Arc, Mutex, OnceLock};
 
+mod assembly;
 mod ecdsa;
 
 pub use ecdsa::ecdsa_sign_prehashed;
 
 /// Dotted form of an OBJECT IDENTIFIER's value bytes; `None` when they are malformed.
 pub fn oid_to_string(value: &[u8]) -> Option<String> {
-    const_oid::ObjectIdentifier::from_bytes(value)
+    ObjectIdentifier::from_bytes(value)
         .ok()
         .map(|o| o.to_string())
+}
+
+/// The object identifiers this module decides on. Decisions compare these typed values; dotted
+/// strings are parsed into them at the edge ([`HashAlg::from_oid`], [`scheme_from_algorithm`],
+/// [`standardized_id_of`]) and made from them only for messages.
+pub mod oid {
+    use const_oid::ObjectIdentifier as Oid;
+
+    /// id-sha1 (OIW).
+    pub const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
+    /// id-sha224 (NIST).
+    pub const SHA224: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.4");
+    /// id-sha256.
+    pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
+    /// id-sha384.
+    pub const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
+    /// id-sha512.
+    pub const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
+
+    /// rsaEncryption (PKCS #1).
+    pub const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
+    /// md2WithRSAEncryption (refused).
+    pub const MD2_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.2");
+    /// md4WithRSAEncryption (refused).
+    pub const MD4_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.3");
+    /// md5WithRSAEncryption (refused).
+    pub const MD5_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.4");
+    /// sha1WithRSAEncryption.
+    pub const SHA1_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.5");
+    /// sha1WithRSASignature (OIW).
+    pub const SHA1_WITH_RSA_OIW: Oid = Oid::new_unwrap("1.3.14.3.2.29");
+    /// id-mgf1 (RFC 4055).
+    pub const MGF1: Oid = Oid::new_unwrap("1.2.840.113549.1.1.8");
+    /// id-RSASSA-PSS (RFC 4055).
+    pub const RSASSA_PSS: Oid = Oid::new_unwrap("1.2.840.113549.1.1.10");
+    /// sha256WithRSAEncryption.
+    pub const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+    /// sha384WithRSAEncryption.
+    pub const SHA384_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.12");
+    /// sha512WithRSAEncryption.
+    pub const SHA512_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.13");
+    /// sha224WithRSAEncryption.
+    pub const SHA224_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.14");
+
+    /// id-ecPublicKey (X9.62).
+    pub const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+    /// prime-field (X9.62 fieldType).
+    pub const PRIME_FIELD: Oid = Oid::new_unwrap("1.2.840.10045.1.1");
+    /// ecdsa-with-SHA1 (X9.62).
+    pub const ECDSA_WITH_SHA1: Oid = Oid::new_unwrap("1.2.840.10045.4.1");
+    /// ecdsa-with-SHA224.
+    pub const ECDSA_WITH_SHA224: Oid = Oid::new_unwrap("1.2.840.10045.4.3.1");
+    /// ecdsa-with-SHA256.
+    pub const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
+    /// ecdsa-with-SHA384.
+    pub const ECDSA_WITH_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
+    /// ecdsa-with-SHA512.
+    pub const ECDSA_WITH_SHA512: Oid = Oid::new_unwrap("1.2.840.10045.4.3.4");
+    /// ecdsa-plain-SHA1 (BSI TR-03111, plain `r‖s`).
+    pub const ECDSA_PLAIN_SHA1: Oid = Oid::new_unwrap("0.4.0.127.0.7.1.1.4.1.1");
+    /// ecdsa-plain-SHA224.
+    pub const ECDSA_PLAIN_SHA224: Oid = Oid::new_unwrap("0.4.0.127.0.7.1.1.4.1.2");
+    /// ecdsa-plain-SHA256.
+    pub const ECDSA_PLAIN_SHA256: Oid = Oid::new_unwrap("0.4.0.127.0.7.1.1.4.1.3");
+    /// ecdsa-plain-SHA384.
+    pub const ECDSA_PLAIN_SHA384: Oid = Oid::new_unwrap("0.4.0.127.0.7.1.1.4.1.4");
+    /// ecdsa-plain-SHA512.
+    pub const ECDSA_PLAIN_SHA512: Oid = Oid::new_unwrap("0.4.0.127.0.7.1.1.4.1.5");
+    /// ecdsa-plain-RIPEMD160 (refused).
+    pub const ECDSA_PLAIN_RIPEMD160: Oid = Oid::new_unwrap("0.4.0.127.0.7.1.1.4.1.6");
+    /// rsaSignatureWithripemd160 (TeleTrusT, refused).
+    pub const RSA_WITH_RIPEMD160: Oid = Oid::new_unwrap("1.3.36.3.3.1.2");
+
+    /// id-dsa (X9.57).
+    pub const DSA: Oid = Oid::new_unwrap("1.2.840.10040.4.1");
+    /// id-dsa-with-sha1.
+    pub const DSA_WITH_SHA1: Oid = Oid::new_unwrap("1.2.840.10040.4.3");
+    /// id-dsa-with-sha224 (NIST).
+    pub const DSA_WITH_SHA224: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.1");
+    /// id-dsa-with-sha256 (NIST).
+    pub const DSA_WITH_SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.2");
+
+    /// secp192r1 (NIST P-192).
+    pub const SECP192R1: Oid = Oid::new_unwrap("1.2.840.10045.3.1.1");
+    /// brainpoolP192r1.
+    pub const BRAINPOOL_P192R1: Oid = Oid::new_unwrap("1.3.36.3.3.2.8.1.1.3");
+    /// secp224r1 (NIST P-224).
+    pub const SECP224R1: Oid = Oid::new_unwrap("1.3.132.0.33");
+    /// brainpoolP224r1.
+    pub const BRAINPOOL_P224R1: Oid = Oid::new_unwrap("1.3.36.3.3.2.8.1.1.5");
+    /// secp256r1 (NIST P-256).
+    pub const SECP256R1: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
+    /// brainpoolP256r1.
+    pub const BRAINPOOL_P256R1: Oid = Oid::new_unwrap("1.3.36.3.3.2.8.1.1.7");
+    /// brainpoolP320r1.
+    pub const BRAINPOOL_P320R1: Oid = Oid::new_unwrap("1.3.36.3.3.2.8.1.1.9");
+    /// secp384r1 (NIST P-384).
+    pub const SECP384R1: Oid = Oid::new_unwrap("1.3.132.0.34");
+    /// brainpoolP384r1.
+    pub const BRAINPOOL_P384R1: Oid = Oid::new_unwrap("1.3.36.3.3.2.8.1.1.11");
+    /// brainpoolP512r1.
+    pub const BRAINPOOL_P512R1: Oid = Oid::new_unwrap("1.3.36.3.3.2.8.1.1.13");
+    /// secp521r1 (NIST P-521).
+    pub const SECP521R1: Oid = Oid::new_unwrap("1.3.132.0.35");
 }
 
 /// A hash function ICAO Doc 9303 allows.
@@ -44,16 +150,34 @@ pub enum HashAlg {
 }
 
 impl HashAlg {
-    /// The hash for a digest-algorithm OID (dotted form).
+    /// The hash for a digest-algorithm OID (dotted form, parsed into an [`ObjectIdentifier`]).
     pub fn from_oid(oid: &str) -> Option<Self> {
+        ObjectIdentifier::new(oid)
+            .ok()
+            .and_then(Self::from_object_id)
+    }
+
+    /// The hash for a digest-algorithm OID.
+    pub fn from_object_id(oid: ObjectIdentifier) -> Option<Self> {
         Some(match oid {
-            "1.3.14.3.2.26" => HashAlg::Sha1,
-            "2.16.840.1.101.3.4.2.4" => HashAlg::Sha224,
-            "2.16.840.1.101.3.4.2.1" => HashAlg::Sha256,
-            "2.16.840.1.101.3.4.2.2" => HashAlg::Sha384,
-            "2.16.840.1.101.3.4.2.3" => HashAlg::Sha512,
+            oid::SHA1 => HashAlg::Sha1,
+            oid::SHA224 => HashAlg::Sha224,
+            oid::SHA256 => HashAlg::Sha256,
+            oid::SHA384 => HashAlg::Sha384,
+            oid::SHA512 => HashAlg::Sha512,
             _ => return None,
         })
+    }
+
+    /// Its OID.
+    pub fn object_id(self) -> ObjectIdentifier {
+        match self {
+            HashAlg::Sha1 => oid::SHA1,
+            HashAlg::Sha224 => oid::SHA224,
+            HashAlg::Sha256 => oid::SHA256,
+            HashAlg::Sha384 => oid::SHA384,
+            HashAlg::Sha512 => oid::SHA512,
+        }
     }
 
     /// Dotted OID.
@@ -191,10 +315,26 @@ impl std::fmt::Display for AlgorithmProblem {
     }
 }
 
-/// Map a signature AlgorithmIdentifier to a scheme. `digest_hint` is the SignerInfo digest
-/// algorithm, used when the OID names only the key type (`rsaEncryption`, `id-ecPublicKey`).
+/// Map a signature AlgorithmIdentifier (OID in dotted form) to a scheme; see
+/// [`scheme_from_object_id`].
 pub fn scheme_from_algorithm(
     oid: &str,
+    params: Option<&[u8]>,
+    digest_hint: Option<HashAlg>,
+) -> Result<SignatureScheme, AlgorithmProblem> {
+    let oid = ObjectIdentifier::new(oid).map_err(|_| {
+        AlgorithmProblem::Malformed(format!(
+            "signature algorithm {:?} is not an object identifier",
+            oid.chars().take(64).collect::<String>()
+        ))
+    })?;
+    scheme_from_object_id(oid, params, digest_hint)
+}
+
+/// Map a signature AlgorithmIdentifier to a scheme. `digest_hint` is the SignerInfo digest
+/// algorithm, used when the OID names only the key type (`rsaEncryption`, `id-ecPublicKey`).
+pub fn scheme_from_object_id(
+    algorithm: ObjectIdentifier,
     params: Option<&[u8]>,
     digest_hint: Option<HashAlg>,
 ) -> Result<SignatureScheme, AlgorithmProblem> {
@@ -208,34 +348,34 @@ pub fn scheme_from_algorithm(
     };
     let rsa = |hash| Ok(SignatureScheme::RsaPkcs1v15 { hash });
     let ec = |hash, plain| Ok(SignatureScheme::Ecdsa { hash, plain });
-    match oid {
-        "1.2.840.113549.1.1.1" => rsa(hinted("rsaEncryption")?),
-        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => rsa(Sha1),
-        "1.2.840.113549.1.1.14" => rsa(Sha224),
-        "1.2.840.113549.1.1.11" => rsa(Sha256),
-        "1.2.840.113549.1.1.12" => rsa(Sha384),
-        "1.2.840.113549.1.1.13" => rsa(Sha512),
-        "1.2.840.113549.1.1.10" => parse_pss_params(params),
-        "1.2.840.10045.2.1" => ec(hinted("id-ecPublicKey")?, false),
-        "1.2.840.10045.4.1" => ec(Sha1, false),
-        "1.2.840.10045.4.3.1" => ec(Sha224, false),
-        "1.2.840.10045.4.3.2" => ec(Sha256, false),
-        "1.2.840.10045.4.3.3" => ec(Sha384, false),
-        "1.2.840.10045.4.3.4" => ec(Sha512, false),
-        "0.4.0.127.0.7.1.1.4.1.1" => ec(Sha1, true),
-        "0.4.0.127.0.7.1.1.4.1.2" => ec(Sha224, true),
-        "0.4.0.127.0.7.1.1.4.1.3" => ec(Sha256, true),
-        "0.4.0.127.0.7.1.1.4.1.4" => ec(Sha384, true),
-        "0.4.0.127.0.7.1.1.4.1.5" => ec(Sha512, true),
-        "1.2.840.113549.1.1.2" | "1.2.840.113549.1.1.3" | "1.2.840.113549.1.1.4" => Err(
-            AlgorithmProblem::NotAllowed(format!("{oid} (RSA with MD2/MD4/MD5)")),
+    match algorithm {
+        oid::RSA_ENCRYPTION => rsa(hinted("rsaEncryption")?),
+        oid::SHA1_WITH_RSA | oid::SHA1_WITH_RSA_OIW => rsa(Sha1),
+        oid::SHA224_WITH_RSA => rsa(Sha224),
+        oid::SHA256_WITH_RSA => rsa(Sha256),
+        oid::SHA384_WITH_RSA => rsa(Sha384),
+        oid::SHA512_WITH_RSA => rsa(Sha512),
+        oid::RSASSA_PSS => parse_pss_params(params),
+        oid::EC_PUBLIC_KEY => ec(hinted("id-ecPublicKey")?, false),
+        oid::ECDSA_WITH_SHA1 => ec(Sha1, false),
+        oid::ECDSA_WITH_SHA224 => ec(Sha224, false),
+        oid::ECDSA_WITH_SHA256 => ec(Sha256, false),
+        oid::ECDSA_WITH_SHA384 => ec(Sha384, false),
+        oid::ECDSA_WITH_SHA512 => ec(Sha512, false),
+        oid::ECDSA_PLAIN_SHA1 => ec(Sha1, true),
+        oid::ECDSA_PLAIN_SHA224 => ec(Sha224, true),
+        oid::ECDSA_PLAIN_SHA256 => ec(Sha256, true),
+        oid::ECDSA_PLAIN_SHA384 => ec(Sha384, true),
+        oid::ECDSA_PLAIN_SHA512 => ec(Sha512, true),
+        oid::MD2_WITH_RSA | oid::MD4_WITH_RSA | oid::MD5_WITH_RSA => Err(
+            AlgorithmProblem::NotAllowed(format!("{algorithm} (RSA with MD2/MD4/MD5)")),
         ),
-        "0.4.0.127.0.7.1.1.4.1.6" | "1.3.36.3.3.1.2" => {
-            Err(AlgorithmProblem::NotAllowed(format!("{oid} (RIPEMD-160)")))
-        }
-        "1.2.840.10040.4.3" => Ok(SignatureScheme::Dsa { hash: Sha1 }),
-        "2.16.840.1.101.3.4.3.1" => Ok(SignatureScheme::Dsa { hash: Sha224 }),
-        "2.16.840.1.101.3.4.3.2" => Ok(SignatureScheme::Dsa { hash: Sha256 }),
+        oid::ECDSA_PLAIN_RIPEMD160 | oid::RSA_WITH_RIPEMD160 => Err(AlgorithmProblem::NotAllowed(
+            format!("{algorithm} (RIPEMD-160)"),
+        )),
+        oid::DSA_WITH_SHA1 => Ok(SignatureScheme::Dsa { hash: Sha1 }),
+        oid::DSA_WITH_SHA224 => Ok(SignatureScheme::Dsa { hash: Sha224 }),
+        oid::DSA_WITH_SHA256 => Ok(SignatureScheme::Dsa { hash: Sha256 }),
         other => Err(AlgorithmProblem::Unsupported(format!(
             "unknown signature algorithm {other}"
         ))),
@@ -260,7 +400,7 @@ fn parse_pss_params(params: Option<&[u8]>) -> Result<SignatureScheme, AlgorithmP
     };
     let hash_of = |alg: &[u8]| -> Result<HashAlg, AlgorithmProblem> {
         let (oid, _) = alg_id(alg).ok_or_else(|| bad("bad AlgorithmIdentifier"))?;
-        HashAlg::from_oid(&oid)
+        HashAlg::from_object_id(oid)
             .ok_or_else(|| AlgorithmProblem::NotAllowed(format!("PSS hash {oid}")))
     };
     for field in emrtd_tlv::parse_all(p).map_err(|e| bad(&e.to_string()))? {
@@ -269,7 +409,7 @@ fn parse_pss_params(params: Option<&[u8]>) -> Result<SignatureScheme, AlgorithmP
             0xA1 => {
                 let (oid, mgf_params) =
                     alg_id(field.value).ok_or_else(|| bad("bad maskGenAlgorithm"))?;
-                if oid != "1.2.840.113549.1.1.8" {
+                if oid != oid::MGF1 {
                     return Err(AlgorithmProblem::Unsupported(format!(
                         "mask generation {oid}"
                     )));
@@ -308,7 +448,7 @@ fn parse_pss_params(params: Option<&[u8]>) -> Result<SignatureScheme, AlgorithmP
 }
 
 /// `(oid, raw parameters)` of an AlgorithmIdentifier TLV (DER).
-fn alg_id(der: &[u8]) -> Option<(String, Option<&[u8]>)> {
+fn alg_id(der: &[u8]) -> Option<(ObjectIdentifier, Option<&[u8]>)> {
     let seq = emrtd_tlv::parse_exact(der).ok()?;
     if seq.tag != 0x30 {
         return None;
@@ -317,7 +457,10 @@ fn alg_id(der: &[u8]) -> Option<(String, Option<&[u8]>)> {
     if o.tag != 0x06 {
         return None;
     }
-    Some((oid_to_string(o.value)?, (!rest.is_empty()).then_some(rest)))
+    Some((
+        ObjectIdentifier::from_bytes(o.value).ok()?,
+        (!rest.is_empty()).then_some(rest),
+    ))
 }
 
 /// Named elliptic curves with RustCrypto implementations.
@@ -375,9 +518,8 @@ impl PublicKey {
             .subject_public_key
             .as_bytes()
             .ok_or("public key BIT STRING has unused bits")?;
-        let oid = spki.algorithm.oid.to_string();
-        match oid.as_str() {
-            "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => {
+        match spki.algorithm.oid {
+            oid::RSA_ENCRYPTION | oid::RSASSA_PSS => {
                 let k = rsa::pkcs1::RsaPublicKey::from_der(key_bytes)
                     .map_err(|e| format!("RSA public key: {e}"))?;
                 let n = rsa::BigUint::from_bytes_be(k.modulus.as_bytes());
@@ -386,7 +528,7 @@ impl PublicKey {
                     .map(PublicKey::Rsa)
                     .map_err(|e| format!("RSA public key: {e}"))
             }
-            "1.2.840.10045.2.1" => {
+            oid::EC_PUBLIC_KEY => {
                 let params = spki
                     .algorithm
                     .parameters
@@ -398,7 +540,7 @@ impl PublicKey {
                     point: key_bytes.to_vec(),
                 })
             }
-            "1.2.840.10040.4.1" => {
+            oid::DSA => {
                 // Check the sizes before any arithmetic: the key check raises y to the power q
                 // modulo p.
                 let params = spki
@@ -479,18 +621,25 @@ fn identify(c: &EcCurve) -> Option<&'static str> {
 
 /// ICAO 9303-11 standardized domain parameter id (8–18) of a named-curve OID (dotted).
 pub fn standardized_id_of(oid: &str) -> Option<u8> {
-    Some(match oid {
-        "1.2.840.10045.3.1.1" => 8,
-        "1.3.36.3.3.2.8.1.1.3" => 9,
-        "1.3.132.0.33" => 10,
-        "1.3.36.3.3.2.8.1.1.5" => 11,
-        "1.2.840.10045.3.1.7" => 12,
-        "1.3.36.3.3.2.8.1.1.7" => 13,
-        "1.3.36.3.3.2.8.1.1.9" => 14,
-        "1.3.132.0.34" => 15,
-        "1.3.36.3.3.2.8.1.1.11" => 16,
-        "1.3.36.3.3.2.8.1.1.13" => 17,
-        "1.3.132.0.35" => 18,
+    ObjectIdentifier::new(oid)
+        .ok()
+        .and_then(standardized_id_of_curve)
+}
+
+/// ICAO 9303-11 standardized domain parameter id (8–18) of a named-curve OID.
+pub fn standardized_id_of_curve(curve: ObjectIdentifier) -> Option<u8> {
+    Some(match curve {
+        oid::SECP192R1 => 8,
+        oid::BRAINPOOL_P192R1 => 9,
+        oid::SECP224R1 => 10,
+        oid::BRAINPOOL_P224R1 => 11,
+        oid::SECP256R1 => 12,
+        oid::BRAINPOOL_P256R1 => 13,
+        oid::BRAINPOOL_P320R1 => 14,
+        oid::SECP384R1 => 15,
+        oid::BRAINPOOL_P384R1 => 16,
+        oid::BRAINPOOL_P512R1 => 17,
+        oid::SECP521R1 => 18,
         _ => return None,
     })
 }
@@ -500,8 +649,9 @@ fn curve_from_params(der: &[u8]) -> Result<Curve, String> {
     let t = emrtd_tlv::parse_exact(der).map_err(|e| format!("EC parameters: {e}"))?;
     match t.tag {
         0x06 => {
-            let oid = oid_to_string(t.value).ok_or("EC parameters: bad OID")?;
-            match standardized_id_of(&oid) {
+            let oid =
+                ObjectIdentifier::from_bytes(t.value).map_err(|_| "EC parameters: bad OID")?;
+            match standardized_id_of_curve(oid) {
                 Some(12) => Ok(Curve::Nist(NistCurve::P256)),
                 Some(15) => Ok(Curve::Nist(NistCurve::P384)),
                 Some(18) => Ok(Curve::Nist(NistCurve::P521)),
@@ -555,7 +705,7 @@ pub fn parse_specified_domain(body: &[u8]) -> Result<EcCurve, String> {
     let field = emrtd_tlv::parse_all(get(1, 0x30, "fieldID")?).map_err(|e| bad(&e.to_string()))?;
     let p = match (field.first(), field.get(1)) {
         (Some(o), Some(p)) if o.tag == 0x06 && p.tag == 0x02 => {
-            if oid_to_string(o.value).as_deref() != Some("1.2.840.10045.1.1") {
+            if ObjectIdentifier::from_bytes(o.value).ok() != Some(oid::PRIME_FIELD) {
                 return Err(bad("only prime fields are supported"));
             }
             p.value
@@ -583,10 +733,7 @@ pub fn parse_specified_domain(body: &[u8]) -> Result<EcCurve, String> {
 }
 
 fn digest_info_prefix(hash: HashAlg, with_null: bool) -> Vec<u8> {
-    let oid = match const_oid::ObjectIdentifier::new(hash.oid()) {
-        Ok(o) => o,
-        Err(_) => return Vec::new(),
-    };
+    let oid = hash.object_id();
     let mut alg = emrtd_tlv::encode(0x06, oid.as_bytes());
     if with_null {
         alg.extend([0x05, 0x00]);
@@ -603,14 +750,35 @@ fn digest_info_prefix(hash: HashAlg, with_null: bool) -> Vec<u8> {
 }
 
 /// Verify `signature` over `message` (hashing it as the scheme says).
+///
+/// ECDSA on P-256 (named or explicit parameters) with SHA-256/384, and RSA PKCS#1 v1.5
+/// and PSS (salt as long as the hash) with SHA-256/384/512 and 2048–8192-bit moduli, run on
+/// `ring`'s assembly ([`verifies_on_assembly`]); the rest, and any RSA signature `ring`
+/// rejects, on the own arithmetic of [`verify_prehashed`].
 pub fn verify(
     key: &PublicKey,
     scheme: &SignatureScheme,
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), String> {
+    match assembly::verify(key, scheme, message, signature) {
+        Some(true) => return Ok(()),
+        Some(false) => {
+            return Err(match scheme {
+                SignatureScheme::Ecdsa { .. } => "ECDSA signature does not verify".into(),
+                other => format!("{} signature does not verify", other.describe()),
+            })
+        }
+        None => {}
+    }
     let hashed = scheme.hash().digest(message);
     verify_prehashed(key, scheme, &hashed, signature)
+}
+
+/// Whether [`verify`] checks signatures of this scheme under this key on `ring` (assembly)
+/// rather than on the own arithmetic. [`verify_prehashed`] never does.
+pub fn verifies_on_assembly(key: &PublicKey, scheme: &SignatureScheme) -> bool {
+    assembly::applies(key, scheme)
 }
 
 /// Verify `signature` over a message whose hash (with the scheme's hash) is `hashed`.
@@ -828,4 +996,88 @@ fn mgf1(hash: HashAlg, seed: &[u8], len: usize) -> Vec<u8> {
     }
     out.truncate(len);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use emrtd_tlv::encode as tlv;
+
+    fn alg(oid: ObjectIdentifier, params: &[u8]) -> Vec<u8> {
+        let mut body = tlv(0x06, oid.as_bytes());
+        body.extend_from_slice(params);
+        tlv(0x30, &body)
+    }
+
+    /// RSASSA-PSS-params with SHA-256, the given mask generation function (over SHA-256) and
+    /// salt 32.
+    fn pss_params(mgf: ObjectIdentifier) -> Vec<u8> {
+        let sha256 = alg(oid::SHA256, &[0x05, 0x00]);
+        let mut body = tlv(0xA0, &sha256);
+        body.extend(tlv(0xA1, &alg(mgf, &sha256)));
+        body.extend(tlv(0xA2, &tlv(0x02, &[32])));
+        tlv(0x30, &body)
+    }
+
+    #[test]
+    fn pss_with_mgf1_is_read_from_its_typed_oid() {
+        let scheme =
+            scheme_from_object_id(oid::RSASSA_PSS, Some(&pss_params(oid::MGF1)), None).unwrap();
+        assert_eq!(
+            scheme,
+            SignatureScheme::RsaPss {
+                hash: HashAlg::Sha256,
+                mgf1_hash: HashAlg::Sha256,
+                salt_len: 32
+            }
+        );
+        // The dotted entry point parses into the same typed OID.
+        assert_eq!(
+            scheme_from_algorithm("1.2.840.113549.1.1.10", Some(&pss_params(oid::MGF1)), None),
+            Ok(scheme)
+        );
+    }
+
+    #[test]
+    fn pss_with_another_mask_generation_function_is_unsupported() {
+        // id-pSpecified (1.2.840.113549.1.1.9) is an OAEP parameter, not a mask generation
+        // function; it differs from id-mgf1 only in the last arc.
+        let other = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.9");
+        assert!(matches!(
+            scheme_from_object_id(oid::RSASSA_PSS, Some(&pss_params(other)), None),
+            Err(AlgorithmProblem::Unsupported(m)) if m.contains("1.2.840.113549.1.1.9")
+        ));
+    }
+
+    #[test]
+    fn a_dotted_string_that_is_no_oid_is_malformed_not_unknown() {
+        assert!(matches!(
+            scheme_from_algorithm("1.2.840.113549.1.1.11 ", None, None),
+            Err(AlgorithmProblem::Malformed(_))
+        ));
+        assert_eq!(HashAlg::from_oid("2.16.840.1.101.3.4.2.1x"), None);
+    }
+
+    #[test]
+    fn hash_oids_agree_in_both_forms() {
+        for h in [
+            HashAlg::Sha1,
+            HashAlg::Sha224,
+            HashAlg::Sha256,
+            HashAlg::Sha384,
+            HashAlg::Sha512,
+        ] {
+            assert_eq!(h.object_id().to_string(), h.oid());
+            assert_eq!(HashAlg::from_oid(h.oid()), Some(h));
+            assert_eq!(HashAlg::from_object_id(h.object_id()), Some(h));
+        }
+    }
+
+    #[test]
+    fn named_curves_map_to_their_standardized_ids() {
+        assert_eq!(standardized_id_of("1.3.36.3.3.2.8.1.1.7"), Some(13));
+        assert_eq!(standardized_id_of_curve(oid::SECP521R1), Some(18));
+        assert_eq!(standardized_id_of("1.3.132.0.10"), None); // secp256k1: not ICAO
+        assert_eq!(standardized_id_of("not an oid"), None);
+    }
 }

@@ -142,6 +142,15 @@ pub enum ChainError {
         /// Its role.
         role: Role,
     },
+    /// The CHAT PACE carried (the confined authorization) names another terminal type than
+    /// the chain (TR-03110-3 §2.7.1: the chip then grants nothing).
+    #[error("PACE's CHAT asked for the rights of a {confined}, the certificate chain is for a {chain}: send the CHAT of the terminal certificate's type in PACE")]
+    ConfinedTerminalType {
+        /// The terminal type of PACE's CHAT.
+        confined: TerminalType,
+        /// The chain's terminal type.
+        chain: TerminalType,
+    },
     /// The terminal is not an inspection system, so it may not read DG3 or DG4.
     #[error("the terminal is a {0}, not an inspection system: it has no right to DG3 or DG4")]
     NotAnInspectionSystem(TerminalType),
@@ -255,6 +264,20 @@ impl VerifiedChain {
     /// The effective inspection-system rights; `None` for another terminal type.
     pub fn inspection_rights(&self) -> Option<IsRights> {
         self.effective.inspection_rights()
+    }
+
+    /// The effective authorization confined by the CHAT PACE carried (TR-03110-3 §2.7,
+    /// §2.7.1, §B.14.1: when Terminal Authentication version 2 follows PACE the chip ANDs the
+    /// CHAT of PACE's MSE:Set AT with the chain's). Refused when the terminal types differ.
+    pub fn confine(mut self, confined: &Chat) -> Result<VerifiedChain, ChainError> {
+        if confined.terminal_type != self.effective.terminal_type {
+            return Err(ChainError::ConfinedTerminalType {
+                confined: confined.terminal_type.clone(),
+                chain: self.effective.terminal_type.clone(),
+            });
+        }
+        self.effective = self.effective.and(confined);
+        Ok(self)
     }
 
     /// Refuse unless the effective authorization grants every right in `rights`.

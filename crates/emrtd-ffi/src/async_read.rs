@@ -145,7 +145,9 @@ pub(crate) async fn drive<T: Send + 'static>(
     };
     let mut report = |p: Progress| {
         if let Some(l) = &listener {
-            l.on_progress(p.into());
+            if let Some(p) = crate::ReadProgress::of(p) {
+                l.on_progress(p);
+            }
         }
     };
     let config = emrtd_reader::EngineConfig::new(key.reader_key().clone(), reader_options)

@@ -172,6 +172,13 @@ impl RemoteChallenge {
             Instructions::None => RemoteProofMethod::None,
             Instructions::ActiveAuthentication { .. } => RemoteProofMethod::ActiveAuthentication,
             Instructions::ChipAuthentication { .. } => RemoteProofMethod::ChipAuthentication,
+            // remote_challenge_request never offers PACE-CAM, so a server of this protocol
+            // does not ask for it.
+            Instructions::PaceCam => {
+                return Err(EmrtdError::InvalidArgument(
+                    "the server asks for PACE-CAM, which this library's phone side does not run: build the challenge request with remote_challenge_request".into(),
+                ))
+            }
             _ => {
                 return Err(EmrtdError::InvalidArgument(
                     "the server asks for a chip proof this version cannot give: update the library"

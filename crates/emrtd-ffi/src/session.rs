@@ -351,9 +351,11 @@ fn count(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
 }
 
-impl From<Progress> for ReadProgress {
-    fn from(p: Progress) -> Self {
-        match p {
+impl ReadProgress {
+    /// The record of an engine progress report; `None` for a kind of report this binding does
+    /// not know yet (`Progress` is `#[non_exhaustive]`): it is not shown rather than shown wrong.
+    pub(crate) fn of(p: Progress) -> Option<ReadProgress> {
+        Some(match p {
             Progress::Opening => ReadProgress::Opening,
             Progress::Opened(a) => ReadProgress::Opened {
                 access: AccessInfo::from(&a),
@@ -375,7 +377,8 @@ impl From<Progress> for ReadProgress {
                 file: file.map(EfId::name),
                 offset: count(offset),
             },
-        }
+            _ => return None,
+        })
     }
 }
 
@@ -433,7 +436,9 @@ impl ReadSession {
         };
         let mut report = |p: Progress| {
             if let Some(l) = &listener {
-                l.on_progress(p.into());
+                if let Some(p) = ReadProgress::of(p) {
+                    l.on_progress(p);
+                }
             }
         };
         let config = emrtd_reader::EngineConfig::new(self.key.inner.clone(), options)

@@ -130,17 +130,14 @@ fn checks(c: &[emrtd_auth::Check]) -> Vec<CheckResult> {
     c.iter().map(CheckResult::from).collect()
 }
 
-fn dg_order(name: &str) -> u32 {
-    name.trim_start_matches("DG").parse().unwrap_or(u32::MAX)
-}
-
 impl From<&PassiveAuthReport> for PassiveAuthentication {
     fn from(r: &PassiveAuthReport) -> Self {
-        let mut data_groups: Vec<DataGroupCheck> = r
+        // Keyed by `DataGroup`: in the order of the numbers; the name is made here.
+        let data_groups: Vec<DataGroupCheck> = r
             .data_groups
             .iter()
             .map(|(dg, s)| DataGroupCheck {
-                data_group: dg.clone(),
+                data_group: dg.to_string(),
                 status: match s {
                     DgStatus::Match => DataGroupStatus::Match,
                     DgStatus::Mismatch => DataGroupStatus::Mismatch,
@@ -151,7 +148,6 @@ impl From<&PassiveAuthReport> for PassiveAuthentication {
                 },
             })
             .collect();
-        data_groups.sort_by_key(|d| dg_order(&d.data_group));
         PassiveAuthentication {
             status: r.status.into(),
             signature_valid: r.signature_valid,

@@ -13,6 +13,7 @@ pub mod check;
 pub mod com;
 pub(crate) mod common;
 pub mod cvca;
+pub mod data_group;
 pub mod dg1;
 pub mod dg11;
 pub mod dg12;
@@ -36,6 +37,7 @@ pub mod security_infos;
 pub mod sod;
 
 pub use check::Issue;
+pub use data_group::DataGroup;
 pub use error::LdsError;
 pub use file::{decode_file, FileId, LdsFile};
 #[cfg(feature = "images")]

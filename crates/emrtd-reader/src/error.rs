@@ -4,6 +4,7 @@ use emrtd_apdu::{StatusWord, TransportError};
 
 /// Why a read failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReadError {
     /// The link to the card failed (card removed, no reader, timeout, cancelled).
     #[error("{0}")]

@@ -23,9 +23,9 @@ pub use engine::{
 pub use error::ReadError;
 pub use files::EfId;
 pub use report::{
-    AccessChoice, AccessKey, AccessProtocol, AccessReport, CheckOutcome, CipherSuite, Document,
-    NotPerformed, PaceMapping, Password, Progress, ReadOptions, Refusal, RemoteProof,
-    RemoteProofTranscript, TaVersionChoice, TerminalAuthConfig, TerminalAuthReport,
+    AccessChoice, AccessKey, AccessProtocol, AccessReport, CheckOutcome, ChipKeySource,
+    CipherSuite, Document, NotPerformed, PaceMapping, Password, Progress, ReadOptions, Refusal,
+    RemoteProof, RemoteProofTranscript, TaVersionChoice, TerminalAuthConfig, TerminalAuthReport,
     DEFAULT_COMMAND_BUDGET,
 };
 pub use verdict::{

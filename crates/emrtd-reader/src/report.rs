@@ -280,6 +280,7 @@ pub struct AccessReport {
 
 /// What happens during a read, for progress displays.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Progress {
     /// Opening the chip (access control).
     Opening,
@@ -393,6 +394,7 @@ pub enum RemoteProof {
 
 /// What the chip answered to a [`RemoteProof`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RemoteProofTranscript {
     /// The INTERNAL AUTHENTICATE answer (secure messaging removed).
     pub signature: Option<Vec<u8>>,
@@ -430,6 +432,11 @@ pub struct TerminalAuthConfig {
     pub version: TaVersionChoice,
     /// The terminal certificate's private key (or an HSM behind the trait).
     pub signer: std::sync::Arc<dyn emrtd_eac::TerminalSigner + Send + Sync>,
+    /// The rights to ask for: before Terminal Authentication version 2, PACE's MSE:Set AT
+    /// carries a CHAT with the terminal certificate's rights ANDed with these (TR-03110-3
+    /// §2.7.1, §B.14.1), and the chip grants at most them. `None`: all the terminal
+    /// certificate's rights. (Version 1 has no such request: the chain's rights apply.)
+    pub requested_rights: Option<emrtd_eac::IsRights>,
 }
 
 impl fmt::Debug for TerminalAuthConfig {
@@ -443,6 +450,7 @@ impl fmt::Debug for TerminalAuthConfig {
             .field("chains", &chrs)
             .field("signer", &self.signer.algorithm())
             .field("version", &self.version)
+            .field("requested_rights", &self.requested_rights)
             .finish()
     }
 }
@@ -457,6 +465,7 @@ impl TerminalAuthConfig {
             chains: vec![chain],
             signer,
             version: TaVersionChoice::Auto,
+            requested_rights: None,
         }
     }
 
@@ -488,9 +497,34 @@ pub struct TerminalAuthReport {
     pub terminal: Option<emrtd_eac::CvReference>,
     /// The CVCA the chain starts at (listed in the chip's EF.CVCA).
     pub cvca: Option<emrtd_eac::CvReference>,
-    /// Effective rights granted (the AND of the rights of the certificates sent); empty
-    /// unless the outcome is verified.
+    /// Effective rights granted (the AND of the rights of the certificates sent, and in
+    /// version 2 of the CHAT PACE carried); empty unless the outcome is verified.
     pub rights: emrtd_eac::IsRights,
+    /// Version 2: the rights PACE's CHAT asked for (`None` when PACE carried no CHAT).
+    pub requested: Option<emrtd_eac::IsRights>,
+    /// Version 2: where the Chip Authentication key came from (EF.CardSecurity, or DG14 and
+    /// why); `None` before Chip Authentication v2 ran.
+    pub chip_key_source: Option<ChipKeySource>,
+}
+
+/// Where the Chip Authentication version 2 key came from (TR-03110-3 §A.1.2.2, §A.1.2.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChipKeySource {
+    /// EF.CardSecurity, read after Terminal Authentication, its signature verified (its
+    /// Document Signer's chain is checked by the verdict, like EF.SOD's).
+    CardSecurity,
+    /// DG14 (hashed in EF.SOD), because EF.CardSecurity could not be used: why.
+    Dg14(String),
+}
+
+impl fmt::Display for ChipKeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChipKeySource::CardSecurity => f.write_str("EF.CardSecurity"),
+            ChipKeySource::Dg14(why) => write!(f, "DG14 ({why})"),
+        }
+    }
 }
 
 impl TerminalAuthReport {
@@ -502,6 +536,8 @@ impl TerminalAuthReport {
             terminal: None,
             cvca: None,
             rights: emrtd_eac::IsRights::default(),
+            requested: None,
+            chip_key_source: None,
         }
     }
 

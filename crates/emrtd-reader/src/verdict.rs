@@ -99,8 +99,12 @@ pub fn verify_document_with(
             EfId::Dg(_) => true,
             _ => false,
         })
-        .map(|(ef, _)| ef.name())
+        .filter_map(|(ef, _)| match ef {
+            EfId::Dg(n) => emrtd_auth::DataGroup::new(*n),
+            _ => None,
+        })
         .filter(|dg| pa.data_groups.contains_key(dg))
+        .map(|dg| dg.to_string())
         .collect();
     if !hidden.is_empty() {
         let reason = format!(
@@ -195,9 +199,7 @@ pub fn verify_document_with(
             .map(|e| format!(" ({e})"))
             .unwrap_or_default()
     )];
-    let mut data_groups: Vec<_> = pa.data_groups.iter().collect();
-    data_groups.sort_by_key(|(dg, _)| dg.trim_start_matches("DG").parse::<u8>().unwrap_or(u8::MAX));
-    for (dg, s) in data_groups {
+    for (dg, s) in &pa.data_groups {
         summary.push(format!("  {dg} hash: {}", serde_plain(s)));
     }
     if let Some(cs) = &card_security {

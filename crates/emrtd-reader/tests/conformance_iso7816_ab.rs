@@ -42,7 +42,7 @@ fn iso7816_a_02_bac_mrtd() {
     assert!(verdict
         .passive_authentication
         .data_groups
-        .contains_key("DG2"));
+        .contains_key(&emrtd_auth::DataGroup::DG2));
 }
 
 #[test]

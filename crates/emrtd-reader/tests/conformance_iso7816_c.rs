@@ -6,7 +6,7 @@ mod conformance_support;
 
 use conformance_support::*;
 use emrtd_apdu::{ins, StatusWord};
-use emrtd_auth::{DgStatus, Verdict};
+use emrtd_auth::{DataGroup, DgStatus, Verdict};
 use emrtd_reader::{read_document, EfId, ReadError, ReadOptions};
 use emrtd_sim::hostile::{HostileChip, SodSpec};
 use emrtd_sim::{Profile, VirtualChip};
@@ -116,7 +116,7 @@ fn iso7816_c_01_hidden_data_group_is_not_valid() {
     } = &outcome
     {
         assert_eq!(
-            v.passive_authentication.data_groups.get("DG2"),
+            v.passive_authentication.data_groups.get(&DataGroup::DG2),
             Some(&DgStatus::NotRead)
         );
     }
@@ -133,7 +133,7 @@ fn iso7816_c_02_reading_large_files() {
         let (doc, verdict) = inspect(chip(&p), &p).successful("ISO7816_C_02");
         assert_eq!(doc.files[&EfId::Dg(2)], dg2);
         assert_eq!(
-            verdict.passive_authentication.data_groups["DG2"],
+            verdict.passive_authentication.data_groups[&DataGroup::DG2],
             DgStatus::Match
         );
     }

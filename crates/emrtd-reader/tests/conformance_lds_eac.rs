@@ -10,6 +10,7 @@
 mod conformance_support;
 
 use conformance_support::*;
+use emrtd_auth::DataGroup;
 use emrtd_eac::{CvCertificate, Pkcs8Signer};
 use emrtd_reader::{CheckOutcome, EfId, ReadOptions, Refusal, TerminalAuthConfig};
 use emrtd_sim::profile::{CaConfig, EacConfig};
@@ -127,7 +128,11 @@ fn successful(id: &str) {
         verdict.lds_conformance.reason()
     );
     assert!(
-        verdict.passive_authentication.data_groups[name] == emrtd_auth::DgStatus::Match,
+        verdict
+            .passive_authentication
+            .data_groups
+            .get(&name.parse::<DataGroup>().unwrap())
+            == Some(&emrtd_auth::DgStatus::Match),
         "{id}: {name} hash not compared"
     );
 }
@@ -459,7 +464,7 @@ fn a_dg14_with_bytes_after_its_security_infos_is_verified_with_a_finding() {
     let verdict = inspect_with(chip(&p), &mrz_key(&p), &trust(), Some(&data_page(&p)))
         .failed_only_on_findings("D15");
     assert_eq!(
-        verdict.passive_authentication.data_groups["DG14"],
+        verdict.passive_authentication.data_groups[&DataGroup::DG14],
         emrtd_auth::DgStatus::Match
     );
     assert_eq!(
@@ -508,8 +513,8 @@ fn data_group_hashes_in_another_algorithm_than_the_signers_digest_verify() {
         .insert("SOD".into(), hex::encode(spec.sign().unwrap()));
     let (_, verdict) = inspect(chip(&p), &p).successful("D8");
     let pa = &verdict.passive_authentication;
-    for dg in ["DG1", "DG2"] {
-        assert_eq!(pa.data_groups[dg], emrtd_auth::DgStatus::Match, "{dg}");
+    for dg in [DataGroup::DG1, DataGroup::DG2] {
+        assert_eq!(pa.data_groups[&dg], emrtd_auth::DgStatus::Match, "{dg}");
     }
     // The same EF.SOD with one data group changed fails: the SHA-512 hashes are compared.
     let mut tampered = p.clone();
@@ -519,7 +524,7 @@ fn data_group_hashes_in_another_algorithm_than_the_signers_digest_verify() {
     tampered.files.insert("DG1".into(), hex::encode(&dg1));
     let v = inspect(chip(&tampered), &tampered).verify_failure("D8 tampered");
     assert_eq!(
-        v.passive_authentication.data_groups["DG1"],
+        v.passive_authentication.data_groups[&DataGroup::DG1],
         emrtd_auth::DgStatus::Mismatch
     );
 }

@@ -5,8 +5,8 @@
 use emrtd_eac::cert::{CertificateBody, CvPublicKey};
 use emrtd_eac::*;
 use emrtd_reader::{
-    read_document, AccessKey, CheckOutcome, Document, EfId, ReadOptions, Refusal, TaVersionChoice,
-    TerminalAuthConfig,
+    read_document, AccessKey, CheckOutcome, ChipKeySource, Document, EfId, ReadOptions, Refusal,
+    TaVersionChoice, TerminalAuthConfig,
 };
 use emrtd_sim::profile::{CaConfig, EacConfig};
 use emrtd_sim::{Profile, VirtualChip};
@@ -123,12 +123,40 @@ fn chip() -> VirtualChip {
     eac_chip("norway-passport", false)
 }
 
-/// An EAC chip from a built-in profile: `norway-passport` (BAC, Chip Authentication added)
-/// or `norway-id` (PACE with the MRZ or the CAN 123456, Chip Authentication), with the BSI
-/// 2008 specimen's DG3/DG4; `static_binding`: ID_PICC after PACE is the document number or
-/// the CAN (older documents).
-fn eac_chip(base: &str, static_binding: bool) -> VirtualChip {
+/// The test CVCA (`pki(1, "NOCVCA00001", …)`) as the chip's trust point, hex.
+fn test_cvca() -> String {
+    hex::encode(
+        pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01")
+            .cvca
+            .encode(),
+    )
+}
+
+/// A built-in profile with EAC (`eac` with the test CVCA; the chip's date 2026-12-06) and the
+/// BSI 2008 specimen's DG3/DG4.
+fn eac_profile(base: &str, eac: EacConfig) -> Profile {
     let mut p = Profile::builtin(base).unwrap();
+    p.eac = Some(EacConfig {
+        cvca: test_cvca(),
+        date: "2026-12-06".into(),
+        ..eac
+    });
+    p.files.insert("DG3".into(), hex::encode(DG3));
+    p.files.insert("DG4".into(), hex::encode(DG4));
+    p
+}
+
+/// An EAC chip from a built-in profile: `norway-passport` (BAC, Chip Authentication added)
+/// or `norway-id` (PACE with the MRZ or the CAN 123456, Chip Authentication); `static_binding`:
+/// ID_PICC after PACE is the document number or the CAN (older documents).
+fn eac_chip(base: &str, static_binding: bool) -> VirtualChip {
+    let mut p = eac_profile(
+        base,
+        EacConfig {
+            static_binding,
+            ..Default::default()
+        },
+    );
     if p.chip_authentication.is_none() {
         p.chip_authentication = Some(CaConfig {
             cipher: "3DES".into(),
@@ -136,18 +164,6 @@ fn eac_chip(base: &str, static_binding: bool) -> VirtualChip {
             key_id: None,
         });
     }
-    p.eac = Some(EacConfig {
-        cvca: hex::encode(
-            pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01")
-                .cvca
-                .encode(),
-        ),
-        date: "2026-12-06".into(),
-        static_binding,
-        ..Default::default()
-    });
-    p.files.insert("DG3".into(), hex::encode(DG3));
-    p.files.insert("DG4".into(), hex::encode(DG4));
     VirtualChip::new(p).unwrap()
 }
 
@@ -249,61 +265,64 @@ fn without_terminal_authentication_dg3_and_dg4_are_refused_and_the_report_says_w
     );
 }
 
-#[test]
-fn an_expired_terminal_certificate_is_refused_by_the_chip() {
-    // The chip's date is 2026-12-06; the IS certificate expired on 2026-12-03.
-    let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2026-12-03");
-    let doc = read(config(p.chain, 3));
+/// The four refusals of the acceptance tests, each read by `read` (chain, key seed): an
+/// expired IS certificate, a certificate without the fingerprint right, a chain from an
+/// unknown CVCA, a wrong terminal key. Checks what every version and access control must
+/// give (a clear message, DG3/DG4 refused for the right reason) and returns the documents.
+fn refusals(mut read: impl FnMut(Vec<CvCertificate>, u64) -> Document) -> [Document; 4] {
+    // Expired IS certificate (the chip's date is 2026-12-06, it expired on 2026-12-03).
+    let expired = read(
+        pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2026-12-03").chain,
+        3,
+    );
     assert!(
-        failure(&doc).contains("refused certificate NOISGATE00042"),
+        failure(&expired).contains("refused certificate NOISGATE00042"),
         "{}",
-        failure(&doc)
+        failure(&expired)
     );
-    assert_eq!(
-        doc.refused.get(&EfId::Dg(3)),
-        Some(&Refusal::TerminalAuthenticationFailed)
-    );
-    assert_eq!(
-        doc.refused.get(&EfId::Dg(4)),
-        Some(&Refusal::TerminalAuthenticationFailed)
-    );
-}
-
-#[test]
-fn a_terminal_without_the_fingerprint_right_reads_dg4_but_not_dg3() {
+    // Without the fingerprint right: DG4 read, DG3 refused for the missing right.
     let iris = IsRights::default().with(IsRight::ReadDg4);
-    let p = pki(1, "NOCVCA00001", iris, "2027-01-01");
-    let doc = read(config(p.chain, 3));
-    let ta = doc.terminal_authentication.as_ref().unwrap();
+    let iris_only = read(pki(1, "NOCVCA00001", iris, "2027-01-01").chain, 3);
+    let ta = iris_only.terminal_authentication.as_ref().unwrap();
     assert_eq!(ta.outcome, CheckOutcome::Verified);
     assert_eq!(ta.rights, iris);
-    assert_eq!(doc.refused.get(&EfId::Dg(3)), Some(&Refusal::RightMissing));
-    assert_eq!(doc.files.get(&EfId::Dg(4)).map(Vec::as_slice), Some(DG4));
-}
-
-#[test]
-fn a_chain_from_a_cvca_the_chip_does_not_list_is_not_sent() {
-    let p = pki(50, "XXCVCA00009", IsRights::DG3_DG4, "2027-01-01");
-    let doc = read(config(p.chain, 3));
-    let why = failure(&doc);
+    assert_eq!(
+        iris_only.refused.get(&EfId::Dg(3)),
+        Some(&Refusal::RightMissing)
+    );
+    assert_eq!(
+        iris_only.files.get(&EfId::Dg(4)).map(Vec::as_slice),
+        Some(DG4)
+    );
+    // A chain from a CVCA the chip does not list: not sent, the message names both.
+    let unknown = read(
+        pki(50, "XXCVCA00009", IsRights::DG3_DG4, "2027-01-01").chain,
+        3,
+    );
+    let why = failure(&unknown);
     assert!(why.contains("EF.CVCA lists NOCVCA00001"), "{why}");
     assert!(why.contains("XXCVCA00009"), "{why}");
-    assert_eq!(
-        doc.refused.get(&EfId::Dg(3)),
-        Some(&Refusal::TerminalAuthenticationFailed)
+    // A wrong terminal key: the chip rejects the signature.
+    let wrong_key = read(
+        pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01").chain,
+        77,
     );
+    let why = failure(&wrong_key);
+    assert!(why.contains("rejected the terminal's signature"), "{why}");
+    for doc in [&expired, &unknown, &wrong_key] {
+        for dg in [3, 4] {
+            assert_eq!(
+                doc.refused.get(&EfId::Dg(dg)),
+                Some(&Refusal::TerminalAuthenticationFailed)
+            );
+        }
+    }
+    [expired, iris_only, unknown, wrong_key]
 }
 
 #[test]
-fn a_wrong_terminal_key_is_rejected_at_external_authenticate() {
-    let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
-    let doc = read(config(p.chain, 77));
-    let why = failure(&doc);
-    assert!(why.contains("rejected the terminal's signature"), "{why}");
-    assert_eq!(
-        doc.refused.get(&EfId::Dg(4)),
-        Some(&Refusal::TerminalAuthenticationFailed)
-    );
+fn an_expired_chain_a_missing_right_an_unknown_cvca_and_a_wrong_key_are_refused_after_bac() {
+    refusals(|chain, seed| read(config(chain, seed)));
 }
 
 #[test]
@@ -358,25 +377,13 @@ fn after_pace_terminal_authentication_follows_chip_authentication_and_binds_to_t
 fn after_pace_cam_terminal_authentication_binds_to_the_terminals_pace_key_without_chip_authentication(
 ) {
     let mut chip = {
-        let mut p = Profile::builtin("norway-id").unwrap();
+        let mut p = eac_profile("norway-id", EacConfig::default());
         p.access.pace = vec![emrtd_sim::profile::PaceConfig {
             mapping: "CAM".into(),
             cipher: "AES-128".into(),
             parameter_id: 13,
         }];
         p.chip_authentication = None;
-        p.eac = Some(EacConfig {
-            cvca: hex::encode(
-                pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01")
-                    .cvca
-                    .encode(),
-            ),
-            date: "2026-12-06".into(),
-            static_binding: false,
-            ..Default::default()
-        });
-        p.files.insert("DG3".into(), hex::encode(DG3));
-        p.files.insert("DG4".into(), hex::encode(DG4));
         VirtualChip::new(p).unwrap()
     };
     let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
@@ -418,65 +425,18 @@ fn an_older_document_with_the_static_binding_is_read_after_the_dynamic_binding_i
 #[test]
 fn after_pace_an_expired_chain_a_missing_right_an_unknown_cvca_and_a_wrong_key_are_refused() {
     for password in [Pace::Mrz, Pace::Can] {
-        // Expired IS certificate (the chip's date is 2026-12-06).
-        let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2026-12-03");
-        let doc = read_after_pace(
-            &mut eac_chip("norway-id", false),
-            password,
-            config(p.chain, 3),
-        );
-        assert!(
-            failure(&doc).contains("refused certificate NOISGATE00042"),
-            "{}",
-            failure(&doc)
-        );
-        for dg in [3, 4] {
-            assert_eq!(
-                doc.refused.get(&EfId::Dg(dg)),
-                Some(&Refusal::TerminalAuthenticationFailed)
-            );
-        }
-
-        // Without the fingerprint right: DG4 read, DG3 refused.
-        let iris = IsRights::default().with(IsRight::ReadDg4);
-        let p = pki(1, "NOCVCA00001", iris, "2027-01-01");
-        let doc = read_after_pace(
-            &mut eac_chip("norway-id", false),
-            password,
-            config(p.chain, 3),
-        );
-        assert_eq!(doc.terminal_authentication.as_ref().unwrap().rights, iris);
-        assert_eq!(doc.refused.get(&EfId::Dg(3)), Some(&Refusal::RightMissing));
-        assert_eq!(doc.files.get(&EfId::Dg(4)).map(Vec::as_slice), Some(DG4));
-
-        // A chain from a CVCA the chip does not list.
-        let p = pki(50, "XXCVCA00009", IsRights::DG3_DG4, "2027-01-01");
-        let doc = read_after_pace(
-            &mut eac_chip("norway-id", false),
-            password,
-            config(p.chain, 3),
-        );
-        let why = failure(&doc);
-        assert!(why.contains("EF.CVCA lists NOCVCA00001"), "{why}");
+        let mut orders = Vec::new();
+        let [.., wrong_key] = refusals(|chain, seed| {
+            let mut chip = eac_chip("norway-id", false);
+            let doc = read_after_pace(&mut chip, password, config(chain, seed));
+            orders.push(protocol_order(&chip));
+            doc
+        });
+        // A wrong key is rejected with the dynamic binding, then with the static one, each
+        // in its own session; DG3 then asked for and refused.
+        assert!(failure(&wrong_key).contains("static binding"));
         assert_eq!(
-            doc.refused.get(&EfId::Dg(3)),
-            Some(&Refusal::TerminalAuthenticationFailed)
-        );
-
-        // A wrong terminal key: rejected with the dynamic binding, and with the static one.
-        let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
-        let mut chip = eac_chip("norway-id", false);
-        let doc = read_after_pace(&mut chip, password, config(p.chain, 77));
-        let why = failure(&doc);
-        assert!(why.contains("rejected the terminal's signature"), "{why}");
-        assert!(why.contains("static binding"), "{why}");
-        assert_eq!(
-            doc.refused.get(&EfId::Dg(4)),
-            Some(&Refusal::TerminalAuthenticationFailed)
-        );
-        // Both bindings tried, each in its own session; DG3 then asked for and refused.
-        assert_eq!(
-            protocol_order(&chip),
+            orders[3],
             ["PACE", "CA", "TA", "PACE", "CA", "TA", "DG3"],
             "{password:?}"
         );
@@ -503,21 +463,19 @@ fn after_pace_the_chip_forgets_the_rights_when_the_card_is_lost_and_terminal_aut
 /// Authentication version 2: its Chip Authentication key is a version 2 key, DG14 and
 /// EF.CardAccess list TerminalAuthenticationInfo version 2.
 fn eac_chip_v2() -> VirtualChip {
-    let mut p = Profile::builtin("norway-id").unwrap();
+    VirtualChip::new(eac_profile_v2()).unwrap()
+}
+
+fn eac_profile_v2() -> Profile {
+    let p = eac_profile(
+        "norway-id",
+        EacConfig {
+            version: 2,
+            ..Default::default()
+        },
+    );
     assert!(p.chip_authentication.is_some());
-    p.eac = Some(EacConfig {
-        cvca: hex::encode(
-            pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01")
-                .cvca
-                .encode(),
-        ),
-        date: "2026-12-06".into(),
-        version: 2,
-        ..Default::default()
-    });
-    p.files.insert("DG3".into(), hex::encode(DG3));
-    p.files.insert("DG4".into(), hex::encode(DG4));
-    VirtualChip::new(p).unwrap()
+    p
 }
 
 fn chip_authentication(doc: &Document) -> &emrtd_auth::Check {
@@ -574,70 +532,32 @@ fn ta_v1_forced_on_a_v2_chip_fails_and_its_v2_key_is_not_run_alone() {
 
 #[test]
 fn ta_v2_refuses_an_expired_chain_a_missing_right_an_unknown_cvca_and_a_wrong_key() {
-    // Expired IS certificate: TA fails, Chip Authentication v2 cannot follow (not checked,
-    // never passed), DG3/DG4 refused because of TA.
-    let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2026-12-03");
-    let mut chip = eac_chip_v2();
-    let doc = read_after_pace(&mut chip, Pace::Mrz, config(p.chain, 3));
-    assert!(
-        failure(&doc).contains("refused certificate NOISGATE00042"),
-        "{}",
-        failure(&doc)
-    );
+    let mut orders = Vec::new();
+    let [expired, iris_only, _, wrong_key] = refusals(|chain, seed| {
+        let mut chip = eac_chip_v2();
+        let doc = read_after_pace(&mut chip, Pace::Mrz, config(chain, seed));
+        orders.push(protocol_order(&chip));
+        doc
+    });
     assert_eq!(
-        doc.terminal_authentication.as_ref().unwrap().version,
+        expired.terminal_authentication.as_ref().unwrap().version,
         Some(TaVersion::V2)
     );
-    let ca = chip_authentication(&doc);
+    // TA failed: Chip Authentication v2 cannot follow (not checked, never passed).
+    let ca = chip_authentication(&expired);
     assert_eq!(ca.status(), emrtd_auth::CheckStatus::NotChecked);
     assert!(ca
         .reason()
         .contains("only after Terminal Authentication version 2"));
-    for dg in [3, 4] {
-        assert_eq!(
-            doc.refused.get(&EfId::Dg(dg)),
-            Some(&Refusal::TerminalAuthenticationFailed)
-        );
-    }
-    assert_eq!(protocol_order(&chip), ["PACE", "TA", "DG3"]);
-
-    // Without the fingerprint right: DG4 read, DG3 refused.
-    let iris = IsRights::default().with(IsRight::ReadDg4);
-    let p = pki(1, "NOCVCA00001", iris, "2027-01-01");
-    let doc = read_after_pace(&mut eac_chip_v2(), Pace::Can, config(p.chain, 3));
-    assert_eq!(doc.terminal_authentication.as_ref().unwrap().rights, iris);
     assert_eq!(
-        chip_authentication(&doc).status(),
+        chip_authentication(&iris_only).status(),
         emrtd_auth::CheckStatus::Passed
     );
-    assert_eq!(doc.refused.get(&EfId::Dg(3)), Some(&Refusal::RightMissing));
-    assert_eq!(doc.files.get(&EfId::Dg(4)).map(Vec::as_slice), Some(DG4));
-
-    // A chain from a CVCA the chip does not list: nothing sent.
-    let p = pki(50, "XXCVCA00009", IsRights::DG3_DG4, "2027-01-01");
-    let mut chip = eac_chip_v2();
-    let doc = read_after_pace(&mut chip, Pace::Can, config(p.chain, 3));
-    let why = failure(&doc);
-    assert!(why.contains("EF.CVCA lists NOCVCA00001"), "{why}");
-    assert_eq!(
-        doc.refused.get(&EfId::Dg(3)),
-        Some(&Refusal::TerminalAuthenticationFailed)
-    );
-    assert_eq!(protocol_order(&chip), ["PACE", "DG3"]);
-
-    // A wrong terminal key: rejected at EXTERNAL AUTHENTICATE; version 2 has no static
-    // binding to retry (one session).
-    let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
-    let mut chip = eac_chip_v2();
-    let doc = read_after_pace(&mut chip, Pace::Mrz, config(p.chain, 77));
-    let why = failure(&doc);
-    assert!(why.contains("rejected the terminal's signature"), "{why}");
-    assert!(!why.contains("static binding"), "{why}");
-    assert_eq!(
-        doc.refused.get(&EfId::Dg(4)),
-        Some(&Refusal::TerminalAuthenticationFailed)
-    );
-    assert_eq!(protocol_order(&chip), ["PACE", "TA", "DG3"]);
+    // Version 2 has no static binding to retry (one session); an unknown CVCA sends nothing.
+    assert!(!failure(&wrong_key).contains("static binding"));
+    assert_eq!(orders[0], ["PACE", "TA", "DG3"]);
+    assert_eq!(orders[2], ["PACE", "DG3"]);
+    assert_eq!(orders[3], ["PACE", "TA", "DG3"]);
 }
 
 #[test]
@@ -710,9 +630,13 @@ fn the_v2_chip_refuses_chip_authentication_before_ta_v2_and_mse_set_at_without_t
     let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
     let signer = key(3);
     let mut chip = eac_chip_v2();
+    // Terminal Authentication configured: PACE carries the CHAT version 2 needs.
     let config = EngineConfig::new(
         AccessKey::from_can("123456").unwrap(),
-        ReadOptions::default(),
+        ReadOptions {
+            terminal_authentication: config(p.chain.clone(), 3),
+            ..ReadOptions::default()
+        },
     );
     let engine = Engine::with_procedure(config, rng(8), SystemClock, move |mut ch| async move {
         ch.open().await?;
@@ -779,5 +703,164 @@ fn the_v2_chip_refuses_chip_authentication_before_ta_v2_and_mse_set_at_without_t
             StatusWord::WRONG_DATA,
             StatusWord::SECURITY_STATUS_NOT_SATISFIED,
         ]
+    );
+}
+
+/// The CHAT of PACE's MSE:Set AT (the whole `7F4C` object) in the recorded session, if any.
+fn pace_chat(chip: &VirtualChip) -> Option<Vec<u8>> {
+    let (cmd, _) = chip
+        .recorded()
+        .iter()
+        .find(|(c, _)| c.len() > 5 && c[1..4] == [0x22, 0xC1, 0xA4])?;
+    let data = &cmd[5..5 + cmd[4] as usize];
+    emrtd_tlv::parse_all(data)
+        .unwrap()
+        .iter()
+        .find(|d| d.tag == 0x7F4C)
+        .map(|d| d.raw.to_vec())
+}
+
+#[test]
+fn before_ta_v2_pace_carries_the_terminals_chat_and_a_narrower_one_reduces_the_rights() {
+    // As configured: the IS certificate's rights (DG3 + DG4, role terminal, id-IS).
+    let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
+    let mut chip = eac_chip_v2();
+    let doc = read_after_pace(&mut chip, Pace::Can, config(p.chain.clone(), 3));
+    let chat = Chat::inspection_system(Role::Terminal, IsRights::DG3_DG4).encode();
+    assert_eq!(pace_chat(&chip), Some(chat));
+    let ta = doc.terminal_authentication.as_ref().unwrap();
+    assert_eq!(ta.requested, Some(IsRights::DG3_DG4));
+    assert_eq!(ta.rights, IsRights::DG3_DG4);
+
+    // The operator asks for the iris only: the chip grants DG4 and refuses DG3, although the
+    // certificate chain would allow both.
+    let iris = IsRights::default().with(IsRight::ReadDg4);
+    let mut ta = config(p.chain, 3).unwrap();
+    ta.requested_rights = Some(iris);
+    let mut chip = eac_chip_v2();
+    let doc = read_after_pace(&mut chip, Pace::Can, Some(ta));
+    assert_eq!(
+        pace_chat(&chip),
+        Some(Chat::inspection_system(Role::Terminal, iris).encode())
+    );
+    let ta = doc.terminal_authentication.as_ref().unwrap();
+    assert_eq!(ta.outcome, CheckOutcome::Verified);
+    assert_eq!((ta.requested, ta.rights), (Some(iris), iris));
+    assert_eq!(doc.refused.get(&EfId::Dg(3)), Some(&Refusal::RightMissing));
+    assert_eq!(doc.files.get(&EfId::Dg(4)).map(Vec::as_slice), Some(DG4));
+
+    // Version 1 (after Chip Authentication) sends no CHAT in PACE.
+    let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
+    let mut chip = eac_chip("norway-id", false);
+    let doc = read_after_pace(&mut chip, Pace::Can, config(p.chain, 3));
+    assert_eq!(pace_chat(&chip), None);
+    assert_eq!(
+        doc.terminal_authentication.as_ref().unwrap().requested,
+        None
+    );
+}
+
+#[test]
+fn ta_v2_takes_the_chip_authentication_key_from_ef_card_security_read_after_it() {
+    let p = pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01");
+    let mut chip = eac_chip_v2();
+    let doc = read_after_pace(&mut chip, Pace::Can, config(p.chain, 3));
+    let ta = doc.terminal_authentication.as_ref().unwrap();
+    assert_eq!(ta.chip_key_source, Some(ChipKeySource::CardSecurity));
+    assert_eq!(
+        chip_authentication(&doc).status(),
+        emrtd_auth::CheckStatus::Passed
+    );
+    assert_eq!(
+        doc.files.get(&EfId::CardSecurity).map(Vec::as_slice),
+        chip.file("CardSecurity")
+    );
+    // EF.CardSecurity (SFI 1D in the master file) is read after TA v2, before CA v2; the
+    // eMRTD application is selected again before DG3.
+    let order: Vec<&str> = chip
+        .recorded()
+        .iter()
+        .filter_map(|(c, _)| match (c[1], c[2], c[3]) {
+            (0x22, 0x81, 0xA4) => Some("TA"),
+            (0xA4, 0x00, 0x0C) => Some("MF"),
+            // SFI 1D: EF.CardSecurity in the master file (EF.SOD in the application).
+            (0xB0, 0x9D, _) => Some("1D"),
+            (0x22, 0x41, _) => Some("CA"),
+            (0xA4, 0x04, _) => Some("LDS1"),
+            (0xB0, 0x83, _) => Some("DG3"),
+            _ => None,
+        })
+        .skip_while(|w| *w != "TA")
+        .collect();
+    assert_eq!(order[..5], ["TA", "MF", "1D", "CA", "LDS1"]);
+    assert!(order[5..].contains(&"DG3"), "{order:?}");
+    // Its signature and chain are part of the verdict, as EF.SOD's.
+    let mut trust = emrtd_auth::TrustStore::new();
+    trust
+        .add_der_certificate(emrtd_sim::pki::TEST_CSCA)
+        .unwrap();
+    let verdict = emrtd_reader::verify_document(&doc, &trust);
+    assert_eq!(
+        verdict.card_security.as_ref().map(|c| c.status),
+        Some(emrtd_auth::Verdict::Valid)
+    );
+    assert!(verdict.valid, "{:?}", verdict.summary);
+}
+
+#[test]
+fn ta_v2_falls_back_to_the_dg14_key_and_says_why_when_ef_card_security_cannot_be_used() {
+    let infos = |p: &Profile| {
+        let chip = VirtualChip::new(p.clone()).unwrap();
+        let (_, infos) = emrtd_lds::security_infos::SecurityInfos::parse_card_security(
+            chip.file("CardSecurity").unwrap(),
+        )
+        .unwrap();
+        infos
+    };
+    let read_with = |card_security: Option<Vec<u8>>| {
+        let mut p = eac_profile_v2();
+        match card_security {
+            Some(bytes) => {
+                p.files.insert("CardSecurity".into(), hex::encode(bytes));
+            }
+            None => p.sign = false,
+        }
+        let ta = config(
+            pki(1, "NOCVCA00001", IsRights::DG3_DG4, "2027-01-01").chain,
+            3,
+        );
+        let doc = read_after_pace(&mut VirtualChip::new(p).unwrap(), Pace::Can, ta);
+        assert_eq!(
+            chip_authentication(&doc).status(),
+            emrtd_auth::CheckStatus::Passed,
+            "{}",
+            chip_authentication(&doc).reason()
+        );
+        assert_eq!(doc.files.get(&EfId::Dg(3)).map(Vec::as_slice), Some(DG3));
+        match doc.terminal_authentication.unwrap().chip_key_source {
+            Some(ChipKeySource::Dg14(why)) => why,
+            other => panic!("expected DG14, got {other:?}"),
+        }
+    };
+    // No EF.CardSecurity at all.
+    assert!(read_with(None).contains("no EF.CardSecurity"));
+    // Its signature does not verify: its key is not trusted.
+    let p = eac_profile_v2();
+    let bad = emrtd_sim::hostile::card_security(&infos(&p).to_der(), true).unwrap();
+    let why = read_with(Some(bad));
+    assert!(why.contains("signature does not verify"), "{why}");
+    // Signed, but without the Chip Authentication key.
+    let mut without = infos(&p);
+    without.infos.retain(|i| {
+        !matches!(
+            i,
+            emrtd_lds::security_infos::SecurityInfo::ChipAuthenticationPublicKey(_)
+        )
+    });
+    let unsigned_key = emrtd_sim::hostile::card_security(&without.to_der(), false).unwrap();
+    let why = read_with(Some(unsigned_key));
+    assert!(
+        why.contains("no usable Chip Authentication version 2 key"),
+        "{why}"
     );
 }

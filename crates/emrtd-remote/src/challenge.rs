@@ -28,6 +28,10 @@ pub struct ChallengeRequest {
     /// Files already read, base64: `CardAccess`, `DG14`, `DG15` (others are refused).
     #[serde(default)]
     pub files: BTreeMap<String, String>,
+    /// The phone can run the server-driven PACE-CAM (`POST /v1/pace/map`, `/v1/pace/agree`);
+    /// without it the server never asks for PACE-CAM (phones of earlier versions).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pace_cam: bool,
 }
 
 /// The proof the phone must run, as instructions.
@@ -50,6 +54,18 @@ pub enum ProofRequest {
         /// Command APDUs (hex) already wrapped by the server: send them as they are, in order,
         /// and return the raw responses.
         relay: Vec<String>,
+    },
+    /// PACE with the Chip Authentication Mapping, the server playing the terminal (see
+    /// [`crate::pace_cam`]): MSE:Set AT with `protocol` and `parameter_id` and the phone's
+    /// password, GENERAL AUTHENTICATE for the nonce, then `mapping_public_key` as the
+    /// terminal's mapping key; the next steps are `POST /v1/pace/map` and `/v1/pace/agree`.
+    PaceCam {
+        /// The PACE protocol OID, dotted (a PACE-CAM OID of EF.CardAccess).
+        protocol: String,
+        /// The standardized domain parameters (sent in MSE:Set AT, DO'84').
+        parameter_id: u32,
+        /// The server's mapping public key PK_Map,PCD (uncompressed point), hex.
+        mapping_public_key: String,
     },
 }
 
@@ -182,8 +198,9 @@ fn hex(b: &[u8]) -> String {
 }
 
 /// Answer a challenge request (the body as received). Chip Authentication when the request
-/// discloses a DG14 with a usable CA key, else Active Authentication when it discloses DG15
-/// (or the policy asks for AA by default), else no chip proof.
+/// discloses a DG14 with a usable CA key, else PACE-CAM when the phone can run it and the
+/// disclosed EF.CardAccess offers it, else Active Authentication when it discloses DG15 (or the
+/// policy asks for AA by default), else no chip proof.
 pub fn issue_challenge(
     ring: &KeyRing,
     policy: &Policy,
@@ -252,21 +269,30 @@ pub fn issue_challenge(
                 },
             )
         }
-        None if files.contains_key(&FileName::Dg(15))
-            || policy.active_authentication_by_default =>
+        None => match files
+            .get(&FileName::CardAccess)
+            .filter(|_| req.pace_cam)
+            .and_then(|ca| crate::pace_cam::offered(ca))
         {
-            let mut challenge = [0u8; 8];
-            rng.fill_bytes(&mut challenge);
-            (
-                ProofPlan::ActiveAuthentication {
-                    challenge: hex(&challenge),
-                },
-                ProofRequest::ActiveAuthentication {
-                    challenge: hex(&challenge),
-                },
-            )
-        }
-        None => (ProofPlan::None, ProofRequest::None),
+            // PACE-CAM before Active Authentication: like CA, it reads DG1 and EF.SOD under
+            // keys only the server and the chip share, where AA signs a nonce only.
+            Some(params) => crate::pace_cam::start(&params, rng).map_err(RequestError::Field)?,
+            None if files.contains_key(&FileName::Dg(15))
+                || policy.active_authentication_by_default =>
+            {
+                let mut challenge = [0u8; 8];
+                rng.fill_bytes(&mut challenge);
+                (
+                    ProofPlan::ActiveAuthentication {
+                        challenge: hex(&challenge),
+                    },
+                    ProofRequest::ActiveAuthentication {
+                        challenge: hex(&challenge),
+                    },
+                )
+            }
+            None => (ProofPlan::None, ProofRequest::None),
+        },
     };
     let expires_at = now.saturating_add(policy.token_lifetime_secs);
     let claims = Claims {

@@ -104,6 +104,16 @@ pub enum Proof {
         /// In order.
         exchanges: Vec<Exchange>,
     },
+    /// The end of the server-driven PACE-CAM run and the server-wrapped commands relayed
+    /// after it.
+    PaceCam {
+        /// The chip's authentication token T_IC (DO'86' of the last GENERAL AUTHENTICATE).
+        chip_token: Vec<u8>,
+        /// The encrypted chip authentication data A_IC (DO'8A'), as the chip sent them.
+        chip_authentication_data: Vec<u8>,
+        /// In order.
+        exchanges: Vec<Exchange>,
+    },
 }
 
 /// Parsed evidence.
@@ -130,8 +140,53 @@ struct WireExchange {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 enum WireProof {
     None,
-    ActiveAuthentication { signature: String },
-    ChipAuthentication { exchanges: Vec<WireExchange> },
+    ActiveAuthentication {
+        signature: String,
+    },
+    ChipAuthentication {
+        exchanges: Vec<WireExchange>,
+    },
+    PaceCam {
+        chip_token: String,
+        chip_authentication_data: String,
+        exchanges: Vec<WireExchange>,
+    },
+}
+
+/// Parse relayed exchanges with the caps.
+fn parse_exchanges(exchanges: &[WireExchange]) -> Result<Vec<Exchange>, RequestError> {
+    if exchanges.len() > MAX_EXCHANGES {
+        return Err(RequestError::Field(format!(
+            "{} relayed exchanges; at most {MAX_EXCHANGES}",
+            exchanges.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(exchanges.len());
+    for (i, x) in exchanges.iter().enumerate() {
+        out.push(Exchange {
+            command: b64(
+                &format!("proof.exchanges[{i}].command"),
+                &x.command,
+                MAX_APDU,
+            )?,
+            response: b64(
+                &format!("proof.exchanges[{i}].response"),
+                &x.response,
+                MAX_APDU,
+            )?,
+        });
+    }
+    Ok(out)
+}
+
+fn wire_exchanges(exchanges: &[Exchange]) -> Vec<WireExchange> {
+    exchanges
+        .iter()
+        .map(|x| WireExchange {
+            command: Base64::encode_string(&x.command),
+            response: Base64::encode_string(&x.response),
+        })
+        .collect()
 }
 
 #[derive(Serialize, Deserialize)]
@@ -238,30 +293,22 @@ impl Evidence {
             WireProof::ActiveAuthentication { signature } => Proof::ActiveAuthentication {
                 signature: b64("proof.signature", &signature, MAX_APDU)?,
             },
-            WireProof::ChipAuthentication { exchanges } => {
-                if exchanges.len() > MAX_EXCHANGES {
-                    return Err(RequestError::Field(format!(
-                        "{} relayed exchanges; at most {MAX_EXCHANGES}",
-                        exchanges.len()
-                    )));
-                }
-                let mut out = Vec::with_capacity(exchanges.len());
-                for (i, x) in exchanges.iter().enumerate() {
-                    out.push(Exchange {
-                        command: b64(
-                            &format!("proof.exchanges[{i}].command"),
-                            &x.command,
-                            MAX_APDU,
-                        )?,
-                        response: b64(
-                            &format!("proof.exchanges[{i}].response"),
-                            &x.response,
-                            MAX_APDU,
-                        )?,
-                    });
-                }
-                Proof::ChipAuthentication { exchanges: out }
-            }
+            WireProof::ChipAuthentication { exchanges } => Proof::ChipAuthentication {
+                exchanges: parse_exchanges(&exchanges)?,
+            },
+            WireProof::PaceCam {
+                chip_token,
+                chip_authentication_data,
+                exchanges,
+            } => Proof::PaceCam {
+                chip_token: b64("proof.chip_token", &chip_token, MAX_APDU)?,
+                chip_authentication_data: b64(
+                    "proof.chip_authentication_data",
+                    &chip_authentication_data,
+                    MAX_APDU,
+                )?,
+                exchanges: parse_exchanges(&exchanges)?,
+            },
         };
         Ok(Evidence {
             token: wire.token,
@@ -288,13 +335,16 @@ impl Evidence {
                     signature: Base64::encode_string(signature),
                 },
                 Proof::ChipAuthentication { exchanges } => WireProof::ChipAuthentication {
-                    exchanges: exchanges
-                        .iter()
-                        .map(|x| WireExchange {
-                            command: Base64::encode_string(&x.command),
-                            response: Base64::encode_string(&x.response),
-                        })
-                        .collect(),
+                    exchanges: wire_exchanges(exchanges),
+                },
+                Proof::PaceCam {
+                    chip_token,
+                    chip_authentication_data,
+                    exchanges,
+                } => WireProof::PaceCam {
+                    chip_token: Base64::encode_string(chip_token),
+                    chip_authentication_data: Base64::encode_string(chip_authentication_data),
+                    exchanges: wire_exchanges(exchanges),
                 },
             },
         };

@@ -15,6 +15,7 @@ pub mod error;
 pub mod evidence;
 pub mod expect;
 pub mod jws;
+pub mod pace_cam;
 pub mod phone;
 pub mod token;
 pub mod verify;
@@ -23,6 +24,7 @@ pub use challenge::{issue_challenge, ChallengeRequest, ChallengeResponse, ProofR
 pub use error::{RequestError, TokenError};
 pub use evidence::{Evidence, Exchange, FileName, Proof};
 pub use expect::{Expectations, Expected};
+pub use pace_cam::{pace_agree, pace_map, AgreeRequest, AgreeResponse, MapRequest, MapResponse};
 pub use token::{KeyRing, ServerKey};
 pub use verify::{verify_evidence, ChipProof, ProofMethod, ProofStatus, RemoteVerdict};
 

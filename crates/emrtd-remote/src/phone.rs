@@ -25,6 +25,9 @@ pub enum Instructions {
         /// Wrapped command APDUs to send as they are.
         relay: Vec<Vec<u8>>,
     },
+    /// Server-driven PACE-CAM: run it with [`PaceCamPhone`] after the read (it needs the
+    /// server between chip commands, so the engine does not run it).
+    PaceCam,
 }
 
 fn unhex(what: &str, s: &str) -> Result<Vec<u8>, String> {
@@ -62,18 +65,38 @@ impl ProofRequest {
                         .collect::<Result<_, _>>()?,
                 }
             }
+            ProofRequest::PaceCam {
+                mapping_public_key, ..
+            } => {
+                unhex("the server's mapping key", mapping_public_key)?;
+                Instructions::PaceCam
+            }
         })
     }
 }
 
 /// The body of `POST /v1/challenge`: the context, the expectations and the files that let the
-/// server choose the proof (EF.CardAccess, DG14, DG15, when read).
+/// server choose the proof (EF.CardAccess, DG14, DG15, when read), for a phone that does not
+/// run the server-driven PACE-CAM.
 pub fn challenge_request(
     context: &str,
     expect: Expectations,
     card_access: Option<&[u8]>,
     dg14: Option<&[u8]>,
     dg15: Option<&[u8]>,
+) -> Vec<u8> {
+    challenge_request_with(context, expect, card_access, dg14, dg15, false)
+}
+
+/// [`challenge_request`], saying whether the phone runs the server-driven PACE-CAM
+/// ([`PaceCamPhone`]) when the server asks for it.
+pub fn challenge_request_with(
+    context: &str,
+    expect: Expectations,
+    card_access: Option<&[u8]>,
+    dg14: Option<&[u8]>,
+    dg15: Option<&[u8]>,
+    pace_cam: bool,
 ) -> Vec<u8> {
     let mut files = BTreeMap::new();
     for (name, bytes) in [("CardAccess", card_access), ("DG14", dg14), ("DG15", dg15)] {
@@ -85,6 +108,7 @@ pub fn challenge_request(
         context: context.to_string(),
         expect,
         files,
+        pace_cam,
     })
     .unwrap_or_default()
 }
@@ -121,7 +145,7 @@ impl Instructions {
     /// `None` when there is nothing to run.
     pub fn remote_proof(&self) -> Result<Option<emrtd_reader::RemoteProof>, String> {
         Ok(match self {
-            Instructions::None => None,
+            Instructions::None | Instructions::PaceCam => None,
             Instructions::ActiveAuthentication { challenge } => {
                 Some(emrtd_reader::RemoteProof::ActiveAuthentication {
                     challenge: *challenge,
@@ -170,4 +194,333 @@ pub fn evidence_of(token: &str, context: &str, doc: &emrtd_reader::Document) -> 
         None => (None, Vec::new()),
     };
     evidence(token, context, files, signature, exchanges)
+}
+
+/// What the phone does next in a server-driven PACE-CAM run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaceCamStep {
+    /// Send this command APDU to the chip and pass its answer to [`PaceCamPhone::chip`].
+    Chip(Vec<u8>),
+    /// POST this JSON body to the server at `path` (under the server's base URL) and pass the
+    /// body of its `200` answer to [`PaceCamPhone::server`].
+    Server {
+        /// `/v1/pace/map` or `/v1/pace/agree`.
+        path: &'static str,
+        /// The JSON body.
+        body: Vec<u8>,
+    },
+    /// Done: put `token` and `proof` into the evidence ([`evidence_with`]).
+    Done {
+        /// The token `POST /v1/pace/agree` answered.
+        token: String,
+        /// The chip's answers.
+        proof: Proof,
+    },
+}
+
+enum CamState {
+    AwaitMse,
+    AwaitNonce,
+    AwaitMapping {
+        nonce: zeroize::Zeroizing<Vec<u8>>,
+    },
+    AwaitServerMap,
+    AwaitAgreement {
+        token: String,
+    },
+    AwaitServerAgree,
+    AwaitToken {
+        token: String,
+        relay: Vec<Vec<u8>>,
+    },
+    Relaying {
+        token: String,
+        chip_token: Vec<u8>,
+        chip_authentication_data: Vec<u8>,
+        relay: Vec<Vec<u8>>,
+        exchanges: Vec<Exchange>,
+    },
+    Finished,
+}
+
+/// The phone's side of PACE-CAM driven by the server (see [`crate::pace_cam`]), sans-IO: it
+/// makes the chip commands from the server's keys, decrypts the chip's nonce with the phone's
+/// password (which never leaves the phone), and relays. It checks nothing the server checks.
+pub struct PaceCamPhone {
+    params: emrtd_access::pace::PaceParams,
+    password: emrtd_access::pace::PacePassword,
+    mapping_public_key: Vec<u8>,
+    token: String,
+    state: CamState,
+}
+
+impl std::fmt::Debug for PaceCamPhone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaceCamPhone")
+            .field("protocol", &self.params.name())
+            .finish_non_exhaustive()
+    }
+}
+
+fn general_authenticate(dos: &[(u32, &[u8])], last: bool) -> Vec<u8> {
+    let inner: Vec<u8> = dos
+        .iter()
+        .flat_map(|(t, v)| emrtd_tlv::encode(*t, v))
+        .collect();
+    let cmd = emrtd_apdu::CommandApdu::new(if last { 0x00 } else { 0x10 }, 0x86, 0x00, 0x00)
+        .with_data(emrtd_tlv::encode(0x7C, &inner))
+        .with_le(256);
+    cmd.to_bytes().unwrap_or_default()
+}
+
+/// The value of data object `tag` in the chip's `7C` answer (status 9000 required).
+fn dynamic_object(response: &[u8], tag: u32, step: &str) -> Result<Vec<u8>, String> {
+    let resp = emrtd_apdu::ResponseApdu::parse(response)
+        .map_err(|e| format!("PACE-CAM {step}: the chip's answer is not a response APDU: {e}"))?;
+    if !resp.sw.is_ok() {
+        return Err(format!(
+            "PACE-CAM {step}: the chip answered {:04X}",
+            resp.sw.0
+        ));
+    }
+    let (outer, rest) = emrtd_tlv::parse_one(&resp.data)
+        .map_err(|e| format!("PACE-CAM {step}: the chip's answer is not TLV: {e}"))?;
+    if outer.tag != 0x7C || !rest.is_empty() {
+        return Err(format!(
+            "PACE-CAM {step}: the chip's answer is not dynamic authentication data (7C)"
+        ));
+    }
+    let items = emrtd_tlv::parse_all(outer.value)
+        .map_err(|e| format!("PACE-CAM {step}: the chip's answer is not TLV: {e}"))?;
+    items
+        .iter()
+        .find(|t| t.tag == tag)
+        .map(|t| t.value.to_vec())
+        .ok_or_else(|| format!("PACE-CAM {step}: the chip's answer has no data object {tag:02X}"))
+}
+
+impl PaceCamPhone {
+    /// Start from the server's PACE-CAM instructions and the phone's access key; the first
+    /// command (MSE:Set AT) is what [`PaceCamPhone::start`] returns.
+    pub fn new(
+        challenge: &crate::ChallengeResponse,
+        key: &emrtd_reader::AccessKey,
+    ) -> Result<PaceCamPhone, String> {
+        let crate::ProofRequest::PaceCam {
+            protocol,
+            parameter_id,
+            mapping_public_key,
+        } = &challenge.proof
+        else {
+            return Err("the server did not ask for PACE-CAM".into());
+        };
+        let params =
+            emrtd_access::pace::PaceParams::from_oid(protocol, Some(i64::from(*parameter_id)))
+                .map_err(|e| format!("the server's PACE-CAM parameters: {e}"))?;
+        if params.mapping() != emrtd_access::pace::Mapping::ChipAuthentication {
+            return Err(format!("{protocol} is not PACE-CAM"));
+        }
+        let password = match key {
+            emrtd_reader::AccessKey::Mrz(m) => emrtd_access::pace::PacePassword::Mrz(m.to_string()),
+            emrtd_reader::AccessKey::Can(c) => emrtd_access::pace::PacePassword::Can(c.to_string()),
+        };
+        Ok(PaceCamPhone {
+            params,
+            password,
+            mapping_public_key: unhex("the server's mapping key", mapping_public_key)?,
+            token: challenge.token.clone(),
+            state: CamState::AwaitMse,
+        })
+    }
+
+    /// The first command: MSE:Set AT for PACE with the server's protocol and the password.
+    pub fn start(&self) -> Vec<u8> {
+        let mut data = emrtd_tlv::encode(0x80, self.params.oid());
+        data.extend(emrtd_tlv::encode(0x83, &[self.password.reference()]));
+        if let Some(id) = self.params.parameter_id() {
+            let b = id.to_be_bytes();
+            let skip = b.iter().take_while(|x| **x == 0).count().min(3);
+            data.extend(emrtd_tlv::encode(0x84, &b[skip..]));
+        }
+        emrtd_apdu::CommandApdu::new(0x00, 0x22, 0xC1, 0xA4)
+            .with_data(data)
+            .to_bytes()
+            .unwrap_or_default()
+    }
+
+    /// The chip answered the last command.
+    pub fn chip(&mut self, response: &[u8]) -> Result<PaceCamStep, String> {
+        let state = std::mem::replace(&mut self.state, CamState::Finished);
+        match state {
+            CamState::AwaitMse => {
+                let resp = emrtd_apdu::ResponseApdu::parse(response)
+                    .map_err(|e| format!("PACE-CAM: MSE:Set AT: {e}"))?;
+                if !resp.sw.is_ok() {
+                    return Err(format!(
+                        "PACE-CAM: the chip refused MSE:Set AT with {:04X}",
+                        resp.sw.0
+                    ));
+                }
+                self.state = CamState::AwaitNonce;
+                Ok(PaceCamStep::Chip(general_authenticate(&[], false)))
+            }
+            CamState::AwaitNonce => {
+                let z = dynamic_object(response, 0x80, "encrypted nonce")?;
+                let k_pi = emrtd_access::pace::protocol::password_key(
+                    &self.password,
+                    self.params.cipher(),
+                );
+                let nonce = emrtd_access::pace::protocol::decrypt_nonce(&k_pi, &z)
+                    .map_err(|e| format!("PACE-CAM: {e}"))?;
+                let cmd = general_authenticate(&[(0x81, &self.mapping_public_key)], false);
+                self.state = CamState::AwaitMapping { nonce };
+                Ok(PaceCamStep::Chip(cmd))
+            }
+            CamState::AwaitMapping { nonce } => {
+                let chip_map = dynamic_object(response, 0x82, "mapping")?;
+                let body = serde_json::to_vec(&crate::MapRequest {
+                    token: self.token.clone(),
+                    nonce: hex::encode(&*nonce),
+                    chip_mapping_public_key: hex::encode(chip_map),
+                })
+                .unwrap_or_default();
+                self.state = CamState::AwaitServerMap;
+                Ok(PaceCamStep::Server {
+                    path: "/v1/pace/map",
+                    body,
+                })
+            }
+            CamState::AwaitAgreement { token } => {
+                let chip_public = dynamic_object(response, 0x84, "key agreement")?;
+                let body = serde_json::to_vec(&crate::AgreeRequest {
+                    token,
+                    chip_public_key: hex::encode(chip_public),
+                })
+                .unwrap_or_default();
+                self.state = CamState::AwaitServerAgree;
+                Ok(PaceCamStep::Server {
+                    path: "/v1/pace/agree",
+                    body,
+                })
+            }
+            CamState::AwaitToken { token, relay } => {
+                // The phone cannot check T_IC (it has no session keys): it relays it.
+                let chip_token = dynamic_object(response, 0x86, "mutual authentication")?;
+                let chip_authentication_data =
+                    dynamic_object(response, 0x8A, "mutual authentication")?;
+                self.next_relay(
+                    token,
+                    chip_token,
+                    chip_authentication_data,
+                    relay,
+                    Vec::new(),
+                )
+            }
+            CamState::Relaying {
+                token,
+                chip_token,
+                chip_authentication_data,
+                relay,
+                mut exchanges,
+            } => {
+                if response.len() > MAX_APDU {
+                    return Err(format!("the chip's answer is longer than {MAX_APDU} bytes"));
+                }
+                let command = relay.get(exchanges.len()).cloned().unwrap_or_default();
+                exchanges.push(Exchange {
+                    command,
+                    response: response.to_vec(),
+                });
+                self.next_relay(
+                    token,
+                    chip_token,
+                    chip_authentication_data,
+                    relay,
+                    exchanges,
+                )
+            }
+            CamState::AwaitServerMap | CamState::AwaitServerAgree | CamState::Finished => {
+                Err("PACE-CAM: no chip command is outstanding".into())
+            }
+        }
+    }
+
+    fn next_relay(
+        &mut self,
+        token: String,
+        chip_token: Vec<u8>,
+        chip_authentication_data: Vec<u8>,
+        relay: Vec<Vec<u8>>,
+        exchanges: Vec<Exchange>,
+    ) -> Result<PaceCamStep, String> {
+        match relay.get(exchanges.len()).cloned() {
+            Some(cmd) => {
+                self.state = CamState::Relaying {
+                    token,
+                    chip_token,
+                    chip_authentication_data,
+                    relay,
+                    exchanges,
+                };
+                Ok(PaceCamStep::Chip(cmd))
+            }
+            None => Ok(PaceCamStep::Done {
+                token,
+                proof: Proof::PaceCam {
+                    chip_token,
+                    chip_authentication_data,
+                    exchanges,
+                },
+            }),
+        }
+    }
+
+    /// The server answered the last request (`200`, its body).
+    pub fn server(&mut self, body: &[u8]) -> Result<PaceCamStep, String> {
+        let state = std::mem::replace(&mut self.state, CamState::Finished);
+        match state {
+            CamState::AwaitServerMap => {
+                let a: crate::MapResponse = serde_json::from_slice(body)
+                    .map_err(|e| format!("the server's /v1/pace/map answer: {e}"))?;
+                let key = unhex("the server's key agreement key", &a.terminal_public_key)?;
+                self.state = CamState::AwaitAgreement { token: a.token };
+                Ok(PaceCamStep::Chip(general_authenticate(
+                    &[(0x83, &key)],
+                    false,
+                )))
+            }
+            CamState::AwaitServerAgree => {
+                let a: crate::AgreeResponse = serde_json::from_slice(body)
+                    .map_err(|e| format!("the server's /v1/pace/agree answer: {e}"))?;
+                if a.relay.len() > MAX_EXCHANGES {
+                    return Err(format!("more than {MAX_EXCHANGES} relayed commands"));
+                }
+                let t = unhex("the server's authentication token", &a.terminal_token)?;
+                let relay = a
+                    .relay
+                    .iter()
+                    .map(|c| unhex("a relayed command", c))
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.state = CamState::AwaitToken {
+                    token: a.token,
+                    relay,
+                };
+                Ok(PaceCamStep::Chip(general_authenticate(&[(0x85, &t)], true)))
+            }
+            _ => Err("PACE-CAM: no server request is outstanding".into()),
+        }
+    }
+}
+
+/// The evidence of a read (its files, as [`evidence_of`]) with a proof run outside the engine
+/// (server-driven PACE-CAM) and the token that proof ended with.
+pub fn evidence_with(
+    token: &str,
+    context: &str,
+    doc: &emrtd_reader::Document,
+    proof: Proof,
+) -> Evidence {
+    let mut e = evidence_of(token, context, doc);
+    e.proof = proof;
+    e
 }

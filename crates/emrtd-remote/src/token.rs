@@ -173,6 +173,43 @@ pub enum ProofPlan {
         /// The reads wrapped under the CA session keys, in order.
         reads: Vec<RelayRead>,
     },
+    /// PACE-CAM driven by the server, waiting for the mapping step (`POST /v1/pace/map`).
+    PaceCamMapping {
+        /// The PACE protocol OID, dotted.
+        protocol: String,
+        /// The standardized domain parameters.
+        parameter_id: u32,
+        /// SK_Map,PCD, hex (sealed).
+        mapping_private_key: String,
+    },
+    /// PACE-CAM driven by the server, waiting for the key agreement step (`POST /v1/pace/agree`).
+    PaceCamAgreement {
+        /// The PACE protocol OID, dotted.
+        protocol: String,
+        /// The standardized domain parameters.
+        parameter_id: u32,
+        /// SK_PCD of the key agreement, hex (sealed).
+        agreement_private_key: String,
+        /// PK_PCD on the mapped generator, hex.
+        terminal_public_key: String,
+        /// The chip's mapping public key PK_Map,IC, hex.
+        chip_mapping_public_key: String,
+    },
+    /// PACE-CAM driven by the server, complete: what `POST /v1/verify` checks.
+    PaceCam {
+        /// The PACE protocol OID, dotted.
+        protocol: String,
+        /// The standardized domain parameters (also the id of the chip's key).
+        parameter_id: u32,
+        /// KS_enc and KS_mac of the PACE run (sealed).
+        session_keys: SealedSessionKeys,
+        /// The chip's authentication token T_IC the keys give, hex.
+        chip_token: String,
+        /// The chip's mapping public key PK_Map,IC, hex.
+        chip_mapping_public_key: String,
+        /// The reads wrapped after the SELECT of the eMRTD application, in order.
+        reads: Vec<RelayRead>,
+    },
 }
 
 /// The cipher of sealed secure messaging keys.
@@ -258,17 +295,31 @@ pub struct Claims {
 
 impl Drop for Claims {
     fn drop(&mut self) {
-        if let ProofPlan::ChipAuthentication {
-            ephemeral_private_key,
-            session_keys,
-            ..
-        } = &mut self.proof
-        {
-            ephemeral_private_key.zeroize();
-            if let Some(k) = session_keys {
-                k.enc.zeroize();
-                k.mac.zeroize();
+        match &mut self.proof {
+            ProofPlan::ChipAuthentication {
+                ephemeral_private_key,
+                session_keys,
+                ..
+            } => {
+                ephemeral_private_key.zeroize();
+                if let Some(k) = session_keys {
+                    k.enc.zeroize();
+                    k.mac.zeroize();
+                }
             }
+            ProofPlan::PaceCamMapping {
+                mapping_private_key,
+                ..
+            } => mapping_private_key.zeroize(),
+            ProofPlan::PaceCamAgreement {
+                agreement_private_key,
+                ..
+            } => agreement_private_key.zeroize(),
+            ProofPlan::PaceCam { session_keys, .. } => {
+                session_keys.enc.zeroize();
+                session_keys.mac.zeroize();
+            }
+            ProofPlan::None | ProofPlan::ActiveAuthentication { .. } => {}
         }
     }
 }

@@ -4,13 +4,15 @@ use crate::challenge::{ca_terminal_with, read_command, session_at, session_from}
 use crate::error::RequestError;
 use crate::evidence::{Evidence, FileName, Proof};
 use crate::expect::{compare, digits, name_tokens, normalize_document_number, ExpectationOutcomes};
+use crate::pace_cam::CamCheck;
 use crate::token::{open, Claims, KeyRing, ProofPlan, RelayRead};
 use crate::Policy;
 use base64ct::{Base64, Encoding};
 use emrtd_apdu::{CommandApdu, ResponseApdu};
 use emrtd_auth::pa::{verify_files, DgStatus, Verdict as PaVerdict, VerifyOptions};
-use emrtd_auth::TrustStore;
+use emrtd_auth::{DataGroup, TrustStore};
 use emrtd_lds::security_infos::SecurityInfos;
+use emrtd_sm::SecureMessaging;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -25,6 +27,9 @@ pub enum ProofMethod {
     ChipAuthentication,
     /// Active Authentication over the token's challenge.
     ActiveAuthentication,
+    /// PACE with the Chip Authentication Mapping, the server's ephemeral keys, and
+    /// server-wrapped reads.
+    PaceCam,
     /// None.
     None,
 }
@@ -164,6 +169,7 @@ fn judge(
         .map(|(n, b)| (n.name(), b.clone()))
         .collect();
     let pa = verify_files(&named, trust, &VerifyOptions::at(now));
+    let card_security_authentic = matches!(&pa, Ok(v) if v.card_security.as_ref().is_some_and(|cs| cs.status == PaVerdict::Valid));
     let (pa_status, pa_errors, dg_status) = match &pa {
         Ok(v) => {
             let mut status = v.passive_authentication.status;
@@ -182,12 +188,12 @@ fn judge(
         Err(e) => (PaVerdict::Invalid, vec![e.to_string()], BTreeMap::new()),
     };
     let authentic = |n: u8| {
-        dg_status.get(&format!("DG{n}")) == Some(&DgStatus::Match)
+        DataGroup::new(n).and_then(|dg| dg_status.get(&dg)) == Some(&DgStatus::Match)
             && evidence.files.contains_key(&FileName::Dg(n))
     };
     let data_authentic = pa_status == PaVerdict::Valid;
 
-    let chip_proof = check_proof(claims, evidence, &authentic);
+    let chip_proof = check_proof(claims, evidence, &authentic, card_security_authentic);
     let genuine_chip = chip_proof.status == ProofStatus::Proven;
 
     // Document facts, only from authenticated data groups.
@@ -323,7 +329,12 @@ fn failed(method: ProofMethod, reason: impl Into<String>) -> ChipProof {
     }
 }
 
-fn check_proof(claims: &Claims, evidence: &Evidence, authentic: &dyn Fn(u8) -> bool) -> ChipProof {
+fn check_proof(
+    claims: &Claims,
+    evidence: &Evidence,
+    authentic: &dyn Fn(u8) -> bool,
+    card_security_authentic: bool,
+) -> ChipProof {
     match (&claims.proof, &evidence.proof) {
         (ProofPlan::None, Proof::None) => ChipProof {
             method: ProofMethod::None,
@@ -361,6 +372,46 @@ fn check_proof(claims: &Claims, evidence: &Evidence, authentic: &dyn Fn(u8) -> b
         (ProofPlan::ChipAuthentication { .. }, _) => failed(
             ProofMethod::ChipAuthentication,
             "the challenge asked for Chip Authentication but the evidence carries no relayed answers",
+        ),
+        (
+            ProofPlan::PaceCam {
+                protocol,
+                parameter_id,
+                session_keys,
+                chip_token: expected_token,
+                chip_mapping_public_key,
+                reads,
+            },
+            Proof::PaceCam {
+                chip_token,
+                chip_authentication_data,
+                exchanges,
+            },
+        ) => {
+            let cam = CamCheck {
+                protocol,
+                parameter_id: *parameter_id,
+                keys: session_keys,
+                chip_token: expected_token,
+                chip_mapping_public_key,
+            };
+            check_pace_cam(
+                &cam,
+                reads,
+                chip_token,
+                chip_authentication_data,
+                exchanges,
+                evidence,
+                card_security_authentic,
+            )
+        }
+        (ProofPlan::PaceCam { .. }, _) => failed(
+            ProofMethod::PaceCam,
+            "the challenge asked for PACE-CAM but the evidence carries no PACE-CAM answers",
+        ),
+        (ProofPlan::PaceCamMapping { .. } | ProofPlan::PaceCamAgreement { .. }, _) => failed(
+            ProofMethod::PaceCam,
+            "the PACE-CAM run was not completed: the evidence must carry the token POST /v1/pace/agree answered",
         ),
     }
 }
@@ -468,73 +519,101 @@ fn check_ca(
             }
         }
     };
-    if exchanges.len() != reads.len() {
-        return failed(
-            M,
+    let session = |ssc: u64| match (session_keys, &terminal) {
+        (Some(k), _) => session_from(k, ssc),
+        (None, Some(t)) => session_at(t, ssc),
+        (None, None) => Err("the token has no Chip Authentication keys".to_string()),
+    };
+    let commands: Vec<(CommandApdu, Option<RelayRead>)> =
+        reads.iter().map(|r| (read_command(r), Some(*r))).collect();
+    if let Err(e) = check_relayed(M, &session, &commands, exchanges, evidence, "DG14") {
+        return e;
+    }
+    ChipProof {
+        method: M,
+        status: ProofStatus::Proven,
+        reason: format!(
+            "the chip answered {} reads under the keys agreed with this challenge's ephemeral key: it holds the Chip Authentication private key of DG14, and its DG1 and EF.SOD are the ones in the evidence",
+            reads.len()
+        ),
+    }
+}
+
+/// Check relayed exchanges: each command must be the one the server wrapped (secure
+/// messaging at SSC 2·i), each answer must verify under the session and, for a read, equal the
+/// start of that file in the evidence. `key_file` names where the chip's key came from.
+fn check_relayed(
+    method: ProofMethod,
+    session: &dyn Fn(u64) -> Result<SecureMessaging, String>,
+    commands: &[(CommandApdu, Option<RelayRead>)],
+    exchanges: &[crate::evidence::Exchange],
+    evidence: &Evidence,
+    key_file: &str,
+) -> Result<(), ChipProof> {
+    let m = method;
+    if exchanges.len() != commands.len() {
+        return Err(failed(
+            m,
             format!(
                 "{} relayed answers, the challenge wrapped {} commands",
                 exchanges.len(),
-                reads.len()
+                commands.len()
             ),
-        );
+        ));
     }
-    for (i, (read, x)) in reads.iter().zip(exchanges).enumerate() {
-        let ssc = 2 * i as u64;
-        let session = match (session_keys, &terminal) {
-            (Some(k), _) => session_from(k, ssc),
-            (None, Some(t)) => session_at(t, ssc),
-            (None, None) => Err("the token has no Chip Authentication keys".to_string()),
-        };
-        let mut sm = match session {
-            Ok(s) => s,
-            Err(e) => return failed(M, e),
-        };
-        let wrapped = sm
-            .protect(&read_command(read))
-            .ok()
-            .and_then(|c: CommandApdu| c.to_bytes().ok());
+    for (i, ((command, read), x)) in commands.iter().zip(exchanges).enumerate() {
+        let mut sm = session(2 * i as u64).map_err(|e| failed(m, e))?;
+        let wrapped = sm.protect(command).ok().and_then(|c| c.to_bytes().ok());
         if wrapped.as_deref() != Some(x.command.as_slice()) {
-            return failed(
-                M,
+            return Err(failed(
+                m,
                 format!("relayed command {i} is not the command the server wrapped"),
-            );
+            ));
         }
-        let resp = match ResponseApdu::parse(&x.response) {
-            Ok(r) => r,
-            Err(e) => return failed(M, format!("relayed answer {i} is not a response APDU: {e}")),
-        };
-        let plain = match sm.unprotect(&resp) {
-            Ok(p) => p,
-            Err(e) => {
-                return failed(
-                    M,
-                    format!(
-                        "relayed answer {i} does not verify under the keys of this challenge ({e}): not the chip whose key is in DG14 (a clone), or a replayed or forged answer"
-                    ),
-                )
-            }
-        };
+        let resp = ResponseApdu::parse(&x.response)
+            .map_err(|e| failed(m, format!("relayed answer {i} is not a response APDU: {e}")))?;
+        let plain = sm.unprotect(&resp).map_err(|e| {
+            failed(
+                m,
+                format!(
+                    "relayed answer {i} does not verify under the keys of this challenge ({e}): not the chip whose key is in {key_file} (a clone), or a replayed or forged answer"
+                ),
+            )
+        })?;
         if plain.sw != resp.sw {
-            return failed(
-                M,
+            return Err(failed(
+                m,
                 format!(
                     "relayed answer {i} has status {:04X} outside and {:04X} under its MAC: altered",
                     resp.sw.0, plain.sw.0
                 ),
-            );
+            ));
         }
+        let Some(read) = read else {
+            // A SELECT: it must have succeeded.
+            if !plain.sw.is_ok() {
+                return Err(failed(
+                    m,
+                    format!(
+                        "the chip answered relayed command {i} (SELECT of the eMRTD application) with status {:04X}",
+                        plain.sw.0
+                    ),
+                ));
+            }
+            continue;
+        };
         if !(plain.sw.is_ok() || plain.sw.sw1() == 0x62) || plain.data.is_empty() {
-            return failed(
-                M,
+            return Err(failed(
+                m,
                 format!(
                     "the chip answered relayed read {i} with status {:04X} and {} bytes",
                     plain.sw.0,
                     plain.data.len()
                 ),
-            );
+            ));
         }
         let Some(file) = FileName::from_sfi(read.sfi) else {
-            return failed(M, "the token names an unknown file");
+            return Err(failed(m, "the token names an unknown file"));
         };
         let start = usize::from(read.offset);
         let same = evidence
@@ -543,21 +622,64 @@ fn check_ca(
             .and_then(|b| b.get(start..start + plain.data.len()))
             .is_some_and(|b| b == plain.data.as_slice());
         if !same {
-            return failed(
-                M,
+            return Err(failed(
+                m,
                 format!(
                     "the chip's {} differs from the {} in the evidence",
                     file.name(),
                     file.name()
                 ),
-            );
+            ));
         }
+    }
+    Ok(())
+}
+
+fn check_pace_cam(
+    cam: &CamCheck<'_>,
+    reads: &[RelayRead],
+    chip_token: &[u8],
+    chip_authentication_data: &[u8],
+    exchanges: &[crate::evidence::Exchange],
+    evidence: &Evidence,
+    card_security_authentic: bool,
+) -> ChipProof {
+    const M: ProofMethod = ProofMethod::PaceCam;
+    let Some(card_security) = evidence.files.get(&FileName::CardSecurity) else {
+        return failed(
+            M,
+            "the evidence has no EF.CardSecurity: the chip's PACE-CAM key cannot be checked",
+        );
+    };
+    if !card_security_authentic {
+        return failed(
+            M,
+            "EF.CardSecurity is not authenticated by its signature and a trusted CSCA: its Chip Authentication key proves nothing",
+        );
+    }
+    if let Err(e) = cam.check(chip_token, chip_authentication_data, card_security) {
+        return failed(M, e);
+    }
+    let session = |ssc: u64| crate::pace_cam::session(cam.keys, ssc);
+    let commands: Vec<(CommandApdu, Option<RelayRead>)> = crate::pace_cam::relay_commands(reads)
+        .into_iter()
+        .zip(std::iter::once(None).chain(reads.iter().copied().map(Some)))
+        .collect();
+    if let Err(e) = check_relayed(
+        M,
+        &session,
+        &commands,
+        exchanges,
+        evidence,
+        "EF.CardSecurity",
+    ) {
+        return e;
     }
     ChipProof {
         method: M,
         status: ProofStatus::Proven,
         reason: format!(
-            "the chip answered {} reads under the keys agreed with this challenge's ephemeral key: it holds the Chip Authentication private key of DG14, and its DG1 and EF.SOD are the ones in the evidence",
+            "the chip completed PACE-CAM with the server's ephemeral keys (its token and PK_Map,IC = CA_IC·PK_IC for the key of EF.CardSecurity verify) and answered {} reads under the session keys: its DG1 and EF.SOD are the ones in the evidence",
             reads.len()
         ),
     }

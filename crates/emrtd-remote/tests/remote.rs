@@ -5,11 +5,14 @@
 
 use emrtd_auth::TrustStore;
 use emrtd_reader::{read_blocking, AccessKey, EfId, Engine, EngineConfig, FixedClock, ReadOptions};
-use emrtd_remote::phone::{challenge_request, evidence_of};
+use emrtd_remote::phone::{
+    challenge_request, challenge_request_with, evidence_of, evidence_with, PaceCamPhone,
+    PaceCamStep,
+};
 use emrtd_remote::{
-    issue_challenge, verify_evidence, ChallengeResponse, Evidence, Expectations, Expected,
-    FileName, KeyRing, Policy, Proof, ProofMethod, ProofStatus, RemoteVerdict, RequestError,
-    ServerKey,
+    issue_challenge, pace_agree, pace_map, verify_evidence, ChallengeResponse, Evidence,
+    Expectations, Expected, FileName, KeyRing, Policy, Proof, ProofMethod, ProofStatus,
+    RemoteVerdict, RequestError, ServerKey,
 };
 use emrtd_sim::{Attack, Profile, VirtualChip};
 use rand::rngs::StdRng;
@@ -138,6 +141,20 @@ fn read_with_proof(
     (challenge, evidence)
 }
 
+/// The data are the issuer's (Passive Authentication) but the chip proof failed with a reason
+/// containing `reason`, so the verdict is not accepted.
+fn assert_chip_refused(v: &RemoteVerdict, reason: &str) {
+    assert!(v.data_authentic, "{:?}", v.passive_authentication);
+    assert!(!v.genuine_chip, "{:?}", v.chip_proof);
+    assert_eq!(v.chip_proof.status, ProofStatus::Failed);
+    assert!(
+        v.chip_proof.reason.contains(reason),
+        "expected {reason:?} in {:?}",
+        v.chip_proof.reason
+    );
+    assert!(!v.accepted);
+}
+
 fn chip(p: Profile) -> VirtualChip {
     VirtualChip::new(p).unwrap()
 }
@@ -232,15 +249,7 @@ fn a_clone_without_the_ca_private_key_is_refused() {
     assert!(v.genuine_chip && v.accepted, "{:?}", v.reasons);
     let (_, e) = phone(&s, &mut clone, "tx-4", Expectations::default());
     let v = s.verify(&e, NOW).unwrap();
-    assert!(v.data_authentic, "the copied files are genuine");
-    assert!(!v.genuine_chip);
-    assert_eq!(v.chip_proof.status, ProofStatus::Failed);
-    assert!(
-        v.chip_proof.reason.contains("clone"),
-        "{}",
-        v.chip_proof.reason
-    );
-    assert!(!v.accepted);
+    assert_chip_refused(&v, "clone");
 }
 
 #[test]
@@ -255,17 +264,8 @@ fn a_clone_without_the_aa_private_key_is_refused() {
     );
     let (_, e) = phone(&s, &mut clone, "tx-5", Expectations::default());
     let v = s.verify(&e, NOW).unwrap();
-    assert!(v.data_authentic);
-    assert!(!v.genuine_chip);
     assert_eq!(v.chip_proof.method, ProofMethod::ActiveAuthentication);
-    assert!(
-        v.chip_proof
-            .reason
-            .contains("does not verify with the DG15 key"),
-        "{}",
-        v.chip_proof.reason
-    );
-    assert!(!v.accepted);
+    assert_chip_refused(&v, "does not verify with the DG15 key");
 }
 
 #[test]
@@ -282,17 +282,7 @@ fn a_chip_signing_with_a_key_that_is_not_dg15s_is_refused() {
     assert!(s.verify(&e, NOW).unwrap().genuine_chip);
     let (_, e) = phone(&s, &mut wrong, "tx-5b", Expectations::default());
     let v = s.verify(&e, NOW).unwrap();
-    assert!(v.data_authentic, "the files are the genuine chip's");
-    assert!(!v.genuine_chip);
-    assert_eq!(v.chip_proof.status, ProofStatus::Failed);
-    assert!(
-        v.chip_proof
-            .reason
-            .contains("does not verify with the DG15 key"),
-        "{}",
-        v.chip_proof.reason
-    );
-    assert!(!v.accepted);
+    assert_chip_refused(&v, "does not verify with the DG15 key");
 }
 
 #[test]
@@ -318,15 +308,7 @@ fn a_chip_replaying_a_recorded_session_is_refused() {
             read_with_proof(&s, &mut replayer, "tx-7b", Expectations::default(), &pre, 2);
         assert_eq!(replayed.files, recorded.files);
         let v = s.verify(&replayed, NOW).unwrap();
-        assert!(v.data_authentic);
-        assert!(!v.genuine_chip);
-        assert_eq!(v.chip_proof.status, ProofStatus::Failed);
-        assert!(
-            v.chip_proof.reason.contains("does not verify"),
-            "{}",
-            v.chip_proof.reason
-        );
-        assert!(!v.accepted);
+        assert_chip_refused(&v, "does not verify");
     }
 }
 
@@ -385,15 +367,7 @@ fn a_replayed_transcript_under_a_new_challenge_is_refused() {
     let mut replay = recorded.clone();
     replay.token = fresh.token;
     let v = s.verify(&replay, NOW).unwrap();
-    assert!(!v.genuine_chip);
-    assert!(!v.accepted);
-    assert!(
-        v.chip_proof
-            .reason
-            .contains("not the command the server wrapped"),
-        "{}",
-        v.chip_proof.reason
-    );
+    assert_chip_refused(&v, "not the command the server wrapped");
     // Even with the fresh wrapped commands put in, the recorded answers do not verify.
     if let (
         Proof::ChipAuthentication { exchanges },
@@ -405,12 +379,7 @@ fn a_replayed_transcript_under_a_new_challenge_is_refused() {
         }
     }
     let v = s.verify(&replay, NOW).unwrap();
-    assert!(!v.genuine_chip);
-    assert!(
-        v.chip_proof.reason.contains("does not verify"),
-        "{}",
-        v.chip_proof.reason
-    );
+    assert_chip_refused(&v, "does not verify");
 }
 
 #[test]
@@ -428,12 +397,7 @@ fn a_replayed_aa_signature_under_a_new_challenge_is_refused() {
     let mut replay = recorded;
     replay.token = s.challenge(&body, 1234).token;
     let v = s.verify(&replay, NOW).unwrap();
-    assert!(!v.genuine_chip);
-    assert!(
-        v.chip_proof.reason.contains("does not verify"),
-        "{}",
-        v.chip_proof.reason
-    );
+    assert_chip_refused(&v, "does not verify");
 }
 
 #[test]
@@ -474,12 +438,7 @@ fn a_forged_aa_signature_is_refused() {
     };
     signature[10] ^= 0x01;
     let v = s.verify(&e, NOW).unwrap();
-    assert!(!v.genuine_chip);
-    assert!(
-        v.chip_proof.reason.contains("does not verify"),
-        "{}",
-        v.chip_proof.reason
-    );
+    assert_chip_refused(&v, "does not verify");
 }
 
 #[test]
@@ -498,12 +457,7 @@ fn a_wrong_response_mac_is_refused() {
     let n = r.len();
     r[n - 3] ^= 0x01; // last byte of the MAC (before the status word)
     let v = s.verify(&e, NOW).unwrap();
-    assert!(!v.genuine_chip);
-    assert!(
-        v.chip_proof.reason.contains("does not verify"),
-        "{}",
-        v.chip_proof.reason
-    );
+    assert_chip_refused(&v, "does not verify");
 }
 
 #[test]
@@ -521,12 +475,7 @@ fn a_dg14_swapped_for_another_documents_is_refused() {
         );
     }
     let v = s.verify(&e, NOW).unwrap();
-    assert!(!v.genuine_chip);
-    assert!(
-        v.chip_proof.reason.contains("swapped"),
-        "{}",
-        v.chip_proof.reason
-    );
+    assert_chip_refused(&v, "swapped");
     // A chip holding B's DG14 and CA key with A's other files (the dg14-swap profile): the
     // proof runs with B's key, but DG14 fails Passive Authentication against A's EF.SOD.
     let genuine = seeded(ca_profile(), None, 46);
@@ -646,4 +595,311 @@ fn the_evidence_of_both_proofs_follows_its_json_schema() {
     // The schema refuses what the parser refuses.
     let bad = serde_json::json!({"version": 2, "token": "x", "context": "", "files": {"DG0": "A"}, "proof": {"type": "none"}});
     assert!(!validator.is_valid(&bad));
+}
+
+/// A document whose only chip proof is PACE-CAM: no DG14 Chip Authentication, no AA.
+fn cam_profile() -> Profile {
+    let mut p = Profile::builtin("norway-id").unwrap();
+    p.chip_authentication = None;
+    p.access.pace[0].mapping = "CAM".into();
+    p
+}
+
+/// The phone's chip for a PACE-CAM run: the virtual chip, or a recording played back.
+type ChipFn<'a> = &'a mut dyn FnMut(&[u8]) -> Vec<u8>;
+
+/// The server-driven PACE-CAM run: the phone relays between `chip` and the server half
+/// (`pace_map`, `pace_agree` with randomness from `seed`). The token and the proof for the
+/// evidence, and every chip answer in order.
+fn run_pace_cam(
+    s: &Server,
+    challenge: &ChallengeResponse,
+    chip: ChipFn<'_>,
+    seed: u64,
+) -> (String, Proof, Vec<Vec<u8>>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut phone = PaceCamPhone::new(challenge, &key()).unwrap();
+    let mut answers = Vec::new();
+    let mut answer = |cmd: &[u8], answers: &mut Vec<Vec<u8>>| {
+        let r = chip(cmd);
+        answers.push(r.clone());
+        r
+    };
+    let first = answer(&phone.start(), &mut answers);
+    let mut step = phone.chip(&first).unwrap();
+    loop {
+        step = match step {
+            PaceCamStep::Chip(cmd) => {
+                let r = answer(&cmd, &mut answers);
+                phone.chip(&r).unwrap()
+            }
+            PaceCamStep::Server { path, body } => {
+                let reply = match path {
+                    "/v1/pace/map" => serde_json::to_vec(
+                        &pace_map(&s.ring, &s.policy, &body, NOW, &mut rng).unwrap(),
+                    ),
+                    "/v1/pace/agree" => serde_json::to_vec(
+                        &pace_agree(&s.ring, &s.policy, &body, NOW, &mut rng).unwrap(),
+                    ),
+                    other => panic!("unknown step {other}"),
+                }
+                .unwrap();
+                phone.server(&reply).unwrap()
+            }
+            PaceCamStep::Done { token, proof } => return (token, proof, answers),
+        };
+    }
+}
+
+/// The PACE-CAM phone: proof files, challenge (seeded `seed`), the read under the phone's own
+/// PACE, then the server-driven PACE-CAM run on a new session.
+fn pace_cam_phone(
+    s: &Server,
+    chip: &mut VirtualChip,
+    context: &str,
+    seed: u64,
+) -> (Evidence, Vec<Vec<u8>>) {
+    let pre = proof_files(chip);
+    let body = challenge_request_with(
+        context,
+        Expectations::default(),
+        pre.get(&EfId::CardAccess).map(Vec::as_slice),
+        pre.get(&EfId::Dg(14)).map(Vec::as_slice),
+        pre.get(&EfId::Dg(15)).map(Vec::as_slice),
+        true,
+    );
+    let challenge = s.challenge(&body, seed);
+    assert!(
+        matches!(challenge.proof, emrtd_remote::ProofRequest::PaceCam { .. }),
+        "{:?}",
+        challenge.proof
+    );
+    let engine = Engine::new(
+        EngineConfig::new(key(), ReadOptions::default()),
+        StdRng::seed_from_u64(8),
+        FixedClock(NOW),
+    );
+    let doc = read_blocking(chip, engine, &mut |_| {}).unwrap();
+    chip.reset();
+    let (token, proof, answers) =
+        run_pace_cam(s, &challenge, &mut |c: &[u8]| chip.process(c), seed + 1000);
+    (evidence_with(&token, context, &doc, proof), answers)
+}
+
+#[test]
+fn a_chip_with_only_pace_cam_is_proven_by_the_server_driven_run() {
+    let s = server();
+    let (e, _) = pace_cam_phone(&s, &mut chip(cam_profile()), "tx-cam-1", 60);
+    assert!(matches!(e.proof, Proof::PaceCam { .. }));
+    assert!(e.files.contains_key(&FileName::CardSecurity));
+    let v = s.verify(&e, NOW + 5).unwrap();
+    assert_eq!(v.chip_proof.method, ProofMethod::PaceCam);
+    assert!(v.genuine_chip, "{:?}", v.chip_proof);
+    assert!(v.data_authentic, "{:?}", v.passive_authentication);
+    assert!(v.accepted, "{:?}", v.reasons);
+}
+
+#[test]
+fn a_phone_that_does_not_run_pace_cam_is_not_asked_for_it() {
+    let s = server();
+    let pre = proof_files(&mut chip(cam_profile()));
+    let card_access = pre.get(&EfId::CardAccess).map(Vec::as_slice);
+    let c = s.challenge(
+        &challenge_request("tx-cam-0", Expectations::default(), card_access, None, None),
+        59,
+    );
+    assert_eq!(c.proof, emrtd_remote::ProofRequest::None);
+    // With DG14's Chip Authentication as well, CA comes first.
+    let ca = proof_files(&mut chip(ca_profile()));
+    let c = s.challenge(
+        &challenge_request_with(
+            "tx-cam-0",
+            Expectations::default(),
+            card_access,
+            ca.get(&EfId::Dg(14)).map(Vec::as_slice),
+            None,
+            true,
+        ),
+        59,
+    );
+    assert!(matches!(
+        c.proof,
+        emrtd_remote::ProofRequest::ChipAuthentication { .. }
+    ));
+}
+
+#[test]
+fn a_pace_cam_clone_without_the_chip_key_is_refused() {
+    let s = server();
+    let genuine = seeded(cam_profile(), None, 61);
+    let mut clone = seeded(cam_profile(), Some(Attack::Clone), 61);
+    assert_same_files(&genuine, &clone, &["COM", "SOD", "DG1", "CardSecurity"]);
+    let (e, _) = pace_cam_phone(&s, &mut clone, "tx-cam-2", 62);
+    let v = s.verify(&e, NOW).unwrap();
+    assert_eq!(v.chip_proof.method, ProofMethod::PaceCam);
+    assert_chip_refused(&v, "CA_IC·PK_IC");
+}
+
+#[test]
+fn a_recorded_pace_cam_run_replayed_against_a_new_challenge_is_refused() {
+    let s = server();
+    let mut genuine = seeded(cam_profile(), None, 63);
+    let (recorded, answers) = pace_cam_phone(&s, &mut genuine, "tx-cam-3", 64);
+    assert!(s.verify(&recorded, NOW).unwrap().accepted);
+    // A new challenge; the app plays the recorded chip answers back in order.
+    let pre = proof_files(&mut genuine);
+    let body = challenge_request_with(
+        "tx-cam-3",
+        Expectations::default(),
+        pre.get(&EfId::CardAccess).map(Vec::as_slice),
+        None,
+        None,
+        true,
+    );
+    let challenge = s.challenge(&body, 65);
+    let mut played = answers.into_iter();
+    let (token, proof, _) = run_pace_cam(
+        &s,
+        &challenge,
+        &mut |_: &[u8]| played.next().unwrap_or_else(|| vec![0x6F, 0x00]),
+        66,
+    );
+    let mut replayed = recorded.clone();
+    replayed.token = token;
+    replayed.proof = proof;
+    let v = s.verify(&replayed, NOW).unwrap();
+    assert_chip_refused(&v, "T_IC does not verify");
+}
+
+fn cam_proof(e: &mut Evidence) -> (&mut Vec<u8>, &mut Vec<u8>) {
+    let Proof::PaceCam {
+        chip_token,
+        chip_authentication_data,
+        ..
+    } = &mut e.proof
+    else {
+        panic!("not a PACE-CAM proof");
+    };
+    (chip_token, chip_authentication_data)
+}
+
+#[test]
+fn forged_pace_cam_data_or_a_wrong_chip_token_is_refused() {
+    let s = server();
+    let (genuine, _) = pace_cam_phone(&s, &mut chip(cam_profile()), "tx-cam-4", 67);
+    assert!(s.verify(&genuine, NOW).unwrap().accepted);
+
+    let mut forged = genuine.clone();
+    cam_proof(&mut forged).1[0] ^= 0x01;
+    assert_chip_refused(&s.verify(&forged, NOW).unwrap(), "CA_IC·PK_IC");
+
+    let mut wrong = genuine.clone();
+    cam_proof(&mut wrong).0[7] ^= 0x80;
+    assert_chip_refused(&s.verify(&wrong, NOW).unwrap(), "T_IC does not verify");
+
+    // A relayed answer with a wrong MAC.
+    let mut bad_mac = genuine.clone();
+    let Proof::PaceCam { exchanges, .. } = &mut bad_mac.proof else {
+        unreachable!()
+    };
+    let last = exchanges[1].response.len() - 3;
+    exchanges[1].response[last] ^= 0x01;
+    assert_chip_refused(
+        &s.verify(&bad_mac, NOW).unwrap(),
+        "does not verify under the keys",
+    );
+
+    // An EF.CardSecurity that is not the issuer's: its key proves nothing.
+    let mut other = genuine.clone();
+    let cs = other.files.get_mut(&FileName::CardSecurity).unwrap();
+    let n = cs.len() - 1;
+    cs[n] ^= 0x01;
+    let v = s.verify(&other, NOW).unwrap();
+    assert!(!v.data_authentic && !v.genuine_chip && !v.accepted);
+    assert!(
+        v.chip_proof
+            .reason
+            .contains("EF.CardSecurity is not authenticated"),
+        "{}",
+        v.chip_proof.reason
+    );
+}
+
+#[test]
+fn pace_cam_steps_refuse_bad_requests_with_a_reason() {
+    let s = server();
+    let mut c = chip(cam_profile());
+    let pre = proof_files(&mut c);
+    let body = challenge_request_with(
+        "tx-cam-5",
+        Expectations::default(),
+        pre.get(&EfId::CardAccess).map(Vec::as_slice),
+        None,
+        None,
+        true,
+    );
+    let challenge = s.challenge(&body, 68);
+    let mut rng = StdRng::seed_from_u64(1);
+    let map = |body: serde_json::Value, rng: &mut StdRng| {
+        pace_map(
+            &s.ring,
+            &s.policy,
+            &serde_json::to_vec(&body).unwrap(),
+            NOW,
+            rng,
+        )
+    };
+    // Not a point, wrong nonce length, another step's token, an expired token.
+    let point = "04".to_string() + &"11".repeat(64);
+    for (body, want) in [
+        (
+            serde_json::json!({"token": challenge.token, "nonce": "00".repeat(16), "chip_mapping_public_key": point}),
+            "not a point",
+        ),
+        (
+            serde_json::json!({"token": challenge.token, "nonce": "00".repeat(5), "chip_mapping_public_key": point}),
+            "nonce is 5 bytes",
+        ),
+        (
+            serde_json::json!({"token": challenge.token, "nonce": "zz", "chip_mapping_public_key": point}),
+            "not hexadecimal",
+        ),
+        (
+            serde_json::json!({"token": challenge.token, "nonce": "00", "extra": 1}),
+            "unknown field",
+        ),
+    ] {
+        let e = map(body, &mut rng).unwrap_err();
+        assert_eq!(e.http_status(), 400, "{e}");
+        assert!(e.to_string().contains(want), "{e}");
+    }
+    let late = pace_map(
+        &s.ring,
+        &s.policy,
+        &serde_json::to_vec(&serde_json::json!({"token": challenge.token, "nonce": "00".repeat(16), "chip_mapping_public_key": point})).unwrap(),
+        NOW + 10_000,
+        &mut rng,
+    )
+    .unwrap_err();
+    assert_eq!(late.code(), "expired");
+    let wrong_step = pace_agree(
+        &s.ring,
+        &s.policy,
+        &serde_json::to_vec(
+            &serde_json::json!({"token": challenge.token, "chip_public_key": point}),
+        )
+        .unwrap(),
+        NOW,
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(
+        wrong_step.to_string().contains("key agreement step"),
+        "{wrong_step}"
+    );
+    // The challenge's token posted as evidence: the run was not completed.
+    let mut e = pace_cam_phone(&s, &mut c, "tx-cam-5", 69).0;
+    e.token = challenge.token.clone();
+    let v = s.verify(&e, NOW).unwrap();
+    assert_chip_refused(&v, "not completed");
 }

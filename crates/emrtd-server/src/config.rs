@@ -1,12 +1,13 @@
 //! The configuration: a TOML file, with the secrets (token keys, the verdict signing key) read
 //! from files or environment variables named there, never from the command line.
 
-use emrtd_auth::TrustStore;
+use crate::trust::TrustAnchors;
 use emrtd_remote::{KeyRing, Policy, ServerKey};
 use p256::ecdsa::SigningKey;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -27,6 +28,9 @@ const MAX_TOKEN_KEYS: usize = 16;
 /// Upper bounds of the limits a configuration may set.
 const MAX_TIMEOUT_MS: u64 = 300_000;
 const MAX_CONCURRENCY: usize = 65_536;
+/// Default and largest interval between checks of the trust anchors' files.
+const DEFAULT_TRUST_REFRESH_SECS: u64 = 300;
+const MAX_TRUST_REFRESH_SECS: u64 = 86_400;
 
 /// Why the configuration cannot be used. Each message says what to change.
 #[derive(Debug, thiserror::Error)]
@@ -68,14 +72,9 @@ pub enum ConfigError {
     /// The signing key is unusable.
     #[error("verdict signing key: {0}")]
     SigningKey(String),
-    /// A trust anchor cannot be loaded.
-    #[error("trust anchors {path}: {reason}")]
-    Trust {
-        /// The path.
-        path: PathBuf,
-        /// Why.
-        reason: String,
-    },
+    /// A trust anchor cannot be loaded (the message names the file and why).
+    #[error("trust anchors: {0}; fix or remove it from [trust] paths / --trust")]
+    Trust(emrtd_auth::AuthError),
 }
 
 /// The configuration file as written (`emrtd serve --config FILE`).
@@ -128,6 +127,10 @@ pub struct TrustConfig {
     /// Trust the simulator's test CSCA (default false; for tests against `emrtd read --sim`).
     #[serde(default)]
     pub test_csca: bool,
+    /// Seconds between checks of the `paths` for changes (names, sizes, modification times),
+    /// made by the first verification after the interval; the anchors are loaded again when a
+    /// file changed. Default 300, at most 86400; 0: only at start and on SIGHUP.
+    pub refresh_secs: Option<u64>,
 }
 
 impl Default for TrustConfig {
@@ -136,6 +139,7 @@ impl Default for TrustConfig {
             paths: Vec::new(),
             builtin: true,
             test_csca: false,
+            refresh_secs: None,
         }
     }
 }
@@ -242,8 +246,8 @@ pub struct Settings {
     pub ring: KeyRing,
     /// Verdict signing key and its id.
     pub signer: Option<(String, SigningKey)>,
-    /// Trust anchors.
-    pub trust: TrustStore,
+    /// Trust anchors, reloaded when their files change ([`TrustAnchors`]).
+    pub trust: Arc<TrustAnchors>,
     /// Policy.
     pub policy: Policy,
     /// Limits.
@@ -316,7 +320,7 @@ impl ConfigFile {
             listen,
             ring: self.key_ring(env)?,
             signer: self.signer(env)?,
-            trust: self.trust_store()?,
+            trust: self.trust_anchors()?,
             policy: self.policy()?,
             limits: self.limits()?,
             log: self.log,
@@ -396,25 +400,19 @@ impl ConfigFile {
         Ok(Some((kid, signing_key(&material)?)))
     }
 
-    fn trust_store(&self) -> Result<TrustStore, ConfigError> {
-        let mut trust = TrustStore::new();
-        if self.trust.builtin {
-            trust
-                .add_norwegian_cscas()
-                .map_err(|e| ConfigError::Invalid(format!("built-in Norwegian CSCAs: {e}")))?;
+    fn trust_anchors(&self) -> Result<Arc<TrustAnchors>, ConfigError> {
+        let t = &self.trust;
+        let secs = t.refresh_secs.unwrap_or(DEFAULT_TRUST_REFRESH_SECS);
+        if secs > MAX_TRUST_REFRESH_SECS {
+            return Err(ConfigError::Invalid(format!(
+                "[trust] refresh_secs = {secs}: at most {MAX_TRUST_REFRESH_SECS} (0: only at start and on SIGHUP)"
+            )));
         }
-        for p in &self.trust.paths {
-            trust.load_path(p).map_err(|e| ConfigError::Trust {
-                path: p.clone(),
-                reason: e.to_string(),
-            })?;
-        }
-        if self.trust.test_csca {
-            trust
-                .add_der_certificate(emrtd_sim::pki::TEST_CSCA)
-                .map_err(|e| ConfigError::Invalid(format!("test CSCA: {e}")))?;
-        }
-        Ok(trust)
+        let interval = (secs > 0).then(|| Duration::from_secs(secs));
+        let sources = TrustAnchors::sources(t.builtin, &t.paths, t.test_csca);
+        TrustAnchors::load(sources, interval)
+            .map(Arc::new)
+            .map_err(ConfigError::Trust)
     }
 
     fn policy(&self) -> Result<Policy, ConfigError> {

@@ -14,6 +14,7 @@
 
 pub mod config;
 pub mod metrics;
+pub mod trust;
 
 pub use config::{ConfigError, ConfigFile, Limits, LogConfig, LogFormat, LogLevel, Settings};
 
@@ -117,11 +118,14 @@ fn json_response(status: StatusCode, body: String) -> Response {
     r
 }
 
-/// The service: `POST /v1/challenge`, `POST /v1/verify`, `GET /healthz`, `GET /metrics`.
+/// The service: `POST /v1/challenge`, `POST /v1/verify`, the server-driven PACE-CAM steps
+/// `POST /v1/pace/map` and `POST /v1/pace/agree`, `GET /healthz`, `GET /metrics`.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/challenge", post(challenge))
         .route("/v1/verify", post(verify))
+        .route("/v1/pace/map", post(pace_map))
+        .route("/v1/pace/agree", post(pace_agree))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .fallback(not_found)
@@ -309,7 +313,9 @@ async fn verify(State(state): State<Arc<AppState>>, req: Request) -> Response {
     // Passive Authentication and the proofs are CPU work: off the IO threads.
     let result = tokio::task::spawn_blocking(move || {
         let s = &st.settings;
-        emrtd_remote::verify_evidence(&s.ring, &s.trust, &s.policy, &body, now)
+        s.trust.check_if_due(Instant::now());
+        let trust = s.trust.current();
+        emrtd_remote::verify_evidence(&s.ring, &trust, &s.policy, &body, now)
     })
     .await;
     match result {
@@ -324,6 +330,49 @@ async fn verify(State(state): State<Arc<AppState>>, req: Request) -> Response {
             state.metrics.rejected(e.code());
             refuse(e.into())
         }
+        Err(e) => internal(&e),
+    }
+}
+
+/// Which server-driven PACE-CAM step.
+#[derive(Clone, Copy)]
+enum PaceStep {
+    Map,
+    Agree,
+}
+
+async fn pace_map(state: State<Arc<AppState>>, req: Request) -> Response {
+    pace_step(state, req, PaceStep::Map).await
+}
+
+async fn pace_agree(state: State<Arc<AppState>>, req: Request) -> Response {
+    pace_step(state, req, PaceStep::Agree).await
+}
+
+/// A PACE-CAM step: a few elliptic-curve multiplications, off the IO threads.
+async fn pace_step(State(state): State<Arc<AppState>>, req: Request, step: PaceStep) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = match json_body(&state, &parts.headers, body).await {
+        Ok(b) => b,
+        Err(r) => return refuse(r),
+    };
+    let now = (state.clock)();
+    let st = state.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let s = &st.settings;
+        let rng = &mut rand_core::OsRng;
+        match step {
+            PaceStep::Map => emrtd_remote::pace_map(&s.ring, &s.policy, &body, now, rng)
+                .map(|a| serde_json::to_string(&a)),
+            PaceStep::Agree => emrtd_remote::pace_agree(&s.ring, &s.policy, &body, now, rng)
+                .map(|a| serde_json::to_string(&a)),
+        }
+    })
+    .await;
+    match result {
+        Ok(Ok(Ok(text))) => json_response(StatusCode::OK, text),
+        Ok(Ok(Err(e))) => internal(&e),
+        Ok(Err(e)) => refuse(e.into()),
         Err(e) => internal(&e),
     }
 }
@@ -378,7 +427,7 @@ async fn not_found(req: Request) -> Response {
         StatusCode::NOT_FOUND,
         "not_found",
         format!(
-            "no such endpoint {}: use POST /v1/challenge, POST /v1/verify, GET /healthz or GET /metrics",
+            "no such endpoint {}: use POST /v1/challenge, POST /v1/pace/map, POST /v1/pace/agree, POST /v1/verify, GET /healthz or GET /metrics",
             printable(req.uri().path())
         ),
     ))
@@ -386,7 +435,7 @@ async fn not_found(req: Request) -> Response {
 
 async fn method_not_allowed(method: Method, req: Request) -> Response {
     let allowed = match Route::of(req.uri().path()) {
-        Route::challenge | Route::verify => "POST",
+        Route::challenge | Route::verify | Route::pace_map | Route::pace_agree => "POST",
         _ => "GET",
     };
     let mut r = refuse(Refusal::new(

@@ -16,6 +16,10 @@ pub enum Route {
     challenge,
     /// `POST /v1/verify`.
     verify,
+    /// `POST /v1/pace/map` (server-driven PACE-CAM).
+    pace_map,
+    /// `POST /v1/pace/agree` (server-driven PACE-CAM).
+    pace_agree,
     /// `GET /healthz`.
     healthz,
     /// `GET /metrics`.
@@ -30,6 +34,8 @@ impl Route {
         match path {
             "/v1/challenge" => Route::challenge,
             "/v1/verify" => Route::verify,
+            "/v1/pace/map" => Route::pace_map,
+            "/v1/pace/agree" => Route::pace_agree,
             "/healthz" => Route::healthz,
             "/metrics" => Route::metrics,
             _ => Route::other,
@@ -210,6 +216,7 @@ pub fn proof_label(proof: &ProofRequest) -> &'static str {
     match proof {
         ProofRequest::ChipAuthentication { .. } => "chip_authentication",
         ProofRequest::ActiveAuthentication { .. } => "active_authentication",
+        ProofRequest::PaceCam { .. } => "pace_cam",
         ProofRequest::None => "none",
         _ => "other",
     }

@@ -453,3 +453,100 @@ fn a_dump_posted_without_its_proof_is_data_authentic_but_not_a_genuine_chip() {
         "{metrics}"
     );
 }
+
+/// The phone of a PACE-CAM-only chip over HTTP: challenge, read, then the server-driven
+/// PACE-CAM run through `/v1/pace/map` and `/v1/pace/agree`. The two step bodies it posted
+/// and the evidence JSON.
+fn pace_cam_phone(server: &str, context: &str) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    use emrtd_remote::phone::{challenge_request_with, evidence_with, PaceCamPhone, PaceCamStep};
+    let mut profile = Profile::builtin("norway-id").unwrap();
+    profile.chip_authentication = None;
+    profile.access.pace[0].mapping = "CAM".into();
+    let mut chip = VirtualChip::new(profile).unwrap();
+    let engine = Engine::proof_files(
+        EngineConfig::new(key(), ReadOptions::default()),
+        StdRng::seed_from_u64(7),
+        FixedClock(NOW),
+    );
+    let pre = read_blocking(&mut chip, engine, &mut |_| {}).unwrap();
+    let body = challenge_request_with(
+        context,
+        Expectations::default(),
+        pre.get(&EfId::CardAccess).map(Vec::as_slice),
+        None,
+        None,
+        true,
+    );
+    let (status, text) = post(&format!("{server}/v1/challenge"), "application/json", &body);
+    assert_eq!(status, 200, "{text}");
+    let challenge: ChallengeResponse = serde_json::from_str(&text).unwrap();
+    chip.reset();
+    let engine = Engine::new(
+        EngineConfig::new(key(), ReadOptions::default()),
+        StdRng::seed_from_u64(8),
+        FixedClock(NOW),
+    );
+    let doc = read_blocking(&mut chip, engine, &mut |_| {}).unwrap();
+    chip.reset();
+    let mut phone = PaceCamPhone::new(&challenge, &key()).unwrap();
+    let mut step = phone.chip(&chip.process(&phone.start())).unwrap();
+    let mut posted = Vec::new();
+    loop {
+        step = match step {
+            PaceCamStep::Chip(cmd) => phone.chip(&chip.process(&cmd)).unwrap(),
+            PaceCamStep::Server { path, body } => {
+                let (status, text) = post(&format!("{server}{path}"), "application/json", &body);
+                assert_eq!(status, 200, "{path}: {text}");
+                posted.push(body);
+                phone.server(text.as_bytes()).unwrap()
+            }
+            PaceCamStep::Done { token, proof } => {
+                let evidence = evidence_with(&token, context, &doc, proof).to_json();
+                let agree = posted.pop().unwrap();
+                let map = posted.pop().unwrap();
+                return (map, agree, evidence);
+            }
+        };
+    }
+}
+
+#[test]
+fn a_pace_cam_chip_is_proven_over_http_and_mutated_step_requests_never_get_a_5xx() {
+    let s = start(KEY_A);
+    let u = s.url();
+    let (map, agree, evidence) = pace_cam_phone(&u, "tx-pace-cam");
+    let (status, text) = post(&format!("{u}/v1/verify"), "application/json", &evidence);
+    assert_eq!(status, 200, "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["chip_proof"]["method"], "pace_cam", "{v}");
+    assert_eq!(v["genuine_chip"], true, "{v}");
+    assert_eq!(v["accepted"], true, "{v}");
+    let mut rng = StdRng::seed_from_u64(23);
+    let mut refused = 0;
+    for (path, body) in [("/v1/pace/map", &map), ("/v1/pace/agree", &agree)] {
+        for _ in 0..150 {
+            let m = mutate(body, &mut rng);
+            let (status, text) = post(&format!("{u}{path}"), "application/json", &m);
+            assert!(status < 500, "{path}: {status} {text}");
+            if status != 200 {
+                refusal(status, &text);
+                refused += 1;
+            }
+        }
+        // Another step's body, and no JSON at all.
+        let (status, text) = post(&format!("{u}{path}"), "application/json", b"[]");
+        assert_eq!(refusal(status, &text).0, "malformed");
+        let (status, text) = post(&format!("{u}{path}"), "text/plain", body);
+        assert_eq!(refusal(status, &text).0, "unsupported_media_type");
+    }
+    assert!(refused > 100, "{refused}");
+    let (status, text) = post(&format!("{u}/v1/pace/agree"), "application/json", &map);
+    assert_eq!(refusal(status, &text).0, "malformed", "{text}");
+    let (_, text) = get(&format!("{u}/metrics"));
+    assert_eq!(
+        metric(&text, "emrtd_challenges_total{proof=\"pace_cam\"}"),
+        1,
+        "{text}"
+    );
+    assert!(metric(&text, "emrtd_http_requests_total{route=\"pace_map\"") > 150);
+}

@@ -320,6 +320,14 @@ impl VirtualChip {
                     ),
                 ));
             }
+            // Chip Authentication version 2: EF.CardSecurity holds the key (TR-03110-3
+            // §A.1.2.2: a ChipAuthenticationPublicKeyInfo for each ChipAuthenticationInfo).
+            if let (true, Some(chip)) = (eac_version2, ca.as_ref()) {
+                infos.infos.push(SecurityInfo::ChipAuthenticationPublicKey(
+                    chip.public_key_info(emrtd_access::ca::DomainParameterEncoding::Standardized)
+                        .map_err(|e| ProfileError::Invalid(format!("Chip Authentication: {e}")))?,
+                ));
+            }
             if profile.sign && !overrides.contains_key("CARDSECURITY") {
                 let signed = crate::pki::sign_card_security(&infos.to_der())
                     .map_err(|e| ProfileError::Invalid(e.to_string()))?;
@@ -1172,6 +1180,10 @@ impl VirtualChip {
         let Some(pace) = self.pace.as_mut() else {
             return ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED);
         };
+        if let Some(eac) = &self.eac {
+            // Answered in 87/88 when MSE:Set AT carries a CHAT (TR-03110-3 §B.1.4).
+            pace.set_certification_authority_references(eac.cars());
+        }
         let resp = pace.handle(cmd);
         if let Some(session) = pace.take_session() {
             self.sm = Some(session);
@@ -1195,7 +1207,12 @@ impl VirtualChip {
                         // TR-03110-1 §3.5: after PACE-CAM, C is Comp of the terminal's PACE key.
                         let cam = (s.mapping == Mapping::ChipAuthentication)
                             .then(|| comp(&s.terminal_ephemeral_public_key));
-                        eac.pace_established(comp(&s.chip_ephemeral_public_key), password, cam);
+                        eac.pace_established(
+                            comp(&s.chip_ephemeral_public_key),
+                            password,
+                            cam,
+                            s.chat.as_deref(),
+                        );
                     }
                     None => eac.end_session(),
                 }

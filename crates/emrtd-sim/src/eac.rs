@@ -13,7 +13,7 @@
 use emrtd_apdu::{CommandApdu, ResponseApdu, StatusWord};
 use emrtd_eac::chain::{ChainVerifier, TrustPoint, VerifiedChain};
 use emrtd_eac::ta::{self, IdPicc, ReceivedSetAt};
-use emrtd_eac::{CvCertificate, CvDate, IsRight, IsRights};
+use emrtd_eac::{Chat, CvCertificate, CvDate, IsRight, IsRights};
 use rand_core::RngCore;
 
 /// The PACE password, for ID_PICC with the static binding.
@@ -53,6 +53,9 @@ pub(crate) struct EacChip {
     /// Version 2: Comp(PK_PCD) named by the Terminal Authentication that passed, and the
     /// rights it grants once Chip Authentication v2 with that key has passed.
     ta_v2_pending: Option<(Vec<u8>, IsRights)>,
+    /// The CHAT PACE's MSE:Set AT carried (the confined authorization, TR-03110-3 §2.7.1):
+    /// version 2 needs it and ANDs it with the chain's rights.
+    confined: Option<Chat>,
 }
 
 impl EacChip {
@@ -64,8 +67,25 @@ impl EacChip {
         version2: bool,
     ) -> Result<EacChip, String> {
         let trust = TrustPoint::new(cvca).map_err(|e| format!("EAC trust point: {e}"))?;
-        Ok(EacChip {
-            trust: vec![trust],
+        Ok(EacChip::with_trust(
+            vec![trust],
+            date,
+            document_number,
+            static_binding,
+            version2,
+        ))
+    }
+
+    /// A chip trusting `trust`, before any session.
+    fn with_trust(
+        trust: Vec<TrustPoint>,
+        date: CvDate,
+        document_number: Vec<u8>,
+        static_binding: bool,
+        version2: bool,
+    ) -> EacChip {
+        EacChip {
+            trust,
             date,
             document_number,
             static_binding,
@@ -80,7 +100,17 @@ impl EacChip {
             version2,
             pace_session: false,
             ta_v2_pending: None,
-        })
+            confined: None,
+        }
+    }
+
+    /// The CARs of the trust points, most recent first (PACE with a CHAT answers them).
+    pub(crate) fn cars(&self) -> Vec<Vec<u8>> {
+        self.trust
+            .iter()
+            .rev()
+            .map(|t| t.chr().to_string().into_bytes())
+            .collect()
     }
 
     /// A new secure messaging session (access control, a reset): nothing granted.
@@ -88,6 +118,7 @@ impl EacChip {
         self.id_picc = None;
         self.ca_ephemeral = None;
         self.pace_session = false;
+        self.confined = None;
         self.reset_terminal_authentication();
     }
 
@@ -111,12 +142,15 @@ impl EacChip {
     /// PACE established a session. `chip_key`: Comp of the chip's ephemeral PACE key (ID_PICC,
     /// dynamic binding); `password`: the PACE password (ID_PICC, static binding: the document
     /// number for the MRZ, the CAN); `cam_terminal_key`: Comp of the terminal's ephemeral PACE
-    /// key after PACE-CAM (Terminal Authentication then needs no Chip Authentication).
+    /// key after PACE-CAM (Terminal Authentication then needs no Chip Authentication);
+    /// `chat`: the CHAT of PACE's MSE:Set AT (whole `7F4C` object), if any — one that does not
+    /// decode counts as none.
     pub(crate) fn pace_established(
         &mut self,
         chip_key: Vec<u8>,
         password: StaticPassword,
         cam_terminal_key: Option<Vec<u8>>,
+        chat: Option<&[u8]>,
     ) {
         self.end_session();
         self.id_picc = Some(match (self.static_binding, password) {
@@ -126,6 +160,9 @@ impl EacChip {
         });
         self.ca_ephemeral = cam_terminal_key;
         self.pace_session = true;
+        self.confined = chat
+            .and_then(|c| emrtd_tlv::expect_tag(c, 0x7F4C).ok())
+            .and_then(|(t, _)| Chat::decode_value(t.value).ok());
     }
 
     /// Terminal Authentication version 2 is this chip's.
@@ -180,9 +217,11 @@ impl EacChip {
     }
 
     pub(crate) fn set_dst(&mut self, cmd: &CommandApdu) -> ResponseApdu {
-        // Version 1 follows Chip Authentication (or PACE-CAM); version 2 follows PACE.
+        // Version 1 follows Chip Authentication (or PACE-CAM); version 2 follows PACE, and
+        // PACE must have carried the CHAT (TR-03110-3 §B.14.1: REQUIRED when TA version 2
+        // follows).
         let ready = if self.version2 {
-            self.pace_session
+            self.pace_session && self.confined.is_some()
         } else {
             self.ca_ephemeral.is_some()
         };
@@ -296,6 +335,18 @@ impl EacChip {
             &cmd.data,
         ) {
             Ok(()) => {
+                // Version 2: the rights are also confined by PACE's CHAT (TR-03110-3 §2.7.1);
+                // another terminal type there resets them.
+                let verified = match (&self.confined, self.version2) {
+                    (Some(chat), true) => match verified.confine(chat) {
+                        Ok(v) => v,
+                        Err(_) => {
+                            self.granted = IsRights::default();
+                            return ResponseApdu::status(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
+                        }
+                    },
+                    _ => verified,
+                };
                 let rights = verified.inspection_rights().unwrap_or_default();
                 if self.version2 {
                     self.ta_v2_pending = Some((comp, rights));
@@ -324,29 +375,28 @@ mod tests {
     use super::*;
 
     fn chip(version2: bool) -> EacChip {
-        EacChip {
-            trust: Vec::new(),
-            date: CvDate::new(2026, 12, 6).unwrap(),
-            document_number: b"X12345678<9".to_vec(),
-            static_binding: false,
-            id_picc: None,
-            ca_ephemeral: None,
-            authenticated: false,
-            verifier: None,
-            set_at: None,
-            challenge: None,
-            granted: IsRights::default(),
-            chained: Vec::new(),
+        EacChip::with_trust(
+            Vec::new(),
+            CvDate::new(2026, 12, 6).unwrap(),
+            b"X12345678<9".to_vec(),
+            false,
             version2,
-            pace_session: false,
-            ta_v2_pending: None,
-        }
+        )
+    }
+
+    fn is_chat(rights: IsRights) -> Vec<u8> {
+        Chat::inspection_system(emrtd_eac::Role::Terminal, rights).encode()
     }
 
     #[test]
     fn ca_v2_takes_only_the_key_ta_v2_named_and_grants_the_rights_then() {
         let mut c = chip(true);
-        c.pace_established(vec![1; 32], StaticPassword::Mrz, None);
+        c.pace_established(
+            vec![1; 32],
+            StaticPassword::Mrz,
+            None,
+            Some(&is_chat(IsRights::DG3_DG4)),
+        );
         assert_eq!(
             c.check_ca_v2_key(&[0xAA; 32]),
             Err(StatusWord::CONDITIONS_NOT_SATISFIED),
@@ -370,13 +420,52 @@ mod tests {
         let dst = CommandApdu::new(0x00, 0x22, 0x81, 0xB6)
             .with_data(emrtd_tlv::encode(0x83, b"NOCVCA00001"));
         let mut v1 = chip(false);
-        v1.pace_established(vec![1; 32], StaticPassword::Mrz, None);
+        v1.pace_established(
+            vec![1; 32],
+            StaticPassword::Mrz,
+            None,
+            Some(&is_chat(IsRights::DG3_DG4)),
+        );
         assert_eq!(v1.set_dst(&dst).sw, StatusWord::CONDITIONS_NOT_SATISFIED);
         let mut v2 = chip(true);
-        v2.pace_established(vec![1; 32], StaticPassword::Mrz, None);
+        v2.pace_established(
+            vec![1; 32],
+            StaticPassword::Mrz,
+            None,
+            Some(&is_chat(IsRights::DG3_DG4)),
+        );
         // Past the precondition: the CAR names no trust point of this test chip.
         assert_eq!(v2.set_dst(&dst).sw, REFERENCE_NOT_FOUND);
         v2.bac_established();
         assert_eq!(v2.set_dst(&dst).sw, StatusWord::CONDITIONS_NOT_SATISFIED);
+    }
+
+    #[test]
+    fn version_2_refuses_terminal_authentication_when_pace_carried_no_chat() {
+        let dst = CommandApdu::new(0x00, 0x22, 0x81, 0xB6)
+            .with_data(emrtd_tlv::encode(0x83, b"NOCVCA00001"));
+        let mut v2 = chip(true);
+        v2.pace_established(vec![1; 32], StaticPassword::Mrz, None, None);
+        assert_eq!(v2.set_dst(&dst).sw, StatusWord::CONDITIONS_NOT_SATISFIED);
+        // A CHAT that does not decode counts as none.
+        v2.pace_established(
+            vec![1; 32],
+            StaticPassword::Mrz,
+            None,
+            Some(&[0x7F, 0x4C, 0x01, 0x00]),
+        );
+        assert_eq!(v2.set_dst(&dst).sw, StatusWord::CONDITIONS_NOT_SATISFIED);
+        // With the CHAT: past the precondition (the CAR names no trust point of this chip).
+        v2.pace_established(
+            vec![1; 32],
+            StaticPassword::Mrz,
+            None,
+            Some(&is_chat(IsRights::DG3_DG4)),
+        );
+        assert_eq!(v2.set_dst(&dst).sw, REFERENCE_NOT_FOUND);
+        // Version 1 does not need it.
+        let mut v1 = chip(false);
+        v1.pace_established(vec![1; 32], StaticPassword::Mrz, Some(vec![2; 32]), None);
+        assert_eq!(v1.set_dst(&dst).sw, REFERENCE_NOT_FOUND);
     }
 }

@@ -48,6 +48,11 @@ pub struct CaTerminal {
     keys: Option<(SymKey, SymKey)>,
     /// Version 2: K, until the chip's nonce gives the session keys.
     shared_secret: Option<Zeroizing<Vec<u8>>>,
+    /// The ephemeral private key (zeroized on drop, never printed): kept so that
+    /// [`with_chip_key`](CaTerminal::with_chip_key) can run with another key of the chip.
+    ephemeral: PrivateKey,
+    /// Standardized id of the domain parameters (also of explicit ones equal to a set).
+    group_id: Option<u8>,
 }
 
 impl CaTerminal {
@@ -120,17 +125,46 @@ impl CaTerminal {
             ),
             CaVersion::V2 => (None, Some(k), CaCommandStyle::MseSetAtGeneralAuthenticate),
         };
+        let group_id = group.standardized_id().or_else(|| group.identify());
         Ok(CaTerminal {
             version: r.version,
             algorithm: r.algorithm,
             inferred: r.inferred,
             key_id: r.key_id,
+            group_id,
+            ephemeral: sk.clone(),
             group_name: describe_group(group),
             style,
             ephemeral_public,
             compressed,
             keys,
             shared_secret,
+        })
+    }
+
+    /// The same ephemeral key pair, against another public key of the chip: Terminal
+    /// Authentication version 2 names Comp(PK_PCD) before the chip's key is read from
+    /// EF.CardSecurity (TR-03110-3 §A.1.2.2, §B.3), so Chip Authentication v2 then runs with
+    /// that key and this very ephemeral key. Refused ([`CaError::DomainParameters`]) when the
+    /// new key is not on the same standardized domain parameters.
+    pub fn with_chip_key(
+        &self,
+        info: Option<&ChipAuthenticationInfo>,
+        public_key_info: &ChipAuthenticationPublicKeyInfo,
+    ) -> Result<CaTerminal, CaError> {
+        let r = resolve(info, public_key_info)?;
+        let id = r.group.standardized_id().or_else(|| r.group.identify());
+        if id.is_none() || id != self.group_id {
+            return Err(CaError::DomainParameters(format!(
+                "the key is on {}, the ephemeral key on {}: not the same standardized domain parameters",
+                describe_group(&r.group),
+                self.group_name
+            )));
+        }
+        let t = Self::build(r, public_key_info, &self.ephemeral)?;
+        Ok(CaTerminal {
+            style: self.style,
+            ..t
         })
     }
 

@@ -19,12 +19,21 @@ pub(crate) const TAG_CAR1: u32 = 0x87;
 pub(crate) const TAG_CAR2: u32 = 0x88;
 pub(crate) const TAG_CAM: u32 = 0x8A;
 
-/// MSE:Set AT for PACE: `00 22 C1 A4 { 80 oid, 83 password ref, [84 parameter id] }`.
-pub(crate) fn mse_set_at(oid: &[u8], password_ref: u8, parameter_id: Option<u32>) -> CommandApdu {
+/// MSE:Set AT for PACE: `00 22 C1 A4 { 80 oid, 83 password ref, [84 parameter id],
+/// [7F4C CHAT] }` (TR-03110-3 §B.14.1 order).
+pub(crate) fn mse_set_at(
+    oid: &[u8],
+    password_ref: u8,
+    parameter_id: Option<u32>,
+    chat: Option<&[u8]>,
+) -> CommandApdu {
     let mut data = encode(0x80, oid);
     data.extend(encode(0x83, &[password_ref]));
     if let Some(id) = parameter_id {
         data.extend(encode(0x84, &minimal_be(id)));
+    }
+    if let Some(chat) = chat {
+        data.extend_from_slice(chat);
     }
     CommandApdu::new(0x00, ins::MANAGE_SECURITY_ENVIRONMENT, 0xC1, 0xA4).with_data(data)
 }

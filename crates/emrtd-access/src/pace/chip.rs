@@ -82,6 +82,10 @@ pub struct PaceChip {
     state: State,
     session: Option<SecureMessaging>,
     summary: Option<PaceSummary>,
+    /// The CHAT of the current run's MSE:Set AT (whole `7F4C` object), if it carried one.
+    chat: Option<Vec<u8>>,
+    /// CARs of the CVCA keys, answered in `87`/`88` when MSE:Set AT carried a CHAT.
+    cars: Vec<Vec<u8>>,
 }
 
 impl core::fmt::Debug for PaceChip {
@@ -115,7 +119,17 @@ impl PaceChip {
             state: State::Idle,
             session: None,
             summary: None,
+            chat: None,
+            cars: Vec::new(),
         }
+    }
+
+    /// The Certification Authority References of the CVCA keys the chip holds, most recent
+    /// first (at most two are sent). When MSE:Set AT carries a CHAT (Terminal Authentication
+    /// version 2 follows), the mutual authentication answer holds them in `87` and `88`
+    /// (TR-03110-3 §B.1, §B.1.4).
+    pub fn set_certification_authority_references(&mut self, cars: Vec<Vec<u8>>) {
+        self.cars = cars;
     }
 
     /// A chip with fixed secrets (replays of worked examples only).
@@ -186,7 +200,9 @@ impl PaceChip {
         if cmd.ins == ins::MANAGE_SECURITY_ENVIRONMENT && cmd.p1 == 0xC1 && cmd.p2 == 0xA4 {
             // A new MSE:Set AT always restarts PACE (and ends a previous session).
             self.session = None;
-            let sel = self.select(&cmd.data)?;
+            self.chat = None;
+            let (sel, chat) = self.select(&cmd.data)?;
+            self.chat = chat;
             self.state = State::Selected(sel);
             return Ok(sw(StatusWord::OK));
         }
@@ -342,6 +358,11 @@ impl PaceChip {
                         .ok_or(StatusWord::CONDITIONS_NOT_SATISFIED)?;
                     dos_out.push((TAG_CAM, a_ic));
                 }
+                if self.chat.is_some() {
+                    for (tag, car) in [TAG_CAR1, TAG_CAR2].into_iter().zip(&self.cars) {
+                        dos_out.push((tag, car.clone()));
+                    }
+                }
                 let ssc = vec![0u8; params.cipher.block_size()];
                 let session = SecureMessaging::from_keys(ks_enc, ks_mac, &ssc)
                     .map_err(|_| StatusWord::UNKNOWN)?;
@@ -360,7 +381,12 @@ impl PaceChip {
                     password: self.passwords[sel.password].kind(),
                     terminal_ephemeral_public_key: terminal_public,
                     chip_ephemeral_public_key: chip_public,
-                    car: Vec::new(),
+                    car: if self.chat.is_some() {
+                        self.cars.iter().take(2).cloned().collect()
+                    } else {
+                        Vec::new()
+                    },
+                    chat: self.chat.clone(),
                     cam_verified_key: None,
                 });
                 self.state = State::Idle;
@@ -394,8 +420,9 @@ impl PaceChip {
         ResponseApdu::new(emrtd_tlv::encode(TAG_DYN, &inner), StatusWord::OK)
     }
 
-    /// Parses MSE:Set AT data and picks the protocol and password.
-    fn select(&self, data: &[u8]) -> Result<Selection, StatusWord> {
+    /// Parses MSE:Set AT data and picks the protocol and password; the CHAT (whole `7F4C`
+    /// object) when there is one.
+    fn select(&self, data: &[u8]) -> Result<(Selection, Option<Vec<u8>>), StatusWord> {
         let items = parse_all(data).map_err(|_| StatusWord::WRONG_DATA)?;
         let get = |tag: u32| items.iter().find(|t| t.tag == tag).map(|t| t.value);
         let oid = get(0x80).ok_or(StatusWord::WRONG_DATA)?;
@@ -423,6 +450,7 @@ impl PaceChip {
         if self.supported[params].mapping == Mapping::ChipAuthentication && self.cam_key.is_none() {
             return Err(StatusWord::REFERENCED_DATA_NOT_FOUND);
         }
-        Ok(Selection { params, password })
+        let chat = get(0x7F4C).map(|v| emrtd_tlv::encode(0x7F4C, v));
+        Ok((Selection { params, password }, chat))
     }
 }

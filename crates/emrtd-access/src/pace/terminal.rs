@@ -162,6 +162,7 @@ impl PaceTerminal {
             &self.params.oid,
             self.password.reference(),
             id,
+            self.params.chat.as_deref(),
         ))
     }
 
@@ -393,6 +394,7 @@ impl PaceTerminal {
                     terminal_ephemeral_public_key: terminal_public,
                     chip_ephemeral_public_key: chip_public,
                     car,
+                    chat: self.params.chat.clone(),
                     cam_verified_key: None,
                 };
                 Ok(Step::Done(Box::new(PaceOutcome {

@@ -13,19 +13,17 @@
 //! fixed 4-bit window over a public number of bits and constant-time table selection.
 
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
-use crypto_bigint::{NonZero, Uint, U576};
+use crypto_bigint::NonZero;
 use rand_core::CryptoRngCore;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::named::Named;
 use super::narrow::Narrow;
-use super::uint::{byte_len, from_be, to_be};
+use super::uint::{byte_len, from_be, to_be, EcUint, EC_LIMBS};
 use super::PkError;
 
 /// Number of limbs used for every EC field element and scalar.
-pub(crate) const EC_LIMBS: usize = U576::LIMBS;
-pub(crate) type EcUint = Uint<EC_LIMBS>;
 type Fe = DynResidue<EC_LIMBS>;
 
 /// An elliptic curve over a prime field, with a base point of prime order.
@@ -120,35 +118,15 @@ fn is_zero(x: &EcUint) -> bool {
 }
 
 impl EcCurve {
-    /// Builds a curve from explicit big-endian domain parameters and checks them: p odd and at
-    /// most 576 bits, a, b < p, 4a³ + 27b² ≠ 0, G on the curve, n odd and greater than 1,
-    /// n·G = O, h ≥ 1. Primality of p and n is not tested (callers use standardized or
-    /// signed parameters).
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        p: &[u8],
-        a: &[u8],
-        b: &[u8],
-        gx: &[u8],
-        gy: &[u8],
-        n: &[u8],
-        h: &[u8],
-    ) -> Result<Self, PkError> {
-        let mut curve = Self::build(None, "explicit curve", p, a, b, gx, gy, n, h, false)?;
-        // Parameters equal to a standardized curve take its fast path; the standardized
-        // parameters were checked when transcribed (unit tests), so n·G need not be recomputed.
-        if let Some(std) = super::standard::standardized_curves()
-            .iter()
-            .find(|c| c.same_parameters(&curve))
-        {
-            // Share the standardized curve's arithmetic (and its table of multiples of G).
-            curve.fast = std.fast;
-            curve.narrow = std.narrow.clone();
-            curve.verify_narrow = std.verify_narrow.clone();
-            return Ok(curve);
-        }
-        curve.check_order()?;
-        Ok(curve)
+    // `EcCurve::new` (explicit parameters) is in `standard.rs`: it first looks for a
+    // standardized curve with the same parameters, and this module knows none of them.
+
+    /// Take over the arithmetic (fast path, tables of multiples of G) of `standardized`, a
+    /// curve with the same parameters.
+    pub(super) fn share_arithmetic_of(&mut self, standardized: &EcCurve) {
+        self.fast = standardized.fast;
+        self.narrow = standardized.narrow.clone();
+        self.verify_narrow = standardized.verify_narrow.clone();
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -314,6 +292,12 @@ impl EcCurve {
     /// The scalar's value as big-endian octets, as many as its (public) bit count needs.
     fn scalar_octets(k: &EcScalar) -> Zeroizing<Vec<u8>> {
         Zeroizing::new(to_be(&k.value, byte_len(k.bits)))
+    }
+
+    /// The named curve these parameters are (also when they were given explicitly), if it has
+    /// a fixed-width implementation.
+    pub(crate) fn named(&self) -> Option<Named> {
+        self.fast
     }
 
     /// Standardized domain parameter id (ICAO 9303-11 §9.5.1) if this is a standardized curve.

@@ -25,9 +25,8 @@ use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
 use crypto_bigint::{Limb, Uint, Word};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
-use super::ec::{EcUint, EC_LIMBS};
 use super::named::wnaf;
-use super::uint::to_be;
+use super::uint::{to_be, EcUint, EC_LIMBS};
 
 fn shrink<const L: usize>(x: &EcUint) -> Uint<L> {
     let mut words = [0; L];

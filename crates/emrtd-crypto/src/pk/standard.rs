@@ -6,7 +6,40 @@
 
 use super::dh::DhGroup;
 use super::ec::EcCurve;
-use super::Group;
+use super::{Group, PkError};
+
+impl EcCurve {
+    /// Builds a curve from explicit big-endian domain parameters and checks them: p odd and at
+    /// most 576 bits, a, b < p, 4a³ + 27b² ≠ 0, G on the curve, n odd and greater than 1,
+    /// n·G = O, h ≥ 1. Primality of p and n is not tested (callers use standardized or
+    /// signed parameters).
+    ///
+    /// (Defined here rather than in `ec.rs`: parameters equal to a standardized curve's take
+    /// that curve's fast arithmetic, and the standardized curves live in this module.)
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        p: &[u8],
+        a: &[u8],
+        b: &[u8],
+        gx: &[u8],
+        gy: &[u8],
+        n: &[u8],
+        h: &[u8],
+    ) -> Result<Self, PkError> {
+        let mut curve = Self::build(None, "explicit curve", p, a, b, gx, gy, n, h, false)?;
+        // The standardized parameters were checked when transcribed (unit tests), so n·G need
+        // not be recomputed for a curve equal to one of them.
+        if let Some(std) = standardized_curves()
+            .iter()
+            .find(|c| c.same_parameters(&curve))
+        {
+            curve.share_arithmetic_of(std);
+            return Ok(curve);
+        }
+        curve.check_order()?;
+        Ok(curve)
+    }
+}
 
 /// One standardized curve: (id, name, p, a, b, Gx, Gy, n), integers in hexadecimal; all
 /// cofactors are 1.

@@ -1,6 +1,12 @@
 //! Conversions between big-endian octet strings and fixed-width `crypto-bigint` integers.
 
-use crypto_bigint::{Limb, Uint, Word};
+use crypto_bigint::{Limb, Uint, Word, U576};
+
+/// Width of the generic curve arithmetic: fields up to 576 bits (P-521 and every explicit
+/// curve ICAO allows), shared by `ec` and the narrow-width arithmetic `narrow`.
+pub(crate) const EC_LIMBS: usize = U576::LIMBS;
+/// An integer of that width.
+pub(crate) type EcUint = Uint<EC_LIMBS>;
 
 /// Big-endian bytes → `Uint<L>`; `None` if the value does not fit (leading zero octets are
 /// accepted). Runs in time depending only on the input length.

@@ -6,8 +6,8 @@
 use super::link::Link;
 use super::{Clock, EngineConfig, SharedRng};
 use crate::report::{
-    AccessChoice, AccessKey, AccessProtocol, AccessReport, CheckOutcome, CipherSuite, Password,
-    Progress,
+    AccessChoice, AccessKey, AccessProtocol, AccessReport, CheckOutcome, ChipKeySource,
+    CipherSuite, Password, Progress,
 };
 use crate::{EfId, ReadError};
 use emrtd_access::bac::{BacError, BacKeys, BacTerminal};
@@ -63,6 +63,9 @@ pub struct Channel {
     ta_ephemeral: Option<Vec<u8>>,
     /// Comp of the chip's ephemeral PACE key (ID_PICC after PACE, dynamic binding).
     pace_chip_key: Option<Vec<u8>>,
+    /// The rights the CHAT of this session's PACE asked for (sent when Terminal
+    /// Authentication version 2 is to follow, TR-03110-3 §B.14.1); `None`: no CHAT.
+    pace_chat: Option<emrtd_eac::IsRights>,
     /// EF.CVCA of a Terminal Authentication that ran in this session: rerun whenever the
     /// session is opened again (the rights belong to the session).
     ta_cvca: Option<Vec<u8>>,
@@ -145,6 +148,7 @@ impl Channel {
             chip_authenticated: None,
             ta_ephemeral: None,
             pace_chip_key: None,
+            pace_chat: None,
             ta_cvca: None,
             ta_report: None,
             ta_v2: None,
@@ -188,6 +192,7 @@ impl Channel {
         self.current_ef = None;
         self.ta_ephemeral = None;
         self.pace_chip_key = None;
+        self.pace_chat = None;
         if self.in_application {
             // Opening again without a reset: EF.CardAccess lives in the master file.
             let select_mf =
@@ -400,6 +405,11 @@ impl Channel {
     /// Run PACE with the parameters and the engine's key; establishes secure messaging.
     pub async fn pace(&mut self, params: PaceParams) -> Result<(), ReadError> {
         let mapping = params.mapping();
+        let chat = self.pace_chat_for_ta_v2();
+        let params = match &chat {
+            Some(chat) => params.with_chat(chat.encode()),
+            None => params,
+        };
         let mut terminal = PaceTerminal::new(params, self.key.pace_password(), self.rng.clone())
             .map_err(pace_error)?;
         let mut cmd = terminal.start().map_err(pace_error)?;
@@ -423,6 +433,7 @@ impl Channel {
             chip_authentication_mapping: None,
         };
         let cam = outcome.cam.is_some();
+        self.pace_chat = chat.and_then(|c| c.inspection_rights());
         self.pace_chip_key = Some(compress(s.key_agreement, &s.chip_ephemeral_public_key));
         let pace_terminal_key = compress(s.key_agreement, &s.terminal_ephemeral_public_key);
         let sm = std::mem::replace(
@@ -1073,6 +1084,8 @@ impl Channel {
             terminal: terminal.clone(),
             cvca: cvca_ref.clone(),
             rights,
+            requested: None,
+            chip_key_source: None,
         };
         let none = emrtd_eac::IsRights::default();
         let mut cmd = ta.start();
@@ -1124,11 +1137,51 @@ impl Channel {
         Ok(self.ta_report.take())
     }
 
+    /// The CHAT PACE carries when Terminal Authentication version 2 is to follow (TR-03110-3
+    /// §B.14.1, §2.7.1): Terminal Authentication is configured, DG3 or DG4 may be read, and
+    /// version 2 is chosen (`V2`), or (`Auto`) EF.CardAccess lists a TerminalAuthenticationInfo
+    /// of version 2 (§A.1.2.1: it MUST when the chip supports it). It names an inspection
+    /// system (role terminal) and the rights asked for: those of the configured terminal
+    /// certificates (any chain's: the chain is chosen after PACE), ANDed with
+    /// [`TerminalAuthConfig::requested_rights`](crate::TerminalAuthConfig::requested_rights).
+    fn pace_chat_for_ta_v2(&self) -> Option<emrtd_eac::Chat> {
+        use crate::report::TaVersionChoice;
+        let config = self.config.options.terminal_authentication.as_ref()?;
+        if let Some(files) = &self.config.options.files {
+            if !files.contains(&EfId::Dg(3)) && !files.contains(&EfId::Dg(4)) {
+                return None;
+            }
+        }
+        let v2 = match config.version {
+            TaVersionChoice::V1 => false,
+            TaVersionChoice::V2 => true,
+            _ => self
+                .card_access
+                .as_deref()
+                .and_then(|b| SecurityInfos::parse(b).ok())
+                .is_some_and(|i| announces_ta_v2(&i)),
+        };
+        if !v2 {
+            return None;
+        }
+        let certified = config
+            .chains
+            .iter()
+            .filter_map(|c| c.last())
+            .filter_map(|is| is.body.chat.inspection_rights())
+            .fold(0u8, |acc, r| acc | r.bits());
+        let asked = config.requested_rights.map_or(0xFF, |r| r.bits());
+        Some(emrtd_eac::Chat::inspection_system(
+            emrtd_eac::Role::Terminal,
+            emrtd_eac::IsRights::from_byte(certified & asked),
+        ))
+    }
+
     /// Does this read run Terminal Authentication version 2 (then Chip Authentication v2
     /// follows it, and Chip Authentication v1 does not run before it)? As
     /// [`TaVersionChoice`](crate::TaVersionChoice) says: `Auto` takes version 2 when the chip
-    /// was opened with PACE, EF.CardAccess or DG14 lists a TerminalAuthenticationInfo of
-    /// version 2, and DG14 has a Chip Authentication version 2 key.
+    /// was opened with PACE, EF.CardAccess lists a TerminalAuthenticationInfo of version 2 (so
+    /// PACE carried the CHAT), and DG14 has a Chip Authentication version 2 key.
     pub fn runs_ta_v2(&self, dg14: &[u8]) -> bool {
         use crate::report::TaVersionChoice;
         use emrtd_access::ca::{select_version, CaVersion};
@@ -1139,23 +1192,12 @@ impl Channel {
             TaVersionChoice::V1 => false,
             TaVersionChoice::V2 => true,
             _ => {
+                // PACE carried the CHAT: EF.CardAccess announced version 2 (above).
                 let pace = self.access.as_ref().map(|a| a.protocol) == Some(AccessProtocol::Pace);
-                let announces = |infos: &SecurityInfos| {
-                    infos.infos.iter().any(|i| {
-                        matches!(i, emrtd_lds::security_infos::SecurityInfo::TerminalAuthentication(t) if t.version == 2)
-                    })
-                };
-                let card_access = self
-                    .card_access
-                    .as_deref()
-                    .and_then(|b| SecurityInfos::parse(b).ok())
-                    .is_some_and(|i| announces(&i));
-                let dg14 = SecurityInfos::parse_dg14(dg14).ok();
-                let dg14_announces = dg14.as_ref().is_some_and(announces);
-                let key = dg14
-                    .as_ref()
-                    .is_some_and(|i| select_version(i, CaVersion::V2).is_ok());
-                pace && (card_access || dg14_announces) && key
+                let key = SecurityInfos::parse_dg14(dg14)
+                    .ok()
+                    .is_some_and(|i| select_version(&i, CaVersion::V2).is_ok());
+                pace && self.pace_chat.is_some() && key
             }
         }
     }
@@ -1179,9 +1221,6 @@ impl Channel {
         use emrtd_eac::ta::{IdPicc, TaStep, TaVersion, TerminalAuthentication};
         fn failed(why: impl Into<String>) -> Check {
             Check::failed(CheckId::ChipAuthentication, why)
-        }
-        fn passed(what: impl Into<String>) -> Check {
-            Check::verified(CheckId::ChipAuthentication, what)
         }
         let ca_not_run = |why: &str| {
             Check::missing_input(
@@ -1212,6 +1251,7 @@ impl Channel {
         };
         let cvca_ref = chain.first().map(|c| c.car().clone());
         let terminal_chr = chain.last().map(|c| c.chr().clone());
+        let requested = self.pace_chat;
         let report = |outcome: CheckOutcome, rights| TerminalAuthReport {
             outcome,
             configured: true,
@@ -1219,6 +1259,8 @@ impl Channel {
             terminal: terminal_chr.clone(),
             cvca: cvca_ref.clone(),
             rights,
+            requested,
+            chip_key_source: None,
         };
         let none = emrtd_eac::IsRights::default();
         let pace_key = match (
@@ -1247,7 +1289,7 @@ impl Channel {
                 ));
             }
         };
-        let mut terminal = match ca::select_version(&infos, CaVersion::V2)
+        let terminal = match ca::select_version(&infos, CaVersion::V2)
             .and_then(|(info, key)| CaTerminal::new(info, key, &mut self.rng.clone()))
         {
             Ok(t) => t,
@@ -1261,7 +1303,10 @@ impl Channel {
             }
         };
         drop(infos);
-        let rights = chain_rights(&chain);
+        // The chip ANDs the chain's rights with those PACE's CHAT asked for (§2.7.1).
+        let rights = emrtd_eac::IsRights::from_byte(
+            chain_rights(&chain).bits() & requested.map_or(0xFF, |r| r.bits()),
+        );
         let signer = config.signer.clone();
         let mut ta = match TerminalAuthentication::new(
             chain,
@@ -1307,8 +1352,123 @@ impl Channel {
             }
         }
         drop(ta);
-        // Chip Authentication v2 with the key TA named.
-        let describe = |r: &ca::CaReport| {
+        // Chip Authentication v2 with the key TA named: EF.CardSecurity's when it can be used
+        // (TR-03110-3 §A.1.2.2; read access after PACE, and maybe only after TA), else DG14's.
+        let (terminal, source) = match self.ca_v2_key_from_card_security(&terminal).await? {
+            Ok(t) => (t, ChipKeySource::CardSecurity),
+            Err(why) => (terminal, ChipKeySource::Dg14(why)),
+        };
+        let (check, ended) = self.chip_authentication_v2(terminal).await?;
+        if check.is_verified() {
+            self.ta_v2 = Some((cvca.to_vec(), dg14.to_vec()));
+        }
+        if !ended {
+            self.back_to_lds1().await?;
+        }
+        Ok((
+            TerminalAuthReport {
+                chip_key_source: Some(source),
+                ..report(CheckOutcome::Verified, rights)
+            },
+            check,
+            ended,
+        ))
+    }
+
+    /// After Terminal Authentication v2: read EF.CardSecurity in the master file, check that
+    /// its signature verifies with the Document Signer certificate it holds (its chain to a
+    /// CSCA is the verdict's, as for EF.SOD: EF.CardSecurity is kept with the files), and
+    /// rebind `terminal`'s ephemeral key to its Chip Authentication version 2 key.
+    /// `Ok(Err(why))` when it cannot be used (the DG14 key is then taken); only a lost card is
+    /// an error.
+    async fn ca_v2_key_from_card_security(
+        &mut self,
+        terminal: &emrtd_access::ca::CaTerminal,
+    ) -> Result<Result<emrtd_access::ca::CaTerminal, String>, ReadError> {
+        use emrtd_access::ca::{self, CaVersion};
+        let select_mf = CommandApdu::new(0x00, ins::SELECT, 0x00, 0x0C).with_data(vec![0x3F, 0x00]);
+        let resp = match self.transmit(&select_mf).await {
+            Ok(r) => r,
+            Err(e) if e.is_card_lost() => return Err(e),
+            Err(e) => return Ok(Err(format!("the master file could not be selected: {e}"))),
+        };
+        if !resp.sw.is_ok() {
+            return Ok(Err(format!(
+                "the chip refused to select the master file ({})",
+                resp.sw
+            )));
+        }
+        self.in_application = false;
+        self.current_ef = None;
+        let bytes = match self.read_file(EfId::CardSecurity).await {
+            Ok(b) => b,
+            Err(e) if e.is_card_lost() => return Err(e),
+            Err(ReadError::FileNotFound { .. }) => {
+                return Ok(Err("the chip has no EF.CardSecurity".into()))
+            }
+            Err(e) => return Ok(Err(format!("EF.CardSecurity could not be read: {e}"))),
+        };
+        let signed = emrtd_auth::pa::verify_card_security(
+            &bytes,
+            &emrtd_auth::TrustStore::new(),
+            &emrtd_auth::VerifyOptions::at(self.now()),
+        );
+        if signed.signature_valid != Some(true) {
+            let why = signed
+                .errors
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "its signature could not be checked".into());
+            // Kept: the verdict reports the failed signature.
+            self.card_security = Some(bytes);
+            return Ok(Err(format!(
+                "EF.CardSecurity's signature does not verify ({why})"
+            )));
+        }
+        let infos = match SecurityInfos::parse_card_security(&bytes) {
+            Ok((_, infos)) => infos,
+            Err(e) => return Ok(Err(format!("EF.CardSecurity cannot be decoded: {e}"))),
+        };
+        self.card_security = Some(bytes);
+        let rebound = ca::select_version(&infos, CaVersion::V2).and_then(|(info, key)| {
+            if key.key_id != terminal.key_id() && terminal.key_id().is_some() {
+                return Err(ca::CaError::DomainParameters(format!(
+                    "its key id {:?} is not DG14's {:?}",
+                    key.key_id,
+                    terminal.key_id()
+                )));
+            }
+            terminal.with_chip_key(info, key)
+        });
+        Ok(rebound.map_err(|e| {
+            format!("EF.CardSecurity has no usable Chip Authentication version 2 key: {e}")
+        }))
+    }
+
+    /// Back in the eMRTD application after the master file was selected (EF.CardSecurity),
+    /// while the session holds; a refusal is left to the reads that follow.
+    async fn back_to_lds1(&mut self) -> Result<(), ReadError> {
+        if self.in_application || self.sm.is_none() {
+            return Ok(());
+        }
+        match self.select_lds1().await {
+            Err(e) if e.is_card_lost() => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Chip Authentication version 2 (TR-03110-3 §B.2) with the ephemeral key Terminal
+    /// Authentication v2 named: MSE:Set AT, GENERAL AUTHENTICATE, the chip's nonce and token
+    /// checked, secure messaging restarted with the new keys. Returns the check and whether
+    /// the chip's session ended (a failed token: it already uses keys this reader does not
+    /// have). Only a lost card is an error.
+    async fn chip_authentication_v2(
+        &mut self,
+        mut terminal: emrtd_access::ca::CaTerminal,
+    ) -> Result<(emrtd_auth::Check, bool), ReadError> {
+        use emrtd_auth::{Check, CheckId};
+        let failed = |why: String| Check::failed(CheckId::ChipAuthentication, why);
+        let describe = |r: &emrtd_access::ca::CaReport| {
             format!(
                 "{}{}: {}",
                 r.algorithm.clone().unwrap_or_default(),
@@ -1327,54 +1487,37 @@ impl Channel {
                 Err(e) if e.is_card_lost() => return Err(e),
                 Err(e) => {
                     return Ok((
-                        report(CheckOutcome::Verified, rights),
                         failed(format!("Chip Authentication version 2: {e}")),
                         self.sm.is_none(),
-                    ));
+                    ))
                 }
             };
             if i + 1 < commands.len() {
                 if let Err(e) = terminal.check_intermediate(&resp) {
-                    let r = terminal.failure_report(&e);
-                    return Ok((
-                        report(CheckOutcome::Verified, rights),
-                        failed(describe(&r)),
-                        false,
-                    ));
+                    return Ok((failed(describe(&terminal.failure_report(&e))), false));
                 }
             }
             last = Some(resp);
         }
         let Some(last) = last else {
-            return Ok((
-                report(CheckOutcome::Verified, rights),
-                failed("no Chip Authentication command"),
-                false,
-            ));
+            return Ok((failed("no Chip Authentication command".into()), false));
         };
         match terminal.finish(&last) {
             Ok((sm, r)) => {
                 self.sm = Some(sm);
                 self.current_ef = None;
-                self.ta_v2 = Some((cvca.to_vec(), dg14.to_vec()));
                 Ok((
-                    report(CheckOutcome::Verified, rights),
-                    passed(describe(&r)),
+                    Check::verified(CheckId::ChipAuthentication, describe(&r)),
                     false,
                 ))
             }
             Err(e) => {
-                let r = terminal.failure_report(&e);
                 // A chip that answered with a nonce has switched to keys of its own.
                 let ended = last.sw.is_ok();
                 if ended {
                     self.sm = None;
                 }
-                Ok((
-                    report(CheckOutcome::Verified, rights),
-                    failed(describe(&r)),
-                    ended,
-                ))
+                Ok((failed(describe(&terminal.failure_report(&e))), ended))
             }
         }
     }
@@ -1868,6 +2011,13 @@ fn configured_chain(
             ))
         }
     }
+}
+
+/// Does a set of SecurityInfos list a TerminalAuthenticationInfo of version 2?
+fn announces_ta_v2(infos: &SecurityInfos) -> bool {
+    infos.infos.iter().any(|i| {
+        matches!(i, emrtd_lds::security_infos::SecurityInfo::TerminalAuthentication(t) if t.version == 2)
+    })
 }
 
 /// Effective rights as far as the chain shows (the chip also ANDs its CVCA's).

@@ -123,6 +123,11 @@ pub(crate) async fn read(mut ch: Channel) -> Result<Document, ReadError> {
                     }
                 });
                 files.insert(EfId::Cvca, cvca);
+                // Read after Terminal Authentication v2 for its Chip Authentication key: its
+                // signature and chain are then part of the verdict.
+                if let Some(cs) = &ch.card_security {
+                    files.insert(EfId::CardSecurity, cs.clone());
+                }
                 chip_authentication = Some(check);
                 report
             }

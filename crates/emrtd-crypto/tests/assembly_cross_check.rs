@@ -1,0 +1,302 @@
+//! Cross-checks of the `ring` (assembly) verification path of `sig::verify` against the own
+//! arithmetic (`sig::verify_prehashed`, which never uses `ring`): a signature valid in one is
+//! valid in the other, a flipped bit of the signature or the message fails in both, and the
+//! pairs `ring` does not implement stay on the own path.
+
+use emrtd_crypto::pk::{EcCurve, Group};
+use emrtd_crypto::sig::{
+    ecdsa_sign_prehashed, verifies_on_assembly, verify, verify_prehashed, HashAlg, PublicKey,
+    SignatureScheme,
+};
+use proptest::prelude::*;
+use rand::SeedableRng;
+use rsa::pkcs8::DecodePrivateKey;
+
+const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/keys");
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{KEYS}/{name}")).unwrap()
+}
+
+fn p256() -> EcCurve {
+    match Group::standardized(12).unwrap() {
+        Group::Ec(c) => c,
+        _ => unreachable!("id 12 is P-256"),
+    }
+}
+
+/// The SubjectPublicKeyInfo of `spki_template` (an EC P-256 key, named or explicit) with its
+/// point replaced by `point` (65 octets, uncompressed, the last field of the structure).
+fn with_point(spki_template: &[u8], point: &[u8]) -> Vec<u8> {
+    let mut spki = spki_template.to_vec();
+    let at = spki.len() - point.len();
+    spki[at..].copy_from_slice(point);
+    spki
+}
+
+/// DER `ECDSA-Sig-Value` of a plain `r‖s` signature, with `zeros` superfluous leading zero
+/// octets in front of r (field quirk D7) besides the one a high bit needs.
+fn der(plain: &[u8], zeros: usize) -> Vec<u8> {
+    let (r, s) = plain.split_at(plain.len() / 2);
+    let int = |v: &[u8], extra: usize| {
+        let v = &v[v.iter().position(|b| *b != 0).unwrap_or(v.len() - 1)..];
+        let pad = usize::from(v[0] & 0x80 != 0) + extra;
+        let mut t = vec![0x02, (v.len() + pad) as u8];
+        t.extend(std::iter::repeat_n(0u8, pad));
+        t.extend_from_slice(v);
+        t
+    };
+    let body = [int(r, zeros), int(s, 0)].concat();
+    [vec![0x30, body.len() as u8], body].concat()
+}
+
+/// Both paths on one signature: `verify` (ring where it applies) and `verify_prehashed`.
+fn both(key: &PublicKey, scheme: &SignatureScheme, msg: &[u8], sig: &[u8]) -> (bool, bool) {
+    let own = verify_prehashed(key, scheme, &scheme.hash().digest(msg), sig).is_ok();
+    (verify(key, scheme, msg, sig).is_ok(), own)
+}
+
+fn flip(v: &[u8], bit: usize) -> Vec<u8> {
+    let mut v = v.to_vec();
+    let i = bit % (8 * v.len());
+    v[i / 8] ^= 1 << (i % 8);
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn p256_ecdsa_on_ring_agrees_with_the_own_wnaf(
+        d in prop::array::uniform32(any::<u8>()),
+        msg in prop::collection::vec(any::<u8>(), 0..200),
+        sha384 in any::<bool>(),
+        explicit in any::<bool>(),
+        plain in any::<bool>(),
+        zeros in 0usize..3,
+        bit in any::<usize>(),
+        seed in any::<u64>(),
+    ) {
+        let curve = p256();
+        let d = curve.scalar_to_bytes(&match curve.scalar_from_bytes(&d) {
+            Ok(k) => k,
+            Err(_) => return Ok(()), // zero or ≥ n: not a private key
+        });
+        let q = curve.encode_point(&curve.mul(&curve.generator(), &curve.scalar_from_bytes(&d).unwrap()).unwrap());
+        let template = fixture(if explicit { "aa_ec_p256_explicit.spki.der" } else { "aa_ec_p256.spki.der" });
+        let key = PublicKey::from_spki_der(&with_point(&template, &q)).unwrap();
+        let hash = if sha384 { HashAlg::Sha384 } else { HashAlg::Sha256 };
+        let scheme = SignatureScheme::Ecdsa { hash, plain };
+        prop_assert!(verifies_on_assembly(&key, &scheme));
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let rs = ecdsa_sign_prehashed(&curve, &d, &hash.digest(&msg), &mut rng).unwrap();
+        let sig = if plain { rs.clone() } else { der(&rs, zeros) };
+        prop_assert_eq!(both(&key, &scheme, &msg, &sig), (true, true));
+        // a flipped bit of the signature or of the message fails in both
+        let bad_sig = flip(&sig, bit);
+        let (ring, own) = both(&key, &scheme, &msg, &bad_sig);
+        prop_assert!(!ring && !own, "flipped signature bit {}: ring {} own {}", bit % (8 * sig.len()), ring, own);
+        let bad_msg = if msg.is_empty() { vec![0] } else { flip(&msg, bit) };
+        prop_assert_eq!(both(&key, &scheme, &bad_msg, &sig), (false, false));
+    }
+
+    #[test]
+    fn p256_ecdsa_ring_and_own_agree_on_arbitrary_signatures(
+        sig in prop::collection::vec(any::<u8>(), 0..80),
+        plain in any::<bool>(),
+    ) {
+        let key = PublicKey::from_spki_der(&fixture("aa_ec_p256.spki.der")).unwrap();
+        let scheme = SignatureScheme::Ecdsa { hash: HashAlg::Sha256, plain };
+        let (ring, own) = both(&key, &scheme, b"message", &sig);
+        prop_assert_eq!(ring, own);
+    }
+}
+
+/// RSA keys from the fixtures and the schemes `ring` takes for them.
+fn rsa_key(bits: u32) -> (rsa::RsaPrivateKey, PublicKey) {
+    let sk =
+        rsa::RsaPrivateKey::from_pkcs8_der(&fixture(&format!("aa_rsa{bits}.pk8.der"))).unwrap();
+    let pk = PublicKey::from_spki_der(&fixture(&format!("aa_rsa{bits}.spki.der"))).unwrap();
+    (sk, pk)
+}
+
+fn rsa_sign(sk: &rsa::RsaPrivateKey, scheme: &SignatureScheme, msg: &[u8], seed: u64) -> Vec<u8> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let h = scheme.hash().digest(msg);
+    match *scheme {
+        SignatureScheme::RsaPkcs1v15 {
+            hash: HashAlg::Sha256,
+        } => sk
+            .sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &h)
+            .unwrap(),
+        SignatureScheme::RsaPkcs1v15 {
+            hash: HashAlg::Sha512,
+        } => sk
+            .sign(rsa::Pkcs1v15Sign::new::<sha2::Sha512>(), &h)
+            .unwrap(),
+        SignatureScheme::RsaPss {
+            hash: HashAlg::Sha256,
+            salt_len,
+            ..
+        } => sk
+            .sign_with_rng(
+                &mut rng,
+                rsa::Pss::new_with_salt::<sha2::Sha256>(salt_len),
+                &h,
+            )
+            .unwrap(),
+        SignatureScheme::RsaPss {
+            hash: HashAlg::Sha384,
+            salt_len,
+            ..
+        } => sk
+            .sign_with_rng(
+                &mut rng,
+                rsa::Pss::new_with_salt::<sha2::Sha384>(salt_len),
+                &h,
+            )
+            .unwrap(),
+        other => panic!("no signer for {other:?}"),
+    }
+}
+
+fn pss(hash: HashAlg, salt_len: usize) -> SignatureScheme {
+    SignatureScheme::RsaPss {
+        hash,
+        mgf1_hash: hash,
+        salt_len,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(8))]
+
+    #[test]
+    fn rsa_2048_on_ring_agrees_with_the_own_montgomery_path(
+        msg in prop::collection::vec(any::<u8>(), 0..300),
+        which in 0usize..4,
+        bit in any::<usize>(),
+        seed in any::<u64>(),
+    ) {
+        let (sk, key) = rsa_key(2048);
+        let scheme = [
+            SignatureScheme::RsaPkcs1v15 { hash: HashAlg::Sha256 },
+            SignatureScheme::RsaPkcs1v15 { hash: HashAlg::Sha512 },
+            pss(HashAlg::Sha256, 32),
+            pss(HashAlg::Sha384, 48),
+        ][which];
+        prop_assert!(verifies_on_assembly(&key, &scheme));
+        let sig = rsa_sign(&sk, &scheme, &msg, seed);
+        prop_assert_eq!(both(&key, &scheme, &msg, &sig), (true, true));
+        prop_assert_eq!(both(&key, &scheme, &msg, &flip(&sig, bit)), (false, false));
+        let bad_msg = if msg.is_empty() { vec![0] } else { flip(&msg, bit) };
+        prop_assert_eq!(both(&key, &scheme, &bad_msg, &sig), (false, false));
+    }
+}
+
+#[test]
+fn rsa_4096_pss_verifies_on_ring_and_a_flipped_bit_fails() {
+    let (sk, key) = rsa_key(4096);
+    let scheme = pss(HashAlg::Sha256, 32);
+    assert!(verifies_on_assembly(&key, &scheme));
+    let msg = b"signed attributes of an EF.SOD";
+    let sig = rsa_sign(&sk, &scheme, msg, 7);
+    assert_eq!(both(&key, &scheme, msg, &sig), (true, true));
+    assert_eq!(both(&key, &scheme, msg, &flip(&sig, 1000)), (false, false));
+}
+
+/// A DigestInfo without the NULL parameters (RFC 8017 §9.2 note 2, found in the field) is
+/// refused by `ring` and accepted by the own path: `verify` falls back and accepts it.
+#[test]
+fn rsa_pkcs1_digest_info_without_null_parameters_verifies_through_the_own_path() {
+    let (sk, key) = rsa_key(2048);
+    let scheme = SignatureScheme::RsaPkcs1v15 {
+        hash: HashAlg::Sha256,
+    };
+    let msg = b"certificate TBS";
+    let pad = rsa::Pkcs1v15Sign {
+        hash_len: Some(32),
+        // SEQUENCE { SEQUENCE { OID sha256 }, OCTET STRING (32) } with no NULL
+        prefix: hex::decode("302f300b0609608648016503040201 0420".replace(' ', ""))
+            .unwrap()
+            .into_boxed_slice(),
+    };
+    let sig = sk.sign(pad, &HashAlg::Sha256.digest(msg)).unwrap();
+    assert_eq!(both(&key, &scheme, msg, &sig), (true, true));
+    assert_eq!(both(&key, &scheme, b"another TBS", &sig), (false, false));
+}
+
+/// `ring` has no SHA-1/SHA-224 with P-256, no P-521, no brainpool curves, no RSA below 2048
+/// bits, and PSS only with a salt as long as the hash; P-384 is faster on the own wNAF.
+#[test]
+fn pairs_ring_does_not_implement_or_that_are_faster_on_the_own_arithmetic_stay_on_it() {
+    let ec = |name: &str, hash| {
+        let key = PublicKey::from_spki_der(&fixture(name)).unwrap();
+        verifies_on_assembly(&key, &SignatureScheme::Ecdsa { hash, plain: false })
+    };
+    assert!(ec("aa_ec_p256.spki.der", HashAlg::Sha256));
+    assert!(ec("aa_ec_p256_explicit.spki.der", HashAlg::Sha384));
+    assert!(!ec("aa_ec_p256.spki.der", HashAlg::Sha1));
+    assert!(!ec("aa_ec_p256.spki.der", HashAlg::Sha512));
+    assert!(!ec("aa_ec_p384.spki.der", HashAlg::Sha384));
+    assert!(!ec("aa_ec_p521.spki.der", HashAlg::Sha512));
+    assert!(!ec("aa_ec_brainpoolp256r1.spki.der", HashAlg::Sha256));
+    assert!(!ec(
+        "aa_ec_brainpoolp256r1_explicit.spki.der",
+        HashAlg::Sha256
+    ));
+    let (_, rsa1024) = rsa_key(1024);
+    let (_, rsa2048) = rsa_key(2048);
+    let sha256 = SignatureScheme::RsaPkcs1v15 {
+        hash: HashAlg::Sha256,
+    };
+    assert!(!verifies_on_assembly(&rsa1024, &sha256));
+    assert!(verifies_on_assembly(&rsa2048, &sha256));
+    assert!(!verifies_on_assembly(
+        &rsa2048,
+        &SignatureScheme::RsaPkcs1v15 {
+            hash: HashAlg::Sha1
+        }
+    ));
+    assert!(!verifies_on_assembly(&rsa2048, &pss(HashAlg::Sha256, 20)));
+    assert!(!verifies_on_assembly(
+        &rsa2048,
+        &SignatureScheme::RsaPss {
+            hash: HashAlg::Sha256,
+            mgf1_hash: HashAlg::Sha1,
+            salt_len: 32
+        }
+    ));
+}
+
+/// The RFC 6979 A.2.5 P-256/SHA-256 known answer ("sample") on both paths.
+#[test]
+fn rfc6979_p256_sha256_known_answer_verifies_on_ring_and_on_the_own_path() {
+    let q = hex::decode(concat!(
+        "04",
+        "60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6",
+        "7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299"
+    ))
+    .unwrap();
+    let key = PublicKey::from_spki_der(&with_point(&fixture("aa_ec_p256.spki.der"), &q)).unwrap();
+    let sig = hex::decode(concat!(
+        "EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716",
+        "F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8"
+    ))
+    .unwrap();
+    let scheme = SignatureScheme::Ecdsa {
+        hash: HashAlg::Sha256,
+        plain: true,
+    };
+    assert!(verifies_on_assembly(&key, &scheme));
+    assert_eq!(both(&key, &scheme, b"sample", &sig), (true, true));
+    assert_eq!(both(&key, &scheme, b"samplf", &sig), (false, false));
+    let der_scheme = SignatureScheme::Ecdsa {
+        hash: HashAlg::Sha256,
+        plain: false,
+    };
+    assert_eq!(
+        both(&key, &der_scheme, b"sample", &der(&sig, 1)),
+        (true, true)
+    );
+}
