@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI for the mobile bindings. emrtd-ffi is compiled once with the virtual chip
-# (`--features cli,sim`: tests only, never in an app); that one build then serves:
+# (`--features cli,sim,images`: tests only, never in an app); that one build then serves:
 #   1. the Rust tests of the exported API (the sync and the async read);
 #   2. the generated Python, Kotlin and Swift sources (checked to declare what the glue uses);
 #   3. a Python wheel built by maturin (`--profile dev`, same features, same target folder),
@@ -31,9 +31,9 @@ step() { # name of the next step; prints the time the previous one took
   [ "$1" = done ] || echo "== $1 =="
 }
 
-step "Rust tests of the exported API (virtual chip: --features cli,sim)"
+step "Rust tests of the exported API (virtual chip: --features cli,sim,images)"
 # The same features as generate.sh below, so that the library is built once.
-cargo test -q -p emrtd-ffi --features cli,sim
+cargo test -q -p emrtd-ffi --features cli,sim,images
 
 step "generate Python, Kotlin and Swift bindings"
 bash bindings/generate.sh --sim --out "$out" python kotlin swift

@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 out=bindings/generated
 profile=debug
 release_flag=
-features="--features cli"
+features="--features cli,images"
 languages=
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -27,8 +27,8 @@ while [ $# -gt 0 ]; do
       case "$out" in /*) ;; *) out="$caller_dir/$out" ;; esac
       shift 2 ;;
     --release) profile=release; release_flag=--release; shift ;;
-    --sim) features="--features cli,sim"; shift ;;
-    --no-sim) features="--features cli"; shift ;;
+    --sim) features="--features cli,sim,images"; shift ;;
+    --no-sim) features="--features cli,images"; shift ;;
     kotlin|swift|python) languages="$languages $1"; shift ;;
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (expected --out DIR, --release, --sim, --no-sim, kotlin, swift or python)" >&2; exit 2 ;;

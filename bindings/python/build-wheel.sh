@@ -16,14 +16,14 @@ cd "$(dirname "$0")/../.."
 
 out=
 profile=release
-features=cli
+features=cli,images
 while [ $# -gt 0 ]; do
   case "$1" in
     --out)
       out="${2:?--out needs a folder}"
       case "$out" in /*) ;; *) out="$caller_dir/$out" ;; esac
       shift 2 ;;
-    --sim) features=cli,sim; shift ;;
+    --sim) features=cli,sim,images; shift ;;
     --dev) profile=dev; shift ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (expected --out DIR, --sim or --dev)" >&2; exit 2 ;;

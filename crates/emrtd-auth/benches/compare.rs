@@ -11,6 +11,10 @@
 //! * `compare throughput N`: Passive Authentication of the UK dump on two threads with a warm
 //!   trust store, N dumps per thread; prints dumps per second of wall time and the dumps per
 //!   second two cores give by thread CPU time (what a busy shared machine still lets us measure).
+//! * `compare first-use`: for each standardized group, in this fresh process, the set-up a
+//!   first use costs (building the group and its tables): the first `Group::standardized` plus
+//!   key-pair generation, minus the same warm; for curves also the first ECDSA verification
+//!   minus a warm one (the table of multiples of G is built then). Prints `id µs µs` lines.
 //! * `--test` (as `cargo bench -- --test` passes it) or no arguments: one quick run of each kind
 //!   on built-in data, checking the results.
 
@@ -92,6 +96,47 @@ fn verify(spki: &[u8], message: &[u8], signature: &[u8], iterations: usize, pss:
             })
             .collect(),
     )
+}
+
+/// First-use set-up per standardized group (see the module documentation): (id, set-up µs,
+/// ECDSA verification set-up µs or NaN for DH).
+fn first_use() -> Vec<(u8, f64, f64)> {
+    use emrtd_crypto::pk::{Group, STANDARDIZED_IDS};
+    let us = |t: ThreadTime| t.elapsed().as_secs_f64() * 1e6;
+    STANDARDIZED_IDS
+        .iter()
+        .map(|&id| {
+            let key_pair = |g: &Group| {
+                let sk = g.generate_private_key(&mut OsRng);
+                g.public_key(&sk, &g.generator()).expect("public key")
+            };
+            let t = ThreadTime::now();
+            let group = Group::standardized(u32::from(id)).expect("standardized group");
+            key_pair(&group);
+            let first = us(t);
+            let t = ThreadTime::now();
+            key_pair(&group);
+            let setup = first - us(t);
+            let verify_setup = match &group {
+                Group::Ec(c) => {
+                    let p = c
+                        .mul(&c.generator(), &c.random_scalar(&mut OsRng))
+                        .expect("point");
+                    let r = c.scalar_to_bytes(&c.random_scalar(&mut OsRng));
+                    let s = c.scalar_to_bytes(&c.random_scalar(&mut OsRng));
+                    let verify = || {
+                        let t = ThreadTime::now();
+                        c.ecdsa_verify_prehashed(&p, &[0xA5; 32], &r, &s);
+                        us(t)
+                    };
+                    let first = verify();
+                    first - verify()
+                }
+                _ => f64::NAN, // DH groups have no signature verification
+            };
+            (id, setup, verify_setup)
+        })
+        .collect()
 }
 
 /// Passive Authentication of the UK dump (EF.SOD, DG1, DG2 with its face image) on two
@@ -176,6 +221,11 @@ fn main() {
                 rest.first() == Some(&"pss"),
             )
         ),
+        ["first-use"] => {
+            for (id, setup, verify_setup) in first_use() {
+                println!("{id} {setup:.0} {verify_setup:.0}");
+            }
+        }
         ["throughput", n] => {
             let (wall, cpu) = throughput(num(&n.to_string()));
             println!("{wall:.0} {cpu:.0}");

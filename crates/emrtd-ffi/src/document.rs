@@ -128,7 +128,9 @@ impl From<Dg12> for DocumentDetails {
     }
 }
 
-/// Convert a face (or other LDS) image — JPEG, JP2 or a JPEG 2000 codestream — to PNG.
+/// Convert a face (or other LDS) image — JPEG, JP2 or a JPEG 2000 codestream — to PNG (cargo
+/// feature `images`).
+#[cfg(feature = "images")]
 #[uniffi::export]
 pub fn face_to_png(image: Vec<u8>) -> Result<Vec<u8>, EmrtdError> {
     emrtd_lds::face_to_png(&image).map_err(|e| EmrtdError::Image(e.to_string()))
@@ -218,15 +220,6 @@ impl Document {
             .collect())
     }
 
-    /// The first face image converted to PNG (`None` without a face image).
-    pub fn face_png(&self) -> Result<Option<Vec<u8>>, EmrtdError> {
-        self.faces()?
-            .into_iter()
-            .next()
-            .map(|f| face_to_png(f.image))
-            .transpose()
-    }
-
     /// Every file read, by name (`COM`, `SOD`, `DG1`, `CardAccess`, …), exactly as the chip
     /// sent it.
     pub fn files(&self) -> HashMap<String, Vec<u8>> {
@@ -305,5 +298,19 @@ impl Document {
             written.push(path.display().to_string());
         }
         Ok(written)
+    }
+}
+
+#[cfg(feature = "images")]
+#[uniffi::export]
+impl Document {
+    /// The first face image converted to PNG (`None` without a face image; cargo feature
+    /// `images`).
+    pub fn face_png(&self) -> Result<Option<Vec<u8>>, EmrtdError> {
+        self.faces()?
+            .into_iter()
+            .next()
+            .map(|f| face_to_png(f.image))
+            .transpose()
     }
 }

@@ -28,9 +28,9 @@ mod transport;
 mod verify;
 
 pub use async_read::{read_document, AsyncNfcTransport, CancellationToken};
-pub use document::{
-    face_to_png, Document, DocumentDetails, FaceImage, ImageFormat, PersonalDetails,
-};
+#[cfg(feature = "images")]
+pub use document::face_to_png;
+pub use document::{Document, DocumentDetails, FaceImage, ImageFormat, PersonalDetails};
 pub use error::{EmrtdError, NfcError};
 pub use mrz::{parse_mrz, MrzCheck, MrzFormat, MrzInfo};
 pub use remote::{

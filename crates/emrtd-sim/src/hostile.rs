@@ -962,7 +962,7 @@ fn signer_identifier(sid: Sid) -> Result<SignerIdentifier, crate::pki::PkiError>
         .extensions
         .iter()
         .flatten()
-        .find(|e| e.extn_id.to_string() == "2.5.29.14")
+        .find(|e| e.extn_id == der::asn1::ObjectIdentifier::new_unwrap("2.5.29.14")) // subjectKeyIdentifier
         .and_then(|e| emrtd_tlv::expect_tag(e.extn_value.as_bytes(), 0x04).ok())
         .map(|(t, _)| t.value.to_vec())
         .unwrap_or_default();

@@ -6,15 +6,11 @@
 use super::iso9796::{encode_representative, m1_capacity, Iso9796Trailer};
 use der::Decode;
 use emrtd_crypto::pk::{EcCurve, EcScalar, Group};
-use emrtd_crypto::sig::oid_to_string;
-use emrtd_crypto::sig::{parse_specified_domain, HashAlg};
+use emrtd_crypto::sig::{oid, parse_specified_domain, standardized_id_of_curve, HashAlg};
 use emrtd_lds::security_infos::ActiveAuthenticationInfo;
 use rand_core::CryptoRngCore;
 use rsa::traits::PublicKeyParts;
 use zeroize::Zeroizing;
-
-const OID_RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
-const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
 
 /// Smallest RSA modulus accepted for a chip key (bits).
 pub const MIN_RSA_BITS: usize = 1024;
@@ -62,11 +58,6 @@ impl std::fmt::Debug for AaChipKey {
     }
 }
 
-/// Standardized domain parameter id of a named-curve OID (see [`emrtd_crypto::sig::standardized_id_of`]).
-fn named_curve_id(oid: &str) -> Option<u32> {
-    emrtd_crypto::sig::standardized_id_of(oid).map(u32::from)
-}
-
 /// `ecdsa-plain-<hash>` OID of BSI TR-03111.
 fn ecdsa_plain_oid(hash: HashAlg) -> &'static str {
     match hash {
@@ -84,13 +75,13 @@ fn curve_from_params(der: &[u8]) -> Result<EcCurve, AaError> {
         .map_err(|e| AaError::InvalidKey(format!("EC parameters: {e}")))?;
     match t.tag {
         0x06 => {
-            let oid = oid_to_string(t.value)
-                .ok_or_else(|| AaError::InvalidKey("EC parameters: bad OID".into()))?;
-            let id = named_curve_id(&oid)
-                .ok_or_else(|| AaError::UnsupportedKey(format!("named curve {oid}")))?;
-            match Group::standardized(id) {
+            let curve = der::asn1::ObjectIdentifier::from_bytes(t.value)
+                .map_err(|_| AaError::InvalidKey("EC parameters: bad OID".into()))?;
+            let id = standardized_id_of_curve(curve)
+                .ok_or_else(|| AaError::UnsupportedKey(format!("named curve {curve}")))?;
+            match Group::standardized(u32::from(id)) {
                 Ok(Group::Ec(c)) => Ok(c),
-                _ => Err(AaError::UnsupportedKey(format!("named curve {oid}"))),
+                _ => Err(AaError::UnsupportedKey(format!("named curve {curve}"))),
             }
         }
         0x30 => parse_specified_domain(t.value).map_err(AaError::InvalidKey),
@@ -107,13 +98,13 @@ impl AaChipKey {
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, AaError> {
         let info = rsa::pkcs8::PrivateKeyInfo::from_der(der)
             .map_err(|e| AaError::InvalidKey(format!("PKCS#8 PrivateKeyInfo: {e}")))?;
-        match info.algorithm.oid.to_string().as_str() {
-            OID_RSA_ENCRYPTION => {
+        match info.algorithm.oid {
+            oid::RSA_ENCRYPTION => {
                 let key = rsa::RsaPrivateKey::try_from(info)
                     .map_err(|e| AaError::InvalidKey(format!("RSA private key: {e}")))?;
                 Self::from_rsa(key)
             }
-            OID_EC_PUBLIC_KEY => {
+            oid::EC_PUBLIC_KEY => {
                 let params = info
                     .algorithm
                     .parameters
@@ -286,11 +277,7 @@ impl AaChipKey {
     /// parameters as loaded and the uncompressed point).
     pub fn public_key_info(&self) -> Vec<u8> {
         use emrtd_tlv::{encode, encode_constructed};
-        let oid = |s: &str| {
-            emrtd_lds::sod::oid_from_str(s)
-                .map(|o| encode(0x06, &o))
-                .unwrap_or_default()
-        };
+        let oid_tlv = |o: der::asn1::ObjectIdentifier| encode(0x06, o.as_bytes());
         let (algorithm, key) = match &self.kind {
             Kind::Rsa { key, .. } => {
                 let int = |v: &rsa::BigUint| {
@@ -301,12 +288,12 @@ impl AaChipKey {
                     encode(0x02, &b)
                 };
                 (
-                    encode_constructed(0x30, &[oid(OID_RSA_ENCRYPTION), vec![0x05, 0x00]]),
+                    encode_constructed(0x30, &[oid_tlv(oid::RSA_ENCRYPTION), vec![0x05, 0x00]]),
                     encode_constructed(0x30, &[int(key.n()), int(key.e())]),
                 )
             }
             Kind::Ec(k) => (
-                encode_constructed(0x30, &[oid(OID_EC_PUBLIC_KEY), k.params.clone()]),
+                encode_constructed(0x30, &[oid_tlv(oid::EC_PUBLIC_KEY), k.params.clone()]),
                 k.point.clone(),
             ),
         };
@@ -356,7 +343,7 @@ mod tests {
             ("1.3.36.3.3.2.8.1.1.7", "brainpoolP256r1"),
             ("1.3.132.0.35", "NIST P-521"),
         ] {
-            let id = named_curve_id(oid);
+            let id = emrtd_crypto::sig::standardized_id_of(oid).map(u32::from);
             let group = id.and_then(|id| Group::standardized(id).ok());
             assert_eq!(group.map(|g| g.name()), Some(name), "{oid}");
         }
