@@ -52,6 +52,7 @@ pub fn find_aa_info(infos: &SecurityInfos) -> Option<&ActiveAuthenticationInfo> 
 }
 
 /// Encoding of an ECDSA signature.
+// Not #[non_exhaustive]: an ECDSA signature is plain (TR-03111) or DER (X9.62), nothing else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EcdsaFormat {
     /// `r ‖ s`, each of the order's length (BSI TR-03111).
@@ -62,6 +63,7 @@ pub enum EcdsaFormat {
 
 /// The signature scheme Active Authentication used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AaAlgorithm {
     /// RSA with ISO/IEC 9796-2 scheme 1 (partial message recovery).
     Iso9796_2 {
@@ -103,6 +105,7 @@ impl fmt::Display for AaAlgorithm {
 
 /// Outcome of Active Authentication.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AaResult {
     /// The chip proved possession of the DG15 private key for this challenge.
     pub passed: bool,

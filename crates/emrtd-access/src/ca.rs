@@ -166,6 +166,7 @@ pub enum CaError {
 
 /// The version of Chip Authentication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CaVersion {
     /// Version 1: implicit authentication, keys `KDF(K, c)`, answer `7C 00` (ICAO 9303-11).
     V1,
@@ -193,6 +194,7 @@ impl CaVersion {
 }
 
 /// Which commands carry the ephemeral public key.
+// Not #[non_exhaustive]: ICAO 9303-11 and TR-03110 give these two command forms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CaCommandStyle {
     /// `MSE:Set KAT` (3DES only; the ICAO 9303-11 form for 3DES).
@@ -213,6 +215,7 @@ impl CaCommandStyle {
 
 /// Outcome of Chip Authentication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CaStatus {
     /// The chip answered correctly under the new session keys: it holds the private key.
     Passed,
@@ -224,6 +227,7 @@ pub enum CaStatus {
 
 /// Chip Authentication verdict for reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CaReport {
     /// Passed, pending confirmation or failed.
     pub status: CaStatus,

@@ -32,6 +32,7 @@ pub use chip::{ChipSecrets, PaceChip};
 pub use terminal::{PaceTerminal, Step, TerminalSecrets};
 
 /// A PACE password. Zeroized on drop; `Debug` does not show it.
+// Not #[non_exhaustive]: TR-03110 defines these four PACE passwords.
 #[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
 pub enum PacePassword {
     /// MRZ information: document number (padded with `<` to 9) + check digit, date of birth +
@@ -576,6 +577,7 @@ impl PaceError {
 
 /// What a successful PACE run established (no secrets).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PaceSummary {
     /// Protocol OID, dotted.
     pub protocol: String,
@@ -618,6 +620,7 @@ pub struct CamEvidence {
 
 /// The result of PACE: the secure messaging session and what was negotiated.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct PaceOutcome {
     /// Secure messaging with KS_enc, KS_mac and SSC 0.
     pub sm: SecureMessaging,

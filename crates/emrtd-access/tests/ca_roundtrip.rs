@@ -662,10 +662,8 @@ fn cloned_chip_fails_confirmation() {
     assert!(report.reason.contains("possible clone") || report.reason.contains("plain status"));
 
     // A clone that answers with SM under keys of its own: MAC failure.
-    let mut pending = CaReport {
-        status: CaStatus::PendingConfirmation,
-        ..report.clone()
-    };
+    let mut pending = report.clone();
+    pending.status = CaStatus::PendingConfirmation;
     let (mut t_sm, _) = old_sessions(&mut rng, Cipher::Aes128);
     let (_, mut other) = old_sessions(&mut rng, Cipher::Aes128);
     t_sm.protect(&ca::confirmation_command()).unwrap();

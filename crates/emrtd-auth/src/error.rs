@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 /// Why an object could not be loaded or verified at all (verdicts are reports, not errors).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AuthError {
     /// An LDS file (EF.SOD, a data group) cannot be decoded.
     #[error(transparent)]

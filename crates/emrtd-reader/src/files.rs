@@ -4,6 +4,7 @@ use std::fmt;
 
 /// An elementary file of an eMRTD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum EfId {
     /// EF.CardAccess (master file).
     CardAccess,

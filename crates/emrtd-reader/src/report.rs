@@ -12,6 +12,7 @@ use std::fmt;
 use zeroize::Zeroizing;
 
 /// The secret that opens the chip.
+// Not #[non_exhaustive]: ICAO 9303-11 opens a chip with the MRZ or the CAN, nothing else.
 #[derive(Clone)]
 pub enum AccessKey {
     /// MRZ information: document number, date of birth, date of expiry with check digits
@@ -374,6 +375,7 @@ impl ReadOptions {
 
 /// A chip proof asked for by a remote verifier, whose answers only that verifier can check.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RemoteProof {
     /// INTERNAL AUTHENTICATE over the verifier's 8-byte challenge.
     ActiveAuthentication {
