@@ -279,6 +279,11 @@ fn pace_cam(
                 phone.server(&answer).map_err(bad)?
             }
             PaceCamStep::Done { token, proof } => return Ok((token, proof)),
+            _ => {
+                return Err(bad(
+                    "the PACE-CAM run asked for a step this emrtd does not know".into(),
+                ))
+            }
         };
     }
     Err(bad("the run did not end".into()))

@@ -198,6 +198,7 @@ pub fn evidence_of(token: &str, context: &str, doc: &emrtd_reader::Document) -> 
 
 /// What the phone does next in a server-driven PACE-CAM run.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PaceCamStep {
     /// Send this command APDU to the chip and pass its answer to [`PaceCamPhone::chip`].
     Chip(Vec<u8>),

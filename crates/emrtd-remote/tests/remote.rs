@@ -651,6 +651,7 @@ fn run_pace_cam(
                 phone.server(&reply).unwrap()
             }
             PaceCamStep::Done { token, proof } => return (token, proof, answers),
+            other => panic!("unexpected PACE-CAM step {other:?}"),
         };
     }
 }

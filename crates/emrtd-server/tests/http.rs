@@ -506,6 +506,7 @@ fn pace_cam_phone(server: &str, context: &str) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
                 let map = posted.pop().unwrap();
                 return (map, agree, evidence);
             }
+            other => panic!("unexpected PACE-CAM step {other:?}"),
         };
     }
 }
