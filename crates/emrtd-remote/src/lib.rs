@@ -17,6 +17,7 @@ pub mod expect;
 pub mod jws;
 pub mod pace_cam;
 pub mod phone;
+mod relay;
 pub mod token;
 pub mod verify;
 

@@ -26,9 +26,9 @@
 //! does not know the discrete logarithm of PK_Map,IC, and SK_Map,PCD is the server's: it cannot
 //! compute G', hence neither K nor T_IC (computational Diffie–Hellman).
 
-use crate::challenge::{read_command, ssc_block};
 use crate::error::RequestError;
 use crate::evidence::MAX_BODY;
+use crate::relay::{read_command, ssc_block};
 use crate::token::{seal, Claims, KeyRing, ProofPlan, RelayRead, SealedCipher, SealedSessionKeys};
 use crate::Policy;
 use emrtd_access::pace::{protocol, Mapping, PaceParams};
@@ -45,7 +45,7 @@ use zeroize::Zeroizing;
 pub const EMRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
 
 /// The reads the server wraps after PACE-CAM (after a SELECT of the eMRTD application).
-pub const PACE_CAM_RELAY_READS: [RelayRead; 2] = crate::challenge::RELAY_READS;
+pub const PACE_CAM_RELAY_READS: [RelayRead; 2] = crate::relay::RELAY_READS;
 
 /// Longest public key accepted in a step (an uncompressed point on a 521-bit curve is 133).
 const MAX_POINT: usize = 160;
@@ -154,12 +154,20 @@ pub(crate) fn offered(card_access: &[u8]) -> Option<PaceParams> {
     found
 }
 
+/// What the phone is told to run: the PACE protocol and domain parameters, and the server's
+/// mapping public key (hex).
+pub(crate) struct MappingOffer {
+    pub(crate) protocol: String,
+    pub(crate) parameter_id: u32,
+    pub(crate) mapping_public_key: String,
+}
+
 /// The first step for a challenge: the server's mapping key pair. Returns the plan to seal and
 /// the instructions (with the public key) for the phone.
 pub(crate) fn start(
     params: &PaceParams,
     rng: &mut impl CryptoRngCore,
-) -> Result<(ProofPlan, crate::challenge::ProofRequest), String> {
+) -> Result<(ProofPlan, MappingOffer), String> {
     let group = params.group();
     let (sk, sk_bytes) = draw_key(group, rng)?;
     let public = group
@@ -175,7 +183,7 @@ pub(crate) fn start(
             parameter_id,
             mapping_private_key: hex(&sk_bytes),
         },
-        crate::challenge::ProofRequest::PaceCam {
+        MappingOffer {
             protocol: params.oid_dotted(),
             parameter_id,
             mapping_public_key: hex(&public),
@@ -324,7 +332,7 @@ pub(crate) fn relay_commands(reads: &[RelayRead]) -> Vec<CommandApdu> {
 
 /// The secure messaging session at `ssc` under sealed keys.
 pub(crate) fn session(keys: &SealedSessionKeys, ssc: u64) -> Result<SecureMessaging, String> {
-    crate::challenge::session_from(keys, ssc)
+    crate::relay::session_from(keys, ssc)
 }
 
 /// `POST /v1/pace/agree`: the session keys, the terminal's token and the wrapped reads.

@@ -1,10 +1,11 @@
 //! `POST /v1/verify`: from evidence to verdict.
 
-use crate::challenge::{ca_terminal_with, read_command, session_at, session_from};
+use crate::challenge::ca_terminal_with;
 use crate::error::RequestError;
 use crate::evidence::{Evidence, FileName, Proof};
 use crate::expect::{compare, digits, name_tokens, normalize_document_number, ExpectationOutcomes};
 use crate::pace_cam::CamCheck;
+use crate::relay::{read_command, session_at, session_from};
 use crate::token::{open, Claims, KeyRing, ProofPlan, RelayRead};
 use crate::Policy;
 use base64ct::{Base64, Encoding};
