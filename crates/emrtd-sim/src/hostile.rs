@@ -791,7 +791,7 @@ impl SodSpec {
             message_digest: None,
             signing_time: None,
             content: None,
-            content_type: oid::LDS_SECURITY_OBJECT.into(),
+            content_type: oid::LDS_SECURITY_OBJECT.to_string(),
         }
     }
 
