@@ -526,10 +526,12 @@ fn resolve(
     info: Option<&ChipAuthenticationInfo>,
     key: &ChipAuthenticationPublicKeyInfo,
 ) -> Result<Resolved, CaError> {
-    let key_ka = match key.protocol.as_str() {
-        oid::PK_DH => KeyAgreement::Dh,
-        oid::PK_ECDH => KeyAgreement::Ecdh,
-        other => return Err(CaError::UnknownKeyType(other.to_string())),
+    let key_ka = if emrtd_lds::sod::oid_is(&key.protocol, oid::PK_DH) {
+        KeyAgreement::Dh
+    } else if emrtd_lds::sod::oid_is(&key.protocol, oid::PK_ECDH) {
+        KeyAgreement::Ecdh
+    } else {
+        return Err(CaError::UnknownKeyType(key.protocol.clone()));
     };
     let mut version = CaVersion::V1;
     let (algorithm, inferred) = match info {

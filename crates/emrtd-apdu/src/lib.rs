@@ -75,6 +75,55 @@ impl fmt::Debug for CommandApdu {
 }
 
 impl CommandApdu {
+    /// SELECT the master file (`00 A4 00 0C 02 3F00`, no response data).
+    pub fn select_mf() -> Self {
+        CommandApdu::new(0x00, ins::SELECT, 0x00, 0x0C).with_data(vec![0x3F, 0x00])
+    }
+
+    /// SELECT an application by its AID (`00 A4 04 0C`, no response data).
+    pub fn select_application(aid: &[u8]) -> Self {
+        CommandApdu::new(0x00, ins::SELECT, 0x04, 0x0C).with_data(aid.to_vec())
+    }
+
+    /// SELECT an elementary file by its file identifier (`00 A4 02 0C`, no response data).
+    pub fn select_ef(fid: u16) -> Self {
+        CommandApdu::new(0x00, ins::SELECT, 0x02, 0x0C).with_data(fid.to_be_bytes().to_vec())
+    }
+
+    /// READ BINARY of the file with short EF identifier `sfi` (1..=30) at `offset` (0..=255):
+    /// P1 = `80 | sfi` selects the file as it reads.
+    pub fn read_binary_sfi(sfi: u8, offset: u8, le: usize) -> Self {
+        CommandApdu::new(0x00, ins::READ_BINARY, 0x80 | (sfi & 0x1F), offset).with_le(le)
+    }
+
+    /// READ BINARY of the current EF at `offset` (15 bits, P1-P2; bit 8 of P1 is kept clear).
+    pub fn read_binary(offset: u16, le: usize) -> Self {
+        let [hi, lo] = offset.to_be_bytes();
+        CommandApdu::new(0x00, ins::READ_BINARY, hi & 0x7F, lo).with_le(le)
+    }
+
+    /// READ BINARY with odd INS (`B1`) of the current EF at `offset` (beyond 32767): the
+    /// offset in DO'54' on three bytes, the data comes back in DO'53'. `le` counts the DO'53'
+    /// header too.
+    pub fn read_binary_odd(offset: u32, le: usize) -> Self {
+        let [_, a, b, c] = offset.min(0x00FF_FFFF).to_be_bytes();
+        CommandApdu::new(0x00, ins::READ_BINARY_ODD, 0, 0)
+            .with_data(vec![0x54, 0x03, a, b, c])
+            .with_le(le)
+    }
+
+    /// GET RESPONSE for the `le` bytes a `61xx` status announced.
+    pub fn get_response(le: usize) -> Self {
+        CommandApdu::new(0x00, ins::GET_RESPONSE, 0, 0).with_le(le)
+    }
+
+    /// GET CHALLENGE of `le` bytes (8 for BAC and Terminal Authentication).
+    pub fn get_challenge(le: usize) -> Self {
+        CommandApdu::new(0x00, ins::GET_CHALLENGE, 0, 0).with_le(le)
+    }
+}
+
+impl CommandApdu {
     /// A command with no data and no Le (ISO 7816-4 case 1); add them with the `with_` methods.
     pub fn new(cla: u8, ins: u8, p1: u8, p2: u8) -> Self {
         CommandApdu {
@@ -518,6 +567,8 @@ pub mod ins {
     pub const READ_BINARY_ODD: u8 = 0xB1;
     /// GET CHALLENGE (BAC, Terminal Authentication).
     pub const GET_CHALLENGE: u8 = 0x84;
+    /// GET RESPONSE (the rest of a response announced by `61xx`).
+    pub const GET_RESPONSE: u8 = 0xC0;
     /// EXTERNAL AUTHENTICATE (BAC mutual authentication, Terminal Authentication).
     pub const EXTERNAL_AUTHENTICATE: u8 = 0x82;
     /// INTERNAL AUTHENTICATE (Active Authentication).
@@ -528,6 +579,64 @@ pub mod ins {
     pub const GENERAL_AUTHENTICATE: u8 = 0x86;
     /// PERFORM SECURITY OPERATION (certificate verification in Terminal Authentication).
     pub const PERFORM_SECURITY_OPERATION: u8 = 0x2A;
+}
+
+#[cfg(test)]
+mod file_command_tests {
+    use super::*;
+
+    fn bytes(c: &CommandApdu) -> Vec<u8> {
+        c.to_bytes().unwrap()
+    }
+
+    #[test]
+    fn select_commands_carry_p2_0c_and_the_identifier() {
+        assert_eq!(
+            bytes(&CommandApdu::select_mf()),
+            [0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00]
+        );
+        assert_eq!(
+            bytes(&CommandApdu::select_ef(0x011E)),
+            [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x01, 0x1E]
+        );
+        let aid = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
+        let mut want = vec![0x00, 0xA4, 0x04, 0x0C, 0x07];
+        want.extend_from_slice(&aid);
+        assert_eq!(bytes(&CommandApdu::select_application(&aid)), want);
+    }
+
+    #[test]
+    fn read_binary_encodes_offsets_by_sfi_p1p2_and_odd_ins() {
+        assert_eq!(
+            bytes(&CommandApdu::read_binary_sfi(0x1E, 0x00, 4)),
+            [0x00, 0xB0, 0x9E, 0x00, 0x04]
+        );
+        assert_eq!(
+            bytes(&CommandApdu::read_binary(0x1234, 0xE0)),
+            [0x00, 0xB0, 0x12, 0x34, 0xE0]
+        );
+        // Le 256 is coded 00 in a short APDU.
+        assert_eq!(
+            bytes(&CommandApdu::read_binary(0x7FFF, 256)),
+            [0x00, 0xB0, 0x7F, 0xFF, 0x00]
+        );
+        assert_eq!(
+            bytes(&CommandApdu::read_binary_odd(0x01_2345, 0xE4)),
+            [0x00, 0xB1, 0x00, 0x00, 0x05, 0x54, 0x03, 0x01, 0x23, 0x45, 0xE4]
+        );
+    }
+
+    #[test]
+    fn get_response_and_get_challenge_carry_only_le() {
+        assert_eq!(
+            bytes(&CommandApdu::get_response(0x10)),
+            [0x00, 0xC0, 0x00, 0x00, 0x10]
+        );
+        assert_eq!(
+            bytes(&CommandApdu::get_challenge(8)),
+            [0x00, 0x84, 0x00, 0x00, 0x08]
+        );
+    }
 }
 
 #[cfg(test)]

@@ -73,7 +73,7 @@ fn master_list_container(bytes: &[u8]) -> Result<SignedData, AuthError> {
         });
     }
     let sd = SignedData::parse(bytes)?;
-    if sd.content_type != oid::CSCA_MASTER_LIST {
+    if !emrtd_lds::sod::oid_is(&sd.content_type, oid::CSCA_MASTER_LIST) {
         return Err(AuthError::MasterList(format!(
             "content type {} is not id-icao-cscaMasterList ({})",
             sd.content_type,

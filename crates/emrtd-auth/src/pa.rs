@@ -10,8 +10,9 @@
 use crate::cert::{self, CertSummary, Certificate};
 use crate::error::AuthError;
 use crate::trust::TrustStore;
+use const_oid::ObjectIdentifier;
 use emrtd_crypto::sig::{self, AlgorithmProblem, HashAlg};
-use emrtd_lds::sod::{oid, LdsSecurityObject, SignedData, SignerIdentifier, Sod};
+use emrtd_lds::sod::{oid, typed_oid, LdsSecurityObject, SignedData, SignerIdentifier, Sod};
 use emrtd_lds::DataGroup;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -374,7 +375,7 @@ fn add_to_report(
 /// `trust`, validity and CRL. `expected_content_type` is the eContentType it must carry.
 pub fn verify_signed_data(
     sd: &SignedData,
-    expected_content_type: &str,
+    expected_content_type: ObjectIdentifier,
     trust: &TrustStore,
     opts: &VerifyOptions,
 ) -> SignedObjectReport {
@@ -383,7 +384,10 @@ pub fn verify_signed_data(
 
 /// Does a CMS object's signature verify with the signer certificate it carries, and its
 /// message digest equal the digest of its content? The signer is not chained to anything.
-pub(crate) fn own_signature_holds(sd: &SignedData, content_type: &str) -> Result<(), String> {
+pub(crate) fn own_signature_holds(
+    sd: &SignedData,
+    content_type: ObjectIdentifier,
+) -> Result<(), String> {
     let (report, checks) =
         verify_signed_data_typed(sd, content_type, &TrustStore::new(), &VerifyOptions::now());
     let passed = |id: CheckId| checks.iter().any(|c| c.id == id && c.is_verified());
@@ -411,7 +415,7 @@ pub(crate) fn own_signature_holds(sd: &SignedData, content_type: &str) -> Result
 
 fn verify_signed_data_typed(
     sd: &SignedData,
-    expected_content_type: &str,
+    expected_content_type: ObjectIdentifier,
     trust: &TrustStore,
     opts: &VerifyOptions,
 ) -> (SignedObjectReport, Vec<Check>) {
@@ -455,20 +459,22 @@ fn verify_signed_data_typed(
         "SignedData version is 3".into(),
         format!("SignedData version is {}; it must be 3", sd.version),
     );
+    // The chip's eContentType, typed: every decision below compares OIDs, never text.
+    let content_type = typed_oid(&sd.content_type);
+    let is_id_data = content_type == Some(oid::DATA);
     let alternative_content_type = expected_content_type == oid::LDS_SECURITY_OBJECT
-        && oid::LDS_SECURITY_OBJECT_ALTERNATIVES.contains(&sd.content_type.as_str())
-        && (sd.content_type != oid::DATA || opts.accept_id_data_content_type);
+        && content_type.is_some_and(|ct| oid::LDS_SECURITY_OBJECT_ALTERNATIVES.contains(&ct))
+        && (!is_id_data || opts.accept_id_data_content_type);
     if alternative_content_type {
         findings.push(Finding::NonIcaoContentType {
             oid: sd.content_type.clone(),
         });
     }
-    let refused_id_data =
-        expected_content_type == oid::LDS_SECURITY_OBJECT && sd.content_type == oid::DATA;
+    let refused_id_data = expected_content_type == oid::LDS_SECURITY_OBJECT && is_id_data;
     push(
         &mut checks,
         CheckId::ContentType,
-        sd.content_type == expected_content_type || alternative_content_type,
+        content_type == Some(expected_content_type) || alternative_content_type,
         format!("eContentType is {expected_content_type}"),
         if refused_id_data {
             // docs/conformance.md, "id-data": ICAO 9303-10 names one content type for the
@@ -559,11 +565,12 @@ fn verify_signed_data_typed(
             si.digest_algorithm.oid
         ),
     );
+    let signer_digest = typed_oid(&si.digest_algorithm.oid);
     if !sd.digest_algorithms.is_empty()
         && !sd
             .digest_algorithms
             .iter()
-            .any(|a| a.oid == si.digest_algorithm.oid)
+            .any(|a| typed_oid(&a.oid) == signer_digest && signer_digest.is_some())
     {
         checks.push(Check::failed(
             CheckId::DigestAlgorithms,
@@ -589,7 +596,7 @@ fn verify_signed_data_typed(
             push(
                 &mut checks,
                 CheckId::ContentTypeAttribute,
-                ct.as_deref() == Some(sd.content_type.as_str()),
+                content_type.is_some() && ct.as_deref().and_then(typed_oid) == content_type,
                 "content-type attribute equals eContentType".into(),
                 match ct {
                     None => "content-type attribute is missing or malformed".into(),

@@ -317,12 +317,12 @@ fn issuer_content_types_verify_with_a_finding_id_data_only_when_asked() {
     let w = ec_world();
     let lenient = VerifyOptions::at(NOW).with_id_data_content_type(true);
     for ct in sod::oid::LDS_SECURITY_OBJECT_ALTERNATIVES {
-        let sod = sod_with(&w, ct, None);
+        let sod = sod_with(&w, &ct.to_string(), None);
         let r = pa::verify_sod_bytes(&sod, &default_dgs(), &trust_of(&w), &lenient);
         assert_eq!(r.status, Verdict::Valid, "{ct}: {:#?}", r.errors);
-        assert!(r
-            .findings
-            .contains(&Finding::NonIcaoContentType { oid: ct.into() }));
+        assert!(r.findings.contains(&Finding::NonIcaoContentType {
+            oid: ct.to_string()
+        }));
         // By default id-data fails (TR-03105-5.1 LDS_H_24); the ICAO legacy arc and the
         // Dutch OID verify.
         let r = verify(&w, &sod, &default_dgs());
@@ -356,7 +356,11 @@ fn signer_issuer_named_in_another_rdn_order_verifies_with_a_finding() {
     ]);
     let r = verify(
         &w,
-        &sod_with(&w, sod::oid::LDS_SECURITY_OBJECT, Some(reversed)),
+        &sod_with(
+            &w,
+            &sod::oid::LDS_SECURITY_OBJECT.to_string(),
+            Some(reversed),
+        ),
         &default_dgs(),
     );
     assert_eq!(r.status, Verdict::Valid, "{:#?}", r.errors);
@@ -366,7 +370,7 @@ fn signer_issuer_named_in_another_rdn_order_verifies_with_a_finding() {
         &w,
         &sod_with(
             &w,
-            sod::oid::LDS_SECURITY_OBJECT,
+            &sod::oid::LDS_SECURITY_OBJECT.to_string(),
             Some(name("NO", "Other CSCA")),
         ),
         &default_dgs(),

@@ -242,9 +242,9 @@ impl AaPublicKey {
             ),
             AaPublicKey::Ec { curve, point } => {
                 let params = match curve {
-                    EcCurve::Named(oid) => match ObjectIdentifier::new(oid) {
-                        Ok(o) => oid_tlv(&o),
-                        Err(_) => vec![0x05, 0x00],
+                    EcCurve::Named(oid) => match crate::sod::typed_oid(oid) {
+                        Some(o) => oid_tlv(&o),
+                        None => vec![0x05, 0x00],
                     },
                     EcCurve::ImplicitlyCa => vec![0x05, 0x00],
                     EcCurve::Explicit(p) => {

@@ -18,8 +18,9 @@ use emrtd_tlv::{encode, parse_one, TlvRef};
 use serde::{Serialize, Serializer};
 
 use crate::common::{int_tlv, uint_tlv};
-use crate::sod::{oid_from_str, oid_to_string, SignedData};
+use crate::sod::{oid_from_str, oid_is, oid_to_string, typed_oid, SignedData};
 use crate::LdsError;
+use const_oid::ObjectIdentifier;
 
 const FILE_SI: &str = "SecurityInfos";
 
@@ -28,46 +29,62 @@ pub const MAX_SECURITY_INFOS_LEN: usize = 64 * 1024;
 /// Most SecurityInfo entries accepted in one SecurityInfos.
 pub const MAX_ENTRIES: usize = 256;
 
-/// Object identifiers (dotted form).
+/// Object identifiers, typed (dotted text only at the edge).
 pub mod oid {
+    use const_oid::ObjectIdentifier as Oid;
+
     /// `bsi-de` 0.4.0.127.0.7.
-    pub const BSI_DE: &str = "0.4.0.127.0.7";
+    pub const BSI_DE: Oid = Oid::new_unwrap("0.4.0.127.0.7");
     /// `id-PACE`.
-    pub const PACE: &str = "0.4.0.127.0.7.2.2.4";
+    pub const PACE: Oid = Oid::new_unwrap("0.4.0.127.0.7.2.2.4");
     /// `id-PACE-DH-GM`.
-    pub const PACE_DH_GM: &str = "0.4.0.127.0.7.2.2.4.1";
+    pub const PACE_DH_GM: Oid = Oid::new_unwrap("0.4.0.127.0.7.2.2.4.1");
     /// `id-PACE-ECDH-GM`.
-    pub const PACE_ECDH_GM: &str = "0.4.0.127.0.7.2.2.4.2";
+    pub const PACE_ECDH_GM: Oid = Oid::new_unwrap("0.4.0.127.0.7.2.2.4.2");
     /// `id-PACE-DH-IM`.
-    pub const PACE_DH_IM: &str = "0.4.0.127.0.7.2.2.4.3";
+    pub const PACE_DH_IM: Oid = Oid::new_unwrap("0.4.0.127.0.7.2.2.4.3");
     /// `id-PACE-ECDH-IM`.
-    pub const PACE_ECDH_IM: &str = "0.4.0.127.0.7.2.2.4.4";
+    pub const PACE_ECDH_IM: Oid = Oid::new_unwrap("0.4.0.127.0.7.2.2.4.4");
     /// `id-PACE-ECDH-CAM`.
-    pub const PACE_ECDH_CAM: &str = "0.4.0.127.0.7.2.2.4.6";
+    pub const PACE_ECDH_CAM: Oid = Oid::new_unwrap("0.4.0.127.0.7.2.2.4.6");
     /// `id-CA`.
-    pub const CA: &str = "0.4.0.127.0.7.2.2.3";
+    pub const CA: Oid = Oid::new_unwrap("0.4.0.127.0.7.2.2.3");
     /// `id-CA-DH`.
-    pub const CA_DH: &str = "0.4.0.127.0.7.2.2.3.1";
+    pub const CA_DH: Oid = Oid::new_unwrap("0.4.0.127.0.7.2.2.3.1");
     /// `id-CA-ECDH`.
-    pub const CA_ECDH: &str = "0.4.0.127.0.7.2.2.3.2";
+    pub const CA_ECDH: Oid = Oid::new_unwrap("0.4.0.127.0.7.2.2.3.2");
     /// `id-PK-DH`.
-    pub const PK_DH: &str = "0.4.0.127.0.7.2.2.1.1";
+    pub const PK_DH: Oid = Oid::new_unwrap("0.4.0.127.0.7.2.2.1.1");
     /// `id-PK-ECDH`.
-    pub const PK_ECDH: &str = "0.4.0.127.0.7.2.2.1.2";
+    pub const PK_ECDH: Oid = Oid::new_unwrap("0.4.0.127.0.7.2.2.1.2");
     /// `id-TA`.
-    pub const TA: &str = "0.4.0.127.0.7.2.2.2";
+    pub const TA: Oid = Oid::new_unwrap("0.4.0.127.0.7.2.2.2");
     /// `id-icao-mrtd-security-aaProtocolObject`.
-    pub const AA: &str = "2.23.136.1.1.5";
+    pub const AA: Oid = Oid::new_unwrap("2.23.136.1.1.5");
     /// `standardizedDomainParameters` (bsi-de algorithms 2).
-    pub const STANDARDIZED_DOMAIN_PARAMETERS: &str = "0.4.0.127.0.7.1.2";
+    pub const STANDARDIZED_DOMAIN_PARAMETERS: Oid = Oid::new_unwrap("0.4.0.127.0.7.1.2");
     /// `id-ecPublicKey` (ANSI X9.62).
-    pub const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+    pub const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
     /// `prime-field` (ANSI X9.62).
-    pub const PRIME_FIELD: &str = "1.2.840.10045.1.1";
+    pub const PRIME_FIELD: Oid = Oid::new_unwrap("1.2.840.10045.1.1");
     /// `dhpublicnumber` (ANSI X9.42).
-    pub const DH_PUBLIC_NUMBER: &str = "1.2.840.10046.2.1";
+    pub const DH_PUBLIC_NUMBER: Oid = Oid::new_unwrap("1.2.840.10046.2.1");
     /// `dhKeyAgreement` (PKCS #3).
-    pub const DH_KEY_AGREEMENT: &str = "1.2.840.113549.1.3.1";
+    pub const DH_KEY_AGREEMENT: Oid = Oid::new_unwrap("1.2.840.113549.1.3.1");
+}
+
+/// The two arcs of `dotted` below `base` (`id-PACE.family.cipher`, `id-CA.ka.cipher`), compared
+/// as typed arcs; `None` when `dotted` is not an OID exactly two arcs under `base`.
+fn arcs_under(dotted: &str, base: ObjectIdentifier) -> Option<[u32; 2]> {
+    let oid = typed_oid(dotted)?;
+    let mut arcs = oid.arcs();
+    for expected in base.arcs() {
+        if arcs.next()? != expected {
+            return None;
+        }
+    }
+    let pair = [arcs.next()?, arcs.next()?];
+    arcs.next().is_none().then_some(pair)
 }
 
 fn hex_upper<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
@@ -168,13 +185,8 @@ pub struct PaceAlgorithm {
 impl PaceAlgorithm {
     /// Decodes a PACE protocol OID (dotted); `None` if it is not one of the 19 defined OIDs.
     pub fn from_oid(dotted: &str) -> Option<Self> {
-        let rest = dotted.strip_prefix(oid::PACE)?.strip_prefix('.')?;
-        let mut arcs = rest.split('.');
-        let family: u64 = arcs.next()?.parse().ok()?;
-        let cipher = CipherSuite::from_arc(arcs.next()?.parse().ok()?)?;
-        if arcs.next().is_some() {
-            return None;
-        }
+        let [family, cipher] = arcs_under(dotted, oid::PACE)?;
+        let cipher = CipherSuite::from_arc(u64::from(cipher))?;
         let (key_agreement, mapping) = match family {
             1 => (KeyAgreement::Dh, PaceMapping::Generic),
             2 => (KeyAgreement::Ecdh, PaceMapping::Generic),
@@ -243,17 +255,13 @@ pub struct CaAlgorithm {
 impl CaAlgorithm {
     /// Decodes a Chip Authentication protocol OID.
     pub fn from_oid(dotted: &str) -> Option<Self> {
-        let rest = dotted.strip_prefix(oid::CA)?.strip_prefix('.')?;
-        let mut arcs = rest.split('.');
-        let key_agreement = match arcs.next()? {
-            "1" => KeyAgreement::Dh,
-            "2" => KeyAgreement::Ecdh,
+        let [key_agreement, cipher] = arcs_under(dotted, oid::CA)?;
+        let key_agreement = match key_agreement {
+            1 => KeyAgreement::Dh,
+            2 => KeyAgreement::Ecdh,
             _ => return None,
         };
-        let cipher = CipherSuite::from_arc(arcs.next()?.parse().ok()?)?;
-        if arcs.next().is_some() {
-            return None;
-        }
+        let cipher = CipherSuite::from_arc(u64::from(cipher))?;
         Some(CaAlgorithm {
             key_agreement,
             cipher,
@@ -646,7 +654,10 @@ fn parse_ec_parameters(params: &TlvRef<'_>) -> Result<EcParameters, LdsError> {
         .filter(|t| t.tag == 0x30)
         .ok_or_else(|| invalid("ECParameters.fieldID", "expected SEQUENCE"))?;
     let field_items = children(field)?;
-    if get_oid(field_items.first(), "FieldID.fieldType")? != oid::PRIME_FIELD {
+    if !oid_is(
+        &get_oid(field_items.first(), "FieldID.fieldType")?,
+        oid::PRIME_FIELD,
+    ) {
         return Err(invalid(
             "FieldID.fieldType",
             "only prime fields are supported",
@@ -679,7 +690,7 @@ fn looks_like_ec_parameters(params: &TlvRef<'_>) -> bool {
             .and_then(|f| f.children().ok())
             .and_then(|f| f.first().copied())
             .and_then(|o| (o.tag == 0x06).then(|| oid_to_string(o.value)).flatten())
-            .is_some_and(|o| o == oid::PRIME_FIELD)
+            .is_some_and(|o| oid_is(&o, oid::PRIME_FIELD))
 }
 
 fn parse_algorithm_identifier(t: &TlvRef<'_>) -> Result<DomainParameters, LdsError> {
@@ -690,14 +701,15 @@ fn parse_algorithm_identifier(t: &TlvRef<'_>) -> Result<DomainParameters, LdsErr
     no_more(&items, 2, "AlgorithmIdentifier")?;
     let algorithm = get_oid(items.first(), "AlgorithmIdentifier.algorithm")?;
     let params = items.get(1);
-    match (algorithm.as_str(), params) {
-        (oid::STANDARDIZED_DOMAIN_PARAMETERS, Some(p)) => Ok(DomainParameters::Standardized(
+    let typed = typed_oid(&algorithm);
+    match (typed, params) {
+        (Some(oid::STANDARDIZED_DOMAIN_PARAMETERS), Some(p)) => Ok(DomainParameters::Standardized(
             small_int(p, "standardizedDomainParameters id")?,
         )),
-        (oid::EC_PUBLIC_KEY, Some(p)) if p.tag == 0x06 => Ok(DomainParameters::EcNamedCurve(
+        (Some(oid::EC_PUBLIC_KEY), Some(p)) if p.tag == 0x06 => Ok(DomainParameters::EcNamedCurve(
             get_oid(Some(p), "namedCurve")?,
         )),
-        (oid::DH_PUBLIC_NUMBER, Some(p)) => {
+        (Some(oid::DH_PUBLIC_NUMBER), Some(p)) => {
             let v = children(p)?;
             Ok(DomainParameters::Dh {
                 algorithm,
@@ -713,7 +725,7 @@ fn parse_algorithm_identifier(t: &TlvRef<'_>) -> Result<DomainParameters, LdsErr
                 },
             })
         }
-        (oid::DH_KEY_AGREEMENT, Some(p)) => {
+        (Some(oid::DH_KEY_AGREEMENT), Some(p)) => {
             let v = children(p)?;
             Ok(DomainParameters::Dh {
                 algorithm,
@@ -729,7 +741,7 @@ fn parse_algorithm_identifier(t: &TlvRef<'_>) -> Result<DomainParameters, LdsErr
                 },
             })
         }
-        (_, Some(p)) if algorithm == oid::EC_PUBLIC_KEY || looks_like_ec_parameters(p) => {
+        (_, Some(p)) if typed == Some(oid::EC_PUBLIC_KEY) || looks_like_ec_parameters(p) => {
             Ok(DomainParameters::Ec {
                 algorithm,
                 params: parse_ec_parameters(p)?,
@@ -808,7 +820,8 @@ fn decode_known(protocol: &str, items: &[TlvRef<'_>]) -> Result<Option<SecurityI
         oid::PACE_ECDH_IM,
         oid::PACE_ECDH_CAM,
     ]
-    .contains(&protocol)
+    .iter()
+    .any(|o| oid_is(protocol, *o))
     {
         no_more(items, 3, "PACEDomainParameterInfo")?;
         let alg = items.get(1).ok_or(LdsError::Missing {
@@ -823,7 +836,7 @@ fn decode_known(protocol: &str, items: &[TlvRef<'_>]) -> Result<Option<SecurityI
             },
         )));
     }
-    if (protocol == oid::CA_DH || protocol == oid::CA_ECDH) && second_is_seq {
+    if (oid_is(protocol, oid::CA_DH) || oid_is(protocol, oid::CA_ECDH)) && second_is_seq {
         no_more(items, 3, "ChipAuthenticationDomainParameterInfo")?;
         let alg = items.get(1).ok_or(LdsError::Missing {
             file: FILE_SI,
@@ -848,7 +861,7 @@ fn decode_known(protocol: &str, items: &[TlvRef<'_>]) -> Result<Option<SecurityI
             },
         )));
     }
-    if protocol == oid::PK_DH || protocol == oid::PK_ECDH {
+    if oid_is(protocol, oid::PK_DH) || oid_is(protocol, oid::PK_ECDH) {
         no_more(items, 3, "ChipAuthenticationPublicKeyInfo")?;
         return Ok(Some(SecurityInfo::ChipAuthenticationPublicKey(
             ChipAuthenticationPublicKeyInfo {
@@ -858,7 +871,7 @@ fn decode_known(protocol: &str, items: &[TlvRef<'_>]) -> Result<Option<SecurityI
             },
         )));
     }
-    if protocol == oid::AA {
+    if oid_is(protocol, oid::AA) {
         no_more(items, 3, "ActiveAuthenticationInfo")?;
         return Ok(Some(SecurityInfo::ActiveAuthentication(
             ActiveAuthenticationInfo {
@@ -870,7 +883,7 @@ fn decode_known(protocol: &str, items: &[TlvRef<'_>]) -> Result<Option<SecurityI
             },
         )));
     }
-    if protocol == oid::TA {
+    if oid_is(protocol, oid::TA) {
         no_more(items, 3, "TerminalAuthenticationInfo")?;
         let ef_cvca = match items.get(2) {
             None => None,
@@ -913,6 +926,10 @@ fn der_oid(dotted: &str) -> Vec<u8> {
     encode(0x06, &oid_from_str(dotted).unwrap_or_default())
 }
 
+fn der_typed_oid(oid: ObjectIdentifier) -> Vec<u8> {
+    encode(0x06, oid.as_bytes())
+}
+
 fn der_seq(parts: &[Vec<u8>]) -> Vec<u8> {
     encode(0x30, &parts.concat())
 }
@@ -922,7 +939,7 @@ impl EcParameters {
     pub fn to_der(&self) -> Vec<u8> {
         let mut parts = vec![
             int_tlv(0x02, 1),
-            der_seq(&[der_oid(oid::PRIME_FIELD), uint_tlv(&self.p)]),
+            der_seq(&[der_typed_oid(oid::PRIME_FIELD), uint_tlv(&self.p)]),
             der_seq(&[encode(0x04, &self.a), encode(0x04, &self.b)]),
             encode(0x04, &self.g),
             uint_tlv(&self.n),
@@ -939,14 +956,14 @@ impl DomainParameters {
     pub fn to_der(&self) -> Vec<u8> {
         match self {
             DomainParameters::Standardized(id) => der_seq(&[
-                der_oid(oid::STANDARDIZED_DOMAIN_PARAMETERS),
+                der_typed_oid(oid::STANDARDIZED_DOMAIN_PARAMETERS),
                 int_tlv(0x02, *id),
             ]),
             DomainParameters::Ec { algorithm, params } => {
                 der_seq(&[der_oid(algorithm), params.to_der()])
             }
             DomainParameters::EcNamedCurve(curve) => {
-                der_seq(&[der_oid(oid::EC_PUBLIC_KEY), der_oid(curve)])
+                der_seq(&[der_typed_oid(oid::EC_PUBLIC_KEY), der_oid(curve)])
             }
             DomainParameters::Dh { algorithm, params } => {
                 let mut inner = vec![uint_tlv(&params.p), uint_tlv(&params.g)];
@@ -1024,12 +1041,12 @@ impl SecurityInfo {
                 der_seq(&p)
             }
             SecurityInfo::ActiveAuthentication(i) => der_seq(&[
-                der_oid(oid::AA),
+                der_typed_oid(oid::AA),
                 int_tlv(0x02, i.version),
                 der_oid(&i.signature_algorithm),
             ]),
             SecurityInfo::TerminalAuthentication(i) => {
-                let mut p = vec![der_oid(oid::TA), int_tlv(0x02, i.version)];
+                let mut p = vec![der_typed_oid(oid::TA), int_tlv(0x02, i.version)];
                 if let Some(f) = &i.ef_cvca {
                     let mut fp = vec![encode(0x04, &f.fid)];
                     if let Some(s) = &f.sfid {
@@ -1151,7 +1168,7 @@ impl SecurityInfos {
     /// holding `SecurityInfos`. The signature is not checked here.
     pub fn parse_card_security(input: &[u8]) -> Result<(SignedData, Self), LdsError> {
         let sd = SignedData::parse(input)?;
-        if sd.content_type != crate::sod::oid::SECURITY_OBJECT {
+        if !oid_is(&sd.content_type, crate::sod::oid::SECURITY_OBJECT) {
             return Err(LdsError::Invalid {
                 file: "EF.CardSecurity",
                 element: "eContentType",

@@ -14,6 +14,7 @@
 
 use crate::common::int_tlv;
 use crate::LdsError;
+use const_oid::ObjectIdentifier;
 use serde::Serialize;
 
 const FILE: &str = "EF.SOD";
@@ -26,46 +27,49 @@ pub const MAX_SIGNED_DATA_LEN: usize = 32 << 20;
 /// Most data-group hashes accepted in an LDSSecurityObject (ICAO allows 16).
 pub const MAX_DATA_GROUP_HASHES: usize = 16;
 
-/// Object identifiers used by EF.SOD and its container, in dotted form.
+/// Object identifiers used by EF.SOD and its container, typed (dotted text only at the edge).
 pub mod oid {
+    use const_oid::ObjectIdentifier as Oid;
+
     /// `id-signedData` (RFC 5652).
-    pub const SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
+    pub const SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
     /// `id-icao-mrtd-security-ldsSecurityObject`.
-    pub const LDS_SECURITY_OBJECT: &str = "2.23.136.1.1.1";
+    pub const LDS_SECURITY_OBJECT: Oid = Oid::new_unwrap("2.23.136.1.1.1");
     /// `id-data` (RFC 5652): used instead of the ICAO OID by some issuers (China).
-    pub const DATA: &str = "1.2.840.113549.1.7.1";
+    pub const DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
     /// The legacy ICAO arc used by some French and Belgian documents.
-    pub const LDS_SECURITY_OBJECT_LEGACY: &str = "1.3.27.1.1.1";
+    pub const LDS_SECURITY_OBJECT_LEGACY: Oid = Oid::new_unwrap("1.3.27.1.1.1");
     /// The Sdu (Netherlands) OID some Dutch documents use.
-    pub const LDS_SECURITY_OBJECT_SDU_NL: &str = "1.2.528.1.1006.1.20.1";
+    pub const LDS_SECURITY_OBJECT_SDU_NL: Oid = Oid::new_unwrap("1.2.528.1.1006.1.20.1");
     /// eContentTypes that genuine EF.SODs carry instead of [`LDS_SECURITY_OBJECT`].
-    pub const LDS_SECURITY_OBJECT_ALTERNATIVES: [&str; 3] =
+    pub const LDS_SECURITY_OBJECT_ALTERNATIVES: [Oid; 3] =
         [DATA, LDS_SECURITY_OBJECT_LEGACY, LDS_SECURITY_OBJECT_SDU_NL];
     /// `id-icao-cscaMasterList`.
-    pub const CSCA_MASTER_LIST: &str = "2.23.136.1.1.2";
+    pub const CSCA_MASTER_LIST: Oid = Oid::new_unwrap("2.23.136.1.1.2");
     /// `id-SecurityObject` (BSI TR-03110), content type of EF.CardSecurity.
-    pub const SECURITY_OBJECT: &str = "0.4.0.127.0.7.3.2.1";
+    pub const SECURITY_OBJECT: Oid = Oid::new_unwrap("0.4.0.127.0.7.3.2.1");
     /// CMS attribute `content-type`.
-    pub const ATTR_CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
+    pub const ATTR_CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");
     /// CMS attribute `message-digest`.
-    pub const ATTR_MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
+    pub const ATTR_MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
     /// CMS attribute `signing-time`.
-    pub const ATTR_SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
+    pub const ATTR_SIGNING_TIME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.5");
     /// SHA-1.
-    pub const SHA1: &str = "1.3.14.3.2.26";
+    pub const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
     /// SHA-224.
-    pub const SHA224: &str = "2.16.840.1.101.3.4.2.4";
+    pub const SHA224: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.4");
     /// SHA-256.
-    pub const SHA256: &str = "2.16.840.1.101.3.4.2.1";
+    pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
     /// SHA-384.
-    pub const SHA384: &str = "2.16.840.1.101.3.4.2.2";
+    pub const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
     /// SHA-512.
-    pub const SHA512: &str = "2.16.840.1.101.3.4.2.3";
+    pub const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
 }
 
 /// Name of a digest algorithm OID (`"SHA-256"`), or `None` when it is not one ICAO allows.
 pub fn digest_name(oid: &str) -> Option<&'static str> {
-    Some(match oid {
+    let typed = typed_oid(oid)?;
+    Some(match typed {
         oid::SHA1 => "SHA-1",
         oid::SHA224 => "SHA-224",
         oid::SHA256 => "SHA-256",
@@ -73,6 +77,19 @@ pub fn digest_name(oid: &str) -> Option<&'static str> {
         oid::SHA512 => "SHA-512",
         _ => return None,
     })
+}
+
+/// The dotted OID `dotted` (as decoded from the chip or a file) as a typed OID; `None` when it
+/// is malformed or longer than an [`ObjectIdentifier`] holds. Goes through the DER bytes:
+/// `ObjectIdentifier::new` panics on some hostile text (const-oid 0.9 overflows an arc).
+pub fn typed_oid(dotted: &str) -> Option<ObjectIdentifier> {
+    ObjectIdentifier::from_bytes(&oid_from_str(dotted)?).ok()
+}
+
+/// Whether the dotted OID `dotted` (as decoded from the chip or a file) is `expected`, compared
+/// as typed OIDs; a string that is no OID matches nothing.
+pub fn oid_is(dotted: &str, expected: ObjectIdentifier) -> bool {
+    typed_oid(dotted) == Some(expected)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,9 +439,9 @@ impl AlgorithmIdentifier {
     }
 
     /// An identifier without parameters.
-    pub fn new(oid: &str) -> Self {
+    pub fn new(oid: impl ToString) -> Self {
         AlgorithmIdentifier {
-            oid: oid.into(),
+            oid: oid.to_string(),
             parameters: None,
         }
     }
@@ -477,13 +494,12 @@ impl SignedAttributes {
     }
 
     /// All attributes of a type.
-    pub fn all(&self, oid: &str) -> impl Iterator<Item = &Attribute> {
-        let oid = oid.to_string();
-        self.attributes.iter().filter(move |a| a.oid == oid)
+    pub fn all(&self, oid: ObjectIdentifier) -> impl Iterator<Item = &Attribute> {
+        self.attributes.iter().filter(move |a| oid_is(&a.oid, oid))
     }
 
     /// The single value of a single-valued attribute; `None` when absent, repeated or multi-valued.
-    pub fn single_value(&self, oid: &str) -> Option<&[u8]> {
+    pub fn single_value(&self, oid: ObjectIdentifier) -> Option<&[u8]> {
         let mut it = self.all(oid);
         let a = it.next()?;
         if it.next().is_some() || a.values.len() != 1 {
@@ -584,7 +600,7 @@ impl SignedData {
         let ci_items = children(&ci, file)?;
         let ct = expect(ci_items.first(), 0x06, file, "ContentInfo.contentType")?;
         let ct = oid(&ct, file, "ContentInfo.contentType")?;
-        if ct != oid::SIGNED_DATA {
+        if !oid_is(&ct, oid::SIGNED_DATA) {
             return Err(LdsError::Invalid {
                 file,
                 element: "ContentInfo.contentType",
@@ -824,10 +840,11 @@ pub struct DigestAlgorithm {
 
 impl DigestAlgorithm {
     /// The algorithm for a dotted OID, without parameters.
-    pub fn from_oid(oid: &str) -> Self {
+    pub fn from_oid(oid: impl ToString) -> Self {
+        let oid = oid.to_string();
         DigestAlgorithm {
-            oid: oid.into(),
-            name: digest_name(oid).unwrap_or("unknown").into(),
+            name: digest_name(&oid).unwrap_or("unknown").into(),
+            oid,
             parameters: None,
         }
     }
@@ -1026,8 +1043,9 @@ impl Sod {
             });
         }
         let signed_data = SignedData::parse_as(outer.content, FILE)?;
-        if signed_data.content_type != oid::LDS_SECURITY_OBJECT
-            && !oid::LDS_SECURITY_OBJECT_ALTERNATIVES.contains(&signed_data.content_type.as_str())
+        let content_type = typed_oid(&signed_data.content_type);
+        if content_type != Some(oid::LDS_SECURITY_OBJECT)
+            && !content_type.is_some_and(|ct| oid::LDS_SECURITY_OBJECT_ALTERNATIVES.contains(&ct))
         {
             return Err(LdsError::Invalid {
                 file: FILE,
@@ -1112,7 +1130,7 @@ pub enum EncodeError<E> {
 /// message-digest and optionally signing-time). `sign` receives the DER of the signed
 /// attributes (tagged SET) and returns the signature value.
 pub fn encode_signed_data<E>(
-    content_type: &str,
+    content_type: impl ToString,
     content: &[u8],
     signer: &SignerParts,
     sign: impl FnOnce(&[u8]) -> Result<Vec<u8>, E>,
@@ -1120,10 +1138,10 @@ pub fn encode_signed_data<E>(
     let enc_oid = |o: &str| oid_from_str(o).ok_or_else(|| EncodeError::Lds(bad_oid(o)));
     let enc_alg =
         |a: &AlgorithmIdentifier| a.to_der().ok_or_else(|| EncodeError::Lds(bad_oid(&a.oid)));
-    let ct = der_tlv(0x06, &enc_oid(content_type)?);
+    let ct = der_tlv(0x06, &enc_oid(&content_type.to_string())?);
 
-    let attr = |t: &str, v: Vec<u8>| -> Result<Vec<u8>, EncodeError<E>> {
-        let mut a = der_tlv(0x06, &enc_oid(t)?);
+    let attr = |t: ObjectIdentifier, v: Vec<u8>| -> Result<Vec<u8>, EncodeError<E>> {
+        let mut a = der_tlv(0x06, t.as_bytes());
         a.extend(der_tlv(0x31, &v));
         Ok(der_tlv(0x30, &a))
     };
@@ -1169,7 +1187,7 @@ pub fn encode_signed_data<E>(
     }
     sd.extend(der_tlv(0x31, &der_tlv(0x30, &si)));
 
-    let mut ci = der_tlv(0x06, &enc_oid(oid::SIGNED_DATA)?);
+    let mut ci = der_tlv(0x06, oid::SIGNED_DATA.as_bytes());
     ci.extend(der_tlv(0xA0, &der_tlv(0x30, &sd)));
     Ok(der_tlv(0x30, &ci))
 }
@@ -1262,8 +1280,8 @@ mod tests {
                 .windows(attrs.raw.len())
                 .any(|w| w == attrs.raw.as_slice()));
             assert_eq!(
-                attrs.content_type().as_deref(),
-                Some(oid::LDS_SECURITY_OBJECT)
+                attrs.content_type(),
+                Some(oid::LDS_SECURITY_OBJECT.to_string())
             );
             // Every truncation is an error, never a panic.
             for len in 0..raw.len() {
@@ -1276,7 +1294,7 @@ mod tests {
         // EF.CardSecurity is a bare ContentInfo with SecurityInfos.
         let cs = std::fs::read(format!("{dir}/DE_EF.CardSecurity.bin")).unwrap();
         let sd = SignedData::parse(&cs).unwrap();
-        assert_eq!(sd.content_type, oid::SECURITY_OBJECT);
+        assert_eq!(sd.content_type, oid::SECURITY_OBJECT.to_string());
         assert!(Sod::parse(&cs).is_err());
     }
 

@@ -218,11 +218,11 @@ fn card_security_files() {
         let value = pk.public_key.public_value().unwrap();
         match ka {
             KeyAgreement::Ecdh => {
-                assert_eq!(pk.protocol, oid::PK_ECDH);
+                assert_eq!(pk.protocol, oid::PK_ECDH.to_string());
                 assert_eq!(value[0], 0x04);
             }
             KeyAgreement::Dh => {
-                assert_eq!(pk.protocol, oid::PK_DH);
+                assert_eq!(pk.protocol, oid::PK_DH.to_string());
                 assert_eq!(value.len(), 128);
             }
         }
@@ -247,7 +247,7 @@ fn dg14_files() {
     let pk = infos.chip_authentication_public_key(None).unwrap();
     match &pk.public_key.algorithm {
         DomainParameters::Ec { algorithm, params } => {
-            assert_eq!(algorithm, oid::EC_PUBLIC_KEY);
+            assert_eq!(*algorithm, oid::EC_PUBLIC_KEY.to_string());
             assert_eq!(
                 params.p,
                 hexs("D7C134AA264366862A18302575D1D787B09F075797DA89F57EC8C0FF")
@@ -267,7 +267,7 @@ fn dg14_files() {
     let pk = infos.chip_authentication_public_key(None).unwrap();
     match &pk.public_key.algorithm {
         DomainParameters::Dh { algorithm, params } => {
-            assert_eq!(algorithm, oid::DH_KEY_AGREEMENT);
+            assert_eq!(*algorithm, oid::DH_KEY_AGREEMENT.to_string());
             assert_eq!(params.p.len(), 128);
             assert!(params.q.is_none());
         }

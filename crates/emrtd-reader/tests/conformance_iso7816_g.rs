@@ -199,7 +199,7 @@ fn iso7816_g_07_card_access_with_two_pace_infos_and_domain_parameters() {
         unreachable!()
     };
     let explicit = SecurityInfo::PaceDomainParameter(PaceDomainParameterInfo {
-        protocol: emrtd_lds::security_infos::oid::PACE_ECDH_GM.into(),
+        protocol: emrtd_lds::security_infos::oid::PACE_ECDH_GM.to_string(),
         domain_parameter: DomainParameters::Ec {
             algorithm: "1.2.840.10045.2.1".into(),
             params: EcParameters {
@@ -980,7 +980,7 @@ fn explicit_brainpool(id: u32, parameter_id: i64) -> SecurityInfo {
         unreachable!()
     };
     SecurityInfo::PaceDomainParameter(PaceDomainParameterInfo {
-        protocol: emrtd_lds::security_infos::oid::PACE_ECDH_GM.into(),
+        protocol: emrtd_lds::security_infos::oid::PACE_ECDH_GM.to_string(),
         domain_parameter: DomainParameters::Ec {
             algorithm: "1.2.840.10045.2.1".into(),
             params: EcParameters {

@@ -325,7 +325,7 @@ pub fn pace_map(
 
 /// The plain commands relayed after PACE-CAM: SELECT of the eMRTD application, then `reads`.
 pub(crate) fn relay_commands(reads: &[RelayRead]) -> Vec<CommandApdu> {
-    let mut out = vec![CommandApdu::new(0x00, 0xA4, 0x04, 0x0C).with_data(EMRTD_AID.to_vec())];
+    let mut out = vec![CommandApdu::select_application(&EMRTD_AID)];
     out.extend(reads.iter().map(read_command));
     out
 }

@@ -24,7 +24,7 @@ pub const RELAY_READS: [RelayRead; 2] = [
 
 /// The plain READ BINARY of a relay read.
 pub(crate) fn read_command(r: &RelayRead) -> CommandApdu {
-    CommandApdu::new(0x00, 0xB0, 0x80 | (r.sfi & 0x1F), r.offset).with_le(usize::from(r.le))
+    CommandApdu::read_binary_sfi(r.sfi, r.offset, usize::from(r.le))
 }
 
 /// The send sequence counter as a block of `len` bytes.

@@ -794,7 +794,7 @@ impl SodSpec {
             message_digest: None,
             signing_time: None,
             content: None,
-            content_type: oid::LDS_SECURITY_OBJECT.into(),
+            content_type: oid::LDS_SECURITY_OBJECT.to_string(),
             dsc: crate::pki::test_dsc_for(data_groups),
         }
     }

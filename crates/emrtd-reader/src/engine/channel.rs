@@ -195,8 +195,7 @@ impl Channel {
         self.pace_chat = None;
         if self.in_application {
             // Opening again without a reset: EF.CardAccess lives in the master file.
-            let select_mf =
-                CommandApdu::new(0x00, ins::SELECT, 0x00, 0x0C).with_data(vec![0x3F, 0x00]);
+            let select_mf = CommandApdu::select_mf();
             self.transmit_plain(&select_mf).await?;
             self.in_application = false;
         }
@@ -322,7 +321,7 @@ impl Channel {
 
     /// Does the chip do BAC at all? `Err(NoAccessControl)` when it does not know GET CHALLENGE.
     async fn probe_basic_access_control(&mut self) -> Result<(), ReadError> {
-        let probe = CommandApdu::new(0x00, ins::GET_CHALLENGE, 0, 0).with_le(8);
+        let probe = CommandApdu::get_challenge(8);
         let resp = self.transmit_plain(&probe).await?;
         if matches!(
             resp.sw,
@@ -364,7 +363,7 @@ impl Channel {
 
     /// SELECT the LDS1 application.
     pub async fn select_lds1(&mut self) -> Result<(), ReadError> {
-        let cmd = CommandApdu::new(0x00, ins::SELECT, 0x04, 0x0C).with_data(LDS1_AID.to_vec());
+        let cmd = CommandApdu::select_application(&LDS1_AID);
         let resp = self.transmit(&cmd).await?;
         self.current_ef = None;
         match resp.sw {
@@ -835,16 +834,15 @@ impl Channel {
             }
             let by_sfi = self.current_ef != Some(ef);
             let cmd = if let (true, Some(sfi)) = (by_sfi, sfi) {
-                CommandApdu::new(0x00, ins::READ_BINARY, 0x80 | sfi, offset as u8).with_le(le)
+                CommandApdu::read_binary_sfi(sfi, offset as u8, le)
             } else if offset <= 0x7FFF {
-                CommandApdu::new(0x00, ins::READ_BINARY, (offset >> 8) as u8, offset as u8)
-                    .with_le(le)
+                CommandApdu::read_binary(offset as u16, le)
             } else {
                 // Beyond 32767: odd INS with the offset in DO'54' and the data in DO'53'.
-                let off = emrtd_tlv::encode(0x54, &(offset as u32).to_be_bytes()[1..]);
-                CommandApdu::new(0x00, ins::READ_BINARY_ODD, 0, 0)
-                    .with_data(off)
-                    .with_le((le + 4).min(emrtd_apdu::EXTENDED_LE_MAX))
+                CommandApdu::read_binary_odd(
+                    offset as u32,
+                    (le + 4).min(emrtd_apdu::EXTENDED_LE_MAX),
+                )
             };
             self.reading = true;
             let resp = self.transmit(&cmd).await?;
@@ -1130,7 +1128,7 @@ impl Channel {
         self.ta_dynamic_rejected = false;
         // End the chip's session first: an unprotected command ends it (ICAO 9303-11 §9.8.6),
         // whatever the chip answers; the opening then starts from the master file.
-        let select_mf = CommandApdu::new(0x00, ins::SELECT, 0x00, 0x0C).with_data(vec![0x3F, 0x00]);
+        let select_mf = CommandApdu::select_mf();
         self.transmit_plain(&select_mf).await?;
         self.sm = None;
         self.reopen().await?;
@@ -1386,7 +1384,7 @@ impl Channel {
         terminal: &emrtd_access::ca::CaTerminal,
     ) -> Result<Result<emrtd_access::ca::CaTerminal, String>, ReadError> {
         use emrtd_access::ca::{self, CaVersion};
-        let select_mf = CommandApdu::new(0x00, ins::SELECT, 0x00, 0x0C).with_data(vec![0x3F, 0x00]);
+        let select_mf = CommandApdu::select_mf();
         let resp = match self.transmit(&select_mf).await {
             Ok(r) => r,
             Err(e) if e.is_card_lost() => return Err(e),
@@ -1790,7 +1788,7 @@ impl Channel {
                 0 => 256,
                 n => n as usize,
             };
-            let get_response = CommandApdu::new(0x00, GET_RESPONSE, 0, 0).with_le(le);
+            let get_response = CommandApdu::get_response(le);
             resp = self.transmit(&get_response).await?;
             parts += 1;
             if data.len() + resp.data.len() > MAX_SIGNATURE {
@@ -1807,8 +1805,7 @@ impl Channel {
     /// SELECT an EF by its file identifier (needed to read beyond offset 255 of a file not
     /// yet selected, e.g. when resuming).
     async fn select_ef(&mut self, ef: EfId) -> Result<(), ReadError> {
-        let cmd = CommandApdu::new(0x00, ins::SELECT, 0x02, 0x0C)
-            .with_data(self.fid_of(ef).to_be_bytes().to_vec());
+        let cmd = CommandApdu::select_ef(self.fid_of(ef));
         let resp = self.transmit(&cmd).await?;
         match resp.sw {
             sw if sw.is_ok() => {
@@ -1946,9 +1943,6 @@ fn refuses_key_reference(sw: StatusWord) -> bool {
     sw == StatusWord::WRONG_DATA || sw == StatusWord::new(0x6A, 0x87)
 }
 
-/// INS of GET RESPONSE (ISO 7816-4 §11.4.3).
-const GET_RESPONSE: u8 = 0xC0;
-
 /// Most parts of one chained response (61xx / GET RESPONSE) taken.
 const MAX_RESPONSE_PARTS: usize = 8;
 
@@ -2057,7 +2051,7 @@ fn command_name(cmd: &CommandApdu) -> String {
         ins::MANAGE_SECURITY_ENVIRONMENT => "MANAGE SECURITY ENVIRONMENT".into(),
         ins::GENERAL_AUTHENTICATE => "GENERAL AUTHENTICATE".into(),
         ins::PERFORM_SECURITY_OPERATION => "PERFORM SECURITY OPERATION".into(),
-        GET_RESPONSE => "GET RESPONSE".into(),
+        ins::GET_RESPONSE => "GET RESPONSE".into(),
         other => format!("the command with INS {other:02X}"),
     }
 }
