@@ -28,6 +28,7 @@ use emrtd_sm::SecureMessaging;
 use sha1::{Digest, Sha1};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+pub use apdus::{general_authenticate, mse_set_at};
 pub use chip::{ChipSecrets, PaceChip};
 pub use terminal::{PaceTerminal, Step, TerminalSecrets};
 
@@ -461,22 +462,24 @@ pub fn group_from_domain_parameters(dp: &DomainParameters) -> Result<Group, Pace
 
 /// Parses a dotted PACE OID into (key agreement, mapping, cipher).
 fn parse_pace_oid(dotted: &str) -> Option<(KeyAgreement, Mapping, Cipher)> {
-    let rest = dotted.strip_prefix("0.4.0.127.0.7.2.2.4.")?;
-    let (fam, c) = rest.split_once('.')?;
-    let (ka, mapping) = match fam {
-        "1" => (KeyAgreement::Dh, Mapping::Generic),
-        "2" => (KeyAgreement::Ecdh, Mapping::Generic),
-        "3" => (KeyAgreement::Dh, Mapping::Integrated),
-        "4" => (KeyAgreement::Ecdh, Mapping::Integrated),
-        "6" => (KeyAgreement::Ecdh, Mapping::ChipAuthentication),
-        _ => return None,
+    use emrtd_lds::security_infos::{self as si, PaceAlgorithm};
+    // The OID is decoded once, as typed arcs, by the LDS layer; this maps its names to the
+    // protocol's.
+    let alg = PaceAlgorithm::from_oid(dotted)?;
+    let ka = match alg.key_agreement {
+        si::KeyAgreement::Dh => KeyAgreement::Dh,
+        si::KeyAgreement::Ecdh => KeyAgreement::Ecdh,
     };
-    let cipher = match c {
-        "1" => Cipher::Tdes,
-        "2" => Cipher::Aes128,
-        "3" => Cipher::Aes192,
-        "4" => Cipher::Aes256,
-        _ => return None,
+    let mapping = match alg.mapping {
+        si::PaceMapping::Generic => Mapping::Generic,
+        si::PaceMapping::Integrated => Mapping::Integrated,
+        si::PaceMapping::ChipAuthentication => Mapping::ChipAuthentication,
+    };
+    let cipher = match alg.cipher {
+        si::CipherSuite::Tdes => Cipher::Tdes,
+        si::CipherSuite::Aes128 => Cipher::Aes128,
+        si::CipherSuite::Aes192 => Cipher::Aes192,
+        si::CipherSuite::Aes256 => Cipher::Aes256,
     };
     Some((ka, mapping, cipher))
 }

@@ -264,14 +264,9 @@ impl std::fmt::Debug for PaceCamPhone {
 }
 
 fn general_authenticate(dos: &[(u32, &[u8])], last: bool) -> Vec<u8> {
-    let inner: Vec<u8> = dos
-        .iter()
-        .flat_map(|(t, v)| emrtd_tlv::encode(*t, v))
-        .collect();
-    let cmd = emrtd_apdu::CommandApdu::new(if last { 0x00 } else { 0x10 }, 0x86, 0x00, 0x00)
-        .with_data(emrtd_tlv::encode(0x7C, &inner))
-        .with_le(256);
-    cmd.to_bytes().unwrap_or_default()
+    emrtd_access::pace::general_authenticate(dos, last, false)
+        .to_bytes()
+        .unwrap_or_default()
 }
 
 /// The value of data object `tag` in the chip's `7C` answer (status 9000 required).
@@ -336,17 +331,14 @@ impl PaceCamPhone {
 
     /// The first command: MSE:Set AT for PACE with the server's protocol and the password.
     pub fn start(&self) -> Vec<u8> {
-        let mut data = emrtd_tlv::encode(0x80, self.params.oid());
-        data.extend(emrtd_tlv::encode(0x83, &[self.password.reference()]));
-        if let Some(id) = self.params.parameter_id() {
-            let b = id.to_be_bytes();
-            let skip = b.iter().take_while(|x| **x == 0).count().min(3);
-            data.extend(emrtd_tlv::encode(0x84, &b[skip..]));
-        }
-        emrtd_apdu::CommandApdu::new(0x00, 0x22, 0xC1, 0xA4)
-            .with_data(data)
-            .to_bytes()
-            .unwrap_or_default()
+        emrtd_access::pace::mse_set_at(
+            self.params.oid(),
+            self.password.reference(),
+            self.params.parameter_id(),
+            None,
+        )
+        .to_bytes()
+        .unwrap_or_default()
     }
 
     /// The chip answered the last command.

@@ -21,7 +21,7 @@ pub(crate) const TAG_CAM: u32 = 0x8A;
 
 /// MSE:Set AT for PACE: `00 22 C1 A4 { 80 oid, 83 password ref, [84 parameter id],
 /// [7F4C CHAT] }` (TR-03110-3 §B.14.1 order).
-pub(crate) fn mse_set_at(
+pub fn mse_set_at(
     oid: &[u8],
     password_ref: u8,
     parameter_id: Option<u32>,
@@ -46,7 +46,7 @@ pub(crate) fn minimal_be(v: u32) -> Vec<u8> {
 
 /// GENERAL AUTHENTICATE with `7C { dos }`; chained (CLA 10) unless `last`. Uses extended
 /// length when the data or the expected answer does not fit short APDUs.
-pub(crate) fn general_authenticate(dos: &[(u32, &[u8])], last: bool, long: bool) -> CommandApdu {
+pub fn general_authenticate(dos: &[(u32, &[u8])], last: bool, long: bool) -> CommandApdu {
     let inner: Vec<u8> = dos.iter().flat_map(|(t, v)| encode(*t, v)).collect();
     let data = encode(TAG_DYN, &inner);
     let cla = if last { 0x00 } else { 0x10 };
