@@ -294,6 +294,9 @@ pub enum CheckId {
     /// The issuing state in DG1 is the country of the CSCA (and of the Document Signer's
     /// issuer) that signed the document.
     IssuingState,
+    /// DG1's document code is among the document types the Document Signer's certificate lists
+    /// (ICAO Doc 9303-12 documentTypeList), when it lists any.
+    DocumentType,
 }
 
 impl CheckId {
@@ -332,6 +335,7 @@ impl CheckId {
             CheckId::LdsConformance => "lds_conformance",
             CheckId::DocumentValidity => "document_validity",
             CheckId::IssuingState => "issuing_state",
+            CheckId::DocumentType => "document_type",
         }
     }
 

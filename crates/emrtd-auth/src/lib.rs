@@ -8,6 +8,7 @@
 //!   built-in anchors, a cache), assembled with [`TrustStore::from_sources`];
 //!   [`anchors`]: the Norwegian CSCAs built in.
 //! * [`check`]: what a check is about ([`check::CheckId`]) and how it came out.
+//! * [`doctype`]: the Document Signer's document-type list and the check of DG1 against it.
 //! * [`cert`]: certificates and name comparison by value.
 //!
 //! Signature verification itself is `emrtd_crypto::sig`.
@@ -18,6 +19,7 @@
 pub mod anchors;
 pub mod cert;
 pub mod check;
+pub mod doctype;
 pub mod error;
 pub mod load;
 pub mod pa;

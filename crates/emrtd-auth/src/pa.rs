@@ -75,6 +75,18 @@ pub enum Finding {
         /// The CSCA's subject name.
         subject: String,
     },
+    /// The Document Signer's document-type list is under the older OID 2.23.136.1.1.4, not
+    /// ICAO Doc 9303-12's 2.23.136.1.1.6.2; read all the same.
+    DocumentTypeListOldOid,
+    /// The Document Signer's document-type list puts its types in several SETs, not one; all
+    /// were read.
+    DocumentTypeListSplitSets {
+        /// How many SETs.
+        sets: usize,
+    },
+    /// The Document Signer's document-type list is a bare SEQUENCE OF document types, without
+    /// version and SET; read all the same.
+    DocumentTypeListWithoutVersion,
 }
 
 impl std::fmt::Display for Finding {
@@ -115,6 +127,16 @@ impl std::fmt::Display for Finding {
             Finding::UnverifiedAnchor { subject } => write!(
                 f,
                 "the CSCA {subject} comes from a master list whose signer was not chained to a trusted root (unverified anchor)"
+            ),
+            Finding::DocumentTypeListOldOid => f.write_str(
+                "the Document Signer's document-type list uses the old OID 2.23.136.1.1.4 instead of 2.23.136.1.1.6.2; read all the same",
+            ),
+            Finding::DocumentTypeListSplitSets { sets } => write!(
+                f,
+                "the Document Signer's document-type list spreads its types over {sets} SETs instead of one; all were read"
+            ),
+            Finding::DocumentTypeListWithoutVersion => f.write_str(
+                "the Document Signer's document-type list is a bare SEQUENCE OF document types, without version and SET; read all the same",
             ),
         }
     }
@@ -1399,12 +1421,18 @@ pub fn verify_sod(
         }
     };
 
+    let matched_dg1 = data_groups
+        .get(&1)
+        .filter(|_| data_group_statuses.get(&DataGroup::DG1).copied() == Some(DgStatus::Match));
     checks.push(issuing_state_check(
-        data_groups
-            .get(&1)
-            .filter(|_| data_group_statuses.get(&DataGroup::DG1).copied() == Some(DgStatus::Match)),
+        matched_dg1,
         cms.anchor_certificate.as_ref(),
         cms.signer_certificate.as_ref(),
+    ));
+    checks.push(crate::doctype::document_type_check(
+        matched_dg1,
+        cms.signer_certificate.as_ref(),
+        &mut findings,
     ));
 
     let status = verdict(&checks, cms.signature_valid, cms.chain_valid);

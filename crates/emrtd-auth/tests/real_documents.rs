@@ -759,3 +759,39 @@ fn a_built_chain_is_reused_across_dumps_until_the_store_changes() {
     let v = pa::verify_files(&files, &empty, &opts()).unwrap();
     assert_ne!(v.passive_authentication.chain_valid, Some(true));
 }
+
+#[test]
+fn real_document_signers_document_type_lists_are_read_with_their_forms() {
+    use emrtd_auth::doctype::{document_type_list, DocumentTypeListOid};
+    // (country, types, SETs: 0 for the bare SEQUENCE OF without version and SET); every list
+    // of these twelve sits under the ICAO OID, and NZ and RU have none.
+    type Expected = Option<(&'static [&'static str], usize)>;
+    let expected: [(&str, Expected); 12] = [
+        ("AT", Some((&["P", "AR", "ID"], 1))),
+        ("DE", Some((&["P"], 1))),
+        ("FI", Some((&["I"], 1))),
+        ("FR", Some((&["P", "IR"], 1))),
+        ("ID", Some((&["P"], 0))),
+        ("MY", Some((&["P"], 1))),
+        ("NZ", None),
+        ("PH", Some((&["P", "PO", "PD", "PR", "PS"], 0))),
+        ("RU", None),
+        ("SG", Some((&["P"], 1))),
+        ("UK", Some((&["P", "PT"], 1))),
+        ("US", Some((&["P"], 1))),
+    ];
+    for (c, want) in expected {
+        let sod = Sod::parse(&rd(&format!("sod/gmrtd/{c}_EF.SOD.bin"))).unwrap();
+        let dsc = Certificate::from_der(&sod.signed_data.certificates[0]).unwrap();
+        let got = document_type_list(&dsc).unwrap_or_else(|e| panic!("{c}: {e}"));
+        match (got, want) {
+            (None, None) => {}
+            (Some(l), Some((types, sets))) => {
+                assert_eq!(l.types, types, "{c}");
+                assert_eq!(l.sets, sets, "{c}");
+                assert_eq!(l.oid, DocumentTypeListOid::Icao, "{c}");
+            }
+            (got, want) => panic!("{c}: read {got:?}, expected {want:?}"),
+        }
+    }
+}

@@ -341,6 +341,8 @@ pub struct CertOpts {
     pub omit: Option<Omit>,
     /// Flip a bit of the signature.
     pub corrupt_signature: bool,
+    /// Further extensions (each a whole `Extension` SEQUENCE, see [`ext`]), after the others.
+    pub extra_extensions: Vec<Vec<u8>>,
 }
 
 pub const KU_DIGITAL_SIGNATURE: [u8; 4] = [0x03, 0x02, 0x07, 0x80];
@@ -362,6 +364,7 @@ impl CertOpts {
             omit_signature: false,
             omit: None,
             corrupt_signature: false,
+            extra_extensions: Vec::new(),
         }
     }
 
@@ -377,7 +380,8 @@ impl CertOpts {
     }
 }
 
-fn ext(o: &str, critical: bool, value: Vec<u8>) -> Vec<u8> {
+/// An `Extension` SEQUENCE: OID, critical flag when set, `value` in the OCTET STRING.
+pub fn ext(o: &str, critical: bool, value: Vec<u8>) -> Vec<u8> {
     let mut parts = vec![oid(o)];
     if critical {
         parts.push(vec![0x01, 0x01, 0xFF]);
@@ -424,6 +428,7 @@ pub fn make_cert(o: &CertOpts, subject_key: &Key, issuer_key: &Key, alg: &SigAlg
     if o.ca {
         exts.push(ext("2.5.29.19", true, seq(&[vec![0x01, 0x01, 0xFF]])));
     }
+    exts.extend(o.extra_extensions.iter().cloned());
     if o.version == Some(3) {
         tbs.push(tlv(0xA3, &seq(&exts)));
     }
