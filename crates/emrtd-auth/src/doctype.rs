@@ -67,15 +67,15 @@ pub enum DocumentTypeListError {
     #[error("the document-type list is not DER of DocumentTypeListSyntax ({0})")]
     Encoding(String),
     /// An element with another tag than the syntax requires.
-    #[error("the document-type list has a {found} where a {expected} belongs")]
+    #[error("the document-type list has a {found} where {expected} belongs")]
     UnexpectedTag {
         /// The tag found.
         found: String,
         /// The tag expected.
         expected: &'static str,
     },
-    /// A version other than v0.
-    #[error("the document-type list has version {0:02X?}, but only v0 is defined")]
+    /// A version other than v0 (its first bytes at most 8).
+    #[error("the document-type list has version bytes {0:02X?}, but only v0 is defined")]
     Version(Vec<u8>),
     /// More entries or SETs than [`MAX_DOCUMENT_TYPES`].
     #[error(
@@ -112,7 +112,7 @@ pub fn parse_document_type_list(
     oid: DocumentTypeListOid,
 ) -> Result<DocumentTypeList, DocumentTypeListError> {
     let top = AnyRef::from_der(value).map_err(der_error)?;
-    expect_tag(&top, Tag::Sequence, "SEQUENCE (DocumentTypeListSyntax)")?;
+    expect_tag(&top, Tag::Sequence, "a SEQUENCE (DocumentTypeListSyntax)")?;
     let mut r = SliceReader::new(top.value()).map_err(der_error)?;
     let mut types = Vec::new();
     let first = AnyRef::decode(&mut r).map_err(der_error)?;
@@ -129,14 +129,16 @@ pub fn parse_document_type_list(
             sets: 0,
         });
     }
-    expect_tag(&first, Tag::Integer, "INTEGER (version)")?;
+    expect_tag(&first, Tag::Integer, "an INTEGER (version)")?;
     if first.value() != [0] {
-        return Err(DocumentTypeListError::Version(first.value().to_vec()));
+        return Err(DocumentTypeListError::Version(
+            first.value().iter().take(8).copied().collect(),
+        ));
     }
     let mut sets = 0usize;
     while !r.is_finished() {
         let set = AnyRef::decode(&mut r).map_err(der_error)?;
-        expect_tag(&set, Tag::Set, "SET OF DocumentType")?;
+        expect_tag(&set, Tag::Set, "a SET OF DocumentType")?;
         sets += 1;
         if sets > MAX_DOCUMENT_TYPES {
             return Err(DocumentTypeListError::TooLong);
@@ -150,7 +152,7 @@ pub fn parse_document_type_list(
     if sets == 0 {
         return Err(DocumentTypeListError::UnexpectedTag {
             found: "end of the list".into(),
-            expected: "SET OF DocumentType",
+            expected: "a SET OF DocumentType",
         });
     }
     Ok(DocumentTypeList { types, oid, sets })
@@ -158,7 +160,11 @@ pub fn parse_document_type_list(
 
 /// Check one `DocumentType` and add it, `<` fillers removed.
 fn push_type(types: &mut Vec<String>, item: &AnyRef<'_>) -> Result<(), DocumentTypeListError> {
-    expect_tag(item, Tag::PrintableString, "PrintableString (DocumentType)")?;
+    expect_tag(
+        item,
+        Tag::PrintableString,
+        "a PrintableString (DocumentType)",
+    )?;
     if types.len() == MAX_DOCUMENT_TYPES {
         return Err(DocumentTypeListError::TooLong);
     }
