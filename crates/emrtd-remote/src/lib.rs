@@ -45,6 +45,33 @@ pub struct Policy {
     pub active_authentication_by_default: bool,
 }
 
+impl Policy {
+    /// Open a token sealed by this server (any key of `ring`) and check that it has not expired
+    /// and was not issued later than `now` allows (clock skew between instances tolerated):
+    /// the same check for the evidence and for each PACE-CAM step.
+    pub(crate) fn open_token(
+        &self,
+        ring: &KeyRing,
+        token: &str,
+        now: i64,
+    ) -> Result<token::Claims, RequestError> {
+        let claims = token::open(ring, token)?;
+        if now > claims.expires_at {
+            return Err(RequestError::Expired {
+                expires_at: claims.expires_at,
+                now,
+            });
+        }
+        if claims.issued_at > now.saturating_add(self.clock_skew_secs) {
+            return Err(RequestError::NotYetValid {
+                issued_at: claims.issued_at,
+                now,
+            });
+        }
+        Ok(claims)
+    }
+}
+
 impl Default for Policy {
     fn default() -> Self {
         Policy {

@@ -191,29 +191,6 @@ pub(crate) fn start(
     ))
 }
 
-/// Open a step's token and check its expiry and issue time.
-fn open_step(
-    ring: &KeyRing,
-    policy: &Policy,
-    token: &str,
-    now: i64,
-) -> Result<Claims, RequestError> {
-    let claims = crate::token::open(ring, token)?;
-    if now > claims.expires_at {
-        return Err(RequestError::Expired {
-            expires_at: claims.expires_at,
-            now,
-        });
-    }
-    if claims.issued_at > now.saturating_add(policy.clock_skew_secs) {
-        return Err(RequestError::NotYetValid {
-            issued_at: claims.issued_at,
-            now,
-        });
-    }
-    Ok(claims)
-}
-
 fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, RequestError> {
     if body.len() > MAX_BODY {
         return Err(RequestError::TooLarge {
@@ -250,7 +227,7 @@ pub fn pace_map(
     rng: &mut impl CryptoRngCore,
 ) -> Result<MapResponse, RequestError> {
     let req: MapRequest = parse_body(body)?;
-    let claims = open_step(ring, policy, &req.token, now)?;
+    let claims = policy.open_token(ring, &req.token, now)?;
     let ProofPlan::PaceCamMapping {
         protocol: oid,
         parameter_id,
@@ -344,7 +321,7 @@ pub fn pace_agree(
     rng: &mut impl CryptoRngCore,
 ) -> Result<AgreeResponse, RequestError> {
     let req: AgreeRequest = parse_body(body)?;
-    let claims = open_step(ring, policy, &req.token, now)?;
+    let claims = policy.open_token(ring, &req.token, now)?;
     let ProofPlan::PaceCamAgreement {
         protocol: oid,
         parameter_id,

@@ -6,7 +6,7 @@ use crate::evidence::{Evidence, FileName, Proof};
 use crate::expect::{compare, digits, name_tokens, normalize_document_number, ExpectationOutcomes};
 use crate::pace_cam::CamCheck;
 use crate::relay::{read_command, session_at, session_from};
-use crate::token::{open, Claims, KeyRing, ProofPlan, RelayRead};
+use crate::token::{Claims, KeyRing, ProofPlan, RelayRead};
 use crate::Policy;
 use base64ct::{Base64, Encoding};
 use emrtd_apdu::{CommandApdu, ResponseApdu};
@@ -122,19 +122,7 @@ pub fn check_token(
     evidence: &Evidence,
     now: i64,
 ) -> Result<Claims, RequestError> {
-    let claims = open(ring, &evidence.token)?;
-    if now > claims.expires_at {
-        return Err(RequestError::Expired {
-            expires_at: claims.expires_at,
-            now,
-        });
-    }
-    if claims.issued_at > now.saturating_add(policy.clock_skew_secs) {
-        return Err(RequestError::NotYetValid {
-            issued_at: claims.issued_at,
-            now,
-        });
-    }
+    let claims = policy.open_token(ring, &evidence.token, now)?;
     if claims.context.as_bytes() != evidence.context.as_bytes() {
         return Err(RequestError::ContextMismatch);
     }
