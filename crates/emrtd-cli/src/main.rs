@@ -298,7 +298,10 @@ fn parse_chip_family(s: &str) -> Result<ChipFamily, String> {
     ChipFamily::ALL
         .into_iter()
         .find(|f| f.name() == s)
-        .ok_or_else(|| "the chip families are nxp-p71 and nxp-p60".into())
+        .ok_or_else(|| {
+            let names: Vec<&str> = ChipFamily::ALL.iter().map(|f| f.name()).collect();
+            format!("the chip families are {}", names.join(", "))
+        })
 }
 
 fn parse_bit_rate(s: &str) -> Result<u32, String> {

@@ -343,6 +343,17 @@ pub struct ReadOptions {
     pub max_block: Option<usize>,
     /// Never use extended-length APDUs.
     pub no_extended_length: bool,
+    /// SELECT every file by its file identifier before reading it, instead of naming it by its
+    /// short EF identifier in the first READ BINARY (one more APDU per file). Off by default;
+    /// chips that refuse short EF identifiers are detected without it. It exists to measure
+    /// other libraries' strategies in the link model (JMRTD as its Android apps configure it,
+    /// NFCPassportReader: `docs/performance.md`, "Block strategies in the model").
+    pub select_by_file_id: bool,
+    /// Read only this many bytes first (the TLV header, to learn the file's length), then the
+    /// rest in blocks; `None`: the first READ BINARY asks for a whole block, which holds the
+    /// header and usually much more (one APDU per file fewer). Other libraries read 8 bytes
+    /// (JMRTD, dmrtd) or 4 (NFCPassportReader) first; the link model compares them.
+    pub header_read: Option<usize>,
     /// Terminal Authentication (Extended Access Control) to read DG3/DG4; `None`: not run.
     pub terminal_authentication: Option<TerminalAuthConfig>,
     /// A chip proof a remote verifier asked for (`emrtd-remote`): run at the end of the read

@@ -16,8 +16,11 @@ pub mod pki;
 pub mod profile;
 pub mod vpcd;
 
-pub use chip::{VirtualChip, LDS1_AID};
-pub use link::{ChipFamily, ChipOp, LinkModel, LinkStats, ModelledTime, Phase, Platform};
+pub use chip::{VirtualChip, LDS1_AID, SPECIMEN_FACE};
+pub use link::{
+    ChipFamily, ChipOp, LinkModel, LinkStats, ModelledTime, Phase, Platform,
+    SYMMETRIC_AUTH_SLOW_US, SYMMETRIC_AUTH_US,
+};
 pub use profile::{Attack, Profile, ProfileError, DEFAULT_PROFILE};
 
 // The README's example, compiled and run as a doctest.

@@ -177,8 +177,17 @@ const SECURE_MESSAGING_US: f64 = 22_000.0;
 /// derive the session keys, encrypt and MAC its own), µs. iPhone 14: GET CHALLENGE 13 ms,
 /// EXTERNAL AUTHENTICATE (40-byte command, 40-byte answer) 61 ms (AndyQ/NFCPassportReader#166).
 /// Derived: 61 − 13 − ≈ 7 ms more RF and host-bus time = 41 ms. Also charged to PACE's nonce
-/// and token steps, which do the same kind of work.
-const SYMMETRIC_AUTH_US: f64 = 41_000.0;
+/// and token steps, which do the same kind of work. The default; documents differ
+/// ([`SYMMETRIC_AUTH_SLOW_US`], [`LinkModel::symmetric_auth_us`]).
+pub const SYMMETRIC_AUTH_US: u32 = 41_000;
+
+/// The same step on the slowest documents with a published time, µs: two German passports on
+/// a Flipper Zero, EXTERNAL AUTHENTICATE 111–116 ms, GET CHALLENGE 12–65 ms (bettse/passy#3).
+/// Derived: 111 − 12 − 6.2 ms (73 more bytes on air at 106 kbit/s: a 46-byte command and
+/// 42-byte answer against 5 and 10) ≈ 93 ms. Which chip family those passports carry is not
+/// published, so this is a property of the document ([`LinkModel::symmetric_auth_us`]), not
+/// of a [`ChipFamily`].
+pub const SYMMETRIC_AUTH_SLOW_US: u32 = 93_000;
 
 impl ChipFamily {
     /// Every family, for tables.
@@ -204,7 +213,7 @@ impl ChipFamily {
         let t = self.times();
         match op {
             ChipOp::SecureMessaging => SECURE_MESSAGING_US,
-            ChipOp::SymmetricAuthentication => SYMMETRIC_AUTH_US,
+            ChipOp::SymmetricAuthentication => f64::from(SYMMETRIC_AUTH_US),
             ChipOp::EcKeyPair { bits } => log_log(t.ec_keypair, bits),
             ChipOp::EcMul { bits } => log_log(t.ec_mul, bits),
             // Estimate (no source measures it): a MODP exponentiation with a short exponent
@@ -253,6 +262,11 @@ pub struct LinkModel {
     /// Fixed cost per APDU, µs, instead of the platform's.
     #[serde(default)]
     pub apdu_overhead_us: Option<u32>,
+    /// The chip's time for one symmetric authentication step ([`ChipOp::SymmetricAuthentication`]:
+    /// BAC's EXTERNAL AUTHENTICATE, PACE's nonce and token steps), µs, instead of
+    /// [`SYMMETRIC_AUTH_US`]; published documents range up to [`SYMMETRIC_AUTH_SLOW_US`].
+    #[serde(default)]
+    pub symmetric_auth_us: Option<u32>,
     /// Chip time per response data byte on top of [`ChipOp`]s, ns (no published figure: 0).
     #[serde(default)]
     pub per_byte_ns: u32,
@@ -292,6 +306,7 @@ impl Default for LinkModel {
             chip_family: ChipFamily::default(),
             bit_rate_kbps: default_rate(),
             apdu_overhead_us: None,
+            symmetric_auth_us: None,
             per_byte_ns: 0,
             fsc: default_frame(),
             fsd: default_frame(),
@@ -353,7 +368,10 @@ impl LinkModel {
     /// The chip's computing time for a command, µs.
     pub fn chip_us(&self, ops: &[ChipOp], response_len: usize) -> f64 {
         ops.iter()
-            .map(|op| self.chip_family.op_us(*op))
+            .map(|op| match (op, self.symmetric_auth_us) {
+                (ChipOp::SymmetricAuthentication, Some(us)) => f64::from(us),
+                _ => self.chip_family.op_us(*op),
+            })
             .sum::<f64>()
             + response_len as f64 * self.per_byte_ns as f64 / 1000.0
     }

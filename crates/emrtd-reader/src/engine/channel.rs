@@ -720,7 +720,10 @@ impl Channel {
                 Ok(h) => break h,
                 Err(emrtd_tlv::TlvError::Truncated { .. }) if !ended => {
                     let want = if content.is_empty() {
-                        self.block
+                        self.config
+                            .options
+                            .header_read
+                            .map_or(self.block, |n| n.clamp(1, self.block))
                     } else {
                         HEADER_PROBE
                             .saturating_sub(content.len())
@@ -829,7 +832,12 @@ impl Channel {
     ) -> Result<(Vec<u8>, StatusWord, usize), ReadError> {
         loop {
             let sfi = self.sfi_of(ef);
-            if self.current_ef != Some(ef) && (offset > 0xFF || self.sfi_refused || sfi.is_none()) {
+            if self.current_ef != Some(ef)
+                && (offset > 0xFF
+                    || self.sfi_refused
+                    || sfi.is_none()
+                    || self.config.options.select_by_file_id)
+            {
                 self.select_ef(ef).await?;
             }
             let by_sfi = self.current_ef != Some(ef);
