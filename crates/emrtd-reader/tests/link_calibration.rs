@@ -48,7 +48,9 @@ const VCMRTD: Strategy = Strategy {
     header_read: Some(8),
 };
 /// AndyQ/NFCPassportReader `TagReader.swift` `selectFileAndRead`: SELECT by file identifier
-/// (00 A4 02 0C), a 4-byte header read, then 0xA0 = 160-byte blocks after the header.
+/// (00 A4 02 0C), a 4-byte header read, then 0xA0 = 160-byte blocks from the end of the TLV
+/// header (after a 2-byte header it reads bytes 2–3 again: the same APDUs, 2 bytes more; here
+/// the blocks start at offset 4).
 const NFC_PASSPORT_READER: Strategy = Strategy {
     name: "NFCPassportReader (SELECT, 4, 160 B)",
     block: Some(160),
@@ -403,26 +405,46 @@ fn the_model_reproduces_published_read_times_within_30_percent() {
     ));
 
     // Which figures the model reproduces (docs/performance.md gives the reason for each of
-    // the others).
+    // the others), and the modelled range in seconds as docs/performance.md shows it: pinned
+    // to 1 %, so that any change of the model shows here and in the table.
     let expected = [
-        ("DG2 5–8 s, Android, JMRTD (Bondi)", true),
-        ("DG2 about 10 s, Android, JMRTD (SmartScanner)", true),
-        ("whole read 10–30 s, Android/iOS, vcmrtd", false),
-        ("DG2 5–15 s, Android/iOS, vcmrtd", true),
-        ("DG1 about 1 s, Android/iOS, vcmrtd", false),
+        ("DG2 5–8 s, Android, JMRTD (Bondi)", true, 3.61, 16.45),
+        (
+            "DG2 about 10 s, Android, JMRTD (SmartScanner)",
+            true,
+            3.61,
+            16.45,
+        ),
+        (
+            "whole read 10–30 s, Android/iOS, vcmrtd",
+            false,
+            3.80,
+            17.24,
+        ),
+        ("DG2 5–15 s, Android/iOS, vcmrtd", true, 3.29, 16.49),
+        ("DG1 about 1 s, Android/iOS, vcmrtd", false, 0.075, 0.098),
         (
             "DG1+DG2+SOD 'a couple of seconds', iPhone, NFCPassportReader (Bulgaria)",
             false,
+            4.91,
+            19.97,
         ),
-        ("PACE bp256 0.4 s, PC/SC, test cards", true),
-        ("PACE bp256 1.5 s, PC/SC, real cards", false),
-        ("BAC 75 ms, iPhone 14", true),
-        ("BAC 152 ms, iPhone, Oman", true),
+        ("PACE bp256 0.4 s, PC/SC, test cards", true, 0.357, 0.865),
+        ("PACE bp256 1.5 s, PC/SC, real cards", false, 0.357, 0.865),
+        ("BAC 75 ms, iPhone 14", true, 0.068, 0.129),
+        ("BAC 152 ms, iPhone, Oman", true, 0.068, 0.129),
         (
             "PACE 4–6 s, iPhone (curve not named; modelled bp256)",
             false,
+            0.303,
+            0.812,
         ),
-        ("PACE bp320 6.59 s, iPhone, Dutch passport", false),
+        (
+            "PACE bp320 6.59 s, iPhone, Dutch passport",
+            false,
+            0.340,
+            1.009,
+        ),
     ];
     let mut wrong = Vec::new();
     for f in &figures {
@@ -436,10 +458,20 @@ fn the_model_reproduces_published_read_times_within_30_percent() {
             f.model.1,
             f.reproduced()
         );
-        let want = expected.iter().find(|(w, _)| *w == f.what).map(|e| e.1);
-        if want != Some(f.reproduced()) {
+        let Some(&(_, want, lo, hi)) = expected.iter().find(|e| e.0 == f.what) else {
+            wrong.push(format!("{}: not in the expected list", f.what));
+            continue;
+        };
+        let near = |model: f64, pinned: f64| (model - pinned).abs() <= 0.01 * pinned;
+        if !near(f.model.0, lo) || !near(f.model.1, hi) {
             wrong.push(format!(
-                "{}: model {:.3}–{:.3} s, published {}–{} s, reproduced {} (expected {want:?})",
+                "{}: model {:.3}–{:.3} s, pinned {lo}–{hi} s (update docs/performance.md)",
+                f.what, f.model.0, f.model.1
+            ));
+        }
+        if want != f.reproduced() {
+            wrong.push(format!(
+                "{}: model {:.3}–{:.3} s, published {}–{} s, reproduced {} (expected {want})",
                 f.what,
                 f.model.0,
                 f.model.1,
@@ -550,5 +582,57 @@ fn emrtd_reads_at_least_twice_as_fast_as_the_slowest_peer_strategy() {
                 }
             }
         }
+    }
+}
+
+/// (INS, P1, Le) of every command after BAC's EXTERNAL AUTHENTICATE. Secure messaging leaves
+/// the header plain; Le is in DO'97' (0 when there is none, as in SELECT with P2 = 0C).
+fn after_bac(log: &[(Vec<u8>, Vec<u8>)]) -> Vec<(u8, u8, usize)> {
+    let le = |cmd: &[u8]| {
+        cmd.windows(3)
+            .position(|w| w[0] == 0x97 && w[1] == 1)
+            .map_or(0, |i| match cmd[i + 2] {
+                0 => 256,
+                n => usize::from(n),
+            })
+    };
+    let start = log.iter().position(|(c, _)| c[1] == 0x82).unwrap() + 1;
+    log[start..]
+        .iter()
+        .map(|(c, _)| (c[1], c[2], le(c)))
+        .collect()
+}
+
+#[test]
+fn peer_strategies_send_the_commands_their_sources_send() {
+    // EF.COM (22 bytes, short EF identifier 1E) and DG1 (93 bytes, 01) of the passport.
+    const SELECT: (u8, u8, usize) = (0xA4, 0x02, 0);
+    let rb = |p1: u8, le: usize| (0xB0, p1, le);
+    for (strategy, want) in [
+        (EMRTD, vec![rb(0x9E, 231), rb(0x81, 231)]),
+        (DMRTD, vec![rb(0x9E, 8), rb(0, 14), rb(0x81, 8), rb(0, 85)]),
+        (
+            JMRTD,
+            vec![SELECT, rb(0, 8), rb(0, 14), SELECT, rb(0, 8), rb(0, 85)],
+        ),
+        (
+            NFC_PASSPORT_READER,
+            vec![SELECT, rb(0, 4), rb(0, 18), SELECT, rb(0, 4), rb(0, 89)],
+        ),
+    ] {
+        let p = Profile::builtin("norway-passport").unwrap();
+        let mut chip = VirtualChip::new(p.clone()).unwrap();
+        chip.record();
+        let key = AccessKey::from_mrz(&p.parsed_mrz().unwrap()).unwrap();
+        let options = ReadOptions {
+            files: Some(vec![EfId::Dg(1)]),
+            max_block: strategy.block,
+            select_by_file_id: strategy.select_by_file_id,
+            header_read: strategy.header_read,
+            ..ReadOptions::default()
+        };
+        let doc = read_document(&mut chip, &key, &options).unwrap();
+        assert_eq!(doc.files[&EfId::Dg(1)], chip.file("DG1").unwrap());
+        assert_eq!(after_bac(chip.recorded()), want, "{}", strategy.name);
     }
 }

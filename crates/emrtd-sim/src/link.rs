@@ -593,6 +593,29 @@ mod tests {
     }
 
     #[test]
+    fn a_document_may_take_longer_for_its_symmetric_step() {
+        let sym = [ChipOp::SymmetricAuthentication];
+        let default = LinkModel::default();
+        assert_eq!(default.chip_us(&sym, 0), f64::from(SYMMETRIC_AUTH_US));
+        let slow = LinkModel {
+            symmetric_auth_us: Some(SYMMETRIC_AUTH_SLOW_US),
+            ..LinkModel::default()
+        };
+        assert_eq!(slow.chip_us(&sym, 0), 93_000.0);
+        // Only that step: secure messaging and public-key work stay as they were.
+        let other = [ChipOp::SecureMessaging, ChipOp::EcMul { bits: 256 }];
+        assert_eq!(slow.chip_us(&other, 0), default.chip_us(&other, 0));
+        // 93 ms is beyond FWT at FWI 8 (77 ms): one waiting-time extension on top.
+        assert_eq!(
+            (default.wtx_count(41_000.0), slow.wtx_count(93_000.0)),
+            (0, 1)
+        );
+        let wtx = slow.air_us(2 * WTX_BLOCK) + 2.0 * f64::from(slow.frame_delay_us);
+        let t = |m: &LinkModel| m.exchange_us(46, 42, &sym);
+        assert!((t(&slow) - t(&default) - 52_000.0 - wtx).abs() < 1e-6);
+    }
+
+    #[test]
     fn long_computations_cost_waiting_time_extensions() {
         let m = LinkModel::default(); // FWI 8: FWT ≈ 77.3 ms
         assert_eq!(m.wtx_count(50_000.0), 0);
