@@ -612,11 +612,14 @@ pub fn print_read(doc: &Document, verdict: &ReadVerdict, stats: Option<&Value>) 
         }
         outln!("{line}");
         for p in s["phases"].as_array().into_iter().flatten() {
+            let ms = p["modelled_ms"].as_f64().unwrap_or(0.0);
+            let apdus = p["apdus"].as_u64().unwrap_or(0);
             outln!(
-                "  {:<26} {:>4} APDUs {:>9.1} ms (chip {:.1} ms)",
+                "  {:<26} {:>4} APDUs {:>9.1} ms ({:.1} ms per APDU, chip {:.1} ms)",
                 p["phase"].as_str().unwrap_or("?"),
-                p["apdus"],
-                p["modelled_ms"].as_f64().unwrap_or(0.0),
+                apdus,
+                ms,
+                ms / apdus.max(1) as f64,
                 p["chip_ms"].as_f64().unwrap_or(0.0)
             );
         }

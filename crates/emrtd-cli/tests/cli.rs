@@ -409,3 +409,38 @@ fn trace_redacts_access_control_and_stats_count_apdus() {
     assert_eq!(apdus, logged);
     assert!(v["stats"]["modelled_ms"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn stats_take_every_chip_family_and_platform_and_refuse_unknown_ones_in_one_line() {
+    for family in emrtd_sim::ChipFamily::ALL {
+        for platform in emrtd_sim::Platform::ALL {
+            let out = emrtd(&[
+                "read",
+                "--sim",
+                "--can",
+                "123456",
+                "--stats",
+                "--platform",
+                platform.name(),
+                "--chip-family",
+                family.name(),
+            ]);
+            assert_eq!(out.status.code(), Some(0));
+            let text = String::from_utf8_lossy(&out.stdout);
+            let header = format!("({}, {} chip, 106 kbit/s)", platform.name(), family.name());
+            assert!(text.contains(&header), "{text}");
+            assert!(
+                text.lines()
+                    .any(|l| l.contains("EF.DG2") && l.contains("ms per APDU")),
+                "{text}"
+            );
+        }
+    }
+    for (option, value) in [("--chip-family", "nxp-p42"), ("--platform", "windows")] {
+        let out = emrtd(&["read", "--sim", "--can", "123456", "--stats", option, value]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(value), "{err}");
+    }
+}
