@@ -10,7 +10,9 @@
 //! bit 2 use the CAN instead of the MRZ, bits 3-4 mode (0 `read_document`, 1 plain
 //! `Channel::read_file` of the files listed next, 2 `Channel::open` then `read_file`, both
 //! through the read engine), bit 5 a
-//! fixed READ BINARY block size (next byte), bit 6 no extended length.
+//! fixed READ BINARY block size (next byte), bit 6 no extended length, bit 7 (mode 0) another
+//! library's file access: SELECT by file identifier and a header read of (next byte % 16) + 1
+//! bytes (`ReadOptions::select_by_file_id`, `ReadOptions::header_read`).
 //! Modes 1 and 2: next byte = number of files (mod 4), then one byte per file id.
 #![no_main]
 
@@ -45,6 +47,7 @@ fuzz_target!(|data: &[u8]| {
     .expect("specimen access key");
     let block = (flags & 0x20 != 0).then(|| usize::from(input.byte()) * 8 + 1);
     let mode = (flags >> 3) & 3;
+    let header_read = (mode == 0 && flags & 0x80 != 0).then(|| usize::from(input.byte() % 16) + 1);
     let files: Vec<EfId> = if mode == 0 {
         Vec::new()
     } else {
@@ -58,6 +61,8 @@ fuzz_target!(|data: &[u8]| {
                 files: None,
                 max_block: block,
                 no_extended_length: flags & 0x40 != 0,
+                select_by_file_id: header_read.is_some(),
+                header_read,
                 ..ReadOptions::default()
             };
             if let Ok(doc) = read_document(transport, &key, &options) {
