@@ -349,6 +349,7 @@ struct CamRun {
     challenge: Arc<RemoteChallenge>,
     app: Arc<AppServer>,
     link: Arc<AsyncForward>,
+    events: common::Events,
     read: Result<Arc<RemoteRead>, EmrtdError>,
 }
 
@@ -379,13 +380,14 @@ fn cam_phone(
     card.reset();
     *app.link.lock().unwrap() = Some(link.clone());
     let app = Arc::new(app);
+    let events = common::Events::default();
     let read = block_on(read_for_remote_verification(
         link.clone(),
         key,
         challenge.clone(),
         "tx-cam".into(),
         None,
-        None,
+        Some(Box::new(events.clone())),
         cancel,
         Some(app.clone()),
     ));
@@ -393,6 +395,7 @@ fn cam_phone(
         challenge,
         app,
         link,
+        events,
         read,
     }
 }
@@ -462,10 +465,30 @@ fn a_tag_loss_during_the_pace_cam_run_restarts_it_and_the_chip_is_still_proven()
     let app = AppServer::new(s.clone(), Steps::Serve);
     app.lose_tag_after_map.store(true, Ordering::SeqCst);
     let CamRun {
-        app, link, read, ..
+        app,
+        link,
+        events,
+        read,
+        ..
     } = cam_phone(&s, cam_card(None), app, None);
     let read = read.unwrap();
     assert_eq!(link.reconnects.load(Ordering::SeqCst), 1);
+    // Reported as a read's tag loss is: lost (1 of 3), then back.
+    let events = events.0.lock().unwrap().clone();
+    let lost = events
+        .iter()
+        .position(|e| *e == ReadProgress::CardLost { attempt: 1, max: 3 })
+        .expect("CardLost reported");
+    assert!(
+        matches!(
+            events.get(lost + 1),
+            Some(ReadProgress::Resumed {
+                file: None,
+                offset: 0
+            })
+        ),
+        "{events:?}"
+    );
     // The run started again from MSE:Set AT: the mapping step was posted twice.
     assert_eq!(
         *app.posts.lock().unwrap(),
