@@ -55,7 +55,11 @@ check "$out/kotlin/uniffi/emrtd/emrtd.kt" \
   'fun `onProgress`(`progress`: ReadProgress)' 'var `extendedLength`: kotlin.Boolean' \
   'suspend fun `readDocument`(`transport`: AsyncNfcTransport, `key`: AccessKey, `options`: ReadOptions? = null, `listener`: ProgressListener? = null, `cancel`: CancellationToken? = null)' \
   'suspend fun `readProofFiles`(' 'fun `remoteChallengeRequest`(' 'fun `fromJson`(' \
-  'suspend fun `readForRemoteVerification`(' 'fun `evidenceJson`()' 'enum class RemoteProofMethod'
+  'suspend fun `readForRemoteVerification`(' 'fun `evidenceJson`()' 'enum class RemoteProofMethod' \
+  'public interface RemoteServer' 'suspend fun `post`(`path`: kotlin.String, `body`: kotlin.String): ServerAnswer' \
+  'data class ServerAnswer (' 'sealed class RemoteServerException' 'PACE_CAM;' \
+  '`paceCam`: kotlin.Boolean = false' '`server`: RemoteServer? = null' \
+  'class ServerRefused(' 'class ServerUnreachable('
 check "$out/swift/emrtd.swift" \
   "protocol NfcTransport" "class ReadSession" "enum NfcError" "case TagLost" \
   "static func fromCan(" "func verify(" "protocol ProgressListener" \
@@ -66,7 +70,10 @@ check "$out/swift/emrtd.swift" \
   "func onProgress(progress: ReadProgress)" "case Cancelled(" \
   "func readDocument(transport: AsyncNfcTransport, key: AccessKey, options: ReadOptions? = nil, listener: ProgressListener? = nil, cancel: CancellationToken? = nil)" \
   "func readProofFiles(" "func remoteChallengeRequest(" "static func fromJson(json: String)" \
-  "func readForRemoteVerification(" "func evidenceJson()"
+  "func readForRemoteVerification(" "func evidenceJson()" \
+  "public protocol RemoteServer" "func post(path: String, body: String) async throws" \
+  "public struct ServerAnswer" "enum RemoteServerError" "case paceCam" "paceCam: Bool = false" \
+  "server: RemoteServer? = nil" "case ServerRefused(" "case ServerUnreachable("
 check "$out/swift/emrtdFFI.h"
 check "$out/swift/emrtdFFI.modulemap"
 echo "Kotlin and Swift sources generated"

@@ -4,7 +4,9 @@ Each test starts `emrtd serve` (the binary in $EMRTD_BIN, built by bindings/ci.s
 loopback port with a configuration written to a temporary folder, asks it for a challenge over
 HTTP (urllib), reads a virtual card through an asyncio transport written in Python with the
 server's proof, posts the evidence and checks the verdict: the genuine chip is proven, a clone
-(the genuine files on a chip without the private keys) is refused. Standard library only.
+(the genuine files on a chip without the private keys) is refused. A chip that proves itself only
+by PACE-CAM runs the server-driven PACE-CAM steps through a `RemoteServer` written in Python
+over the same HTTP client. Standard library only.
 """
 
 import asyncio
@@ -83,8 +85,8 @@ class Server:
         self.log.close()
         self.dir.cleanup()
 
-    def post(self, path, body):
-        """POST JSON text; returns (status, parsed JSON answer)."""
+    def post_text(self, path, body):
+        """POST JSON text; returns (status, answer text), whatever the status."""
         request = urllib.request.Request(
             self.url + path,
             data=body.encode(),
@@ -93,9 +95,30 @@ class Server:
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:
-                return answer.status, json.loads(answer.read())
+                return answer.status, answer.read().decode()
         except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read())
+            return e.code, e.read().decode()
+
+    def post(self, path, body):
+        """POST JSON text; returns (status, parsed JSON answer)."""
+        status, text = self.post_text(path, body)
+        return status, json.loads(text)
+
+
+class AppServer(emrtd.RemoteServer):
+    """The app's side of the PACE-CAM steps: its own HTTP client (urllib, off the event loop)."""
+
+    def __init__(self, server):
+        self.server = server
+        self.paths = []
+
+    async def post(self, path, body):
+        self.paths.append(path)
+        try:
+            status, text = await asyncio.to_thread(self.server.post_text, path, body)
+        except OSError as e:
+            raise emrtd.RemoteServerError.Unreachable(str(e))
+        return emrtd.ServerAnswer(status=status, body=text)
 
 
 class Link(emrtd.AsyncNfcTransport):
@@ -112,20 +135,46 @@ class Link(emrtd.AsyncNfcTransport):
         self.card.reset()
 
 
-def phone(server, profile, context="order-4711"):
-    """The app's whole phone side; returns (challenge, HTTP status of /v1/verify, verdict)."""
-    card = emrtd.VirtualCard(profile)
+# A document whose only chip proof is PACE-CAM (no Chip Authentication in DG14, no AA).
+PACE_CAM_ONLY = """
+name = "norway-id-cam"
+mrz = [
+  "CANORGDC0001273230456<12345<<<",
+  "5604230M2606118NOR<<<<<<<<<<<9",
+  "OESTENBYEN<<AASAMUND<SPECIMEN<",
+]
+can = "123456"
+%s
+[access]
+bac = false
+
+[[access.pace]]
+mapping = "CAM"
+cipher = "AES-128"
+parameter_id = 13
+"""
+
+
+def phone(server, profile, context="order-4711", card=None, app_server=None):
+    """The app's whole phone side; returns (challenge, HTTP status of /v1/verify, verdict).
+    With `app_server` it offers PACE-CAM and runs the server's steps through it."""
+    card = card or emrtd.VirtualCard(profile)
     link = Link(card)
     key = emrtd.AccessKey.from_can("123456")
     files = asyncio.run(emrtd.read_proof_files(link, key))
     body = emrtd.remote_challenge_request(
-        context, emrtd.RemoteExpectations(document_number="GDC000127"), files
+        context,
+        emrtd.RemoteExpectations(document_number="GDC000127"),
+        files,
+        pace_cam=app_server is not None,
     )
     status, answer = server.post("/v1/challenge", body)
     assert status == 200, answer
     challenge = emrtd.RemoteChallenge.from_json(json.dumps(answer))
     card.reset()  # the app reconnects the tag for the read with the proof
-    read = asyncio.run(emrtd.read_for_remote_verification(link, key, challenge, context))
+    read = asyncio.run(
+        emrtd.read_for_remote_verification(link, key, challenge, context, server=app_server)
+    )
     status, verdict = server.post("/v1/verify", read.evidence_json())
     return challenge, status, verdict
 
@@ -149,6 +198,27 @@ class RemoteVerificationTest(unittest.TestCase):
         self.assertFalse(verdict["genuine_chip"], verdict)
         self.assertFalse(verdict["accepted"], verdict)
         self.assertIn("clone", verdict["chip_proof"]["reason"])
+
+    def test_a_pace_cam_only_chip_is_proven_through_the_apps_server_steps_and_its_clone_refused(self):
+        with Server() as server:
+            steps = AppServer(server)
+            genuine = emrtd.VirtualCard.from_profile_toml(PACE_CAM_ONLY % "")
+            challenge, status, verdict = phone(server, None, card=genuine, app_server=steps)
+            self.assertEqual(challenge.proof_method(), emrtd.RemoteProofMethod.PACE_CAM)
+            self.assertEqual(steps.paths, ["/v1/pace/map", "/v1/pace/agree"])
+            self.assertEqual(status, 200, verdict)
+            self.assertEqual(verdict["chip_proof"]["method"], "pace_cam", verdict)
+            self.assertTrue(verdict["genuine_chip"], verdict)
+            self.assertTrue(verdict["accepted"], verdict)
+
+            clone = emrtd.VirtualCard.from_profile_toml(PACE_CAM_ONLY % 'attack = "clone"')
+            _, status, verdict = phone(server, None, card=clone, app_server=AppServer(server))
+            self.assertEqual(status, 200, verdict)
+            self.assertEqual(verdict["chip_proof"]["method"], "pace_cam", verdict)
+            self.assertEqual(verdict["chip_proof"]["status"], "failed", verdict)
+            self.assertTrue(verdict["data_authentic"], verdict)
+            self.assertFalse(verdict["genuine_chip"], verdict)
+            self.assertFalse(verdict["accepted"], verdict)
 
     def test_bad_input_is_refused_before_any_http(self):
         with self.assertRaises(emrtd.EmrtdError.InvalidArgument):

@@ -56,14 +56,14 @@ impl CancellationToken {
 
 /// [`AsyncNfcTransport`] seen as an [`AsyncTransport`], with the cancellation token checked
 /// before and after every call into the app.
-struct ForeignTransport {
-    inner: Arc<dyn AsyncNfcTransport>,
-    cancel: Option<Arc<CancellationToken>>,
-    extended_length: bool,
+pub(crate) struct ForeignTransport {
+    pub(crate) inner: Arc<dyn AsyncNfcTransport>,
+    pub(crate) cancel: Option<Arc<CancellationToken>>,
+    pub(crate) extended_length: bool,
 }
 
 impl ForeignTransport {
-    fn check_cancelled(&self) -> Result<(), TransportError> {
+    pub(crate) fn check_cancelled(&self) -> Result<(), TransportError> {
         match &self.cancel {
             Some(token) if token.is_cancelled() => Err(TransportError::Cancelled),
             _ => Ok(()),
@@ -119,7 +119,7 @@ pub async fn read_document(
         &key,
         &options,
         reader_options,
-        listener,
+        listener.as_deref(),
         cancel,
         |c| emrtd_reader::Engine::new(c, rand_core::OsRng, emrtd_reader::SystemClock),
     )
@@ -134,7 +134,7 @@ pub(crate) async fn drive<T: Send + 'static>(
     key: &AccessKey,
     options: &ReadOptions,
     reader_options: emrtd_reader::ReadOptions,
-    listener: Option<Box<dyn ProgressListener>>,
+    listener: Option<&dyn ProgressListener>,
     cancel: Option<Arc<CancellationToken>>,
     engine: impl FnOnce(emrtd_reader::EngineConfig) -> emrtd_reader::Engine<T>,
 ) -> Result<T, EmrtdError> {
@@ -144,7 +144,7 @@ pub(crate) async fn drive<T: Send + 'static>(
         extended_length: options.extended_length,
     };
     let mut report = |p: Progress| {
-        if let Some(l) = &listener {
+        if let Some(l) = listener {
             if let Some(p) = crate::ReadProgress::of(p) {
                 l.on_progress(p);
             }

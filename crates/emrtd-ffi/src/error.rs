@@ -53,6 +53,15 @@ pub enum EmrtdError {
     /// The virtual chip cannot be built from the profile.
     #[error("{0}")]
     Simulator(String),
+    /// The verification server could not be reached during a remote read (the app's
+    /// `RemoteServer.post` threw): check the network, then ask for a new challenge.
+    #[error("{0}")]
+    ServerUnreachable(String),
+    /// The verification server refused a step of a remote read (its status and one-line
+    /// reason, e.g. an expired challenge), or answered something that is not this protocol:
+    /// ask it for a new challenge and read again.
+    #[error("{0}")]
+    ServerRefused(String),
 }
 
 impl From<TransportError> for EmrtdError {

@@ -6,8 +6,9 @@
 //! it ([`Document`]: MRZ, DG11, DG12, face images) and verifies it against a [`TrustStore`]
 //! ([`Verdict`]). [`verify_dump`] verifies a saved dump offline, [`verify_files`] the same files
 //! held in memory. The phone side of remote verification ([`read_proof_files`],
-//! [`remote_challenge_request`], [`RemoteChallenge`], [`read_for_remote_verification`]) lets
-//! an app take part with its own HTTP stack.
+//! [`remote_challenge_request`], [`RemoteChallenge`], [`read_for_remote_verification`], and
+//! [`RemoteServer`] for the server-driven PACE-CAM steps) lets an app take part with its own
+//! HTTP stack.
 //!
 //! Kotlin, Swift and Python sources are generated from this crate's cdylib by the
 //! `emrtd-bindgen` binary (UniFFI's `uniffi-bindgen`, cargo feature `cli`); see `docs/mobile.md`.
@@ -35,7 +36,8 @@ pub use error::{EmrtdError, NfcError};
 pub use mrz::{parse_mrz, MrzCheck, MrzFormat, MrzInfo};
 pub use remote::{
     read_for_remote_verification, read_proof_files, remote_challenge_request, ProofFiles,
-    RemoteChallenge, RemoteExpectations, RemoteProofMethod, RemoteRead,
+    RemoteChallenge, RemoteExpectations, RemoteProofMethod, RemoteRead, RemoteServer,
+    RemoteServerError, ServerAnswer,
 };
 pub use session::{
     AccessInfo, AccessKey, AccessProtocol, CheckOutcome, CipherSuite, PaceMapping, PasswordKind,

@@ -7,8 +7,8 @@ mod common;
 use common::{block_on, AsyncForward};
 use emrtd_ffi::*;
 use emrtd_remote::{KeyRing, Policy, RemoteVerdict, RequestError, ServerKey};
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// 2026-01-01 00:00 UTC: the virtual Norwegian ID card (expiry 2026-06-11) is valid.
 const NOW: i64 = 1_767_225_600;
@@ -89,6 +89,7 @@ fn phone_with(
             ..Default::default()
         }),
         Some(files),
+        false,
     )
     .unwrap();
     let challenge = RemoteChallenge::from_json(s.challenge(&body)).unwrap();
@@ -102,6 +103,7 @@ fn phone_with(
         key,
         challenge.clone(),
         "tx-ffi".into(),
+        None,
         None,
         None,
         None,
@@ -192,12 +194,12 @@ fn a_clone_read_through_the_bindings_is_refused_by_the_server() {
 #[test]
 fn a_challenge_request_without_files_asks_for_no_proof_and_bad_input_is_refused() {
     let s = server();
-    let body = remote_challenge_request("tx".into(), None, None).unwrap();
+    let body = remote_challenge_request("tx".into(), None, None, false).unwrap();
     let c = RemoteChallenge::from_json(s.challenge(&body)).unwrap();
     assert_eq!(c.proof_method(), RemoteProofMethod::None);
     for bad in ["", "x".repeat(257).as_str()] {
         assert!(matches!(
-            remote_challenge_request(bad.into(), None, None),
+            remote_challenge_request(bad.into(), None, None, true),
             Err(EmrtdError::InvalidArgument(_))
         ));
     }
@@ -206,7 +208,7 @@ fn a_challenge_request_without_files_asks_for_no_proof_and_bad_input_is_refused(
         ..Default::default()
     };
     assert!(matches!(
-        remote_challenge_request("tx".into(), Some(expect), None),
+        remote_challenge_request("tx".into(), Some(expect), None, false),
         Err(EmrtdError::InvalidArgument(_))
     ));
     for bad in [
@@ -221,23 +223,381 @@ fn a_challenge_request_without_files_asks_for_no_proof_and_bad_input_is_refused(
     }
 }
 
+/// A document whose only chip proof is PACE-CAM: no Chip Authentication in DG14, no Active
+/// Authentication (the Norwegian ID card's data).
+const CAM_TOML: &str = r#"
+name = "norway-id-cam"
+mrz = [
+  "CANORGDC0001273230456<12345<<<",
+  "5604230M2606118NOR<<<<<<<<<<<9",
+  "OESTENBYEN<<AASAMUND<SPECIMEN<",
+]
+can = "123456"
+
+[access]
+bac = false
+
+[[access.pace]]
+mapping = "CAM"
+cipher = "AES-128"
+parameter_id = 13
+"#;
+
+fn cam_card(attack: Option<&str>) -> Arc<VirtualCard> {
+    let toml = match attack {
+        Some(a) => CAM_TOML.replacen("can = ", &format!("attack = \"{a}\"\ncan = "), 1),
+        None => CAM_TOML.to_string(),
+    };
+    VirtualCard::from_profile_toml(toml).unwrap()
+}
+
+/// How the app's server answers the PACE-CAM steps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Steps {
+    /// As `emrtd serve` does, at `NOW`.
+    Serve,
+    /// As `emrtd serve` does, after the challenge expired.
+    Late,
+    /// `200` with a body that is not a step's answer.
+    Garbage,
+    /// `200` with a body larger than any step's answer.
+    Huge,
+    /// No answer (the app's HTTP client failed).
+    Unreachable,
+}
+
+/// The app's `RemoteServer`: the server half of the steps in-process (`emrtd_remote::pace_map`
+/// and `pace_agree`, answered as `emrtd serve` answers them over HTTP). It records the paths
+/// posted; it can lose the tag of `link` once after the first `/v1/pace/map` and cancel a
+/// token there.
+struct AppServer {
+    server: Arc<Server>,
+    steps: Steps,
+    posts: Mutex<Vec<String>>,
+    link: Mutex<Option<Arc<AsyncForward>>>,
+    lose_tag_after_map: AtomicBool,
+    cancel_at_map: Option<Arc<CancellationToken>>,
+}
+
+impl AppServer {
+    fn new(server: Arc<Server>, steps: Steps) -> Self {
+        AppServer {
+            server,
+            steps,
+            posts: Mutex::new(Vec::new()),
+            link: Mutex::new(None),
+            lose_tag_after_map: AtomicBool::new(false),
+            cancel_at_map: None,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl RemoteServer for AppServer {
+    async fn post(&self, path: String, body: String) -> Result<ServerAnswer, RemoteServerError> {
+        self.posts.lock().unwrap().push(path.clone());
+        if path == "/v1/pace/map" {
+            if self.lose_tag_after_map.swap(false, Ordering::SeqCst) {
+                // The next chip command (the key agreement) finds the tag gone.
+                let link = self.link.lock().unwrap().clone().unwrap();
+                let next = link.apdus.load(Ordering::SeqCst) + 1;
+                *link.lose_at.lock().unwrap() = Some(next);
+            }
+            if let Some(token) = &self.cancel_at_map {
+                token.cancel();
+            }
+        }
+        let now = match self.steps {
+            Steps::Late => NOW + 301,
+            _ => NOW,
+        };
+        let mut rng = rand_core::OsRng;
+        let (ring, policy, body) = (&self.server.ring, &Policy::default(), body.as_bytes());
+        let answer = match path.as_str() {
+            "/v1/pace/map" => emrtd_remote::pace_map(ring, policy, body, now, &mut rng)
+                .map(|a| serde_json::to_string(&a).unwrap()),
+            "/v1/pace/agree" => emrtd_remote::pace_agree(ring, policy, body, now, &mut rng)
+                .map(|a| serde_json::to_string(&a).unwrap()),
+            other => panic!("the library posted to {other}"),
+        };
+        match self.steps {
+            Steps::Unreachable => Err(RemoteServerError::Unreachable {
+                reason: "connection refused".into(),
+            }),
+            Steps::Garbage => Ok(ServerAnswer {
+                status: 200,
+                body: "{\"token\": 7}".into(),
+            }),
+            Steps::Huge => Ok(ServerAnswer {
+                status: 200,
+                body: " ".repeat(70_000),
+            }),
+            Steps::Serve | Steps::Late => Ok(match answer {
+                Ok(body) => ServerAnswer { status: 200, body },
+                Err(e) => ServerAnswer {
+                    status: e.http_status(),
+                    body: serde_json::json!({"error": e.code(), "reason": e.to_string()})
+                        .to_string(),
+                },
+            }),
+        }
+    }
+}
+
+/// What an app's PACE-CAM read left: the challenge, the app's server, the NFC link, the read.
+struct CamRun {
+    challenge: Arc<RemoteChallenge>,
+    app: Arc<AppServer>,
+    link: Arc<AsyncForward>,
+    events: common::Events,
+    read: Result<Arc<RemoteRead>, EmrtdError>,
+}
+
+/// The phone side as an app with PACE-CAM runs it: proof files, a challenge request that
+/// offers PACE-CAM, the read with the server steps through `app`.
+fn cam_phone(
+    s: &Arc<Server>,
+    card: Arc<VirtualCard>,
+    app: AppServer,
+    cancel: Option<Arc<CancellationToken>>,
+) -> CamRun {
+    let link = Arc::new(AsyncForward {
+        can_reconnect: true,
+        ..AsyncForward::new(card.clone())
+    });
+    let key = AccessKey::from_can("123456".into()).unwrap();
+    let files = block_on(read_proof_files(
+        link.clone(),
+        key.clone(),
+        None,
+        None,
+        None,
+    ))
+    .unwrap();
+    assert!(files.dg14.is_none() && files.dg15.is_none());
+    let body = remote_challenge_request("tx-cam".into(), None, Some(files), true).unwrap();
+    let challenge = RemoteChallenge::from_json(s.challenge(&body)).unwrap();
+    card.reset();
+    *app.link.lock().unwrap() = Some(link.clone());
+    let app = Arc::new(app);
+    let events = common::Events::default();
+    let read = block_on(read_for_remote_verification(
+        link.clone(),
+        key,
+        challenge.clone(),
+        "tx-cam".into(),
+        None,
+        Some(Box::new(events.clone())),
+        cancel,
+        Some(app.clone()),
+    ));
+    CamRun {
+        challenge,
+        app,
+        link,
+        events,
+        read,
+    }
+}
+
+fn verify_as(s: &Server, read: &RemoteRead) -> RemoteVerdict {
+    let e = read.evidence_json();
+    emrtd_remote::verify_evidence(&s.ring, &s.trust, &Policy::default(), e.as_bytes(), NOW + 5)
+        .unwrap()
+}
+
 #[test]
-fn a_pace_cam_challenge_is_refused_with_a_reason_because_the_bindings_do_not_run_it() {
-    // The bindings' challenge request never offers PACE-CAM; a server asking anyway is told
-    // apart from a malformed answer.
-    let pace_cam = serde_json::json!({
+fn a_chip_with_only_pace_cam_is_proven_through_the_bindings_with_the_apps_server_steps() {
+    let s = Arc::new(server());
+    let CamRun {
+        challenge,
+        app,
+        read,
+        ..
+    } = cam_phone(
+        &s,
+        cam_card(None),
+        AppServer::new(s.clone(), Steps::Serve),
+        None,
+    );
+    assert_eq!(challenge.proof_method(), RemoteProofMethod::PaceCam);
+    assert_eq!(
+        *app.posts.lock().unwrap(),
+        ["/v1/pace/map", "/v1/pace/agree"]
+    );
+    let read = read.unwrap();
+    let v = verify_as(&s, &read);
+    assert_eq!(v.chip_proof.method, emrtd_remote::ProofMethod::PaceCam);
+    assert!(v.genuine_chip, "{:?}", v.chip_proof);
+    assert!(v.data_authentic);
+    assert!(v.accepted, "{:?}", v.reasons);
+    assert_eq!(
+        read.document().mrz().unwrap().unwrap().document_number,
+        "GDC000127"
+    );
+}
+
+#[test]
+fn a_pace_cam_clone_read_through_the_bindings_is_refused_by_the_server() {
+    let s = Arc::new(server());
+    let CamRun { read, .. } = cam_phone(
+        &s,
+        cam_card(Some("clone")),
+        AppServer::new(s.clone(), Steps::Serve),
+        None,
+    );
+    let v = verify_as(&s, &read.unwrap());
+    assert_eq!(v.chip_proof.method, emrtd_remote::ProofMethod::PaceCam);
+    assert_eq!(v.chip_proof.status, emrtd_remote::ProofStatus::Failed);
+    assert!(v.data_authentic, "the clone's files are the genuine ones");
+    assert!(!v.genuine_chip);
+    assert!(!v.accepted);
+    assert!(
+        v.chip_proof.reason.contains("CA_IC·PK_IC"),
+        "{}",
+        v.chip_proof.reason
+    );
+}
+
+#[test]
+fn a_tag_loss_during_the_pace_cam_run_restarts_it_and_the_chip_is_still_proven() {
+    let s = Arc::new(server());
+    let app = AppServer::new(s.clone(), Steps::Serve);
+    app.lose_tag_after_map.store(true, Ordering::SeqCst);
+    let CamRun {
+        app,
+        link,
+        events,
+        read,
+        ..
+    } = cam_phone(&s, cam_card(None), app, None);
+    let read = read.unwrap();
+    assert_eq!(link.reconnects.load(Ordering::SeqCst), 1);
+    // Reported as a read's tag loss is: lost (1 of 3), then back.
+    let events = events.0.lock().unwrap().clone();
+    let lost = events
+        .iter()
+        .position(|e| *e == ReadProgress::CardLost { attempt: 1, max: 3 })
+        .expect("CardLost reported");
+    assert!(
+        matches!(
+            events.get(lost + 1),
+            Some(ReadProgress::Resumed {
+                file: None,
+                offset: 0
+            })
+        ),
+        "{events:?}"
+    );
+    // The run started again from MSE:Set AT: the mapping step was posted twice.
+    assert_eq!(
+        *app.posts.lock().unwrap(),
+        ["/v1/pace/map", "/v1/pace/map", "/v1/pace/agree"]
+    );
+    let v = verify_as(&s, &read);
+    assert!(v.genuine_chip, "{:?}", v.chip_proof);
+    assert!(v.accepted, "{:?}", v.reasons);
+}
+
+#[test]
+fn a_refused_malformed_or_missing_server_step_fails_with_a_typed_one_line_reason() {
+    let s = Arc::new(server());
+    for (steps, expect) in [
+        (Steps::Late, "(403 expired)"),
+        (Steps::Garbage, "/v1/pace/map answer"),
+        (Steps::Huge, "more than 65536"),
+        (Steps::Unreachable, "connection refused"),
+    ] {
+        let CamRun { read, .. } =
+            cam_phone(&s, cam_card(None), AppServer::new(s.clone(), steps), None);
+        let err = read.err().expect("the read must fail");
+        let reason = err.to_string();
+        match (steps, &err) {
+            (Steps::Unreachable, EmrtdError::ServerUnreachable(_)) => {}
+            (Steps::Late | Steps::Garbage | Steps::Huge, EmrtdError::ServerRefused(_)) => {}
+            _ => panic!("wrong error kind: {err:?}"),
+        }
+        assert!(reason.contains(expect), "{reason}");
+        assert!(!reason.contains('\n'), "{reason}");
+    }
+}
+
+#[test]
+fn cancelling_during_a_pace_cam_step_stops_the_read_with_cancelled() {
+    let s = Arc::new(server());
+    let token = CancellationToken::new();
+    let app = AppServer {
+        cancel_at_map: Some(token.clone()),
+        ..AppServer::new(s.clone(), Steps::Serve)
+    };
+    let CamRun { app, read, .. } = cam_phone(&s, cam_card(None), app, Some(token));
+    assert!(
+        matches!(read, Err(EmrtdError::Cancelled)),
+        "{:?}",
+        read.err()
+    );
+    assert_eq!(*app.posts.lock().unwrap(), ["/v1/pace/map"]);
+}
+
+#[test]
+fn pace_cam_is_asked_only_when_the_app_offers_it_and_needs_the_apps_server() {
+    let s = Arc::new(server());
+    let card = cam_card(None);
+    let link = Arc::new(AsyncForward::new(card.clone()));
+    let key = AccessKey::from_can("123456".into()).unwrap();
+    let files = block_on(read_proof_files(
+        link.clone(),
+        key.clone(),
+        None,
+        None,
+        None,
+    ))
+    .unwrap();
+    // Without the offer, a PACE-CAM-only chip gets no proof (phones of earlier versions).
+    let body = remote_challenge_request("tx".into(), None, Some(files.clone()), false).unwrap();
+    let c = RemoteChallenge::from_json(s.challenge(&body)).unwrap();
+    assert_eq!(c.proof_method(), RemoteProofMethod::None);
+    // With it, PACE-CAM; the read refuses to start without the app's server.
+    let body = remote_challenge_request("tx".into(), None, Some(files), true).unwrap();
+    let c = RemoteChallenge::from_json(s.challenge(&body)).unwrap();
+    assert_eq!(c.proof_method(), RemoteProofMethod::PaceCam);
+    card.reset();
+    let apdus = link.apdus.load(Ordering::SeqCst);
+    let err = block_on(read_for_remote_verification(
+        link.clone(),
+        key,
+        c,
+        "tx".into(),
+        None,
+        None,
+        None,
+        None,
+    ))
+    .err()
+    .unwrap();
+    let EmrtdError::InvalidArgument(reason) = err else {
+        panic!("{err}")
+    };
+    assert!(reason.contains("RemoteServer"), "{reason}");
+    assert_eq!(
+        link.apdus.load(Ordering::SeqCst),
+        apdus,
+        "nothing was sent to the chip"
+    );
+    // A PACE-CAM challenge whose parameters are not PACE-CAM is refused when it is parsed.
+    let not_cam = serde_json::json!({
         "token": "v1.k.AAAA",
         "expires_at": NOW + 300,
         "proof": {
             "type": "pace_cam",
-            "protocol": "0.4.0.127.0.7.2.2.4.6.2",
+            "protocol": "0.4.0.127.0.7.2.2.4.2.2",
             "parameter_id": 13,
             "mapping_public_key": "04"
         }
     });
-    let err = RemoteChallenge::from_json(pace_cam.to_string()).unwrap_err();
+    let err = RemoteChallenge::from_json(not_cam.to_string()).unwrap_err();
     let EmrtdError::InvalidArgument(reason) = err else {
         panic!("{err}")
     };
-    assert!(reason.contains("PACE-CAM"), "{reason}");
+    assert!(reason.contains("not PACE-CAM"), "{reason}");
 }

@@ -66,13 +66,30 @@ impl ProofRequest {
                 }
             }
             ProofRequest::PaceCam {
-                mapping_public_key, ..
+                protocol,
+                parameter_id,
+                mapping_public_key,
             } => {
+                pace_cam_params(protocol, *parameter_id)?;
                 unhex("the server's mapping key", mapping_public_key)?;
                 Instructions::PaceCam
             }
         })
     }
+}
+
+/// The PACE parameters of a PACE-CAM challenge: a PACE protocol OID with the Chip
+/// Authentication Mapping, on standardized domain parameters.
+fn pace_cam_params(
+    protocol: &str,
+    parameter_id: u32,
+) -> Result<emrtd_access::pace::PaceParams, String> {
+    let params = emrtd_access::pace::PaceParams::from_oid(protocol, Some(i64::from(parameter_id)))
+        .map_err(|e| format!("the server's PACE-CAM parameters: {e}"))?;
+    if params.mapping() != emrtd_access::pace::Mapping::ChipAuthentication {
+        return Err(format!("{protocol} is not PACE-CAM"));
+    }
+    Ok(params)
 }
 
 /// The body of `POST /v1/challenge`: the context, the expectations and the files that let the
@@ -220,6 +237,11 @@ pub enum PaceCamStep {
 }
 
 enum CamState {
+    /// After [`PaceCamPhone::start_after_read`]: the answer to a plain SELECT of the master
+    /// file; `again` while it may still have been the command that ended the read's session.
+    AwaitSelect {
+        again: bool,
+    },
     AwaitMse,
     AwaitNonce,
     AwaitMapping {
@@ -261,6 +283,12 @@ impl std::fmt::Debug for PaceCamPhone {
             .field("protocol", &self.params.name())
             .finish_non_exhaustive()
     }
+}
+
+fn select_mf() -> Vec<u8> {
+    emrtd_apdu::CommandApdu::select_mf()
+        .to_bytes()
+        .unwrap_or_default()
 }
 
 fn general_authenticate(dos: &[(u32, &[u8])], last: bool) -> Vec<u8> {
@@ -310,12 +338,7 @@ impl PaceCamPhone {
         else {
             return Err("the server did not ask for PACE-CAM".into());
         };
-        let params =
-            emrtd_access::pace::PaceParams::from_oid(protocol, Some(i64::from(*parameter_id)))
-                .map_err(|e| format!("the server's PACE-CAM parameters: {e}"))?;
-        if params.mapping() != emrtd_access::pace::Mapping::ChipAuthentication {
-            return Err(format!("{protocol} is not PACE-CAM"));
-        }
+        let params = pace_cam_params(protocol, *parameter_id)?;
         let password = match key {
             emrtd_reader::AccessKey::Mrz(m) => emrtd_access::pace::PacePassword::Mrz(m.to_string()),
             emrtd_reader::AccessKey::Can(c) => emrtd_access::pace::PacePassword::Can(c.to_string()),
@@ -341,10 +364,38 @@ impl PaceCamPhone {
         .unwrap_or_default()
     }
 
+    /// The first command when the chip may still be in the secure messaging session of the
+    /// read before (the same connection, no reconnect: Core NFC cannot reconnect a tag): a
+    /// plain SELECT of the master file. A plain command ends a secure messaging session
+    /// (BSI TR-03110-3 F.1, F.6: answered 6987 or 6988 and not executed), so the SELECT is sent
+    /// again then, to start PACE in the master file; a chip that refuses SELECT MF keeps its
+    /// current file and PACE starts there. Then MSE:Set AT as after [`PaceCamPhone::start`].
+    /// On a fresh chip (after a reconnect) the first SELECT simply selects the master file.
+    pub fn start_after_read(&mut self) -> Vec<u8> {
+        self.state = CamState::AwaitSelect { again: true };
+        select_mf()
+    }
+
     /// The chip answered the last command.
     pub fn chip(&mut self, response: &[u8]) -> Result<PaceCamStep, String> {
         let state = std::mem::replace(&mut self.state, CamState::Finished);
         match state {
+            CamState::AwaitSelect { again } => {
+                let resp = emrtd_apdu::ResponseApdu::parse(response)
+                    .map_err(|e| format!("PACE-CAM: SELECT of the master file: {e}"))?;
+                // A plain command during secure messaging: the session ended.
+                let ended = [
+                    emrtd_apdu::StatusWord::SM_DATA_MISSING,
+                    emrtd_apdu::StatusWord::SM_DATA_INCORRECT,
+                ]
+                .contains(&resp.sw);
+                if again && ended {
+                    self.state = CamState::AwaitSelect { again: false };
+                    return Ok(PaceCamStep::Chip(select_mf()));
+                }
+                self.state = CamState::AwaitMse;
+                Ok(PaceCamStep::Chip(self.start()))
+            }
             CamState::AwaitMse => {
                 let resp = emrtd_apdu::ResponseApdu::parse(response)
                     .map_err(|e| format!("PACE-CAM: MSE:Set AT: {e}"))?;
@@ -516,4 +567,67 @@ pub fn evidence_with(
     let mut e = evidence_of(token, context, doc);
     e.proof = proof;
     e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phone() -> PaceCamPhone {
+        let challenge = crate::ChallengeResponse {
+            token: "v1.k.AAAA".into(),
+            expires_at: 0,
+            proof: crate::ProofRequest::PaceCam {
+                // id-PACE-ECDH-CAM-AES-CBC-CMAC-128, brainpoolP256r1.
+                protocol: "0.4.0.127.0.7.2.2.4.6.2".into(),
+                parameter_id: 13,
+                mapping_public_key: "04".into(),
+            },
+        };
+        let key = emrtd_reader::AccessKey::from_can("123456").unwrap();
+        PaceCamPhone::new(&challenge, &key).unwrap()
+    }
+
+    const SELECT_MF: [u8; 7] = [0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00];
+
+    #[test]
+    fn after_a_read_a_select_that_ends_the_session_is_sent_again_then_pace_starts() {
+        let mut p = phone();
+        let mse = p.start();
+        assert_eq!(p.start_after_read(), SELECT_MF);
+        // The plain SELECT ended the read's secure messaging session: not executed.
+        assert_eq!(
+            p.chip(&[0x69, 0x87]).unwrap(),
+            PaceCamStep::Chip(SELECT_MF.to_vec())
+        );
+        assert_eq!(p.chip(&[0x90, 0x00]).unwrap(), PaceCamStep::Chip(mse));
+    }
+
+    #[test]
+    fn a_chip_that_refuses_select_mf_or_ends_the_session_twice_still_gets_mse_set_at() {
+        let mut p = phone();
+        let mse = p.start();
+        p.start_after_read();
+        assert_eq!(
+            p.chip(&[0x6A, 0x82]).unwrap(),
+            PaceCamStep::Chip(mse.clone())
+        );
+        let mut p = phone();
+        p.start_after_read();
+        p.chip(&[0x69, 0x88]).unwrap();
+        // Sent again once only: no loop on a chip that always answers 6988.
+        assert_eq!(p.chip(&[0x69, 0x88]).unwrap(), PaceCamStep::Chip(mse));
+    }
+
+    #[test]
+    fn a_pace_cam_challenge_with_a_mapping_other_than_cam_is_refused_when_decoded() {
+        let request = crate::ProofRequest::PaceCam {
+            // id-PACE-ECDH-GM-AES-CBC-CMAC-128: Generic Mapping.
+            protocol: "0.4.0.127.0.7.2.2.4.2.2".into(),
+            parameter_id: 13,
+            mapping_public_key: "04".into(),
+        };
+        let err = request.instructions().unwrap_err();
+        assert!(err.contains("not PACE-CAM"), "{err}");
+    }
 }
