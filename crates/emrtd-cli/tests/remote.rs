@@ -215,7 +215,8 @@ fn emrtd_serve(config: &std::path::Path, env: &[(&str, &str)]) -> Served {
     cmd.args(["serve", "--config", config.to_str().unwrap()])
         .env_remove("EMRTD_TOKEN_KEY")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        // The server's log, for the tests that read it.
+        .stderr(std::fs::File::create(config.with_extension("log")).unwrap());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -243,7 +244,8 @@ fn emrtd_serve_from_a_configuration_file_verifies_emrtd_read_remote() {
         &config,
         format!(
             "listen = \"127.0.0.1:0\"\n[[token_keys]]\nid = \"file-key\"\nfile = {:?}\n\
-             [trust]\nbuiltin = false\ntest_csca = true\n[policy]\nrequire_within_validity = false\n",
+             [trust]\nbuiltin = false\ntest_csca = true\n[policy]\nrequire_within_validity = false\n\
+             [log]\nformat = \"json\"\n",
             key.to_str().unwrap()
         ),
     )
@@ -264,6 +266,26 @@ fn emrtd_serve_from_a_configuration_file_verifies_emrtd_read_remote() {
     .unwrap();
     assert_eq!(health["token_key"], "file-key");
     drop(served);
+    // One JSON object per request on standard error, and never a token or a key.
+    let log = std::fs::read_to_string(config.with_extension("log")).unwrap();
+    let lines: Vec<Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|v: &Value| v["message"] == "request")
+        .collect();
+    for route in ["challenge", "verify", "healthz"] {
+        let line = lines
+            .iter()
+            .find(|v| v["route"] == route)
+            .unwrap_or_else(|| panic!("no JSON log line for {route}: {log}"));
+        assert_eq!(line["status"], 200, "{line}");
+        assert!(line["latency_ms"].is_number(), "{line}");
+        assert_eq!(
+            line["method"],
+            if route == "healthz" { "GET" } else { "POST" }
+        );
+    }
+    assert!(!log.contains(TOKEN_KEY), "the token key is in the log");
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -172,6 +172,9 @@ pub struct LimitsConfig {
     pub max_body_bytes: Option<usize>,
     /// Time limit of a request, milliseconds (default 10,000).
     pub request_timeout_ms: Option<u64>,
+    /// Time limit for the request body to arrive, milliseconds (default 5,000; less than
+    /// `request_timeout_ms`). A body that is late is the client's fault: 408, not 503.
+    pub body_timeout_ms: Option<u64>,
     /// Requests handled at once (default 64); others wait, within their time limit.
     pub max_concurrency: Option<usize>,
 }
@@ -223,6 +226,8 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Time limit of a request.
     pub request_timeout: Duration,
+    /// Time limit for the request body to arrive (less than `request_timeout`).
+    pub body_timeout: Duration,
     /// Requests handled at once.
     pub max_concurrency: usize,
 }
@@ -232,6 +237,7 @@ impl Default for Limits {
         Limits {
             max_body_bytes: emrtd_remote::evidence::MAX_BODY,
             request_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(5),
             max_concurrency: 64,
         }
     }
@@ -466,6 +472,20 @@ impl ConfigFile {
                 timeout.as_millis()
             )));
         }
+        // An explicit request limit at or below the default body limit shortens the body limit
+        // to half of it, so that a configuration giving only the request limit stays valid.
+        let body_timeout = match l.body_timeout_ms {
+            Some(ms) => Duration::from_millis(ms),
+            None if d.body_timeout < timeout => d.body_timeout,
+            None => timeout / 2,
+        };
+        if body_timeout.is_zero() || body_timeout >= timeout {
+            return Err(ConfigError::Invalid(format!(
+                "limits.body_timeout_ms = {}: give 1 to less than limits.request_timeout_ms ({})",
+                body_timeout.as_millis(),
+                timeout.as_millis()
+            )));
+        }
         let concurrency = l.max_concurrency.unwrap_or(d.max_concurrency);
         if !(1..=MAX_CONCURRENCY).contains(&concurrency) {
             return Err(ConfigError::Invalid(format!(
@@ -475,6 +495,7 @@ impl ConfigFile {
         Ok(Limits {
             max_body_bytes: body,
             request_timeout: timeout,
+            body_timeout,
             max_concurrency: concurrency,
         })
     }

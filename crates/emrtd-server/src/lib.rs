@@ -254,7 +254,18 @@ async fn json_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<
     if declared.is_some_and(|n| n > max as u64) {
         return Err(too_large());
     }
-    match axum::body::to_bytes(body, max).await {
+    let limit = state.settings.limits.body_timeout;
+    let Ok(read) = tokio::time::timeout(limit, axum::body::to_bytes(body, max)).await else {
+        return Err(Refusal::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            format!(
+                "the request body did not arrive within {} ms: send it whole and at once",
+                limit.as_millis()
+            ),
+        ));
+    };
+    match read {
         Ok(b) => Ok(b),
         Err(e) => {
             let over = std::error::Error::source(&e)
@@ -499,4 +510,84 @@ pub fn start_in_background(
             }
         })?;
     Ok(Background { addr, state })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// The `limits` layer over one route whose handler takes `work`; the status and the body
+    /// of a GET answered within a request limit of `limit_ms`.
+    fn answer_of_slow_route(work: Duration, limit_ms: u64) -> (u16, String) {
+        let file = ConfigFile::parse(&format!(
+            "[[token_keys]]\nid = \"k\"\nenv = \"TK\"\n[trust]\nbuiltin = false\n\
+             [limits]\nrequest_timeout_ms = {limit_ms}\nbody_timeout_ms = 1\n"
+        ))
+        .unwrap();
+        let key = "42".repeat(32);
+        let settings = file
+            .resolve(&|name| (name == "TK").then(|| key.clone()))
+            .unwrap();
+        let state = AppState::new(settings, Arc::new(|| 0));
+        let app = Router::new()
+            .route(
+                "/slow",
+                get(move || async move {
+                    tokio::time::sleep(work).await;
+                    "done"
+                }),
+            )
+            .layer(middleware::from_fn_with_state(state.clone(), limits))
+            .with_state(state);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(async move { axum::serve(listener, app).await });
+            let answer = tokio::task::spawn_blocking(move || {
+                use std::io::{Read, Write};
+                let mut conn = std::net::TcpStream::connect(addr).unwrap();
+                conn.write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .unwrap();
+                let mut answer = Vec::new();
+                conn.read_to_end(&mut answer).unwrap();
+                String::from_utf8_lossy(&answer).to_string()
+            })
+            .await
+            .unwrap();
+            let status = answer
+                .split(' ')
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            let body = answer
+                .split_once("\r\n\r\n")
+                .map(|(_, b)| b.to_string())
+                .unwrap_or_default();
+            (status, body)
+        })
+    }
+
+    #[test]
+    fn work_past_the_request_time_limit_is_answered_503_timeout_in_one_line() {
+        let (status, body) = answer_of_slow_route(Duration::from_secs(5), 100);
+        assert_eq!(status, 503, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["error"], "timeout", "{body}");
+        assert!(
+            v["reason"].as_str().unwrap().contains("within 100 ms"),
+            "{body}"
+        );
+        assert!(!body.contains('\n'));
+    }
+
+    #[test]
+    fn work_within_the_request_time_limit_is_answered() {
+        let (status, body) = answer_of_slow_route(Duration::from_millis(1), 5_000);
+        assert_eq!((status, body.as_str()), (200, "done"));
+    }
 }

@@ -551,3 +551,50 @@ fn a_pace_cam_chip_is_proven_over_http_and_mutated_step_requests_never_get_a_5xx
     );
     assert!(metric(&text, "emrtd_http_requests_total{route=\"pace_map\"") > 150);
 }
+
+/// A raw connection that sends a request head promising `len` body bytes, and then nothing.
+fn stalled_post(server: &Background, path: &str, len: usize) -> std::net::TcpStream {
+    use std::io::Write;
+    let mut conn = std::net::TcpStream::connect(server.addr).unwrap();
+    write!(
+        conn,
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n\r\n{{"
+    )
+    .unwrap();
+    conn
+}
+
+/// The status of the answer read from a raw connection.
+fn status_of(conn: &mut std::net::TcpStream) -> u16 {
+    use std::io::Read;
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer)
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_body_that_does_not_arrive_in_time_gets_408_and_frees_its_slot() {
+    let server = start_with(
+        &config(
+            "[limits]\nrequest_timeout_ms = 5000\nbody_timeout_ms = 300\nmax_concurrency = 1\n",
+        ),
+        &[("TK", KEY_A)],
+        fixed(NOW),
+    );
+    let started = std::time::Instant::now();
+    let mut stalled = stalled_post(&server, "/v1/verify", 1000);
+    assert_eq!(status_of(&mut stalled), 408);
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    // The only slot is free again.
+    let (status, body) = get(&format!("{}/healthz", server.url()));
+    assert_eq!(status, 200, "{body}");
+    let (_, metrics) = get(&format!("{}/metrics", server.url()));
+    assert!(
+        metrics.contains("emrtd_http_requests_total{route=\"verify\",status=\"408\"} 1"),
+        "{metrics}"
+    );
+}
