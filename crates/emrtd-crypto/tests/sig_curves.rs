@@ -160,9 +160,16 @@ fn p521_nist_cavp_sha512_vectors_verify_prehashed() {
         let key = p521_spki(qx, qy);
         let digest = hex::decode(digest).unwrap();
         let sig = hex::decode(format!("{r}{s}")).unwrap();
-        assert_eq!(verify_prehashed(&key, &scheme, &digest, &sig), Ok(()), "{qx}");
+        assert_eq!(
+            verify_prehashed(&key, &scheme, &digest, &sig),
+            Ok(()),
+            "{qx}"
+        );
         let mut other = digest.clone();
         other[63] ^= 1;
-        assert!(verify_prehashed(&key, &scheme, &other, &sig).is_err(), "{qx}");
+        assert!(
+            verify_prehashed(&key, &scheme, &other, &sig).is_err(),
+            "{qx}"
+        );
     }
 }

@@ -332,23 +332,21 @@ fn lincomb_vartime_handles_cancelling_and_doubling_terms() {
 }
 
 #[test]
-fn comb_table_rows_are_the_window_multiples_of_g() {
+fn comb_table_rows_are_the_tooth_multiples_of_g() {
     let comb = g_comb();
-    assert_eq!(comb.len(), DIGITS);
     let g = p521::ProjectivePoint::GENERATOR;
-    for (i, j) in [
+    for (j, m) in [
         (0usize, 0usize),
         (0, TABLE - 1),
         (1, 3),
-        (DIGITS - 1, TABLE - 1),
+        (TEETH - 1, TABLE - 1),
     ] {
-        // (2j+1)·2^(W·i)
-        let mut k = U576::from_u64(2 * j as u64 + 1);
-        k = k.shl_vartime(W * i);
-        // the top row's multiples exceed n
+        // (2m+1)·2^(W·SPAN·j), reduced modulo n
+        let mut k = U576::from_u64(2 * m as u64 + 1);
+        k = k.shl_vartime(W * SPAN * j);
         k = k.rem(&crypto_bigint::NonZero::new(u576(&N)).unwrap());
         let expect = crate_encode(&(g * crate_scalar(&be66(&k)))).unwrap();
-        assert_eq!(comb[i][j].encode(), expect, "row {i}, entry {j}");
+        assert_eq!(comb[j][m].encode(), expect, "tooth {j}, entry {m}");
     }
 }
 
