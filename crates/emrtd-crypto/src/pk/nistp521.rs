@@ -885,6 +885,17 @@ fn encode_jac(p: &Jac) -> Option<Vec<u8>> {
     p.to_affine().map(|a| a.encode())
 }
 
+/// Encodes a point derived from a secret scalar and wipes it (and its affine form).
+fn encode_secret(mut p: Jac) -> Option<Zeroizing<Vec<u8>>> {
+    let mut affine = p.to_affine();
+    let out = affine.as_ref().map(|a| Zeroizing::new(a.encode()));
+    p.zeroize();
+    if let Some(a) = affine.as_mut() {
+        a.zeroize();
+    }
+    out
+}
+
 /// k·P for a validated point P (uncompressed) and k < n (big-endian, at most 66 octets), in
 /// constant time; `None` if P does not decode or the result is the identity. P = G takes the
 /// fixed-base table.
@@ -895,20 +906,24 @@ pub(crate) fn mul(p: &[u8], k: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
         return mul_generator(k);
     }
     let k = scalar_array(k)?;
-    encode_jac(&mul_ct(&pa, &k)).map(Zeroizing::new)
+    encode_secret(mul_ct(&pa, &k))
 }
 
 /// k·G for k < n, in constant time; `None` for the identity.
 pub(crate) fn mul_generator(k: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
     let k = scalar_array(k)?;
-    encode_jac(&mul_generator_ct(&k)).map(Zeroizing::new)
+    encode_secret(mul_generator_ct(&k))
 }
 
 /// s·G + H for s < n, in constant time; `None` if H does not decode or the sum is the identity.
 pub(crate) fn mul_generator_add(s: &[u8], h: &[u8]) -> Option<Vec<u8>> {
     let s = scalar_array(s)?;
     let h = Aff::decode(h)?.to_jac();
-    encode_jac(&mul_generator_ct(&s).add_complete(&h))
+    let mut sg = mul_generator_ct(&s);
+    let sum = sg.add_complete(&h);
+    sg.zeroize();
+    // G' of the Generic Mapping is public once computed
+    encode_jac(&sum)
 }
 
 /// s⁻¹ mod n for a public s (ECDSA verification), variable time: `crypto-bigint`'s safegcd
