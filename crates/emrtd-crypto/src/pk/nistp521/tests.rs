@@ -375,3 +375,40 @@ fn recoding_gives_odd_bounded_digits_that_sum_to_the_scalar() {
         assert_eq!(sum, U576::from_be_slice(&expect));
     }
 }
+
+#[test]
+fn complete_additions_resolve_doubling_opposite_and_identity_inputs() {
+    let g = Aff::generator();
+    let gj = g.to_jac();
+    // a Jacobian G with Z ≠ 1: 2G − G computed projectively
+    let g_scaled = gj.double().add_raw(&gj.neg()).0;
+    let two_g = encode_jac(&gj.double());
+    assert_eq!(encode_jac(&g_scaled), Some(g.encode()));
+    for p in [gj, g_scaled] {
+        assert_eq!(encode_jac(&p.madd_complete(&g)), two_g, "P + P, mixed");
+        assert_eq!(encode_jac(&p.add_complete(&gj)), two_g, "P + P");
+        assert_eq!(encode_jac(&p.madd_complete(&g.neg())), None, "P − P, mixed");
+        assert_eq!(encode_jac(&p.add_complete(&gj.neg())), None, "P − P");
+        assert_eq!(
+            encode_jac(&p.add_complete(&Jac::IDENTITY)),
+            Some(g.encode())
+        );
+        assert_eq!(
+            encode_jac(&Jac::IDENTITY.add_complete(&p)),
+            Some(g.encode())
+        );
+    }
+    assert_eq!(
+        encode_jac(&Jac::IDENTITY.madd_complete(&g)),
+        Some(g.encode())
+    );
+    assert_eq!(
+        encode_jac(&Jac::IDENTITY.add_complete(&Jac::IDENTITY)),
+        None
+    );
+    assert_eq!(encode_jac(&Jac::IDENTITY.double()), None);
+    // and the general case against the crate: G + 2G = 3G
+    let three = crate_encode(&(p521::ProjectivePoint::GENERATOR * crate_scalar(&small(3))));
+    assert_eq!(encode_jac(&gj.double().madd_complete(&g)), three);
+    assert_eq!(encode_jac(&gj.double().add_complete(&gj)), three);
+}
