@@ -379,6 +379,13 @@ mod p521_fast {
         fast::mul(p, &reduced(k)[..])
     }
 
+    /// k·G on the comb (what `mul` does when P is G), for a fixed-base entry point of
+    /// `Named`; only the tests call it for now.
+    #[allow(dead_code)]
+    pub(super) fn mul_generator(k: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        fast::mul_generator(&reduced(k)[..])
+    }
+
     pub(super) fn mul_generator_add(s: &[u8], h: &[u8]) -> Option<Vec<u8>> {
         fast::mul_generator_add(&reduced(s)[..], h)
     }
@@ -490,7 +497,36 @@ impl Named {
 
 #[cfg(test)]
 mod tests {
-    use super::wnaf;
+    use super::{p521_fast, wnaf, Named};
+
+    #[test]
+    fn p521_generator_entry_points_reduce_unreduced_scalars_and_match_the_p521_crate() {
+        let g = Named::P521.generator();
+        // a 72-octet scalar: reduced modulo n first
+        let k: Vec<u8> = (0u8..72)
+            .map(|i| i.wrapping_mul(91).wrapping_add(7))
+            .collect();
+        let by_comb = p521_fast::mul_generator(&k).expect("not the identity");
+        // the p521 crate, with its own reduction modulo n
+        let expect = {
+            use p521::elliptic_curve::sec1::ToEncodedPoint;
+            let p = p521::ProjectivePoint::GENERATOR * super::p521_impl::reduce(&k);
+            p.to_affine().to_encoded_point(false).as_bytes().to_vec()
+        };
+        assert_eq!(by_comb.to_vec(), expect);
+        assert_eq!(
+            Named::P521.mul(&g, &k).map(|v| v.to_vec()),
+            Some(by_comb.to_vec())
+        );
+        // s·G + G = (s + 1)·G
+        let mut k1 = k.clone();
+        *k1.last_mut().unwrap() += 1;
+        assert_eq!(
+            Named::P521.mul_generator_add(&k, &g),
+            p521_fast::mul_generator(&k1).map(|v| v.to_vec())
+        );
+        assert_eq!(p521_fast::mul_generator(&[0u8; 66]), None);
+    }
 
     fn value(digits: &[i8]) -> i128 {
         digits
