@@ -726,7 +726,7 @@ fn recode_odd(k: &[u64; 9]) -> Zeroizing<[i8; DIGITS]> {
 }
 
 /// Constant-time read of table entry |d| and conditional negation for d < 0 (d odd).
-fn lookup<T: ConditionallySelectable + Default + Copy>(
+fn lookup<T: MaskedOr + ConditionallySelectable + Default + Copy>(
     table: &[T],
     d: i8,
     neg: impl Fn(&T) -> T,
@@ -736,11 +736,45 @@ fn lookup<T: ConditionallySelectable + Default + Copy>(
     let idx = abs >> 1;
     let mut out = T::default();
     for (i, e) in table.iter().enumerate() {
-        out.conditional_assign(e, (i as u8).ct_eq(&idx));
+        // all ones for the wanted entry, zero otherwise (from `subtle`'s opaque Choice)
+        let mask = u64::from((i as u8).ct_eq(&idx).unwrap_u8()).wrapping_neg();
+        out.or_masked(e, mask);
     }
     let negated = neg(&out);
     out.conditional_assign(&negated, Choice::from(sign));
     out
+}
+
+/// `self |= other & mask` on every limb: a table scan ORs every entry in, masked, in place
+/// (no per-entry copies of the accumulated point).
+trait MaskedOr {
+    fn or_masked(&mut self, other: &Self, mask: u64);
+}
+
+impl MaskedOr for Fe {
+    #[inline(always)]
+    fn or_masked(&mut self, other: &Self, mask: u64) {
+        for (a, b) in self.0.iter_mut().zip(other.0.iter()) {
+            *a |= b & mask;
+        }
+    }
+}
+
+impl MaskedOr for Aff {
+    #[inline(always)]
+    fn or_masked(&mut self, other: &Self, mask: u64) {
+        self.x.or_masked(&other.x, mask);
+        self.y.or_masked(&other.y, mask);
+    }
+}
+
+impl MaskedOr for Jac {
+    #[inline(always)]
+    fn or_masked(&mut self, other: &Self, mask: u64) {
+        self.x.or_masked(&other.x, mask);
+        self.y.or_masked(&other.y, mask);
+        self.z.or_masked(&other.z, mask);
+    }
 }
 
 /// k mod n as 64-bit words with k made odd in constant time: k even ⇒ n − k (the result is
