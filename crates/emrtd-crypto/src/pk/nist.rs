@@ -1,0 +1,450 @@
+//! Constant-time scalar multiplication on the NIST curves with a = −3 (P-192, P-224, P-256,
+//! P-384) in Jacobian coordinates, over the curve crates' field elements (fiat-crypto
+//! Montgomery arithmetic, reached through `primeorder::PrimeCurveParams::FieldElement`).
+//!
+//! * k·G: a fixed-base signed window. A table of d·2^(4i)·G (d = 1..8, one row per 4-bit
+//!   window i) in affine form is built once per curve ([`std::sync::OnceLock`]); k·G is then
+//!   the sum of one table entry per window (Booth recoding, digits in −8..8): no doublings,
+//!   one mixed addition per window.
+//! * k·P: a signed fixed window of 5 bits (Booth recoding, digits in −16..16) over a table of
+//!   P, 2P, …, 16P in Jacobian coordinates built per call; five doublings and one addition
+//!   per window.
+//!
+//! Every table lookup reads the whole table with `subtle` conditional selects; the sign of a
+//! digit is applied by a conditional negation; the identity and a zero digit are handled by
+//! conditional selects. Nothing branches on or indexes by a secret.
+//!
+//! Formulas (Explicit-Formulas Database, Jacobian coordinates, a = −3):
+//! `dbl-2001-b` (3M + 5S), `madd-2007-bl` (7M + 4S), `add-2007-bl` (11M + 5S). These are
+//! incomplete: they fail for P + P (and give the identity for P + (−P)). Where the sums
+//! provably cannot hit P + P (argued at [`mul_generator`] and [`mul`]) the plain formula is
+//! used; elsewhere the doubling is computed as well and chosen by a conditional select.
+
+use primeorder::elliptic_curve::zeroize::Zeroize;
+use primeorder::{Field, PrimeCurveParams, PrimeField};
+use subtle::{Choice, ConstantTimeEq};
+
+/// Window of the fixed-base multiplication k·G (table rows of 2^(W_G−1) multiples).
+const W_G: usize = 4;
+/// Window of the variable-base multiplication k·P (table of 2^(W_P−1) multiples).
+const W_P: usize = 5;
+
+/// An affine point (never the identity).
+#[derive(Clone, Copy)]
+pub(crate) struct Affine<F> {
+    x: F,
+    y: F,
+}
+
+/// A point in Jacobian coordinates (X/Z², Y/Z³); the identity has Z = 0.
+#[derive(Clone, Copy)]
+pub(crate) struct Jac<F> {
+    x: F,
+    y: F,
+    z: F,
+}
+
+impl<F: PrimeField> Affine<F> {
+    fn select(a: &Self, b: &Self, choice: Choice) -> Self {
+        Affine {
+            x: F::conditional_select(&a.x, &b.x, choice),
+            y: F::conditional_select(&a.y, &b.y, choice),
+        }
+    }
+}
+
+impl<F: PrimeField + Zeroize> Zeroize for Jac<F> {
+    fn zeroize(&mut self) {
+        self.x.zeroize();
+        self.y.zeroize();
+        self.z.zeroize();
+    }
+}
+
+impl<F: PrimeField + Zeroize> Zeroize for Affine<F> {
+    fn zeroize(&mut self) {
+        self.x.zeroize();
+        self.y.zeroize();
+    }
+}
+
+impl<F: PrimeField> Jac<F> {
+    fn identity() -> Self {
+        Jac {
+            x: F::ONE,
+            y: F::ONE,
+            z: F::ZERO,
+        }
+    }
+
+    fn from_affine(p: &Affine<F>) -> Self {
+        Jac {
+            x: p.x,
+            y: p.y,
+            z: F::ONE,
+        }
+    }
+
+    fn is_identity(&self) -> Choice {
+        self.z.is_zero()
+    }
+
+    fn select(a: &Self, b: &Self, choice: Choice) -> Self {
+        Jac {
+            x: F::conditional_select(&a.x, &b.x, choice),
+            y: F::conditional_select(&a.y, &b.y, choice),
+            z: F::conditional_select(&a.z, &b.z, choice),
+        }
+    }
+
+    /// 2P, `dbl-2001-b` (a = −3). The identity (Z = 0) doubles to Z = 0; no point of these
+    /// prime-order curves has Y = 0.
+    fn double(&self) -> Self {
+        let delta = self.z.square();
+        let gamma = self.y.square();
+        let beta = self.x * gamma;
+        let t = (self.x - delta) * (self.x + delta);
+        let alpha = t.double() + t;
+        let beta4 = beta.double().double();
+        let x3 = alpha.square() - beta4.double();
+        let z3 = (self.y + self.z).square() - gamma - delta;
+        let gamma2 = gamma.square();
+        let y3 = alpha * (beta4 - x3) - gamma2.double().double().double();
+        Jac {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
+    /// P + Q with Q affine, `madd-2007-bl`; also returns whether H = 0 and r = 0 (P = Q, the
+    /// case the formula gets wrong). Wrong too when P is the identity.
+    fn add_affine_raw(&self, q: &Affine<F>) -> (Self, Choice) {
+        let z1z1 = self.z.square();
+        let u2 = q.x * z1z1;
+        let s2 = q.y * self.z * z1z1;
+        let h = u2 - self.x;
+        let hh = h.square();
+        let i = hh.double().double();
+        let j = h * i;
+        let r = (s2 - self.y).double();
+        let v = self.x * i;
+        let x3 = r.square() - j - v.double();
+        let y3 = r * (v - x3) - (self.y * j).double();
+        let z3 = (self.z + h).square() - z1z1 - hh;
+        let same = h.is_zero() & r.is_zero();
+        (
+            Jac {
+                x: x3,
+                y: y3,
+                z: z3,
+            },
+            same,
+        )
+    }
+
+    /// P + Q, `add-2007-bl`; also returns whether P = Q (H = 0 and r = 0). Wrong when P or Q
+    /// is the identity.
+    fn add_raw(&self, q: &Self) -> (Self, Choice) {
+        let z1z1 = self.z.square();
+        let z2z2 = q.z.square();
+        let u1 = self.x * z2z2;
+        let u2 = q.x * z1z1;
+        let s1 = self.y * q.z * z2z2;
+        let s2 = q.y * self.z * z1z1;
+        let h = u2 - u1;
+        let i = h.double().square();
+        let j = h * i;
+        let r = (s2 - s1).double();
+        let v = u1 * i;
+        let x3 = r.square() - j - v.double();
+        let y3 = r * (v - x3) - (s1 * j).double();
+        let z3 = ((self.z + q.z).square() - z1z1 - z2z2) * h;
+        let same = h.is_zero() & r.is_zero();
+        (
+            Jac {
+                x: x3,
+                y: y3,
+                z: z3,
+            },
+            same,
+        )
+    }
+
+    /// P + Q (Q affine, or the identity when `q_none`), in constant time. With `complete`
+    /// the case P = Q is also right (a doubling is computed and selected); without, the
+    /// caller guarantees P ≠ Q. The flag is public (a position in the loop), never secret.
+    fn add_affine(&self, q: &Affine<F>, q_none: Choice, complete: bool) -> Self {
+        let (mut out, same) = self.add_affine_raw(q);
+        if complete {
+            out = Self::select(&out, &self.double(), same & !self.is_identity());
+        }
+        out = Self::select(&out, &Self::from_affine(q), self.is_identity());
+        Self::select(&out, self, q_none)
+    }
+
+    /// P + Q in constant time; `complete` as in [`Jac::add_affine`].
+    fn add(&self, q: &Self, complete: bool) -> Self {
+        let (mut out, same) = self.add_raw(q);
+        if complete {
+            out = Self::select(&out, &self.double(), same & !self.is_identity());
+        }
+        out = Self::select(&out, q, self.is_identity());
+        Self::select(&out, self, q.is_identity())
+    }
+
+    /// Affine coordinates in constant time (one field inversion); `None` for the identity.
+    fn to_affine(self) -> Option<Affine<F>> {
+        let zinv = Option::<F>::from(self.z.invert())?;
+        let zinv2 = zinv.square();
+        Some(Affine {
+            x: self.x * zinv2,
+            y: self.y * zinv2 * zinv,
+        })
+    }
+}
+
+/// Signed digits d_i of a big-endian integer k with k = Σ d_i·2^(w·i), d_i in
+/// [−2^(w−1), 2^(w−1)] (Booth recoding), as (|d_i|, d_i < 0), least significant first;
+/// `8·len/w + 1` digits. Branch-free: the digits are secret.
+fn booth(k: &[u8], w: usize) -> Vec<(u32, Choice)> {
+    let bits = 8 * k.len();
+    let bit = |i: usize| -> i32 {
+        if i >= bits {
+            return 0;
+        }
+        // the bit position is public; the bit is not
+        i32::from((k[k.len() - 1 - i / 8] >> (i % 8)) & 1)
+    };
+    (0..bits / w + 1)
+        .map(|i| {
+            let lo = w * i;
+            let mut d = if lo == 0 { 0 } else { bit(lo - 1) };
+            for t in 0..w - 1 {
+                d += bit(lo + t) << t;
+            }
+            d -= bit(lo + w - 1) << (w - 1);
+            let sign = d >> 31; // 0 or −1
+            let abs = ((d ^ sign) - sign) as u32;
+            (abs, Choice::from((sign & 1) as u8))
+        })
+        .collect()
+}
+
+/// The table of d·2^(W_G·i)·G, d = 1..2^(W_G−1), row i per window, in affine form.
+pub(crate) struct GeneratorTable<F> {
+    rows: Vec<Affine<F>>,
+}
+
+impl<F: PrimeField> GeneratorTable<F> {
+    /// Builds the table for the generator g and scalars of `scalar_len` octets: each row from
+    /// the previous one (the row's base is 2·(2^(W_G−1)·base)), then all rows to affine with
+    /// one inversion (Montgomery's trick).
+    pub(crate) fn new(g: Affine<F>, scalar_len: usize) -> Self {
+        let half = 1usize << (W_G - 1);
+        let windows = 8 * scalar_len / W_G + 1;
+        let mut jac = Vec::with_capacity(windows * half);
+        let mut base = Jac::from_affine(&g);
+        for _ in 0..windows {
+            jac.push(base);
+            let mut acc = base.double();
+            jac.push(acc);
+            for _ in 3..=half {
+                // (d−1)·B + B with d−1 ∉ {1, −1}: never a doubling; B ≠ O as n is prime
+                // and larger than 2^(W_G·i).
+                acc = acc.add_raw(&base).0;
+                jac.push(acc);
+            }
+            base = acc.double();
+        }
+        // batch inversion of all Z (none is zero: every entry is a nonzero multiple < n of G)
+        let mut prefix = Vec::with_capacity(jac.len());
+        let mut running = F::ONE;
+        for p in &jac {
+            prefix.push(running);
+            running *= p.z;
+        }
+        let mut inv = Option::<F>::from(running.invert()).unwrap_or(F::ZERO);
+        let mut rows = vec![g; jac.len()];
+        for idx in (0..jac.len()).rev() {
+            let zinv = inv * prefix[idx];
+            inv *= jac[idx].z;
+            let zinv2 = zinv.square();
+            rows[idx] = Affine {
+                x: jac[idx].x * zinv2,
+                y: jac[idx].y * zinv2 * zinv,
+            };
+        }
+        GeneratorTable { rows }
+    }
+}
+
+/// y² = x³ − 3x + b.
+fn on_curve<C: PrimeCurveParams>(p: &Affine<C::FieldElement>) -> bool {
+    let rhs = (p.x.square() + C::EQUATION_A) * p.x + C::EQUATION_B;
+    bool::from(p.y.square().ct_eq(&rhs))
+}
+
+/// Decodes an uncompressed point `04‖X‖Y` of this curve (public data: variable time).
+pub(crate) fn decode<C: PrimeCurveParams>(bytes: &[u8]) -> Option<Affine<C::FieldElement>> {
+    let mut repr = <C::FieldElement as PrimeField>::Repr::default();
+    let len = AsRef::<[u8]>::as_ref(&repr).len();
+    if bytes.len() != 1 + 2 * len || bytes[0] != 0x04 {
+        return None;
+    }
+    AsMut::<[u8]>::as_mut(&mut repr).copy_from_slice(&bytes[1..1 + len]);
+    let x = Option::<C::FieldElement>::from(C::FieldElement::from_repr(repr.clone()))?;
+    AsMut::<[u8]>::as_mut(&mut repr).copy_from_slice(&bytes[1 + len..]);
+    let y = Option::<C::FieldElement>::from(C::FieldElement::from_repr(repr))?;
+    let p = Affine { x, y };
+    on_curve::<C>(&p).then_some(p)
+}
+
+/// `04‖X‖Y` of the affine form; `None` for the identity.
+pub(crate) fn encode<F: PrimeField + Zeroize>(p: &Jac<F>) -> Option<Vec<u8>> {
+    let mut a = p.to_affine()?;
+    let mut out = vec![0x04];
+    out.extend_from_slice(AsRef::<[u8]>::as_ref(&a.x.to_repr()));
+    out.extend_from_slice(AsRef::<[u8]>::as_ref(&a.y.to_repr()));
+    a.zeroize();
+    Some(out)
+}
+
+/// The generator of the curve.
+pub(crate) fn generator<C: PrimeCurveParams>() -> Affine<C::FieldElement> {
+    Affine {
+        x: C::GENERATOR.0,
+        y: C::GENERATOR.1,
+    }
+}
+
+/// k·G in constant time, k big-endian and reduced modulo n (so k < n).
+///
+/// The sum runs from the least significant window up: before window i the accumulator is
+/// S·G with S = Σ_{j<i} d_j·16^j, |S| ≤ 8·(16^i − 1)/15 < 16^i, and d_i·16^i·G is added with
+/// 1 ≤ |d_i| ≤ 8. That addition is a doubling only if S ≡ d_i·16^i (mod n); as
+/// |S − d_i·16^i| < 9·16^i ≤ 2^(4i+4), for 4i + 4 < bits(n) both sides are equal as
+/// integers, which |S| < 16^i ≤ |d_i·16^i| excludes. The one or two top windows, where the
+/// bound does not hold, use the complete addition.
+pub(crate) fn mul_generator<F: PrimeField + Zeroize>(
+    table: &GeneratorTable<F>,
+    k: &[u8],
+    order_bits: usize,
+) -> Jac<F> {
+    let half = 1usize << (W_G - 1);
+    let mut digits = booth(k, W_G);
+    let mut acc = Jac::<F>::identity();
+    let mut entry = Affine {
+        x: F::ZERO,
+        y: F::ZERO,
+    };
+    for (i, (abs, neg)) in digits.iter().enumerate() {
+        let row = &table.rows[i * half..(i + 1) * half];
+        entry = Affine {
+            x: F::ZERO,
+            y: F::ZERO,
+        };
+        for (d, candidate) in row.iter().enumerate() {
+            entry = Affine::select(&entry, candidate, (d as u32 + 1).ct_eq(abs));
+        }
+        entry.y = F::conditional_select(&entry.y, &-entry.y, *neg);
+        let complete = W_G * i + W_G + 1 >= order_bits;
+        acc = acc.add_affine(&entry, abs.ct_eq(&0), complete);
+    }
+    entry.zeroize();
+    for d in digits.iter_mut() {
+        d.0.zeroize();
+        d.1 = Choice::from(0);
+    }
+    acc
+}
+
+/// k·P in constant time, k big-endian and reduced modulo n (k < n), P on the curve.
+///
+/// From the most significant window down: before the addition of window i ≥ 1 the
+/// accumulator is S·P with S a multiple of 32 (five doublings) and |S| < n/2 (it is k's
+/// top part shifted down by 5i ≥ 5 bits, plus less than one unit); the addition of d_i·P
+/// (1 ≤ |d_i| ≤ 16) is a doubling only if S ≡ d_i (mod n), that is S = d_i as integers,
+/// which a multiple of 32 cannot be. Only the last window (i = 0), where S is as large as k,
+/// uses the complete addition.
+pub(crate) fn mul<F: PrimeField + Zeroize>(p: &Affine<F>, k: &[u8]) -> Jac<F> {
+    let half = 1usize << (W_P - 1);
+    // P, 2P, …, 16P: (d−1)·P + P is never a doubling for d ≥ 3
+    let mut table = Vec::with_capacity(half);
+    let pj = Jac::from_affine(p);
+    table.push(pj);
+    let mut acc = pj.double();
+    table.push(acc);
+    for _ in 3..=half {
+        acc = acc.add_affine_raw(p).0;
+        table.push(acc);
+    }
+    let mut digits = booth(k, W_P);
+    let lookup = |abs: u32, neg: Choice, table: &[Jac<F>]| -> Jac<F> {
+        let mut out = Jac::identity();
+        for (d, candidate) in table.iter().enumerate() {
+            out = Jac::select(&out, candidate, (d as u32 + 1).ct_eq(&abs));
+        }
+        out.y = F::conditional_select(&out.y, &-out.y, neg);
+        out
+    };
+    let mut acc = Jac::identity();
+    for (i, (abs, neg)) in digits.iter().enumerate().rev() {
+        for _ in 0..W_P {
+            acc = acc.double();
+        }
+        let mut entry = lookup(*abs, *neg, &table);
+        acc = acc.add(&entry, i == 0);
+        entry.zeroize();
+    }
+    for t in table.iter_mut() {
+        t.zeroize();
+    }
+    for d in digits.iter_mut() {
+        d.0.zeroize();
+        d.1 = Choice::from(0);
+    }
+    acc
+}
+
+/// P + Q in constant time, complete (any P, Q).
+pub(crate) fn add_affine<F: PrimeField>(p: &Jac<F>, q: &Affine<F>) -> Jac<F> {
+    p.add_affine(q, Choice::from(0), true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(digits: &[(u32, Choice)], w: usize) -> i128 {
+        digits.iter().rev().fold(0i128, |acc, (abs, neg)| {
+            let d = i128::from(*abs);
+            acc * (1i128 << w) + if bool::from(*neg) { -d } else { d }
+        })
+    }
+
+    #[test]
+    fn booth_digits_are_bounded_and_sum_to_the_value() {
+        for v in [
+            0u64,
+            1,
+            2,
+            15,
+            16,
+            17,
+            31,
+            32,
+            0x8000_0000_0000_0000,
+            u64::MAX,
+        ] {
+            for w in [4usize, 5] {
+                let digits = booth(&v.to_be_bytes(), w);
+                assert_eq!(digits.len(), 64 / w + 1);
+                assert_eq!(value(&digits, w), i128::from(v), "v={v:#x} w={w}");
+                for (abs, _) in digits {
+                    assert!(abs <= 1 << (w - 1));
+                }
+            }
+        }
+    }
+}
