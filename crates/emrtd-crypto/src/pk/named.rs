@@ -350,7 +350,7 @@ backend!(
 /// The NIST curves with a = −3 on the own Jacobian arithmetic of [`super::nist`]: a
 /// once-built table for k·G, signed windows for k·P (both constant time).
 macro_rules! nist_backend {
-    ($module:ident, $crate_impl:ident, $curve:ty, $order_bits:expr) => {
+    ($module:ident, $crate_impl:ident, $curve:ty, $fe:ty, $bytes:expr, $order_bits:expr) => {
         mod $module {
             use super::super::nist;
             use super::$crate_impl::reduce;
@@ -359,17 +359,18 @@ macro_rules! nist_backend {
             use std::sync::OnceLock;
             use zeroize::Zeroizing;
 
-            type F = <$curve as PrimeCurveParams>::FieldElement;
+            type F = $fe;
 
             /// The table of multiples of G, built at the first use of the curve.
-            pub(super) fn table() -> &'static nist::GeneratorTable<F> {
-                static TABLE: OnceLock<nist::GeneratorTable<F>> = OnceLock::new();
-                TABLE.get_or_init(|| {
-                    nist::GeneratorTable::new(
-                        nist::generator::<$curve>(),
-                        AsRef::<[u8]>::as_ref(&F::ZERO.to_repr()).len(),
-                    )
-                })
+            pub(super) fn table() -> Option<&'static nist::GeneratorTable<F>> {
+                static TABLE: OnceLock<Option<nist::GeneratorTable<F>>> = OnceLock::new();
+                TABLE
+                    .get_or_init(|| {
+                        // the crate's G is below p: the conversion does not fail
+                        let g = nist::generator::<$curve, F>()?;
+                        Some(nist::GeneratorTable::new(g, $bytes))
+                    })
+                    .as_ref()
             }
 
             /// k mod n as big-endian octets of the order's length.
@@ -389,7 +390,7 @@ macro_rules! nist_backend {
             }
 
             pub(super) fn mul_generator(k: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-                let mut r = nist::mul_generator(table(), &scalar(k), $order_bits);
+                let mut r = nist::mul_generator(table()?, &scalar(k), $order_bits);
                 let out = nist::encode(&r).map(Zeroizing::new);
                 r.zeroize();
                 out
@@ -400,7 +401,7 @@ macro_rules! nist_backend {
                 if is_generator(p) {
                     return mul_generator(k);
                 }
-                let p = nist::decode::<$curve>(p)?;
+                let p = nist::decode::<$curve, F>(p)?;
                 let mut r = nist::mul(&p, &scalar(k));
                 let out = nist::encode(&r).map(Zeroizing::new);
                 r.zeroize();
@@ -408,8 +409,8 @@ macro_rules! nist_backend {
             }
 
             pub(super) fn mul_generator_add(s: &[u8], h: &[u8]) -> Option<Vec<u8>> {
-                let h = nist::decode::<$curve>(h)?;
-                let mut sg = nist::mul_generator(table(), &scalar(s), $order_bits);
+                let h = nist::decode::<$curve, F>(h)?;
+                let mut sg = nist::mul_generator(table()?, &scalar(s), $order_bits);
                 let mut r = nist::add_affine(&sg, &h);
                 sg.zeroize();
                 let out = nist::encode(&r);
@@ -420,10 +421,10 @@ macro_rules! nist_backend {
     };
 }
 
-nist_backend!(p192_nist, p192_impl, p192::NistP192, 192);
-nist_backend!(p224_nist, p224_impl, p224::NistP224, 224);
-nist_backend!(p256_nist, p256_impl, p256::NistP256, 256);
-nist_backend!(p384_nist, p384_impl, p384::NistP384, 384);
+nist_backend!(p192_nist, p192_impl, p192::NistP192, nist::field::Fe<3, nist::field::P192>, 24, 192);
+nist_backend!(p224_nist, p224_impl, p224::NistP224, nist::field::Fe<4, nist::field::P224>, 28, 224);
+nist_backend!(p256_nist, p256_impl, p256::NistP256, nist::field::Fe<4, nist::field::P256>, 32, 256);
+nist_backend!(p384_nist, p384_impl, p384::NistP384, nist::field::Fe<6, nist::field::P384>, 48, 384);
 
 macro_rules! dispatch {
     ($self:expr, $f:ident ( $($arg:expr),* )) => {

@@ -1,6 +1,6 @@
 //! Constant-time scalar multiplication on the NIST curves with a = −3 (P-192, P-224, P-256,
-//! P-384) in Jacobian coordinates, over the curve crates' field elements (fiat-crypto
-//! Montgomery arithmetic, reached through `primeorder::PrimeCurveParams::FieldElement`).
+//! P-384) in Jacobian coordinates, over the own Montgomery field arithmetic of [`field`]
+//! (the curve crates give the constants b and G and serve as the reference in tests).
 //!
 //! * k·G: a fixed-base signed window. A table of d·2^(4i)·G (d = 1..8, one row per 4-bit
 //!   window i) in affine form is built once per curve ([`std::sync::OnceLock`]); k·G is then
@@ -20,9 +20,64 @@
 //! provably cannot hit P + P (argued at [`mul_generator`] and [`mul`]) the plain formula is
 //! used; elsewhere the doubling is computed as well and chosen by a conditional select.
 
-use primeorder::elliptic_curve::zeroize::Zeroize;
-use primeorder::{Field, PrimeCurveParams, PrimeField};
-use subtle::{Choice, ConstantTimeEq};
+pub(crate) mod field;
+
+use core::ops::{Add, Mul, Neg, Sub};
+use primeorder::{PrimeCurveParams, PrimeField};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use zeroize::Zeroize;
+
+/// What the point formulas need of a field element ([`field::Fe`]).
+pub(crate) trait FieldElement:
+    Copy
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Neg<Output = Self>
+    + ConditionallySelectable
+    + ConstantTimeEq
+    + Zeroize
+    + Send
+    + Sync
+    + 'static
+{
+    const ZERO: Self;
+    const ONE: Self;
+    fn square(&self) -> Self;
+    fn double(&self) -> Self;
+    fn is_zero(&self) -> Choice;
+    /// a⁻¹ (0 for 0), constant time.
+    fn invert(&self) -> Self;
+    /// From big-endian octets of the field's length, `None` unless < p (public values).
+    fn from_be_bytes(bytes: &[u8]) -> Option<Self>;
+    fn to_be_bytes(self) -> Vec<u8>;
+}
+
+impl<const N: usize, M: field::Modulus<N>> FieldElement for field::Fe<N, M> {
+    const ZERO: Self = field::Fe::<N, M>::ZERO;
+    const ONE: Self = field::Fe::<N, M>::ONE;
+    #[inline(always)]
+    fn square(&self) -> Self {
+        field::Fe::square(self)
+    }
+    #[inline(always)]
+    fn double(&self) -> Self {
+        field::Fe::double(self)
+    }
+    #[inline(always)]
+    fn is_zero(&self) -> Choice {
+        field::Fe::is_zero(self)
+    }
+    fn invert(&self) -> Self {
+        field::Fe::invert(self)
+    }
+    fn from_be_bytes(bytes: &[u8]) -> Option<Self> {
+        field::Fe::from_be_bytes(bytes)
+    }
+    fn to_be_bytes(self) -> Vec<u8> {
+        field::Fe::to_be_bytes(self)
+    }
+}
 
 /// Window of the fixed-base multiplication k·G (table rows of 2^(W_G−1) multiples).
 const W_G: usize = 4;
@@ -44,7 +99,7 @@ pub(crate) struct Jac<F> {
     z: F,
 }
 
-impl<F: PrimeField> Affine<F> {
+impl<F: FieldElement> Affine<F> {
     fn select(a: &Self, b: &Self, choice: Choice) -> Self {
         Affine {
             x: F::conditional_select(&a.x, &b.x, choice),
@@ -53,7 +108,7 @@ impl<F: PrimeField> Affine<F> {
     }
 }
 
-impl<F: PrimeField + Zeroize> Zeroize for Jac<F> {
+impl<F: FieldElement> Zeroize for Jac<F> {
     fn zeroize(&mut self) {
         self.x.zeroize();
         self.y.zeroize();
@@ -61,14 +116,14 @@ impl<F: PrimeField + Zeroize> Zeroize for Jac<F> {
     }
 }
 
-impl<F: PrimeField + Zeroize> Zeroize for Affine<F> {
+impl<F: FieldElement> Zeroize for Affine<F> {
     fn zeroize(&mut self) {
         self.x.zeroize();
         self.y.zeroize();
     }
 }
 
-impl<F: PrimeField> Jac<F> {
+impl<F: FieldElement> Jac<F> {
     fn identity() -> Self {
         Jac {
             x: F::ONE,
@@ -195,7 +250,10 @@ impl<F: PrimeField> Jac<F> {
 
     /// Affine coordinates in constant time (one field inversion); `None` for the identity.
     fn to_affine(self) -> Option<Affine<F>> {
-        let zinv = Option::<F>::from(self.z.invert())?;
+        if bool::from(self.is_identity()) {
+            return None;
+        }
+        let zinv = self.z.invert();
         let zinv2 = zinv.square();
         Some(Affine {
             x: self.x * zinv2,
@@ -236,7 +294,7 @@ pub(crate) struct GeneratorTable<F> {
     rows: Vec<Affine<F>>,
 }
 
-impl<F: PrimeField> GeneratorTable<F> {
+impl<F: FieldElement> GeneratorTable<F> {
     /// Builds the table for the generator g and scalars of `scalar_len` octets: each row from
     /// the previous one (the row's base is 2·(2^(W_G−1)·base)), then all rows to affine with
     /// one inversion (Montgomery's trick).
@@ -262,13 +320,13 @@ impl<F: PrimeField> GeneratorTable<F> {
         let mut running = F::ONE;
         for p in &jac {
             prefix.push(running);
-            running *= p.z;
+            running = running * p.z;
         }
-        let mut inv = Option::<F>::from(running.invert()).unwrap_or(F::ZERO);
+        let mut inv = running.invert();
         let mut rows = vec![g; jac.len()];
         for idx in (0..jac.len()).rev() {
             let zinv = inv * prefix[idx];
-            inv *= jac[idx].z;
+            inv = inv * jac[idx].z;
             let zinv2 = zinv.square();
             rows[idx] = Affine {
                 x: jac[idx].x * zinv2,
@@ -279,43 +337,48 @@ impl<F: PrimeField> GeneratorTable<F> {
     }
 }
 
+/// The curve's b in the own field.
+fn coefficient_b<C: PrimeCurveParams, F: FieldElement>() -> F {
+    let b = C::EQUATION_B.to_repr();
+    F::from_be_bytes(b.as_ref()).unwrap_or(F::ZERO)
+}
+
 /// y² = x³ − 3x + b.
-fn on_curve<C: PrimeCurveParams>(p: &Affine<C::FieldElement>) -> bool {
-    let rhs = (p.x.square() + C::EQUATION_A) * p.x + C::EQUATION_B;
+fn on_curve<C: PrimeCurveParams, F: FieldElement>(p: &Affine<F>) -> bool {
+    let three = F::ONE + F::ONE + F::ONE;
+    let rhs = (p.x.square() - three) * p.x + coefficient_b::<C, F>();
     bool::from(p.y.square().ct_eq(&rhs))
 }
 
 /// Decodes an uncompressed point `04‖X‖Y` of this curve (public data: variable time).
-pub(crate) fn decode<C: PrimeCurveParams>(bytes: &[u8]) -> Option<Affine<C::FieldElement>> {
-    let mut repr = <C::FieldElement as PrimeField>::Repr::default();
-    let len = AsRef::<[u8]>::as_ref(&repr).len();
-    if bytes.len() != 1 + 2 * len || bytes[0] != 0x04 {
+pub(crate) fn decode<C: PrimeCurveParams, F: FieldElement>(bytes: &[u8]) -> Option<Affine<F>> {
+    if bytes.len() % 2 != 1 || bytes[0] != 0x04 {
         return None;
     }
-    AsMut::<[u8]>::as_mut(&mut repr).copy_from_slice(&bytes[1..1 + len]);
-    let x = Option::<C::FieldElement>::from(C::FieldElement::from_repr(repr.clone()))?;
-    AsMut::<[u8]>::as_mut(&mut repr).copy_from_slice(&bytes[1 + len..]);
-    let y = Option::<C::FieldElement>::from(C::FieldElement::from_repr(repr))?;
+    let len = bytes.len() / 2;
+    let x = F::from_be_bytes(&bytes[1..1 + len])?;
+    let y = F::from_be_bytes(&bytes[1 + len..])?;
     let p = Affine { x, y };
-    on_curve::<C>(&p).then_some(p)
+    on_curve::<C, F>(&p).then_some(p)
 }
 
 /// `04‖X‖Y` of the affine form; `None` for the identity.
-pub(crate) fn encode<F: PrimeField + Zeroize>(p: &Jac<F>) -> Option<Vec<u8>> {
+pub(crate) fn encode<F: FieldElement>(p: &Jac<F>) -> Option<Vec<u8>> {
     let mut a = p.to_affine()?;
     let mut out = vec![0x04];
-    out.extend_from_slice(AsRef::<[u8]>::as_ref(&a.x.to_repr()));
-    out.extend_from_slice(AsRef::<[u8]>::as_ref(&a.y.to_repr()));
+    out.extend_from_slice(&a.x.to_be_bytes());
+    out.extend_from_slice(&a.y.to_be_bytes());
     a.zeroize();
     Some(out)
 }
 
-/// The generator of the curve.
-pub(crate) fn generator<C: PrimeCurveParams>() -> Affine<C::FieldElement> {
-    Affine {
-        x: C::GENERATOR.0,
-        y: C::GENERATOR.1,
-    }
+/// The generator of the curve (`None` only if the crate's constants did not fit the field).
+pub(crate) fn generator<C: PrimeCurveParams, F: FieldElement>() -> Option<Affine<F>> {
+    let (gx, gy) = C::GENERATOR;
+    Some(Affine {
+        x: F::from_be_bytes(gx.to_repr().as_ref())?,
+        y: F::from_be_bytes(gy.to_repr().as_ref())?,
+    })
 }
 
 /// k·G in constant time, k big-endian and reduced modulo n (so k < n).
@@ -326,7 +389,7 @@ pub(crate) fn generator<C: PrimeCurveParams>() -> Affine<C::FieldElement> {
 /// |S − d_i·16^i| < 9·16^i ≤ 2^(4i+4), for 4i + 4 < bits(n) both sides are equal as
 /// integers, which |S| < 16^i ≤ |d_i·16^i| excludes. The one or two top windows, where the
 /// bound does not hold, use the complete addition.
-pub(crate) fn mul_generator<F: PrimeField + Zeroize>(
+pub(crate) fn mul_generator<F: FieldElement>(
     table: &GeneratorTable<F>,
     k: &[u8],
     order_bits: usize,
@@ -367,7 +430,7 @@ pub(crate) fn mul_generator<F: PrimeField + Zeroize>(
 /// (1 ≤ |d_i| ≤ 16) is a doubling only if S ≡ d_i (mod n), that is S = d_i as integers,
 /// which a multiple of 32 cannot be. Only the last window (i = 0), where S is as large as k,
 /// uses the complete addition.
-pub(crate) fn mul<F: PrimeField + Zeroize>(p: &Affine<F>, k: &[u8]) -> Jac<F> {
+pub(crate) fn mul<F: FieldElement>(p: &Affine<F>, k: &[u8]) -> Jac<F> {
     let half = 1usize << (W_P - 1);
     // P, 2P, …, 16P: (d−1)·P + P is never a doubling for d ≥ 3
     let mut table = Vec::with_capacity(half);
@@ -408,7 +471,7 @@ pub(crate) fn mul<F: PrimeField + Zeroize>(p: &Affine<F>, k: &[u8]) -> Jac<F> {
 }
 
 /// P + Q in constant time, complete (any P, Q).
-pub(crate) fn add_affine<F: PrimeField>(p: &Jac<F>, q: &Affine<F>) -> Jac<F> {
+pub(crate) fn add_affine<F: FieldElement>(p: &Jac<F>, q: &Affine<F>) -> Jac<F> {
     p.add_affine(q, Choice::from(0), true)
 }
 
