@@ -2,9 +2,10 @@
 //! P-384) in Jacobian coordinates, over the own Montgomery field arithmetic of [`field`]
 //! (the curve crates give the constants b and G and serve as the reference in tests).
 //!
-//! * k·G: a fixed-base signed window. A table of d·2^(4i)·G (d = 1..8, one row per 4-bit
-//!   window i) in affine form is built once per curve ([`std::sync::OnceLock`]); k·G is then
-//!   the sum of one table entry per window (Booth recoding, digits in −8..8): no doublings,
+//! * k·G: a fixed-base signed window. A table of d·2^(wi)·G (d = 1..2^(w−1), one row per
+//!   w-bit window i; w = 4, 3 for P-384 so that its table builds in well under 1 ms) in
+//!   affine form is built once per curve ([`std::sync::OnceLock`]); k·G is then the sum of
+//!   one table entry per window (Booth recoding, digits in −2^(w−1)..2^(w−1)): no doublings,
 //!   one mixed addition per window.
 //! * k·P: a signed fixed window of 5 bits (Booth recoding, digits in −16..16) over a table of
 //!   P, 2P, …, 16P in Jacobian coordinates built per call; five doublings and one addition
@@ -79,8 +80,6 @@ impl<const N: usize, M: field::Modulus<N>> FieldElement for field::Fe<N, M> {
     }
 }
 
-/// Window of the fixed-base multiplication k·G (table rows of 2^(W_G−1) multiples).
-const W_G: usize = 4;
 /// Window of the variable-base multiplication k·P (table of 2^(W_P−1) multiples).
 const W_P: usize = 5;
 
@@ -289,18 +288,20 @@ fn booth(k: &[u8], w: usize) -> Vec<(u32, Choice)> {
         .collect()
 }
 
-/// The table of d·2^(W_G·i)·G, d = 1..2^(W_G−1), row i per window, in affine form.
+/// The table of d·2^(w·i)·G, d = 1..2^(w−1), row i per window of w bits, in affine form.
 pub(crate) struct GeneratorTable<F> {
     rows: Vec<Affine<F>>,
+    window: usize,
 }
 
 impl<F: FieldElement> GeneratorTable<F> {
-    /// Builds the table for the generator g and scalars of `scalar_len` octets: each row from
-    /// the previous one (the row's base is 2·(2^(W_G−1)·base)), then all rows to affine with
-    /// one inversion (Montgomery's trick).
-    pub(crate) fn new(g: Affine<F>, scalar_len: usize) -> Self {
-        let half = 1usize << (W_G - 1);
-        let windows = 8 * scalar_len / W_G + 1;
+    /// Builds the table for the generator g, scalars of `scalar_len` octets and windows of
+    /// `window` (2 to 6) bits: each row from the previous one (the row's base is
+    /// 2·(2^(w−1)·base)), then all rows to affine with one inversion (Montgomery's trick).
+    pub(crate) fn new(g: Affine<F>, scalar_len: usize, window: usize) -> Self {
+        let window = window.clamp(2, 6);
+        let half = 1usize << (window - 1);
+        let windows = 8 * scalar_len / window + 1;
         let mut jac = Vec::with_capacity(windows * half);
         let mut base = Jac::from_affine(&g);
         for _ in 0..windows {
@@ -309,7 +310,7 @@ impl<F: FieldElement> GeneratorTable<F> {
             jac.push(acc);
             for _ in 3..=half {
                 // (d−1)·B + B with d−1 ∉ {1, −1}: never a doubling; B ≠ O as n is prime
-                // and larger than 2^(W_G·i).
+                // and larger than 2^(w·i).
                 acc = acc.add_raw(&base).0;
                 jac.push(acc);
             }
@@ -333,7 +334,7 @@ impl<F: FieldElement> GeneratorTable<F> {
                 y: jac[idx].y * zinv2 * zinv,
             };
         }
-        GeneratorTable { rows }
+        GeneratorTable { rows, window }
     }
 }
 
@@ -383,26 +384,27 @@ pub(crate) fn generator<C: PrimeCurveParams, F: FieldElement>() -> Option<Affine
 
 /// k·G in constant time, k big-endian and reduced modulo n (so k < n).
 ///
-/// The sum runs from the least significant window up: before window i the accumulator is
-/// S·G with S = Σ_{j<i} d_j·16^j, |S| ≤ 8·(16^i − 1)/15 < 16^i, and d_i·16^i·G is added with
-/// 1 ≤ |d_i| ≤ 8. That addition is a doubling only if S ≡ d_i·16^i (mod n); as
-/// |S − d_i·16^i| < 9·16^i ≤ 2^(4i+4), for 4i + 4 < bits(n) both sides are equal as
-/// integers, which |S| < 16^i ≤ |d_i·16^i| excludes. The one or two top windows, where the
+/// The sum runs from the least significant window up (windows of w bits, h = 2^(w−1)):
+/// before window i the accumulator is S·G with S = Σ_{j<i} d_j·2^(wj),
+/// |S| ≤ h·(2^(wi) − 1)/(2^w − 1) < 2^(wi), and d_i·2^(wi)·G is added with 1 ≤ |d_i| ≤ h.
+/// That addition is a doubling only if S ≡ d_i·2^(wi) (mod n); as
+/// |S − d_i·2^(wi)| < (h + 1)·2^(wi) ≤ 2^(wi+w), for wi + w < bits(n) − 1 both sides are
+/// equal as integers, which |S| < 2^(wi) ≤ |d_i·2^(wi)| excludes. The top windows, where the
 /// bound does not hold, use the complete addition.
 pub(crate) fn mul_generator<F: FieldElement>(
     table: &GeneratorTable<F>,
     k: &[u8],
     order_bits: usize,
 ) -> Jac<F> {
-    let half = 1usize << (W_G - 1);
-    let mut digits = booth(k, W_G);
+    let w = table.window;
+    let half = 1usize << (w - 1);
+    let mut digits = booth(k, w);
     let mut acc = Jac::<F>::identity();
     let mut entry = Affine {
         x: F::ZERO,
         y: F::ZERO,
     };
-    for (i, (abs, neg)) in digits.iter().enumerate() {
-        let row = &table.rows[i * half..(i + 1) * half];
+    for (i, ((abs, neg), row)) in digits.iter().zip(table.rows.chunks(half)).enumerate() {
         entry = Affine {
             x: F::ZERO,
             y: F::ZERO,
@@ -411,7 +413,7 @@ pub(crate) fn mul_generator<F: FieldElement>(
             entry = Affine::select(&entry, candidate, (d as u32 + 1).ct_eq(abs));
         }
         entry.y = F::conditional_select(&entry.y, &-entry.y, *neg);
-        let complete = W_G * i + W_G + 1 >= order_bits;
+        let complete = w * i + w + 1 >= order_bits;
         acc = acc.add_affine(&entry, abs.ct_eq(&0), complete);
     }
     entry.zeroize();
@@ -484,6 +486,32 @@ mod tests {
             let d = i128::from(*abs);
             acc * (1i128 << w) + if bool::from(*neg) { -d } else { d }
         })
+    }
+
+    #[test]
+    fn generator_tables_of_every_window_give_the_same_multiples() {
+        type F = field::Fe<4, field::P256>;
+        let g = generator::<p256::NistP256, F>().unwrap();
+        let tables: Vec<_> = (2..=6).map(|w| GeneratorTable::new(g, 32, w)).collect();
+        let mut k = [0u8; 32];
+        for seed in 0u8..12 {
+            for (i, b) in k.iter_mut().enumerate() {
+                *b = (i as u8)
+                    .wrapping_mul(seed)
+                    .wrapping_add(seed.rotate_left(3))
+                    ^ 0x5a;
+            }
+            k[0] &= 0x7f; // below n
+            let expected = encode(&mul(&g, &k));
+            for t in &tables {
+                assert_eq!(
+                    encode(&mul_generator(t, &k, 256)),
+                    expected,
+                    "w={}",
+                    t.window
+                );
+            }
+        }
     }
 
     #[test]

@@ -238,6 +238,8 @@ impl<const N: usize, M: Modulus<N>> Fe<N, M> {
         Self::reduce_once(t, t_hi)
     }
 
+    /// a² (as a·a: a dedicated squaring with the cross products doubled measured 5 % slower
+    /// for P-256 PACE here).
     #[inline(always)]
     pub(crate) fn square(&self) -> Self {
         Self::mont_mul(&self.l, &self.l)
