@@ -254,20 +254,29 @@ impl<const N: usize, M: Modulus<N>> Fe<N, M> {
         self.l.ct_eq(&[0u64; N])
     }
 
-    /// a^(p−2) = a⁻¹ (Fermat; 0 for 0), fixed 4-bit windows over the public exponent.
+    /// a^(p−2) = a⁻¹ (Fermat; 0 for 0), fixed 4-bit windows over the public exponent. The
+    /// exponent's leading zero nibbles are skipped and its zero nibbles cost no
+    /// multiplication: both depend on p only, never on a.
     pub(crate) fn invert(&self) -> Self {
         let mut table = [Self::ONE; 16];
         for i in 1..16 {
             table[i] = table[i - 1] * *self;
         }
         let mut acc = Self::ONE;
+        let mut started = false;
         for limb in M::P_MINUS_2.iter().rev() {
             for nibble in (0..16).rev() {
-                for _ in 0..4 {
-                    acc = acc.square();
+                let e = ((limb >> (4 * nibble)) & 15) as usize;
+                if started {
+                    for _ in 0..4 {
+                        acc = acc.square();
+                    }
                 }
-                // the exponent is public: indexing by it reveals nothing
-                acc = acc * table[((limb >> (4 * nibble)) & 15) as usize];
+                // the exponent is public: branching on and indexing by it reveals nothing
+                if e != 0 {
+                    acc = if started { acc * table[e] } else { table[e] };
+                    started = true;
+                }
             }
         }
         for t in table.iter_mut() {
