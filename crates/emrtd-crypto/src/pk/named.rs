@@ -354,6 +354,8 @@ macro_rules! nist_backend {
         mod $module {
             use super::super::nist;
             use super::$crate_impl::reduce;
+            use super::{wnaf, W_G, W_Q};
+            use primeorder::elliptic_curve;
             use primeorder::elliptic_curve::zeroize::Zeroize;
             use primeorder::{PrimeCurveParams, PrimeField};
             use std::sync::OnceLock;
@@ -406,6 +408,55 @@ macro_rules! nist_backend {
                 let out = nist::encode(&r).map(Zeroizing::new);
                 r.zeroize();
                 out
+            }
+
+            /// Odd multiples of G (width-7 wNAF of u1), built at the first verification.
+            fn g_odd() -> Option<&'static [nist::Affine<F>]> {
+                static TABLE: OnceLock<Option<Vec<nist::Affine<F>>>> = OnceLock::new();
+                TABLE
+                    .get_or_init(|| {
+                        let g = nist::generator::<$curve, F>()?;
+                        Some(nist::odd_multiples_vartime(&g, 1 << (W_G - 2)))
+                    })
+                    .as_deref()
+            }
+
+            /// SEC 1 §4.1.4 steps 4–8 (e already truncated to the order's bit length; r, s
+            /// unsigned big-endian) on the own arithmetic, variable time: public data only.
+            pub(super) fn ecdsa_verify_vartime(q: &[u8], e: &[u8], r: &[u8], s: &[u8]) -> bool {
+                type Scalar = <$curve as elliptic_curve::CurveArithmetic>::Scalar;
+                let Some(q) = nist::decode::<$curve, F>(q) else {
+                    return false;
+                };
+                let scalar = |v: &[u8]| -> Option<Scalar> {
+                    let mut repr = <Scalar as PrimeField>::Repr::default();
+                    let len = AsRef::<[u8]>::as_ref(&repr).len();
+                    let v = &v[v.iter().position(|b| *b != 0).unwrap_or(v.len())..];
+                    if v.is_empty() || v.len() > len {
+                        return None;
+                    }
+                    AsMut::<[u8]>::as_mut(&mut repr)[len - v.len()..].copy_from_slice(v);
+                    Option::from(Scalar::from_repr(repr))
+                };
+                let (Some(r_s), Some(s_s)) = (scalar(r), scalar(s)) else {
+                    return false;
+                };
+                let Some(w) = Option::<Scalar>::from(s_s.invert()) else {
+                    return false;
+                };
+                let Some(g_odd) = g_odd() else {
+                    return false;
+                };
+                let u1 = reduce(e) * w;
+                let u2 = r_s * w;
+                let d1 = wnaf(AsRef::<[u8]>::as_ref(&u1.to_repr()), W_G);
+                let d2 = wnaf(AsRef::<[u8]>::as_ref(&u2.to_repr()), W_Q);
+                let point = nist::lincomb_vartime(g_odd, &d1, &q, &d2);
+                let Some(x) = nist::x_vartime(&point) else {
+                    return false;
+                };
+                // x mod n == r (x < p; reduce() handles x ≥ n)
+                reduce(&x) == r_s
             }
 
             pub(super) fn mul_generator_add(s: &[u8], h: &[u8]) -> Option<Vec<u8>> {
@@ -514,7 +565,13 @@ impl Named {
     /// ECDSA verification, variable time: `q` the uncompressed public key, `e` the hash
     /// already truncated to the order's bit length, `r`, `s` unsigned big-endian.
     pub(crate) fn ecdsa_verify_vartime(self, q: &[u8], e: &[u8], r: &[u8], s: &[u8]) -> bool {
-        dispatch!(self, ecdsa_verify_vartime(q, e, r, s))
+        match self {
+            Named::P192 => p192_nist::ecdsa_verify_vartime(q, e, r, s),
+            Named::P224 => p224_nist::ecdsa_verify_vartime(q, e, r, s),
+            Named::P256 => p256_nist::ecdsa_verify_vartime(q, e, r, s),
+            Named::P384 => p384_nist::ecdsa_verify_vartime(q, e, r, s),
+            _ => dispatch!(self, ecdsa_verify_vartime(q, e, r, s)),
+        }
     }
 }
 

@@ -477,6 +477,134 @@ pub(crate) fn add_affine<F: FieldElement>(p: &Jac<F>, q: &Affine<F>) -> Jac<F> {
     p.add_affine(q, Choice::from(0), true)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Variable time: public data only (ECDSA verification). Nothing above calls these.
+
+/// The odd multiples G, 3G, …, (2·count − 1)·G in affine form (one inversion for all), the
+/// table of ECDSA verification's u1·G.
+pub(crate) fn odd_multiples_vartime<F: FieldElement>(
+    g: &Affine<F>,
+    count: usize,
+) -> Vec<Affine<F>> {
+    let gj = Jac::from_affine(g);
+    let g2 = gj.double();
+    let mut jac = Vec::with_capacity(count);
+    let mut acc = gj;
+    for _ in 0..count {
+        jac.push(acc);
+        // (2i + 1)·G + 2G: never a doubling nor the identity for 2i + 3 < n
+        acc = acc.add_raw(&g2).0;
+    }
+    let mut prefix = Vec::with_capacity(count);
+    let mut running = F::ONE;
+    for p in &jac {
+        prefix.push(running);
+        running = running * p.z;
+    }
+    let mut inv = running.invert();
+    let mut out = vec![*g; count];
+    for idx in (0..count).rev() {
+        let zinv = inv * prefix[idx];
+        inv = inv * jac[idx].z;
+        let zinv2 = zinv.square();
+        out[idx] = Affine {
+            x: jac[idx].x * zinv2,
+            y: jac[idx].y * zinv2 * zinv,
+        };
+    }
+    out
+}
+
+/// P + Q with branches on the (public) exceptional cases.
+fn add_vartime<F: FieldElement>(p: &Jac<F>, q: &Jac<F>) -> Jac<F> {
+    if bool::from(p.is_identity()) {
+        return *q;
+    }
+    if bool::from(q.is_identity()) {
+        return *p;
+    }
+    let (sum, same) = p.add_raw(q);
+    if bool::from(same) {
+        p.double()
+    } else {
+        sum
+    }
+}
+
+/// P + Q (Q affine) with branches on the (public) exceptional cases.
+fn add_affine_vartime<F: FieldElement>(p: &Jac<F>, q: &Affine<F>) -> Jac<F> {
+    if bool::from(p.is_identity()) {
+        return Jac::from_affine(q);
+    }
+    let (sum, same) = p.add_affine_raw(q);
+    if bool::from(same) {
+        p.double()
+    } else {
+        sum
+    }
+}
+
+/// u1·G + u2·Q by interleaved wNAF (`digits1` over `g_odd`, the odd multiples of G;
+/// `digits2` of width 5 over Q's odd multiples built here). Variable time: public inputs only.
+pub(crate) fn lincomb_vartime<F: FieldElement>(
+    g_odd: &[Affine<F>],
+    digits1: &[i8],
+    q: &Affine<F>,
+    digits2: &[i8],
+) -> Jac<F> {
+    let qj = Jac::from_affine(q);
+    let q2 = qj.double();
+    let mut q_odd = Vec::with_capacity(8);
+    let mut acc = qj;
+    for _ in 0..8 {
+        q_odd.push(acc);
+        acc = add_vartime(&acc, &q2);
+    }
+    let neg = |p: &Jac<F>| Jac {
+        x: p.x,
+        y: -p.y,
+        z: p.z,
+    };
+    let mut r = Jac::identity();
+    for i in (0..digits1.len().max(digits2.len())).rev() {
+        r = r.double();
+        match digits1.get(i).copied().unwrap_or(0) {
+            0 => {}
+            d => {
+                let Some(entry) = g_odd.get((d.unsigned_abs() as usize) >> 1) else {
+                    return Jac::identity();
+                };
+                let entry = if d > 0 {
+                    *entry
+                } else {
+                    Affine {
+                        x: entry.x,
+                        y: -entry.y,
+                    }
+                };
+                r = add_affine_vartime(&r, &entry);
+            }
+        }
+        match digits2.get(i).copied().unwrap_or(0) {
+            0 => {}
+            d => {
+                let Some(entry) = q_odd.get((d.unsigned_abs() as usize) >> 1) else {
+                    return Jac::identity();
+                };
+                let entry = if d > 0 { *entry } else { neg(entry) };
+                r = add_vartime(&r, &entry);
+            }
+        }
+    }
+    r
+}
+
+/// The affine x-coordinate, big-endian; `None` for the identity (public data).
+pub(crate) fn x_vartime<F: FieldElement>(p: &Jac<F>) -> Option<Vec<u8>> {
+    let a = p.to_affine()?;
+    Some(a.x.to_be_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
