@@ -392,7 +392,7 @@ macro_rules! nist_backend {
             }
 
             pub(super) fn mul_generator(k: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-                let mut r = nist::mul_generator(table()?, &scalar(k), $order_bits);
+                let mut r = nist::mul_generator(table()?, &scalar(k), $order_bits)?;
                 let out = nist::encode(&r).map(Zeroizing::new);
                 r.zeroize();
                 out
@@ -461,7 +461,7 @@ macro_rules! nist_backend {
 
             pub(super) fn mul_generator_add(s: &[u8], h: &[u8]) -> Option<Vec<u8>> {
                 let h = nist::decode::<$curve, F>(h)?;
-                let mut sg = nist::mul_generator(table()?, &scalar(s), $order_bits);
+                let mut sg = nist::mul_generator(table()?, &scalar(s), $order_bits)?;
                 let mut r = nist::add_affine(&sg, &h);
                 sg.zeroize();
                 let out = nist::encode(&r);

@@ -391,14 +391,19 @@ pub(crate) fn generator<C: PrimeCurveParams, F: FieldElement>() -> Option<Affine
 /// |S − d_i·2^(wi)| < (h + 1)·2^(wi) ≤ 2^(wi+w), for wi + w < bits(n) − 1 both sides are
 /// equal as integers, which |S| < 2^(wi) ≤ |d_i·2^(wi)| excludes. The top windows, where the
 /// bound does not hold, use the complete addition.
+///
+/// `None` if k's length is not the one the table was built for.
 pub(crate) fn mul_generator<F: FieldElement>(
     table: &GeneratorTable<F>,
     k: &[u8],
     order_bits: usize,
-) -> Jac<F> {
+) -> Option<Jac<F>> {
     let w = table.window;
     let half = 1usize << (w - 1);
     let mut digits = booth(k, w);
+    if digits.len() * half != table.rows.len() {
+        return None;
+    }
     let mut acc = Jac::<F>::identity();
     let mut entry = Affine {
         x: F::ZERO,
@@ -421,7 +426,7 @@ pub(crate) fn mul_generator<F: FieldElement>(
         d.0.zeroize();
         d.1 = Choice::from(0);
     }
-    acc
+    Some(acc)
 }
 
 /// k·P in constant time, k big-endian and reduced modulo n (k < n), P on the curve.
@@ -632,8 +637,12 @@ mod tests {
             k[0] &= 0x7f; // below n
             let expected = encode(&mul(&g, &k));
             for t in &tables {
+                assert!(
+                    mul_generator(t, &k[1..], 256).is_none(),
+                    "a shorter scalar is refused"
+                );
                 assert_eq!(
-                    encode(&mul_generator(t, &k, 256)),
+                    encode(&mul_generator(t, &k, 256).unwrap()),
                     expected,
                     "w={}",
                     t.window
