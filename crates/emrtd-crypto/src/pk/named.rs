@@ -4,11 +4,14 @@
 //! The interface is octet strings (uncompressed points, big-endian scalars), so the rest of
 //! [`super::ec`] stays independent of the per-curve types.
 //!
-//! * Secret operations ([`Named::mul`], [`Named::mul_generator_add`], [`Named::cam_data`]) use
-//!   the crates' constant-time scalar multiplication and field inversion; secret scalars of any
-//!   length are reduced modulo n in constant time (Horner's rule on 64-bit chunks).
+//! * Secret operations ([`Named::mul`], [`Named::mul_generator`], [`Named::mul_generator_add`],
+//!   [`Named::cam_data`]) are constant time: on P-192/224/256/384 the own Jacobian arithmetic
+//!   of [`super::nist`] (a once-built table for k·G), on the other curves the crates' scalar
+//!   multiplication; scalar inversion is the crates'. Secret scalars of any length are reduced
+//!   modulo n in constant time (Horner's rule on 64-bit chunks).
 //! * Public operations (ECDSA verification) use variable-time interleaved wNAF
-//!   ([`Named::ecdsa_verify_vartime`]) with a table of odd multiples of G built once per curve.
+//!   ([`Named::ecdsa_verify_vartime`]) with a table of odd multiples of G built once per curve
+//!   (P-192…P-384 on [`super::nist`]'s `*_vartime` functions).
 
 use zeroize::Zeroizing;
 
