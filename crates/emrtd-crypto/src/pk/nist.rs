@@ -458,8 +458,10 @@ pub(crate) fn mul<F: FieldElement>(p: &Affine<F>, k: &[u8]) -> Jac<F> {
         out.y = F::conditional_select(&out.y, &-out.y, neg);
         out
     };
-    let mut acc = Jac::identity();
-    for (i, (abs, neg)) in digits.iter().enumerate().rev() {
+    // the top digit starts the sum (no doublings of the identity)
+    let top = digits.len() - 1;
+    let mut acc = lookup(digits[top].0, digits[top].1, &table);
+    for (i, (abs, neg)) in digits.iter().enumerate().take(top).rev() {
         for _ in 0..W_P {
             acc = acc.double();
         }
