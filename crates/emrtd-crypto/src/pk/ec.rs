@@ -562,7 +562,7 @@ impl EcCurve {
     pub fn mul(&self, pt: &EcPoint, k: &EcScalar) -> Result<EcPoint, PkError> {
         if let Some(fast) = self.fast {
             // key pairs (public comparison with G): the named curve's table of multiples of G
-            let out = if self.points_equal(pt, &self.g) {
+            let out = if fast.has_generator_table() && self.points_equal(pt, &self.g) {
                 fast.mul_generator(&Self::scalar_octets(k))
             } else {
                 fast.mul(&self.encode_point(pt), &Self::scalar_octets(k))

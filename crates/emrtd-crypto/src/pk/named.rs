@@ -538,6 +538,12 @@ impl Named {
         }
     }
 
+    /// Whether [`Named::mul_generator`] has a table of multiples of G (P-192…P-384); on the
+    /// other curves it is [`Named::mul`] by G.
+    pub(crate) fn has_generator_table(self) -> bool {
+        matches!(self, Named::P192 | Named::P224 | Named::P256 | Named::P384)
+    }
+
     /// k·G in constant time (for a given length of k); `None` if the result is the identity.
     pub(crate) fn mul_generator(self, k: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
         match self {
