@@ -13,6 +13,7 @@ pub mod dh;
 pub mod ec;
 pub(crate) mod named;
 mod narrow;
+mod nist;
 mod nistp521;
 pub mod rsa;
 mod standard;

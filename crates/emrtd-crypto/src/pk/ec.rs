@@ -561,9 +561,13 @@ impl EcCurve {
     /// k·P in constant time. Fails only if the result is the identity.
     pub fn mul(&self, pt: &EcPoint, k: &EcScalar) -> Result<EcPoint, PkError> {
         if let Some(fast) = self.fast {
-            let out = fast
-                .mul(&self.encode_point(pt), &Self::scalar_octets(k))
-                .ok_or(PkError::IdentityResult)?;
+            // key pairs (public comparison with G): the named curve's table of multiples of G
+            let out = if fast.has_generator_table() && self.points_equal(pt, &self.g) {
+                fast.mul_generator(&Self::scalar_octets(k))
+            } else {
+                fast.mul(&self.encode_point(pt), &Self::scalar_octets(k))
+            }
+            .ok_or(PkError::IdentityResult)?;
             return self.trusted_point(&out);
         }
         if let Some(nw) = &self.narrow {

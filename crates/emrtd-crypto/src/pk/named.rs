@@ -4,11 +4,14 @@
 //! The interface is octet strings (uncompressed points, big-endian scalars), so the rest of
 //! [`super::ec`] stays independent of the per-curve types.
 //!
-//! * Secret operations ([`Named::mul`], [`Named::mul_generator_add`], [`Named::cam_data`]) use
-//!   the crates' constant-time scalar multiplication and field inversion; secret scalars of any
-//!   length are reduced modulo n in constant time (Horner's rule on 64-bit chunks).
+//! * Secret operations ([`Named::mul`], [`Named::mul_generator`], [`Named::mul_generator_add`],
+//!   [`Named::cam_data`]) are constant time: on P-192/224/256/384 the own Jacobian arithmetic
+//!   of [`super::nist`] (a once-built table for k·G), on the other curves the crates' scalar
+//!   multiplication; scalar inversion is the crates'. Secret scalars of any length are reduced
+//!   modulo n in constant time (Horner's rule on 64-bit chunks).
 //! * Public operations (ECDSA verification) use variable-time interleaved wNAF
-//!   ([`Named::ecdsa_verify_vartime`]) with a table of odd multiples of G built once per curve.
+//!   ([`Named::ecdsa_verify_vartime`]) with a table of odd multiples of G built once per curve
+//!   (P-192…P-384 on [`super::nist`]'s `*_vartime` functions).
 
 use zeroize::Zeroizing;
 
@@ -379,9 +382,7 @@ mod p521_fast {
         fast::mul(p, &reduced(k)[..])
     }
 
-    /// k·G on the comb (what `mul` does when P is G), for a fixed-base entry point of
-    /// `Named`; only the tests call it for now.
-    #[allow(dead_code)]
+    /// k·G on the comb (what `mul` also does when P is G).
     pub(super) fn mul_generator(k: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
         fast::mul_generator(&reduced(k)[..])
     }
@@ -427,6 +428,138 @@ mod p521_fast {
         reduce(&x) == r_s
     }
 }
+
+/// The NIST curves with a = −3 on the own Jacobian arithmetic of [`super::nist`]: a
+/// once-built table for k·G, signed windows for k·P (both constant time).
+macro_rules! nist_backend {
+    ($module:ident, $crate_impl:ident, $curve:ty, $fe:ty, $bytes:expr, $order_bits:expr, $window:expr) => {
+        mod $module {
+            use super::super::nist;
+            use super::$crate_impl::reduce;
+            use super::{wnaf, W_G, W_Q};
+            use primeorder::elliptic_curve;
+            use primeorder::elliptic_curve::zeroize::Zeroize;
+            use primeorder::{PrimeCurveParams, PrimeField};
+            use std::sync::OnceLock;
+            use zeroize::Zeroizing;
+
+            type F = $fe;
+
+            /// The table of multiples of G, built at the first use of the curve.
+            pub(super) fn table() -> Option<&'static nist::GeneratorTable<F>> {
+                static TABLE: OnceLock<Option<nist::GeneratorTable<F>>> = OnceLock::new();
+                TABLE
+                    .get_or_init(|| {
+                        // the crate's G is below p: the conversion does not fail
+                        let g = nist::generator::<$curve, F>()?;
+                        Some(nist::GeneratorTable::new(g, $bytes, $window))
+                    })
+                    .as_ref()
+            }
+
+            /// k mod n as big-endian octets of the order's length.
+            fn scalar(k: &[u8]) -> Zeroizing<Vec<u8>> {
+                let mut s = reduce(k);
+                let out = Zeroizing::new(AsRef::<[u8]>::as_ref(&s.to_repr()).to_vec());
+                s.zeroize();
+                out
+            }
+
+            fn is_generator(p: &[u8]) -> bool {
+                let (gx, gy) = <$curve as PrimeCurveParams>::GENERATOR;
+                let (gx, gy) = (gx.to_repr(), gy.to_repr());
+                let (gx, gy): (&[u8], &[u8]) = (gx.as_ref(), gy.as_ref());
+                let l = gx.len();
+                p.len() == 1 + 2 * l && p[0] == 0x04 && p[1..1 + l] == *gx && p[1 + l..] == *gy
+            }
+
+            pub(super) fn mul_generator(k: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+                let mut r = nist::mul_generator(table()?, &scalar(k), $order_bits)?;
+                let out = nist::encode(&r).map(Zeroizing::new);
+                r.zeroize();
+                out
+            }
+
+            /// k·P; P = G (a public comparison) takes the table.
+            pub(super) fn mul(p: &[u8], k: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+                if is_generator(p) {
+                    return mul_generator(k);
+                }
+                let p = nist::decode::<$curve, F>(p)?;
+                let mut r = nist::mul(&p, &scalar(k));
+                let out = nist::encode(&r).map(Zeroizing::new);
+                r.zeroize();
+                out
+            }
+
+            /// Odd multiples of G (width-7 wNAF of u1), built at the first verification.
+            fn g_odd() -> Option<&'static [nist::Affine<F>]> {
+                static TABLE: OnceLock<Option<Vec<nist::Affine<F>>>> = OnceLock::new();
+                TABLE
+                    .get_or_init(|| {
+                        let g = nist::generator::<$curve, F>()?;
+                        Some(nist::odd_multiples_vartime(&g, 1 << (W_G - 2)))
+                    })
+                    .as_deref()
+            }
+
+            /// SEC 1 §4.1.4 steps 4–8 (e already truncated to the order's bit length; r, s
+            /// unsigned big-endian) on the own arithmetic, variable time: public data only.
+            pub(super) fn ecdsa_verify_vartime(q: &[u8], e: &[u8], r: &[u8], s: &[u8]) -> bool {
+                type Scalar = <$curve as elliptic_curve::CurveArithmetic>::Scalar;
+                let Some(q) = nist::decode::<$curve, F>(q) else {
+                    return false;
+                };
+                let scalar = |v: &[u8]| -> Option<Scalar> {
+                    let mut repr = <Scalar as PrimeField>::Repr::default();
+                    let len = AsRef::<[u8]>::as_ref(&repr).len();
+                    let v = &v[v.iter().position(|b| *b != 0).unwrap_or(v.len())..];
+                    if v.is_empty() || v.len() > len {
+                        return None;
+                    }
+                    AsMut::<[u8]>::as_mut(&mut repr)[len - v.len()..].copy_from_slice(v);
+                    Option::from(Scalar::from_repr(repr))
+                };
+                let (Some(r_s), Some(s_s)) = (scalar(r), scalar(s)) else {
+                    return false;
+                };
+                let Some(w) = Option::<Scalar>::from(s_s.invert()) else {
+                    return false;
+                };
+                let Some(g_odd) = g_odd() else {
+                    return false;
+                };
+                let u1 = reduce(e) * w;
+                let u2 = r_s * w;
+                let d1 = wnaf(AsRef::<[u8]>::as_ref(&u1.to_repr()), W_G);
+                let d2 = wnaf(AsRef::<[u8]>::as_ref(&u2.to_repr()), W_Q);
+                let point = nist::lincomb_vartime(g_odd, &d1, &q, &d2);
+                let Some(x) = nist::x_vartime(&point) else {
+                    return false;
+                };
+                // x mod n == r (x < p; reduce() handles x ≥ n)
+                reduce(&x) == r_s
+            }
+
+            pub(super) fn mul_generator_add(s: &[u8], h: &[u8]) -> Option<Vec<u8>> {
+                let h = nist::decode::<$curve, F>(h)?;
+                let mut sg = nist::mul_generator(table()?, &scalar(s), $order_bits)?;
+                let mut r = nist::add_affine(&sg, &h);
+                sg.zeroize();
+                let out = nist::encode(&r);
+                r.zeroize();
+                out
+            }
+        }
+    };
+}
+
+// Windows of the k·G tables: 4 bits (65 rows of 8 points for P-256), 3 for P-384 (129 rows
+// of 4: a 4-bit table took 1.1 ms to build, over the 1 ms first-use budget).
+nist_backend!(p192_nist, p192_impl, p192::NistP192, nist::field::Fe<3, nist::field::P192>, 24, 192, 4);
+nist_backend!(p224_nist, p224_impl, p224::NistP224, nist::field::Fe<4, nist::field::P224>, 28, 224, 4);
+nist_backend!(p256_nist, p256_impl, p256::NistP256, nist::field::Fe<4, nist::field::P256>, 32, 256, 4);
+nist_backend!(p384_nist, p384_impl, p384::NistP384, nist::field::Fe<6, nist::field::P384>, 48, 384, 3);
 
 macro_rules! dispatch {
     ($self:expr, $f:ident ( $($arg:expr),* )) => {
@@ -475,12 +608,45 @@ impl Named {
     /// k·P in constant time (for a given length of k); `None` if P does not decode or the
     /// result is the identity.
     pub(crate) fn mul(self, p: &[u8], k: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-        dispatch!(self, mul(p, k))
+        match self {
+            Named::P192 => p192_nist::mul(p, k),
+            Named::P224 => p224_nist::mul(p, k),
+            Named::P256 => p256_nist::mul(p, k),
+            Named::P384 => p384_nist::mul(p, k),
+            _ => dispatch!(self, mul(p, k)),
+        }
+    }
+
+    /// Whether [`Named::mul_generator`] has a table of multiples of G (P-192…P-521); on the
+    /// other curves it is [`Named::mul`] by G.
+    pub(crate) fn has_generator_table(self) -> bool {
+        matches!(
+            self,
+            Named::P192 | Named::P224 | Named::P256 | Named::P384 | Named::P521
+        )
+    }
+
+    /// k·G in constant time (for a given length of k); `None` if the result is the identity.
+    pub(crate) fn mul_generator(self, k: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        match self {
+            Named::P192 => p192_nist::mul_generator(k),
+            Named::P224 => p224_nist::mul_generator(k),
+            Named::P256 => p256_nist::mul_generator(k),
+            Named::P384 => p384_nist::mul_generator(k),
+            Named::P521 => p521_fast::mul_generator(k),
+            _ => dispatch!(self, mul(&self.generator(), k)),
+        }
     }
 
     /// s·G + H in constant time (for a given length of s).
     pub(crate) fn mul_generator_add(self, s: &[u8], h: &[u8]) -> Option<Vec<u8>> {
-        dispatch!(self, mul_generator_add(s, h))
+        match self {
+            Named::P192 => p192_nist::mul_generator_add(s, h),
+            Named::P224 => p224_nist::mul_generator_add(s, h),
+            Named::P256 => p256_nist::mul_generator_add(s, h),
+            Named::P384 => p384_nist::mul_generator_add(s, h),
+            _ => dispatch!(self, mul_generator_add(s, h)),
+        }
     }
 
     /// sk_ic⁻¹ · sk_map mod n, big-endian (field-size octets), in constant time.
@@ -491,7 +657,184 @@ impl Named {
     /// ECDSA verification, variable time: `q` the uncompressed public key, `e` the hash
     /// already truncated to the order's bit length, `r`, `s` unsigned big-endian.
     pub(crate) fn ecdsa_verify_vartime(self, q: &[u8], e: &[u8], r: &[u8], s: &[u8]) -> bool {
-        dispatch!(self, ecdsa_verify_vartime(q, e, r, s))
+        match self {
+            Named::P192 => p192_nist::ecdsa_verify_vartime(q, e, r, s),
+            Named::P224 => p224_nist::ecdsa_verify_vartime(q, e, r, s),
+            Named::P256 => p256_nist::ecdsa_verify_vartime(q, e, r, s),
+            Named::P384 => p384_nist::ecdsa_verify_vartime(q, e, r, s),
+            _ => dispatch!(self, ecdsa_verify_vartime(q, e, r, s)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod nist_tests {
+    //! The own Jacobian arithmetic of P-192/224/256/384 ([`super::super::nist`]) against the
+    //! crates' `ProjectivePoint * Scalar` (the `*_impl` backends).
+    use super::*;
+    use proptest::prelude::*;
+
+    /// n of each curve, big-endian (FIPS 186-4 D.1.2).
+    fn order(c: Named) -> Vec<u8> {
+        let hex = match c {
+            Named::P192 => "ffffffffffffffffffffffff99def836146bc9b1b4d22831",
+            Named::P224 => "ffffffffffffffffffffffffffff16a2e0b8f03e13dd29455c5c2a3d",
+            Named::P256 => "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551",
+            Named::P384 => concat!(
+                "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf",
+                "581a0db248b0a77aecec196accc52973"
+            ),
+            _ => unreachable!("not a curve of this module"),
+        };
+        hex::decode(hex).unwrap()
+    }
+
+    const CURVES: [Named; 4] = [Named::P192, Named::P224, Named::P256, Named::P384];
+
+    /// The crate's k·P.
+    fn crate_mul(c: Named, p: &[u8], k: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        dispatch!(c, mul(p, k))
+    }
+
+    /// The crate's s·G + H.
+    fn crate_mul_generator_add(c: Named, s: &[u8], h: &[u8]) -> Option<Vec<u8>> {
+        dispatch!(c, mul_generator_add(s, h))
+    }
+
+    /// big-endian a ± small, same length (wrapping)
+    fn add_small(a: &[u8], d: i64) -> Vec<u8> {
+        let mut out = a.to_vec();
+        let mut carry = d as i128;
+        for b in out.iter_mut().rev() {
+            let v = i128::from(*b) + carry;
+            *b = v.rem_euclid(256) as u8;
+            carry = v.div_euclid(256);
+        }
+        out
+    }
+
+    /// big-endian a − b, same length (wrapping)
+    fn sub(a: &[u8], b: &[u8]) -> Vec<u8> {
+        let mut out = a.to_vec();
+        let mut borrow = 0i32;
+        for i in (0..out.len()).rev() {
+            let v = i32::from(a[i]) - i32::from(b[i]) - borrow;
+            out[i] = v.rem_euclid(256) as u8;
+            borrow = i32::from(v < 0);
+        }
+        out
+    }
+
+    /// Scalars where signed windows meet their edge cases: 0, 1, 2, n−1, n, n+1, n−2·j,
+    /// powers of two (and ±1) up to past the order's length, n − 2^j, all-ones.
+    fn edge_scalars(c: Named) -> Vec<Vec<u8>> {
+        let n = order(c);
+        let len = n.len();
+        let mut out = vec![
+            vec![0u8; len],
+            vec![1],
+            vec![2],
+            vec![0xff; len],
+            vec![0xff; 2 * len],
+        ];
+        for d in [-1i64, 0, 1, 2, -2, -4, -8, -16, -30, -32, -34] {
+            out.push(add_small(&n, d));
+        }
+        for j in 0..8 * len + 6 {
+            let mut p = vec![0u8; len + 1];
+            p[len - j / 8] |= 1 << (j % 8);
+            out.push(p.clone());
+            out.push(add_small(&p, 1));
+            out.push(add_small(&p, -1));
+            if j < 8 * len {
+                let mut q = vec![0u8; len];
+                q[len - 1 - j / 8] |= 1 << (j % 8);
+                // n − 2^j
+                out.push(sub(&n, &q));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn own_arithmetic_matches_the_crates_on_edge_scalars() {
+        for c in CURVES {
+            let g = c.generator();
+            let p = crate_mul(c, &g, &[0x12, 0x34, 0x56, 0x78, 0x9a]).unwrap();
+            let h = crate_mul(c, &g, &[0x0b, 0xad, 0xc0, 0xde]).unwrap();
+            for k in edge_scalars(c) {
+                assert_eq!(
+                    c.mul(&p, &k),
+                    crate_mul(c, &p, &k),
+                    "{c:?} k·P k={}",
+                    hex::encode(&k)
+                );
+                assert_eq!(c.mul(&g, &k), crate_mul(c, &g, &k), "{c:?} k·G via mul");
+                assert_eq!(
+                    c.mul_generator(&k),
+                    crate_mul(c, &g, &k),
+                    "{c:?} k·G k={}",
+                    hex::encode(&k)
+                );
+                assert_eq!(
+                    c.mul_generator_add(&k, &h),
+                    crate_mul_generator_add(c, &k, &h),
+                    "{c:?} k·G + H"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn generic_mapping_handles_h_equal_to_plus_and_minus_s_g() {
+        for c in CURVES {
+            let g = c.generator();
+            let s = [0x42u8; 20];
+            let sg = crate_mul(c, &g, &s).unwrap();
+            // H = s·G: the final addition is a doubling
+            assert_eq!(
+                c.mul_generator_add(&s, &sg),
+                crate_mul_generator_add(c, &s, &sg)
+            );
+            assert!(c.mul_generator_add(&s, &sg).is_some());
+            // H = −s·G = (n − s)·G: the sum is the identity
+            let n = order(c);
+            let s_wide: Vec<u8> = std::iter::repeat_n(0, n.len() - s.len()).chain(s).collect();
+            let msg = crate_mul(c, &g, &sub(&n, &s_wide)).unwrap();
+            assert_eq!(c.mul_generator_add(&s, &msg), None);
+            assert_eq!(crate_mul_generator_add(c, &s, &msg), None);
+        }
+    }
+
+    #[test]
+    fn own_arithmetic_refuses_points_off_the_curve() {
+        for c in CURVES {
+            let mut g = c.generator();
+            let last = g.len() - 1;
+            g[last] ^= 1;
+            assert_eq!(c.mul(&g, &[5]), None);
+            assert_eq!(c.mul_generator_add(&[5], &g), None);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn own_arithmetic_matches_the_crates_on_random_scalars_and_points(
+            curve in 0usize..4,
+            k in proptest::collection::vec(any::<u8>(), 1..=96),
+            r in proptest::collection::vec(any::<u8>(), 1..=48),
+        ) {
+            let c = CURVES[curve];
+            let g = c.generator();
+            let p = crate_mul(c, &g, &r);
+            prop_assume!(p.is_some());
+            let p = p.unwrap();
+            prop_assert_eq!(c.mul(&p, &k), crate_mul(c, &p, &k));
+            prop_assert_eq!(c.mul_generator(&k), crate_mul(c, &g, &k));
+            prop_assert_eq!(c.mul_generator_add(&k, &p), crate_mul_generator_add(c, &k, &p));
+        }
     }
 }
 
