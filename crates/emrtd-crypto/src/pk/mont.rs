@@ -143,7 +143,6 @@ fn square_wide(w: &mut [u64], a: &[u64]) {
 
 /// a·b·R⁻¹ mod m on slices of one length L (a, b < m; `inv` = [`neg_inv`]`(m₀)`). Constant
 /// time for a given L.
-#[allow(dead_code)] // the RSA path comes next
 #[inline(always)]
 pub(crate) fn mul_slices(
     out: &mut [u64],
@@ -159,7 +158,6 @@ pub(crate) fn mul_slices(
 }
 
 /// a²·R⁻¹ mod m on slices (a < m); `w` is scratch of 2L words. Constant time for a given L.
-#[allow(dead_code)] // the RSA path comes next
 #[inline(always)]
 pub(crate) fn sqr_slices(out: &mut [u64], a: &[u64], m: &[u64], inv: u64, w: &mut [u64]) {
     let l = m.len();
