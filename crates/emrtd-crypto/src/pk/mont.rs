@@ -5,6 +5,8 @@
 //!   Kaliski, "Analyzing and Comparing Montgomery Multiplication Algorithms", IEEE Micro 1996):
 //!   each row adds aᵢ·b and then mᵢ·m and shifts by one word, so the 2L-word product is never
 //!   stored; 2L² + L word multiplications.
+//!   From 32 limbs on (MODP groups, RSA) product scanning is faster and is used instead
+//!   (`fips_mul`, `fips_sqr`).
 //! * [`sqr`]: a²·R⁻¹ mod m by Separated Operand Scanning: the off-diagonal products aᵢ·aⱼ
 //!   (i < j) once, doubled, plus the squares aᵢ², then a word-by-word Montgomery reduction of
 //!   the 2L-word square; 1.5L² + 1.5L word multiplications.
@@ -166,9 +168,109 @@ pub(crate) fn sqr_slices(out: &mut [u64], a: &[u64], m: &[u64], inv: u64, w: &mu
     final_sub(out, &w[l..2 * l], hi, m);
 }
 
+/// A column accumulator for product scanning: a 192-bit sum of word products.
+#[derive(Clone, Copy)]
+struct Column {
+    lo: u128,
+    top: u64,
+}
+
+impl Column {
+    const ZERO: Self = Column { lo: 0, top: 0 };
+
+    #[inline(always)]
+    fn mac(&mut self, a: u64, b: u64) {
+        let (s, c) = self.lo.overflowing_add((a as u128) * (b as u128));
+        self.lo = s;
+        self.top += u64::from(c);
+    }
+
+    /// The low word out; the sum shifted right by one word.
+    #[inline(always)]
+    fn shift(&mut self) -> u64 {
+        let out = self.lo as u64;
+        self.lo = (self.lo >> 64) | ((self.top as u128) << 64);
+        self.top = 0;
+        out
+    }
+}
+
+/// a·b·R⁻¹ mod m by Finely Integrated Product Scanning (FIPS; Koç, Acar and Kaliski 1996):
+/// column by column, each column summing the products aⱼ·bᵢ₋ⱼ and qⱼ·mᵢ₋ⱼ in a three-word
+/// accumulator (no carry chain through a row), qᵢ chosen so that the low column word vanishes.
+/// Faster than CIOS from 32 limbs on (measured); same operation count, constant time.
+#[inline(always)]
+fn fips_mul<const L: usize>(a: &[u64; L], b: &[u64; L], m: &[u64; L], inv: u64) -> [u64; L] {
+    let mut q = [0u64; L];
+    let mut acc = Column::ZERO;
+    for i in 0..L {
+        for j in 0..i {
+            acc.mac(a[j], b[i - j]);
+            acc.mac(q[j], m[i - j]);
+        }
+        acc.mac(a[i], b[0]);
+        q[i] = (acc.lo as u64).wrapping_mul(inv);
+        acc.mac(q[i], m[0]);
+        acc.shift();
+    }
+    let mut t = [0u64; L];
+    for i in L..2 * L {
+        for j in i - L + 1..L {
+            acc.mac(a[j], b[i - j]);
+            acc.mac(q[j], m[i - j]);
+        }
+        t[i - L] = acc.shift();
+    }
+    let mut out = [0u64; L];
+    final_sub(&mut out, &t, acc.lo as u64, m);
+    out
+}
+
+/// a²·R⁻¹ mod m by product scanning: each column's off-diagonal products aⱼ·aᵢ₋ⱼ (j < i − j)
+/// once, doubled, plus the square on the diagonal, plus the reduction products qⱼ·mᵢ₋ⱼ.
+#[inline(always)]
+fn fips_sqr<const L: usize>(a: &[u64; L], m: &[u64; L], inv: u64) -> [u64; L] {
+    let mut q = [0u64; L];
+    let mut t = [0u64; L];
+    let mut acc = Column::ZERO;
+    for i in 0..2 * L - 1 {
+        let first = i.saturating_sub(L - 1);
+        let mut half = Column::ZERO;
+        let mut j = first;
+        while 2 * j < i {
+            half.mac(a[j], a[i - j]);
+            j += 1;
+        }
+        // acc += 2·half (half is far below 2^191: at most L/2 products)
+        let (s, c) = acc.lo.overflowing_add(half.lo << 1);
+        acc.lo = s;
+        acc.top += (half.top << 1) + ((half.lo >> 127) as u64) + u64::from(c);
+        if i % 2 == 0 {
+            acc.mac(a[i / 2], a[i / 2]);
+        }
+        for j in first..i.min(L) {
+            acc.mac(q[j], m[i - j]);
+        }
+        if i < L {
+            q[i] = (acc.lo as u64).wrapping_mul(inv);
+            acc.mac(q[i], m[0]);
+            acc.shift();
+        } else {
+            t[i - L] = acc.shift();
+        }
+    }
+    t[L - 1] = acc.shift();
+    let mut out = [0u64; L];
+    final_sub(&mut out, &t, acc.lo as u64, m);
+    out
+}
+
 /// a·b·R⁻¹ mod m, L limbs (a, b < m). Constant time.
 #[inline(always)]
 pub(crate) fn mul<const L: usize>(a: &[u64; L], b: &[u64; L], m: &[u64; L], inv: u64) -> [u64; L] {
+    if L >= 32 {
+        return fips_mul(a, b, m, inv);
+    }
     let mut t = [0u64; L];
     let hi = cios(&mut t, a, b, m, inv);
     let mut out = [0u64; L];
@@ -185,6 +287,9 @@ pub(crate) fn sqr<const L: usize, const W: usize>(
     inv: u64,
 ) -> [u64; L] {
     const { assert!(W >= 2 * L) };
+    if L >= 32 {
+        return fips_sqr(a, m, inv);
+    }
     let mut w = [0u64; W];
     square_wide(&mut w, a);
     let hi = redc_wide(&mut w, m, inv);
