@@ -11,6 +11,7 @@
 
 pub mod dh;
 pub mod ec;
+mod mont;
 pub(crate) mod named;
 mod narrow;
 mod nist;

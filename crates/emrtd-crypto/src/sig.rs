@@ -776,7 +776,9 @@ pub fn verify(
 }
 
 /// Whether [`verify`] checks signatures of this scheme under this key on `ring` (assembly)
-/// rather than on the own arithmetic. [`verify_prehashed`] never does.
+/// rather than on the own arithmetic. [`verify_prehashed`] never does. RSA 2048–8192 (PKCS#1
+/// v1.5, PSS with a salt as long as the hash) stays on `ring`: the own path on the fused
+/// Montgomery multiplication measured on par at 4096 bits and slower below.
 pub fn verifies_on_assembly(key: &PublicKey, scheme: &SignatureScheme) -> bool {
     assembly::applies(key, scheme)
 }

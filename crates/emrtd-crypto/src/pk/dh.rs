@@ -1,20 +1,21 @@
 //! Multiplicative groups modulo a prime p (up to 2048 bits) with a generator g of prime order
 //! q: the MODP groups used by PACE-DH and Chip Authentication with DH.
 //!
-//! Exponentiation uses `crypto-bigint` 0.7's fixed-width Montgomery exponentiation
-//! (`FixedMontyForm::pow_bounded_exp`: a fixed window, window powers looked up with
-//! constant-time selection; the number of exponent bits processed is public). It is about twice
-//! as fast as 0.5's `DynResidue` at 2048 bits (577 vs 1094 µs for a 256-bit exponent on this
-//! project's machine), which the rest of the group arithmetic still uses. Elements are kept
-//! 2048 bits wide; groups with p < 2^1024 exponentiate at 1024-bit width.
+//! Exponentiation runs on the own fused Montgomery multiplication ([`super::mont`]: product
+//! scanning at 2048 bits, CIOS and a dedicated squaring at 1024) with a fixed 4-bit window whose table entries are all
+//! read and masked (constant time for the public number of exponent bits); `crypto-bigint`
+//! 0.7's `FixedMontyParams` supply R mod p and R² mod p, and 0.5's `DynResidue` the rest of
+//! the group arithmetic. Elements are kept 2048 bits wide; groups with p < 2^1024
+//! exponentiate at 1024-bit width.
 
-use cbig7::modular::{FixedMontyForm, FixedMontyParams};
+use cbig7::modular::FixedMontyParams;
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
 use crypto_bigint::{Uint, U1024, U2048};
 use rand_core::CryptoRngCore;
 use subtle::{ConstantTimeEq, ConstantTimeLess};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use super::mont;
 use super::uint::{byte_len, from_be, strip_leading_zeros, to_be};
 use super::PkError;
 
@@ -40,13 +41,74 @@ fn to7<const L: usize>(x: &Uint<L>) -> cbig7::Uint<L> {
     cbig7::Uint::from_words(x.to_words())
 }
 
-fn from7<const L: usize>(x: &cbig7::Uint<L>) -> Uint<L> {
-    Uint::from_words(x.to_words())
-}
-
 /// Montgomery parameters of an odd modulus for `crypto-bigint` 0.7 (p is public).
 fn params7<const L: usize>(p: &Uint<L>) -> Option<FixedMontyParams<L>> {
     Option::from(cbig7::Odd::new(to7(p))).map(FixedMontyParams::new_vartime)
+}
+
+/// Window of the exponentiation, in bits (a table of 2^WINDOW powers).
+const WINDOW: usize = 4;
+
+/// base^e mod p over the low `bits` bits of e (little-endian words; bits above are ignored),
+/// base < p: a fixed window of [`WINDOW`] bits on the own fused Montgomery multiplication
+/// ([`super::mont`]), every table entry read for each window and the wanted one kept by a
+/// mask, so neither branches nor memory accesses depend on e; the sequence of operations
+/// depends only on `bits` (public). `W` = 2L.
+fn pow_ct<const L: usize, const W: usize>(
+    base: &[u64; L],
+    e: &[u64],
+    bits: usize,
+    params: &FixedMontyParams<L>,
+) -> [u64; L] {
+    let p = params.modulus().as_ref().to_words();
+    let inv = params.mod_neg_inv().0;
+    let bits = bits.clamp(1, 64 * e.len());
+    // table[i] = base^i in Montgomery form; table[0] = R mod p (one)
+    let mut table = [[0u64; L]; 1 << WINDOW];
+    table[0] = params.one().to_words();
+    table[1] = mont::mul(base, &params.r2().to_words(), &p, inv);
+    for i in 2..table.len() {
+        table[i] = mont::mul(&table[i - 1], &table[1], &p, inv);
+    }
+    let mut acc = [0u64; L];
+    let mut entry = [0u64; L];
+    let windows = bits.div_ceil(WINDOW);
+    for w in (0..windows).rev() {
+        if w + 1 < windows {
+            for _ in 0..WINDOW {
+                acc = mont::sqr::<L, W>(&acc, &p, inv);
+            }
+        }
+        let mut digit = 0u64;
+        for j in (0..WINDOW).rev() {
+            let i = WINDOW * w + j;
+            // bits beyond `bits` count as zero; `i` and `bits` are public
+            let bit = if i < bits {
+                (e[i / 64] >> (i % 64)) & 1
+            } else {
+                0
+            };
+            digit = (digit << 1) | bit;
+        }
+        entry.fill(0);
+        for (i, t) in table.iter().enumerate() {
+            // all ones when i = digit, without a branch
+            let mask = ((i as u64 ^ digit).wrapping_sub(1) >> 63).wrapping_neg();
+            for (x, y) in entry.iter_mut().zip(t) {
+                *x |= y & mask;
+            }
+        }
+        acc = if w + 1 < windows {
+            mont::mul(&acc, &entry, &p, inv)
+        } else {
+            entry
+        };
+        digit.zeroize();
+    }
+    entry.zeroize();
+    let out = mont::redc(&acc, &p, inv);
+    acc.zeroize();
+    out
 }
 
 /// A prime-order subgroup of (Z/pZ)*.
@@ -263,20 +325,28 @@ impl DhGroup {
     /// width when p and e fit.
     fn pow_bits(&self, base: &Ge, e: &DhUint, bits: usize) -> Ge {
         let base = base.retrieve();
-        if let Some(np) = &self.narrow_pow_params {
-            if bits <= U1024::BITS {
-                let mut e7 = to7(&narrow(e));
-                let r =
-                    FixedMontyForm::new(&to7(&narrow(&base)), np).pow_bounded_exp(&e7, bits as u32);
-                e7.zeroize();
-                return Ge::new(&widen(&from7(&r.retrieve())), self.params);
-            }
-        }
-        let mut e7 = to7(e);
-        let r =
-            FixedMontyForm::new(&to7(&base), &self.pow_params).pow_bounded_exp(&e7, bits as u32);
-        e7.zeroize();
-        Ge::new(&from7(&r.retrieve()), self.params)
+        let mut e = Zeroizing::new(e.to_words());
+        let mut r = match &self.narrow_pow_params {
+            Some(np) if bits <= U1024::BITS => widen(&Uint::from_words(pow_ct::<
+                NARROW_LIMBS,
+                { 2 * NARROW_LIMBS },
+            >(
+                &narrow(&base).to_words(),
+                &e[..],
+                bits,
+                np,
+            ))),
+            _ => Uint::from_words(pow_ct::<DH_LIMBS, { 2 * DH_LIMBS }>(
+                &base.to_words(),
+                &e[..],
+                bits,
+                &self.pow_params,
+            )),
+        };
+        e.zeroize();
+        let out = Ge::new(&r, self.params);
+        r.zeroize();
+        out
     }
 
     /// base^x in constant time (for the exponent's public bit length).
@@ -386,13 +456,38 @@ mod tests {
         }
     }
 
+    /// Edge exponents and bases: e = 0 over any number of bits is 1, e = 1 gives the base,
+    /// bits of e above `bits` are ignored, q − 1 gives the inverse of an element of order q,
+    /// base 1 stays 1 and p − 1 alternates with the parity of e.
+    #[test]
+    fn exponentiation_edge_cases() {
+        for id in 0..3 {
+            let g = group(id);
+            let gen = g.generator().0;
+            let one = Ge::one(g.params);
+            let pm1 = Ge::new(&g.p_minus_1, g.params);
+            assert_eq!(g.pow_bits(&gen, &DhUint::ZERO, 1), one);
+            assert_eq!(g.pow_bits(&gen, &DhUint::ZERO, 2048), one);
+            assert_eq!(g.pow_bits(&gen, &DhUint::ONE, 256), gen);
+            assert_eq!(g.pow_bits(&gen, &DhUint::from_u8(3), 1), gen);
+            let q = g.q.unwrap();
+            let inv = g.pow_bits(&gen, &q.wrapping_sub(&DhUint::ONE), g.q_bits);
+            assert_eq!(inv * gen, one);
+            assert_eq!(g.pow_bits(&gen, &q, g.q_bits), one);
+            assert_eq!(g.pow_bits(&one, &q, g.q_bits), one);
+            assert_eq!(g.pow_bits(&pm1, &DhUint::from_u8(6), 8), one);
+            assert_eq!(g.pow_bits(&pm1, &DhUint::from_u8(7), 8), pm1);
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(6))]
 
-        /// The exponentiation on `crypto-bigint` 0.7 equals 0.5's `DynResidue` exponentiation
-        /// (the arithmetic it replaced) at 1024- and 2048-bit width, for any exponent length.
+        /// The exponentiation on the own fused Montgomery multiplication equals
+        /// `crypto-bigint` 0.5's `DynResidue` exponentiation at 1024- and 2048-bit width, for
+        /// any exponent length.
         #[test]
-        fn pow_on_crypto_bigint_07_equals_the_dyn_residue_exponentiation(
+        fn pow_on_the_fused_multiplication_equals_the_dyn_residue_exponentiation(
             id in 0u32..3,
             base in prop::collection::vec(any::<u8>(), 1..256),
             e in prop::collection::vec(any::<u8>(), 1..40),

@@ -1,8 +1,11 @@
 //! The RSA public-key operation RSAVP1 (RFC 8017 §5.2.2), `m = s^e mod n`, for signature
-//! verification: all inputs are public, so it runs in variable time (Montgomery parameters
-//! computed with the variable-time algorithms of `crypto-bigint` 0.7, left-to-right binary
-//! exponentiation over the public exponent).
+//! verification: all inputs are public, so it runs in variable time: left-to-right binary
+//! exponentiation over the public exponent (e = 65537: 16 squarings and one multiplication)
+//! on the own fused Montgomery multiplication ([`super::mont`]), with the Montgomery
+//! parameters of the modulus (−n⁻¹ mod 2^64, R² mod n) computed once per modulus and
+//! remembered.
 
+use super::mont;
 use cbig7::modular::{BoxedMontyForm, BoxedMontyParams};
 use cbig7::{BoxedUint, Odd};
 use std::collections::HashMap;
@@ -35,25 +38,57 @@ fn strip(v: &[u8]) -> &[u8] {
 /// of an RSA-4096 verification). The map is emptied when full.
 const MAX_CACHED_MODULI: usize = 256;
 
-type ParamsCache = Mutex<HashMap<Vec<u8>, Arc<BoxedMontyParams>>>;
+/// An odd modulus n ready for Montgomery arithmetic: little-endian 64-bit words.
+struct Modulus {
+    n: Vec<u64>,
+    /// −n⁻¹ mod 2^64.
+    inv: u64,
+    /// R² mod n, R = 2^(64·len).
+    r2: Vec<u64>,
+}
 
-/// The Montgomery parameters of `n` (big-endian without leading zeros, `n_u` its value),
-/// from the cache or computed (variable time: n is public).
-fn params_for(n: &[u8], n_u: BoxedUint) -> Result<Arc<BoxedMontyParams>, RsaError> {
+type ParamsCache = Mutex<HashMap<Vec<u8>, Arc<Modulus>>>;
+
+/// Little-endian 64-bit words of a big-endian octet string, `words` long (it must fit).
+fn words_le(be: &[u8], words: usize) -> Vec<u64> {
+    let mut out = vec![0u64; words];
+    for (i, b) in be.iter().rev().enumerate() {
+        out[i / 8] |= u64::from(*b) << (8 * (i % 8));
+    }
+    out
+}
+
+/// The Montgomery parameters of `n` (big-endian without leading zeros, odd, at least 512
+/// bits), from the cache or computed (variable time: n is public).
+fn params_for(n: &[u8]) -> Result<Arc<Modulus>, RsaError> {
     static CACHE: OnceLock<ParamsCache> = OnceLock::new();
     let cache = CACHE.get_or_init(ParamsCache::default);
     if let Some(p) = cache.lock().ok().and_then(|m| m.get(n).cloned()) {
         return Ok(p);
     }
+    let words = n.len().div_ceil(8);
+    let precision = u32::try_from(words * 64).map_err(|_| RsaError::Modulus)?;
+    let n_u = BoxedUint::from_be_slice(n, precision).map_err(|_| RsaError::Modulus)?;
     let n_odd = Odd::new(n_u).into_option().ok_or(RsaError::Modulus)?;
-    let params = Arc::new(BoxedMontyParams::new_vartime(n_odd));
+    let params = BoxedMontyParams::new_vartime(n_odd);
+    // R mod n is 1 in Montgomery form; entering it into Montgomery form gives R² mod n.
+    let one = BoxedMontyForm::one(&params).as_montgomery().clone();
+    let r2 = BoxedMontyForm::new(one, &params)
+        .as_montgomery()
+        .to_be_bytes();
+    let n_words = words_le(n, words);
+    let modulus = Arc::new(Modulus {
+        inv: mont::neg_inv(n_words[0]),
+        r2: words_le(&r2, words),
+        n: n_words,
+    });
     if let Ok(mut map) = cache.lock() {
         if map.len() >= MAX_CACHED_MODULI {
             map.clear();
         }
-        map.insert(n.to_vec(), Arc::clone(&params));
+        map.insert(n.to_vec(), Arc::clone(&modulus));
     }
-    Ok(params)
+    Ok(modulus)
 }
 
 /// `s^e mod n` as `k` octets, `k` the length of n in octets (RSAVP1 then I2OSP). `s` must be
@@ -65,34 +100,84 @@ pub fn rsa_public_op(n: &[u8], e: &[u8], s: &[u8]) -> Result<Vec<u8>, RsaError> 
     if !(512..=MAX_MODULUS_BITS).contains(&n_bits) || n.last().is_none_or(|b| b & 1 == 0) {
         return Err(RsaError::Modulus);
     }
-    if e.is_empty() || e.last().is_none_or(|b| b & 1 == 0) || e == [1] || e.len() > k {
+    // e < n: e has fewer octets than n, or as many and compares lower (both without
+    // leading zeros, so comparing octet strings of one length compares the integers)
+    if e.is_empty()
+        || e.last().is_none_or(|b| b & 1 == 0)
+        || e == [1]
+        || e.len() > k
+        || (e.len() == k && e >= n)
+    {
         return Err(RsaError::Exponent);
     }
-    if s.len() != k {
+    if s.len() != k || s >= n {
         return Err(RsaError::Signature);
     }
-    let precision = u32::try_from(k.div_ceil(8) * 64).map_err(|_| RsaError::Modulus)?;
-    let n_u = BoxedUint::from_be_slice(n, precision).map_err(|_| RsaError::Modulus)?;
-    let s_u = BoxedUint::from_be_slice(s, precision).map_err(|_| RsaError::Signature)?;
-    let e_u = BoxedUint::from_be_slice(e, precision).map_err(|_| RsaError::Exponent)?;
-    if e_u >= n_u {
-        return Err(RsaError::Exponent);
+    let m = params_for(n)?;
+    let e_bits = e.len() * 8 - e[0].leading_zeros() as usize;
+    let bit = |i: usize| (e[e.len() - 1 - i / 8] >> (i % 8)) & 1 == 1;
+    let s_w = words_le(s, m.n.len());
+    // the common sizes at a width fixed at compile time (unrolled loops, no bounds checks)
+    let r = match m.n.len() {
+        32 => pow_fixed::<32, 64>(&m, &s_w, e_bits, bit),
+        48 => pow_fixed::<48, 96>(&m, &s_w, e_bits, bit),
+        64 => pow_fixed::<64, 128>(&m, &s_w, e_bits, bit),
+        _ => pow_slices(&m, &s_w, e_bits, bit),
+    };
+    let mut out = vec![0u8; k];
+    for (i, b) in out.iter_mut().rev().enumerate() {
+        *b = (r[i / 8] >> (8 * (i % 8))) as u8;
     }
-    if s_u >= n_u {
-        return Err(RsaError::Signature);
-    }
-    let params = params_for(n, n_u)?;
-    let base = BoxedMontyForm::new(s_u, &params);
-    let mut acc = base.clone();
-    let e_bits = e_u.bit_width_vartime();
-    for i in (0..e_bits.saturating_sub(1)).rev() {
-        acc = acc.square();
-        if e_u.bit_vartime(i) {
-            acc = &acc * &base;
+    Ok(out)
+}
+
+/// s^e mod n (s < n as words; e given by its bit length and bits, top bit set), left to
+/// right, at a width fixed at compile time (`W` = 2L).
+fn pow_fixed<const L: usize, const W: usize>(
+    m: &Modulus,
+    s: &[u64],
+    e_bits: usize,
+    bit: impl Fn(usize) -> bool,
+) -> Vec<u64> {
+    let fixed = |v: &[u64]| -> [u64; L] {
+        let mut out = [0u64; L];
+        out.copy_from_slice(&v[..L]);
+        out
+    };
+    let (n, r2, s) = (fixed(&m.n), fixed(&m.r2), fixed(s));
+    let base = mont::mul(&s, &r2, &n, m.inv);
+    let mut acc = base;
+    for i in (0..e_bits - 1).rev() {
+        acc = mont::sqr::<L, W>(&acc, &n, m.inv);
+        if bit(i) {
+            acc = mont::mul(&acc, &base, &n, m.inv);
         }
     }
-    let m = acc.retrieve().to_be_bytes();
-    Ok(m[m.len() - k..].to_vec())
+    mont::redc(&acc, &n, m.inv).to_vec()
+}
+
+/// The same for any number of words.
+fn pow_slices(m: &Modulus, s: &[u64], e_bits: usize, bit: impl Fn(usize) -> bool) -> Vec<u64> {
+    let len = m.n.len();
+    let mut t = vec![0u64; 2 * len];
+    let mut base = vec![0u64; len];
+    // s·R mod n: into Montgomery form
+    mont::mul_slices(&mut base, s, &m.r2, &m.n, m.inv, &mut t);
+    let mut acc = base.clone();
+    let mut tmp = vec![0u64; len];
+    for i in (0..e_bits - 1).rev() {
+        mont::sqr_slices(&mut tmp, &acc, &m.n, m.inv, &mut t);
+        if bit(i) {
+            mont::mul_slices(&mut acc, &tmp, &base, &m.n, m.inv, &mut t);
+        } else {
+            core::mem::swap(&mut acc, &mut tmp);
+        }
+    }
+    // out of Montgomery form: multiply by 1
+    let mut one = vec![0u64; len];
+    one[0] = 1;
+    mont::mul_slices(&mut tmp, &acc, &one, &m.n, m.inv, &mut t);
+    tmp
 }
 
 #[cfg(test)]
@@ -139,6 +224,51 @@ mod tests {
         }
         assert_eq!(rsa_public_op(&modulus(1), &[17], &s).unwrap(), first);
         assert_eq!(&first[61..], &[0x02, 0x00, 0x00]);
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(12))]
+
+        /// The public operation equals `num-bigint-dig`'s modular exponentiation, at the
+        /// widths fixed at compile time (2048, 3072, 4096 bits) and on the slice path (512,
+        /// 2056, 8192 bits), for e = 3, 65537 and a long random odd exponent, and for the
+        /// edge signatures 0, 1 and n − 1.
+        #[test]
+        fn public_operation_equals_num_bigint_modpow(
+            size in prop::sample::select(vec![64usize, 257, 256, 384, 512, 1024]),
+            seed in prop::collection::vec(any::<u8>(), 1024),
+            s_seed in prop::collection::vec(any::<u8>(), 1024),
+            long_e in prop::collection::vec(any::<u8>(), 1..40),
+            edge in 0u8..4,
+        ) {
+            use rsa::BigUint;
+            let mut n = seed[..size].to_vec();
+            n[0] |= 0x80;
+            n[size - 1] |= 1;
+            let n_big = BigUint::from_bytes_be(&n);
+            let mut s = s_seed[..size].to_vec();
+            s[0] &= 0x7F; // < n
+            match edge {
+                0 => s.fill(0),
+                1 => { s.fill(0); s[size - 1] = 1; }
+                2 => { s.clone_from(&n); s[size - 1] &= 0xFE; } // n − 1
+                _ => {}
+            }
+            let mut long_e = long_e;
+            long_e[0] |= 0x40;
+            let last = long_e.len() - 1;
+            long_e[last] |= 1;
+            for e in [vec![3u8], vec![1, 0, 1], long_e] {
+                let want = BigUint::from_bytes_be(&s).modpow(&BigUint::from_bytes_be(&e), &n_big);
+                let mut want = want.to_bytes_be();
+                while want.len() < size {
+                    want.insert(0, 0);
+                }
+                prop_assert_eq!(rsa_public_op(&n, &e, &s).unwrap(), want);
+            }
+        }
     }
 
     #[test]
