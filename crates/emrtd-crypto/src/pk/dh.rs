@@ -15,7 +15,7 @@ use rand_core::CryptoRngCore;
 use subtle::{ConstantTimeEq, ConstantTimeLess};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use super::mont;
+use super::mont::{self, Word};
 use super::uint::{byte_len, from_be, strip_leading_zeros, to_be};
 use super::PkError;
 
@@ -55,23 +55,23 @@ const WINDOW: usize = 4;
 /// mask, so neither branches nor memory accesses depend on e; the sequence of operations
 /// depends only on `bits` (public). `W` = 2L.
 fn pow_ct<const L: usize, const W: usize>(
-    base: &[u64; L],
-    e: &[u64],
+    base: &[Word; L],
+    e: &[Word],
     bits: usize,
     params: &FixedMontyParams<L>,
-) -> [u64; L] {
+) -> [Word; L] {
     let p = params.modulus().as_ref().to_words();
     let inv = params.mod_neg_inv().0;
-    let bits = bits.clamp(1, 64 * e.len());
+    let bits = bits.clamp(1, Word::BITS as usize * e.len());
     // table[i] = base^i in Montgomery form; table[0] = R mod p (one)
-    let mut table = [[0u64; L]; 1 << WINDOW];
+    let mut table = [[0; L]; 1 << WINDOW];
     table[0] = params.one().to_words();
     table[1] = mont::mul(base, &params.r2().to_words(), &p, inv);
     for i in 2..table.len() {
         table[i] = mont::mul(&table[i - 1], &table[1], &p, inv);
     }
-    let mut acc = [0u64; L];
-    let mut entry = [0u64; L];
+    let mut acc = [0; L];
+    let mut entry = [0; L];
     let windows = bits.div_ceil(WINDOW);
     for w in (0..windows).rev() {
         if w + 1 < windows {
@@ -79,12 +79,12 @@ fn pow_ct<const L: usize, const W: usize>(
                 acc = mont::sqr::<L, W>(&acc, &p, inv);
             }
         }
-        let mut digit = 0u64;
+        let mut digit = 0;
         for j in (0..WINDOW).rev() {
             let i = WINDOW * w + j;
             // bits beyond `bits` count as zero; `i` and `bits` are public
             let bit = if i < bits {
-                (e[i / 64] >> (i % 64)) & 1
+                (e[i / Word::BITS as usize] >> (i % Word::BITS as usize)) & 1
             } else {
                 0
             };
@@ -93,7 +93,7 @@ fn pow_ct<const L: usize, const W: usize>(
         entry.fill(0);
         for (i, t) in table.iter().enumerate() {
             // all ones when i = digit, without a branch
-            let mask = ((i as u64 ^ digit).wrapping_sub(1) >> 63).wrapping_neg();
+            let mask = ((i as Word ^ digit).wrapping_sub(1) >> (Word::BITS - 1)).wrapping_neg();
             for (x, y) in entry.iter_mut().zip(t) {
                 *x |= y & mask;
             }

@@ -1,5 +1,6 @@
-//! Fused Montgomery multiplication on 64-bit limbs (little-endian `u64` words, `u128`
-//! products), for any odd modulus m of L limbs, R = 2^(64·L):
+//! Fused Montgomery multiplication on machine-word limbs (little-endian [`Word`]s: `u64` with
+//! `u128` products on 64-bit targets, `u32` with `u64` products on 32-bit ones, as
+//! `crypto-bigint`'s limbs), for any odd modulus m of L limbs, R = 2^(w·L), w the word size:
 //!
 //! * [`mul`]: a·b·R⁻¹ mod m by Coarsely Integrated Operand Scanning (CIOS; Koç, Acar and
 //!   Kaliski, "Analyzing and Comparing Montgomery Multiplication Algorithms", IEEE Micro 1996):
@@ -20,42 +21,48 @@
 //! 16 and 32 for the MODP groups) and come in a slice form of any length (RSA moduli of any
 //! size). They are checked against `crypto-bigint` by the tests below.
 
-/// −m⁻¹ mod 2^64 for odd m₀ (Newton's iteration: each step doubles the correct low bits).
-pub(crate) const fn neg_inv(m0: u64) -> u64 {
-    let mut x: u64 = 1; // m₀ odd: correct to 1 bit
+/// One limb: `crypto-bigint`'s word, so that its integers' words feed these functions.
+pub(crate) type Word = crypto_bigint::Word;
+/// Two limbs: a product of two words.
+type Wide = crypto_bigint::WideWord;
+const ZERO: Word = 0;
+
+/// −m⁻¹ mod 2^w for odd m₀ (Newton's iteration: each step doubles the correct low bits).
+pub(crate) const fn neg_inv(m0: Word) -> Word {
+    let mut x: Word = 1; // m₀ odd: correct to 1 bit
     let mut i = 0;
     while i < 6 {
-        x = x.wrapping_mul(2u64.wrapping_sub(m0.wrapping_mul(x)));
+        x = x.wrapping_mul(Word::wrapping_sub(2, m0.wrapping_mul(x)));
         i += 1;
     }
     x.wrapping_neg()
 }
 
-/// (hi, lo) of a·b + c + d; never overflows ((2^64−1)² + 2·(2^64−1) < 2^128).
+/// (hi, lo) of a·b + c + d; never overflows ((2^w−1)² + 2·(2^w−1) < 2^2w).
 #[inline(always)]
-fn mac(a: u64, b: u64, c: u64, d: u64) -> (u64, u64) {
-    let t = (a as u128) * (b as u128) + (c as u128) + (d as u128);
-    ((t >> 64) as u64, t as u64)
+fn mac(a: Word, b: Word, c: Word, d: Word) -> (Word, Word) {
+    let t = (a as Wide) * (b as Wide) + (c as Wide) + (d as Wide);
+    ((t >> Word::BITS) as Word, t as Word)
 }
 
 /// (carry, sum) of a + b + c with c ≤ 1 … or any c: the sum of three words fits 2 words.
 #[inline(always)]
-fn adc(a: u64, b: u64, c: u64) -> (u64, u64) {
-    let t = (a as u128) + (b as u128) + (c as u128);
-    ((t >> 64) as u64, t as u64)
+fn adc(a: Word, b: Word, c: Word) -> (Word, Word) {
+    let t = (a as Wide) + (b as Wide) + (c as Wide);
+    ((t >> Word::BITS) as Word, t as Word)
 }
 
 /// `t − m` if `(hi, t) ≥ m` (hi ∈ {0, 1} is the word above t), else `t`, into `out`; a
 /// mask selects the result (no branch).
 #[inline(always)]
-fn final_sub(out: &mut [u64], t: &[u64], hi: u64, m: &[u64]) {
-    let mut borrow = 0u64;
+fn final_sub(out: &mut [Word], t: &[Word], hi: Word, m: &[Word]) {
+    let mut borrow = ZERO;
     for j in 0..m.len() {
-        let d = (t[j] as u128)
-            .wrapping_sub(m[j] as u128)
-            .wrapping_sub(borrow as u128);
-        out[j] = d as u64;
-        borrow = ((d >> 64) as u64) & 1;
+        let d = (t[j] as Wide)
+            .wrapping_sub(m[j] as Wide)
+            .wrapping_sub(borrow as Wide);
+        out[j] = d as Word;
+        borrow = ((d >> Word::BITS) as Word) & 1;
     }
     // (hi, t) − m is negative iff the subtraction borrowed out of t and hi = 0.
     let keep_t = (borrow & !hi).wrapping_neg(); // all ones: keep t
@@ -67,20 +74,20 @@ fn final_sub(out: &mut [u64], t: &[u64], hi: u64, m: &[u64]) {
 /// CIOS core: `t` (len L, zeroed by the caller) receives the unreduced a·b·R⁻¹ (< 2m); the
 /// word above it is returned.
 #[inline(always)]
-fn cios(t: &mut [u64], a: &[u64], b: &[u64], m: &[u64], inv: u64) -> u64 {
+fn cios(t: &mut [Word], a: &[Word], b: &[Word], m: &[Word], inv: Word) -> Word {
     let l = m.len();
     let (a, b, t) = (&a[..l], &b[..l], &mut t[..l]);
-    let mut t_hi = 0u64;
+    let mut t_hi = ZERO;
     for &bi in b {
         // t += a·bᵢ
-        let mut c = 0u64;
+        let mut c = ZERO;
         for j in 0..l {
             (c, t[j]) = mac(a[j], bi, t[j], c);
         }
         let (c2, s) = adc(t_hi, c, 0);
         t_hi = s;
         let t_hi2 = c2;
-        // t = (t + q·m) / 2^64, q chosen so that the low word vanishes
+        // t = (t + q·m) / 2^w, q chosen so that the low word vanishes
         let q = t[0].wrapping_mul(inv);
         let (mut c, _) = mac(q, m[0], t[0], 0);
         for j in 1..l {
@@ -96,13 +103,13 @@ fn cios(t: &mut [u64], a: &[u64], b: &[u64], m: &[u64], inv: u64) -> u64 {
 /// Montgomery reduction of the 2L-word `w` in place: afterwards `w[L..]` holds w·R⁻¹ mod m
 /// unreduced (< 2m when w < m·R); the word above it is returned.
 #[inline(always)]
-fn redc_wide(w: &mut [u64], m: &[u64], inv: u64) -> u64 {
+fn redc_wide(w: &mut [Word], m: &[Word], inv: Word) -> Word {
     let l = m.len();
     let w = &mut w[..2 * l];
-    let mut top = 0u64;
+    let mut top = ZERO;
     for i in 0..l {
         let q = w[i].wrapping_mul(inv);
-        let mut c = 0u64;
+        let mut c = ZERO;
         for j in 0..l {
             (c, w[i + j]) = mac(q, m[j], w[i + j], c);
         }
@@ -113,30 +120,30 @@ fn redc_wide(w: &mut [u64], m: &[u64], inv: u64) -> u64 {
 
 /// The 2L-word square of `a` into `w` (len 2L; overwritten).
 #[inline(always)]
-fn square_wide(w: &mut [u64], a: &[u64]) {
+fn square_wide(w: &mut [Word], a: &[Word]) {
     let l = a.len();
     let w = &mut w[..2 * l];
     w.fill(0);
     // off-diagonal products aᵢ·aⱼ, i < j
     for i in 0..l {
-        let mut c = 0u64;
+        let mut c = ZERO;
         for j in i + 1..l {
             (c, w[i + j]) = mac(a[i], a[j], w[i + j], c);
         }
         w[i + l] = c;
     }
     // doubled, plus the diagonal aᵢ²
-    let mut shifted_out = 0u64;
-    let mut c = 0u64;
+    let mut shifted_out = ZERO;
+    let mut c = ZERO;
     for i in 0..l {
         let lo = w[2 * i];
         let hi = w[2 * i + 1];
         let d_lo = (lo << 1) | shifted_out;
         let d_hi = (hi << 1) | (lo >> 63);
         shifted_out = hi >> 63;
-        let sq = (a[i] as u128) * (a[i] as u128);
-        let (c1, s_lo) = adc(d_lo, sq as u64, c);
-        let (c2, s_hi) = adc(d_hi, (sq >> 64) as u64, c1);
+        let sq = (a[i] as Wide) * (a[i] as Wide);
+        let (c1, s_lo) = adc(d_lo, sq as Word, c);
+        let (c2, s_hi) = adc(d_hi, (sq >> Word::BITS) as Word, c1);
         w[2 * i] = s_lo;
         w[2 * i + 1] = s_hi;
         c = c2;
@@ -147,12 +154,12 @@ fn square_wide(w: &mut [u64], a: &[u64]) {
 /// time for a given L.
 #[inline(always)]
 pub(crate) fn mul_slices(
-    out: &mut [u64],
-    a: &[u64],
-    b: &[u64],
-    m: &[u64],
-    inv: u64,
-    t: &mut [u64],
+    out: &mut [Word],
+    a: &[Word],
+    b: &[Word],
+    m: &[Word],
+    inv: Word,
+    t: &mut [Word],
 ) {
     t[..m.len()].fill(0);
     let hi = cios(t, a, b, m, inv);
@@ -161,7 +168,7 @@ pub(crate) fn mul_slices(
 
 /// a²·R⁻¹ mod m on slices (a < m); `w` is scratch of 2L words. Constant time for a given L.
 #[inline(always)]
-pub(crate) fn sqr_slices(out: &mut [u64], a: &[u64], m: &[u64], inv: u64, w: &mut [u64]) {
+pub(crate) fn sqr_slices(out: &mut [Word], a: &[Word], m: &[Word], inv: Word, w: &mut [Word]) {
     let l = m.len();
     square_wide(w, &a[..l]);
     let hi = redc_wide(w, m, inv);
@@ -171,25 +178,25 @@ pub(crate) fn sqr_slices(out: &mut [u64], a: &[u64], m: &[u64], inv: u64, w: &mu
 /// A column accumulator for product scanning: a 192-bit sum of word products.
 #[derive(Clone, Copy)]
 struct Column {
-    lo: u128,
-    top: u64,
+    lo: Wide,
+    top: Word,
 }
 
 impl Column {
     const ZERO: Self = Column { lo: 0, top: 0 };
 
     #[inline(always)]
-    fn mac(&mut self, a: u64, b: u64) {
-        let (s, c) = self.lo.overflowing_add((a as u128) * (b as u128));
+    fn mac(&mut self, a: Word, b: Word) {
+        let (s, c) = self.lo.overflowing_add((a as Wide) * (b as Wide));
         self.lo = s;
-        self.top += u64::from(c);
+        self.top += Word::from(c);
     }
 
     /// The low word out; the sum shifted right by one word.
     #[inline(always)]
-    fn shift(&mut self) -> u64 {
-        let out = self.lo as u64;
-        self.lo = (self.lo >> 64) | ((self.top as u128) << 64);
+    fn shift(&mut self) -> Word {
+        let out = self.lo as Word;
+        self.lo = (self.lo >> Word::BITS) | ((self.top as Wide) << Word::BITS);
         self.top = 0;
         out
     }
@@ -200,8 +207,8 @@ impl Column {
 /// accumulator (no carry chain through a row), qᵢ chosen so that the low column word vanishes.
 /// Faster than CIOS from 32 limbs on (measured); same operation count, constant time.
 #[inline(always)]
-fn fips_mul<const L: usize>(a: &[u64; L], b: &[u64; L], m: &[u64; L], inv: u64) -> [u64; L] {
-    let mut q = [0u64; L];
+fn fips_mul<const L: usize>(a: &[Word; L], b: &[Word; L], m: &[Word; L], inv: Word) -> [Word; L] {
+    let mut q = [ZERO; L];
     let mut acc = Column::ZERO;
     for i in 0..L {
         for j in 0..i {
@@ -209,11 +216,11 @@ fn fips_mul<const L: usize>(a: &[u64; L], b: &[u64; L], m: &[u64; L], inv: u64) 
             acc.mac(q[j], m[i - j]);
         }
         acc.mac(a[i], b[0]);
-        q[i] = (acc.lo as u64).wrapping_mul(inv);
+        q[i] = (acc.lo as Word).wrapping_mul(inv);
         acc.mac(q[i], m[0]);
         acc.shift();
     }
-    let mut t = [0u64; L];
+    let mut t = [ZERO; L];
     for i in L..2 * L {
         for j in i - L + 1..L {
             acc.mac(a[j], b[i - j]);
@@ -221,17 +228,17 @@ fn fips_mul<const L: usize>(a: &[u64; L], b: &[u64; L], m: &[u64; L], inv: u64) 
         }
         t[i - L] = acc.shift();
     }
-    let mut out = [0u64; L];
-    final_sub(&mut out, &t, acc.lo as u64, m);
+    let mut out = [ZERO; L];
+    final_sub(&mut out, &t, acc.lo as Word, m);
     out
 }
 
 /// a²·R⁻¹ mod m by product scanning: each column's off-diagonal products aⱼ·aᵢ₋ⱼ (j < i − j)
 /// once, doubled, plus the square on the diagonal, plus the reduction products qⱼ·mᵢ₋ⱼ.
 #[inline(always)]
-fn fips_sqr<const L: usize>(a: &[u64; L], m: &[u64; L], inv: u64) -> [u64; L] {
-    let mut q = [0u64; L];
-    let mut t = [0u64; L];
+fn fips_sqr<const L: usize>(a: &[Word; L], m: &[Word; L], inv: Word) -> [Word; L] {
+    let mut q = [ZERO; L];
+    let mut t = [ZERO; L];
     let mut acc = Column::ZERO;
     for i in 0..2 * L - 1 {
         let first = i.saturating_sub(L - 1);
@@ -244,7 +251,7 @@ fn fips_sqr<const L: usize>(a: &[u64; L], m: &[u64; L], inv: u64) -> [u64; L] {
         // acc += 2·half (half is far below 2^191: at most L/2 products)
         let (s, c) = acc.lo.overflowing_add(half.lo << 1);
         acc.lo = s;
-        acc.top += (half.top << 1) + ((half.lo >> 127) as u64) + u64::from(c);
+        acc.top += (half.top << 1) + ((half.lo >> (Wide::BITS - 1)) as Word) + Word::from(c);
         if i % 2 == 0 {
             acc.mac(a[i / 2], a[i / 2]);
         }
@@ -252,7 +259,7 @@ fn fips_sqr<const L: usize>(a: &[u64; L], m: &[u64; L], inv: u64) -> [u64; L] {
             acc.mac(q[j], m[i - j]);
         }
         if i < L {
-            q[i] = (acc.lo as u64).wrapping_mul(inv);
+            q[i] = (acc.lo as Word).wrapping_mul(inv);
             acc.mac(q[i], m[0]);
             acc.shift();
         } else {
@@ -260,20 +267,25 @@ fn fips_sqr<const L: usize>(a: &[u64; L], m: &[u64; L], inv: u64) -> [u64; L] {
         }
     }
     t[L - 1] = acc.shift();
-    let mut out = [0u64; L];
-    final_sub(&mut out, &t, acc.lo as u64, m);
+    let mut out = [ZERO; L];
+    final_sub(&mut out, &t, acc.lo as Word, m);
     out
 }
 
 /// a·b·R⁻¹ mod m, L limbs (a, b < m). Constant time.
 #[inline(always)]
-pub(crate) fn mul<const L: usize>(a: &[u64; L], b: &[u64; L], m: &[u64; L], inv: u64) -> [u64; L] {
+pub(crate) fn mul<const L: usize>(
+    a: &[Word; L],
+    b: &[Word; L],
+    m: &[Word; L],
+    inv: Word,
+) -> [Word; L] {
     if L >= 32 {
         return fips_mul(a, b, m, inv);
     }
-    let mut t = [0u64; L];
+    let mut t = [ZERO; L];
     let hi = cios(&mut t, a, b, m, inv);
-    let mut out = [0u64; L];
+    let mut out = [ZERO; L];
     final_sub(&mut out, &t, hi, m);
     out
 }
@@ -282,26 +294,26 @@ pub(crate) fn mul<const L: usize>(a: &[u64; L], b: &[u64; L], m: &[u64; L], inv:
 /// compile time). Constant time.
 #[inline(always)]
 pub(crate) fn sqr<const L: usize, const W: usize>(
-    a: &[u64; L],
-    m: &[u64; L],
-    inv: u64,
-) -> [u64; L] {
+    a: &[Word; L],
+    m: &[Word; L],
+    inv: Word,
+) -> [Word; L] {
     const { assert!(W >= 2 * L) };
     if L >= 32 {
         return fips_sqr(a, m, inv);
     }
-    let mut w = [0u64; W];
+    let mut w = [ZERO; W];
     square_wide(&mut w, a);
     let hi = redc_wide(&mut w, m, inv);
-    let mut out = [0u64; L];
+    let mut out = [ZERO; L];
     final_sub(&mut out, &w[L..2 * L], hi, m);
     out
 }
 
 /// a·R⁻¹ mod m (leaves Montgomery form), L limbs (a < m). Constant time.
 #[inline(always)]
-pub(crate) fn redc<const L: usize>(a: &[u64; L], m: &[u64; L], inv: u64) -> [u64; L] {
-    let mut one = [0u64; L];
+pub(crate) fn redc<const L: usize>(a: &[Word; L], m: &[Word; L], inv: Word) -> [Word; L] {
+    let mut one = [ZERO; L];
     one[0] = 1;
     mul(a, &one, m, inv)
 }

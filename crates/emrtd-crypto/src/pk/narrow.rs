@@ -572,15 +572,26 @@ impl<const L: usize> Arith<L> {
     }
 }
 
-/// [`Arith`] at the width that fits p (kept inline, like the rest of the curve's constants).
+/// Limbs (machine words: 64 or 32 bits) of a field of up to `bits` bits.
+const fn limbs(bits: u32) -> usize {
+    bits.div_ceil(mont::Word::BITS) as usize
+}
+const L192: usize = limbs(192);
+const L256: usize = limbs(256);
+const L320: usize = limbs(320);
+const L384: usize = limbs(384);
+const L512: usize = limbs(512);
+
+/// [`Arith`] at the width that fits p (kept inline, like the rest of the curve's constants):
+/// up to 192, 256, 320, 384 or 512 bits.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub(crate) enum Narrow {
-    W3(Arith<3>),
-    W4(Arith<4>),
-    W5(Arith<5>),
-    W6(Arith<6>),
-    W8(Arith<8>),
+    W3(Arith<L192>),
+    W4(Arith<L256>),
+    W5(Arith<L320>),
+    W6(Arith<L384>),
+    W8(Arith<L512>),
 }
 
 macro_rules! each_width {
@@ -606,12 +617,12 @@ impl Narrow {
         g: (&EcUint, &EcUint),
         field_bits: usize,
     ) -> Option<Self> {
-        Some(match field_bits.div_ceil(64) {
-            0..=3 => Narrow::W3(Arith::new(p, a, b, g, field_bits)),
-            4 => Narrow::W4(Arith::new(p, a, b, g, field_bits)),
-            5 => Narrow::W5(Arith::new(p, a, b, g, field_bits)),
-            6 => Narrow::W6(Arith::new(p, a, b, g, field_bits)),
-            7 | 8 => Narrow::W8(Arith::new(p, a, b, g, field_bits)),
+        Some(match field_bits {
+            0..=192 => Narrow::W3(Arith::new(p, a, b, g, field_bits)),
+            193..=256 => Narrow::W4(Arith::new(p, a, b, g, field_bits)),
+            257..=320 => Narrow::W5(Arith::new(p, a, b, g, field_bits)),
+            321..=384 => Narrow::W6(Arith::new(p, a, b, g, field_bits)),
+            385..=512 => Narrow::W8(Arith::new(p, a, b, g, field_bits)),
             _ => return None,
         })
     }

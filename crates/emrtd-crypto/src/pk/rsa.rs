@@ -5,7 +5,7 @@
 //! parameters of the modulus (−n⁻¹ mod 2^64, R² mod n) computed once per modulus and
 //! remembered.
 
-use super::mont;
+use super::mont::{self, Word};
 use cbig7::modular::{BoxedMontyForm, BoxedMontyParams};
 use cbig7::{BoxedUint, Odd};
 use std::collections::HashMap;
@@ -38,22 +38,25 @@ fn strip(v: &[u8]) -> &[u8] {
 /// of an RSA-4096 verification). The map is emptied when full.
 const MAX_CACHED_MODULI: usize = 256;
 
-/// An odd modulus n ready for Montgomery arithmetic: little-endian 64-bit words.
+/// An odd modulus n ready for Montgomery arithmetic: little-endian machine words.
 struct Modulus {
-    n: Vec<u64>,
-    /// −n⁻¹ mod 2^64.
-    inv: u64,
-    /// R² mod n, R = 2^(64·len).
-    r2: Vec<u64>,
+    n: Vec<Word>,
+    /// −n⁻¹ mod 2^w (w the word size).
+    inv: Word,
+    /// R² mod n, R = 2^(w·len).
+    r2: Vec<Word>,
 }
+
+/// Octets in a [`Word`].
+const WORD_BYTES: usize = (Word::BITS / 8) as usize;
 
 type ParamsCache = Mutex<HashMap<Vec<u8>, Arc<Modulus>>>;
 
-/// Little-endian 64-bit words of a big-endian octet string, `words` long (it must fit).
-fn words_le(be: &[u8], words: usize) -> Vec<u64> {
-    let mut out = vec![0u64; words];
+/// Little-endian machine words of a big-endian octet string, `words` long (it must fit).
+fn words_le(be: &[u8], words: usize) -> Vec<Word> {
+    let mut out = vec![0; words];
     for (i, b) in be.iter().rev().enumerate() {
-        out[i / 8] |= u64::from(*b) << (8 * (i % 8));
+        out[i / WORD_BYTES] |= Word::from(*b) << (8 * (i % WORD_BYTES));
     }
     out
 }
@@ -66,8 +69,8 @@ fn params_for(n: &[u8]) -> Result<Arc<Modulus>, RsaError> {
     if let Some(p) = cache.lock().ok().and_then(|m| m.get(n).cloned()) {
         return Ok(p);
     }
-    let words = n.len().div_ceil(8);
-    let precision = u32::try_from(words * 64).map_err(|_| RsaError::Modulus)?;
+    let words = n.len().div_ceil(WORD_BYTES);
+    let precision = u32::try_from(words * Word::BITS as usize).map_err(|_| RsaError::Modulus)?;
     let n_u = BoxedUint::from_be_slice(n, precision).map_err(|_| RsaError::Modulus)?;
     let n_odd = Odd::new(n_u).into_option().ok_or(RsaError::Modulus)?;
     let params = BoxedMontyParams::new_vartime(n_odd);
@@ -126,7 +129,7 @@ pub fn rsa_public_op(n: &[u8], e: &[u8], s: &[u8]) -> Result<Vec<u8>, RsaError> 
     };
     let mut out = vec![0u8; k];
     for (i, b) in out.iter_mut().rev().enumerate() {
-        *b = (r[i / 8] >> (8 * (i % 8))) as u8;
+        *b = (r[i / WORD_BYTES] >> (8 * (i % WORD_BYTES))) as u8;
     }
     Ok(out)
 }
@@ -135,12 +138,12 @@ pub fn rsa_public_op(n: &[u8], e: &[u8], s: &[u8]) -> Result<Vec<u8>, RsaError> 
 /// right, at a width fixed at compile time (`W` = 2L).
 fn pow_fixed<const L: usize, const W: usize>(
     m: &Modulus,
-    s: &[u64],
+    s: &[Word],
     e_bits: usize,
     bit: impl Fn(usize) -> bool,
-) -> Vec<u64> {
-    let fixed = |v: &[u64]| -> [u64; L] {
-        let mut out = [0u64; L];
+) -> Vec<Word> {
+    let fixed = |v: &[Word]| -> [Word; L] {
+        let mut out = [0; L];
         out.copy_from_slice(&v[..L]);
         out
     };
@@ -157,14 +160,14 @@ fn pow_fixed<const L: usize, const W: usize>(
 }
 
 /// The same for any number of words.
-fn pow_slices(m: &Modulus, s: &[u64], e_bits: usize, bit: impl Fn(usize) -> bool) -> Vec<u64> {
+fn pow_slices(m: &Modulus, s: &[Word], e_bits: usize, bit: impl Fn(usize) -> bool) -> Vec<Word> {
     let len = m.n.len();
-    let mut t = vec![0u64; 2 * len];
-    let mut base = vec![0u64; len];
+    let mut t = vec![0; 2 * len];
+    let mut base = vec![0; len];
     // s·R mod n: into Montgomery form
     mont::mul_slices(&mut base, s, &m.r2, &m.n, m.inv, &mut t);
     let mut acc = base.clone();
-    let mut tmp = vec![0u64; len];
+    let mut tmp = vec![0; len];
     for i in (0..e_bits - 1).rev() {
         mont::sqr_slices(&mut tmp, &acc, &m.n, m.inv, &mut t);
         if bit(i) {
@@ -174,7 +177,7 @@ fn pow_slices(m: &Modulus, s: &[u64], e_bits: usize, bit: impl Fn(usize) -> bool
         }
     }
     // out of Montgomery form: multiply by 1
-    let mut one = vec![0u64; len];
+    let mut one = vec![0; len];
     one[0] = 1;
     mont::mul_slices(&mut tmp, &acc, &one, &m.n, m.inv, &mut t);
     tmp
