@@ -139,8 +139,8 @@ fn square_wide(w: &mut [Word], a: &[Word]) {
         let lo = w[2 * i];
         let hi = w[2 * i + 1];
         let d_lo = (lo << 1) | shifted_out;
-        let d_hi = (hi << 1) | (lo >> 63);
-        shifted_out = hi >> 63;
+        let d_hi = (hi << 1) | (lo >> (Word::BITS - 1));
+        shifted_out = hi >> (Word::BITS - 1);
         let sq = (a[i] as Wide) * (a[i] as Wide);
         let (c1, s_lo) = adc(d_lo, sq as Word, c);
         let (c2, s_hi) = adc(d_hi, (sq >> Word::BITS) as Word, c1);
