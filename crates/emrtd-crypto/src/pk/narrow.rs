@@ -72,10 +72,10 @@ impl<const L: usize> Field<L> {
 
     #[inline(always)]
     fn mul(&self, a: &Uint<L>, b: &Uint<L>) -> Uint<L> {
-        // At 4 limbs `crypto-bigint`'s product and reduction measured faster in the curve
+        // At 256 bits `crypto-bigint`'s product and reduction measured faster in the curve
         // formulas (brainpoolP224r1 PACE 0.46 vs 0.48 of OpenPACE; brainpoolP256r1
         // verification equal), although the fused multiplication alone is faster.
-        if L == 4 {
+        if L == L256 {
             return crypto_bigint::modular::montgomery_reduction(&a.mul_wide(b), &self.p, self.inv);
         }
         Uint::from_words(mont::mul(
@@ -88,14 +88,14 @@ impl<const L: usize> Field<L> {
 
     #[inline(always)]
     fn sq(&self, a: &Uint<L>) -> Uint<L> {
-        if L == 4 {
+        if L == L256 {
             return crypto_bigint::modular::montgomery_reduction(
                 &a.square_wide(),
                 &self.p,
                 self.inv,
             );
         }
-        Uint::from_words(mont::sqr::<L, 16>(
+        Uint::from_words(mont::sqr::<L, SQUARE_SCRATCH>(
             a.as_words(),
             self.p.as_words(),
             self.inv.0,
@@ -581,6 +581,8 @@ const L256: usize = limbs(256);
 const L320: usize = limbs(320);
 const L384: usize = limbs(384);
 const L512: usize = limbs(512);
+/// Words of the scratch buffer of a squaring: a double-width square at the widest width.
+const SQUARE_SCRATCH: usize = 2 * L512;
 
 /// [`Arith`] at the width that fits p (kept inline, like the rest of the curve's constants):
 /// up to 192, 256, 320, 384 or 512 bits.
@@ -657,8 +659,9 @@ mod tests {
 
     #[test]
     fn field_inversion_and_montgomery_form_round_trip() {
-        // p = 2^127 − 1 at two limbs
-        let p = Uint::<2>::MAX.shr_vartime(1);
+        // p = 2^127 − 1 at 128 bits (two or four limbs)
+        const L128: usize = limbs(128);
+        let p = Uint::<L128>::MAX.shr_vartime(1);
         let f = Field::new(&p, 127);
         for v in [1u64, 2, 12345, u64::MAX] {
             let x = f.enter(&Uint::from_u64(v));
