@@ -294,6 +294,22 @@ impl EcCurve {
         Zeroizing::new(to_be(&k.value, byte_len(k.bits)))
     }
 
+    /// The named curve's arithmetic, where secret scalar multiplications run on it.
+    fn fast_for_secrets(&self) -> Option<Named> {
+        self.fast.filter(|f| !f.multiplies_on_narrow())
+    }
+
+    /// The narrow-width arithmetic, where secret scalar multiplications run on it: curves
+    /// without a named implementation, and named curves whose multiplication is faster there
+    /// ([`Named::multiplies_on_narrow`]; their narrow arithmetic is built for verification).
+    fn narrow_for_secrets(&self) -> Option<&Narrow> {
+        match self.fast {
+            None => self.narrow.as_ref(),
+            Some(f) if f.multiplies_on_narrow() => self.verify_narrow.as_ref(),
+            Some(_) => None,
+        }
+    }
+
     /// The named curve these parameters are (also when they were given explicitly), if it has
     /// a fixed-width implementation.
     pub(crate) fn named(&self) -> Option<Named> {
@@ -560,7 +576,7 @@ impl EcCurve {
 
     /// k·P in constant time. Fails only if the result is the identity.
     pub fn mul(&self, pt: &EcPoint, k: &EcScalar) -> Result<EcPoint, PkError> {
-        if let Some(fast) = self.fast {
+        if let Some(fast) = self.fast_for_secrets() {
             // key pairs (public comparison with G): the named curve's table of multiples of G
             let out = if fast.has_generator_table() && self.points_equal(pt, &self.g) {
                 fast.mul_generator(&Self::scalar_octets(k))
@@ -570,7 +586,7 @@ impl EcCurve {
             .ok_or(PkError::IdentityResult)?;
             return self.trusted_point(&out);
         }
-        if let Some(nw) = &self.narrow {
+        if let Some(nw) = self.narrow_for_secrets() {
             let (x, y) = nw
                 .mul_add((&pt.x.retrieve(), &pt.y.retrieve()), &k.value, k.bits, None)
                 .ok_or(PkError::IdentityResult)?;
@@ -822,13 +838,13 @@ impl EcCurve {
     /// Generic Mapping G' = s·G + H (ICAO 9303-11 §4.4.3.3.1), s given as big-endian bytes.
     pub fn generic_map(&self, s: &[u8], h: &EcPoint) -> Result<EcPoint, PkError> {
         let s = self.scalar_from_bytes_unreduced(s)?;
-        if let Some(fast) = self.fast {
+        if let Some(fast) = self.fast_for_secrets() {
             let out = fast
                 .mul_generator_add(&Self::scalar_octets(&s), &self.encode_point(h))
                 .ok_or(PkError::IdentityResult)?;
             return self.trusted_point(&out);
         }
-        if let Some(nw) = &self.narrow {
+        if let Some(nw) = self.narrow_for_secrets() {
             let (x, y) = nw
                 .mul_add(
                     (&self.g.x.retrieve(), &self.g.y.retrieve()),

@@ -600,6 +600,14 @@ impl Named {
         matches!(self, Named::Bp256 | Named::Bp384)
     }
 
+    /// Whether secret scalar multiplications (key pairs, key agreement, the Generic Mapping)
+    /// on this curve run faster on the narrow-width constant-time window of [`super::narrow`]
+    /// (fused Montgomery multiplication) than on the crate's complete formulas (measured with
+    /// `perf/compare.sh`; a compile-time choice per curve). Implies [`Named::verifies_on_narrow`].
+    pub(crate) fn multiplies_on_narrow(self) -> bool {
+        matches!(self, Named::Bp256 | Named::Bp384)
+    }
+
     /// G, uncompressed.
     pub(crate) fn generator(self) -> Vec<u8> {
         dispatch!(self, generator())
