@@ -7,7 +7,9 @@
 //! * `compare verify SPKI.der MESSAGE SIG.der ITERATIONS [pss]`: signature verification of a
 //!   message with SHA-256, hashing included, as Passive Authentication verifies signed
 //!   attributes and certificates (ECDSA, or RSASSA-PSS with MGF1-SHA-256 and a 32-byte salt),
-//!   key decoded once; median of 7 batches.
+//!   key decoded once; median of 7 batches. With `own` after the ITERATIONS (or after `pss`),
+//!   the hash and then `sig::verify_prehashed`: the project's own arithmetic even for the keys
+//!   `sig::verify` hands to `ring` (to compare the two paths).
 //! * `compare throughput N`: Passive Authentication of the UK dump on two threads with a warm
 //!   trust store, N dumps per thread; prints dumps per second of wall time and the dumps per
 //!   second two cores give by thread CPU time (what a busy shared machine still lets us measure).
@@ -67,7 +69,14 @@ fn pace(id: u32, iterations: usize) -> f64 {
     )
 }
 
-fn verify(spki: &[u8], message: &[u8], signature: &[u8], iterations: usize, pss: bool) -> f64 {
+fn verify(
+    spki: &[u8],
+    message: &[u8],
+    signature: &[u8],
+    iterations: usize,
+    pss: bool,
+    own: bool,
+) -> f64 {
     let key = PublicKey::from_spki_der(spki).expect("SubjectPublicKeyInfo");
     let scheme = match (&key, pss) {
         (PublicKey::Rsa(_), true) => SignatureScheme::RsaPss {
@@ -83,14 +92,23 @@ fn verify(spki: &[u8], message: &[u8], signature: &[u8], iterations: usize, pss:
             plain: false,
         },
     };
-    sig::verify(&key, &scheme, message, signature).expect("signature verifies");
+    // `own`: the project's own arithmetic even where `sig::verify` would take `ring`
+    let check = |message: &[u8]| {
+        if own {
+            let hashed = scheme.hash().digest(message);
+            sig::verify_prehashed(&key, &scheme, &hashed, signature)
+        } else {
+            sig::verify(&key, &scheme, message, signature)
+        }
+    };
+    check(message).expect("signature verifies");
     let n = iterations.max(1);
     median(
         (0..7)
             .map(|_| {
                 let t = ThreadTime::now();
                 for _ in 0..n {
-                    assert!(sig::verify(&key, &scheme, message, signature).is_ok());
+                    assert!(check(message).is_ok());
                 }
                 t.elapsed().as_secs_f64() * 1e6 / n as f64
             })
@@ -218,7 +236,8 @@ fn main() {
                 &read(message),
                 &read(signature),
                 num(&n.to_string()),
-                rest.first() == Some(&"pss"),
+                rest.contains(&"pss"),
+                rest.contains(&"own"),
             )
         ),
         ["first-use"] => {

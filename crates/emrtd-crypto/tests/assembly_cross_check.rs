@@ -56,6 +56,34 @@ fn both(key: &PublicKey, scheme: &SignatureScheme, msg: &[u8], sig: &[u8]) -> (b
     (verify(key, scheme, msg, sig).is_ok(), own)
 }
 
+/// RustCrypto's `rsa` crate on the same RSA signature (SHA-256, PKCS#1 v1.5 or PSS with a
+/// 32-byte salt): an independent reference for the sizes `verify` does not hand to `ring`.
+fn rsa_crate_verifies(key: &PublicKey, scheme: &SignatureScheme, msg: &[u8], sig: &[u8]) -> bool {
+    let PublicKey::Rsa(k) = key else {
+        panic!("not an RSA key")
+    };
+    let h = scheme.hash().digest(msg);
+    match *scheme {
+        SignatureScheme::RsaPkcs1v15 {
+            hash: HashAlg::Sha256,
+        } => k
+            .verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &h, sig)
+            .is_ok(),
+        SignatureScheme::RsaPss {
+            hash: HashAlg::Sha256,
+            mgf1_hash: HashAlg::Sha256,
+            salt_len: 32,
+        } => k.verify(rsa::Pss::new::<sha2::Sha256>(), &h, sig).is_ok(),
+        other => panic!("no reference for {other:?}"),
+    }
+}
+
+/// Whether `verify` takes the own path for an RSA key of `bits` bits that `ring` would take:
+/// 3072 and 4096 bits on 64-bit targets (measured faster there).
+fn rsa_own_path_faster(bits: u32) -> bool {
+    (bits == 3072 || bits == 4096) && cfg!(target_pointer_width = "64")
+}
+
 fn flip(v: &[u8], bit: usize) -> Vec<u8> {
     let mut v = v.to_vec();
     let i = bit % (8 * v.len());
@@ -199,8 +227,9 @@ proptest! {
 
     /// The own RSA path at every width it has: 1024 and 1536 bits on the slice form of the
     /// fused Montgomery multiplication (own path only: `ring` starts at 2048 bits), 2048,
-    /// 3072 and 4096 bits at widths fixed at compile time; a genuine signature verifies on
-    /// both paths, a flipped bit fails on both.
+    /// 3072 and 4096 bits at widths fixed at compile time (Karatsuba squaring); a genuine
+    /// signature verifies on both paths and in the `rsa` crate, a flipped bit fails in all
+    /// three. 3072- and 4096-bit keys take the own path in `verify` too.
     #[test]
     fn rsa_every_key_size_agrees_between_ring_and_the_own_montgomery_path(
         msg in prop::collection::vec(any::<u8>(), 0..100),
@@ -215,22 +244,40 @@ proptest! {
         } else {
             pss(HashAlg::Sha256, 32)
         };
-        prop_assert_eq!(verifies_on_assembly(&key, &scheme), size >= 2048);
+        prop_assert_eq!(
+            verifies_on_assembly(&key, &scheme),
+            size >= 2048 && !rsa_own_path_faster(size)
+        );
         let sig = rsa_sign(&sk, &scheme, &msg, seed);
         prop_assert_eq!(both(&key, &scheme, &msg, &sig), (true, true));
-        prop_assert_eq!(both(&key, &scheme, &msg, &flip(&sig, bit)), (false, false));
+        prop_assert!(rsa_crate_verifies(&key, &scheme, &msg, &sig));
+        let bad = flip(&sig, bit);
+        prop_assert_eq!(both(&key, &scheme, &msg, &bad), (false, false));
+        prop_assert!(!rsa_crate_verifies(&key, &scheme, &msg, &bad));
     }
 }
 
 #[test]
-fn rsa_4096_pss_verifies_on_ring_and_a_flipped_bit_fails() {
+fn rsa_4096_pss_takes_the_own_path_agrees_with_the_rsa_crate_and_a_flipped_bit_fails() {
     let (sk, key) = rsa_key(4096);
     let scheme = pss(HashAlg::Sha256, 32);
-    assert!(verifies_on_assembly(&key, &scheme));
+    assert_eq!(
+        verifies_on_assembly(&key, &scheme),
+        !rsa_own_path_faster(4096)
+    );
     let msg = b"signed attributes of an EF.SOD";
     let sig = rsa_sign(&sk, &scheme, msg, 7);
     assert_eq!(both(&key, &scheme, msg, &sig), (true, true));
-    assert_eq!(both(&key, &scheme, msg, &flip(&sig, 1000)), (false, false));
+    assert!(rsa_crate_verifies(&key, &scheme, msg, &sig));
+    for bit in [0, 1000, 4095] {
+        let bad = flip(&sig, bit);
+        assert_eq!(both(&key, &scheme, msg, &bad), (false, false));
+        assert!(!rsa_crate_verifies(&key, &scheme, msg, &bad));
+    }
+    assert_eq!(
+        both(&key, &scheme, b"other signed attributes", &sig),
+        (false, false)
+    );
 }
 
 /// A DigestInfo without the NULL parameters (RFC 8017 §9.2 note 2, found in the field) is
@@ -255,7 +302,8 @@ fn rsa_pkcs1_digest_info_without_null_parameters_verifies_through_the_own_path()
 }
 
 /// `ring` has no SHA-1/SHA-224 with P-256, no P-521, no brainpool curves, no RSA below 2048
-/// bits, and PSS only with a salt as long as the hash; P-384 is faster on the own wNAF.
+/// bits, and PSS only with a salt as long as the hash; P-384 and RSA-3072/4096 (64-bit
+/// targets) are faster on the own arithmetic.
 #[test]
 fn pairs_ring_does_not_implement_or_that_are_faster_on_the_own_arithmetic_stay_on_it() {
     let ec = |name: &str, hash| {
@@ -280,6 +328,13 @@ fn pairs_ring_does_not_implement_or_that_are_faster_on_the_own_arithmetic_stay_o
     };
     assert!(!verifies_on_assembly(&rsa1024, &sha256));
     assert!(verifies_on_assembly(&rsa2048, &sha256));
+    for bits in [3072, 4096] {
+        let (_, key) = rsa_key(bits);
+        assert_eq!(
+            verifies_on_assembly(&key, &sha256),
+            !cfg!(target_pointer_width = "64")
+        );
+    }
     assert!(!verifies_on_assembly(
         &rsa2048,
         &SignatureScheme::RsaPkcs1v15 {

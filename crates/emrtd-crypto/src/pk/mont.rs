@@ -11,6 +11,13 @@
 //! * [`sqr`]: a²·R⁻¹ mod m by Separated Operand Scanning: the off-diagonal products aᵢ·aⱼ
 //!   (i < j) once, doubled, plus the squares aᵢ², then a word-by-word Montgomery reduction of
 //!   the 2L-word square; 1.5L² + 1.5L word multiplications.
+//! * [`sqr_karatsuba`] (RSA at 2048, 3072 and 4096 bits): the square by one level of
+//!   Karatsuba (three half-width squares by product scanning, 0.375L² instead of 0.5L²
+//!   products), then a separate Montgomery reduction by product scanning.
+//!
+//! The product-scanning loops sum each column in two accumulators (even and odd terms: two
+//! carry chains side by side) over operands stored reversed where needed, so that both
+//! factors run forward without index arithmetic or bounds checks.
 //!
 //! Both take operands < m and return a result < m: the sum before the final step is < 2m
 //! and m is subtracted when it is not smaller than m, chosen by a mask (no branch). Every
@@ -192,6 +199,22 @@ impl Column {
         self.top += Word::from(c);
     }
 
+    /// Adds one word.
+    #[inline(always)]
+    fn add(&mut self, w: Word) {
+        let (s, c) = self.lo.overflowing_add(w as Wide);
+        self.lo = s;
+        self.top += Word::from(c);
+    }
+
+    /// Adds twice `half` (a sum of at most a few hundred products: far below 2^191).
+    #[inline(always)]
+    fn add_doubled(&mut self, half: &Column) {
+        let (s, c) = self.lo.overflowing_add(half.lo << 1);
+        self.lo = s;
+        self.top += (half.top << 1) + ((half.lo >> (Wide::BITS - 1)) as Word) + Word::from(c);
+    }
+
     /// The low word out; the sum shifted right by one word.
     #[inline(always)]
     fn shift(&mut self) -> Word {
@@ -208,24 +231,22 @@ impl Column {
 /// Faster than CIOS from 32 limbs on (measured); same operation count, constant time.
 #[inline(always)]
 fn fips_mul<const L: usize>(a: &[Word; L], b: &[Word; L], m: &[Word; L], inv: Word) -> [Word; L] {
+    // bᵢ₋ⱼ = b_rev[L − 1 − i + j], mᵢ₋ⱼ likewise: both factors of a column run forward
+    let (b_rev, m_rev) = (reversed(b), reversed(m));
     let mut q = [ZERO; L];
     let mut acc = Column::ZERO;
     for i in 0..L {
-        for j in 0..i {
-            acc.mac(a[j], b[i - j]);
-            acc.mac(q[j], m[i - j]);
-        }
-        acc.mac(a[i], b[0]);
+        dot(&mut acc, &a[..=i], &b_rev[L - 1 - i..]);
+        dot(&mut acc, &q[..i], &m_rev[L - 1 - i..]);
         q[i] = (acc.lo as Word).wrapping_mul(inv);
         acc.mac(q[i], m[0]);
         acc.shift();
     }
     let mut t = [ZERO; L];
     for i in L..2 * L {
-        for j in i - L + 1..L {
-            acc.mac(a[j], b[i - j]);
-            acc.mac(q[j], m[i - j]);
-        }
+        let first = i - L + 1;
+        dot(&mut acc, &a[first..], &b_rev);
+        dot(&mut acc, &q[first..], &m_rev);
         t[i - L] = acc.shift();
     }
     let mut out = [ZERO; L];
@@ -233,31 +254,57 @@ fn fips_mul<const L: usize>(a: &[Word; L], b: &[Word; L], m: &[Word; L], inv: Wo
     out
 }
 
+/// The words of `x` in reverse order.
+#[inline(always)]
+fn reversed<const L: usize>(x: &[Word; L]) -> [Word; L] {
+    let mut r = *x;
+    r.reverse();
+    r
+}
+
+/// acc += Σ xₖ·yₖ over the shorter length (y a reversed operand, so that both run forward:
+/// no index arithmetic, no bounds checks in the loop), in two accumulators taking the even
+/// and the odd k, so that two carry chains run side by side; they are added at the end.
+#[inline(always)]
+fn dot(acc: &mut Column, x: &[Word], y: &[Word]) {
+    let n = x.len().min(y.len());
+    let (x, y) = (x[..n].chunks_exact(2), y[..n].chunks_exact(2));
+    let (x_rest, y_rest) = (x.remainder(), y.remainder());
+    let mut odd = Column::ZERO;
+    for (xs, ys) in x.zip(y) {
+        acc.mac(xs[0], ys[0]);
+        odd.mac(xs[1], ys[1]);
+    }
+    for (a, b) in x_rest.iter().zip(y_rest) {
+        acc.mac(*a, *b);
+    }
+    let (s, c) = acc.lo.overflowing_add(odd.lo);
+    acc.lo = s;
+    acc.top += odd.top + Word::from(c);
+}
+
 /// a²·R⁻¹ mod m by product scanning: each column's off-diagonal products aⱼ·aᵢ₋ⱼ (j < i − j)
 /// once, doubled, plus the square on the diagonal, plus the reduction products qⱼ·mᵢ₋ⱼ.
 #[inline(always)]
 fn fips_sqr<const L: usize>(a: &[Word; L], m: &[Word; L], inv: Word) -> [Word; L] {
+    let (a_rev, m_rev) = (reversed(a), reversed(m));
     let mut q = [ZERO; L];
     let mut t = [ZERO; L];
     let mut acc = Column::ZERO;
     for i in 0..2 * L - 1 {
         let first = i.saturating_sub(L - 1);
+        // aⱼ·aᵢ₋ⱼ for first ≤ j < i − j; aᵢ₋ⱼ = a_rev[L − 1 − i + j]
         let mut half = Column::ZERO;
-        let mut j = first;
-        while 2 * j < i {
-            half.mac(a[j], a[i - j]);
-            j += 1;
-        }
-        // acc += 2·half (half is far below 2^191: at most L/2 products)
-        let (s, c) = acc.lo.overflowing_add(half.lo << 1);
-        acc.lo = s;
-        acc.top += (half.top << 1) + ((half.lo >> (Wide::BITS - 1)) as Word) + Word::from(c);
+        dot(
+            &mut half,
+            &a[first..i.div_ceil(2)],
+            &a_rev[L - 1 + first - i..],
+        );
+        acc.add_doubled(&half);
         if i % 2 == 0 {
             acc.mac(a[i / 2], a[i / 2]);
         }
-        for j in first..i.min(L) {
-            acc.mac(q[j], m[i - j]);
-        }
+        dot(&mut acc, &q[first..i.min(L)], &m_rev[L - 1 + first - i..]);
         if i < L {
             q[i] = (acc.lo as Word).wrapping_mul(inv);
             acc.mac(q[i], m[0]);
@@ -270,6 +317,138 @@ fn fips_sqr<const L: usize>(a: &[Word; L], m: &[Word; L], inv: Word) -> [Word; L
     let mut out = [ZERO; L];
     final_sub(&mut out, &t, acc.lo as Word, m);
     out
+}
+
+/// The 2N-word square of `a` into `out[..2N]` by product scanning: per column the
+/// off-diagonal products aⱼ·aᵢ₋ⱼ (j < i − j) once, doubled, plus the square on the diagonal.
+#[inline(always)]
+fn square_columns<const N: usize>(a: &[Word; N], out: &mut [Word]) {
+    let out = &mut out[..2 * N];
+    let a_rev = reversed(a);
+    let mut acc = Column::ZERO;
+    for i in 0..2 * N - 1 {
+        let first = i.saturating_sub(N - 1);
+        let mut half = Column::ZERO;
+        dot(
+            &mut half,
+            &a[first..i.div_ceil(2)],
+            &a_rev[N - 1 + first - i..],
+        );
+        acc.add_doubled(&half);
+        if i % 2 == 0 {
+            acc.mac(a[i / 2], a[i / 2]);
+        }
+        out[i] = acc.shift();
+    }
+    out[2 * N - 1] = acc.lo as Word;
+}
+
+/// |x − y| of two H-word integers, in constant time (subtraction, then a two's-complement
+/// negation selected by a mask).
+#[inline(always)]
+fn abs_diff<const H: usize>(x: &[Word], y: &[Word]) -> [Word; H] {
+    let mut d = [ZERO; H];
+    let mut borrow = ZERO;
+    for k in 0..H {
+        let t = (x[k] as Wide)
+            .wrapping_sub(y[k] as Wide)
+            .wrapping_sub(borrow as Wide);
+        d[k] = t as Word;
+        borrow = ((t >> Word::BITS) as Word) & 1;
+    }
+    // negative: d = !d + 1
+    let mask = borrow.wrapping_neg();
+    let mut c = borrow;
+    for w in d.iter_mut() {
+        (c, *w) = adc(*w ^ mask, c, 0);
+    }
+    d
+}
+
+/// The 2L-word square of `a` (L = 2H limbs) into `out[..2L]` by one level of Karatsuba
+/// (a = a₁·B + a₀, B = 2^(w·H): a² = a₁²·B² + (a₀² + a₁² − (a₀ − a₁)²)·B + a₀²; Karatsuba and
+/// Ofman 1962, Knuth TAOCP vol. 2 §4.3.3), the three H-limb squares by `half_square`: by
+/// product scanning (3·H²/2 word products instead of L²/2 = 2·H²) or by Karatsuba again.
+/// The sign of a₀ − a₁ does not matter for its square, so no branch depends on the operand.
+#[inline(always)]
+fn square_karatsuba<const H: usize, const L: usize>(
+    a: &[Word; L],
+    out: &mut [Word],
+    half_square: impl Fn(&[Word; H], &mut [Word]),
+) {
+    const { assert!(L == 2 * H) };
+    let t = &mut out[..2 * L];
+    let (lo, hi) = a.split_at(H);
+    let (lo, hi): (&[Word; H], &[Word; H]) = (
+        lo.try_into().expect("H words"),
+        hi.try_into().expect("H words"),
+    );
+    let (mut z0, mut z2, mut mid) = ([ZERO; L], [ZERO; L], [ZERO; L]);
+    half_square(lo, &mut z0);
+    half_square(hi, &mut z2);
+    half_square(&abs_diff::<H>(lo, hi), &mut mid);
+    t[..L].copy_from_slice(&z0);
+    t[L..].copy_from_slice(&z2);
+    // t += (a₀² + a₁² − (a₀ − a₁)²)·B; the result is a² < 2^(2wL), so arithmetic modulo
+    // 2^(2wL) (carries and borrows dropped off the top) gives it exactly
+    let (mut carry, mut borrow) = (ZERO, ZERO);
+    for k in 0..L {
+        let sum = (t[H + k] as Wide) + (z0[k] as Wide) + (z2[k] as Wide) + (carry as Wide);
+        carry = (sum >> Word::BITS) as Word;
+        let d = (sum as Word as Wide)
+            .wrapping_sub(mid[k] as Wide)
+            .wrapping_sub(borrow as Wide);
+        t[H + k] = d as Word;
+        borrow = ((d >> Word::BITS) as Word) & 1;
+    }
+    for w in t[H + L..].iter_mut() {
+        let d = (*w as Wide) + (carry as Wide);
+        carry = (d >> Word::BITS) as Word;
+        let d = (d as Word as Wide).wrapping_sub(borrow as Wide);
+        *w = d as Word;
+        borrow = ((d >> Word::BITS) as Word) & 1;
+    }
+}
+
+/// Montgomery reduction by product scanning: t·R⁻¹ mod m for a 2L-word t < m·R (column by
+/// column, each summing qⱼ·mᵢ₋ⱼ and the word of t, qᵢ chosen so that the low column word
+/// vanishes). Constant time.
+#[inline(always)]
+fn redc_columns<const L: usize>(t: &[Word], m: &[Word; L], inv: Word) -> [Word; L] {
+    let t = &t[..2 * L];
+    let m_rev = reversed(m);
+    let mut q = [ZERO; L];
+    let mut acc = Column::ZERO;
+    for i in 0..L {
+        dot(&mut acc, &q[..i], &m_rev[L - 1 - i..]);
+        acc.add(t[i]);
+        q[i] = (acc.lo as Word).wrapping_mul(inv);
+        acc.mac(q[i], m[0]);
+        acc.shift();
+    }
+    let mut r = [ZERO; L];
+    for i in L..2 * L {
+        dot(&mut acc, &q[i - L + 1..], &m_rev);
+        acc.add(t[i]);
+        r[i - L] = acc.shift();
+    }
+    let mut out = [ZERO; L];
+    final_sub(&mut out, &r, acc.lo as Word, m);
+    out
+}
+
+/// a²·R⁻¹ mod m, L = 2H limbs (a < m), the square by one level of Karatsuba and then a
+/// separate Montgomery reduction by product scanning; `W` = 2L. Constant time.
+#[inline(always)]
+pub(crate) fn sqr_karatsuba<const H: usize, const L: usize, const W: usize>(
+    a: &[Word; L],
+    m: &[Word; L],
+    inv: Word,
+) -> [Word; L] {
+    const { assert!(W == 2 * L) };
+    let mut t = [ZERO; W];
+    square_karatsuba::<H, L>(a, &mut t, square_columns::<H>);
+    redc_columns(&t, m, inv)
 }
 
 /// a·b·R⁻¹ mod m, L limbs (a, b < m). Constant time.
@@ -450,6 +629,66 @@ mod tests {
             m[63] |= 1 << 63;
             check::<64, 128>(&m, arr(&a), arr(&b));
         }
+    }
+
+    /// The Karatsuba squaring with its separate reduction equals the reference on `a`, on
+    /// the edge operands 0, 1, m − 1, m − 2, and on operands whose halves are equal, or
+    /// whose high or low half is zero (a₀ − a₁ of either sign and zero).
+    fn check_karatsuba<const H: usize, const L: usize, const W: usize>(m: &[u64; L], a: [u64; L]) {
+        let inv = neg_inv(m[0]);
+        let a = reduce(a, m);
+        let mut one = [0u64; L];
+        one[0] = 1;
+        let (mut low_only, mut high_only, mut equal_halves) = (a, a, a);
+        low_only[H..].fill(0);
+        high_only[..H].fill(0);
+        equal_halves[..H].copy_from_slice(&a[H..]);
+        let equal_halves = reduce(equal_halves, m);
+        for x in [
+            [0u64; L],
+            one,
+            m_minus(m, 1),
+            m_minus(m, 2),
+            a,
+            low_only,
+            high_only,
+            equal_halves,
+        ] {
+            assert_eq!(sqr_karatsuba::<H, L, W>(&x, m, inv), reference(&x, &x, m));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn karatsuba_squaring_equals_crypto_bigint_on_random_odd_moduli(
+            m in prop::collection::vec(any::<u64>(), 64),
+            a in prop::collection::vec(any::<u64>(), 64),
+            top_bits in 1u32..=64,
+        ) {
+            let mut m = arr::<64>(&m);
+            m[0] |= 1;
+            m[63] = (m[63] >> (64 - top_bits)) | (1 << (top_bits - 1));
+            check_karatsuba::<32, 64, 128>(&m, arr(&a));
+            let mut m48 = arr::<48>(&m);
+            m48[47] |= 1 << 63;
+            check_karatsuba::<24, 48, 96>(&m48, arr(&a));
+            let mut m32 = arr::<32>(&m);
+            m32[31] |= 1 << 63;
+            check_karatsuba::<16, 32, 64>(&m32, arr(&a));
+        }
+    }
+
+    #[test]
+    fn karatsuba_squaring_carries_through_all_ones_operands() {
+        // m = 2^4096 − 1 and m = 2^4096 − 2^64 + 1: m − 1, m − 2 have (almost) all bits set,
+        // so every column and the recombination carry as far as they can
+        let m = [u64::MAX; 64];
+        check_karatsuba::<32, 64, 128>(&m, [u64::MAX - 7; 64]);
+        let mut m = [u64::MAX; 64];
+        m[0] = 1;
+        check_karatsuba::<32, 64, 128>(&m, [u64::MAX; 64]);
     }
 
     #[test]
