@@ -1,7 +1,7 @@
 //! Multiplicative groups modulo a prime p (up to 2048 bits) with a generator g of prime order
 //! q: the MODP groups used by PACE-DH and Chip Authentication with DH.
 //!
-//! Exponentiation runs on the own fused Montgomery multiplication ([`super::mont`]: product
+//! Exponentiation runs on the own fused Montgomery multiplication (`pk::mont`, private: product
 //! scanning at 2048 bits, CIOS and a dedicated squaring at 1024) with a fixed 4-bit window whose table entries are all
 //! read and masked (constant time for the public number of exponent bits); `crypto-bigint`
 //! 0.7's `FixedMontyParams` supply R mod p and R² mod p, and 0.5's `DynResidue` the rest of

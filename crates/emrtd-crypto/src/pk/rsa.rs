@@ -1,7 +1,7 @@
 //! The RSA public-key operation RSAVP1 (RFC 8017 §5.2.2), `m = s^e mod n`, for signature
 //! verification: all inputs are public, so it runs in variable time: left-to-right binary
 //! exponentiation over the public exponent on the own Montgomery multiplication
-//! ([`super::mont`]), with the Montgomery parameters of the modulus (−n⁻¹ mod 2^w, R² mod n)
+//! (`pk::mont`, private), with the Montgomery parameters of the modulus (−n⁻¹ mod 2^w, R² mod n)
 //! computed once per modulus and remembered. e = 65537 takes one multiplication into
 //! Montgomery form (s·R² · R⁻¹), 16 squarings and one multiplication by s itself, which also
 //! leaves Montgomery form (no final reduction). At 2048, 3072 and 4096 bits the width is
