@@ -14,7 +14,7 @@
 
 use crate::cert::Certificate;
 use crate::check::{Check, CheckId};
-use crate::pa::Finding;
+use crate::finding::Finding;
 use const_oid::ObjectIdentifier;
 use der::asn1::AnyRef;
 use der::{Decode, Reader, SliceReader, Tag, Tagged};

@@ -21,6 +21,7 @@ pub mod cert;
 pub mod check;
 pub mod doctype;
 pub mod error;
+mod finding;
 pub mod load;
 pub mod pa;
 pub mod source;

@@ -19,6 +19,7 @@ mod nistp521;
 pub mod rsa;
 mod standard;
 mod uint;
+mod wnaf;
 
 use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;

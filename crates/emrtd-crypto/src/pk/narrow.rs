@@ -26,8 +26,8 @@ use crypto_bigint::{Limb, Uint};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
 use super::mont;
-use super::named::wnaf;
 use super::uint::{to_be, EcUint, EC_LIMBS};
+use super::wnaf::wnaf;
 
 fn shrink<const L: usize>(x: &EcUint) -> Uint<L> {
     let mut words = [0; L];

@@ -1004,8 +1004,8 @@ fn g_table_vartime() -> &'static [Aff] {
 /// variable time: public inputs only (ECDSA verification). u1, u2 big-endian, any length.
 pub(crate) fn lincomb_x_vartime(u1: &[u8], q: &[u8], u2: &[u8]) -> Option<[u8; LEN]> {
     let q = Aff::decode(q)?;
-    let n1 = super::named::wnaf(u1, W_G);
-    let n2 = super::named::wnaf(u2, W_Q);
+    let n1 = super::wnaf::wnaf(u1, W_G);
+    let n2 = super::wnaf::wnaf(u2, W_Q);
     let gt = g_table_vartime();
     let qj = q.to_jac();
     let q2 = qj.double();
