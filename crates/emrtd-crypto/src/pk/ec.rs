@@ -744,11 +744,11 @@ impl EcCurve {
     /// other curves Shamir's trick on the generic arithmetic.
     pub fn ecdsa_verify_prehashed(&self, q: &EcPoint, hashed: &[u8], r: &[u8], s: &[u8]) -> bool {
         let e = self.bits2int(hashed);
-        if self.fast.is_some() && self.verify_narrow.is_some() {
-            return self.generic_ecdsa_verify(q, &e, r, s);
-        }
-        if let Some(fast) = self.fast {
-            return fast.ecdsa_verify_vartime(&self.encode_point(q), &e, r, s);
+        if let Some(valid) = self
+            .fast
+            .and_then(|fast| fast.ecdsa_verify_vartime(&self.encode_point(q), &e, r, s))
+        {
+            return valid;
         }
         self.generic_ecdsa_verify(q, &e, r, s)
     }

@@ -10,10 +10,12 @@
 //!   multiplication; scalar inversion is the crates'. Secret scalars of any length are reduced
 //!   modulo n in constant time (Horner's rule on 64-bit chunks).
 //! * Public operations (ECDSA verification) use variable-time interleaved wNAF
-//!   ([`Named::ecdsa_verify_vartime`]) with a table of odd multiples of G built once per curve
-//!   (P-192…P-384 on [`super::nist`]'s `*_vartime` functions).
+//!   ([`Named::ecdsa_verify_vartime`]) with a table of odd multiples of G built once per curve,
+//!   on the own arithmetic (P-192…P-384 on [`super::nist`]'s `*_vartime` functions, P-521 on
+//!   [`super::nistp521`]); brainpoolP256r1/P384r1 verify on the narrow-width arithmetic.
 
 use super::wnaf::wnaf;
+use primeorder::PrimeField;
 use zeroize::Zeroizing;
 
 /// A named curve with fixed-width arithmetic.
@@ -30,19 +32,27 @@ pub(crate) enum Named {
 
 /// Window of the wNAF of u1 (multiplier of G, table built once): 2^(W-2) odd multiples.
 const W_G: u32 = 7;
-/// Entries of the table of odd multiples of G.
-const G_TABLE: usize = 1 << (W_G - 2);
 /// Window of the wNAF of u2 (multiplier of the public key, table built per verification).
 const W_Q: u32 = 5;
+
+/// An ECDSA `r` or `s` (unsigned big-endian, leading zeros allowed) as a scalar in [0, n);
+/// `None` if it is empty, longer than the order or not below n.
+fn signature_scalar<S: PrimeField>(v: &[u8]) -> Option<S> {
+    let mut repr = S::Repr::default();
+    let len = repr.as_ref().len();
+    let v = &v[v.iter().position(|b| *b != 0).unwrap_or(v.len())..];
+    if v.is_empty() || v.len() > len {
+        return None;
+    }
+    repr.as_mut()[len - v.len()..].copy_from_slice(v);
+    Option::from(S::from_repr(repr))
+}
 
 macro_rules! backend {
     ($(#[$attr:meta])* $module:ident, $ec:path, $scalar:ty, $affine:ty, $proj:ty, $decode:expr, $encode:expr) => {
         $(#[$attr])*
         mod $module {
-            use super::{wnaf, G_TABLE, W_G, W_Q};
             use ec::ff::PrimeField;
-            use ec::group::Group;
-            use std::sync::OnceLock;
             use $ec as ec;
             use zeroize::Zeroizing;
 
@@ -106,85 +116,6 @@ macro_rules! backend {
             pub(super) fn cam_data(sk_ic: &[u8], sk_map: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
                 let inv = Option::<Scalar>::from(reduce(sk_ic).invert())?;
                 Some(to_bytes(&(inv * reduce(sk_map))))
-            }
-
-            /// Odd multiples G, 3G, …, (2^(W_G−1) − 1)·G in affine form, built once.
-            /// Odd multiples G, 3G, …, (2^(W_G−1) − 1)·G, built once, kept projective: the
-            /// 0.13 crates expose neither their field nor a batch normalisation for their
-            /// field type, and one inversion per point made the first verification on P-384
-            /// cost about 1.7 ms. A projective entry costs one field multiplication more per
-            /// addition than an affine one (complete formulas: 12M against 11M).
-            fn g_table() -> &'static [Proj; G_TABLE] {
-                static TABLE: OnceLock<[Proj; G_TABLE]> = OnceLock::new();
-                TABLE.get_or_init(|| {
-                    let g = Proj::GENERATOR;
-                    let g2 = g.double();
-                    let mut table = [g; G_TABLE];
-                    for i in 1..G_TABLE {
-                        table[i] = table[i - 1] + g2;
-                    }
-                    table
-                })
-            }
-
-            /// u1·G + u2·Q by interleaved wNAF; variable time (public inputs only).
-            fn lincomb_vartime(u1: &Scalar, q: &Affine, u2: &Scalar) -> Proj {
-                let n1 = wnaf(AsRef::<[u8]>::as_ref(&u1.to_repr()), W_G);
-                let n2 = wnaf(AsRef::<[u8]>::as_ref(&u2.to_repr()), W_Q);
-                let gt = g_table();
-                let q = Proj::from(*q);
-                let q2 = q.double();
-                let mut qt = Vec::with_capacity(1 << (W_Q - 2));
-                let mut acc = q;
-                for _ in 0..1usize << (W_Q - 2) {
-                    qt.push(acc);
-                    acc += q2;
-                }
-                let mut r = Proj::IDENTITY;
-                for i in (0..n1.len().max(n2.len())).rev() {
-                    r = r.double();
-                    match n1.get(i).copied().unwrap_or(0) {
-                        0 => {}
-                        d if d > 0 => r += gt[(d as usize) >> 1],
-                        d => r += -gt[(d.unsigned_abs() as usize) >> 1],
-                    }
-                    match n2.get(i).copied().unwrap_or(0) {
-                        0 => {}
-                        d if d > 0 => r += qt[(d as usize) >> 1],
-                        d => r -= qt[(d.unsigned_abs() as usize) >> 1],
-                    }
-                }
-                r
-            }
-
-            /// SEC 1 §4.1.4 steps 4–8 with e already truncated to the order's bit length;
-            /// r, s as unsigned big-endian integers.
-            pub(super) fn ecdsa_verify_vartime(q: &[u8], e: &[u8], r: &[u8], s: &[u8]) -> bool {
-                let Some(q) = point(q) else { return false };
-                let scalar = |v: &[u8]| -> Option<Scalar> {
-                    let mut repr = <Scalar as PrimeField>::Repr::default();
-                    let len = AsRef::<[u8]>::as_ref(&repr).len();
-                    let v = &v[v.iter().position(|b| *b != 0).unwrap_or(v.len())..];
-                    if v.is_empty() || v.len() > len {
-                        return None;
-                    }
-                    AsMut::<[u8]>::as_mut(&mut repr)[len - v.len()..].copy_from_slice(v);
-                    Option::from(Scalar::from_repr(repr))
-                };
-                let (Some(r_s), Some(s_s)) = (scalar(r), scalar(s)) else {
-                    return false;
-                };
-                let Some(w) = Option::<Scalar>::from(s_s.invert()) else {
-                    return false;
-                };
-                let e = reduce(e);
-                let point = lincomb_vartime(&(e * w), &q, &(r_s * w));
-                let Some(enc) = encode(&point) else {
-                    return false;
-                };
-                let flen = (enc.len() - 1) / 2;
-                // x mod n == r  (x < p; reduce() handles x ≥ n)
-                reduce(&enc[1..1 + flen]) == r_s
             }
         }
     };
@@ -344,16 +275,10 @@ mod p521_fast {
     /// SEC 1 §4.1.4 steps 4–8 as in the other curves' backends, with u1·G + u2·Q on the
     /// dedicated field.
     pub(super) fn ecdsa_verify_vartime(q: &[u8], e: &[u8], r: &[u8], s: &[u8]) -> bool {
-        let scalar = |v: &[u8]| -> Option<p521::Scalar> {
-            let v = &v[v.iter().position(|b| *b != 0).unwrap_or(v.len())..];
-            if v.is_empty() || v.len() > fast::LEN {
-                return None;
-            }
-            let mut repr = p521::FieldBytes::default();
-            repr[fast::LEN - v.len()..].copy_from_slice(v);
-            Option::from(p521::Scalar::from_repr(repr))
-        };
-        let (Some(r_s), Some(s_s)) = (scalar(r), scalar(s)) else {
+        let (Some(r_s), Some(s_s)) = (
+            super::signature_scalar::<p521::Scalar>(r),
+            super::signature_scalar::<p521::Scalar>(s),
+        ) else {
             return false;
         };
         let mut s_be = [0u8; fast::LEN];
@@ -456,17 +381,10 @@ macro_rules! nist_backend {
                 let Some(q) = nist::decode::<$curve, F>(q) else {
                     return false;
                 };
-                let scalar = |v: &[u8]| -> Option<Scalar> {
-                    let mut repr = <Scalar as PrimeField>::Repr::default();
-                    let len = AsRef::<[u8]>::as_ref(&repr).len();
-                    let v = &v[v.iter().position(|b| *b != 0).unwrap_or(v.len())..];
-                    if v.is_empty() || v.len() > len {
-                        return None;
-                    }
-                    AsMut::<[u8]>::as_mut(&mut repr)[len - v.len()..].copy_from_slice(v);
-                    Option::from(Scalar::from_repr(repr))
-                };
-                let (Some(r_s), Some(s_s)) = (scalar(r), scalar(s)) else {
+                let (Some(r_s), Some(s_s)) = (
+                    super::signature_scalar::<Scalar>(r),
+                    super::signature_scalar::<Scalar>(s),
+                ) else {
                     return false;
                 };
                 let Some(w) = Option::<Scalar>::from(s_s.invert()) else {
@@ -609,15 +527,24 @@ impl Named {
     }
 
     /// ECDSA verification, variable time: `q` the uncompressed public key, `e` the hash
-    /// already truncated to the order's bit length, `r`, `s` unsigned big-endian.
-    pub(crate) fn ecdsa_verify_vartime(self, q: &[u8], e: &[u8], r: &[u8], s: &[u8]) -> bool {
-        match self {
+    /// already truncated to the order's bit length, `r`, `s` unsigned big-endian. `None` for
+    /// the curves that verify on the narrow-width arithmetic instead
+    /// ([`Named::verifies_on_narrow`]).
+    pub(crate) fn ecdsa_verify_vartime(
+        self,
+        q: &[u8],
+        e: &[u8],
+        r: &[u8],
+        s: &[u8],
+    ) -> Option<bool> {
+        Some(match self {
             Named::P192 => p192_nist::ecdsa_verify_vartime(q, e, r, s),
             Named::P224 => p224_nist::ecdsa_verify_vartime(q, e, r, s),
             Named::P256 => p256_nist::ecdsa_verify_vartime(q, e, r, s),
             Named::P384 => p384_nist::ecdsa_verify_vartime(q, e, r, s),
-            _ => dispatch!(self, ecdsa_verify_vartime(q, e, r, s)),
-        }
+            Named::P521 => p521_fast::ecdsa_verify_vartime(q, e, r, s),
+            Named::Bp256 | Named::Bp384 => return None,
+        })
     }
 }
 
