@@ -63,12 +63,9 @@ fn phone(
     phone_with(s, VirtualCard::new(profile.into()).unwrap(), lose_at)
 }
 
-fn phone_with(
-    s: &Server,
-    card: Arc<VirtualCard>,
-    lose_at: Option<usize>,
-) -> (Arc<RemoteChallenge>, Arc<RemoteRead>) {
-    // The app's NFC link; the tag comes back whenever the app reconnects it.
+/// The app's NFC link to `card` (the tag comes back whenever the app reconnects it), its CAN
+/// and the proof files read over it.
+fn read_proof_files_of(card: &Arc<VirtualCard>) -> (Arc<AsyncForward>, Arc<AccessKey>, ProofFiles) {
     let link = Arc::new(AsyncForward {
         can_reconnect: true,
         ..AsyncForward::new(card.clone())
@@ -82,6 +79,15 @@ fn phone_with(
         None,
     ))
     .unwrap();
+    (link, key, files)
+}
+
+fn phone_with(
+    s: &Server,
+    card: Arc<VirtualCard>,
+    lose_at: Option<usize>,
+) -> (Arc<RemoteChallenge>, Arc<RemoteRead>) {
+    let (link, key, files) = read_proof_files_of(&card);
     let body = remote_challenge_request(
         "tx-ffi".into(),
         Some(RemoteExpectations {
@@ -361,19 +367,7 @@ fn cam_phone(
     app: AppServer,
     cancel: Option<Arc<CancellationToken>>,
 ) -> CamRun {
-    let link = Arc::new(AsyncForward {
-        can_reconnect: true,
-        ..AsyncForward::new(card.clone())
-    });
-    let key = AccessKey::from_can("123456".into()).unwrap();
-    let files = block_on(read_proof_files(
-        link.clone(),
-        key.clone(),
-        None,
-        None,
-        None,
-    ))
-    .unwrap();
+    let (link, key, files) = read_proof_files_of(&card);
     assert!(files.dg14.is_none() && files.dg15.is_none());
     let body = remote_challenge_request("tx-cam".into(), None, Some(files), true).unwrap();
     let challenge = RemoteChallenge::from_json(s.challenge(&body)).unwrap();
