@@ -24,9 +24,9 @@ pub use error::ReadError;
 pub use files::EfId;
 pub use report::{
     AccessChoice, AccessKey, AccessProtocol, AccessReport, CheckOutcome, ChipKeySource,
-    CipherSuite, Document, NotPerformed, PaceMapping, Password, Progress, ReadOptions, Refusal,
-    RemoteProof, RemoteProofTranscript, TaVersionChoice, TerminalAuthConfig, TerminalAuthReport,
-    DEFAULT_COMMAND_BUDGET,
+    CipherSuite, Document, LengthRefusal, NotPerformed, PaceMapping, Password, Progress,
+    ReadOptions, Refusal, RemoteProof, RemoteProofTranscript, TaVersionChoice, TerminalAuthConfig,
+    TerminalAuthReport, DEFAULT_COMMAND_BUDGET,
 };
 pub use verdict::{
     document_validity, verify_document, verify_document_at, verify_document_with, ReadVerdict,

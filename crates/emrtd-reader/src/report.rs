@@ -332,6 +332,23 @@ pub enum AccessChoice {
     Bac,
 }
 
+/// How the reader answers a chip that refuses the length of a READ BINARY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum LengthRefusal {
+    /// This engine's: a smaller block (224, 192, 160, 128, then halving; 6Cxx: exactly xx) in
+    /// the same secure-messaging session, whichever way the chip refuses (6700, 6Cxx, 6B00 or
+    /// 6282 without data within the file).
+    #[default]
+    StepDown,
+    /// dmrtd's and vcmrtd's steps (`lib/src/proto/mrtd_api.dart`, `_readBinary` and
+    /// `_reduceMaxRead`): after 6700, or 6282 with data (kept), the next of 224, 160, 128, 96,
+    /// 64, 32, 16, 8, 1 for the rest of the read; after 6Cxx exactly xx. Other refusals as
+    /// [`LengthRefusal::StepDown`]. (After 6700 and 6Cxx those libraries also run BAC or PACE
+    /// again before the next block; that is not modelled.)
+    DmrtdLadder,
+}
+
 /// Options of a read.
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
@@ -354,6 +371,10 @@ pub struct ReadOptions {
     /// header and usually much more (one APDU per file fewer). Other libraries read 8 bytes
     /// (JMRTD, dmrtd) or 4 (NFCPassportReader) first; the link model compares them.
     pub header_read: Option<usize>,
+    /// What the reader does when the chip refuses a READ BINARY length; the default is this
+    /// engine's. The other exists to measure other libraries' strategies in the link model
+    /// (`docs/performance.md`, "Block strategies in the model").
+    pub length_refusal: LengthRefusal,
     /// Terminal Authentication (Extended Access Control) to read DG3/DG4; `None`: not run.
     pub terminal_authentication: Option<TerminalAuthConfig>,
     /// A chip proof a remote verifier asked for (`emrtd-remote`): run at the end of the read

@@ -19,7 +19,7 @@ pub mod vpcd;
 pub use chip::{VirtualChip, LDS1_AID, SPECIMEN_FACE};
 pub use link::{
     ChipFamily, ChipOp, LinkModel, LinkStats, ModelledTime, Phase, Platform,
-    SYMMETRIC_AUTH_SLOW_US, SYMMETRIC_AUTH_US,
+    SECURE_MESSAGING_FAST_US, SECURE_MESSAGING_US, SYMMETRIC_AUTH_SLOW_US, SYMMETRIC_AUTH_US,
 };
 pub use profile::{Attack, Profile, ProfileError, DEFAULT_PROFILE};
 

@@ -7,7 +7,7 @@ use super::link::Link;
 use super::{Clock, EngineConfig, SharedRng};
 use crate::report::{
     AccessChoice, AccessKey, AccessProtocol, AccessReport, CheckOutcome, ChipKeySource,
-    CipherSuite, Password, Progress,
+    CipherSuite, LengthRefusal, Password, Progress,
 };
 use crate::{EfId, ReadError};
 use emrtd_access::bac::{BacError, BacKeys, BacTerminal};
@@ -889,6 +889,12 @@ impl Channel {
                 }
                 StatusWord::OK | StatusWord::END_OF_FILE => {
                     self.current_ef = Some(ef);
+                    if resp.sw == StatusWord::END_OF_FILE
+                        && self.config.options.length_refusal == LengthRefusal::DmrtdLadder
+                    {
+                        // dmrtd takes the data and asks for less from then on.
+                        self.block = self.block.min(dmrtd_step_down(le));
+                    }
                     if data.len() > le {
                         return Err(ReadError::Malformed(format!(
                             "{ef}: asked for {le} bytes, the chip sent {}",
@@ -921,7 +927,10 @@ impl Channel {
                     return Ok((Vec::new(), StatusWord::END_OF_FILE, le));
                 }
                 StatusWord::WRONG_LENGTH if le > 1 => {
-                    le = step_down(le);
+                    le = match self.config.options.length_refusal {
+                        LengthRefusal::DmrtdLadder => dmrtd_step_down(le),
+                        LengthRefusal::StepDown => step_down(le),
+                    };
                     self.block = self.block.min(le);
                 }
                 sw if sw.sw1() == 0x6C => {
@@ -937,6 +946,9 @@ impl Channel {
                         });
                     }
                     le = exact;
+                    if self.config.options.length_refusal == LengthRefusal::DmrtdLadder {
+                        self.block = self.block.min(le);
+                    }
                 }
                 sw => {
                     return Err(ReadError::Status {
@@ -2062,6 +2074,15 @@ fn command_name(cmd: &CommandApdu) -> String {
         ins::GET_RESPONSE => "GET RESPONSE".into(),
         other => format!("the command with INS {other:02X}"),
     }
+}
+
+/// dmrtd's and vcmrtd's next block after a refused length (`mrtd_api.dart`
+/// `_reduceMaxRead`).
+fn dmrtd_step_down(le: usize) -> usize {
+    [224, 160, 128, 96, 64, 32, 16, 8]
+        .into_iter()
+        .find(|&b| b < le)
+        .unwrap_or(1)
 }
 
 fn step_down(le: usize) -> usize {
