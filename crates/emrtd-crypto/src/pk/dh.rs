@@ -20,7 +20,7 @@ use cbig7::modular::FixedMontyParams;
 use crypto_bigint::{Uint, U1024, U2048};
 use rand_core::CryptoRngCore;
 use std::sync::{Arc, OnceLock};
-use subtle::{ConstantTimeEq, ConstantTimeLess};
+use subtle::{ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::mont::{self, Word};
@@ -74,10 +74,11 @@ fn digit(e: &[Word], bits: usize, i: usize) -> Word {
     d
 }
 
-/// All ones when a = b, else zero, without a branch; a, b < 2^(w−1) (table indices, digits).
+/// All ones when a = b, else zero, by `subtle`'s constant-time comparison and selection (no
+/// branch; the comparison's result passes `subtle`'s optimisation barrier).
 #[inline(always)]
 fn eq_mask(a: Word, b: Word) -> Word {
-    ((a ^ b).wrapping_sub(1) >> (Word::BITS - 1)).wrapping_neg()
+    Word::conditional_select(&0, &Word::MAX, a.ct_eq(&b))
 }
 
 /// Montgomery arithmetic modulo p at L limbs (`W` = 2L): p, −p⁻¹ mod 2^w, R mod p and R² mod
@@ -285,20 +286,23 @@ impl<const L: usize> Buckets<L> {
     /// B_d ← B_d·y with every bucket read and written and the wanted one chosen by masks:
     /// no branch or memory access depends on d.
     fn mul_into_ct<const W: usize>(&mut self, f: &Field<L, W>, d: Word, y: &[Word; L]) {
+        let mut masks = [0; 1 << DIGIT];
+        for (i, m) in masks.iter_mut().enumerate() {
+            *m = eq_mask(i as Word, d);
+        }
         let mut selected = [0; L];
-        for (i, b) in self.0.iter().enumerate() {
-            let mask = eq_mask(i as Word, d);
+        for (b, mask) in self.0.iter().zip(&masks) {
             for (s, x) in selected.iter_mut().zip(b) {
                 *s |= x & mask;
             }
         }
         let mut product = f.mul(&selected, y);
-        for (i, b) in self.0.iter_mut().enumerate() {
-            let mask = eq_mask(i as Word, d);
+        for (b, mask) in self.0.iter_mut().zip(&masks) {
             for (x, p) in b.iter_mut().zip(&product) {
                 *x = (*x & !mask) | (p & mask);
             }
         }
+        masks.zeroize();
         selected.zeroize();
         product.zeroize();
     }
@@ -639,18 +643,18 @@ impl DhGroup {
             return Ok((y, self.pow(&y, x)?));
         };
         let y = self.decode_in_range(bytes)?;
-        let (in_subgroup, r) = with_field!(self, f => f.check_order_and_pow(
+        let (in_subgroup, mut r) = with_field!(self, f => f.check_order_and_pow(
             &y,
             q,
             self.q_bits,
             x.value.as_words(),
             x.bits
         ));
-        let shared = DhElement(r);
         if !in_subgroup {
+            r.zeroize();
             return Err(PkError::NotInSubgroup);
         }
-        Ok((DhElement(y), self.check_result(shared)?))
+        Ok((DhElement(y), self.check_result(DhElement(r))?))
     }
 
     /// a·b mod p.
