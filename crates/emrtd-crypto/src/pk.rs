@@ -196,6 +196,30 @@ impl Group {
         }
     }
 
+    /// Decodes and fully validates the peer's public key (as [`Group::decode_public_key`])
+    /// and applies sk to it (as [`Group::key_agreement`]): (peer's key, shared element).
+    /// For DH with a known subgroup order the subgroup check and the key agreement share
+    /// their squarings, which makes this cheaper than the two calls. Errors: those of
+    /// [`Group::decode_public_key`] for an invalid peer key; [`PkError::IdentityResult`] and
+    /// [`PkError::GroupMismatch`] from the agreement.
+    pub fn decode_and_agree(
+        &self,
+        sk: &PrivateKey,
+        peer: &[u8],
+    ) -> Result<(Element, Element), PkError> {
+        match (self, sk) {
+            (Group::Ec(_), PrivateKey::Ec(_)) => {
+                let peer = self.decode_public_key(peer)?;
+                let shared = self.key_agreement(sk, &peer)?;
+                Ok((peer, shared))
+            }
+            (Group::Dh(g), PrivateKey::Dh(x)) => g
+                .decode_and_pow(peer, x)
+                .map(|(y, k)| (Element::Dh(y), Element::Dh(k))),
+            _ => Err(PkError::GroupMismatch),
+        }
+    }
+
     /// The shared secret octet string of a key-agreement result: the x-coordinate (EC) or the
     /// element (DH), both fixed length (`⌈log₂₅₆ p⌉` octets).
     pub fn shared_secret_bytes(&self, el: &Element) -> Result<Zeroizing<Vec<u8>>, PkError> {

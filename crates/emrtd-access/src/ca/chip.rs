@@ -357,12 +357,12 @@ impl CaChip {
 
     /// Validates the terminal's ephemeral public key and computes the shared secret K.
     fn agree(&self, terminal_key: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, StatusWord> {
-        let peer = self
+        let (_, shared) = self
             .group
-            .decode_public_key(terminal_key)
+            .decode_and_agree(&self.private_key, terminal_key)
             .map_err(|_| StatusWord::WRONG_DATA)?;
         self.group
-            .shared_secret(&self.private_key, &peer)
+            .shared_secret_bytes(&shared)
             .map_err(|_| StatusWord::WRONG_DATA)
     }
 }

@@ -96,9 +96,15 @@ impl CaTerminal {
                 "the DH public key is not a DER INTEGER",
             ))
         })?;
-        let pk_ic = group
-            .decode_public_key(&value)
-            .map_err(CaError::InvalidChipKey)?;
+        // The chip's key is validated and the shared element computed in one step (for DH the
+        // subgroup check and the agreement share their squarings).
+        let shared = match group.decode_and_agree(sk, &value) {
+            Ok((_, shared)) => shared,
+            Err(e @ (PkError::IdentityResult | PkError::GroupMismatch)) => {
+                return Err(CaError::KeyAgreement(e))
+            }
+            Err(e) => return Err(CaError::InvalidChipKey(e)),
+        };
         let pk_pcd = group
             .public_key(sk, &group.generator())
             .map_err(CaError::KeyAgreement)?;
@@ -115,7 +121,7 @@ impl CaTerminal {
             Sha1::digest(&ephemeral_public).to_vec()
         };
         let k = group
-            .shared_secret(sk, &pk_ic)
+            .shared_secret_bytes(&shared)
             .map_err(CaError::KeyAgreement)?;
         let (keys, shared_secret, style) = match r.version {
             CaVersion::V1 => (

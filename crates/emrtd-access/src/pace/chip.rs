@@ -242,8 +242,6 @@ impl PaceChip {
                     .map_err(|_| StatusWord::WRONG_DATA)?;
                 match params.mapping {
                     Mapping::Generic | Mapping::ChipAuthentication => {
-                        let peer = protocol::decode_peer_key(group, &data)
-                            .map_err(|_| StatusWord::WRONG_DATA)?;
                         let key = self
                             .source
                             .private_key(group, true)
@@ -255,8 +253,7 @@ impl PaceChip {
                         if public == data {
                             return Err(StatusWord::WRONG_DATA);
                         }
-                        let h = group
-                            .key_agreement(&key, &peer)
+                        let h = protocol::agree_with_peer(group, &key, &data)
                             .map_err(|_| StatusWord::WRONG_DATA)?;
                         let generator = protocol::map_generic(group, &s, &h)
                             .map_err(|_| StatusWord::WRONG_DATA)?;
@@ -295,8 +292,6 @@ impl PaceChip {
                 let group = &params.group;
                 let terminal_public = apdus::take(&dos, TAG_PK_IFD, "key agreement", "public key")
                     .map_err(|_| StatusWord::WRONG_DATA)?;
-                let peer = protocol::decode_peer_key(group, &terminal_public)
-                    .map_err(|_| StatusWord::WRONG_DATA)?;
                 let key = self
                     .source
                     .private_key(group, false)
@@ -308,8 +303,8 @@ impl PaceChip {
                 if chip_public == terminal_public {
                     return Err(StatusWord::WRONG_DATA);
                 }
-                let k = group
-                    .shared_secret(&key, &peer)
+                let k = protocol::agree_with_peer(group, &key, &terminal_public)
+                    .and_then(|shared| Ok(group.shared_secret_bytes(&shared)?))
                     .map_err(|_| StatusWord::WRONG_DATA)?;
                 let (ks_enc, ks_mac) = protocol::session_keys(&k, params.cipher);
                 self.state = State::KeysAgreed {

@@ -2,7 +2,7 @@
 //! as pure functions. The state machines in [`super::PaceTerminal`] and [`super::PaceChip`]
 //! are built from them; they are public so worked examples can be checked step by step.
 
-use emrtd_crypto::pk::{Element, Group, PkError};
+use emrtd_crypto::pk::{Element, Group, PkError, PrivateKey};
 use emrtd_crypto::sym::{self, Cipher, SymKey, KDF_ENC, KDF_MAC, KDF_PACE};
 use zeroize::Zeroizing;
 
@@ -240,11 +240,18 @@ pub fn cam_verify(
     }
 }
 
-/// Validates and decodes a peer's public key.
-pub(crate) fn decode_peer_key(group: &Group, bytes: &[u8]) -> Result<Element, PaceError> {
-    group
-        .decode_public_key(bytes)
-        .map_err(PaceError::InvalidPeerKey)
+/// Validates and decodes a peer's public key and applies the private key to it: the shared
+/// element (DH: the subgroup check and the agreement share their squarings).
+pub(crate) fn agree_with_peer(
+    group: &Group,
+    key: &PrivateKey,
+    bytes: &[u8],
+) -> Result<Element, PaceError> {
+    match group.decode_and_agree(key, bytes) {
+        Ok((_, shared)) => Ok(shared),
+        Err(e @ (PkError::IdentityResult | PkError::GroupMismatch)) => Err(PaceError::Group(e)),
+        Err(e) => Err(PaceError::InvalidPeerKey(e)),
+    }
 }
 
 /// Encodes an element (EC uncompressed point; DH minimal unsigned integer).

@@ -273,12 +273,11 @@ impl PaceTerminal {
                 self.check_sw(resp, PaceStep::MapNonce)?;
                 let dos = apdus::parse_dynamic(&resp.data, step)?;
                 let chip_map = apdus::take(&dos, TAG_MAP_IC, step, "the chip's mapping public key")?;
-                let peer = protocol::decode_peer_key(&group, &chip_map)?;
                 if chip_map == mapping_public {
                     return Err(PaceError::IdenticalEphemeralKeys);
                 }
                 let key = mapping_key.ok_or(PaceError::InvalidState("mapping key missing"))?;
-                let h = group.key_agreement(&key, &peer)?;
+                let h = protocol::agree_with_peer(&group, &key, &chip_map)?;
                 let generator = protocol::map_generic(&group, &s, &h)?;
                 let agreement_key = self.source.private_key(&group, false)?;
                 let public = group.public_key(&agreement_key, &generator)?;
@@ -320,11 +319,11 @@ impl PaceTerminal {
                 self.check_sw(resp, PaceStep::KeyAgreement)?;
                 let dos = apdus::parse_dynamic(&resp.data, step)?;
                 let chip_public = apdus::take(&dos, TAG_PK_IC, step, "the chip's ephemeral public key")?;
-                let peer = protocol::decode_peer_key(&group, &chip_public)?;
                 if chip_public == public {
                     return Err(PaceError::IdenticalEphemeralKeys);
                 }
-                let k = group.shared_secret(&key, &peer)?;
+                let shared = protocol::agree_with_peer(&group, &key, &chip_public)?;
+                let k = group.shared_secret_bytes(&shared)?;
                 let (ks_enc, ks_mac) = protocol::session_keys(&k, self.params.cipher);
                 let ec = self.params.key_agreement == KeyAgreement::Ecdh;
                 let t_ifd = protocol::authentication_token(
