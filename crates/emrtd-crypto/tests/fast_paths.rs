@@ -70,6 +70,36 @@ proptest! {
     }
 
     #[test]
+    fn generic_mapping_public_key_in_one_call_matches_the_three_steps_on_the_reference(
+        idx in 0usize..FAST_IDS.len(),
+        k in proptest::collection::vec(any::<u8>(), 66),
+        m in proptest::collection::vec(any::<u8>(), 66),
+        e in proptest::collection::vec(any::<u8>(), 66),
+        s in proptest::collection::vec(any::<u8>(), 1..48),
+    ) {
+        let fast = ec(FAST_IDS[idx]);
+        let slow = fast.generic_reference();
+        let (k, m, e) = (key(&fast, &k), key(&fast, &m), key(&fast, &e));
+        // the chip's mapping public key k·G, decoded on both
+        let peer = fast.encode_point(&fast.mul(&fast.generator(), &k).unwrap());
+        let (peer_fast, peer_slow) = (fast.decode_point(&peer).unwrap(), slow.decode_point(&peer).unwrap());
+        let one_pass = fast.generic_map_public_key(&s, &m, &peer_fast, &e);
+        let h = slow.mul(&peer_slow, &m).unwrap();
+        let mapped = slow.generic_map(&s, &h).unwrap();
+        let three_steps = slow.mul(&mapped, &e);
+        prop_assert_eq!(
+            one_pass.map(|p| fast.encode_point(&p)),
+            three_steps.map(|p| slow.encode_point(&p))
+        );
+        // and through `Group`, on the reference too
+        let (gf, gs) = (Group::Ec(fast.clone()), Group::Ec(slow.clone()));
+        let (mf, ef) = (emrtd_crypto::pk::PrivateKey::Ec(m.clone()), emrtd_crypto::pk::PrivateKey::Ec(e.clone()));
+        let a = gf.generic_mapping_public_key(&s, &mf, &gf.decode_public_key(&peer).unwrap(), &ef).unwrap();
+        let b = gs.generic_mapping_public_key(&s, &mf, &gs.decode_public_key(&peer).unwrap(), &ef).unwrap();
+        prop_assert_eq!(gf.encode_public_key(&a).unwrap(), gs.encode_public_key(&b).unwrap());
+    }
+
+    #[test]
     fn narrow_width_scalar_mult_and_generic_mapping_match_the_576_bit_reference(
         idx in 0usize..NARROW_IDS.len(),
         k in proptest::collection::vec(any::<u8>(), 66),

@@ -278,10 +278,10 @@ impl PaceTerminal {
                     return Err(PaceError::IdenticalEphemeralKeys);
                 }
                 let key = mapping_key.ok_or(PaceError::InvalidState("mapping key missing"))?;
-                let h = group.key_agreement(&key, &peer)?;
-                let generator = protocol::map_generic(&group, &s, &h)?;
                 let agreement_key = self.source.private_key(&group, false)?;
-                let public = group.public_key(&agreement_key, &generator)?;
+                // PK = SK·G' with G' = s·G + H, H = SK_map·PK_map,IC; G' itself is needed
+                // for nothing else, so the group computes PK in one pass where it can.
+                let public = group.generic_mapping_public_key(&s, &key, &peer, &agreement_key)?;
                 let public = protocol::encode(&group, &public)?;
                 let cmd = apdus::general_authenticate(&[(TAG_PK_IFD, &public)], false, self.long());
                 self.state = State::AwaitKeyAgreement {
