@@ -229,7 +229,7 @@ impl Group {
     /// g^s·h (DH), H the shared element of `mapping_key` and the peer's validated mapping
     /// public key (ICAO 9303-11 §4.4.3.3.1). The same element as [`Group::key_agreement`],
     /// [`Group::generic_mapping`] and [`Group::public_key`] in turn give, and the same errors;
-    /// faster on P-192…P-384 ([`EcCurve::generic_map_public_key`]).
+    /// faster on the standardized curves ([`EcCurve::generic_map_public_key`]).
     pub fn generic_mapping_public_key(
         &self,
         s: &[u8],
