@@ -887,17 +887,18 @@ impl EcCurve {
                 return self.trusted_point(&out);
             }
             if let Some(nw) = self.narrow_for_secrets() {
-                let (bx, by) = nw
+                let (mut bx, mut by) = nw
                     .mul_add((&p.x.retrieve(), &p.y.retrieve()), &b.value, b.bits, None)
                     .ok_or(PkError::IdentityResult)?;
-                let (x, y) = nw
-                    .mul_add(
-                        (&self.g.x.retrieve(), &self.g.y.retrieve()),
-                        &a.value,
-                        a.bits,
-                        Some((&bx, &by)),
-                    )
-                    .ok_or(PkError::IdentityResult)?;
+                let sum = nw.mul_add(
+                    (&self.g.x.retrieve(), &self.g.y.retrieve()),
+                    &a.value,
+                    a.bits,
+                    Some((&bx, &by)),
+                );
+                bx.zeroize();
+                by.zeroize();
+                let (x, y) = sum.ok_or(PkError::IdentityResult)?;
                 return Ok(EcPoint {
                     x: self.fe(&x),
                     y: self.fe(&y),
@@ -917,8 +918,10 @@ impl EcCurve {
         sk: &EcScalar,
     ) -> (EcScalar, EcScalar) {
         let mut e = DynResidue::new(&sk.value, self.fn_params);
-        let mut a = DynResidue::new(&s.value, self.fn_params) * e;
-        let mut b = DynResidue::new(&sk_map.value, self.fn_params) * e;
+        let mut s_n = DynResidue::new(&s.value, self.fn_params);
+        let mut m_n = DynResidue::new(&sk_map.value, self.fn_params);
+        let mut a = s_n * e;
+        let mut b = m_n * e;
         let out = (
             EcScalar {
                 value: a.retrieve(),
@@ -929,9 +932,9 @@ impl EcCurve {
                 bits: self.order_bits,
             },
         );
-        e.zeroize();
-        a.zeroize();
-        b.zeroize();
+        for v in [&mut e, &mut s_n, &mut m_n, &mut a, &mut b] {
+            v.zeroize();
+        }
         out
     }
 

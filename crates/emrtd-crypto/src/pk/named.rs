@@ -5,9 +5,10 @@
 //! [`super::ec`] stays independent of the per-curve types.
 //!
 //! * Secret operations ([`Named::mul`], [`Named::mul_generator`], [`Named::mul_generator_add`],
-//!   [`Named::cam_data`]) are constant time: on P-192/224/256/384 the own Jacobian arithmetic
-//!   of [`super::nist`] (a once-built table for k·G), on the other curves the crates' scalar
-//!   multiplication; scalar inversion is the crates'. Secret scalars of any length are reduced
+//!   [`Named::generic_mapping_public_key`], [`Named::cam_data`]) are constant time: on
+//!   P-192/224/256/384 the own Jacobian arithmetic of [`super::nist`] (a once-built table for
+//!   k·G), on the other curves the crates' scalar multiplication; scalar inversion and the
+//!   products of scalars are the crates'. Secret scalars of any length are reduced
 //!   modulo n in constant time (Horner's rule on 64-bit chunks).
 //! * Public operations (ECDSA verification) use variable-time interleaved wNAF
 //!   ([`Named::ecdsa_verify_vartime`]) with a table of odd multiples of G built once per curve,
