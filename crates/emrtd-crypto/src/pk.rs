@@ -249,6 +249,30 @@ impl Group {
         }
     }
 
+    /// The public key on the Generic Mapping's generator: `key` applied to s·G + H (EC) or
+    /// g^s·h (DH), H the shared element of `mapping_key` and the peer's validated mapping
+    /// public key (ICAO 9303-11 §4.4.3.3.1). The same element as [`Group::key_agreement`],
+    /// [`Group::generic_mapping`] and [`Group::public_key`] in turn give, and the same errors;
+    /// faster on the standardized curves ([`EcCurve::generic_map_public_key`]).
+    pub fn generic_mapping_public_key(
+        &self,
+        s: &[u8],
+        mapping_key: &PrivateKey,
+        peer_mapping_key: &Element,
+        key: &PrivateKey,
+    ) -> Result<Element, PkError> {
+        match (self, mapping_key, peer_mapping_key, key) {
+            (Group::Ec(c), PrivateKey::Ec(m), Element::Ec(p), PrivateKey::Ec(k)) => {
+                c.generic_map_public_key(s, m, p, k).map(Element::Ec)
+            }
+            _ => {
+                let h = self.key_agreement(mapping_key, peer_mapping_key)?;
+                let g = self.generic_mapping(s, &h)?;
+                self.public_key(key, &g)
+            }
+        }
+    }
+
     /// Integrated Mapping of the pseudo-random octet string R(s,t) (reduced mod p here).
     pub fn integrated_mapping(&self, prf_output: &[u8]) -> Result<Element, PkError> {
         match self {

@@ -30,6 +30,84 @@ fn key(curve: &EcCurve, bytes: &[u8]) -> emrtd_crypto::pk::EcScalar {
     curve.scalar_from_bytes(&b).expect("scalar in range")
 }
 
+/// Big-endian a + b (one octet longer).
+fn add_be(a: &[u8], b: &[u8]) -> Vec<u8> {
+    let len = a.len().max(b.len()) + 1;
+    let mut out = vec![0u8; len];
+    let mut carry = 0u16;
+    for i in 0..len {
+        let x = |v: &[u8]| u16::from(if i < v.len() { v[v.len() - 1 - i] } else { 0 });
+        let t = x(a) + x(b) + carry;
+        out[len - 1 - i] = t as u8;
+        carry = t >> 8;
+    }
+    out
+}
+
+/// Big-endian a − small (a ≥ small).
+fn sub_small(a: &[u8], small: u8) -> Vec<u8> {
+    let mut out = a.to_vec();
+    let mut borrow = i16::from(small);
+    for b in out.iter_mut().rev() {
+        let t = i16::from(*b) - borrow;
+        *b = t.rem_euclid(256) as u8;
+        borrow = i16::from(t < 0);
+    }
+    out
+}
+
+/// On every standardized curve, the Generic Mapping's public key in one call equals the three
+/// steps on the 576-bit reference for the nonce s at its edges (0, 1, n − 1, n, n + 1, 2n,
+/// 72 octets of ff), and for H = s·G (G' = 2·s·G) and H = −s·G (G' the identity: refused by
+/// both).
+#[test]
+fn generic_mapping_public_key_in_one_call_matches_the_three_steps_at_the_edges() {
+    use emrtd_crypto::pk::PkError;
+    for id in FAST_IDS.iter().chain(&NARROW_IDS) {
+        let c = ec(*id);
+        let r = c.generic_reference();
+        let (m, e) = (key(&c, &[0x3c; 66]), key(&c, &[0xa7; 66]));
+        let both = |s: &[u8], peer: &[u8]| {
+            let one = c
+                .generic_map_public_key(s, &m, &c.decode_point(peer).unwrap(), &e)
+                .map(|p| c.encode_point(&p));
+            let three = r
+                .mul(&r.decode_point(peer).unwrap(), &m)
+                .and_then(|h| r.generic_map(s, &h))
+                .and_then(|g| r.mul(&g, &e))
+                .map(|p| r.encode_point(&p));
+            (one, three)
+        };
+        let n = c.order();
+        let peer = c.encode_point(&c.mul(&c.generator(), &key(&c, &[0x51; 66])).unwrap());
+        for s in [
+            vec![0],
+            vec![1],
+            sub_small(&n, 1),
+            n.clone(),
+            add_be(&n, &[1]),
+            add_be(&n, &n),
+            vec![0xff; 72],
+        ] {
+            let (one, three) = both(&s, &peer);
+            assert!(three.is_ok(), "id {id}");
+            assert_eq!(one, three, "id {id} s={s:02x?}");
+        }
+        // P = m⁻¹·(±7)·G makes H = m·P = ±7·G
+        let s = [7u8];
+        for (v, identity) in [(vec![7u8], false), (sub_small(&n, 7), true)] {
+            let t = c.cam_chip_authentication_data(&m, &c.scalar_from_bytes(&v).unwrap());
+            let peer = c.encode_point(&c.mul(&c.generator(), &t).unwrap());
+            let (one, three) = both(&s, &peer);
+            assert_eq!(one, three, "id {id} H = ±s·G");
+            assert_eq!(one.is_err(), identity, "id {id}");
+            if identity {
+                assert_eq!(one, Err(PkError::IdentityResult));
+            }
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 12,
@@ -67,6 +145,36 @@ proptest! {
         let ca_fast = fast.cam_chip_authentication_data(&k, &j);
         let ca_slow = slow.cam_chip_authentication_data(&k, &j);
         prop_assert_eq!(&*fast.scalar_to_bytes(&ca_fast), &*slow.scalar_to_bytes(&ca_slow));
+    }
+
+    #[test]
+    fn generic_mapping_public_key_in_one_call_matches_the_three_steps_on_the_reference(
+        idx in 0usize..FAST_IDS.len() + NARROW_IDS.len(),
+        k in proptest::collection::vec(any::<u8>(), 66),
+        m in proptest::collection::vec(any::<u8>(), 66),
+        e in proptest::collection::vec(any::<u8>(), 66),
+        s in proptest::collection::vec(any::<u8>(), 1..48),
+    ) {
+        let fast = ec(*FAST_IDS.iter().chain(&NARROW_IDS).nth(idx).unwrap());
+        let slow = fast.generic_reference();
+        let (k, m, e) = (key(&fast, &k), key(&fast, &m), key(&fast, &e));
+        // the chip's mapping public key k·G, decoded on both
+        let peer = fast.encode_point(&fast.mul(&fast.generator(), &k).unwrap());
+        let (peer_fast, peer_slow) = (fast.decode_point(&peer).unwrap(), slow.decode_point(&peer).unwrap());
+        let one_pass = fast.generic_map_public_key(&s, &m, &peer_fast, &e);
+        let h = slow.mul(&peer_slow, &m).unwrap();
+        let mapped = slow.generic_map(&s, &h).unwrap();
+        let three_steps = slow.mul(&mapped, &e);
+        prop_assert_eq!(
+            one_pass.map(|p| fast.encode_point(&p)),
+            three_steps.map(|p| slow.encode_point(&p))
+        );
+        // and through `Group`, on the reference too
+        let (gf, gs) = (Group::Ec(fast.clone()), Group::Ec(slow.clone()));
+        let (mf, ef) = (emrtd_crypto::pk::PrivateKey::Ec(m.clone()), emrtd_crypto::pk::PrivateKey::Ec(e.clone()));
+        let a = gf.generic_mapping_public_key(&s, &mf, &gf.decode_public_key(&peer).unwrap(), &ef).unwrap();
+        let b = gs.generic_mapping_public_key(&s, &mf, &gs.decode_public_key(&peer).unwrap(), &ef).unwrap();
+        prop_assert_eq!(gf.encode_public_key(&a).unwrap(), gs.encode_public_key(&b).unwrap());
     }
 
     #[test]

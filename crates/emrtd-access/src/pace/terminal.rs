@@ -277,10 +277,18 @@ impl PaceTerminal {
                     return Err(PaceError::IdenticalEphemeralKeys);
                 }
                 let key = mapping_key.ok_or(PaceError::InvalidState("mapping key missing"))?;
-                let h = protocol::agree_with_peer(&group, &key, &chip_map)?;
-                let generator = protocol::map_generic(&group, &s, &h)?;
-                let agreement_key = self.source.private_key(&group, false)?;
-                let public = group.public_key(&agreement_key, &generator)?;
+let agreement_key = self.source.private_key(&group, false)?;
+                let public = if group.is_ec() {
+                    // PK = SK·G' with G' = s·G + H, H = SK_map·PK_map,IC; G' itself is needed
+                    // for nothing else, so the group computes PK in one pass where it can.
+                    let peer = protocol::decode_peer_key(&group, &chip_map)?;
+                    group.generic_mapping_public_key(&s, &key, &peer, &agreement_key)?
+                } else {
+                    // DH: the peer's subgroup check shares its squarings with H = y^SK_map
+                    let h = protocol::agree_with_peer(&group, &key, &chip_map)?;
+                    let generator = protocol::map_generic(&group, &s, &h)?;
+                    group.public_key(&agreement_key, &generator)?
+                };
                 let public = protocol::encode(&group, &public)?;
                 let cmd = apdus::general_authenticate(&[(TAG_PK_IFD, &public)], false, self.long());
                 self.state = State::AwaitKeyAgreement {

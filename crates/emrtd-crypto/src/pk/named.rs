@@ -5,9 +5,10 @@
 //! [`super::ec`] stays independent of the per-curve types.
 //!
 //! * Secret operations ([`Named::mul`], [`Named::mul_generator`], [`Named::mul_generator_add`],
-//!   [`Named::cam_data`]) are constant time: on P-192/224/256/384 the own Jacobian arithmetic
-//!   of [`super::nist`] (a once-built table for k·G), on the other curves the crates' scalar
-//!   multiplication; scalar inversion is the crates'. Secret scalars of any length are reduced
+//!   [`Named::generic_mapping_public_key`], [`Named::cam_data`]) are constant time: on
+//!   P-192/224/256/384 the own Jacobian arithmetic of [`super::nist`] (a once-built table for
+//!   k·G), on the other curves the crates' scalar multiplication; scalar inversion and the
+//!   products of scalars are the crates'. Secret scalars of any length are reduced
 //!   modulo n in constant time (Horner's rule on 64-bit chunks).
 //! * Public operations (ECDSA verification) use variable-time interleaved wNAF
 //!   ([`Named::ecdsa_verify_vartime`]) with a table of odd multiples of G built once per curve,
@@ -405,6 +406,39 @@ macro_rules! nist_backend {
                 reduce(&x) == r_s
             }
 
+            /// sk·(s·G + sk_map·P) as (sk·s mod n)·G + (sk·sk_map mod n)·P: the table of G
+            /// and one variable-base multiplication instead of two, and one inversion instead
+            /// of three (the curves have cofactor 1, so P, once decoded, is a multiple of G).
+            pub(super) fn generic_mapping_public_key(
+                s: &[u8],
+                sk_map: &[u8],
+                p: &[u8],
+                sk: &[u8],
+            ) -> Option<Vec<u8>> {
+                let p = nist::decode::<$curve, F>(p)?;
+                let mut k = reduce(sk);
+                let mut a = reduce(s) * k;
+                let mut b = reduce(sk_map) * k;
+                // sk_map ≡ 0 makes H the identity, which the three steps refuse (sk ≡ 0 leaves
+                // the identity anyway): a refused key, no secret to keep
+                if bool::from(elliptic_curve::ff::Field::is_zero(&b)) {
+                    return None;
+                }
+                let a_be = Zeroizing::new(AsRef::<[u8]>::as_ref(&a.to_repr()).to_vec());
+                let b_be = Zeroizing::new(AsRef::<[u8]>::as_ref(&b.to_repr()).to_vec());
+                k.zeroize();
+                a.zeroize();
+                b.zeroize();
+                let mut ag = nist::mul_generator(table()?, &a_be, $order_bits)?;
+                let mut bp = nist::mul(&p, &b_be);
+                let mut r = nist::add(&ag, &bp);
+                ag.zeroize();
+                bp.zeroize();
+                let out = nist::encode(&r);
+                r.zeroize();
+                out
+            }
+
             pub(super) fn mul_generator_add(s: &[u8], h: &[u8]) -> Option<Vec<u8>> {
                 let h = nist::decode::<$curve, F>(h)?;
                 let mut sg = nist::mul_generator(table()?, &scalar(s), $order_bits)?;
@@ -518,6 +552,33 @@ impl Named {
             Named::P256 => p256_nist::mul_generator_add(s, h),
             Named::P384 => p384_nist::mul_generator_add(s, h),
             _ => dispatch!(self, mul_generator_add(s, h)),
+        }
+    }
+
+    /// Whether [`Named::generic_mapping_public_key`] computes the Generic Mapping's public key
+    /// in one pass (P-192…P-384 on the own arithmetic).
+    pub(crate) fn fuses_generic_mapping(self) -> bool {
+        matches!(self, Named::P192 | Named::P224 | Named::P256 | Named::P384)
+    }
+
+    /// sk·(s·G + sk_map·P), the public key on the Generic Mapping's generator, in constant
+    /// time (for given lengths of the scalars): (sk·s)·G + (sk·sk_map)·P with the products
+    /// taken modulo n. `None` if P does not decode, the result is the identity (the mapped
+    /// generator is), or the curve does not fuse the mapping
+    /// ([`Named::fuses_generic_mapping`]).
+    pub(crate) fn generic_mapping_public_key(
+        self,
+        s: &[u8],
+        sk_map: &[u8],
+        p: &[u8],
+        sk: &[u8],
+    ) -> Option<Vec<u8>> {
+        match self {
+            Named::P192 => p192_nist::generic_mapping_public_key(s, sk_map, p, sk),
+            Named::P224 => p224_nist::generic_mapping_public_key(s, sk_map, p, sk),
+            Named::P256 => p256_nist::generic_mapping_public_key(s, sk_map, p, sk),
+            Named::P384 => p384_nist::generic_mapping_public_key(s, sk_map, p, sk),
+            _ => None,
         }
     }
 
@@ -687,6 +748,81 @@ mod nist_tests {
         }
     }
 
+    /// The three steps the one-pass Generic Mapping replaces, on the crates:
+    /// H = sk_map·P, G' = s·G + H, sk·G'.
+    fn crate_generic_mapping_public_key(
+        c: Named,
+        s: &[u8],
+        sk_map: &[u8],
+        p: &[u8],
+        sk: &[u8],
+    ) -> Option<Vec<u8>> {
+        let h = crate_mul(c, p, sk_map)?;
+        let mapped = crate_mul_generator_add(c, s, &h)?;
+        crate_mul(c, &mapped, sk).map(|v| v.to_vec())
+    }
+
+    #[test]
+    fn one_pass_generic_mapping_public_key_matches_the_three_steps_on_edge_scalars() {
+        for c in CURVES {
+            assert!(c.fuses_generic_mapping());
+            let g = c.generator();
+            let p = crate_mul(c, &g, &[0x31, 0x41, 0x59, 0x26, 0x53]).unwrap();
+            let (s, sk_map, sk) = ([0x5au8; 16], [0x77u8; 9], [0x2bu8; 21]);
+            // every edge for the unreduced nonce s; the first 16 (0, 1, 2, all-ones,
+            // n + small) for the two keys as well
+            for (i, k) in edge_scalars(c).iter().enumerate() {
+                let cases: &[(&[u8], &[u8], &[u8])] = if i < 16 {
+                    &[(k, &sk_map, &sk), (&s, k, &sk), (&s, &sk_map, k)]
+                } else {
+                    &[(k, &sk_map, &sk)]
+                };
+                for &(s, sk_map, sk) in cases {
+                    assert_eq!(
+                        c.generic_mapping_public_key(s, sk_map, &p, sk),
+                        crate_generic_mapping_public_key(c, s, sk_map, &p, sk),
+                        "{c:?} s={} sk_map={} sk={}",
+                        hex::encode(s),
+                        hex::encode(sk_map),
+                        hex::encode(sk)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_pass_generic_mapping_handles_h_equal_to_plus_and_minus_s_g() {
+        for c in CURVES {
+            let g = c.generator();
+            let s = [0x42u8; 20];
+            let sk = [0x19u8; 12];
+            // sk_map = 1 makes H = P. P = s·G: the two halves (sk·s)·G and (sk·sk_map)·P are
+            // the same point, the final addition a doubling (G' = 2·s·G)
+            let sg = crate_mul(c, &g, &s).unwrap();
+            let doubled = c.generic_mapping_public_key(&s, &[1], &sg, &sk);
+            assert!(doubled.is_some(), "{c:?}");
+            assert_eq!(
+                doubled,
+                crate_generic_mapping_public_key(c, &s, &[1], &sg, &sk)
+            );
+            // P = −s·G: G' is the identity, and so is sk·G'
+            let n = order(c);
+            let s_wide: Vec<u8> = std::iter::repeat_n(0, n.len() - s.len()).chain(s).collect();
+            let msg = crate_mul(c, &g, &sub(&n, &s_wide)).unwrap();
+            assert_eq!(c.generic_mapping_public_key(&s, &[1], &msg, &sk), None);
+            assert_eq!(
+                crate_generic_mapping_public_key(c, &s, &[1], &msg, &sk),
+                None
+            );
+            // a point off the curve is refused
+            let mut bad = sg.to_vec();
+            let last = bad.len() - 1;
+            bad[last] ^= 1;
+            assert_eq!(c.generic_mapping_public_key(&s, &[1], &bad, &sk), None);
+        }
+    }
+
     #[test]
     fn own_arithmetic_refuses_points_off_the_curve() {
         for c in CURVES {
@@ -715,6 +851,10 @@ mod nist_tests {
             prop_assert_eq!(c.mul(&p, &k), crate_mul(c, &p, &k));
             prop_assert_eq!(c.mul_generator(&k), crate_mul(c, &g, &k));
             prop_assert_eq!(c.mul_generator_add(&k, &p), crate_mul_generator_add(c, &k, &p));
+            prop_assert_eq!(
+                c.generic_mapping_public_key(&r, &k, &p, &k[..k.len().min(40)]),
+                crate_generic_mapping_public_key(c, &r, &k, &p, &k[..k.len().min(40)])
+            );
         }
     }
 }

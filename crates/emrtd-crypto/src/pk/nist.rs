@@ -484,6 +484,11 @@ pub(crate) fn add_affine<F: FieldElement>(p: &Jac<F>, q: &Affine<F>) -> Jac<F> {
     p.add_affine(q, Choice::from(0), true)
 }
 
+/// P + Q in constant time, complete (any P, Q, the identity included).
+pub(crate) fn add<F: FieldElement>(p: &Jac<F>, q: &Jac<F>) -> Jac<F> {
+    p.add(q, true)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Variable time: public data only (ECDSA verification). Nothing above calls these.
 
