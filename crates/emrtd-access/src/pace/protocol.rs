@@ -254,6 +254,14 @@ pub(crate) fn agree_with_peer(
     }
 }
 
+/// Validates and decodes a peer's public key (where the key is needed before any agreement:
+/// the Generic Mapping's one-pass public key on elliptic curves).
+pub(crate) fn decode_peer_key(group: &Group, bytes: &[u8]) -> Result<Element, PaceError> {
+    group
+        .decode_public_key(bytes)
+        .map_err(PaceError::InvalidPeerKey)
+}
+
 /// Encodes an element (EC uncompressed point; DH minimal unsigned integer).
 pub(crate) fn encode(group: &Group, el: &Element) -> Result<Vec<u8>, PaceError> {
     group.encode_public_key(el).map_err(PaceError::Group)
