@@ -276,16 +276,17 @@ pub fn pace_map(
             "chip_mapping_public_key equals the server's mapping key: not a chip's answer",
         ));
     }
-    let h = group
-        .key_agreement(&sk, &peer)
-        .map_err(|e| field(format!("the mapping cannot be computed: {e}")))?;
-    let generator = protocol::map_generic(group, &s, &h)
-        .map_err(|e| field(format!("the mapped generator cannot be computed: {e}")))?;
     let (agreement, agreement_bytes) = draw_key(group, rng).map_err(field)?;
+    // the terminal's key on the mapped generator G' = s·G + sk·PK_map,IC, in one pass where
+    // the curve can (G' itself is needed for nothing else)
     let public = group
-        .public_key(&agreement, &generator)
+        .generic_mapping_public_key(&s, &sk, &peer, &agreement)
         .and_then(|p| group.encode_public_key(&p))
-        .map_err(|e| field(format!("the key agreement key cannot be computed: {e}")))?;
+        .map_err(|e| {
+            field(format!(
+                "the mapped key agreement key cannot be computed: {e}"
+            ))
+        })?;
     let plan = ProofPlan::PaceCamAgreement {
         protocol: oid.clone(),
         parameter_id: *parameter_id,
