@@ -60,10 +60,10 @@ const W3072: usize = 3072 / Word::BITS as usize;
 const W4096: usize = 4096 / Word::BITS as usize;
 
 /// Whether signatures under a modulus of `bits` bits are verified faster here than on `ring`
-/// (measured, `sig::assembly`): 3009–3072 and 4033–4096-bit moduli on 64-bit targets. At
-/// 2048 bits both took the same time, so `ring` keeps them (one path per size).
+/// (measured, `sig::assembly`): the widths fixed at compile time, 1985–2048, 3009–3072 and
+/// 4033–4096-bit moduli, on 64-bit targets.
 pub(crate) fn faster_than_ring(bits: usize) -> bool {
-    Word::BITS == 64 && matches!(bits.div_ceil(8).div_ceil(WORD_BYTES), W3072 | W4096)
+    Word::BITS == 64 && matches!(bits.div_ceil(8).div_ceil(WORD_BYTES), W2048 | W3072 | W4096)
 }
 
 type ParamsCache = Mutex<HashMap<Vec<u8>, Arc<Modulus>>>;
