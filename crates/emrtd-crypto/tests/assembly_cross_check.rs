@@ -79,9 +79,9 @@ fn rsa_crate_verifies(key: &PublicKey, scheme: &SignatureScheme, msg: &[u8], sig
 }
 
 /// Whether `verify` takes the own path for an RSA key of `bits` bits that `ring` would take:
-/// 3072 and 4096 bits on 64-bit targets (measured faster there).
+/// 2048, 3072 and 4096 bits on 64-bit targets (measured faster there).
 fn rsa_own_path_faster(bits: u32) -> bool {
-    (bits == 3072 || bits == 4096) && cfg!(target_pointer_width = "64")
+    matches!(bits, 2048 | 3072 | 4096) && cfg!(target_pointer_width = "64")
 }
 
 fn flip(v: &[u8], bit: usize) -> Vec<u8> {
@@ -200,13 +200,13 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(8))]
 
     #[test]
-    fn rsa_2048_on_ring_agrees_with_the_own_montgomery_path(
+    fn rsa_2560_on_ring_agrees_with_the_own_montgomery_path(
         msg in prop::collection::vec(any::<u8>(), 0..300),
         which in 0usize..4,
         bit in any::<usize>(),
         seed in any::<u64>(),
     ) {
-        let (sk, key) = rsa_key(2048);
+        let (sk, key) = rsa_key(2560);
         let scheme = [
             SignatureScheme::RsaPkcs1v15 { hash: HashAlg::Sha256 },
             SignatureScheme::RsaPkcs1v15 { hash: HashAlg::Sha512 },
@@ -227,13 +227,14 @@ proptest! {
 
     /// The own RSA path at every width it has: 1024 and 1536 bits on the slice form of the
     /// fused Montgomery multiplication (own path only: `ring` starts at 2048 bits), 2048,
-    /// 3072 and 4096 bits at widths fixed at compile time (Karatsuba squaring); a genuine
+    /// 3072 and 4096 bits at widths fixed at compile time (two-column squaring), 2560 bits
+    /// on the slice form in `verify_prehashed` and on `ring` in `verify`; a genuine
     /// signature verifies on both paths and in the `rsa` crate, a flipped bit fails in all
-    /// three. 3072- and 4096-bit keys take the own path in `verify` too.
+    /// three. 2048-, 3072- and 4096-bit keys take the own path in `verify` too.
     #[test]
     fn rsa_every_key_size_agrees_between_ring_and_the_own_montgomery_path(
         msg in prop::collection::vec(any::<u8>(), 0..100),
-        size in prop::sample::select(vec![1024u32, 1536, 2048, 3072, 4096]),
+        size in prop::sample::select(vec![1024u32, 1536, 2048, 2560, 3072, 4096]),
         pkcs1 in any::<bool>(),
         bit in any::<usize>(),
         seed in any::<u64>(),
@@ -284,7 +285,7 @@ fn rsa_4096_pss_takes_the_own_path_agrees_with_the_rsa_crate_and_a_flipped_bit_f
 /// refused by `ring` and accepted by the own path: `verify` falls back and accepts it.
 #[test]
 fn rsa_pkcs1_digest_info_without_null_parameters_verifies_through_the_own_path() {
-    let (sk, key) = rsa_key(2048);
+    let (sk, key) = rsa_key(2560);
     let scheme = SignatureScheme::RsaPkcs1v15 {
         hash: HashAlg::Sha256,
     };
@@ -302,7 +303,7 @@ fn rsa_pkcs1_digest_info_without_null_parameters_verifies_through_the_own_path()
 }
 
 /// `ring` has no SHA-1/SHA-224 with P-256, no P-521, no brainpool curves, no RSA below 2048
-/// bits, and PSS only with a salt as long as the hash; P-384 and RSA-3072/4096 (64-bit
+/// bits, and PSS only with a salt as long as the hash; P-384 and RSA-2048/3072/4096 (64-bit
 /// targets) are faster on the own arithmetic.
 #[test]
 fn pairs_ring_does_not_implement_or_that_are_faster_on_the_own_arithmetic_stay_on_it() {
@@ -322,13 +323,13 @@ fn pairs_ring_does_not_implement_or_that_are_faster_on_the_own_arithmetic_stay_o
         HashAlg::Sha256
     ));
     let (_, rsa1024) = rsa_key(1024);
-    let (_, rsa2048) = rsa_key(2048);
+    let (_, rsa2560) = rsa_key(2560);
     let sha256 = SignatureScheme::RsaPkcs1v15 {
         hash: HashAlg::Sha256,
     };
     assert!(!verifies_on_assembly(&rsa1024, &sha256));
-    assert!(verifies_on_assembly(&rsa2048, &sha256));
-    for bits in [3072, 4096] {
+    assert!(verifies_on_assembly(&rsa2560, &sha256));
+    for bits in [2048, 3072, 4096] {
         let (_, key) = rsa_key(bits);
         assert_eq!(
             verifies_on_assembly(&key, &sha256),
@@ -336,14 +337,14 @@ fn pairs_ring_does_not_implement_or_that_are_faster_on_the_own_arithmetic_stay_o
         );
     }
     assert!(!verifies_on_assembly(
-        &rsa2048,
+        &rsa2560,
         &SignatureScheme::RsaPkcs1v15 {
             hash: HashAlg::Sha1
         }
     ));
-    assert!(!verifies_on_assembly(&rsa2048, &pss(HashAlg::Sha256, 20)));
+    assert!(!verifies_on_assembly(&rsa2560, &pss(HashAlg::Sha256, 20)));
     assert!(!verifies_on_assembly(
-        &rsa2048,
+        &rsa2560,
         &SignatureScheme::RsaPss {
             hash: HashAlg::Sha256,
             mgf1_hash: HashAlg::Sha1,

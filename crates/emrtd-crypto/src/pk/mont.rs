@@ -11,9 +11,9 @@
 //! * [`sqr`]: a²·R⁻¹ mod m by Separated Operand Scanning: the off-diagonal products aᵢ·aⱼ
 //!   (i < j) once, doubled, plus the squares aᵢ², then a word-by-word Montgomery reduction of
 //!   the 2L-word square; 1.5L² + 1.5L word multiplications.
-//! * [`sqr_karatsuba`] (RSA at 2048, 3072 and 4096 bits): the square by one level of
-//!   Karatsuba (three half-width squares by product scanning, 0.375L² instead of 0.5L²
-//!   products), then a separate Montgomery reduction by product scanning.
+//! * [`sqr_pairs`] and [`mul_pairs`] (RSA at 2048, 3072 and 4096 bits): the 2L-word square
+//!   or product by product scanning two columns at a time (`pairs`), then a separate
+//!   Montgomery reduction by product scanning.
 //!
 //! The product-scanning loops sum each column in two accumulators (even and odd terms: two
 //! carry chains side by side) over operands stored reversed where needed, so that both
@@ -27,6 +27,9 @@
 //! The functions are generic over the limb count (const generics: 3–8 limbs for the curves,
 //! 16 and 32 for the MODP groups) and come in a slice form of any length (RSA moduli of any
 //! size). They are checked against `crypto-bigint` by the tests below.
+
+mod pairs;
+pub(crate) use pairs::{mul_pairs, sqr_pairs};
 
 /// One limb: `crypto-bigint`'s word, so that its integers' words feed these functions.
 pub(crate) type Word = crypto_bigint::Word;
@@ -319,97 +322,6 @@ fn fips_sqr<const L: usize>(a: &[Word; L], m: &[Word; L], inv: Word) -> [Word; L
     out
 }
 
-/// The 2N-word square of `a` into `out[..2N]` by product scanning: per column the
-/// off-diagonal products aⱼ·aᵢ₋ⱼ (j < i − j) once, doubled, plus the square on the diagonal.
-#[inline(always)]
-fn square_columns<const N: usize>(a: &[Word; N], out: &mut [Word]) {
-    let out = &mut out[..2 * N];
-    let a_rev = reversed(a);
-    let mut acc = Column::ZERO;
-    for i in 0..2 * N - 1 {
-        let first = i.saturating_sub(N - 1);
-        let mut half = Column::ZERO;
-        dot(
-            &mut half,
-            &a[first..i.div_ceil(2)],
-            &a_rev[N - 1 + first - i..],
-        );
-        acc.add_doubled(&half);
-        if i % 2 == 0 {
-            acc.mac(a[i / 2], a[i / 2]);
-        }
-        out[i] = acc.shift();
-    }
-    out[2 * N - 1] = acc.lo as Word;
-}
-
-/// |x − y| of two H-word integers, in constant time (subtraction, then a two's-complement
-/// negation selected by a mask).
-#[inline(always)]
-fn abs_diff<const H: usize>(x: &[Word], y: &[Word]) -> [Word; H] {
-    let mut d = [ZERO; H];
-    let mut borrow = ZERO;
-    for k in 0..H {
-        let t = (x[k] as Wide)
-            .wrapping_sub(y[k] as Wide)
-            .wrapping_sub(borrow as Wide);
-        d[k] = t as Word;
-        borrow = ((t >> Word::BITS) as Word) & 1;
-    }
-    // negative: d = !d + 1
-    let mask = borrow.wrapping_neg();
-    let mut c = borrow;
-    for w in d.iter_mut() {
-        (c, *w) = adc(*w ^ mask, c, 0);
-    }
-    d
-}
-
-/// The 2L-word square of `a` (L = 2H limbs) into `out[..2L]` by one level of Karatsuba
-/// (a = a₁·B + a₀, B = 2^(w·H): a² = a₁²·B² + (a₀² + a₁² − (a₀ − a₁)²)·B + a₀²; Karatsuba and
-/// Ofman 1962, Knuth TAOCP vol. 2 §4.3.3), the three H-limb squares by `half_square`: by
-/// product scanning (3·H²/2 word products instead of L²/2 = 2·H²) or by Karatsuba again.
-/// The sign of a₀ − a₁ does not matter for its square, so no branch depends on the operand.
-#[inline(always)]
-fn square_karatsuba<const H: usize, const L: usize>(
-    a: &[Word; L],
-    out: &mut [Word],
-    half_square: impl Fn(&[Word; H], &mut [Word]),
-) {
-    const { assert!(L == 2 * H) };
-    let t = &mut out[..2 * L];
-    let (lo, hi) = a.split_at(H);
-    let (lo, hi): (&[Word; H], &[Word; H]) = (
-        lo.try_into().expect("H words"),
-        hi.try_into().expect("H words"),
-    );
-    let (mut z0, mut z2, mut mid) = ([ZERO; L], [ZERO; L], [ZERO; L]);
-    half_square(lo, &mut z0);
-    half_square(hi, &mut z2);
-    half_square(&abs_diff::<H>(lo, hi), &mut mid);
-    t[..L].copy_from_slice(&z0);
-    t[L..].copy_from_slice(&z2);
-    // t += (a₀² + a₁² − (a₀ − a₁)²)·B; the result is a² < 2^(2wL), so arithmetic modulo
-    // 2^(2wL) (carries and borrows dropped off the top) gives it exactly
-    let (mut carry, mut borrow) = (ZERO, ZERO);
-    for k in 0..L {
-        let sum = (t[H + k] as Wide) + (z0[k] as Wide) + (z2[k] as Wide) + (carry as Wide);
-        carry = (sum >> Word::BITS) as Word;
-        let d = (sum as Word as Wide)
-            .wrapping_sub(mid[k] as Wide)
-            .wrapping_sub(borrow as Wide);
-        t[H + k] = d as Word;
-        borrow = ((d >> Word::BITS) as Word) & 1;
-    }
-    for w in t[H + L..].iter_mut() {
-        let d = (*w as Wide) + (carry as Wide);
-        carry = (d >> Word::BITS) as Word;
-        let d = (d as Word as Wide).wrapping_sub(borrow as Wide);
-        *w = d as Word;
-        borrow = ((d >> Word::BITS) as Word) & 1;
-    }
-}
-
 /// Montgomery reduction by product scanning: t·R⁻¹ mod m for a 2L-word t < m·R (column by
 /// column, each summing qⱼ·mᵢ₋ⱼ and the word of t, qᵢ chosen so that the low column word
 /// vanishes). Constant time.
@@ -435,20 +347,6 @@ fn redc_columns<const L: usize>(t: &[Word], m: &[Word; L], inv: Word) -> [Word; 
     let mut out = [ZERO; L];
     final_sub(&mut out, &r, acc.lo as Word, m);
     out
-}
-
-/// a²·R⁻¹ mod m, L = 2H limbs (a < m), the square by one level of Karatsuba and then a
-/// separate Montgomery reduction by product scanning; `W` = 2L. Constant time.
-#[inline(always)]
-pub(crate) fn sqr_karatsuba<const H: usize, const L: usize, const W: usize>(
-    a: &[Word; L],
-    m: &[Word; L],
-    inv: Word,
-) -> [Word; L] {
-    const { assert!(W == 2 * L) };
-    let mut t = [ZERO; W];
-    square_karatsuba::<H, L>(a, &mut t, square_columns::<H>);
-    redc_columns(&t, m, inv)
 }
 
 /// a·b·R⁻¹ mod m, L limbs (a, b < m). Constant time.
@@ -631,64 +529,84 @@ mod tests {
         }
     }
 
-    /// The Karatsuba squaring with its separate reduction equals the reference on `a`, on
-    /// the edge operands 0, 1, m − 1, m − 2, and on operands whose halves are equal, or
-    /// whose high or low half is zero (a₀ − a₁ of either sign and zero).
-    fn check_karatsuba<const H: usize, const L: usize, const W: usize>(m: &[u64; L], a: [u64; L]) {
+    /// The two-column squaring and multiplication (each followed by the separate reduction)
+    /// equal the reference on `a`, `b`, on the edge operands 0, 1, m − 1, m − 2, and on
+    /// operands whose high or low half is zero.
+    fn check_pairs<const L: usize, const W: usize>(m: &[u64; L], a: [u64; L], b: [u64; L]) {
         let inv = neg_inv(m[0]);
-        let a = reduce(a, m);
+        let (a, b) = (reduce(a, m), reduce(b, m));
         let mut one = [0u64; L];
         one[0] = 1;
-        let (mut low_only, mut high_only, mut equal_halves) = (a, a, a);
-        low_only[H..].fill(0);
-        high_only[..H].fill(0);
-        equal_halves[..H].copy_from_slice(&a[H..]);
-        let equal_halves = reduce(equal_halves, m);
-        for x in [
+        let (mut low_only, mut high_only) = (a, a);
+        low_only[L / 2..].fill(0);
+        high_only[..L / 2].fill(0);
+        let edges = [
             [0u64; L],
             one,
             m_minus(m, 1),
             m_minus(m, 2),
             a,
+            b,
             low_only,
             high_only,
-            equal_halves,
-        ] {
-            assert_eq!(sqr_karatsuba::<H, L, W>(&x, m, inv), reference(&x, &x, m));
+        ];
+        for x in &edges {
+            assert_eq!(sqr_pairs::<L, W>(x, m, inv), reference(x, x, m));
+            for y in &edges {
+                assert_eq!(mul_pairs::<L, W>(x, y, m, inv), reference(x, y, m));
+            }
         }
+    }
+
+    /// An odd L-word modulus from random words whose top word has `top_bits` bits.
+    fn odd_modulus<const L: usize>(words: &[u64], top_bits: u32) -> [u64; L] {
+        let mut m = arr::<L>(words);
+        m[0] |= 1;
+        m[L - 1] = (m[L - 1] >> (64 - top_bits)) | (1 << (top_bits - 1));
+        m
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
 
+        /// The RSA widths (2048, 3072, 4096 bits) on random odd moduli of every top-word size.
         #[test]
-        fn karatsuba_squaring_equals_crypto_bigint_on_random_odd_moduli(
+        fn two_column_squaring_and_multiplication_equal_crypto_bigint_at_the_rsa_widths(
             m in prop::collection::vec(any::<u64>(), 64),
             a in prop::collection::vec(any::<u64>(), 64),
+            b in prop::collection::vec(any::<u64>(), 64),
             top_bits in 1u32..=64,
         ) {
-            let mut m = arr::<64>(&m);
-            m[0] |= 1;
-            m[63] = (m[63] >> (64 - top_bits)) | (1 << (top_bits - 1));
-            check_karatsuba::<32, 64, 128>(&m, arr(&a));
-            let mut m48 = arr::<48>(&m);
-            m48[47] |= 1 << 63;
-            check_karatsuba::<24, 48, 96>(&m48, arr(&a));
-            let mut m32 = arr::<32>(&m);
-            m32[31] |= 1 << 63;
-            check_karatsuba::<16, 32, 64>(&m32, arr(&a));
+            check_pairs::<64, 128>(&odd_modulus(&m, top_bits), arr(&a), arr(&b));
+            check_pairs::<48, 96>(&odd_modulus(&m, top_bits), arr(&a), arr(&b));
+            check_pairs::<32, 64>(&odd_modulus(&m, top_bits), arr(&a), arr(&b));
+        }
+
+        /// Short widths, where the first and last column pairs (the terms only one column of
+        /// a pair has) make up most of the work.
+        #[test]
+        fn two_column_squaring_and_multiplication_equal_crypto_bigint_at_short_widths(
+            m in prop::collection::vec(any::<u64>(), 10),
+            a in prop::collection::vec(any::<u64>(), 10),
+            b in prop::collection::vec(any::<u64>(), 10),
+            top_bits in 1u32..=64,
+        ) {
+            check_pairs::<2, 4>(&odd_modulus(&m, top_bits), arr(&a), arr(&b));
+            check_pairs::<4, 8>(&odd_modulus(&m, top_bits), arr(&a), arr(&b));
+            check_pairs::<6, 12>(&odd_modulus(&m, top_bits), arr(&a), arr(&b));
+            check_pairs::<10, 20>(&odd_modulus(&m, top_bits), arr(&a), arr(&b));
         }
     }
 
     #[test]
-    fn karatsuba_squaring_carries_through_all_ones_operands() {
+    fn two_column_squaring_carries_through_all_ones_operands() {
         // m = 2^4096 − 1 and m = 2^4096 − 2^64 + 1: m − 1, m − 2 have (almost) all bits set,
-        // so every column and the recombination carry as far as they can
+        // so every column and the doubling carry as far as they can
         let m = [u64::MAX; 64];
-        check_karatsuba::<32, 64, 128>(&m, [u64::MAX - 7; 64]);
+        check_pairs::<64, 128>(&m, [u64::MAX - 7; 64], [u64::MAX - 1; 64]);
         let mut m = [u64::MAX; 64];
         m[0] = 1;
-        check_karatsuba::<32, 64, 128>(&m, [u64::MAX; 64]);
+        check_pairs::<64, 128>(&m, [u64::MAX; 64], [u64::MAX; 64]);
     }
 
     #[test]

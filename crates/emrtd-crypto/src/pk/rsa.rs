@@ -5,8 +5,9 @@
 //! computed once per modulus and remembered. e = 65537 takes one multiplication into
 //! Montgomery form (s·R² · R⁻¹), 16 squarings and one multiplication by s itself, which also
 //! leaves Montgomery form (no final reduction). At 2048, 3072 and 4096 bits the width is
-//! fixed at compile time and the squarings take one level of Karatsuba followed by a
-//! separate Montgomery reduction (`mont::sqr_karatsuba`).
+//! fixed at compile time and the squarings (and at 3072 and 4096 bits the multiplications)
+//! take the full square or product by product scanning two columns at a time, followed by a
+//! separate Montgomery reduction (`mont::sqr_pairs`, `mont::mul_pairs`).
 
 use super::mont::{self, Word};
 use cbig7::modular::{BoxedMontyForm, BoxedMontyParams};
@@ -59,10 +60,10 @@ const W3072: usize = 3072 / Word::BITS as usize;
 const W4096: usize = 4096 / Word::BITS as usize;
 
 /// Whether signatures under a modulus of `bits` bits are verified faster here than on `ring`
-/// (measured, `sig::assembly`): 3009–3072 and 4033–4096-bit moduli on 64-bit targets. At
-/// 2048 bits both took the same time, so `ring` keeps them (one path per size).
+/// (measured, `sig::assembly`): the widths fixed at compile time, 1985–2048, 3009–3072 and
+/// 4033–4096-bit moduli, on 64-bit targets.
 pub(crate) fn faster_than_ring(bits: usize) -> bool {
-    Word::BITS == 64 && matches!(bits.div_ceil(8).div_ceil(WORD_BYTES), W3072 | W4096)
+    Word::BITS == 64 && matches!(bits.div_ceil(8).div_ceil(WORD_BYTES), W2048 | W3072 | W4096)
 }
 
 type ParamsCache = Mutex<HashMap<Vec<u8>, Arc<Modulus>>>;
@@ -137,29 +138,33 @@ pub fn rsa_public_op(n: &[u8], e: &[u8], s: &[u8]) -> Result<Vec<u8>, RsaError> 
     let e_bits = e.len() * 8 - e[0].leading_zeros() as usize;
     let bit = |i: usize| (e[e.len() - 1 - i / 8] >> (i % 8)) & 1 == 1;
     let s_w = words_le(s, m.n.len());
-    // the common sizes at a width fixed at compile time (unrolled loops, no bounds checks),
-    // squaring by Karatsuba
+    // the common sizes at a width fixed at compile time (no bounds checks in the loops),
+    // squaring two columns at a time; multiplying so from 3072 bits on (at 2048 bits the
+    // fused product scanning of `mont::mul` measured as fast)
     let r = match m.n.len() {
         W2048 => pow_fixed::<W2048>(
             &m,
             &s_w,
             e_bits,
             bit,
-            mont::sqr_karatsuba::<{ W2048 / 2 }, W2048, { 2 * W2048 }>,
+            mont::sqr_pairs::<W2048, { 2 * W2048 }>,
+            mont::mul::<W2048>,
         ),
         W3072 => pow_fixed::<W3072>(
             &m,
             &s_w,
             e_bits,
             bit,
-            mont::sqr_karatsuba::<{ W3072 / 2 }, W3072, { 2 * W3072 }>,
+            mont::sqr_pairs::<W3072, { 2 * W3072 }>,
+            mont::mul_pairs::<W3072, { 2 * W3072 }>,
         ),
         W4096 => pow_fixed::<W4096>(
             &m,
             &s_w,
             e_bits,
             bit,
-            mont::sqr_karatsuba::<{ W4096 / 2 }, W4096, { 2 * W4096 }>,
+            mont::sqr_pairs::<W4096, { 2 * W4096 }>,
+            mont::mul_pairs::<W4096, { 2 * W4096 }>,
         ),
         _ => pow_slices(&m, &s_w, e_bits, bit),
     };
@@ -172,13 +177,15 @@ pub fn rsa_public_op(n: &[u8], e: &[u8], s: &[u8]) -> Result<Vec<u8>, RsaError> 
 }
 
 /// s^e mod n (s < n as words; e odd and at least 3, given by its bit length and bits, top
-/// bit set), left to right, at a width fixed at compile time, squaring with `sqr`.
+/// bit set), left to right, at a width fixed at compile time, squaring with `sqr` and
+/// multiplying with `mul`.
 fn pow_fixed<const L: usize>(
     m: &Modulus,
     s: &[Word],
     e_bits: usize,
     bit: impl Fn(usize) -> bool,
     sqr: impl Fn(&[Word; L], &[Word; L], Word) -> [Word; L],
+    mul: impl Fn(&[Word; L], &[Word; L], &[Word; L], Word) -> [Word; L],
 ) -> Vec<Word> {
     let fixed = |v: &[Word]| -> [Word; L] {
         let mut out = [0; L];
@@ -186,19 +193,20 @@ fn pow_fixed<const L: usize>(
         out
     };
     let (n, r2, s) = (fixed(&m.n), fixed(&m.r2), fixed(s));
-    let base = mont::mul(&s, &r2, &n, m.inv);
+    let mul = |x: &[Word; L], y: &[Word; L]| mul(x, y, &n, m.inv);
+    let base = mul(&s, &r2);
     let mut acc = base;
     let sq = |x: &[Word; L]| sqr(x, &n, m.inv);
     for i in (1..e_bits - 1).rev() {
         acc = sq(&acc);
         if bit(i) {
-            acc = mont::mul(&acc, &base, &n, m.inv);
+            acc = mul(&acc, &base);
         }
     }
     // bit 0 (e is odd): multiplying s^(e−1)·R by s itself, not by s·R, also leaves
     // Montgomery form (one multiplication fewer than a final reduction)
     acc = sq(&acc);
-    mont::mul(&acc, &s, &n, m.inv).to_vec()
+    mul(&acc, &s).to_vec()
 }
 
 /// The same for any number of words.

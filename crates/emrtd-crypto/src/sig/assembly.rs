@@ -2,18 +2,20 @@
 //! multiplication) for the (key, scheme) pairs where it is faster than the own arithmetic:
 //! ECDSA on P-256 with SHA-256 or SHA-384 (also when the key gives P-256 as explicit
 //! parameters), RSASSA-PKCS1-v1_5 with SHA-256/384/512 and RSASSA-PSS with MGF1 of the same
-//! hash and a salt as long as the hash, for moduli of 2048 to 8192 bits except 3072- and
-//! 4096-bit ones (3009–3072 and 4033–4096 bits, on 64-bit targets). Everything else
+//! hash and a salt as long as the hash, for moduli of 2048 to 8192 bits except 2048-, 3072-
+//! and 4096-bit ones (1985–2048, 3009–3072 and 4033–4096 bits, on 64-bit targets). Everything else
 //! stays on the project's own arithmetic ([`super::verify_prehashed`]). `ring` also has P-384,
 //! but in portable C: measured with `perf/compare.sh` it took 690 µs where the own wNAF on
 //! `p384` takes 650 µs, so P-384 keeps the own path (one path per curve).
 //!
 //! RSA by measurement (PSS, SHA-256, 1,000-byte message, thread CPU time, interleaved,
-//! 2026-12-07, load average 3–4): the own path (`pk::rsa`, parameters cached per modulus,
-//! Karatsuba squaring and product-scanning Montgomery reduction in two carry chains)
-//! against `ring`: 2048 bits 0.97–0.98×, 3072 bits 0.93–0.99×, 4096 bits 0.89× (medians
-//! of 5 and 9 rounds). 3072- and 4096-bit moduli take the own path; at 2048 bits the two
-//! are level, and `ring` keeps them (one path per size).
+//! 2026-12-07, load average 3–5): the own path (`pk::rsa`, parameters cached per modulus,
+//! product-scanning Montgomery reduction in two carry chains) against `ring`: with the
+//! Karatsuba squaring 2048 bits 0.97–0.98×, 3072 bits 0.93–0.99×, 4096 bits 0.89× (medians
+//! of 5 and 9 rounds); with the squaring two columns at a time 2048 bits 0.91× (24.7 vs
+//! 27.1 µs, 7 rounds, load 5). 2048-, 3072- and 4096-bit moduli take the own path (one
+//! path per size); `ring` keeps the other sizes from 2048 to 8192 bits, which the own path
+//! takes on its slower slice form.
 //!
 //! `ring` verifies a message (it hashes it itself), so this path is taken by
 //! [`super::verify`], which is given the signed bytes, and never by `verify_prehashed`.
@@ -92,7 +94,7 @@ fn plan(key: &PublicKey, scheme: &SignatureScheme) -> Option<Plan> {
     }
 }
 
-/// `ring` takes 2048–8192-bit moduli, except 3072- and 4096-bit ones, where the own path
+/// `ring` takes 2048–8192-bit moduli, except 2048-, 3072- and 4096-bit ones, where the own path
 /// measured faster (module documentation).
 fn rsa_size_ok(k: &rsa::RsaPublicKey) -> Option<()> {
     use rsa::traits::PublicKeyParts;
