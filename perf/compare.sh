@@ -4,7 +4,7 @@
 #   * PACE, terminal side, Generic Mapping, AES-128, per standardized domain parameter id,
 #     against OpenPACE (Debian libeac-dev);
 #   * signature verification of a message with SHA-256 (hashing included) against OpenSSL's libcrypto: ECDSA per curve
-#     (named and explicit parameters) and RSA-4096 RSASSA-PSS.
+#     (named and explicit parameters) and RSASSA-PSS with 2048-, 3072- and 4096-bit keys.
 # Both sides measure thread CPU time (see perf/*.c and crates/emrtd-auth/benches/compare.rs);
 # each cell is the median over ROUNDS (default 5) rounds, each round the median of many runs.
 # Build artefacts and keys go to a temporary directory that is removed at the end.
@@ -58,11 +58,13 @@ for curve in prime256v1 brainpoolP256r1; do
         -out "$TMP/$curve-explicit.spki" 2>/dev/null
     VERIFY_CASES+=("$curve (explicit):$curve-explicit.spki:$curve.sig:")
 done
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out "$TMP/rsa.pem" 2>/dev/null
-openssl pkey -in "$TMP/rsa.pem" -pubout -outform DER -out "$TMP/rsa.spki" 2>/dev/null
-openssl pkeyutl -sign -inkey "$TMP/rsa.pem" -in "$TMP/digest" -out "$TMP/rsa.sig" \
-    -pkeyopt digest:sha256 -pkeyopt rsa_padding_mode:pss -pkeyopt rsa_pss_saltlen:32
-VERIFY_CASES+=("RSA-4096 PSS:rsa.spki:rsa.sig:pss")
+for bits in 2048 3072 4096; do
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:$bits -out "$TMP/rsa$bits.pem" 2>/dev/null
+    openssl pkey -in "$TMP/rsa$bits.pem" -pubout -outform DER -out "$TMP/rsa$bits.spki" 2>/dev/null
+    openssl pkeyutl -sign -inkey "$TMP/rsa$bits.pem" -in "$TMP/digest" -out "$TMP/rsa$bits.sig" \
+        -pkeyopt digest:sha256 -pkeyopt rsa_padding_mode:pss -pkeyopt rsa_pss_saltlen:32
+    VERIFY_CASES+=("RSA-$bits PSS:rsa$bits.spki:rsa$bits.sig:pss")
+done
 
 PACE_IDS=(0 1 2 8 9 10 11 12 13 14 15 16 17 18)
 : > "$TMP/results"
