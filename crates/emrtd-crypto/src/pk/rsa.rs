@@ -7,7 +7,8 @@
 //! leaves Montgomery form (no final reduction). At 2048, 3072 and 4096 bits the width is
 //! fixed at compile time and the squarings (and at 3072 and 4096 bits the multiplications)
 //! take the full square or product by product scanning two columns at a time, followed by a
-//! separate Montgomery reduction (`mont::sqr_pairs`, `mont::mul_pairs`).
+//! separate Montgomery reduction (`mont::sqr_pairs`, `mont::mul_pairs`), at 2048 bits itself
+//! two columns at a time (`mont::sqr_pairs_redc_pairs`).
 
 use super::mont::{self, Word};
 use cbig7::modular::{BoxedMontyForm, BoxedMontyParams};
@@ -185,7 +186,7 @@ pub fn rsa_public_op(n: &[u8], e: &[u8], s: &[u8]) -> Result<Vec<u8>, RsaError> 
             s,
             e_bits,
             bit,
-            mont::sqr_pairs::<W2048, { 2 * W2048 }>,
+            mont::sqr_pairs_redc_pairs::<W2048, { 2 * W2048 }>,
             mont::mul::<W2048>,
             &mut out,
         ),
