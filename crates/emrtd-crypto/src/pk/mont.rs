@@ -13,7 +13,8 @@
 //!   the 2L-word square; 1.5L² + 1.5L word multiplications.
 //! * [`sqr_pairs`] and [`mul_pairs`] (RSA at 2048, 3072 and 4096 bits): the 2L-word square
 //!   or product by product scanning two columns at a time (`pairs`), then a separate
-//!   Montgomery reduction by product scanning.
+//!   Montgomery reduction by product scanning; [`sqr_pairs_redc_pairs`] (RSA at 2048 bits)
+//!   also reduces two columns at a time.
 //!
 //! The product-scanning loops sum each column in two accumulators (even and odd terms: two
 //! carry chains side by side) over operands stored reversed where needed, so that both
@@ -29,7 +30,7 @@
 //! size). They are checked against `crypto-bigint` by the tests below.
 
 mod pairs;
-pub(crate) use pairs::{mul_pairs, sqr_pairs};
+pub(crate) use pairs::{mul_pairs, sqr_pairs, sqr_pairs_redc_pairs};
 
 /// One limb: `crypto-bigint`'s word, so that its integers' words feed these functions.
 pub(crate) type Word = crypto_bigint::Word;
@@ -552,6 +553,7 @@ mod tests {
         ];
         for x in &edges {
             assert_eq!(sqr_pairs::<L, W>(x, m, inv), reference(x, x, m));
+            assert_eq!(sqr_pairs_redc_pairs::<L, W>(x, m, inv), reference(x, x, m));
             for y in &edges {
                 assert_eq!(mul_pairs::<L, W>(x, y, m, inv), reference(x, y, m));
             }

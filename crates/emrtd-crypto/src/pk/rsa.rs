@@ -7,7 +7,8 @@
 //! leaves Montgomery form (no final reduction). At 2048, 3072 and 4096 bits the width is
 //! fixed at compile time and the squarings (and at 3072 and 4096 bits the multiplications)
 //! take the full square or product by product scanning two columns at a time, followed by a
-//! separate Montgomery reduction (`mont::sqr_pairs`, `mont::mul_pairs`).
+//! separate Montgomery reduction (`mont::sqr_pairs`, `mont::mul_pairs`), at 2048 bits itself
+//! two columns at a time (`mont::sqr_pairs_redc_pairs`).
 
 use super::mont::{self, Word};
 use cbig7::modular::{BoxedMontyForm, BoxedMontyParams};
@@ -44,6 +45,8 @@ const MAX_CACHED_MODULI: usize = 256;
 
 /// An odd modulus n ready for Montgomery arithmetic: little-endian machine words.
 struct Modulus {
+    /// n as big-endian octets without leading zeros (the cache compares it in full).
+    octets: Vec<u8>,
     n: Vec<Word>,
     /// −n⁻¹ mod 2^w (w the word size).
     inv: Word,
@@ -66,17 +69,47 @@ pub(crate) fn faster_than_ring(bits: usize) -> bool {
     Word::BITS == 64 && matches!(bits.div_ceil(8).div_ceil(WORD_BYTES), W2048 | W3072 | W4096)
 }
 
-type ParamsCache = Mutex<HashMap<Vec<u8>, Arc<Modulus>>>;
+/// Octets of the modulus that key the cache besides its length: its last ones (the low bits
+/// of an RSA modulus are as random as the rest). A hit is confirmed by comparing the whole
+/// modulus; a different modulus with the same key replaces the entry (hostile keys can only
+/// evict, never be confused).
+const KEY_OCTETS: usize = 16;
+
+/// The cache key of a modulus: its length and its last [`KEY_OCTETS`] octets (fewer when
+/// shorter, zero-padded). Hashing these instead of the whole modulus keeps a look-up cheap.
+fn cache_key(n: &[u8]) -> (usize, [u8; KEY_OCTETS]) {
+    let mut tail = [0u8; KEY_OCTETS];
+    let take = n.len().min(KEY_OCTETS);
+    tail[..take].copy_from_slice(&n[n.len() - take..]);
+    (n.len(), tail)
+}
+
+type ParamsCache = Mutex<HashMap<(usize, [u8; KEY_OCTETS]), Arc<Modulus>>>;
 
 /// Little-endian machine words of a big-endian octet string, `words` long (it must fit).
 fn words_le(be: &[u8], words: usize) -> Vec<Word> {
     let mut out = vec![0; words];
+    fill_words_le(&mut out, be);
+    out
+}
+
+/// `out` = the big-endian octet string `be` as little-endian machine words (it must fit;
+/// the words above it are zeroed).
+fn fill_words_le(out: &mut [Word], be: &[u8]) {
+    out.fill(0);
     for (w, chunk) in out.iter_mut().zip(be.rchunks(WORD_BYTES)) {
         let mut buf = [0u8; WORD_BYTES];
         buf[WORD_BYTES - chunk.len()..].copy_from_slice(chunk);
         *w = Word::from_be_bytes(buf);
     }
-    out
+}
+
+/// `out` (as long as n in octets) = the little-endian words `r`, big-endian.
+fn fill_octets_be(out: &mut [u8], r: &[Word]) {
+    for (chunk, w) in out.rchunks_mut(WORD_BYTES).zip(r) {
+        let len = chunk.len();
+        chunk.copy_from_slice(&w.to_be_bytes()[WORD_BYTES - len..]);
+    }
 }
 
 /// The Montgomery parameters of `n` (big-endian without leading zeros, odd, at least 512
@@ -84,7 +117,12 @@ fn words_le(be: &[u8], words: usize) -> Vec<Word> {
 fn params_for(n: &[u8]) -> Result<Arc<Modulus>, RsaError> {
     static CACHE: OnceLock<ParamsCache> = OnceLock::new();
     let cache = CACHE.get_or_init(ParamsCache::default);
-    if let Some(p) = cache.lock().ok().and_then(|m| m.get(n).cloned()) {
+    let key = cache_key(n);
+    if let Some(p) = cache
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&key).filter(|p| p.octets == n).cloned())
+    {
         return Ok(p);
     }
     let words = n.len().div_ceil(WORD_BYTES);
@@ -102,12 +140,13 @@ fn params_for(n: &[u8]) -> Result<Arc<Modulus>, RsaError> {
         inv: mont::neg_inv(n_words[0]),
         r2: words_le(&r2, words),
         n: n_words,
+        octets: n.to_vec(),
     });
     if let Ok(mut map) = cache.lock() {
         if map.len() >= MAX_CACHED_MODULI {
             map.clear();
         }
-        map.insert(n.to_vec(), Arc::clone(&modulus));
+        map.insert(key, Arc::clone(&modulus));
     }
     Ok(modulus)
 }
@@ -137,62 +176,67 @@ pub fn rsa_public_op(n: &[u8], e: &[u8], s: &[u8]) -> Result<Vec<u8>, RsaError> 
     let m = params_for(n)?;
     let e_bits = e.len() * 8 - e[0].leading_zeros() as usize;
     let bit = |i: usize| (e[e.len() - 1 - i / 8] >> (i % 8)) & 1 == 1;
-    let s_w = words_le(s, m.n.len());
-    // the common sizes at a width fixed at compile time (no bounds checks in the loops),
-    // squaring two columns at a time; multiplying so from 3072 bits on (at 2048 bits the
-    // fused product scanning of `mont::mul` measured as fast)
-    let r = match m.n.len() {
+    let mut out = vec![0u8; k];
+    // the common sizes at a width fixed at compile time (no bounds checks in the loops, no
+    // allocation), squaring two columns at a time; multiplying so from 3072 bits on (at 2048
+    // bits the fused product scanning of `mont::mul` measured as fast)
+    match m.n.len() {
         W2048 => pow_fixed::<W2048>(
             &m,
-            &s_w,
+            s,
             e_bits,
             bit,
-            mont::sqr_pairs::<W2048, { 2 * W2048 }>,
+            mont::sqr_pairs_redc_pairs::<W2048, { 2 * W2048 }>,
             mont::mul::<W2048>,
+            &mut out,
         ),
         W3072 => pow_fixed::<W3072>(
             &m,
-            &s_w,
+            s,
             e_bits,
             bit,
             mont::sqr_pairs::<W3072, { 2 * W3072 }>,
             mont::mul_pairs::<W3072, { 2 * W3072 }>,
+            &mut out,
         ),
         W4096 => pow_fixed::<W4096>(
             &m,
-            &s_w,
+            s,
             e_bits,
             bit,
             mont::sqr_pairs::<W4096, { 2 * W4096 }>,
             mont::mul_pairs::<W4096, { 2 * W4096 }>,
+            &mut out,
         ),
-        _ => pow_slices(&m, &s_w, e_bits, bit),
-    };
-    let mut out = vec![0u8; k];
-    for (chunk, w) in out.rchunks_mut(WORD_BYTES).zip(&r) {
-        let len = chunk.len();
-        chunk.copy_from_slice(&w.to_be_bytes()[WORD_BYTES - len..]);
+        _ => {
+            let r = pow_slices(&m, &words_le(s, m.n.len()), e_bits, bit);
+            fill_octets_be(&mut out, &r);
+        }
     }
     Ok(out)
 }
 
-/// s^e mod n (s < n as words; e odd and at least 3, given by its bit length and bits, top
-/// bit set), left to right, at a width fixed at compile time, squaring with `sqr` and
-/// multiplying with `mul`.
+/// s^e mod n into `out` (s < n as big-endian octets, as long as n; e odd and at least 3,
+/// given by its bit length and bits, top bit set), left to right, at a width fixed at
+/// compile time, squaring with `sqr` and multiplying with `mul`.
 fn pow_fixed<const L: usize>(
     m: &Modulus,
-    s: &[Word],
+    s: &[u8],
     e_bits: usize,
     bit: impl Fn(usize) -> bool,
     sqr: impl Fn(&[Word; L], &[Word; L], Word) -> [Word; L],
     mul: impl Fn(&[Word; L], &[Word; L], &[Word; L], Word) -> [Word; L],
-) -> Vec<Word> {
+    out: &mut [u8],
+) {
     let fixed = |v: &[Word]| -> [Word; L] {
         let mut out = [0; L];
         out.copy_from_slice(&v[..L]);
         out
     };
-    let (n, r2, s) = (fixed(&m.n), fixed(&m.r2), fixed(s));
+    let (n, r2) = (fixed(&m.n), fixed(&m.r2));
+    let mut s_w = [0; L];
+    fill_words_le(&mut s_w, s);
+    let s = s_w;
     let mul = |x: &[Word; L], y: &[Word; L]| mul(x, y, &n, m.inv);
     let base = mul(&s, &r2);
     let mut acc = base;
@@ -206,7 +250,7 @@ fn pow_fixed<const L: usize>(
     // bit 0 (e is odd): multiplying s^(e−1)·R by s itself, not by s·R, also leaves
     // Montgomery form (one multiplication fewer than a final reduction)
     acc = sq(&acc);
-    mul(&acc, &s).to_vec()
+    fill_octets_be(out, &mul(&acc, &s));
 }
 
 /// The same for any number of words.
@@ -276,6 +320,41 @@ mod tests {
         }
         assert_eq!(rsa_public_op(&modulus(1), &[17], &s).unwrap(), first);
         assert_eq!(&first[61..], &[0x02, 0x00, 0x00]);
+    }
+
+    #[test]
+    fn moduli_sharing_the_cache_key_never_take_each_others_parameters() {
+        // Same length and the same last 16 octets (the cache key), different leading octets:
+        // alternating between them must give each its own result every time, at a fixed
+        // width (2048 bits) and on the slice path (512 bits).
+        for len in [256usize, 64] {
+            let mut n1 = vec![0xC5u8; len];
+            n1[len - 1] = 0xC7;
+            let mut n2 = n1.clone();
+            n2[0] = 0xE3;
+            n2[1] = 0x11;
+            let (b1, b2) = (
+                rsa::BigUint::from_bytes_be(&n1),
+                rsa::BigUint::from_bytes_be(&n2),
+            );
+            let mut s = vec![0u8; len];
+            s[0] = 0x42;
+            s[len - 1] = 0x09;
+            let s_big = rsa::BigUint::from_bytes_be(&s);
+            let e = rsa::BigUint::from(65537u32);
+            let want = |n: &rsa::BigUint| {
+                let v = s_big.modpow(&e, n).to_bytes_be();
+                let mut out = vec![0u8; len - v.len()];
+                out.extend(v);
+                out
+            };
+            let (w1, w2) = (want(&b1), want(&b2));
+            assert_ne!(w1, w2);
+            for _ in 0..3 {
+                assert_eq!(rsa_public_op(&n1, &[1, 0, 1], &s).unwrap(), w1);
+                assert_eq!(rsa_public_op(&n2, &[1, 0, 1], &s).unwrap(), w2);
+            }
+        }
     }
 
     use proptest::prelude::*;

@@ -8,7 +8,9 @@
 //! about as much as a dozen word products besides its own (estimated from a micro-benchmark
 //! of the one-column kernels at 4096 bits: about 5 ns a column, 0.35 ns a product); taking
 //! the columns in pairs halves the number of loop exits. The squaring also doubles the
-//! off-diagonal sum once at the end instead of per column.
+//! off-diagonal sum once at the end instead of per column. The Montgomery reduction can run
+//! two columns at a time too ([`redc_pairs`]: the digits q known before both columns feed
+//! one loop, q_i enters the second column outside it).
 
 use super::{adc, reversed, Column, Wide, Word, ZERO};
 
@@ -146,4 +148,72 @@ pub(crate) fn mul_pairs<const L: usize, const W: usize>(
     let mut t = [ZERO; W];
     product_pairs::<L>(a, b, &mut t);
     super::redc_columns(&t, m, inv)
+}
+
+/// Montgomery reduction by product scanning two columns at a time: t·R⁻¹ mod m for a 2L-word
+/// t < m·R (L even). Columns i and i + 1 share one loop over the digits qⱼ known before both;
+/// q_i enters column i + 1 (q_i·m₁) outside the loop. Constant time.
+#[inline(always)]
+fn redc_pairs<const L: usize>(t: &[Word], m: &[Word; L], inv: Word) -> [Word; L] {
+    const { assert!(L.is_multiple_of(2) && L >= 2) };
+    let t = &t[..2 * L];
+    let m_rev = reversed(m);
+    let mut q = [ZERO; L];
+    let mut acc = Column::ZERO;
+    // low columns: i, i + 1 < L; mᵢ₋ⱼ = m_rev[L − 1 − i + j], mᵢ₊₁₋ⱼ = m_rev[L − 2 − i + j]
+    for i in (0..L).step_by(2) {
+        let mut next = Column::ZERO;
+        if i > 0 {
+            dot2(
+                &mut acc,
+                &mut next,
+                &q[..i],
+                &m_rev[L - 1 - i..],
+                &m_rev[L - 2 - i..],
+            );
+        }
+        acc.add(t[i]);
+        q[i] = (acc.lo as Word).wrapping_mul(inv);
+        acc.mac(q[i], m[0]);
+        acc.shift();
+        acc.add_column(&next);
+        acc.mac(q[i], m[1]);
+        acc.add(t[i + 1]);
+        q[i + 1] = (acc.lo as Word).wrapping_mul(inv);
+        acc.mac(q[i + 1], m[0]);
+        acc.shift();
+    }
+    // high columns i ≥ L: j from i − L + 1 (column i) or i − L + 2 (column i + 1) to L − 1
+    let mut r = [ZERO; L];
+    for i in (L..2 * L).step_by(2) {
+        let mut next = Column::ZERO;
+        if i + 2 < 2 * L {
+            dot2(&mut acc, &mut next, &q[i + 2 - L..], &m_rev[1..], &m_rev);
+        }
+        acc.mac(q[i + 1 - L], m[L - 1]);
+        acc.add(t[i]);
+        r[i - L] = acc.shift();
+        acc.add_column(&next);
+        acc.add(t[i + 1]);
+        r[i + 1 - L] = acc.shift();
+    }
+    let mut out = [ZERO; L];
+    super::final_sub(&mut out, &r, acc.lo as Word, m);
+    out
+}
+
+/// a²·R⁻¹ mod m (a < m), L words: [`square_pairs`] then the two-column reduction
+/// [`redc_pairs`]; `W` = 2L. Constant time. Used at 2048 bits, where the columns are short
+/// and their fixed cost weighs most (measured 1–2 % faster per verification than
+/// [`sqr_pairs`]; level at 4096 bits).
+#[inline(always)]
+pub(crate) fn sqr_pairs_redc_pairs<const L: usize, const W: usize>(
+    a: &[Word; L],
+    m: &[Word; L],
+    inv: Word,
+) -> [Word; L] {
+    const { assert!(W == 2 * L) };
+    let mut t = [ZERO; W];
+    square_pairs::<L>(a, &mut t);
+    redc_pairs(&t, m, inv)
 }
