@@ -152,9 +152,7 @@ pub enum HashAlg {
 impl HashAlg {
     /// The hash for a digest-algorithm OID (dotted form, parsed into an [`ObjectIdentifier`]).
     pub fn from_oid(oid: &str) -> Option<Self> {
-        ObjectIdentifier::new(oid)
-            .ok()
-            .and_then(Self::from_object_id)
+        dotted_oid(oid).and_then(Self::from_object_id)
     }
 
     /// The hash for a digest-algorithm OID.
@@ -327,6 +325,27 @@ impl std::fmt::Display for AlgorithmProblem {
     }
 }
 
+/// An OID in dotted form, parsed: `None` unless every arc is decimal digits below 2^28 (at
+/// most four base-128 octets). The check comes first because `const-oid` 0.9 fails on larger
+/// arcs, which DER allows and a hostile SOD carries: its parser multiplies without a check
+/// (an overflow: a panic where overflow checks are on, found by fuzz target `sod`, a wrong
+/// OID where they are off), and its arc iterator panics ("OID malformed") on a five-octet
+/// arc that its constructor accepted. Real OIDs stay far below (RSA's arc 113549, ANSI
+/// X9.62's 10045).
+fn dotted_oid(s: &str) -> Option<ObjectIdentifier> {
+    let arcs_fit = !s.is_empty()
+        && s.split('.').all(|arc| {
+            !arc.is_empty()
+                && arc.bytes().all(|b| b.is_ascii_digit())
+                && arc.parse::<u32>().is_ok_and(|v| v < 1 << 28)
+        });
+    if arcs_fit {
+        ObjectIdentifier::new(s).ok()
+    } else {
+        None
+    }
+}
+
 /// Map a signature AlgorithmIdentifier (OID in dotted form) to a scheme; see
 /// [`scheme_from_object_id`].
 pub fn scheme_from_algorithm(
@@ -334,7 +353,7 @@ pub fn scheme_from_algorithm(
     params: Option<&[u8]>,
     digest_hint: Option<HashAlg>,
 ) -> Result<SignatureScheme, AlgorithmProblem> {
-    let oid = ObjectIdentifier::new(oid).map_err(|_| {
+    let oid = dotted_oid(oid).ok_or_else(|| {
         AlgorithmProblem::Malformed(format!(
             "signature algorithm {:?} is not an object identifier",
             oid.chars().take(64).collect::<String>()
@@ -633,9 +652,7 @@ fn identify(c: &EcCurve) -> Option<&'static str> {
 
 /// ICAO 9303-11 standardized domain parameter id (8–18) of a named-curve OID (dotted).
 pub fn standardized_id_of(oid: &str) -> Option<u8> {
-    ObjectIdentifier::new(oid)
-        .ok()
-        .and_then(standardized_id_of_curve)
+    dotted_oid(oid).and_then(standardized_id_of_curve)
 }
 
 /// ICAO 9303-11 standardized domain parameter id (8–18) of a named-curve OID.
@@ -1029,6 +1046,46 @@ fn mgf1(hash: HashAlg, seed: &[u8], len: usize) -> Vec<u8> {
 mod tests {
     use super::*;
     use emrtd_tlv::encode as tlv;
+
+    #[test]
+    fn fuzz_regression_an_oid_arc_beyond_32_bits_is_refused_not_a_panic() {
+        // Found by fuzz target `sod`: a SignerInfo whose signature algorithm OID has an arc
+        // that overflowed const-oid's parser (the dotted form made from the chip's DER).
+        for oid in [
+            "1.2.840.99999999999999999999",
+            "1.2.4294967296",
+            "2.18446744073709551616.1",
+        ] {
+            assert!(matches!(
+                scheme_from_algorithm(oid, None, None),
+                Err(AlgorithmProblem::Malformed(_))
+            ));
+            assert_eq!(HashAlg::from_oid(oid), None);
+            assert_eq!(standardized_id_of(oid), None);
+        }
+        for oid in ["", ".", "1..2", "1.2.", "+1.2", "1.2.-3", "1.2.3a"] {
+            assert_eq!(HashAlg::from_oid(oid), None, "{oid:?}");
+        }
+        // five base-128 octets (const-oid's arc iterator panics on them) are refused too;
+        // the largest four-octet arc is parsed, and known OIDs still map
+        assert!(matches!(
+            scheme_from_algorithm("1.2.4294967295", None, None),
+            Err(AlgorithmProblem::Malformed(_))
+        ));
+        assert!(matches!(
+            scheme_from_algorithm("1.2.268435456", None, None),
+            Err(AlgorithmProblem::Malformed(_))
+        ));
+        assert!(matches!(
+            scheme_from_algorithm("1.2.268435455", None, None),
+            Err(AlgorithmProblem::Unsupported(_))
+        ));
+        assert_eq!(
+            HashAlg::from_oid("2.16.840.1.101.3.4.2.1"),
+            Some(HashAlg::Sha256)
+        );
+        assert_eq!(standardized_id_of("1.3.36.3.3.2.8.1.1.7"), Some(13));
+    }
 
     #[test]
     fn modulus_octets_from_digits_equal_num_bigint_to_bytes_be() {
