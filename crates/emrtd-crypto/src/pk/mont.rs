@@ -143,16 +143,23 @@ fn square_wide(w: &mut [Word], a: &[Word]) {
         }
         w[i + l] = c;
     }
-    // doubled, plus the diagonal aᵢ²
+    double_and_add_squares(w, a);
+}
+
+/// `w` = 2·w + Σ aᵢ²·2^(2·b·i) (b the word size), where `w` (2L words, L = a.len()) holds the
+/// off-diagonal sum Σ_{i<j} aᵢ·aⱼ of a square: the result a² < 2^(2bL), so no carry leaves
+/// the top.
+#[inline(always)]
+fn double_and_add_squares(w: &mut [Word], a: &[Word]) {
     let mut shifted_out = ZERO;
     let mut c = ZERO;
-    for i in 0..l {
+    for (i, &ai) in a.iter().enumerate() {
         let lo = w[2 * i];
         let hi = w[2 * i + 1];
         let d_lo = (lo << 1) | shifted_out;
         let d_hi = (hi << 1) | (lo >> (Word::BITS - 1));
         shifted_out = hi >> (Word::BITS - 1);
-        let sq = (a[i] as Wide) * (a[i] as Wide);
+        let sq = (ai as Wide) * (ai as Wide);
         let (c1, s_lo) = adc(d_lo, sq as Word, c);
         let (c2, s_hi) = adc(d_hi, (sq >> Word::BITS) as Word, c1);
         w[2 * i] = s_lo;

@@ -12,7 +12,7 @@
 //! two columns at a time too ([`redc_pairs`]: the digits q known before both columns feed
 //! one loop, q_i enters the second column outside it).
 
-use super::{adc, reversed, Column, Wide, Word, ZERO};
+use super::{reversed, Column, Word, ZERO};
 
 impl Column {
     /// Adds another column sum (both far below 2^191).
@@ -71,21 +71,7 @@ pub(super) fn square_pairs<const N: usize>(a: &[Word; N], out: &mut [Word]) {
         }
         out[c + 1] = acc.shift();
     }
-    // out = 2·out + Σ aᵢ²·2^(2wi); the result a² < 2^(2wN), so no carry leaves the top
-    let mut shifted_out = ZERO;
-    let mut carry = ZERO;
-    for i in 0..N {
-        let (lo, hi) = (out[2 * i], out[2 * i + 1]);
-        let d_lo = (lo << 1) | shifted_out;
-        let d_hi = (hi << 1) | (lo >> (Word::BITS - 1));
-        shifted_out = hi >> (Word::BITS - 1);
-        let sq = (a[i] as Wide) * (a[i] as Wide);
-        let (c1, s_lo) = adc(d_lo, sq as Word, carry);
-        let (c2, s_hi) = adc(d_hi, (sq >> Word::BITS) as Word, c1);
-        out[2 * i] = s_lo;
-        out[2 * i + 1] = s_hi;
-        carry = c2;
-    }
+    super::double_and_add_squares(out, a);
 }
 
 /// a²·R⁻¹ mod m (a < m), L words: [`square_pairs`] then the one-column Montgomery
