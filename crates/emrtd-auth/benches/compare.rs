@@ -9,7 +9,7 @@
 //!   attributes and certificates (ECDSA, or RSASSA-PSS with MGF1-SHA-256 and a 32-byte salt),
 //!   key decoded once; median of 7 batches. With `own` after the ITERATIONS (or after `pss`),
 //!   the hash and then `sig::verify_prehashed`: the project's own arithmetic even for the keys
-//!   `sig::verify` hands to `ring` (to compare the two paths).
+//!   `sig::verify` hands to AWS-LC (to compare the two paths).
 //! * `compare throughput N`: Passive Authentication of the UK dump on two threads with a warm
 //!   trust store, N dumps per thread; prints dumps per second of wall time and the dumps per
 //!   second two cores give by thread CPU time (what a busy shared machine still lets us measure).
@@ -92,7 +92,7 @@ fn verify(
             plain: false,
         },
     };
-    // `own`: the project's own arithmetic even where `sig::verify` would take `ring`
+    // `own`: the project's own arithmetic even where `sig::verify` would take AWS-LC
     let check = |message: &[u8]| {
         if own {
             let hashed = scheme.hash().digest(message);

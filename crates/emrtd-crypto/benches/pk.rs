@@ -3,8 +3,8 @@
 //! the curves with a fixed-width implementation also the generic 576-bit reference, to show
 //! what the fixed-width path gains. `sig_verify/*`: signature verification of a message as
 //! Passive and Active Authentication call it (`sig::verify`, hashing included) per key: RSA
-//! PKCS#1 v1.5 and PSS with SHA-256 per modulus size, ECDSA per curve (P-256 and RSA ≥ 2048
-//! bits on `ring`, the rest on the own arithmetic).
+//! PKCS#1 v1.5 and PSS with SHA-256 per modulus size, ECDSA per curve (P-256/384/521 and RSA
+//! ≥ 2048 bits on AWS-LC, the rest on the own arithmetic).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use emrtd_crypto::pk::{EcCurve, Group, STANDARDIZED_IDS};

@@ -780,10 +780,10 @@ fn digest_info_prefix(hash: HashAlg, with_null: bool) -> Vec<u8> {
 
 /// Verify `signature` over `message` (hashing it as the scheme says).
 ///
-/// ECDSA on P-256 (named or explicit parameters) with SHA-256/384, and RSA PKCS#1 v1.5
-/// and PSS (salt as long as the hash) with SHA-256/384/512 and 2048–8192-bit moduli other
-/// than 2048-, 3072- and 4096-bit ones, run on `ring`'s assembly ([`verifies_on_assembly`]); the rest, and any
-/// RSA signature `ring` rejects, on the own arithmetic of [`verify_prehashed`].
+/// ECDSA on P-256, P-384 and P-521 (named or explicit parameters) with SHA-256/384/512, and
+/// RSA PKCS#1 v1.5 and PSS (salt as long as the hash) with SHA-256/384/512 and 2048–8192-bit
+/// moduli, run on AWS-LC's assembly ([`verifies_on_assembly`]); the rest, and any RSA
+/// signature AWS-LC rejects, on the own arithmetic of [`verify_prehashed`].
 pub fn verify(
     key: &PublicKey,
     scheme: &SignatureScheme,
@@ -804,12 +804,11 @@ pub fn verify(
     verify_prehashed(key, scheme, &hashed, signature)
 }
 
-/// Whether [`verify`] checks signatures of this scheme under this key on `ring` (assembly)
-/// rather than on the own arithmetic. [`verify_prehashed`] never does. RSA 2048–8192 (PKCS#1
-/// v1.5, PSS with a salt as long as the hash) goes to `ring` except 2048-, 3072- and
-/// 4096-bit moduli (on 64-bit targets), where the own path measured faster (PSS, own path
-/// / `ring`: 2048 bits 0.91× since the two-column squaring; 3072 and 4096 bits 0.93–0.99×
-/// and 0.89× already before it).
+/// Whether [`verify`] checks signatures of this scheme under this key on AWS-LC (assembly)
+/// rather than on the own arithmetic. [`verify_prehashed`] never does. ECDSA on P-256/384/521
+/// with SHA-256/384/512 and RSA 2048–8192 bits (PKCS#1 v1.5, PSS with a salt as long as the
+/// hash) go to AWS-LC, measured faster than the own arithmetic there (RSA PSS 0.87–0.91×
+/// OpenSSL against 1.05–1.27× on the own fixed-width path; `docs/performance.md`).
 pub fn verifies_on_assembly(key: &PublicKey, scheme: &SignatureScheme) -> bool {
     assembly::applies(key, scheme)
 }

@@ -1,7 +1,7 @@
-//! Cross-checks of the `ring` (assembly) verification path of `sig::verify` against the own
-//! arithmetic (`sig::verify_prehashed`, which never uses `ring`): a signature valid in one is
+//! Cross-checks of the AWS-LC (assembly) verification path of `sig::verify` against the own
+//! arithmetic (`sig::verify_prehashed`, which never uses AWS-LC): a signature valid in one is
 //! valid in the other, a flipped bit of the signature or the message fails in both, and the
-//! pairs `ring` does not implement stay on the own path.
+//! pairs AWS-LC does not take stay on the own path.
 
 use emrtd_crypto::pk::{EcCurve, Group};
 use emrtd_crypto::sig::{
@@ -18,15 +18,16 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{KEYS}/{name}")).unwrap()
 }
 
-fn p256() -> EcCurve {
-    match Group::standardized(12).unwrap() {
+/// The standardized curve `id` (12 P-256, 15 P-384, 18 P-521).
+fn curve(id: u32) -> EcCurve {
+    match Group::standardized(id).unwrap() {
         Group::Ec(c) => c,
-        _ => unreachable!("id 12 is P-256"),
+        _ => unreachable!("id {id} is a curve"),
     }
 }
 
-/// The SubjectPublicKeyInfo of `spki_template` (an EC P-256 key, named or explicit) with its
-/// point replaced by `point` (65 octets, uncompressed, the last field of the structure).
+/// The SubjectPublicKeyInfo of `spki_template` (an EC key, named or explicit) with its point
+/// replaced by `point` (uncompressed, of the template's length: the last field).
 fn with_point(spki_template: &[u8], point: &[u8]) -> Vec<u8> {
     let mut spki = spki_template.to_vec();
     let at = spki.len() - point.len();
@@ -47,17 +48,22 @@ fn der(plain: &[u8], zeros: usize) -> Vec<u8> {
         t
     };
     let body = [int(r, zeros), int(s, 0)].concat();
-    [vec![0x30, body.len() as u8], body].concat()
+    // P-521: a body of 128 octets or more takes a two-octet length
+    let len = match body.len() {
+        n @ 0..=127 => vec![n as u8],
+        n => vec![0x81, n as u8],
+    };
+    [vec![0x30], len, body].concat()
 }
 
-/// Both paths on one signature: `verify` (ring where it applies) and `verify_prehashed`.
+/// Both paths on one signature: `verify` (AWS-LC where it applies) and `verify_prehashed`.
 fn both(key: &PublicKey, scheme: &SignatureScheme, msg: &[u8], sig: &[u8]) -> (bool, bool) {
     let own = verify_prehashed(key, scheme, &scheme.hash().digest(msg), sig).is_ok();
     (verify(key, scheme, msg, sig).is_ok(), own)
 }
 
 /// RustCrypto's `rsa` crate on the same RSA signature (SHA-256, PKCS#1 v1.5 or PSS with a
-/// 32-byte salt): an independent reference for the sizes `verify` does not hand to `ring`.
+/// 32-byte salt): an independent reference for both paths.
 fn rsa_crate_verifies(key: &PublicKey, scheme: &SignatureScheme, msg: &[u8], sig: &[u8]) -> bool {
     let PublicKey::Rsa(k) = key else {
         panic!("not an RSA key")
@@ -78,12 +84,6 @@ fn rsa_crate_verifies(key: &PublicKey, scheme: &SignatureScheme, msg: &[u8], sig
     }
 }
 
-/// Whether `verify` takes the own path for an RSA key of `bits` bits that `ring` would take:
-/// 2048, 3072 and 4096 bits on 64-bit targets (measured faster there).
-fn rsa_own_path_faster(bits: u32) -> bool {
-    matches!(bits, 2048 | 3072 | 4096) && cfg!(target_pointer_width = "64")
-}
-
 fn flip(v: &[u8], bit: usize) -> Vec<u8> {
     let mut v = v.to_vec();
     let i = bit % (8 * v.len());
@@ -95,25 +95,35 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
     #[test]
-    fn p256_ecdsa_on_ring_agrees_with_the_own_wnaf(
-        d in prop::array::uniform32(any::<u8>()),
+    fn nist_ecdsa_on_aws_lc_agrees_with_the_own_wnaf(
+        id in prop::sample::select(vec![12u32, 15, 18]),
+        d in prop::collection::vec(any::<u8>(), 66),
         msg in prop::collection::vec(any::<u8>(), 0..200),
-        sha384 in any::<bool>(),
+        hash in prop::sample::select(vec![HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512]),
         explicit in any::<bool>(),
         plain in any::<bool>(),
         zeros in 0usize..3,
         bit in any::<usize>(),
         seed in any::<u64>(),
     ) {
-        let curve = p256();
+        let curve = curve(id);
+        let len = curve.scalar_to_bytes(&curve.scalar_from_bytes(&[1]).unwrap()).len();
+        let mut d = d[..len].to_vec();
+        if id == 18 {
+            d[0] &= 1; // P-521: n is just above 2^520
+        }
         let d = curve.scalar_to_bytes(&match curve.scalar_from_bytes(&d) {
             Ok(k) => k,
             Err(_) => return Ok(()), // zero or ≥ n: not a private key
         });
         let q = curve.encode_point(&curve.mul(&curve.generator(), &curve.scalar_from_bytes(&d).unwrap()).unwrap());
-        let template = fixture(if explicit { "aa_ec_p256_explicit.spki.der" } else { "aa_ec_p256.spki.der" });
+        let template = fixture(match id {
+            12 if explicit => "aa_ec_p256_explicit.spki.der",
+            12 => "aa_ec_p256.spki.der",
+            15 => "aa_ec_p384.spki.der",
+            _ => "aa_ec_p521.spki.der",
+        });
         let key = PublicKey::from_spki_der(&with_point(&template, &q)).unwrap();
-        let hash = if sha384 { HashAlg::Sha384 } else { HashAlg::Sha256 };
         let scheme = SignatureScheme::Ecdsa { hash, plain };
         prop_assert!(verifies_on_assembly(&key, &scheme));
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
@@ -122,25 +132,25 @@ proptest! {
         prop_assert_eq!(both(&key, &scheme, &msg, &sig), (true, true));
         // a flipped bit of the signature or of the message fails in both
         let bad_sig = flip(&sig, bit);
-        let (ring, own) = both(&key, &scheme, &msg, &bad_sig);
-        prop_assert!(!ring && !own, "flipped signature bit {}: ring {} own {}", bit % (8 * sig.len()), ring, own);
+        let (lc, own) = both(&key, &scheme, &msg, &bad_sig);
+        prop_assert!(!lc && !own, "flipped signature bit {}: AWS-LC {} own {}", bit % (8 * sig.len()), lc, own);
         let bad_msg = if msg.is_empty() { vec![0] } else { flip(&msg, bit) };
         prop_assert_eq!(both(&key, &scheme, &bad_msg, &sig), (false, false));
     }
 
     #[test]
-    fn p256_ecdsa_ring_and_own_agree_on_arbitrary_signatures(
+    fn p256_ecdsa_aws_lc_and_own_agree_on_arbitrary_signatures(
         sig in prop::collection::vec(any::<u8>(), 0..80),
         plain in any::<bool>(),
     ) {
         let key = PublicKey::from_spki_der(&fixture("aa_ec_p256.spki.der")).unwrap();
         let scheme = SignatureScheme::Ecdsa { hash: HashAlg::Sha256, plain };
-        let (ring, own) = both(&key, &scheme, b"message", &sig);
-        prop_assert_eq!(ring, own);
+        let (lc, own) = both(&key, &scheme, b"message", &sig);
+        prop_assert_eq!(lc, own);
     }
 }
 
-/// RSA keys from the fixtures and the schemes `ring` takes for them.
+/// RSA keys from the fixtures.
 fn rsa_key(bits: u32) -> (rsa::RsaPrivateKey, PublicKey) {
     let sk =
         rsa::RsaPrivateKey::from_pkcs8_der(&fixture(&format!("aa_rsa{bits}.pk8.der"))).unwrap();
@@ -200,7 +210,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(8))]
 
     #[test]
-    fn rsa_2560_on_ring_agrees_with_the_own_montgomery_path(
+    fn rsa_2560_on_aws_lc_agrees_with_the_own_montgomery_path(
         msg in prop::collection::vec(any::<u8>(), 0..300),
         which in 0usize..4,
         bit in any::<usize>(),
@@ -226,13 +236,13 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(6))]
 
     /// The own RSA path at every width it has: 1024 and 1536 bits on the slice form of the
-    /// fused Montgomery multiplication (own path only: `ring` starts at 2048 bits), 2048,
+    /// fused Montgomery multiplication (own path only: AWS-LC starts at 2048 bits), 2048,
     /// 3072 and 4096 bits at widths fixed at compile time (two-column squaring), 2560 bits
-    /// on the slice form in `verify_prehashed` and on `ring` in `verify`; a genuine
-    /// signature verifies on both paths and in the `rsa` crate, a flipped bit fails in all
-    /// three. 2048-, 3072- and 4096-bit keys take the own path in `verify` too.
+    /// on the slice form, each in `verify_prehashed`, and from 2048 bits on AWS-LC in
+    /// `verify`; a genuine signature verifies on both paths and in the `rsa` crate, a
+    /// flipped bit fails in all three.
     #[test]
-    fn rsa_every_key_size_agrees_between_ring_and_the_own_montgomery_path(
+    fn rsa_every_key_size_agrees_between_aws_lc_and_the_own_montgomery_path(
         msg in prop::collection::vec(any::<u8>(), 0..100),
         size in prop::sample::select(vec![1024u32, 1536, 2048, 2560, 3072, 4096]),
         pkcs1 in any::<bool>(),
@@ -245,10 +255,7 @@ proptest! {
         } else {
             pss(HashAlg::Sha256, 32)
         };
-        prop_assert_eq!(
-            verifies_on_assembly(&key, &scheme),
-            size >= 2048 && !rsa_own_path_faster(size)
-        );
+        prop_assert_eq!(verifies_on_assembly(&key, &scheme), size >= 2048);
         let sig = rsa_sign(&sk, &scheme, &msg, seed);
         prop_assert_eq!(both(&key, &scheme, &msg, &sig), (true, true));
         prop_assert!(rsa_crate_verifies(&key, &scheme, &msg, &sig));
@@ -259,13 +266,10 @@ proptest! {
 }
 
 #[test]
-fn rsa_4096_pss_takes_the_own_path_agrees_with_the_rsa_crate_and_a_flipped_bit_fails() {
+fn rsa_4096_pss_on_aws_lc_agrees_with_the_rsa_crate_and_a_flipped_bit_fails() {
     let (sk, key) = rsa_key(4096);
     let scheme = pss(HashAlg::Sha256, 32);
-    assert_eq!(
-        verifies_on_assembly(&key, &scheme),
-        !rsa_own_path_faster(4096)
-    );
+    assert!(verifies_on_assembly(&key, &scheme));
     let msg = b"signed attributes of an EF.SOD";
     let sig = rsa_sign(&sk, &scheme, msg, 7);
     assert_eq!(both(&key, &scheme, msg, &sig), (true, true));
@@ -282,7 +286,7 @@ fn rsa_4096_pss_takes_the_own_path_agrees_with_the_rsa_crate_and_a_flipped_bit_f
 }
 
 /// A DigestInfo without the NULL parameters (RFC 8017 §9.2 note 2, found in the field) is
-/// refused by `ring` and accepted by the own path: `verify` falls back and accepts it.
+/// refused by AWS-LC and accepted by the own path: `verify` falls back and accepts it.
 #[test]
 fn rsa_pkcs1_digest_info_without_null_parameters_verifies_through_the_own_path() {
     let (sk, key) = rsa_key(2560);
@@ -302,11 +306,11 @@ fn rsa_pkcs1_digest_info_without_null_parameters_verifies_through_the_own_path()
     assert_eq!(both(&key, &scheme, b"another TBS", &sig), (false, false));
 }
 
-/// `ring` has no SHA-1/SHA-224 with P-256, no P-521, no brainpool curves, no RSA below 2048
-/// bits, and PSS only with a salt as long as the hash; P-384 and RSA-2048/3072/4096 (64-bit
-/// targets) are faster on the own arithmetic.
+/// AWS-LC takes the NIST curves with SHA-256/384/512 and RSA from 2048 bits with PSS salts as
+/// long as the hash; SHA-1/SHA-224, brainpool curves, RSA below 2048 bits and other PSS
+/// parameters stay on the own arithmetic.
 #[test]
-fn pairs_ring_does_not_implement_or_that_are_faster_on_the_own_arithmetic_stay_on_it() {
+fn pairs_aws_lc_does_not_take_stay_on_the_own_arithmetic() {
     let ec = |name: &str, hash| {
         let key = PublicKey::from_spki_der(&fixture(name)).unwrap();
         verifies_on_assembly(&key, &SignatureScheme::Ecdsa { hash, plain: false })
@@ -314,9 +318,12 @@ fn pairs_ring_does_not_implement_or_that_are_faster_on_the_own_arithmetic_stay_o
     assert!(ec("aa_ec_p256.spki.der", HashAlg::Sha256));
     assert!(ec("aa_ec_p256_explicit.spki.der", HashAlg::Sha384));
     assert!(!ec("aa_ec_p256.spki.der", HashAlg::Sha1));
-    assert!(!ec("aa_ec_p256.spki.der", HashAlg::Sha512));
-    assert!(!ec("aa_ec_p384.spki.der", HashAlg::Sha384));
-    assert!(!ec("aa_ec_p521.spki.der", HashAlg::Sha512));
+    assert!(!ec("aa_ec_p256.spki.der", HashAlg::Sha224));
+    assert!(ec("aa_ec_p256.spki.der", HashAlg::Sha512));
+    assert!(ec("aa_ec_p384.spki.der", HashAlg::Sha384));
+    assert!(!ec("aa_ec_p384.spki.der", HashAlg::Sha1));
+    assert!(ec("aa_ec_p521.spki.der", HashAlg::Sha512));
+    assert!(!ec("aa_ec_p521.spki.der", HashAlg::Sha224));
     assert!(!ec("aa_ec_brainpoolp256r1.spki.der", HashAlg::Sha256));
     assert!(!ec(
         "aa_ec_brainpoolp256r1_explicit.spki.der",
@@ -331,10 +338,7 @@ fn pairs_ring_does_not_implement_or_that_are_faster_on_the_own_arithmetic_stay_o
     assert!(verifies_on_assembly(&rsa2560, &sha256));
     for bits in [2048, 3072, 4096] {
         let (_, key) = rsa_key(bits);
-        assert_eq!(
-            verifies_on_assembly(&key, &sha256),
-            !cfg!(target_pointer_width = "64")
-        );
+        assert!(verifies_on_assembly(&key, &sha256));
     }
     assert!(!verifies_on_assembly(
         &rsa2560,
@@ -355,7 +359,7 @@ fn pairs_ring_does_not_implement_or_that_are_faster_on_the_own_arithmetic_stay_o
 
 /// The RFC 6979 A.2.5 P-256/SHA-256 known answer ("sample") on both paths.
 #[test]
-fn rfc6979_p256_sha256_known_answer_verifies_on_ring_and_on_the_own_path() {
+fn rfc6979_p256_sha256_known_answer_verifies_on_aws_lc_and_on_the_own_path() {
     let q = hex::decode(concat!(
         "04",
         "60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6",

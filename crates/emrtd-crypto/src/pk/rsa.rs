@@ -62,13 +62,6 @@ const W2048: usize = 2048 / Word::BITS as usize;
 const W3072: usize = 3072 / Word::BITS as usize;
 const W4096: usize = 4096 / Word::BITS as usize;
 
-/// Whether signatures under a modulus of `bits` bits are verified faster here than on `ring`
-/// (measured, `sig::assembly`): the widths fixed at compile time, 1985–2048, 3009–3072 and
-/// 4033–4096-bit moduli, on 64-bit targets.
-pub(crate) fn faster_than_ring(bits: usize) -> bool {
-    Word::BITS == 64 && matches!(bits.div_ceil(8).div_ceil(WORD_BYTES), W2048 | W3072 | W4096)
-}
-
 /// Octets of the modulus that key the cache besides its length: its last ones (the low bits
 /// of an RSA modulus are as random as the rest). A hit is confirmed by comparing the whole
 /// modulus; a different modulus with the same key replaces the entry (hostile keys can only

@@ -1,75 +1,124 @@
-//! Public-key verification on `ring` (assembly field arithmetic and Montgomery
-//! multiplication) for the (key, scheme) pairs where it is faster than the own arithmetic:
-//! ECDSA on P-256 with SHA-256 or SHA-384 (also when the key gives P-256 as explicit
-//! parameters), RSASSA-PKCS1-v1_5 with SHA-256/384/512 and RSASSA-PSS with MGF1 of the same
-//! hash and a salt as long as the hash, for moduli of 2048 to 8192 bits except 2048-, 3072-
-//! and 4096-bit ones (1985–2048, 3009–3072 and 4033–4096 bits, on 64-bit targets). Everything else
-//! stays on the project's own arithmetic ([`super::verify_prehashed`]). `ring` also has P-384,
-//! but in portable C: measured with `perf/compare.sh` it took 690 µs where the own wNAF on
-//! `p384` takes 650 µs, so P-384 keeps the own path (one path per curve).
+//! Public-key verification on AWS-LC (`aws-lc-rs`: assembly Montgomery multiplication with
+//! MULX/ADCX/ADOX for RSA, assembly or formally verified field arithmetic for the NIST
+//! curves) for the (key, scheme) pairs where it measured faster than the own arithmetic:
+//! ECDSA on P-256, P-384 and P-521 with SHA-256/384/512 (also when the key gives the curve
+//! as explicit parameters equal to the named one), RSASSA-PKCS1-v1_5 with SHA-256/384/512
+//! and RSASSA-PSS with MGF1 of the same hash and a salt as long as the hash, for moduli of
+//! 2048 to 8192 bits. Everything else (brainpool and other curves, SHA-1 and SHA-224, RSA
+//! below 2048 bits, other salt lengths) stays on the project's own arithmetic
+//! ([`super::verify_prehashed`]). One path per (curve or modulus size, scheme):
+//! [`applies`] says which.
 //!
-//! RSA by measurement (PSS, SHA-256, 1,000-byte message, thread CPU time, interleaved,
-//! 2026-12-07, load average 3–5): the own path (`pk::rsa`, parameters cached per modulus,
-//! product-scanning Montgomery reduction in two carry chains) against `ring`: with the
-//! Karatsuba squaring 2048 bits 0.97–0.98×, 3072 bits 0.93–0.99×, 4096 bits 0.89× (medians
-//! of 5 and 9 rounds); with the squaring two columns at a time 2048 bits 0.91× (24.7 vs
-//! 27.1 µs, 7 rounds, load 5). 2048-, 3072- and 4096-bit moduli take the own path (one
-//! path per size); `ring` keeps the other sizes from 2048 to 8192 bits, which the own path
-//! takes on its slower slice form.
+//! By measurement (`perf/compare.sh`, thread CPU time, interleaved, 2026-12-07; ratio to
+//! OpenSSL 3.0, lower is faster; `docs/performance.md`): RSA PSS on AWS-LC 0.87–0.91× at
+//! 2048, 3072 and 4096 bits against 1.05–1.27× on the own fixed-width path, which lacks the
+//! two carry chains of ADCX/ADOX in portable Rust; ECDSA P-256 0.83× (was 0.89× on `ring`),
+//! P-384 and P-521 faster than the own wNAF.
 //!
-//! `ring` verifies a message (it hashes it itself), so this path is taken by
+//! Parsed keys are remembered ([`MAX_CACHED_KEYS`]): an RSA key keeps its Montgomery context
+//! inside AWS-LC after the first use, so a Document Signer or CSCA key that verifies many
+//! signatures is set up once.
+//!
+//! AWS-LC verifies a message (it hashes it itself), so this path is taken by
 //! [`super::verify`], which is given the signed bytes, and never by `verify_prehashed`.
 //!
 //! Equivalence with the own path (checked by `tests/assembly_cross_check.rs`):
 //! * ECDSA: `r` and `s` are taken from the signature as the own path takes them (DER with
-//!   superfluous leading zero octets tolerated, or plain `r‖s`) and handed to `ring` as a
+//!   superfluous leading zero octets tolerated, or plain `r‖s`) and handed to AWS-LC as a
 //!   minimal DER `ECDSA-Sig-Value`, so the encoding quirks the own path accepts are accepted
-//!   here too; a point other than an uncompressed one, or a signature that does not parse,
-//!   goes to the own path (which gives the reason).
-//! * RSA: `ring` is stricter (it wants the DigestInfo with NULL parameters, e ≥ 3, a
-//!   signature exactly as long as the modulus), so a signature `ring` rejects is decided by
-//!   the own path; a signature `ring` accepts is one the own path accepts too.
+//!   here too; a point other than an uncompressed one, a point AWS-LC refuses, or a
+//!   signature that does not parse goes to the own path (which gives the reason).
+//! * RSA: AWS-LC is stricter (it wants the DigestInfo with NULL parameters, a signature
+//!   exactly as long as the modulus), so a signature AWS-LC rejects is decided by the own
+//!   path; a signature AWS-LC accepts is one the own path accepts too.
 
 use super::{Curve, HashAlg, NistCurve, PublicKey, SignatureScheme};
 use crate::pk::named::Named;
-use ring::signature as rs;
+use aws_lc_rs::signature::{self as lc, ParsedPublicKey, VerificationAlgorithm};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
-/// Whether an EC key is on P-256, named or by explicit parameters equal to P-256's.
-fn is_p256(curve: &Curve) -> bool {
-    match curve {
-        Curve::Nist(n) => *n == NistCurve::P256,
-        Curve::Prime(c) => c.named() == Some(Named::P256),
+/// The NIST curves verified on AWS-LC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum LcCurve {
+    P256,
+    P384,
+    P521,
+}
+
+impl LcCurve {
+    /// Octets of a field element (and of r and s).
+    fn field_len(self) -> usize {
+        match self {
+            LcCurve::P256 => 32,
+            LcCurve::P384 => 48,
+            LcCurve::P521 => 66,
+        }
     }
 }
 
-/// The `ring` algorithm for this (key, scheme) pair, or `None` when `ring` does not
-/// implement it (the own path verifies).
+/// The curve of an EC key if AWS-LC verifies on it: named, or explicit parameters equal to
+/// a named curve's.
+fn lc_curve(curve: &Curve) -> Option<LcCurve> {
+    match curve {
+        Curve::Nist(NistCurve::P256) => Some(LcCurve::P256),
+        Curve::Nist(NistCurve::P384) => Some(LcCurve::P384),
+        Curve::Nist(NistCurve::P521) => Some(LcCurve::P521),
+        Curve::Prime(c) => match c.named()? {
+            Named::P256 => Some(LcCurve::P256),
+            Named::P384 => Some(LcCurve::P384),
+            Named::P521 => Some(LcCurve::P521),
+            _ => None,
+        },
+    }
+}
+
+/// Which AWS-LC verification algorithm a (key, scheme) pair takes. The hash is one of
+/// SHA-256/384/512 ([`plan`] refuses the others).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Plan {
-    Ecdsa(&'static rs::EcdsaVerificationAlgorithm),
-    Rsa(&'static rs::RsaParameters),
+    Ecdsa(LcCurve, HashAlg),
+    RsaPkcs1(HashAlg),
+    RsaPss(HashAlg),
+}
+
+impl Plan {
+    fn algorithm(self) -> Option<&'static dyn VerificationAlgorithm> {
+        use HashAlg::{Sha256, Sha384, Sha512};
+        use LcCurve::{P256, P384, P521};
+        Some(match self {
+            Plan::Ecdsa(P256, Sha256) => &lc::ECDSA_P256_SHA256_ASN1,
+            Plan::Ecdsa(P256, Sha384) => &lc::ECDSA_P256_SHA384_ASN1,
+            Plan::Ecdsa(P256, Sha512) => &lc::ECDSA_P256_SHA512_ASN1,
+            Plan::Ecdsa(P384, Sha256) => &lc::ECDSA_P384_SHA256_ASN1,
+            Plan::Ecdsa(P384, Sha384) => &lc::ECDSA_P384_SHA384_ASN1,
+            Plan::Ecdsa(P384, Sha512) => &lc::ECDSA_P384_SHA512_ASN1,
+            Plan::Ecdsa(P521, Sha256) => &lc::ECDSA_P521_SHA256_ASN1,
+            Plan::Ecdsa(P521, Sha384) => &lc::ECDSA_P521_SHA384_ASN1,
+            Plan::Ecdsa(P521, Sha512) => &lc::ECDSA_P521_SHA512_ASN1,
+            Plan::RsaPkcs1(Sha256) => &lc::RSA_PKCS1_2048_8192_SHA256,
+            Plan::RsaPkcs1(Sha384) => &lc::RSA_PKCS1_2048_8192_SHA384,
+            Plan::RsaPkcs1(Sha512) => &lc::RSA_PKCS1_2048_8192_SHA512,
+            Plan::RsaPss(Sha256) => &lc::RSA_PSS_2048_8192_SHA256,
+            Plan::RsaPss(Sha384) => &lc::RSA_PSS_2048_8192_SHA384,
+            Plan::RsaPss(Sha512) => &lc::RSA_PSS_2048_8192_SHA512,
+            _ => return None,
+        })
+    }
 }
 
 fn plan(key: &PublicKey, scheme: &SignatureScheme) -> Option<Plan> {
-    match (key, scheme) {
+    let plan = match (key, scheme) {
         (PublicKey::Ec { curve, point }, SignatureScheme::Ecdsa { hash, .. }) => {
-            if !is_p256(curve) || point.len() != 65 || point.first() != Some(&0x04) {
+            let curve = lc_curve(curve)?;
+            if point.len() != 1 + 2 * curve.field_len() || point.first() != Some(&0x04) {
                 return None;
             }
-            let alg = match hash {
-                HashAlg::Sha256 => &rs::ECDSA_P256_SHA256_ASN1,
-                HashAlg::Sha384 => &rs::ECDSA_P256_SHA384_ASN1,
-                _ => return None,
-            };
-            Some(Plan::Ecdsa(alg))
+            Plan::Ecdsa(curve, *hash)
         }
         (PublicKey::Rsa(k), SignatureScheme::RsaPkcs1v15 { hash }) => {
             rsa_size_ok(k)?;
-            Some(Plan::Rsa(match hash {
-                HashAlg::Sha256 => &rs::RSA_PKCS1_2048_8192_SHA256,
-                HashAlg::Sha384 => &rs::RSA_PKCS1_2048_8192_SHA384,
-                HashAlg::Sha512 => &rs::RSA_PKCS1_2048_8192_SHA512,
-                _ => return None,
-            }))
+            Plan::RsaPkcs1(*hash)
         }
         (
             PublicKey::Rsa(k),
@@ -83,44 +132,153 @@ fn plan(key: &PublicKey, scheme: &SignatureScheme) -> Option<Plan> {
             if mgf1_hash != hash || *salt_len != hash.output_len() {
                 return None;
             }
-            Some(Plan::Rsa(match hash {
-                HashAlg::Sha256 => &rs::RSA_PSS_2048_8192_SHA256,
-                HashAlg::Sha384 => &rs::RSA_PSS_2048_8192_SHA384,
-                HashAlg::Sha512 => &rs::RSA_PSS_2048_8192_SHA512,
-                _ => return None,
-            }))
+            Plan::RsaPss(*hash)
         }
-        _ => None,
-    }
+        _ => return None,
+    };
+    plan.algorithm().map(|_| plan)
 }
 
-/// `ring` takes 2048–8192-bit moduli, except 2048-, 3072- and 4096-bit ones, where the own path
-/// measured faster (module documentation).
+/// AWS-LC's RSA algorithms take 2048–8192-bit moduli.
 fn rsa_size_ok(k: &rsa::RsaPublicKey) -> Option<()> {
     use rsa::traits::PublicKeyParts;
-    let bits = k.n().bits();
-    ((2048..=8192).contains(&bits) && !crate::pk::rsa::faster_than_ring(bits)).then_some(())
+    (2048..=8192).contains(&k.n().bits()).then_some(())
 }
 
-/// Whether [`super::verify`] verifies this (key, scheme) pair on `ring`.
+/// Whether [`super::verify`] verifies this (key, scheme) pair on AWS-LC.
 pub(super) fn applies(key: &PublicKey, scheme: &SignatureScheme) -> bool {
     plan(key, scheme).is_some()
 }
 
-/// `Some(true)`: `ring` verified the signature. `Some(false)`: it is invalid (ECDSA only).
-/// `None`: `ring` does not decide this one; the own path must.
+/// Parsed keys remembered (the map is emptied when full).
+const MAX_CACHED_KEYS: usize = 256;
+
+/// A key as the caller holds it: an uncompressed point, or an RSA key.
+#[derive(Clone, Copy)]
+enum KeyRef<'a> {
+    Point(&'a [u8]),
+    Rsa(&'a rsa::RsaPublicKey),
+}
+
+/// The key a cache entry was parsed from (a hit compares it in full).
+enum KeyOwned {
+    Point(Vec<u8>),
+    Rsa(rsa::RsaPublicKey),
+}
+
+impl KeyRef<'_> {
+    /// The cache slot: the key's length and its low 128 bits (the last octets of a point's
+    /// y, the low words of n: as random as the rest). Computed without allocating.
+    /// `Rsa` only for moduli of at least 2048 bits ([`plan`] checks).
+    fn slot(self) -> (usize, u128) {
+        use rsa::traits::PublicKeyParts;
+        match self {
+            KeyRef::Point(p) => {
+                let tail = &p[p.len().saturating_sub(16)..];
+                let low = tail
+                    .iter()
+                    .fold(0u128, |acc, b| (acc << 8) | u128::from(*b));
+                (p.len(), low)
+            }
+            KeyRef::Rsa(k) => {
+                let n = k.n();
+                // the digit width of `BigUint` (64 or 32 bits); n has at least 2048 bits here
+                let digit_bits = 8 * std::mem::size_of_val(&n.get_limb(0));
+                let low = u128::from(n.get_limb(0)) | (u128::from(n.get_limb(1)) << digit_bits);
+                (n.bits(), low)
+            }
+        }
+    }
+
+    fn matches(self, owned: &KeyOwned) -> bool {
+        match (self, owned) {
+            (KeyRef::Point(p), KeyOwned::Point(q)) => p == q.as_slice(),
+            (KeyRef::Rsa(k), KeyOwned::Rsa(l)) => k == l,
+            _ => false,
+        }
+    }
+
+    fn to_owned(self) -> KeyOwned {
+        match self {
+            KeyRef::Point(p) => KeyOwned::Point(p.to_vec()),
+            KeyRef::Rsa(k) => KeyOwned::Rsa(k.clone()),
+        }
+    }
+
+    /// The octets AWS-LC parses: the point, or a DER `RSAPublicKey`.
+    fn octets(self) -> Vec<u8> {
+        match self {
+            KeyRef::Point(p) => p.to_vec(),
+            KeyRef::Rsa(k) => rsa_public_key_der(k),
+        }
+    }
+}
+
+/// A key AWS-LC parsed, with the key it was parsed from.
+struct Parsed {
+    from: KeyOwned,
+    key: ParsedPublicKey,
+}
+
+type KeyCache = Mutex<HashMap<(Plan, usize, u128), Arc<Parsed>>>;
+
+/// `key` parsed for `plan`'s algorithm, from the cache or parsed now; `None` when AWS-LC
+/// refuses the key (the own path then verifies and gives the reason). A hit allocates
+/// nothing; a hostile key in the same slot as a remembered one only replaces it.
+fn parsed(plan: Plan, key: KeyRef<'_>) -> Option<Arc<Parsed>> {
+    static CACHE: OnceLock<KeyCache> = OnceLock::new();
+    let cache = CACHE.get_or_init(KeyCache::default);
+    let (len, low) = key.slot();
+    let slot = (plan, len, low);
+    if let Some(hit) = cache
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&slot).filter(|p| key.matches(&p.from)).cloned())
+    {
+        return Some(hit);
+    }
+    let parsed_key = ParsedPublicKey::new(plan.algorithm()?, key.octets()).ok()?;
+    let entry = Arc::new(Parsed {
+        from: key.to_owned(),
+        key: parsed_key,
+    });
+    if let Ok(mut map) = cache.lock() {
+        if map.len() >= MAX_CACHED_KEYS {
+            map.clear();
+        }
+        map.insert(slot, Arc::clone(&entry));
+    }
+    Some(entry)
+}
+
+/// DER `RSAPublicKey` (RFC 8017 A.1.1): `SEQUENCE { INTEGER n, INTEGER e }`.
+fn rsa_public_key_der(k: &rsa::RsaPublicKey) -> Vec<u8> {
+    use rsa::traits::PublicKeyParts;
+    let int = |x: &rsa::BigUint| {
+        let mut v = super::octets_be(x);
+        if v.first().is_none_or(|b| b & 0x80 != 0) {
+            v.insert(0, 0);
+        }
+        emrtd_tlv::encode(0x02, &v)
+    };
+    emrtd_tlv::encode(0x30, &[int(k.n()), int(k.e())].concat())
+}
+
+/// `Some(true)`: AWS-LC verified the signature. `Some(false)`: it is invalid (ECDSA only).
+/// `None`: AWS-LC does not decide this one; the own path must.
 pub(super) fn verify(
     key: &PublicKey,
     scheme: &SignatureScheme,
     message: &[u8],
     signature: &[u8],
 ) -> Option<bool> {
-    match plan(key, scheme)? {
-        Plan::Ecdsa(alg) => {
-            let (PublicKey::Ec { point, .. }, SignatureScheme::Ecdsa { plain, .. }) = (key, scheme)
-            else {
-                return None;
-            };
+    let plan = plan(key, scheme)?;
+    match (plan, key, scheme) {
+        (
+            Plan::Ecdsa(curve, _),
+            PublicKey::Ec { point, .. },
+            SignatureScheme::Ecdsa { plain, .. },
+        ) => {
             let (r, s) = if *plain {
                 if signature.is_empty() || signature.len() % 2 == 1 {
                     return None;
@@ -129,28 +287,20 @@ pub(super) fn verify(
             } else {
                 super::ecdsa_der_rs(signature).ok()?
             };
-            let der = minimal_der_signature(r, s, 32)?;
-            Some(
-                rs::UnparsedPublicKey::new(alg, point)
-                    .verify(message, &der)
-                    .is_ok(),
-            )
+            let der = minimal_der_signature(r, s, curve.field_len())?;
+            let parsed = parsed(plan, KeyRef::Point(point))?;
+            Some(parsed.key.verify_sig(message, &der).is_ok())
         }
-        Plan::Rsa(params) => {
-            use rsa::traits::PublicKeyParts;
-            let PublicKey::Rsa(k) = key else {
-                return None;
-            };
-            let components = rs::RsaPublicKeyComponents {
-                n: k.n().to_bytes_be(),
-                e: k.e().to_bytes_be(),
-            };
+        (_, PublicKey::Rsa(k), _) => {
+            let parsed = parsed(plan, KeyRef::Rsa(k))?;
             // A rejection is re-examined by the own path (see the module documentation).
-            components
-                .verify(params, message, signature)
+            parsed
+                .key
+                .verify_sig(message, signature)
                 .is_ok()
                 .then_some(true)
         }
+        _ => None,
     }
 }
 
@@ -165,19 +315,15 @@ fn minimal_der_signature(r: &[u8], s: &[u8], len: usize) -> Option<Vec<u8>> {
             return None;
         }
         let pad = v.first().is_none_or(|b| b & 0x80 != 0);
-        body.push(0x02);
-        body.push((v.len() + usize::from(pad)) as u8);
+        let mut int = Vec::with_capacity(v.len() + 1);
         if pad {
-            body.push(0);
+            int.push(0);
         }
-        body.extend_from_slice(v);
+        int.extend_from_slice(v);
+        body.extend(emrtd_tlv::encode(0x02, &int));
     }
-    // a body of 2 · (2 + 1 + 48) = 102 octets at most for len ≤ 48: a one-octet length
-    let mut out = Vec::with_capacity(body.len() + 2);
-    out.push(0x30);
-    out.push(body.len() as u8);
-    out.extend(body);
-    Some(out)
+    // P-521: up to 2 · (2 + 67) = 138 octets, a two-octet length
+    Some(emrtd_tlv::encode(0x30, &body))
 }
 
 #[cfg(test)]
@@ -190,7 +336,7 @@ mod tests {
             minimal_der_signature(&[0, 0, 0x7F], &[0x80, 1], 32).unwrap(),
             vec![0x30, 0x08, 0x02, 0x01, 0x7F, 0x02, 0x03, 0x00, 0x80, 0x01]
         );
-        // zero encodes as a single 00 octet (ring then rejects it, as the own path does)
+        // zero encodes as a single 00 octet (AWS-LC then rejects it, as the own path does)
         assert_eq!(
             minimal_der_signature(&[], &[0], 32).unwrap(),
             vec![0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00]
@@ -202,5 +348,13 @@ mod tests {
                 .len(),
             104
         );
+    }
+
+    #[test]
+    fn a_p521_signature_longer_than_127_octets_gets_a_long_form_length() {
+        let der = minimal_der_signature(&[0xFF; 66], &[0xFF; 66], 66).unwrap();
+        // 2 · (2 + 67) = 138 octets of body: 30 81 8A
+        assert_eq!(&der[..3], &[0x30, 0x81, 0x8A]);
+        assert_eq!(der.len(), 3 + 138);
     }
 }
