@@ -980,4 +980,21 @@ mod tests {
         let r = EcCurve::new(&[0x01, 0x00], &[1], &[1], &[1], &[1], &[5], &[1]);
         assert!(r.is_err());
     }
+
+    /// Every brainpool curve verifies on its a = −3 twist (RFC 5639's "t" curves): a
+    /// fourth root of −3/a exists and is found (the speed-up would silently vanish otherwise).
+    #[test]
+    fn every_brainpool_curve_verifies_on_its_a_minus_3_twist() {
+        for id in [9, 11, 13, 14, 16, 17] {
+            let Ok(super::super::Group::Ec(c)) = super::super::Group::standardized(id) else {
+                panic!("id {id} is a curve");
+            };
+            let nw = c.narrow.as_ref().or(c.verify_narrow.as_ref());
+            assert_eq!(
+                nw.map(Narrow::verifies_on_a_minus_3_twist),
+                Some(true),
+                "id {id}"
+            );
+        }
+    }
 }

@@ -130,10 +130,16 @@ impl<const L: usize> Field<L> {
     /// x⁻¹ = x^(p−2) (Fermat; p prime). Square-and-multiply over the public exponent: the
     /// same sequence of operations for every x of one field. 0 maps to 0.
     fn invert(&self, x: &Uint<L>) -> Uint<L> {
+        self.pow(x, &self.p_minus_2)
+    }
+
+    /// x^e by square-and-multiply over the bits of `e` below the field's bit length: the
+    /// sequence of operations depends on e only (public exponents).
+    fn pow(&self, x: &Uint<L>, e: &Uint<L>) -> Uint<L> {
         let mut acc = self.one;
         for i in (0..self.bits).rev() {
             acc = self.sq(&acc);
-            if self.p_minus_2.bit_vartime(i) {
+            if e.bit_vartime(i) {
                 acc = self.mul(&acc, x);
             }
         }
@@ -180,8 +186,35 @@ impl<const L: usize> Jac<L> {
     }
 }
 
-/// Odd multiples G, 3G, …, (2^(W_G−1) − 1)·G of the base point, affine, Montgomery form.
-type GTable<const L: usize> = Vec<(Uint<L>, Uint<L>)>;
+/// What ECDSA verification on a curve builds once: the isomorphism to a curve with a = −3,
+/// if there is one, and the odd multiples G, 3G, …, (2^(W_G−1) − 1)·G of the base point
+/// (on that curve when there is one), affine, Montgomery form.
+#[derive(Debug)]
+struct VerifyTables<const L: usize> {
+    twist: Option<Twist<L>>,
+    g: Vec<(Uint<L>, Uint<L>)>,
+}
+
+/// The isomorphism (x, y) ↦ (u²·x, u³·y) from y² = x³ + ax + b to y² = x³ − 3x + u⁶·b,
+/// u⁴ = −3/a (RFC 5639 §3 defines the brainpool "t" curves this way; any u with u⁴ = −3/a
+/// serves, and only a enters the doubling and addition formulas used here). Doubling with a = −3 costs 3M + 5S
+/// instead of 2M + 8S (one multiplication by a and a squaring fewer), and a verification
+/// doubles once per scalar bit. Montgomery form.
+#[derive(Debug)]
+struct Twist<const L: usize> {
+    /// u: x on the original curve is X/(Z·u)² for the twisted curve's Jacobian (X:Y:Z).
+    u: Uint<L>,
+    u2: Uint<L>,
+    u3: Uint<L>,
+}
+
+/// Which doubling formula the variable-time (verification) arithmetic takes: any a, or
+/// a = −3 (on the twisted curve of [`Twist`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Doubling {
+    AnyA,
+    AMinus3,
+}
 
 /// wNAF window of u1 (multiplier of G, from the table built once).
 const W_G: u32 = 7;
@@ -197,7 +230,7 @@ pub(crate) struct Arith<const L: usize> {
     /// Base point, affine, Montgomery form.
     g: (Uint<L>, Uint<L>),
     /// Built on the first verification and shared by every copy of this curve.
-    g_table: Arc<OnceLock<GTable<L>>>,
+    g_table: Arc<OnceLock<VerifyTables<L>>>,
 }
 
 impl<const L: usize> Arith<L> {
@@ -367,11 +400,35 @@ impl<const L: usize> Arith<L> {
     // ---- variable time, public data only ------------------------------------------------
 
     /// 2·P, variable time (skips the point at infinity).
-    fn jac_double(&self, p: &Jac<L>) -> Jac<L> {
+    fn jac_double(&self, p: &Jac<L>, kind: Doubling) -> Jac<L> {
         if p.is_infinity() {
             return *p;
         }
-        self.double_formula(p)
+        match kind {
+            Doubling::AnyA => self.double_formula(p),
+            Doubling::AMinus3 => self.double_a_minus_3(p),
+        }
+    }
+
+    /// 2·P when a = −3 (EFD `dbl-2001-b`: 3M + 5S); variable time use only (no special care
+    /// for Y = 0: Z3 = 0 then, the point at infinity, as it should be).
+    fn double_a_minus_3(&self, p: &Jac<L>) -> Jac<L> {
+        let f = &self.f;
+        let delta = f.sq(&p.z);
+        let gamma = f.sq(&p.y);
+        let beta = f.mul(&p.x, &gamma);
+        let t = f.mul(&f.sub(&p.x, &delta), &f.add(&p.x, &delta));
+        let alpha = f.add(&f.dbl(&t), &t);
+        let beta4 = f.dbl(&f.dbl(&beta));
+        let x3 = f.sub(&f.sq(&alpha), &f.dbl(&beta4));
+        let z3 = f.sub(&f.sub(&f.sq(&f.add(&p.y, &p.z)), &gamma), &delta);
+        let gamma2_8 = f.dbl(&f.dbl(&f.dbl(&f.sq(&gamma))));
+        let y3 = f.sub(&f.mul(&alpha, &f.sub(&beta4, &x3)), &gamma2_8);
+        Jac {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
     }
 
     /// 2·P (EFD `dbl-2007-bl`, any a), without a branch: constant time. Z = 0 stays Z = 0
@@ -394,7 +451,7 @@ impl<const L: usize> Arith<L> {
     }
 
     /// P + Q, both Jacobian (EFD `add-2007-bl`), with the exceptional cases handled.
-    fn jac_add(&self, p: &Jac<L>, q: &Jac<L>) -> Jac<L> {
+    fn jac_add(&self, p: &Jac<L>, q: &Jac<L>, kind: Doubling) -> Jac<L> {
         if p.is_infinity() {
             return *q;
         }
@@ -412,7 +469,7 @@ impl<const L: usize> Arith<L> {
         let r = f.dbl(&f.sub(&s2, &s1));
         if h == Uint::ZERO {
             return if r == Uint::ZERO {
-                self.jac_double(p)
+                self.jac_double(p, kind)
             } else {
                 Jac::INFINITY
             };
@@ -431,7 +488,7 @@ impl<const L: usize> Arith<L> {
     }
 
     /// P + (x2, y2) with the second point affine (EFD `madd-2007-bl`).
-    fn jac_add_affine(&self, p: &Jac<L>, x2: &Uint<L>, y2: &Uint<L>) -> Jac<L> {
+    fn jac_add_affine(&self, p: &Jac<L>, x2: &Uint<L>, y2: &Uint<L>, kind: Doubling) -> Jac<L> {
         let f = &self.f;
         if p.is_infinity() {
             return Jac {
@@ -447,7 +504,7 @@ impl<const L: usize> Arith<L> {
         let r = f.dbl(&f.sub(&s2, &p.y));
         if h == Uint::ZERO {
             return if r == Uint::ZERO {
-                self.jac_double(p)
+                self.jac_double(p, kind)
             } else {
                 Jac::INFINITY
             };
@@ -467,27 +524,68 @@ impl<const L: usize> Arith<L> {
     }
 
     /// Odd multiples of `p`: p, 3p, …, (2^(w−1) − 1)·p, Jacobian.
-    fn odd_multiples(&self, p: &Jac<L>, w: u32) -> Vec<Jac<L>> {
-        let p2 = self.jac_double(p);
+    fn odd_multiples(&self, p: &Jac<L>, w: u32, kind: Doubling) -> Vec<Jac<L>> {
+        let p2 = self.jac_double(p, kind);
         let mut out = Vec::with_capacity(1 << (w - 2));
         let mut acc = *p;
         for _ in 0..1usize << (w - 2) {
             out.push(acc);
-            acc = self.jac_add(&acc, &p2);
+            acc = self.jac_add(&acc, &p2, kind);
         }
         out
     }
 
-    /// The odd multiples of G in affine form (one inversion for all: Montgomery's trick).
-    fn g_table(&self) -> &GTable<L> {
+    /// The isomorphism to a curve with a = −3 ([`Twist`]), when p ≡ 3 (mod 4) and −3/a is a
+    /// square (every brainpool curve; u = 1 when a = −3 already). For such p the squares form
+    /// a group of odd order (p − 1)/2, in which x ↦ x^((p+1)/4) undoes squaring: applied twice
+    /// to the square −3/a it gives a fourth root. One inverse and two exponentiations, once
+    /// per curve; the result is checked (u⁴·a = −3), so a non-square gives `None`.
+    fn twist(&self) -> Option<Twist<L>> {
+        let f = &self.f;
+        if self.a == Uint::ZERO || f.p.as_words()[0] & 3 != 3 {
+            return None;
+        }
+        let minus_3 = f.sub(&Uint::ZERO, &f.add(&f.dbl(&f.one), &f.one));
+        let target = f.mul(&minus_3, &f.invert(&self.a));
+        // (p + 1)/4 = ⌊p/4⌋ + 1 for p ≡ 3 (mod 4), without the overflow of p + 1
+        let quarter = f.p.shr_vartime(2).wrapping_add(&Uint::ONE);
+        let u = f.pow(&f.pow(&target, &quarter), &quarter);
+        let u2 = f.sq(&u);
+        if f.mul(&f.sq(&u2), &self.a) != minus_3 {
+            return None;
+        }
+        Some(Twist {
+            u3: f.mul(&u2, &u),
+            u2,
+            u,
+        })
+    }
+
+    /// The twist and the odd multiples of G in affine form (one inversion for all:
+    /// Montgomery's trick), on the twisted curve when there is one.
+    fn verify_tables(&self) -> &VerifyTables<L> {
         self.g_table.get_or_init(|| {
             let f = &self.f;
-            let g = Jac {
-                x: self.g.0,
-                y: self.g.1,
-                z: f.one,
+            let twist = self.twist();
+            let (g, kind) = match &twist {
+                Some(t) => (
+                    Jac {
+                        x: f.mul(&self.g.0, &t.u2),
+                        y: f.mul(&self.g.1, &t.u3),
+                        z: f.one,
+                    },
+                    Doubling::AMinus3,
+                ),
+                None => (
+                    Jac {
+                        x: self.g.0,
+                        y: self.g.1,
+                        z: f.one,
+                    },
+                    Doubling::AnyA,
+                ),
             };
-            let jac = self.odd_multiples(&g, W_G);
+            let jac = self.odd_multiples(&g, W_G, kind);
             // On a real curve G has prime order n > 2^(W_G−1), so none of these multiples is
             // the point at infinity and every Z is invertible. Explicit parameters are not
             // checked for that (n need not be prime): a multiple at infinity leaves the table
@@ -499,7 +597,10 @@ impl<const L: usize> Arith<L> {
                 acc = f.mul(&acc, &p.z);
             }
             if acc == Uint::ZERO {
-                return Vec::new();
+                return VerifyTables {
+                    twist,
+                    g: Vec::new(),
+                };
             }
             let mut inv = f.invert(&acc);
             let mut out = vec![(Uint::ZERO, Uint::ZERO); jac.len()];
@@ -509,7 +610,7 @@ impl<const L: usize> Arith<L> {
                 let zinv2 = f.sq(&zinv);
                 out[i] = (f.mul(&p.x, &zinv2), f.mul(&p.y, &f.mul(&zinv2, &zinv)));
             }
-            out
+            VerifyTables { twist, g: out }
         })
     }
 
@@ -525,34 +626,43 @@ impl<const L: usize> Arith<L> {
         let f = &self.f;
         let n1 = wnaf(&to_be(u1, order_len), W_G);
         let n2 = wnaf(&to_be(u2, order_len), W_Q);
-        let gt = self.g_table();
+        let tables = self.verify_tables();
+        let gt = &tables.g;
         if gt.is_empty() {
             return None;
         }
+        let (mut qx, mut qy) = (f.enter(&shrink(q.0)), f.enter(&shrink(q.1)));
+        let kind = match &tables.twist {
+            Some(t) => {
+                (qx, qy) = (f.mul(&qx, &t.u2), f.mul(&qy, &t.u3));
+                Doubling::AMinus3
+            }
+            None => Doubling::AnyA,
+        };
         let qj = Jac {
-            x: f.enter(&shrink(q.0)),
-            y: f.enter(&shrink(q.1)),
+            x: qx,
+            y: qy,
             z: f.one,
         };
-        let qt = self.odd_multiples(&qj, W_Q);
+        let qt = self.odd_multiples(&qj, W_Q, kind);
         let neg = |y: &Uint<L>| f.sub(&Uint::ZERO, y);
         let mut acc = Jac::INFINITY;
         for i in (0..n1.len().max(n2.len())).rev() {
-            acc = self.jac_double(&acc);
+            acc = self.jac_double(&acc, kind);
             match n1.get(i).copied().unwrap_or(0) {
                 0 => {}
                 d if d > 0 => {
                     let (x, y) = &gt[(d as usize) >> 1];
-                    acc = self.jac_add_affine(&acc, x, y);
+                    acc = self.jac_add_affine(&acc, x, y, kind);
                 }
                 d => {
                     let (x, y) = &gt[(d.unsigned_abs() as usize) >> 1];
-                    acc = self.jac_add_affine(&acc, x, &neg(y));
+                    acc = self.jac_add_affine(&acc, x, &neg(y), kind);
                 }
             }
             match n2.get(i).copied().unwrap_or(0) {
                 0 => {}
-                d if d > 0 => acc = self.jac_add(&acc, &qt[(d as usize) >> 1]),
+                d if d > 0 => acc = self.jac_add(&acc, &qt[(d as usize) >> 1], kind),
                 d => {
                     let t = &qt[(d.unsigned_abs() as usize) >> 1];
                     let t = Jac {
@@ -560,14 +670,19 @@ impl<const L: usize> Arith<L> {
                         y: neg(&t.y),
                         z: t.z,
                     };
-                    acc = self.jac_add(&acc, &t);
+                    acc = self.jac_add(&acc, &t, kind);
                 }
             }
         }
         if acc.is_infinity() {
             return None;
         }
-        let zinv = f.invert(&acc.z);
+        // on the twisted curve x = X/(Z·u)² on the original one: one inversion either way
+        let z = match &tables.twist {
+            Some(t) => f.mul(&acc.z, &t.u),
+            None => acc.z,
+        };
+        let zinv = f.invert(&z);
         Some(grow(&f.leave(&f.mul(&acc.x, &f.sq(&zinv)))))
     }
 }
@@ -627,6 +742,12 @@ impl Narrow {
             385..=512 => Narrow::W8(Arith::new(p, a, b, g, field_bits)),
             _ => return None,
         })
+    }
+
+    /// Whether ECDSA verification runs on an isomorphic curve with a = −3 ([`Twist`]).
+    #[cfg(test)]
+    pub(crate) fn verifies_on_a_minus_3_twist(&self) -> bool {
+        each_width!(self, a => a.verify_tables().twist.is_some())
     }
 
     /// k·P (+ Q) in constant time for a given `bits`; `None` for the identity.
