@@ -537,9 +537,9 @@ impl<const L: usize> Arith<L> {
 
     /// The isomorphism to a curve with a = −3 ([`Twist`]), when p ≡ 3 (mod 4) and −3/a is a
     /// square (every brainpool curve; u = 1 when a = −3 already). For such p the squares form
-    /// a group of odd order (p − 1)/2, in which x ↦ x^((p+1)/4) undoes squaring: applied twice
-    /// to the square −3/a it gives a fourth root. One inverse and two exponentiations, once
-    /// per curve; the result is checked (u⁴·a = −3), so a non-square gives `None`.
+    /// a group of odd order m = (p − 1)/2, so a square t has the fourth root t^e with
+    /// e = 4⁻¹ mod m (4e ≡ 1 mod m). One inverse and one exponentiation, once per curve; the
+    /// result is checked (u⁴·a = −3), so a non-square gives `None`.
     fn twist(&self) -> Option<Twist<L>> {
         let f = &self.f;
         if self.a == Uint::ZERO || f.p.as_words()[0] & 3 != 3 {
@@ -547,9 +547,16 @@ impl<const L: usize> Arith<L> {
         }
         let minus_3 = f.sub(&Uint::ZERO, &f.add(&f.dbl(&f.one), &f.one));
         let target = f.mul(&minus_3, &f.invert(&self.a));
-        // (p + 1)/4 = ⌊p/4⌋ + 1 for p ≡ 3 (mod 4), without the overflow of p + 1
-        let quarter = f.p.shr_vartime(2).wrapping_add(&Uint::ONE);
-        let u = f.pow(&f.pow(&target, &quarter), &quarter);
+        // 4⁻¹ mod m for odd m = 4q + r: q + 1 when r = 3 ((m + 1)/4), 3q + 1 when r = 1
+        // ((3m + 1)/4); no overflow (3q < m < p)
+        let m = f.p.shr_vartime(1);
+        let q = m.shr_vartime(2);
+        let e = if m.as_words()[0] & 3 == 3 {
+            q.wrapping_add(&Uint::ONE)
+        } else {
+            q.wrapping_add(&q).wrapping_add(&q).wrapping_add(&Uint::ONE)
+        };
+        let u = f.pow(&target, &e);
         let u2 = f.sq(&u);
         if f.mul(&f.sq(&u2), &self.a) != minus_3 {
             return None;
