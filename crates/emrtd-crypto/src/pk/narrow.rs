@@ -197,9 +197,9 @@ struct VerifyTables<const L: usize> {
 
 /// The isomorphism (x, y) ↦ (u²·x, u³·y) from y² = x³ + ax + b to y² = x³ − 3x + u⁶·b,
 /// u⁴ = −3/a (RFC 5639 §3 defines the brainpool "t" curves this way; any u with u⁴ = −3/a
-/// serves, and only a enters the doubling and addition formulas used here). Doubling with a = −3 costs 3M + 5S
-/// instead of 2M + 8S (one multiplication by a and a squaring fewer), and a verification
-/// doubles once per scalar bit. Montgomery form.
+/// serves, and only a enters the doubling and addition formulas used here). Doubling with
+/// a = −3 costs 3M + 5S instead of 2M + 8S (one multiplication by a and a squaring fewer),
+/// and a verification doubles once per scalar bit. Montgomery form.
 #[derive(Debug)]
 struct Twist<const L: usize> {
     /// u: x on the original curve is X/(Z·u)² for the twisted curve's Jacobian (X:Y:Z).
