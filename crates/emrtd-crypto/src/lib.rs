@@ -11,5 +11,6 @@
 #![deny(missing_docs)]
 
 pub mod pk;
+mod remembered;
 pub mod sig;
 pub mod sym;

@@ -230,7 +230,7 @@ pub(crate) struct Arith<const L: usize> {
     /// Base point, affine, Montgomery form.
     g: (Uint<L>, Uint<L>),
     /// Built on the first verification and shared by every copy of this curve.
-    g_table: Arc<OnceLock<VerifyTables<L>>>,
+    verify_tables: Arc<OnceLock<VerifyTables<L>>>,
 }
 
 impl<const L: usize> Arith<L> {
@@ -245,7 +245,7 @@ impl<const L: usize> Arith<L> {
             a,
             b3,
             g,
-            g_table: Arc::new(OnceLock::new()),
+            verify_tables: Arc::new(OnceLock::new()),
         }
     }
 
@@ -571,7 +571,7 @@ impl<const L: usize> Arith<L> {
     /// The twist and the odd multiples of G in affine form (one inversion for all:
     /// Montgomery's trick), on the twisted curve when there is one.
     fn verify_tables(&self) -> &VerifyTables<L> {
-        self.g_table.get_or_init(|| {
+        self.verify_tables.get_or_init(|| {
             let f = &self.f;
             let twist = self.twist();
             let (g, kind) = match &twist {

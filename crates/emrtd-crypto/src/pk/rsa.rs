@@ -11,10 +11,10 @@
 //! two columns at a time (`mont::sqr_pairs_redc_pairs`).
 
 use super::mont::{self, Word};
+use crate::remembered::Remembered;
 use cbig7::modular::{BoxedMontyForm, BoxedMontyParams};
 use cbig7::{BoxedUint, Odd};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 /// Largest modulus accepted, in bits.
 pub const MAX_MODULUS_BITS: usize = 16384;
@@ -77,8 +77,6 @@ fn cache_key(n: &[u8]) -> (usize, [u8; KEY_OCTETS]) {
     (n.len(), tail)
 }
 
-type ParamsCache = Mutex<HashMap<(usize, [u8; KEY_OCTETS]), Arc<Modulus>>>;
-
 /// Little-endian machine words of a big-endian octet string, `words` long (it must fit).
 fn words_le(be: &[u8], words: usize) -> Vec<Word> {
     let mut out = vec![0; words];
@@ -108,16 +106,13 @@ fn fill_octets_be(out: &mut [u8], r: &[Word]) {
 /// The Montgomery parameters of `n` (big-endian without leading zeros, odd, at least 512
 /// bits), from the cache or computed (variable time: n is public).
 fn params_for(n: &[u8]) -> Result<Arc<Modulus>, RsaError> {
-    static CACHE: OnceLock<ParamsCache> = OnceLock::new();
-    let cache = CACHE.get_or_init(ParamsCache::default);
-    let key = cache_key(n);
-    if let Some(p) = cache
-        .lock()
-        .ok()
-        .and_then(|m| m.get(&key).filter(|p| p.octets == n).cloned())
-    {
-        return Ok(p);
-    }
+    static CACHE: Remembered<(usize, [u8; KEY_OCTETS]), Modulus, MAX_CACHED_MODULI> =
+        Remembered::new();
+    CACHE.get_or_make(cache_key(n), |p| p.octets == n, || modulus(n))
+}
+
+/// The Montgomery parameters of `n` computed (variable time: n is public).
+fn modulus(n: &[u8]) -> Result<Modulus, RsaError> {
     let words = n.len().div_ceil(WORD_BYTES);
     let precision = u32::try_from(words * Word::BITS as usize).map_err(|_| RsaError::Modulus)?;
     let n_u = BoxedUint::from_be_slice(n, precision).map_err(|_| RsaError::Modulus)?;
@@ -129,19 +124,12 @@ fn params_for(n: &[u8]) -> Result<Arc<Modulus>, RsaError> {
         .as_montgomery()
         .to_be_bytes();
     let n_words = words_le(n, words);
-    let modulus = Arc::new(Modulus {
+    Ok(Modulus {
         inv: mont::neg_inv(n_words[0]),
         r2: words_le(&r2, words),
         n: n_words,
         octets: n.to_vec(),
-    });
-    if let Ok(mut map) = cache.lock() {
-        if map.len() >= MAX_CACHED_MODULI {
-            map.clear();
-        }
-        map.insert(key, Arc::clone(&modulus));
-    }
-    Ok(modulus)
+    })
 }
 
 /// `s^e mod n` as `k` octets, `k` the length of n in octets (RSAVP1 then I2OSP). `s` must be

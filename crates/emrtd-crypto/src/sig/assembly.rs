@@ -34,9 +34,9 @@
 
 use super::{Curve, HashAlg, NistCurve, PublicKey, SignatureScheme};
 use crate::pk::named::Named;
+use crate::remembered::Remembered;
 use aws_lc_rs::signature::{self as lc, ParsedPublicKey, VerificationAlgorithm};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 /// The NIST curves verified on AWS-LC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -205,11 +205,13 @@ impl KeyRef<'_> {
         }
     }
 
-    /// The octets AWS-LC parses: the point, or a DER `RSAPublicKey`.
-    fn octets(self) -> Vec<u8> {
+    /// The octets AWS-LC parses: the point, or the key's SubjectPublicKeyInfo (DER, by the
+    /// `rsa` crate); `None` if that cannot be encoded.
+    fn octets(self) -> Option<Vec<u8>> {
+        use rsa::pkcs8::EncodePublicKey;
         match self {
-            KeyRef::Point(p) => p.to_vec(),
-            KeyRef::Rsa(k) => rsa_public_key_der(k),
+            KeyRef::Point(p) => Some(p.to_vec()),
+            KeyRef::Rsa(k) => Some(k.to_public_key_der().ok()?.into_vec()),
         }
     }
 }
@@ -220,48 +222,24 @@ struct Parsed {
     key: ParsedPublicKey,
 }
 
-type KeyCache = Mutex<HashMap<(Plan, usize, u128), Arc<Parsed>>>;
-
 /// `key` parsed for `plan`'s algorithm, from the cache or parsed now; `None` when AWS-LC
 /// refuses the key (the own path then verifies and gives the reason). A hit allocates
 /// nothing; a hostile key in the same slot as a remembered one only replaces it.
 fn parsed(plan: Plan, key: KeyRef<'_>) -> Option<Arc<Parsed>> {
-    static CACHE: OnceLock<KeyCache> = OnceLock::new();
-    let cache = CACHE.get_or_init(KeyCache::default);
+    static CACHE: Remembered<(Plan, usize, u128), Parsed, MAX_CACHED_KEYS> = Remembered::new();
     let (len, low) = key.slot();
-    let slot = (plan, len, low);
-    if let Some(hit) = cache
-        .lock()
-        .ok()
-        .and_then(|m| m.get(&slot).filter(|p| key.matches(&p.from)).cloned())
-    {
-        return Some(hit);
-    }
-    let parsed_key = ParsedPublicKey::new(plan.algorithm()?, key.octets()).ok()?;
-    let entry = Arc::new(Parsed {
-        from: key.to_owned(),
-        key: parsed_key,
-    });
-    if let Ok(mut map) = cache.lock() {
-        if map.len() >= MAX_CACHED_KEYS {
-            map.clear();
-        }
-        map.insert(slot, Arc::clone(&entry));
-    }
-    Some(entry)
-}
-
-/// DER `RSAPublicKey` (RFC 8017 A.1.1): `SEQUENCE { INTEGER n, INTEGER e }`.
-fn rsa_public_key_der(k: &rsa::RsaPublicKey) -> Vec<u8> {
-    use rsa::traits::PublicKeyParts;
-    let int = |x: &rsa::BigUint| {
-        let mut v = super::octets_be(x);
-        if v.first().is_none_or(|b| b & 0x80 != 0) {
-            v.insert(0, 0);
-        }
-        emrtd_tlv::encode(0x02, &v)
+    // the unit error: a refusal needs no reason here, the own path gives it
+    let parse = || -> Result<Parsed, ()> {
+        let algorithm = plan.algorithm().ok_or(())?;
+        let parsed = ParsedPublicKey::new(algorithm, key.octets().ok_or(())?).map_err(|_| ())?;
+        Ok(Parsed {
+            from: key.to_owned(),
+            key: parsed,
+        })
     };
-    emrtd_tlv::encode(0x30, &[int(k.n()), int(k.e())].concat())
+    CACHE
+        .get_or_make((plan, len, low), |p| key.matches(&p.from), parse)
+        .ok()
 }
 
 /// `Some(true)`: AWS-LC verified the signature. `Some(false)`: it is invalid (ECDSA only).
